@@ -1,0 +1,106 @@
+// What a program is to the dispatcher: its number and version, and for each
+// procedure the codecs of its arguments and result with libvirt's flags
+// (priority, read-only refusal, stream direction).
+
+import type { Codec } from "../xdr/mod.ts";
+
+/** libvirt's `@priority` annotation: high procedures may also run on priority workers. */
+export type Priority = "high" | "low";
+/** `@readstream` (server sends data) or `@writestream` (client sends data). */
+export type StreamDirection = "read" | "write";
+
+/** Annotations of one procedure, known for every number of a program. */
+export interface ProcedureInfo {
+  readonly proc: number;
+  /** Name without the program prefix, e.g. `DOMAIN_DESTROY`. */
+  readonly name: string;
+  readonly priority: Priority;
+  /** libvirt's `@acl` permissions, e.g. `domain:stop`. */
+  readonly acl: readonly string[];
+  readonly stream: StreamDirection | null;
+  /**
+   * Whether a read-only connection is refused this procedure: true when any
+   * of its ACL permissions is one that changes state (not read/getattr/search).
+   */
+  readonly changesState: boolean;
+}
+
+/** A procedure whose argument and result types are declared. */
+export interface Procedure<A = unknown, R = unknown> extends ProcedureInfo {
+  readonly args: Codec<A>;
+  readonly ret: Codec<R>;
+}
+
+export interface Program {
+  readonly name: string;
+  readonly prog: number;
+  readonly vers: number;
+  /** Every procedure number the program has, declared or not. */
+  readonly info: ReadonlyMap<number, ProcedureInfo>;
+  /** The procedures whose types are declared. */
+  readonly procedures: ReadonlyMap<number, Procedure>;
+}
+
+/** ACL permissions that only look: everything else changes state. */
+const LOOKING_PERMS = new Set(["getattr", "read", "read_secure", "search_domains"]);
+
+/** Whether an ACL permission like `domain:stop` or `connect:search_networks` changes state. */
+export function permChangesState(acl: string): boolean {
+  const perm = acl.split(":")[1] ?? "";
+  return !(LOOKING_PERMS.has(perm) || perm.startsWith("search_"));
+}
+
+/** Parses the tab-separated annotation table (number, name, priority, acl, stream). */
+export function parseProcedureTable(tsv: string): Map<number, ProcedureInfo> {
+  const out = new Map<number, ProcedureInfo>();
+  for (const line of tsv.split("\n")) {
+    if (line.trim() === "" || line.startsWith("#")) continue;
+    const [num, name, priority, acl, stream] = line.split("\t");
+    const proc = Number(num);
+    if (!Number.isInteger(proc) || !name || (priority !== "high" && priority !== "low")) {
+      throw new SyntaxError(`Cannot parse procedure table line: ${JSON.stringify(line)}`);
+    }
+    const perms = !acl || acl === "-" ? [] : acl.split(",");
+    out.set(proc, {
+      proc,
+      name,
+      priority,
+      acl: perms,
+      stream: stream === "read" || stream === "write" ? stream : null,
+      changesState: perms.some(permChangesState),
+    });
+  }
+  return out;
+}
+
+/** Declares the types of a procedure whose annotations come from `info`. */
+export interface Declaration<A, R> {
+  readonly proc: number;
+  readonly args: Codec<A>;
+  readonly ret: Codec<R>;
+}
+
+export function declare<A, R>(proc: number, args: Codec<A>, ret: Codec<R>): Declaration<A, R> {
+  return { proc, args, ret };
+}
+
+/** Builds a program from its annotation table and its type declarations. */
+export function defineProgram(
+  name: string,
+  prog: number,
+  vers: number,
+  info: ReadonlyMap<number, ProcedureInfo>,
+  // deno-lint-ignore no-explicit-any
+  declarations: readonly Declaration<any, any>[],
+): Program {
+  const procedures = new Map<number, Procedure>();
+  for (const d of declarations) {
+    const i = info.get(d.proc);
+    if (!i) throw new RangeError(`Cannot declare ${name} procedure ${d.proc}: not in its table`);
+    if (procedures.has(d.proc)) {
+      throw new RangeError(`Cannot declare ${name} procedure ${d.proc} (${i.name}) twice`);
+    }
+    procedures.set(d.proc, { ...i, args: d.args, ret: d.ret });
+  }
+  return { name, prog, vers, info, procedures };
+}

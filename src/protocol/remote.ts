@@ -1,0 +1,17 @@
+// The remote program (0x20008086): every procedure number with libvirt's
+// annotations, and the argument/result types of each declared family.
+
+import { REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION } from "../rpc/constants.ts";
+import { defineProgram, parseProcedureTable, type Program } from "./program.ts";
+import { REMOTE_PROCEDURES_TSV } from "./remote_procedures_data.ts";
+import { hostDeclarations } from "./remote_host.ts";
+import { domainDeclarations } from "./remote_domain.ts";
+import { domainExtraDeclarations } from "./remote_domain_extra.ts";
+
+export const REMOTE_PROGRAM_DEF: Program = defineProgram(
+  "remote",
+  REMOTE_PROGRAM,
+  REMOTE_PROTOCOL_VERSION,
+  parseProcedureTable(REMOTE_PROCEDURES_TSV),
+  [...hostDeclarations, ...domainDeclarations, ...domainExtraDeclarations],
+);
