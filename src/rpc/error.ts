@@ -14,6 +14,7 @@ import {
 } from "../xdr/mod.ts";
 import { VIR_NET_MESSAGE_STRING_MAX } from "./constants.ts";
 import { VIR_ERR_ERROR, VIR_ERR_INTERNAL_ERROR, VIR_ERR_RPC, VIR_FROM_RPC } from "./error_codes.ts";
+import { VIR_ERROR_TEMPLATES } from "./error_messages.ts";
 
 const nonnullString = string(VIR_NET_MESSAGE_STRING_MAX);
 const nullableString = optional(nonnullString);
@@ -93,6 +94,16 @@ export class VirError extends Error {
     this.str3 = init.str3 ?? null;
     this.int1 = init.int1 ?? -1;
     this.int2 = init.int2 ?? -1;
+  }
+
+  /**
+   * The error libvirt raises for `code` in `domain`: its template for that
+   * code (with or without a detail) in str1, the detail in str2.
+   */
+  static of(code: number, domain: number, detail?: string | null): VirError {
+    const t = VIR_ERROR_TEMPLATES.get(code);
+    const str1 = t ? (detail == null ? t[0] : t[1]) : (detail == null ? "unknown error" : "%s");
+    return new VirError({ code, domain, str1, str2: detail ?? null });
   }
 
   /** An RPC-layer error (code 39, domain 7, template `%s`). */

@@ -132,3 +132,17 @@ Deno.test("VirError.rpc() is code 39, domain 7, template %s", () => {
     "unknown procedure: 9999",
   ]);
 });
+
+Deno.test("VirError.of() picks libvirt's template for the code, with or without a detail", () => {
+  const a = VirError.of(5, 0, "bogus:///x");
+  assert.deepEqual([a.message, a.str1, a.str2], [
+    "no connection driver available for bogus:///x",
+    "no connection driver available for %s",
+    "bogus:///x",
+  ]);
+  const b = VirError.of(42, 12);
+  assert.deepEqual([b.message, b.str1, b.str2], ["Domain not found", "Domain not found", null]);
+  const c = VirError.of(29, 20, "read only access prevents virDomainDestroy");
+  assert.equal(c.message, "operation forbidden: read only access prevents virDomainDestroy");
+  assert.equal(c.str1, "operation forbidden: %s");
+});

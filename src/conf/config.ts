@@ -1,0 +1,221 @@
+// The daemon's settings, read from a file in libvirtd.conf syntax:
+// `key = value` lines where a value is a "string", an integer or a
+// [ "list", "of", "strings" ], with # comments.
+
+/** One settings key's name, type and checks. */
+interface KeySpec {
+  type: "string" | "int" | "list";
+  min?: number;
+  max?: number;
+}
+
+const KEYS: Record<string, KeySpec> = {
+  unix_sock_dir: { type: "string" },
+  unix_sock_rw_perms: { type: "string" },
+  unix_sock_ro_perms: { type: "string" },
+  unix_sock_admin_perms: { type: "string" },
+  unix_sock_group: { type: "string" },
+  min_workers: { type: "int", min: 0, max: 1000 },
+  max_workers: { type: "int", min: 1, max: 1000 },
+  prio_workers: { type: "int", min: 0, max: 1000 },
+  max_clients: { type: "int", min: 1, max: 1_000_000 },
+  max_queued_clients: { type: "int", min: 0, max: 1_000_000 },
+  max_anonymous_clients: { type: "int", min: 0, max: 1_000_000 },
+  max_client_requests: { type: "int", min: 1, max: 1000 },
+  keepalive_interval: { type: "int", min: -1, max: 1_000_000 },
+  keepalive_count: { type: "int", min: 0, max: 1_000_000 },
+  log_level: { type: "int", min: 1, max: 4 },
+  log_filters: { type: "string" },
+  log_outputs: { type: "string" },
+  admin_min_workers: { type: "int", min: 0, max: 1000 },
+  admin_max_workers: { type: "int", min: 1, max: 1000 },
+  admin_max_clients: { type: "int", min: 1, max: 1_000_000 },
+  admin_max_queued_clients: { type: "int", min: 0, max: 1_000_000 },
+  admin_max_client_requests: { type: "int", min: 1, max: 1000 },
+  admin_keepalive_interval: { type: "int", min: -1, max: 1_000_000 },
+  admin_keepalive_count: { type: "int", min: 0, max: 1_000_000 },
+  auth_unix_rw: { type: "string" },
+  auth_unix_ro: { type: "string" },
+  listen_tls: { type: "int", min: 0, max: 1 },
+  listen_tcp: { type: "int", min: 0, max: 1 },
+};
+
+export interface DaemonConfig {
+  unix_sock_dir: string;
+  unix_sock_rw_perms: number;
+  unix_sock_ro_perms: number;
+  unix_sock_admin_perms: number;
+  min_workers: number;
+  max_workers: number;
+  prio_workers: number;
+  max_clients: number;
+  max_queued_clients: number;
+  max_anonymous_clients: number;
+  max_client_requests: number;
+  keepalive_interval: number;
+  keepalive_count: number;
+  /** libvirt levels: 1 debug, 2 info, 3 warning, 4 error. */
+  log_level: number;
+  log_filters: string;
+  log_outputs: string;
+}
+
+/** A settings file that cannot be used: names the file, line and key. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "ERR_DENOVIRT_CONFIG";
+  readonly file: string;
+  readonly line: number;
+  constructor(file: string, line: number, reason: string) {
+    super(`${file}:${line}: ${reason}`);
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/** The run directory used when none is configured: no root needed. */
+export function defaultRunDir(): string {
+  const xdg = Deno.env.get("XDG_RUNTIME_DIR");
+  if (xdg) return `${xdg}/denovirt`;
+  const uid = Deno.uid() ?? 0;
+  return `${Deno.env.get("TMPDIR") ?? "/tmp"}/denovirt-${uid}`;
+}
+
+/** libvirtd's defaults (src/remote/remote_daemon_config.c). */
+export function defaultConfig(): DaemonConfig {
+  return {
+    unix_sock_dir: defaultRunDir(),
+    unix_sock_rw_perms: 0o700,
+    unix_sock_ro_perms: 0o777,
+    unix_sock_admin_perms: 0o700,
+    min_workers: 5,
+    max_workers: 20,
+    prio_workers: 5,
+    max_clients: 5000,
+    max_queued_clients: 1000,
+    max_anonymous_clients: 20,
+    max_client_requests: 5,
+    keepalive_interval: 5,
+    keepalive_count: 5,
+    log_level: 3,
+    log_filters: "",
+    log_outputs: "",
+  };
+}
+
+type Value = string | number | string[];
+
+/** Parses one value: "string", 'string', integer, or [ list of strings ]. */
+function parseValue(src: string, fail: (why: string) => never): Value {
+  const s = src.trim();
+  if (s.startsWith('"') || s.startsWith("'")) {
+    const q = s[0]!;
+    const end = s.indexOf(q, 1);
+    if (end < 0) fail("unterminated string");
+    if (s.slice(end + 1).trim() !== "") {
+      fail(`unexpected text after string: ${s.slice(end + 1).trim()}`);
+    }
+    return s.slice(1, end);
+  }
+  if (s.startsWith("[")) {
+    if (!s.endsWith("]")) fail("unterminated list");
+    const inner = s.slice(1, -1).trim();
+    if (inner === "") return [];
+    const out: string[] = [];
+    for (const part of inner.split(",")) {
+      const v = parseValue(part, fail);
+      if (typeof v !== "string") fail("a list holds only strings");
+      out.push(v);
+    }
+    return out;
+  }
+  if (/^-?\d+$/.test(s)) return Number(s);
+  return fail(`cannot parse value: ${s}`);
+}
+
+/** Strips a # comment that is not inside a string. */
+function stripComment(line: string): string {
+  let quote = "";
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === "#") {
+      return line.slice(0, i);
+    }
+  }
+  return line;
+}
+
+function parsePerms(v: string, fail: (why: string) => never): number {
+  if (!/^0?[0-7]{3,4}$/.test(v)) fail(`not an octal permission mode: "${v}"`);
+  return parseInt(v, 8);
+}
+
+/**
+ * Parses settings text; `warn` is told of unknown keys. Bad values throw
+ * ConfigError naming the file, line and key.
+ */
+export function parseConfig(
+  text: string,
+  file: string,
+  warn: (msg: string) => void = () => {},
+): DaemonConfig {
+  const cfg = defaultConfig();
+  const rec = cfg as unknown as Record<string, Value>;
+  const lines = text.split("\n");
+  // A list may span lines: join continuation lines until its ']' closes it.
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    let line = stripComment(lines[i]!).trim();
+    if (line === "") continue;
+    const fail = (why: string): never => {
+      throw new ConfigError(file, lineNo, why);
+    };
+    const eq = line.indexOf("=");
+    if (eq < 0) fail(`expected "key = value": ${line}`);
+    const key = line.slice(0, eq).trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) fail(`bad key name: ${key}`);
+    while (line.slice(eq + 1).trim().startsWith("[") && !line.trimEnd().endsWith("]")) {
+      i++;
+      if (i >= lines.length) fail(`unterminated list for ${key}`);
+      line += " " + stripComment(lines[i]!).trim();
+    }
+    const value = parseValue(line.slice(eq + 1), (why) => fail(`${key}: ${why}`));
+    const spec = KEYS[key];
+    if (!spec) {
+      warn(`${file}:${lineNo}: unknown setting ${key} ignored`);
+      continue;
+    }
+    const typeOf = Array.isArray(value) ? "list" : typeof value === "number" ? "int" : "string";
+    if (typeOf !== spec.type) fail(`${key}: expected ${spec.type}, got ${typeOf}`);
+    if (typeof value === "number") {
+      if (
+        (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)
+      ) {
+        fail(`${key}: ${value} is outside ${spec.min}..${spec.max}`);
+      }
+    }
+    if (key.endsWith("_perms") && typeof value === "string") {
+      rec[key] = parsePerms(value, (why) => fail(`${key}: ${why}`));
+    } else if (key in cfg) {
+      rec[key] = value;
+    }
+  }
+  if (cfg.min_workers > cfg.max_workers) {
+    throw new ConfigError(file, 0, "min_workers cannot be larger than max_workers");
+  }
+  if (cfg.max_clients < cfg.max_anonymous_clients) {
+    throw new ConfigError(file, 0, "max_anonymous_clients must be less than max_clients");
+  }
+  return cfg;
+}
+
+export async function loadConfig(
+  path: string,
+  warn?: (msg: string) => void,
+): Promise<DaemonConfig> {
+  return parseConfig(await Deno.readTextFile(path), path, warn);
+}

@@ -1,0 +1,59 @@
+// What a procedure handler sees of its call (runs in a Worker): the header,
+// the procedure, and the calling client's shared record, read and changed
+// under the client lock.
+
+import type { Header } from "../rpc/header.ts";
+import type { Procedure } from "../protocol/program.ts";
+import { C_DRIVER, C_FLAGS, C_ID, C_SERVICE } from "../pool/layout.ts";
+import type { SharedMemory } from "../pool/shared.ts";
+
+/** A worker's handle on the client record of the call it runs. */
+export class ClientView {
+  readonly #mem: SharedMemory;
+  readonly index: number;
+  readonly #base: number;
+
+  constructor(mem: SharedMemory, index: number) {
+    this.#mem = mem;
+    this.index = index;
+    this.#base = mem.client(index);
+  }
+
+  get id(): number {
+    return Atomics.load(this.#mem.ctl, this.#base + C_ID);
+  }
+
+  get service(): number {
+    return Atomics.load(this.#mem.ctl, this.#base + C_SERVICE);
+  }
+
+  /** The client's CF_* flags (a snapshot; change them with `updateFlags`). */
+  get flags(): number {
+    return Atomics.load(this.#mem.ctl, this.#base + C_FLAGS);
+  }
+
+  get driver(): number {
+    return Atomics.load(this.#mem.ctl, this.#base + C_DRIVER);
+  }
+
+  /** Sets and clears flags and, if given, the driver, under the client lock. */
+  update(set: number, clear: number, driver?: number): void {
+    using _ = this.#mem.clientLock(this.index).lock();
+    const ctl = this.#mem.ctl;
+    const f = Atomics.load(ctl, this.#base + C_FLAGS);
+    Atomics.store(ctl, this.#base + C_FLAGS, (f & ~clear) | set);
+    if (driver !== undefined) Atomics.store(ctl, this.#base + C_DRIVER, driver);
+  }
+}
+
+export interface CallContext {
+  readonly header: Header;
+  readonly procedure: Procedure;
+  readonly client: ClientView;
+  /** Ask the event loop to close the connection once this call's reply is written. */
+  closeAfterReply(): void;
+}
+
+/** A procedure's implementation: takes the decoded arguments, returns the result. */
+// deno-lint-ignore no-explicit-any
+export type Handler = (ctx: CallContext, args: any) => unknown;

@@ -1,0 +1,133 @@
+// Runs one call in a Worker: decodes its arguments with the procedure's
+// codec, applies the program's checks, calls the handler and encodes the
+// reply — or the libvirt error that stands in for it.
+
+import {
+  beginPacket,
+  decodeHeader,
+  finishPacket,
+  type Header,
+  PAYLOAD_OFFSET,
+} from "../rpc/header.ts";
+import { VIR_NET_ERROR, VIR_NET_OK, VIR_NET_REPLY } from "../rpc/constants.ts";
+import { VirError, writeVirError } from "../rpc/error.ts";
+import {
+  VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_NO_SUPPORT,
+  VIR_FROM_NONE,
+  VIR_FROM_RPC,
+} from "../rpc/error_codes.ts";
+import type { Procedure, ProcedureInfo, Program } from "../protocol/program.ts";
+import { XdrError, XdrReader, XdrWriter } from "../xdr/mod.ts";
+import type { CallContext, ClientView, Handler } from "./context.ts";
+import { log } from "../log.ts";
+
+/** How a program's calls are served. */
+export interface ProgramService {
+  readonly program: Program;
+  /** Checks made before decoding (e.g. "connection not open"); throws a VirError to refuse. */
+  readonly admit?: (ctx: CallContext) => void;
+  /** The handler of a procedure for this call, or undefined when none implements it. */
+  readonly handler: (ctx: CallContext) => Handler | undefined;
+  /** The error for a procedure nobody implements. */
+  readonly unsupported?: (info: ProcedureInfo) => VirError;
+}
+
+/** libvirt's "not supported" error, naming the public API function. */
+export function noSupport(api: string): VirError {
+  return new VirError({
+    code: VIR_ERR_NO_SUPPORT,
+    domain: VIR_FROM_NONE,
+    str1: "this function is not supported by the connection driver: %s",
+    str2: api,
+  });
+}
+
+export interface DispatchResult {
+  /** The reply packet (a fresh copy). */
+  reply: Uint8Array;
+  /** Close the connection after the reply is written. */
+  closeAfter: boolean;
+}
+
+const writer = new XdrWriter(64 * 1024);
+
+function errorReply(h: Header, err: VirError): Uint8Array {
+  beginPacket(writer, { ...h, type: VIR_NET_REPLY, status: VIR_NET_ERROR });
+  writeVirError(writer, err);
+  return finishPacket(writer).slice();
+}
+
+function asVirError(e: unknown, what: string): VirError {
+  if (e instanceof VirError) return e;
+  log("dispatch").error("{what} failed: {error}", { what, error: e });
+  const detail = e instanceof Error ? e.message : String(e);
+  return new VirError({
+    code: VIR_ERR_INTERNAL_ERROR,
+    domain: VIR_FROM_RPC,
+    str1: "internal error: %s",
+    str2: detail,
+  });
+}
+
+/**
+ * Runs the call in `packet` (length word included) for `client`. The
+ * event loop has already checked the header: the program and procedure
+ * exist, the type is CALL and the status OK.
+ */
+export async function dispatchCall(
+  packet: Uint8Array,
+  client: ClientView,
+  services: ReadonlyMap<number, ProgramService>,
+): Promise<DispatchResult> {
+  const header = decodeHeader(packet);
+  const service = services.get(header.prog);
+  let closeAfter = false;
+  if (!service) {
+    return {
+      reply: errorReply(
+        header,
+        VirError.rpc(`Cannot find program ${header.prog} version ${header.vers}`),
+      ),
+      closeAfter,
+    };
+  }
+  const info = service.program.info.get(header.proc);
+  if (!info) {
+    return {
+      reply: errorReply(header, VirError.rpc(`unknown procedure: ${header.proc}`)),
+      closeAfter,
+    };
+  }
+  const procedure: Procedure | undefined = service.program.procedures.get(header.proc);
+  const ctx: CallContext = {
+    header,
+    procedure: procedure ?? { ...info, args: undefined!, ret: undefined! },
+    client,
+    closeAfterReply() {
+      closeAfter = true;
+    },
+  };
+  const name = `${service.program.name} ${info.name}`;
+  try {
+    // libvirtd's order: decode the arguments, then the API layer's checks
+    // (connection open, read-only), then the driver's implementation.
+    if (!procedure) throw service.unsupported?.(info) ?? noSupport(info.name);
+    let args: unknown;
+    try {
+      args = procedure.args.decode(new XdrReader(packet, PAYLOAD_OFFSET));
+    } catch (e) {
+      if (e instanceof XdrError) throw VirError.rpc("Unable to decode message payload");
+      throw e;
+    }
+    service.admit?.(ctx);
+    const handler = service.handler(ctx);
+    if (!handler) throw service.unsupported?.(info) ?? noSupport(info.name);
+    const ret = await handler(ctx, args);
+    beginPacket(writer, { ...header, type: VIR_NET_REPLY, status: VIR_NET_OK });
+    procedure.ret.encode(writer, ret);
+    return { reply: finishPacket(writer).slice(), closeAfter };
+  } catch (e) {
+    return { reply: errorReply(header, asVirError(e, name)), closeAfter };
+  }
+}

@@ -1,0 +1,141 @@
+// The remote program's dispatch policy and its connection-level procedures
+// (auth, features, open/close, close callbacks), which libvirtd's remote
+// dispatcher answers itself before any driver is involved.
+
+import { REMOTE_PROGRAM_DEF } from "../protocol/remote.ts";
+import {
+  REMOTE_PROC_AUTH_LIST,
+  REMOTE_PROC_AUTH_POLKIT,
+  REMOTE_PROC_AUTH_SASL_INIT,
+  REMOTE_PROC_AUTH_SASL_START,
+  REMOTE_PROC_AUTH_SASL_STEP,
+  REMOTE_PROC_CONNECT_CLOSE,
+  REMOTE_PROC_CONNECT_GET_LIB_VERSION,
+  REMOTE_PROC_CONNECT_OPEN,
+  REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK,
+  REMOTE_PROC_CONNECT_SUPPORTS_FEATURE,
+  REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK,
+} from "../protocol/remote_procedure_numbers.ts";
+import { apiErrorDomain, apiName } from "../protocol/api_names.ts";
+import {
+  REMOTE_AUTH_NONE,
+  VIR_CONNECT_RO,
+  VIR_DRV_FEATURE_FD_PASSING,
+  VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER,
+  VIR_DRV_FEATURE_PROGRAM_KEEPALIVE,
+  VIR_DRV_FEATURE_REMOTE_CLOSE_CALLBACK,
+  VIR_DRV_FEATURE_REMOTE_EVENT_CALLBACK,
+  VIR_DRV_FEATURE_TYPED_PARAM_STRING,
+} from "../rpc/constants.ts";
+import { VirError } from "../rpc/error.ts";
+import {
+  VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_NO_CONNECT,
+  VIR_ERR_OPERATION_DENIED,
+  VIR_FROM_NONE,
+  VIR_FROM_RPC,
+} from "../rpc/error_codes.ts";
+import { CF_CLOSE_CALLBACK, CF_CONN_OPEN, CF_KEEPALIVE, CF_READONLY } from "../pool/layout.ts";
+import type { DriverRegistry } from "../drivers/driver.ts";
+import type { CallContext, Handler } from "./context.ts";
+import { noSupport, type ProgramService } from "./dispatch.ts";
+
+/** libvirt 9.0.0, the version denovirt answers as (major × 1,000,000 + minor × 1,000 + micro). */
+export const LIBVIR_VERSION_NUMBER = 9000000;
+
+/** Procedures served without an open connection. */
+const NO_CONNECTION_NEEDED = new Set([
+  REMOTE_PROC_AUTH_LIST,
+  REMOTE_PROC_AUTH_SASL_INIT,
+  REMOTE_PROC_AUTH_SASL_START,
+  REMOTE_PROC_AUTH_SASL_STEP,
+  REMOTE_PROC_AUTH_POLKIT,
+  REMOTE_PROC_CONNECT_OPEN,
+  REMOTE_PROC_CONNECT_CLOSE,
+  REMOTE_PROC_CONNECT_SUPPORTS_FEATURE,
+]);
+
+/** Features answered 1 once a connection is open (as libvirtd 9.0 with the test driver). */
+const FEATURES_AFTER_OPEN = new Set([
+  VIR_DRV_FEATURE_FD_PASSING,
+  VIR_DRV_FEATURE_TYPED_PARAM_STRING,
+  VIR_DRV_FEATURE_PROGRAM_KEEPALIVE,
+  VIR_DRV_FEATURE_REMOTE_EVENT_CALLBACK,
+  VIR_DRV_FEATURE_REMOTE_CLOSE_CALLBACK,
+  VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER,
+]);
+
+function notOpen(): VirError {
+  return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "hypervisor connection not open");
+}
+
+/** Builds the remote program's service over the given drivers. */
+export function remoteService(drivers: DriverRegistry): ProgramService {
+  const closeConnection = async (ctx: CallContext): Promise<void> => {
+    const d = drivers.get(ctx.client.driver);
+    ctx.client.update(0, CF_CONN_OPEN | CF_CLOSE_CALLBACK, 0);
+    if (d) await d.close(ctx);
+  };
+
+  const connectionHandlers = new Map<number, Handler>([
+    [REMOTE_PROC_AUTH_LIST, () => ({ types: [REMOTE_AUTH_NONE] })],
+    [REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, (ctx, args: { feature: number }) => {
+      if (args.feature === VIR_DRV_FEATURE_PROGRAM_KEEPALIVE) {
+        // The event loop starts pinging the client when it sees this flag.
+        ctx.client.update(CF_KEEPALIVE, 0);
+        return { supported: 1 };
+      }
+      if (!(ctx.client.flags & CF_CONN_OPEN)) throw notOpen();
+      return { supported: FEATURES_AFTER_OPEN.has(args.feature) ? 1 : 0 };
+    }],
+    [REMOTE_PROC_CONNECT_OPEN, async (ctx, args: { name: string | null; flags: number }) => {
+      if (ctx.client.flags & CF_CONN_OPEN) {
+        // libvirtd 9.0 refuses and also drops the connection it had.
+        await closeConnection(ctx);
+        throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "connection already open");
+      }
+      if (args.name === null) {
+        throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "connection not open");
+      }
+      const d = drivers.find(args.name);
+      if (!d) throw VirError.of(VIR_ERR_NO_CONNECT, VIR_FROM_NONE, args.name);
+      // The read-only socket forces a read-only connection whatever was asked.
+      const readonly = (ctx.client.flags & CF_READONLY) !== 0 ||
+        (args.flags & VIR_CONNECT_RO) !== 0;
+      await d.open(ctx, args.name, readonly ? args.flags | VIR_CONNECT_RO : args.flags);
+      ctx.client.update(CF_CONN_OPEN | (readonly ? CF_READONLY : 0), 0, d.id);
+    }],
+    [REMOTE_PROC_CONNECT_CLOSE, async (ctx) => {
+      if (ctx.client.flags & CF_CONN_OPEN) await closeConnection(ctx);
+      ctx.closeAfterReply();
+    }],
+    [REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, (ctx) => {
+      ctx.client.update(CF_CLOSE_CALLBACK, 0);
+    }],
+    [REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, (ctx) => {
+      ctx.client.update(0, CF_CLOSE_CALLBACK);
+    }],
+    [REMOTE_PROC_CONNECT_GET_LIB_VERSION, () => ({ lib_ver: BigInt(LIBVIR_VERSION_NUMBER) })],
+  ]);
+
+  return {
+    program: REMOTE_PROGRAM_DEF,
+    admit(ctx) {
+      const flags = ctx.client.flags;
+      if (!(flags & CF_CONN_OPEN) && !NO_CONNECTION_NEEDED.has(ctx.header.proc)) throw notOpen();
+      if ((flags & CF_READONLY) && ctx.procedure.changesState) {
+        const name = ctx.procedure.name;
+        throw VirError.of(
+          VIR_ERR_OPERATION_DENIED,
+          apiErrorDomain(name),
+          `read only access prevents ${apiName(name)}`,
+        );
+      }
+    },
+    handler(ctx) {
+      return connectionHandlers.get(ctx.header.proc) ??
+        drivers.get(ctx.client.driver)?.handlers.get(ctx.header.proc);
+    },
+    unsupported: (info) => noSupport(apiName(info.name)),
+  };
+}

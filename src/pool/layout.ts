@@ -1,0 +1,150 @@
+// Every slot of the shared memory the event loop and the Workers use, as
+// named Int32 word offsets into the control SharedArrayBuffer. THREADING.md
+// describes each slot, who writes it and under which lock.
+
+// ---- Lock words ------------------------------------------------------------------------------
+/** A lock is two words: its state (0 free, 1 held, 2 held with waiters) and its owner's thread id. */
+export const LOCK_STATE = 0;
+export const LOCK_OWNER = 1;
+export const LOCK_WORDS = 2;
+
+// ---- The server section (word 0 onward) --------------------------------------------------
+/** The server lock: guards the job queue, job-slot links and the worker counts. */
+export const S_LOCK = 0; // 2 words
+/** Job condition for normal workers: bumped on every enqueue, waited on by idle normal workers. */
+export const S_JOB_SEQ = 2;
+/** Job condition for priority workers: bumped when a high-priority job is enqueued. */
+export const S_PRIO_SEQ = 3;
+/** Completion condition: bumped by a worker after it fills its mailbox; the event loop waits on it. */
+export const S_DONE_SEQ = 4;
+/** First and last queued job slot, or -1. */
+export const S_QUEUE_HEAD = 5;
+export const S_QUEUE_TAIL = 6;
+/** Jobs queued (libvirt's jobQueueDepth), and how many of them are high priority. */
+export const S_QUEUE_DEPTH = 7;
+export const S_QUEUE_PRIO = 8;
+/** Live normal workers and how many of them are idle. */
+export const S_N_WORKERS = 9;
+export const S_FREE_WORKERS = 10;
+/** Live priority workers and how many of them are idle. */
+export const S_N_PRIO = 11;
+export const S_FREE_PRIO = 12;
+/** Pool targets, as set by config or the admin program. */
+export const S_MIN_WORKERS = 13;
+export const S_MAX_WORKERS = 14;
+export const S_PRIO_WORKERS = 15;
+/** Set to 1 when the daemon shuts down: idle workers exit. */
+export const S_SHUTDOWN = 16;
+/** 1 when every lock acquisition is checked against the lock order. */
+export const S_LOCK_CHECK = 17;
+/** Next client id to hand out (low and high halves of a 64-bit counter are not needed yet). */
+export const S_NEXT_CLIENT_ID = 18;
+/** Workers spawned that have not yet counted themselves in S_N_WORKERS / S_N_PRIO. */
+export const S_N_STARTING = 19;
+export const SERVER_WORDS = 24;
+
+// ---- Job slots ---------------------------------------------------------------------------------
+export const J_STATE = 0;
+export const J_NEXT = 1;
+export const J_PREV = 2;
+/** Index of the client record the call came from, and that record's generation then. */
+export const J_CLIENT = 3;
+export const J_CLIENT_GEN = 4;
+/** 1 when the procedure is high priority. */
+export const J_PRIO = 5;
+/** Where the call packet (length word included) lies in the arena. */
+export const J_DATA_OFF = 6;
+export const J_DATA_LEN = 7;
+/** The worker running the job, or -1. */
+export const J_WORKER = 8;
+/** When the job started running, in ms since the pool started (for a watchdog). */
+export const J_START_MS = 9;
+export const JOB_WORDS = 10;
+
+export const JOB_FREE = 0;
+export const JOB_QUEUED = 1;
+export const JOB_RUNNING = 2;
+
+// ---- Client records ----------------------------------------------------------------------------
+export const C_LOCK = 0; // 2 words
+/** References held by workers running one of the client's calls. */
+export const C_REFS = 2;
+/** Bumped each time the record is reused, so a stale job can tell. */
+export const C_GEN = 3;
+export const C_STATE = 4;
+export const C_FLAGS = 5;
+/** Which driver the client's connection is open on (0: none). */
+export const C_DRIVER = 6;
+/** Which service (socket) the client came in on: SERVICE_*. */
+export const C_SERVICE = 7;
+/** The daemon-wide client id (as virt-admin shows it). */
+export const C_ID = 8;
+/** Connection time, seconds since the epoch. */
+export const C_CONN_TIME = 9;
+export const CLIENT_WORDS = 12;
+
+export const CLIENT_FREE = 0;
+export const CLIENT_OPEN = 1;
+/** Disconnected or being closed: queued jobs are abandoned, running ones finish. */
+export const CLIENT_CLOSING = 2;
+
+/** The socket is read-only, or CONNECT_OPEN asked VIR_CONNECT_RO. */
+export const CF_READONLY = 1 << 0;
+/** CONNECT_OPEN succeeded. */
+export const CF_CONN_OPEN = 1 << 1;
+/** The client asked feature 10 (keepalive): the event loop starts pinging it. */
+export const CF_KEEPALIVE = 1 << 2;
+/** A close callback is registered. */
+export const CF_CLOSE_CALLBACK = 1 << 3;
+
+export const SERVICE_RW = 0;
+export const SERVICE_RO = 1;
+export const SERVICE_ADMIN = 2;
+
+// ---- Worker records ----------------------------------------------------------------------------
+export const W_STATE = 0;
+/** 1 for a priority worker (takes only high-priority jobs). */
+export const W_PRIO = 1;
+/** The job being run, or -1. */
+export const W_JOB = 2;
+/** Bytes waiting in the worker's mailbox; 0 when the event loop has taken them. */
+export const W_MAIL_LEN = 3;
+/** Set by the event loop: exit when next idle. */
+export const W_RETIRE = 4;
+/** Calls this worker has run (for tests and the admin program). */
+export const W_CALLS = 5;
+export const WORKER_WORDS = 8;
+
+export const WORKER_FREE = 0;
+export const WORKER_STARTING = 1;
+export const WORKER_IDLE = 2;
+export const WORKER_BUSY = 3;
+export const WORKER_EXITED = 4;
+
+// ---- Mailbox records (bytes, in each worker's mailbox buffer) ----------------------------------
+/**
+ * A mailbox holds records, each: u32 kind, i32 job slot, i32 client, i32
+ * client generation, u32 byte length, then the bytes padded to 4.
+ */
+export const MAIL_HEADER_BYTES = 20;
+/** A reply packet for the job's client; the job is finished. */
+export const MAIL_REPLY = 1;
+/** The job was abandoned (its client went away): no packet. */
+export const MAIL_DROPPED = 2;
+/** A packet for a client that is not the answer to a call (an event). */
+export const MAIL_MESSAGE = 3;
+/** After the reply is written, close the client (CONNECT_CLOSE). */
+export const MAIL_CLOSE_AFTER = 4;
+
+/** Sizes of the whole control buffer for the given capacities. */
+export function controlWords(jobs: number, clients: number, workers: number): {
+  jobBase: number;
+  clientBase: number;
+  workerBase: number;
+  total: number;
+} {
+  const jobBase = SERVER_WORDS;
+  const clientBase = jobBase + jobs * JOB_WORDS;
+  const workerBase = clientBase + clients * CLIENT_WORDS;
+  return { jobBase, clientBase, workerBase, total: workerBase + workers * WORKER_WORDS };
+}

@@ -1,0 +1,362 @@
+// The event loop's side of the dispatch pool: starts the Workers, puts calls
+// on the shared job queue, wakes a Worker, and learns of finished jobs
+// through Atomics.waitAsync — it never blocks. libvirtd's virThreadPool.
+
+import type { LogLevel } from "@logtape/logtape";
+import { CallArena } from "./arena.ts";
+import { allocateMailbox, drainMailbox, type MailRecord } from "./mailbox.ts";
+import {
+  C_GEN,
+  C_REFS,
+  C_STATE,
+  CLIENT_CLOSING,
+  CLIENT_FREE,
+  CLIENT_OPEN,
+  J_CLIENT,
+  J_CLIENT_GEN,
+  J_DATA_LEN,
+  J_DATA_OFF,
+  J_NEXT,
+  J_PREV,
+  J_PRIO,
+  J_STATE,
+  J_WORKER,
+  JOB_FREE,
+  JOB_QUEUED,
+  MAIL_DROPPED,
+  MAIL_REPLY,
+  S_DONE_SEQ,
+  S_FREE_PRIO,
+  S_FREE_WORKERS,
+  S_JOB_SEQ,
+  S_LOCK_CHECK,
+  S_MAX_WORKERS,
+  S_MIN_WORKERS,
+  S_N_PRIO,
+  S_N_STARTING,
+  S_N_WORKERS,
+  S_PRIO_SEQ,
+  S_PRIO_WORKERS,
+  S_QUEUE_DEPTH,
+  S_QUEUE_HEAD,
+  S_QUEUE_PRIO,
+  S_QUEUE_TAIL,
+  S_SHUTDOWN,
+  W_JOB,
+  W_PRIO,
+  W_STATE,
+  WORKER_EXITED,
+  WORKER_FREE,
+  WORKER_STARTING,
+} from "./layout.ts";
+import { type PoolCapacity, SharedMemory } from "./shared.ts";
+import type { WorkerStart } from "./worker.ts";
+import { log } from "../log.ts";
+
+export interface PoolOptions {
+  minWorkers: number;
+  maxWorkers: number;
+  prioWorkers: number;
+  capacity: PoolCapacity;
+  /** Extension modules every Worker loads (drivers, test programs). */
+  modules: string[];
+  /** Check every lock acquisition against the lock order (debug). */
+  lockCheck: boolean;
+  logLevel: LogLevel;
+}
+
+/** A call waiting to be linked onto the shared queue. */
+interface Pending {
+  slot: number;
+}
+
+const logger = log("pool");
+
+export class WorkerPool {
+  readonly mem: SharedMemory;
+  readonly arena: CallArena;
+  readonly #opts: PoolOptions;
+  readonly #mailboxes: SharedArrayBuffer[] = [];
+  readonly #workers: (Worker | null)[];
+  readonly #freeJobs: number[] = [];
+  readonly #freeClients: number[] = [];
+  readonly #pending: Pending[] = [];
+  #flushing = false;
+  #stopped = false;
+  readonly #epochMs = Date.now();
+  /** Told of every mailbox record after the pool has done its own bookkeeping. */
+  onRecord: (r: MailRecord) => void = () => {};
+
+  constructor(opts: PoolOptions) {
+    this.#opts = opts;
+    const control = SharedMemory.allocateControl(opts.capacity);
+    const arena = new CallArena();
+    for (let i = 0; i < opts.capacity.workers; i++) this.#mailboxes.push(allocateMailbox());
+    const ctl = new Int32Array(control);
+    // Initial values, before any Worker can see the buffer.
+    Atomics.store(ctl, S_LOCK_CHECK, opts.lockCheck ? 1 : 0);
+    Atomics.store(ctl, S_QUEUE_HEAD, -1);
+    Atomics.store(ctl, S_QUEUE_TAIL, -1);
+    Atomics.store(ctl, S_MIN_WORKERS, opts.minWorkers);
+    Atomics.store(ctl, S_MAX_WORKERS, opts.maxWorkers);
+    Atomics.store(ctl, S_PRIO_WORKERS, opts.prioWorkers);
+    this.mem = new SharedMemory(
+      { capacity: opts.capacity, control, arena: arena.buffer, mailboxes: this.#mailboxes },
+      1,
+    );
+    this.arena = arena;
+    this.#workers = new Array(opts.capacity.workers).fill(null);
+    for (let i = opts.capacity.jobs - 1; i >= 0; i--) this.#freeJobs.push(i);
+    for (let i = opts.capacity.clients - 1; i >= 0; i--) this.#freeClients.push(i);
+  }
+
+  get ctl(): Int32Array {
+    return this.mem.ctl;
+  }
+
+  /** Starts min_workers normal and prio_workers priority Workers and the completion loop. */
+  start(): void {
+    for (let i = 0; i < this.#opts.minWorkers; i++) this.#spawn(false);
+    for (let i = 0; i < this.#opts.prioWorkers; i++) this.#spawn(true);
+    this.#completionLoop();
+  }
+
+  /** Live Workers (normal, priority), counting ones still starting. */
+  get workerCounts(): { normal: number; prio: number; starting: number } {
+    return {
+      normal: Atomics.load(this.ctl, S_N_WORKERS),
+      prio: Atomics.load(this.ctl, S_N_PRIO),
+      starting: Atomics.load(this.ctl, S_N_STARTING),
+    };
+  }
+
+  #spawn(prio: boolean): boolean {
+    const index = this.#workers.findIndex((w, i) =>
+      w === null && Atomics.load(this.ctl, this.mem.worker(i) + W_STATE) !== WORKER_STARTING
+    );
+    if (index < 0) return false;
+    const rec = this.mem.worker(index);
+    Atomics.store(this.ctl, rec + W_STATE, WORKER_STARTING);
+    Atomics.store(this.ctl, rec + W_PRIO, prio ? 1 : 0);
+    Atomics.store(this.ctl, rec + W_JOB, -1);
+    const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    this.#workers[index] = w;
+    // The worker moves itself from "starting" to "live" when it joins.
+    Atomics.add(this.ctl, S_N_STARTING, 1);
+    w.addEventListener("error", (e) => {
+      e.preventDefault();
+      logger.error("worker {index} died: {message}", { index, message: e.message });
+      this.#workers[index] = null;
+      if (Atomics.load(this.ctl, rec + W_STATE) === WORKER_STARTING) {
+        Atomics.sub(this.ctl, S_N_STARTING, 1);
+      }
+      Atomics.store(this.ctl, rec + W_STATE, WORKER_EXITED);
+    });
+    const start: WorkerStart = {
+      buffers: {
+        capacity: this.#opts.capacity,
+        control: this.mem.control,
+        arena: this.arena.buffer,
+        mailboxes: this.#mailboxes,
+      },
+      index,
+      threadId: 2 + index,
+      prio,
+      modules: this.#opts.modules,
+      epochMs: this.#epochMs,
+      logLevel: this.#opts.logLevel,
+    };
+    // The one structured-clone message a Worker gets: its shared buffers, at start.
+    w.postMessage(start);
+    return true;
+  }
+
+  // ---- Client records -----------------------------------------------------------------------
+
+  /** Takes a client record for a new connection; null when all are in use. */
+  openClient(init: (base: number) => void): { index: number; gen: number } | null {
+    const index = this.#freeClients.pop();
+    if (index === undefined) return null;
+    const base = this.mem.client(index);
+    const ctl = this.ctl;
+    // The record is not reachable from any job yet: no lock needed to fill it.
+    const gen = Atomics.add(ctl, base + C_GEN, 1) + 1;
+    init(base);
+    Atomics.store(ctl, base + C_STATE, CLIENT_OPEN);
+    return { index, gen };
+  }
+
+  /**
+   * Marks a client closing so queued jobs are abandoned. Returns false if a
+   * worker holds the client lock this instant (try again soon).
+   */
+  markClosing(index: number): boolean {
+    const g = this.mem.clientLock(index).tryLock();
+    if (!g) return false;
+    try {
+      Atomics.store(this.ctl, this.mem.client(index) + C_STATE, CLIENT_CLOSING);
+    } finally {
+      g[Symbol.dispose]();
+    }
+    return true;
+  }
+
+  /** Whether workers still hold references on the client. */
+  clientRefs(index: number): number {
+    return Atomics.load(this.ctl, this.mem.client(index) + C_REFS);
+  }
+
+  /** Returns a closing client's record once no job of it is queued or running. */
+  freeClient(index: number): void {
+    Atomics.store(this.ctl, this.mem.client(index) + C_STATE, CLIENT_FREE);
+    this.#freeClients.push(index);
+  }
+
+  // ---- Jobs -----------------------------------------------------------------------------------
+
+  /** Queues a call; false when every job slot is taken (the caller stops reading). */
+  submit(client: number, gen: number, packet: Uint8Array, prio: boolean): boolean {
+    const slot = this.#freeJobs.pop();
+    if (slot === undefined) return false;
+    const ctl = this.ctl;
+    const j = this.mem.job(slot);
+    // Filled before the slot is linked; the link under the server lock publishes it.
+    Atomics.store(ctl, j + J_CLIENT, client);
+    Atomics.store(ctl, j + J_CLIENT_GEN, gen);
+    Atomics.store(ctl, j + J_PRIO, prio ? 1 : 0);
+    Atomics.store(ctl, j + J_DATA_OFF, this.arena.store(packet));
+    Atomics.store(ctl, j + J_DATA_LEN, packet.length);
+    Atomics.store(ctl, j + J_WORKER, -1);
+    this.#pending.push({ slot });
+    this.#flush();
+    return true;
+  }
+
+  /** Links pending jobs onto the shared queue, in arrival order. */
+  #flush(): void {
+    if (this.#flushing || this.#pending.length === 0) return;
+    const g = this.mem.serverLock.tryLock();
+    if (!g) {
+      // A worker holds the server lock for a few instructions: retry when it is free.
+      this.#flushing = true;
+      this.mem.serverLock.whenFree().then(() => {
+        this.#flushing = false;
+        this.#flush();
+      });
+      return;
+    }
+    let prio = 0;
+    let uncovered = 0;
+    let live = 0;
+    try {
+      prio = this.#linkPendingLocked();
+      const ctl = this.ctl;
+      // Read under the lock: a joining worker moves itself from starting to live in one step.
+      const starting = Atomics.load(ctl, S_N_STARTING);
+      uncovered = Atomics.load(ctl, S_QUEUE_DEPTH) - Atomics.load(ctl, S_FREE_WORKERS) - starting;
+      live = Atomics.load(ctl, S_N_WORKERS) + starting;
+    } finally {
+      g[Symbol.dispose]();
+    }
+    // Wake after unlocking, so the woken worker does not sleep again on the lock.
+    Atomics.notify(this.ctl, S_JOB_SEQ, 1);
+    if (prio > 0) Atomics.notify(this.ctl, S_PRIO_SEQ, prio);
+    // libvirtd's rule: grow while queued jobs are not covered by idle (or
+    // starting) workers, up to max_workers.
+    const max = Atomics.load(this.ctl, S_MAX_WORKERS);
+    while (uncovered > 0 && live < max && this.#spawn(false)) {
+      uncovered--;
+      live++;
+    }
+  }
+
+  /** Caller holds the server lock. Returns how many high-priority jobs were linked. */
+  #linkPendingLocked(): number {
+    const ctl = this.ctl;
+    let prio = 0;
+    for (const { slot } of this.#pending) {
+      const j = this.mem.job(slot);
+      const tail = Atomics.load(ctl, S_QUEUE_TAIL);
+      Atomics.store(ctl, j + J_NEXT, -1);
+      Atomics.store(ctl, j + J_PREV, tail);
+      Atomics.store(ctl, j + J_STATE, JOB_QUEUED);
+      if (tail >= 0) Atomics.store(ctl, this.mem.job(tail) + J_NEXT, slot);
+      else Atomics.store(ctl, S_QUEUE_HEAD, slot);
+      Atomics.store(ctl, S_QUEUE_TAIL, slot);
+      Atomics.add(ctl, S_QUEUE_DEPTH, 1);
+      if (Atomics.load(ctl, j + J_PRIO) === 1) {
+        Atomics.add(ctl, S_QUEUE_PRIO, 1);
+        prio++;
+      }
+    }
+    this.#pending.length = 0;
+    Atomics.add(ctl, S_JOB_SEQ, 1);
+    if (prio > 0) Atomics.add(ctl, S_PRIO_SEQ, 1);
+    return prio;
+  }
+
+  #finishJob(slot: number): void {
+    const j = this.mem.job(slot);
+    this.arena.free(Atomics.load(this.ctl, j + J_DATA_OFF), Atomics.load(this.ctl, j + J_DATA_LEN));
+    Atomics.store(this.ctl, j + J_STATE, JOB_FREE);
+    this.#freeJobs.push(slot);
+  }
+
+  #drainAll(): void {
+    for (let i = 0; i < this.#mailboxes.length; i++) {
+      const box = this.#mailboxes[i]!;
+      drainMailbox(box, this.ctl, this.mem.worker(i), (r) => {
+        if (r.kind === MAIL_REPLY || r.kind === MAIL_DROPPED) this.#finishJob(r.slot);
+        this.onRecord(r);
+      });
+    }
+  }
+
+  async #completionLoop(): Promise<void> {
+    const ctl = this.ctl;
+    while (!this.#stopped) {
+      // Read the sequence before draining: a publish after the drain changes it.
+      const seen = Atomics.load(ctl, S_DONE_SEQ);
+      this.#drainAll();
+      const r = Atomics.waitAsync(ctl, S_DONE_SEQ, seen);
+      if (r.async) await r.value;
+    }
+  }
+
+  /** Stops every Worker: idle ones exit at once, busy ones after their call. */
+  async stop(graceMs = 2000): Promise<void> {
+    Atomics.store(this.ctl, S_SHUTDOWN, 1);
+    Atomics.notify(this.ctl, S_JOB_SEQ);
+    Atomics.notify(this.ctl, S_PRIO_SEQ);
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+      const busy = this.#workers.some((w, i) =>
+        w !== null && Atomics.load(this.ctl, this.mem.worker(i) + W_STATE) !== WORKER_EXITED
+      );
+      if (!busy) break;
+      this.#drainAll();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    this.#drainAll();
+    this.#stopped = true;
+    Atomics.add(this.ctl, S_DONE_SEQ, 1);
+    Atomics.notify(this.ctl, S_DONE_SEQ);
+    for (let i = 0; i < this.#workers.length; i++) {
+      this.#workers[i]?.terminate();
+      this.#workers[i] = null;
+      Atomics.store(this.ctl, this.mem.worker(i) + W_STATE, WORKER_FREE);
+    }
+  }
+
+  /** Idle normal and priority workers right now (for tests and the admin program). */
+  get free(): { normal: number; prio: number } {
+    return {
+      normal: Atomics.load(this.ctl, S_FREE_WORKERS),
+      prio: Atomics.load(this.ctl, S_FREE_PRIO),
+    };
+  }
+
+  get queueDepth(): number {
+    return Atomics.load(this.ctl, S_QUEUE_DEPTH);
+  }
+}

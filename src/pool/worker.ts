@@ -1,0 +1,256 @@
+// A dispatch Worker: sleeps on the job condition, takes the next job under
+// the server lock, marks the client, runs the call holding no lock, and
+// posts the reply through its mailbox. libvirtd's virThreadPoolWorker.
+
+/// <reference lib="deno.worker" />
+
+import {
+  C_GEN,
+  C_REFS,
+  C_STATE,
+  CLIENT_OPEN,
+  J_CLIENT,
+  J_CLIENT_GEN,
+  J_DATA_LEN,
+  J_DATA_OFF,
+  J_NEXT,
+  J_PREV,
+  J_PRIO,
+  J_START_MS,
+  J_STATE,
+  J_WORKER,
+  JOB_RUNNING,
+  MAIL_CLOSE_AFTER,
+  MAIL_DROPPED,
+  MAIL_REPLY,
+  S_FREE_PRIO,
+  S_FREE_WORKERS,
+  S_JOB_SEQ,
+  S_N_PRIO,
+  S_N_STARTING,
+  S_N_WORKERS,
+  S_PRIO_SEQ,
+  S_QUEUE_DEPTH,
+  S_QUEUE_HEAD,
+  S_QUEUE_PRIO,
+  S_QUEUE_TAIL,
+  S_SHUTDOWN,
+  W_CALLS,
+  W_JOB,
+  W_RETIRE,
+  W_STATE,
+  WORKER_BUSY,
+  WORKER_EXITED,
+  WORKER_IDLE,
+} from "./layout.ts";
+import { type SharedBuffers, SharedMemory } from "./shared.ts";
+import { MailboxWriter } from "./mailbox.ts";
+import { ClientView } from "../dispatch/context.ts";
+import { dispatchCall, type ProgramService } from "../dispatch/dispatch.ts";
+import { remoteService } from "../dispatch/remote.ts";
+import { DriverRegistry } from "../drivers/driver.ts";
+import { setupLogging } from "../log.ts";
+import type { LogLevel } from "@logtape/logtape";
+
+/** The one message a Worker receives, at start. */
+export interface WorkerStart {
+  buffers: SharedBuffers;
+  /** Index of this worker's record. */
+  index: number;
+  /** Thread id for lock owner words (2 + index). */
+  threadId: number;
+  /** True for a priority worker. */
+  prio: boolean;
+  /** Modules whose `setup(ext)` adds drivers or programs (tests add their own here). */
+  modules: string[];
+  /** Milliseconds since the epoch when the pool started (J_START_MS is relative to it). */
+  epochMs: number;
+  logLevel: LogLevel;
+}
+
+/** What an extension module's `setup()` may add to a Worker. */
+export interface WorkerExtension {
+  drivers: DriverRegistry;
+  services: Map<number, ProgramService>;
+}
+
+interface TakenJob {
+  slot: number;
+  client: number;
+  alive: boolean;
+}
+
+class PoolWorker {
+  readonly #mem: SharedMemory;
+  readonly #ctl: Int32Array;
+  readonly #start: WorkerStart;
+  readonly #record: number;
+  readonly #mail: MailboxWriter;
+  readonly #services: Map<number, ProgramService>;
+
+  constructor(start: WorkerStart, services: Map<number, ProgramService>) {
+    this.#start = start;
+    this.#mem = new SharedMemory(start.buffers, start.threadId);
+    this.#ctl = this.#mem.ctl;
+    this.#record = this.#mem.worker(start.index);
+    const box = start.buffers.mailboxes[start.index];
+    if (!box) throw new RangeError(`Cannot start worker ${start.index}: no mailbox`);
+    this.#mail = new MailboxWriter(box, this.#ctl, this.#record);
+    this.#services = services;
+  }
+
+  /** Counts this worker as live and idle-capable; called once under no lock. */
+  #join(): void {
+    using _ = this.#mem.serverLock.lock();
+    // One step under the server lock: the event loop reads both words under it.
+    Atomics.sub(this.#ctl, S_N_STARTING, 1);
+    Atomics.add(this.#ctl, this.#start.prio ? S_N_PRIO : S_N_WORKERS, 1);
+  }
+
+  #leave(): void {
+    Atomics.sub(this.#ctl, this.#start.prio ? S_N_PRIO : S_N_WORKERS, 1);
+    Atomics.store(this.#ctl, this.#record + W_STATE, WORKER_EXITED);
+  }
+
+  /** The first queued job this worker may take, or -1. Caller holds the server lock. */
+  #pickLocked(): number {
+    const ctl = this.#ctl;
+    let slot = Atomics.load(ctl, S_QUEUE_HEAD);
+    if (!this.#start.prio) return slot;
+    // Priority workers serve only high-priority jobs, the oldest first.
+    while (slot >= 0) {
+      const j = this.#mem.job(slot);
+      if (Atomics.load(ctl, j + J_PRIO) === 1) return slot;
+      slot = Atomics.load(ctl, j + J_NEXT);
+    }
+    return -1;
+  }
+
+  /** Unlinks `slot` from the queue. Caller holds the server lock. */
+  #unlinkLocked(slot: number): void {
+    const ctl = this.#ctl;
+    const j = this.#mem.job(slot);
+    const next = Atomics.load(ctl, j + J_NEXT);
+    const prev = Atomics.load(ctl, j + J_PREV);
+    if (prev >= 0) Atomics.store(ctl, this.#mem.job(prev) + J_NEXT, next);
+    else Atomics.store(ctl, S_QUEUE_HEAD, next);
+    if (next >= 0) Atomics.store(ctl, this.#mem.job(next) + J_PREV, prev);
+    else Atomics.store(ctl, S_QUEUE_TAIL, prev);
+    Atomics.sub(ctl, S_QUEUE_DEPTH, 1);
+    if (Atomics.load(ctl, j + J_PRIO) === 1) Atomics.sub(ctl, S_QUEUE_PRIO, 1);
+  }
+
+  /**
+   * Waits for a job and takes it: under the server lock, unlinks it and,
+   * under the client lock too (server → client), takes a reference on the
+   * client if it is still the same open client. Returns null to exit.
+   */
+  #take(): TakenJob | null {
+    const ctl = this.#ctl;
+    const seqWord = this.#start.prio ? S_PRIO_SEQ : S_JOB_SEQ;
+    const freeWord = this.#start.prio ? S_FREE_PRIO : S_FREE_WORKERS;
+    const server = this.#mem.serverLock;
+    server.lock();
+    try {
+      for (;;) {
+        if (
+          Atomics.load(ctl, S_SHUTDOWN) === 1 || Atomics.load(ctl, this.#record + W_RETIRE) === 1
+        ) {
+          return null;
+        }
+        const slot = this.#pickLocked();
+        if (slot >= 0) {
+          this.#unlinkLocked(slot);
+          const j = this.#mem.job(slot);
+          Atomics.store(ctl, j + J_STATE, JOB_RUNNING);
+          Atomics.store(ctl, j + J_WORKER, this.#start.index);
+          Atomics.store(ctl, j + J_START_MS, Date.now() - this.#start.epochMs);
+          const client = Atomics.load(ctl, j + J_CLIENT);
+          const gen = Atomics.load(ctl, j + J_CLIENT_GEN);
+          const c = this.#mem.client(client);
+          let alive = false;
+          {
+            using _ = this.#mem.clientLock(client).lock();
+            if (
+              Atomics.load(ctl, c + C_GEN) === gen && Atomics.load(ctl, c + C_STATE) === CLIENT_OPEN
+            ) {
+              // The reference keeps the record from being reused while we run.
+              Atomics.add(ctl, c + C_REFS, 1);
+              alive = true;
+            }
+          }
+          Atomics.store(ctl, this.#record + W_JOB, slot);
+          Atomics.store(ctl, this.#record + W_STATE, WORKER_BUSY);
+          return { slot, client, alive };
+        }
+        // Nothing for us: sleep on the job condition with no lock held. Read
+        // the sequence before unlocking so an enqueue after the unlock is seen.
+        const seq = Atomics.load(ctl, seqWord);
+        Atomics.add(ctl, freeWord, 1);
+        Atomics.store(ctl, this.#record + W_STATE, WORKER_IDLE);
+        server.unlock();
+        Atomics.wait(ctl, seqWord, seq);
+        server.lock();
+        Atomics.sub(ctl, freeWord, 1);
+      }
+    } finally {
+      server.unlock();
+    }
+  }
+
+  async #run(job: TakenJob): Promise<void> {
+    const ctl = this.#ctl;
+    const j = this.#mem.job(job.slot);
+    const gen = Atomics.load(ctl, j + J_CLIENT_GEN);
+    if (!job.alive) {
+      // The client went away while the job was queued: abandon it.
+      this.#mail.add(MAIL_DROPPED, job.slot, job.client, gen);
+      return;
+    }
+    try {
+      const off = Atomics.load(ctl, j + J_DATA_OFF);
+      const len = Atomics.load(ctl, j + J_DATA_LEN);
+      const packet = this.#mem.arenaBytes.subarray(off, off + len);
+      const client = new ClientView(this.#mem, job.client);
+      const { reply, closeAfter } = await dispatchCall(packet, client, this.#services);
+      // Close-after comes first so the event loop knows it before the reply is queued.
+      if (closeAfter) this.#mail.add(MAIL_CLOSE_AFTER, -1, job.client, gen);
+      this.#mail.add(MAIL_REPLY, job.slot, job.client, gen, reply);
+    } finally {
+      using _ = this.#mem.clientLock(job.client).lock();
+      Atomics.sub(ctl, this.#mem.client(job.client) + C_REFS, 1);
+    }
+  }
+
+  async serve(): Promise<void> {
+    this.#join();
+    for (;;) {
+      const job = this.#take();
+      if (!job) break;
+      try {
+        await this.#run(job);
+      } finally {
+        Atomics.add(this.#ctl, this.#record + W_CALLS, 1);
+        Atomics.store(this.#ctl, this.#record + W_JOB, -1);
+        this.#mail.publish();
+      }
+    }
+    this.#leave();
+  }
+}
+
+self.onmessage = async (e: MessageEvent<WorkerStart>) => {
+  self.onmessage = null;
+  const start = e.data;
+  await setupLogging(start.logLevel);
+  const drivers = new DriverRegistry();
+  const services = new Map<number, ProgramService>();
+  const remote = remoteService(drivers);
+  services.set(remote.program.prog, remote);
+  for (const m of start.modules) {
+    const mod = await import(m);
+    await mod.setup?.({ drivers, services } satisfies WorkerExtension);
+  }
+  await new PoolWorker(start, services).serve();
+  self.close();
+};

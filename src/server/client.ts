@@ -1,0 +1,296 @@
+// One connected client, on the event loop: reads and frames its packets,
+// checks all six header fields, answers keepalive, turns each CALL into a
+// job, writes replies in order, and stops reading while it has
+// max_client_requests calls outstanding. libvirtd's virNetServerClient.
+
+import { FramingError, PacketFramer } from "../rpc/framing.ts";
+import { decodeHeader, encodePacket, type Header } from "../rpc/header.ts";
+import {
+  KEEPALIVE_PROC_PING,
+  KEEPALIVE_PROC_PONG,
+  KEEPALIVE_PROGRAM,
+  KEEPALIVE_PROTOCOL_VERSION,
+  VIR_NET_CALL,
+  VIR_NET_ERROR,
+  VIR_NET_MESSAGE,
+  VIR_NET_OK,
+  VIR_NET_REPLY,
+} from "../rpc/constants.ts";
+import { VirError, writeVirError } from "../rpc/error.ts";
+import type { Program } from "../protocol/program.ts";
+import { CF_KEEPALIVE } from "../pool/layout.ts";
+import { log } from "../log.ts";
+
+const logger = log("server", "client");
+
+/** What a client needs from its server. */
+export interface ClientHost {
+  /** Queues a call as a job; false when the pool cannot take it now. */
+  submit(client: Client, packet: Uint8Array, prio: boolean): boolean;
+  /** The client's connection ended; called once. */
+  closed(client: Client): void;
+  /** Reads the client's shared flags word. */
+  flags(client: Client): number;
+}
+
+export interface ClientOptions {
+  id: number;
+  index: number;
+  gen: number;
+  service: number;
+  readonly: boolean;
+  /** Programs served on this client's socket, by number. */
+  programs: ReadonlyMap<number, Program>;
+  maxRequests: number;
+  keepaliveInterval: number;
+  keepaliveCount: number;
+}
+
+const READ_CHUNK = 64 * 1024;
+
+export class Client {
+  readonly id: number;
+  readonly index: number;
+  readonly gen: number;
+  readonly service: number;
+  readonly readonly: boolean;
+  readonly connectedAt = Date.now();
+  readonly #conn: Deno.Conn;
+  readonly #host: ClientHost;
+  readonly #opts: ClientOptions;
+  readonly #framer = new PacketFramer();
+  /** Calls read and not yet answered on the wire (libvirt's nrequests). */
+  #outstanding = 0;
+  /** Calls handed to the pool whose mailbox record has not come back. */
+  inflight = 0;
+  #resume: (() => void) | null = null;
+  /** Calls read past the limit (several can arrive in one read): handled as replies go out. */
+  readonly #backlog: Uint8Array[] = [];
+  readonly #queue: { bytes: Uint8Array; tracked: boolean; closeAfter: boolean }[] = [];
+  #writing = false;
+  #closing = false;
+  #closeAfterNext = false;
+  #lastRx = Date.now();
+  #kaTimer: ReturnType<typeof setInterval> | null = null;
+  #kaUnanswered = 0;
+
+  constructor(conn: Deno.Conn, host: ClientHost, opts: ClientOptions) {
+    this.#conn = conn;
+    this.#host = host;
+    this.#opts = opts;
+    this.id = opts.id;
+    this.index = opts.index;
+    this.gen = opts.gen;
+    this.service = opts.service;
+    this.readonly = opts.readonly;
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Reads until EOF, error or close. */
+  async run(): Promise<void> {
+    const buf = new Uint8Array(READ_CHUNK);
+    try {
+      while (!this.#closing) {
+        if (this.#outstanding >= this.#opts.maxRequests || this.#backlog.length > 0) {
+          // At the limit libvirtd simply stops reading until a reply is written.
+          await new Promise<void>((r) => (this.#resume = r));
+          this.#resume = null;
+          continue;
+        }
+        const n = await this.#conn.read(buf);
+        if (n === null) break;
+        this.#lastRx = Date.now();
+        this.#kaUnanswered = 0;
+        this.#framer.push(buf.subarray(0, n), (p) => this.#onPacket(p));
+      }
+    } catch (e) {
+      if (e instanceof FramingError) {
+        logger.warn("client {id}: {message}; closing", { id: this.id, message: e.message });
+      } else if (!this.#closing && !(e instanceof Deno.errors.BadResource)) {
+        logger.debug("client {id}: read failed: {error}", { id: this.id, error: e });
+      }
+    }
+    this.close();
+  }
+
+  #onPacket(packet: Uint8Array): void {
+    const h = decodeHeader(packet);
+    if (
+      h.prog !== KEEPALIVE_PROGRAM &&
+      (this.#outstanding >= this.#opts.maxRequests || this.#backlog.length > 0)
+    ) {
+      // libvirtd reads one packet at a time and stops at the limit; we may
+      // have read further in one chunk, so hold the rest back in order.
+      this.#backlog.push(packet);
+      return;
+    }
+    this.#handle(packet, h);
+  }
+
+  #handle(packet: Uint8Array, h: Header): void {
+    if (h.prog === KEEPALIVE_PROGRAM) {
+      // Keepalive never reaches a worker: PING gets a PONG from right here.
+      if (
+        h.vers === KEEPALIVE_PROTOCOL_VERSION && h.type === VIR_NET_MESSAGE &&
+        h.proc === KEEPALIVE_PROC_PING
+      ) {
+        this.#send(this.#keepalivePacket(KEEPALIVE_PROC_PONG), false);
+      }
+      return;
+    }
+    if (h.type !== VIR_NET_CALL) {
+      // REPLY, MESSAGE, STREAM for no stream, HOLE, unknown types: dropped, as libvirtd does.
+      logger.debug("client {id}: dropped packet type {type}", { id: this.id, type: h.type });
+      return;
+    }
+    const program = this.#opts.programs.get(h.prog);
+    if (!program || program.vers !== h.vers) {
+      this.#rejectCall(h, VirError.rpc(`Cannot find program ${h.prog} version ${h.vers}`));
+      return;
+    }
+    const info = program.info.get(h.proc);
+    if (!info) {
+      this.#rejectCall(h, VirError.rpc(`unknown procedure: ${h.proc}`));
+      return;
+    }
+    if (h.status !== VIR_NET_OK) {
+      this.#rejectCall(h, VirError.rpc(`Unexpected message status ${h.status}`));
+      return;
+    }
+    this.#outstanding++;
+    this.inflight++;
+    if (!this.#host.submit(this, packet, info.priority === "high")) {
+      this.inflight--;
+      this.#outstanding--;
+      this.#rejectCall(h, VirError.rpc("too many outstanding calls: the daemon is overloaded"));
+    }
+  }
+
+  /** An error answered by the event loop itself; it still counts as a request until written. */
+  #rejectCall(h: Header, err: VirError): void {
+    this.#outstanding++;
+    this.#send(
+      encodePacket(
+        { ...h, type: VIR_NET_REPLY, status: VIR_NET_ERROR },
+        (w) => writeVirError(w, err),
+      ),
+      true,
+    );
+  }
+
+  #keepalivePacket(proc: number): Uint8Array {
+    return encodePacket({
+      prog: KEEPALIVE_PROGRAM,
+      vers: KEEPALIVE_PROTOCOL_VERSION,
+      proc,
+      type: VIR_NET_MESSAGE,
+      serial: 0,
+      status: VIR_NET_OK,
+    });
+  }
+
+  /** A reply from a worker: write it, and learn what the call changed. */
+  deliverReply(reply: Uint8Array): void {
+    this.inflight--;
+    this.#send(reply, true);
+    if (this.#kaTimer === null && (this.#host.flags(this) & CF_KEEPALIVE)) this.#startKeepalive();
+  }
+
+  /** A job of this client was abandoned (the client is closing). */
+  dropped(): void {
+    this.inflight--;
+    this.#outstanding--;
+    this.#drainBacklog();
+  }
+
+  /** Sends an unsolicited packet (an event). */
+  deliverMessage(packet: Uint8Array): void {
+    this.#send(packet, false);
+  }
+
+  /** Close the connection once the next tracked reply has been written. */
+  closeAfterReply(): void {
+    this.#closeAfterNext = true;
+  }
+
+  #send(bytes: Uint8Array, tracked: boolean): void {
+    if (this.#closing) return;
+    const closeAfter = tracked && this.#closeAfterNext;
+    if (closeAfter) this.#closeAfterNext = false;
+    this.#queue.push({ bytes, tracked, closeAfter });
+    if (!this.#writing) this.#writeLoop();
+  }
+
+  async #writeLoop(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0 && !this.#closing) {
+        const item = this.#queue.shift()!;
+        let off = 0;
+        while (off < item.bytes.length) off += await this.#conn.write(item.bytes.subarray(off));
+        if (item.tracked) {
+          this.#outstanding--;
+          this.#drainBacklog();
+          if (this.#backlog.length === 0) this.#resume?.();
+        }
+        if (item.closeAfter) {
+          this.close();
+          return;
+        }
+      }
+    } catch (e) {
+      if (!this.#closing) {
+        logger.debug("client {id}: write failed: {error}", { id: this.id, error: e });
+      }
+      this.close();
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  #drainBacklog(): void {
+    while (
+      this.#backlog.length > 0 && this.#outstanding < this.#opts.maxRequests && !this.#closing
+    ) {
+      const p = this.#backlog.shift()!;
+      this.#handle(p, decodeHeader(p));
+    }
+  }
+
+  #startKeepalive(): void {
+    const interval = this.#opts.keepaliveInterval;
+    if (interval <= 0) return;
+    const ms = interval * 1000;
+    this.#kaTimer = setInterval(() => {
+      if (Date.now() - this.#lastRx < ms) return;
+      if (this.#kaUnanswered >= this.#opts.keepaliveCount) {
+        logger.info("client {id}: no answer to {n} keepalive probes; closing", {
+          id: this.id,
+          n: this.#kaUnanswered,
+        });
+        this.close();
+        return;
+      }
+      this.#kaUnanswered++;
+      this.#send(this.#keepalivePacket(KEEPALIVE_PROC_PING), false);
+    }, ms);
+  }
+
+  /** Closes the socket (once) and tells the server. */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#kaTimer !== null) clearInterval(this.#kaTimer);
+    this.#kaTimer = null;
+    this.#resume?.();
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the peer.
+    }
+    this.#host.closed(this);
+  }
+}

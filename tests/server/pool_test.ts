@@ -1,0 +1,212 @@
+// The dispatch pool against real sockets and real Workers: many clients
+// pipelining, per-client order, parallelism, priority workers, disconnects
+// in the middle of a dispatch, handlers that throw.
+
+import assert from "node:assert/strict";
+import { eventually, startDaemon } from "./_daemon.ts";
+import { errorOf, RawClient } from "../_rpc_client.ts";
+import {
+  SLEEP_PROC_ECHO,
+  SLEEP_PROC_ECHO_HIGH,
+  SLEEP_PROC_SLEEP,
+  SLEEP_PROC_THROW,
+  SLEEP_PROGRAM,
+} from "../testdata/sleep_program.ts";
+import { decode, struct, uint } from "../../src/xdr/mod.ts";
+import { PAYLOAD_OFFSET, VIR_NET_ERROR, VIR_NET_OK } from "../../src/rpc/mod.ts";
+import { C_REFS, W_STATE, WORKER_BUSY } from "../../src/pool/layout.ts";
+
+const value = struct("v", { value: uint });
+const opts = { prog: SLEEP_PROGRAM };
+
+function valueOf(packet: Uint8Array): number {
+  return decode(value, packet.subarray(PAYLOAD_OFFSET)).value;
+}
+
+Deno.test("64 clients × 500 pipelined calls: every reply reaches its own client with its own serial, once", async () => {
+  const d = await startDaemon();
+  try {
+    const clients = await Promise.all(Array.from({ length: 64 }, () => RawClient.connect(d.rw)));
+    await Promise.all(clients.map(async (c, ci) => {
+      const calls = 500;
+      // Pipeline everything at once; the daemon throttles by not reading.
+      const sends = [];
+      for (let i = 0; i < calls; i++) {
+        sends.push(
+          c.call(SLEEP_PROC_ECHO, (w) => w.writeUint(ci * 100_000 + i), { ...opts, serial: i }),
+        );
+      }
+      await Promise.all(sends);
+      const seen = new Set<number>();
+      for (let i = 0; i < calls; i++) {
+        const r = await c.next((p) => p.header.type === 1, 30_000);
+        assert.equal(r.header.status, VIR_NET_OK);
+        assert.ok(!seen.has(r.header.serial), `serial ${r.header.serial} answered twice`);
+        seen.add(r.header.serial);
+        assert.equal(
+          valueOf(r.packet),
+          ci * 100_000 + r.header.serial,
+          "reply carries its call's value",
+        );
+      }
+      assert.equal(seen.size, calls);
+      // Nothing more arrives: no duplicate was still in flight.
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(c.pending.length, 0);
+    }));
+    for (const c of clients) c.close();
+    await Promise.all(clients.map((c) => c.done));
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("with max_client_requests = 1 one client's calls complete in the order sent", async () => {
+  const d = await startDaemon({ max_client_requests: 1 });
+  try {
+    const c = await RawClient.connect(d.rw);
+    // Later calls are quicker: any parallelism would reorder the replies.
+    for (let i = 0; i < 10; i++) {
+      await c.call(SLEEP_PROC_SLEEP, (w) => w.writeUint(30 - 3 * i), { ...opts, serial: i });
+    }
+    const order = [];
+    for (let i = 0; i < 10; i++) order.push((await c.next()).header.serial);
+    assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    c.close();
+    await c.done;
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("with max_client_requests = 5 one client's calls run in parallel (replies may reorder)", async () => {
+  const d = await startDaemon({ max_client_requests: 5 });
+  try {
+    const c = await RawClient.connect(d.rw);
+    await c.call(SLEEP_PROC_SLEEP, (w) => w.writeUint(400), { ...opts, serial: 0 });
+    await c.call(SLEEP_PROC_ECHO, (w) => w.writeUint(1), { ...opts, serial: 1 });
+    assert.equal((await c.next()).header.serial, 1, "the quick call overtakes the slow one");
+    assert.equal((await c.next()).header.serial, 0);
+    c.close();
+    await c.done;
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("client A's slow call does not delay client B's calls", async () => {
+  const d = await startDaemon();
+  try {
+    const a = await RawClient.connect(d.rw);
+    const b = await RawClient.connect(d.rw);
+    const slow = await a.call(SLEEP_PROC_SLEEP, (w) => w.writeUint(1500), opts);
+    for (let i = 0; i < 20; i++) {
+      const r = await b.reply(await b.call(SLEEP_PROC_ECHO, (w) => w.writeUint(i), opts));
+      assert.equal(valueOf(r.packet), i);
+    }
+    // All of B's 20 calls were answered while A's call still runs.
+    assert.equal(a.pending.length, 0);
+    await a.reply(slow);
+    a.close();
+    b.close();
+    await Promise.all([a.done, b.done]);
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("with every normal worker blocked a high-priority call still completes", async () => {
+  const d = await startDaemon({ min_workers: 2, max_workers: 2, prio_workers: 2 });
+  try {
+    const ctl = d.server.pool.ctl;
+    const sleepers = await Promise.all([0, 1, 2].map(() => RawClient.connect(d.rw)));
+    const serials = await Promise.all(
+      sleepers.map((s) => s.call(SLEEP_PROC_SLEEP, (w) => w.writeUint(2000), opts)),
+    );
+    // Both normal workers are now blocked and one sleep call waits in the queue.
+    await eventually(() => d.server.pool.queueDepth === 1, 5000, "a queued sleeper");
+    const hi = await RawClient.connect(d.rw);
+    const r = await hi.reply(
+      await hi.call(SLEEP_PROC_ECHO_HIGH, (w) => w.writeUint(7), opts),
+      1500,
+    );
+    assert.equal(valueOf(r.packet), 7);
+    // A low-priority call would wait for a normal worker: the queue still holds the sleeper.
+    assert.ok(sleepers.every((s) => s.pending.length === 0), "no sleeper finished yet");
+    let busy = 0;
+    for (let i = 0; i < 64; i++) {
+      if (Atomics.load(ctl, d.server.pool.mem.worker(i) + W_STATE) === WORKER_BUSY) busy++;
+    }
+    assert.ok(busy >= 2);
+    await Promise.all(sleepers.map((s, i) => s.reply(serials[i]!, 10_000)));
+    for (const c of [...sleepers, hi]) c.close();
+    await Promise.all([...sleepers, hi].map((c) => c.done));
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("the pool grows toward max_workers when jobs queue", async () => {
+  const d = await startDaemon({ min_workers: 1, max_workers: 4, prio_workers: 0 });
+  try {
+    const cs = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(d.rw)));
+    const serials = await Promise.all(
+      cs.map((c) => c.call(SLEEP_PROC_SLEEP, (w) => w.writeUint(300), opts)),
+    );
+    await eventually(() => d.server.pool.workerCounts.normal === 4, 5000, "4 workers");
+    await Promise.all(cs.map((c, i) => c.reply(serials[i]!)));
+    for (const c of cs) c.close();
+    await Promise.all(cs.map((c) => c.done));
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("200 disconnects in the middle of a dispatch leak no client, job or reference", async () => {
+  const d = await startDaemon();
+  try {
+    for (let round = 0; round < 4; round++) {
+      const cs = await Promise.all(Array.from({ length: 50 }, () => RawClient.connect(d.rw)));
+      await Promise.all(cs.map(async (c) => {
+        await c.call(SLEEP_PROC_SLEEP, (w) => w.writeUint(20), opts);
+        await c.call(SLEEP_PROC_ECHO, (w) => w.writeUint(1), opts);
+        c.close();
+        await c.done;
+      }));
+    }
+    const pool = d.server.pool;
+    await eventually(() => d.server.clientCount === 0, 10_000, "every client freed");
+    assert.equal(pool.queueDepth, 0);
+    assert.equal(pool.arena.inUse, 0, "every call's arena block is back");
+    for (let i = 0; i < 200; i++) {
+      assert.equal(Atomics.load(pool.ctl, pool.mem.client(i) + C_REFS), 0);
+    }
+    assert.equal(pool.mem.serverLock.owner, 0, "the server lock is free");
+    // And the daemon still answers.
+    const c = await RawClient.connect(d.rw);
+    const r = await c.reply(await c.call(SLEEP_PROC_ECHO, (w) => w.writeUint(9), opts));
+    assert.equal(valueOf(r.packet), 9);
+    c.close();
+    await c.done;
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("a handler that throws gets an internal-error reply and the worker keeps serving", async () => {
+  const d = await startDaemon({ min_workers: 1, max_workers: 1, prio_workers: 0 });
+  try {
+    const c = await RawClient.connect(d.rw);
+    const r = await c.reply(await c.call(SLEEP_PROC_THROW, undefined, opts));
+    assert.equal(r.header.status, VIR_NET_ERROR);
+    const e = errorOf(r);
+    assert.equal(e.code, 1);
+    assert.equal(e.message, "internal error: deliberate failure in a handler");
+    const ok = await c.reply(await c.call(SLEEP_PROC_ECHO, (w) => w.writeUint(3), opts));
+    assert.equal(valueOf(ok.packet), 3);
+    c.close();
+    await c.done;
+  } finally {
+    await d.stop();
+  }
+});
