@@ -1,0 +1,114 @@
+// libvirtd.conf syntax: every key denovirt reads, and bad files refused
+// with the file, line and key named.
+
+import assert from "node:assert/strict";
+import { ConfigError, defaultConfig, parseConfig } from "../../src/conf/config.ts";
+
+const SAMPLE = `
+# A libvirtd.conf with every key denovirt uses.
+unix_sock_dir = "/run/denovirt"   # trailing comment
+unix_sock_rw_perms = "0770"
+unix_sock_ro_perms = "0777"
+unix_sock_admin_perms = "0700"
+min_workers = 2
+max_workers = 8
+prio_workers = 3
+max_clients = 100
+max_queued_clients = 50
+max_client_requests = 1
+keepalive_interval = 10
+keepalive_count = 3
+log_level = 2
+log_filters = "3:rpc 1:util"
+log_outputs = "2:stderr 1:file:/var/log/denovirt.log"
+auth_unix_rw = "none"
+`;
+
+Deno.test("parseConfig() reads every key denovirt uses", () => {
+  const c = parseConfig(SAMPLE, "sample.conf");
+  assert.deepEqual(c, {
+    unix_sock_dir: "/run/denovirt",
+    unix_sock_rw_perms: 0o770,
+    unix_sock_ro_perms: 0o777,
+    unix_sock_admin_perms: 0o700,
+    min_workers: 2,
+    max_workers: 8,
+    prio_workers: 3,
+    max_clients: 100,
+    max_queued_clients: 50,
+    max_anonymous_clients: 20,
+    max_client_requests: 1,
+    keepalive_interval: 10,
+    keepalive_count: 3,
+    log_level: 2,
+    log_filters: "3:rpc 1:util",
+    log_outputs: "2:stderr 1:file:/var/log/denovirt.log",
+  });
+});
+
+Deno.test("parseConfig() of an empty file gives libvirtd's defaults", () => {
+  const c = parseConfig("", "empty.conf");
+  const d = defaultConfig();
+  assert.deepEqual(c, d);
+  assert.deepEqual(
+    [c.min_workers, c.max_workers, c.prio_workers, c.max_clients, c.max_client_requests],
+    [5, 20, 5, 5000, 5],
+  );
+  assert.deepEqual([c.keepalive_interval, c.keepalive_count], [5, 5]);
+  assert.deepEqual([c.unix_sock_rw_perms, c.unix_sock_ro_perms, c.unix_sock_admin_perms], [
+    0o700,
+    0o777,
+    0o700,
+  ]);
+});
+
+Deno.test("parseConfig() accepts lists spanning lines and single quotes", () => {
+  const c = parseConfig(
+    `auth_unix_ro = 'none'\nlisten_tcp = 0\nunknown_list = [\n "a",\n "b"\n]\n`,
+    "l.conf",
+  );
+  assert.equal(c.max_workers, 20);
+});
+
+Deno.test("parseConfig() warns about unknown keys and goes on", () => {
+  const warnings: string[] = [];
+  const c = parseConfig(`frobnicate = 3\nmax_workers = 9\n`, "w.conf", (w) => warnings.push(w));
+  assert.equal(c.max_workers, 9);
+  assert.deepEqual(warnings, ["w.conf:1: unknown setting frobnicate ignored"]);
+});
+
+const BAD: [string, string, RegExp][] = [
+  ['max_workers = "ten"\n', "bad.conf:1", /max_workers: expected int, got string/],
+  ["\n\nmin_workers = -1\n", "bad.conf:3", /min_workers: -1 is outside 0\.\.1000/],
+  ["max_clients = 0\n", "bad.conf:1", /max_clients: 0 is outside/],
+  [
+    'unix_sock_rw_perms = "rwx"\n',
+    "bad.conf:1",
+    /unix_sock_rw_perms: not an octal permission mode/,
+  ],
+  ["unix_sock_dir = 5\n", "bad.conf:1", /unix_sock_dir: expected string, got int/],
+  ["keepalive_count = 3x\n", "bad.conf:1", /keepalive_count: cannot parse value: 3x/],
+  ['log_filters = "3:rpc\n', "bad.conf:1", /unterminated string/],
+  ["max_workers\n", "bad.conf:1", /expected "key = value"/],
+  [
+    "min_workers = 9\nmax_workers = 2\n",
+    "bad.conf:0",
+    /min_workers cannot be larger than max_workers/,
+  ],
+  [
+    "max_clients = 5\nmax_anonymous_clients = 20\n",
+    "bad.conf:0",
+    /max_anonymous_clients must be less than max_clients/,
+  ],
+];
+
+for (const [text, where, reason] of BAD) {
+  Deno.test(`parseConfig() refuses ${JSON.stringify(text.trim())} naming ${where}`, () => {
+    assert.throws(() => parseConfig(text, "bad.conf"), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.ok(e.message.startsWith(`${where}: `), e.message);
+      assert.match(e.message, reason);
+      return true;
+    });
+  });
+}

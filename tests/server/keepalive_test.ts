@@ -1,0 +1,94 @@
+// Keepalive as libvirtd does it: PING only after the client asks feature 10,
+// a close after keepalive_count unanswered PINGs, any packet resets it.
+
+import assert from "node:assert/strict";
+import { startDaemon } from "./_daemon.ts";
+import { RawClient } from "../_rpc_client.ts";
+import { encodePacket, KEEPALIVE_PROGRAM, VIR_NET_MESSAGE } from "../../src/rpc/mod.ts";
+import {
+  REMOTE_PROC_AUTH_LIST,
+  REMOTE_PROC_CONNECT_SUPPORTS_FEATURE,
+} from "../../src/protocol/remote_procedure_numbers.ts";
+
+const isPing = (r: { header: { prog: number; proc: number; type: number } }) =>
+  r.header.prog === KEEPALIVE_PROGRAM && r.header.proc === 1 && r.header.type === VIR_NET_MESSAGE;
+
+async function askKeepalive(c: RawClient): Promise<void> {
+  await c.reply(await c.call(REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, (w) => w.writeInt(10)));
+}
+
+Deno.test("after feature 10 a silent client gets PINGs and is closed after keepalive_count of them", async () => {
+  const d = await startDaemon({ keepalive_interval: 1, keepalive_count: 2 });
+  const c = await RawClient.connect(d.rw);
+  try {
+    await askKeepalive(c);
+    const started = Date.now();
+    await c.next(isPing, 3000);
+    await c.next(isPing, 3000);
+    await c.closedByPeer(8000);
+    // interval × (count + 1) = 3 s in libvirtd's schedule; allow one tick of slack.
+    const took = Date.now() - started;
+    assert.ok(took >= 2500 && took < 8000, `closed after ${took} ms`);
+  } finally {
+    c.close();
+    await c.done;
+    await d.stop();
+  }
+});
+
+Deno.test("a client that answers PINGs with PONGs stays connected", async () => {
+  const d = await startDaemon({ keepalive_interval: 1, keepalive_count: 1 });
+  const c = await RawClient.connect(d.rw);
+  try {
+    await askKeepalive(c);
+    for (let i = 0; i < 3; i++) {
+      await c.next(isPing, 3000);
+      await c.send(
+        encodePacket({
+          prog: KEEPALIVE_PROGRAM,
+          vers: 1,
+          proc: 2,
+          type: VIR_NET_MESSAGE,
+          serial: 0,
+          status: 0,
+        }),
+      );
+    }
+    const r = await c.reply(await c.call(REMOTE_PROC_AUTH_LIST));
+    assert.equal(r.header.status, 0);
+  } finally {
+    c.close();
+    await c.done;
+    await d.stop();
+  }
+});
+
+Deno.test("a client that never asked feature 10 is never pinged", async () => {
+  const d = await startDaemon({ keepalive_interval: 1, keepalive_count: 1 });
+  const c = await RawClient.connect(d.rw);
+  try {
+    await c.reply(await c.call(REMOTE_PROC_AUTH_LIST));
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(c.pending.length, 0);
+    assert.equal(c.eof, false);
+  } finally {
+    c.close();
+    await c.done;
+    await d.stop();
+  }
+});
+
+Deno.test("keepalive_interval = -1 disables the daemon's PINGs", async () => {
+  const d = await startDaemon({ keepalive_interval: -1 });
+  const c = await RawClient.connect(d.rw);
+  try {
+    await askKeepalive(c);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(c.pending.length, 0);
+    assert.equal(c.eof, false);
+  } finally {
+    c.close();
+    await c.done;
+    await d.stop();
+  }
+});
