@@ -9,7 +9,12 @@ import { encodePacket } from "../src/rpc/header.ts";
 import { PacketFramer } from "../src/rpc/framing.ts";
 import { REMOTE_PROGRAM, VIR_NET_CALL } from "../src/rpc/constants.ts";
 import { REMOTE_PROC_AUTH_LIST } from "../src/protocol/remote_procedure_numbers.ts";
-import { type BenchDaemon, cpuMicrosTree, startDenovirt, startLibvirtd } from "./_daemons.ts";
+import {
+  type BenchDaemon,
+  cpuMicrosTree,
+  startDenovirt,
+  startLibvirtd,
+} from "../tests/_daemons.ts";
 
 interface Result {
   daemon: string;

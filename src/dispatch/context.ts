@@ -4,18 +4,22 @@
 
 import type { Header } from "../rpc/header.ts";
 import type { Procedure } from "../protocol/program.ts";
-import { C_DRIVER, C_FLAGS, C_ID, C_SERVICE } from "../pool/layout.ts";
+import { C_DRIVER, C_FLAGS, C_ID, C_INSTANCE, C_SERVICE } from "../pool/layout.ts";
+import type { SharedStore } from "../drivers/shared_store.ts";
 import type { SharedMemory } from "../pool/shared.ts";
 
 /** A worker's handle on the client record of the call it runs. */
 export class ClientView {
   readonly #mem: SharedMemory;
   readonly index: number;
+  /** The record's generation when the call arrived (events are addressed by index + generation). */
+  readonly gen: number;
   readonly #base: number;
 
-  constructor(mem: SharedMemory, index: number) {
+  constructor(mem: SharedMemory, index: number, gen: number) {
     this.#mem = mem;
     this.index = index;
+    this.gen = gen;
     this.#base = mem.client(index);
   }
 
@@ -36,20 +40,34 @@ export class ClientView {
     return Atomics.load(this.#mem.ctl, this.#base + C_DRIVER);
   }
 
-  /** Sets and clears flags and, if given, the driver, under the client lock. */
-  update(set: number, clear: number, driver?: number): void {
+  /** The driver instance of the open connection (0: none). */
+  get instance(): number {
+    return Atomics.load(this.#mem.ctl, this.#base + C_INSTANCE);
+  }
+
+  /** Sets and clears flags and, if given, the driver and instance, under the client lock. */
+  update(set: number, clear: number, driver?: number, instance?: number): void {
     using _ = this.#mem.clientLock(this.index).lock();
     const ctl = this.#mem.ctl;
     const f = Atomics.load(ctl, this.#base + C_FLAGS);
     Atomics.store(ctl, this.#base + C_FLAGS, (f & ~clear) | set);
     if (driver !== undefined) Atomics.store(ctl, this.#base + C_DRIVER, driver);
+    if (instance !== undefined) Atomics.store(ctl, this.#base + C_INSTANCE, instance);
   }
+}
+
+/** What a Worker lends every call: the drivers' shared store and a way to send events. */
+export interface WorkerEnv {
+  readonly store: SharedStore;
+  /** Queues a MESSAGE packet (an event) for client `index` of generation `gen`. */
+  sendMessage(index: number, gen: number, packet: Uint8Array): void;
 }
 
 export interface CallContext {
   readonly header: Header;
   readonly procedure: Procedure;
   readonly client: ClientView;
+  readonly env: WorkerEnv;
   /** Ask the event loop to close the connection once this call's reply is written. */
   closeAfterReply(): void;
 }

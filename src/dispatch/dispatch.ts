@@ -19,7 +19,7 @@ import {
 } from "../rpc/error_codes.ts";
 import type { Procedure, ProcedureInfo, Program } from "../protocol/program.ts";
 import { XdrError, XdrReader, XdrWriter } from "../xdr/mod.ts";
-import type { CallContext, ClientView, Handler } from "./context.ts";
+import type { CallContext, ClientView, Handler, WorkerEnv } from "./context.ts";
 import { log } from "../log.ts";
 
 /** How a program's calls are served. */
@@ -79,6 +79,7 @@ export async function dispatchCall(
   packet: Uint8Array,
   client: ClientView,
   services: ReadonlyMap<number, ProgramService>,
+  env: WorkerEnv,
 ): Promise<DispatchResult> {
   const header = decodeHeader(packet);
   const service = services.get(header.prog);
@@ -104,6 +105,7 @@ export async function dispatchCall(
     header,
     procedure: procedure ?? { ...info, args: undefined!, ret: undefined! },
     client,
+    env,
     closeAfterReply() {
       closeAfter = true;
     },

@@ -73,8 +73,8 @@ function notOpen(): VirError {
 export function remoteService(drivers: DriverRegistry): ProgramService {
   const closeConnection = async (ctx: CallContext): Promise<void> => {
     const d = drivers.get(ctx.client.driver);
-    ctx.client.update(0, CF_CONN_OPEN | CF_CLOSE_CALLBACK, 0);
     if (d) await d.close(ctx);
+    ctx.client.update(0, CF_CONN_OPEN | CF_CLOSE_CALLBACK, 0, 0);
   };
 
   const connectionHandlers = new Map<number, Handler>([
@@ -102,8 +102,12 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
       // The read-only socket forces a read-only connection whatever was asked.
       const readonly = (ctx.client.flags & CF_READONLY) !== 0 ||
         (args.flags & VIR_CONNECT_RO) !== 0;
-      await d.open(ctx, args.name, readonly ? args.flags | VIR_CONNECT_RO : args.flags);
-      ctx.client.update(CF_CONN_OPEN | (readonly ? CF_READONLY : 0), 0, d.id);
+      const instance = await d.open(
+        ctx,
+        args.name,
+        readonly ? args.flags | VIR_CONNECT_RO : args.flags,
+      );
+      ctx.client.update(CF_CONN_OPEN | (readonly ? CF_READONLY : 0), 0, d.id, instance);
     }],
     [REMOTE_PROC_CONNECT_CLOSE, async (ctx) => {
       if (ctx.client.flags & CF_CONN_OPEN) await closeConnection(ctx);

@@ -10,8 +10,11 @@ export interface Driver {
   readonly name: string;
   /** Whether this driver serves the URI (`test:///default`, `qemu:///system`, …). */
   accepts(uri: string): boolean;
-  /** Opens a connection for the calling client; throws a VirError to refuse. */
-  open(ctx: CallContext, uri: string, flags: number): void | Promise<void>;
+  /**
+   * Opens a connection for the calling client and returns the driver
+   * instance (shared state) it uses; throws a VirError to refuse.
+   */
+  open(ctx: CallContext, uri: string, flags: number): number | Promise<number>;
   /** Closes the calling client's connection (CONNECT_CLOSE or disconnect). */
   close(ctx: CallContext): void | Promise<void>;
   /** The remote procedures this driver implements, by procedure number. */

@@ -59,7 +59,9 @@ export const J_DATA_LEN = 7;
 export const J_WORKER = 8;
 /** When the job started running, in ms since the pool started (for a watchdog). */
 export const J_START_MS = 9;
-export const JOB_WORDS = 10;
+/** 1 for a job the daemon made itself (a driver close after a disconnect): it runs for a closing client. */
+export const J_INTERNAL = 10;
+export const JOB_WORDS = 11;
 
 export const JOB_FREE = 0;
 export const JOB_QUEUED = 1;
@@ -81,6 +83,8 @@ export const C_SERVICE = 7;
 export const C_ID = 8;
 /** Connection time, seconds since the epoch. */
 export const C_CONN_TIME = 9;
+/** The driver instance (shared state) the client's connection uses. */
+export const C_INSTANCE = 10;
 export const CLIENT_WORDS = 12;
 
 export const CLIENT_FREE = 0;

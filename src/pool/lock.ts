@@ -1,6 +1,6 @@
 // Mutexes in shared memory, built on Atomics (a futex mutex: 0 free,
 // 1 held, 2 held with waiters), each with a rank in the daemon's one lock
-// order: server → client → driver → object. With checking on, every
+// order: server → client → driver → object → heap. With checking on, every
 // acquisition is compared with the locks this thread already holds.
 
 import { LOCK_OWNER, LOCK_STATE } from "./layout.ts";
@@ -10,12 +10,15 @@ export const RANK_SERVER = 1;
 export const RANK_CLIENT = 2;
 export const RANK_DRIVER = 3;
 export const RANK_OBJECT = 4;
+/** The driver store's allocator: a leaf, taken last and held for a few instructions. */
+export const RANK_HEAP = 5;
 
 const RANK_NAMES: Record<number, string> = {
   [RANK_SERVER]: "server",
   [RANK_CLIENT]: "client",
   [RANK_DRIVER]: "driver",
   [RANK_OBJECT]: "object",
+  [RANK_HEAP]: "heap",
 };
 
 /** A lock taken against the declared order (a possible deadlock). */
@@ -24,7 +27,7 @@ export class LockOrderError extends Error {
   readonly code = "ERR_LOCK_ORDER";
   constructor(taking: string, held: string) {
     super(
-      `Cannot take the ${taking} lock while holding the ${held} lock: the order is server → client → driver → object`,
+      `Cannot take the ${taking} lock while holding the ${held} lock: the order is server → client → driver → object → heap`,
     );
   }
 }

@@ -16,6 +16,7 @@ import {
   J_CLIENT_GEN,
   J_DATA_LEN,
   J_DATA_OFF,
+  J_INTERNAL,
   J_NEXT,
   J_PREV,
   J_PRIO,
@@ -50,6 +51,7 @@ import {
   WORKER_STARTING,
 } from "./layout.ts";
 import { type PoolCapacity, SharedMemory } from "./shared.ts";
+import { allocateStore } from "../drivers/shared_store.ts";
 import type { WorkerStart } from "./worker.ts";
 import { log } from "../log.ts";
 
@@ -75,6 +77,8 @@ const logger = log("pool");
 export class WorkerPool {
   readonly mem: SharedMemory;
   readonly arena: CallArena;
+  /** The drivers' shared state; only Workers read and write it. */
+  readonly store: SharedArrayBuffer;
   readonly #opts: PoolOptions;
   readonly #mailboxes: SharedArrayBuffer[] = [];
   readonly #workers: (Worker | null)[];
@@ -100,8 +104,15 @@ export class WorkerPool {
     Atomics.store(ctl, S_MIN_WORKERS, opts.minWorkers);
     Atomics.store(ctl, S_MAX_WORKERS, opts.maxWorkers);
     Atomics.store(ctl, S_PRIO_WORKERS, opts.prioWorkers);
+    this.store = allocateStore();
     this.mem = new SharedMemory(
-      { capacity: opts.capacity, control, arena: arena.buffer, mailboxes: this.#mailboxes },
+      {
+        capacity: opts.capacity,
+        control,
+        arena: arena.buffer,
+        mailboxes: this.#mailboxes,
+        store: this.store,
+      },
       1,
     );
     this.arena = arena;
@@ -158,6 +169,7 @@ export class WorkerPool {
         control: this.mem.control,
         arena: this.arena.buffer,
         mailboxes: this.#mailboxes,
+        store: this.store,
       },
       index,
       threadId: 2 + index,
@@ -215,7 +227,13 @@ export class WorkerPool {
   // ---- Jobs -----------------------------------------------------------------------------------
 
   /** Queues a call; false when every job slot is taken (the caller stops reading). */
-  submit(client: number, gen: number, packet: Uint8Array, prio: boolean): boolean {
+  submit(
+    client: number,
+    gen: number,
+    packet: Uint8Array,
+    prio: boolean,
+    internal = false,
+  ): boolean {
     const slot = this.#freeJobs.pop();
     if (slot === undefined) return false;
     const ctl = this.ctl;
@@ -227,6 +245,7 @@ export class WorkerPool {
     Atomics.store(ctl, j + J_DATA_OFF, this.arena.store(packet));
     Atomics.store(ctl, j + J_DATA_LEN, packet.length);
     Atomics.store(ctl, j + J_WORKER, -1);
+    Atomics.store(ctl, j + J_INTERNAL, internal ? 1 : 0);
     this.#pending.push({ slot });
     this.#flush();
     return true;

@@ -29,6 +29,8 @@ export interface SharedBuffers {
   control: SharedArrayBuffer;
   arena: SharedArrayBuffer;
   mailboxes: SharedArrayBuffer[];
+  /** Drivers' shared state (src/drivers/shared_store.ts). */
+  store: SharedArrayBuffer;
 }
 
 export class SharedMemory {

@@ -8,11 +8,13 @@ import {
   C_GEN,
   C_REFS,
   C_STATE,
+  CLIENT_CLOSING,
   CLIENT_OPEN,
   J_CLIENT,
   J_CLIENT_GEN,
   J_DATA_LEN,
   J_DATA_OFF,
+  J_INTERNAL,
   J_NEXT,
   J_PREV,
   J_PRIO,
@@ -22,6 +24,7 @@ import {
   JOB_RUNNING,
   MAIL_CLOSE_AFTER,
   MAIL_DROPPED,
+  MAIL_MESSAGE,
   MAIL_REPLY,
   S_FREE_PRIO,
   S_FREE_WORKERS,
@@ -45,7 +48,8 @@ import {
 } from "./layout.ts";
 import { type SharedBuffers, SharedMemory } from "./shared.ts";
 import { MailboxWriter } from "./mailbox.ts";
-import { ClientView } from "../dispatch/context.ts";
+import { ClientView, type WorkerEnv } from "../dispatch/context.ts";
+import { SharedStore } from "../drivers/shared_store.ts";
 import { dispatchCall, type ProgramService } from "../dispatch/dispatch.ts";
 import { remoteService } from "../dispatch/remote.ts";
 import { DriverRegistry } from "../drivers/driver.ts";
@@ -72,7 +76,17 @@ export interface WorkerStart {
 export interface WorkerExtension {
   drivers: DriverRegistry;
   services: Map<number, ProgramService>;
+  shared: WorkerShared;
 }
+
+/** The Worker's shared-memory view, made once at start and lent to extensions. */
+export interface WorkerShared {
+  mem: SharedMemory;
+  env: WorkerEnv;
+}
+
+/** Modules every Worker loads: the drivers denovirt ships. */
+const BUILTIN_MODULES: string[] = [new URL("../drivers/test/mod.ts", import.meta.url).href];
 
 interface TakenJob {
   slot: number;
@@ -87,16 +101,22 @@ class PoolWorker {
   readonly #record: number;
   readonly #mail: MailboxWriter;
   readonly #services: Map<number, ProgramService>;
+  readonly #env: WorkerEnv;
 
-  constructor(start: WorkerStart, services: Map<number, ProgramService>) {
+  constructor(start: WorkerStart, mem: SharedMemory, services: Map<number, ProgramService>) {
     this.#start = start;
-    this.#mem = new SharedMemory(start.buffers, start.threadId);
+    this.#mem = mem;
     this.#ctl = this.#mem.ctl;
     this.#record = this.#mem.worker(start.index);
     const box = start.buffers.mailboxes[start.index];
     if (!box) throw new RangeError(`Cannot start worker ${start.index}: no mailbox`);
-    this.#mail = new MailboxWriter(box, this.#ctl, this.#record);
+    const mail = new MailboxWriter(box, this.#ctl, this.#record);
+    this.#mail = mail;
     this.#services = services;
+    this.#env = {
+      store: new SharedStore(start.buffers.store, mem.tracker),
+      sendMessage: (index, gen, packet) => mail.add(MAIL_MESSAGE, -1, index, gen, packet),
+    };
   }
 
   /** Counts this worker as live and idle-capable; called once under no lock. */
@@ -168,11 +188,16 @@ class PoolWorker {
           const client = Atomics.load(ctl, j + J_CLIENT);
           const gen = Atomics.load(ctl, j + J_CLIENT_GEN);
           const c = this.#mem.client(client);
+          // A daemon-made job (closing a disconnected client's driver
+          // connection) runs for a closing client too.
+          const internal = Atomics.load(ctl, j + J_INTERNAL) === 1;
           let alive = false;
           {
             using _ = this.#mem.clientLock(client).lock();
+            const state = Atomics.load(ctl, c + C_STATE);
             if (
-              Atomics.load(ctl, c + C_GEN) === gen && Atomics.load(ctl, c + C_STATE) === CLIENT_OPEN
+              Atomics.load(ctl, c + C_GEN) === gen &&
+              (state === CLIENT_OPEN || (internal && state === CLIENT_CLOSING))
             ) {
               // The reference keeps the record from being reused while we run.
               Atomics.add(ctl, c + C_REFS, 1);
@@ -211,8 +236,8 @@ class PoolWorker {
       const off = Atomics.load(ctl, j + J_DATA_OFF);
       const len = Atomics.load(ctl, j + J_DATA_LEN);
       const packet = this.#mem.arenaBytes.subarray(off, off + len);
-      const client = new ClientView(this.#mem, job.client);
-      const { reply, closeAfter } = await dispatchCall(packet, client, this.#services);
+      const client = new ClientView(this.#mem, job.client, gen);
+      const { reply, closeAfter } = await dispatchCall(packet, client, this.#services, this.#env);
       // Close-after comes first so the event loop knows it before the reply is queued.
       if (closeAfter) this.#mail.add(MAIL_CLOSE_AFTER, -1, job.client, gen);
       this.#mail.add(MAIL_REPLY, job.slot, job.client, gen, reply);
@@ -220,6 +245,10 @@ class PoolWorker {
       using _ = this.#mem.clientLock(job.client).lock();
       Atomics.sub(ctl, this.#mem.client(job.client) + C_REFS, 1);
     }
+  }
+
+  get shared(): WorkerShared {
+    return { mem: this.#mem, env: this.#env };
   }
 
   async serve(): Promise<void> {
@@ -247,10 +276,12 @@ self.onmessage = async (e: MessageEvent<WorkerStart>) => {
   const services = new Map<number, ProgramService>();
   const remote = remoteService(drivers);
   services.set(remote.program.prog, remote);
-  for (const m of start.modules) {
+  const mem = new SharedMemory(start.buffers, start.threadId);
+  const worker = new PoolWorker(start, mem, services);
+  for (const m of [...BUILTIN_MODULES, ...start.modules]) {
     const mod = await import(m);
-    await mod.setup?.({ drivers, services } satisfies WorkerExtension);
+    await mod.setup?.({ drivers, services, shared: worker.shared } satisfies WorkerExtension);
   }
-  await new PoolWorker(start, services).serve();
+  await worker.serve();
   self.close();
 };

@@ -13,6 +13,7 @@ import {
   C_ID,
   C_REFS,
   C_SERVICE,
+  CF_CONN_OPEN,
   CF_READONLY,
   MAIL_CLOSE_AFTER,
   MAIL_DROPPED,
@@ -29,8 +30,26 @@ import type { Program } from "../protocol/program.ts";
 import { REMOTE_PROGRAM_DEF } from "../protocol/remote.ts";
 import { ADMIN_PROGRAM_DEF } from "../protocol/admin.ts";
 import { log } from "../log.ts";
+import { encodePacket } from "../rpc/header.ts";
+import {
+  REMOTE_PROGRAM,
+  REMOTE_PROTOCOL_VERSION,
+  VIR_NET_CALL,
+  VIR_NET_OK,
+} from "../rpc/constants.ts";
+import { REMOTE_PROC_CONNECT_CLOSE } from "../protocol/remote_procedure_numbers.ts";
 
 const logger = log("server");
+
+/** The call a Worker runs to close a disconnected client's driver connection. */
+const CONNECT_CLOSE_CALL = encodePacket({
+  prog: REMOTE_PROGRAM,
+  vers: REMOTE_PROTOCOL_VERSION,
+  proc: REMOTE_PROC_CONNECT_CLOSE,
+  type: VIR_NET_CALL,
+  serial: 0,
+  status: VIR_NET_OK,
+});
 
 export interface ServerOptions {
   config: DaemonConfig;
@@ -227,6 +246,15 @@ export class Server implements ClientHost {
       // A worker holds the client lock this instant; try again on the next turn.
       setTimeout(() => this.#markClosing(client), 0);
       return;
+    }
+    if (this.flags(client) & CF_CONN_OPEN) {
+      // A Worker closes the driver connection for it, as libvirtd's client
+      // close hook does: shared driver state drops its reference, event
+      // registrations go.
+      client.inflight++;
+      if (!this.pool.submit(client.index, client.gen, CONNECT_CLOSE_CALL, true, true)) {
+        client.inflight--;
+      }
     }
     this.#maybeFinalize(client);
   }

@@ -41,7 +41,7 @@ Deno.test("a deliberate inversion (client, then server) fails with LockOrderErro
     assert.ok(e instanceof LockOrderError);
     assert.equal(
       e.message,
-      "Cannot take the server lock while holding the client #0 lock: the order is server → client → driver → object",
+      "Cannot take the server lock while holding the client #0 lock: the order is server → client → driver → object → heap",
     );
     return true;
   });

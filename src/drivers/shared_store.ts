@@ -1,0 +1,336 @@
+// Driver state in shared memory, so that any Worker can serve any client:
+// driver instances (one per shared or private connection state), each with
+// a lock and a JSON "directory", and objects (a domain, a network, …), each
+// with its own lock and a JSON blob. Blobs are decoded once per version and
+// cached per Worker. Lock ranks: instance = driver (3), object (4), heap (5).
+
+import {
+  type LockTracker,
+  RANK_DRIVER,
+  RANK_HEAP,
+  RANK_OBJECT,
+  SharedMutex,
+} from "../pool/lock.ts";
+
+// ---- Layout (Int32 words at the start of the store buffer) ---------------------------------
+const H_LOCK = 0; // 2 words: the heap lock (allocator and instance table)
+const H_TOP = 2; // bump pointer, in bytes
+const H_STAMP = 3; // the last version stamp handed out (stamps are never reused)
+const H_FREE = 4; // free-list heads by size class, FREE_CLASSES words
+const FREE_CLASSES = 28;
+const INST_BASE = H_FREE + FREE_CLASSES; // instance table
+export const MAX_INSTANCES = 256;
+const INST_WORDS = 8;
+const I_LOCK = 0; // 2 words
+const I_STATE = 2; // INST_FREE / INST_LIVE / INST_DYING
+const I_REFS = 3;
+const I_KIND = 4; // the driver id
+const I_KEY = 5; // hash of the instance key (shared instances are found by it)
+const I_DIR = 6; // blob handle of the directory
+const I_DIR_VERSION = 7;
+const HEADER_BYTES = (INST_BASE + MAX_INSTANCES * INST_WORDS) * 4;
+
+const INST_FREE = 0;
+const INST_LIVE = 1;
+const INST_DYING = 2;
+
+// An object: 2 lock words, version, blob handle, live flag.
+const O_LOCK = 0;
+const O_VERSION = 2;
+const O_BLOB = 3;
+const O_LIVE = 4;
+const OBJ_WORDS = 5;
+
+const MIN_CLASS = 5; // 32-byte blocks
+const utf8e = new TextEncoder();
+const utf8d = new TextDecoder();
+
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h | 0 || 1;
+}
+
+export function allocateStore(): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(1 << 20, { maxByteLength: 1 << 30 });
+  const words = new Int32Array(sab);
+  Atomics.store(words, H_TOP, HEADER_BYTES);
+  return sab;
+}
+
+/** A Worker's view of the driver store. */
+export class SharedStore {
+  readonly #sab: SharedArrayBuffer;
+  readonly #words: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #tracker: LockTracker;
+  readonly #heap: SharedMutex;
+  readonly #cache = new Map<number, { version: number; value: unknown }>();
+
+  constructor(sab: SharedArrayBuffer, tracker: LockTracker) {
+    this.#sab = sab;
+    this.#words = new Int32Array(sab);
+    this.#bytes = new Uint8Array(sab);
+    this.#tracker = tracker;
+    this.#heap = new SharedMutex(this.#words, H_LOCK, RANK_HEAP, "store", tracker);
+  }
+
+  // ---- Heap (caller holds the heap lock) ------------------------------------------------
+
+  #allocLocked(n: number): number {
+    const cls = Math.max(MIN_CLASS, Math.ceil(Math.log2(n + 4)));
+    const w = this.#words;
+    const head = Atomics.load(w, H_FREE + cls);
+    let off: number;
+    if (head !== 0) {
+      off = head;
+      Atomics.store(w, H_FREE + cls, Atomics.load(w, off / 4 + 1));
+    } else {
+      off = Atomics.load(w, H_TOP);
+      const end = off + (1 << cls);
+      if (end > this.#sab.byteLength) {
+        let size = this.#sab.byteLength;
+        while (size < end) size *= 2;
+        if (size > this.#sab.maxByteLength) {
+          throw new RangeError("Cannot allocate: the driver store is full");
+        }
+        this.#sab.grow(size);
+      }
+      Atomics.store(w, H_TOP, end);
+    }
+    Atomics.store(w, off / 4, cls);
+    return off;
+  }
+
+  #freeLocked(off: number): void {
+    const w = this.#words;
+    const cls = Atomics.load(w, off / 4);
+    Atomics.store(w, off / 4 + 1, Atomics.load(w, H_FREE + cls));
+    Atomics.store(w, H_FREE + cls, off);
+  }
+
+  /** Allocates a block of at least `n` usable bytes (after a 4-byte class word). */
+  #alloc(n: number): number {
+    using _ = this.#heap.lock();
+    return this.#allocLocked(n);
+  }
+
+  #free(off: number): void {
+    using _ = this.#heap.lock();
+    this.#freeLocked(off);
+  }
+
+  // ---- Blobs: [class word][length word][bytes] --------------------------------------------
+
+  #writeBlob(value: unknown): number {
+    const bytes = utf8e.encode(JSON.stringify(value));
+    const off = this.#alloc(bytes.length + 4);
+    Atomics.store(this.#words, off / 4 + 1, bytes.length);
+    this.#bytes.set(bytes, off + 8);
+    return off;
+  }
+
+  /**
+   * A fresh version stamp. Stamps come from one daemon-wide counter, so a
+   * Worker's cache can never mistake a reused handle or instance for the old one.
+   */
+  #stamp(): number {
+    return Atomics.add(this.#words, H_STAMP, 1) + 1;
+  }
+
+  #readBlob(off: number): unknown {
+    const len = Atomics.load(this.#words, off / 4 + 1);
+    // TextDecoder cannot read shared memory directly: copy first.
+    return JSON.parse(utf8d.decode(this.#bytes.slice(off + 8, off + 8 + len)));
+  }
+
+  /** Reads a versioned blob through this Worker's cache. */
+  #cached<T>(blob: number, version: number, key: number): T {
+    const hit = this.#cache.get(key);
+    if (hit && hit.version === version) return structuredClone(hit.value) as T;
+    const value = this.#readBlob(blob);
+    this.#cache.set(key, { version, value });
+    return structuredClone(value) as T;
+  }
+
+  // ---- Instances ----------------------------------------------------------------------------
+
+  #inst(i: number): number {
+    return INST_BASE + i * INST_WORDS;
+  }
+
+  /** The lock of instance `i` (rank: driver). */
+  instanceLock(i: number): SharedMutex {
+    return new SharedMutex(
+      this.#words,
+      this.#inst(i) + I_LOCK,
+      RANK_DRIVER,
+      `instance ${i}`,
+      this.#tracker,
+    );
+  }
+
+  /**
+   * Opens an instance: a live shared one with the same key gets one more
+   * reference; otherwise a new one is made with `init()`'s directory.
+   * Returns the instance index and whether it was created.
+   */
+  openInstance(
+    kind: number,
+    key: string,
+    shared: boolean,
+    init: () => unknown,
+  ): { index: number; created: boolean } {
+    const w = this.#words;
+    const h = hashKey(key);
+    let index = -1;
+    {
+      using _ = this.#heap.lock();
+      if (shared) {
+        for (let i = 1; i < MAX_INSTANCES; i++) {
+          const b = this.#inst(i);
+          if (
+            Atomics.load(w, b + I_STATE) === INST_LIVE && Atomics.load(w, b + I_KIND) === kind &&
+            Atomics.load(w, b + I_KEY) === h
+          ) {
+            Atomics.add(w, b + I_REFS, 1);
+            return { index: i, created: false };
+          }
+        }
+      }
+      for (let i = 1; i < MAX_INSTANCES; i++) {
+        const b = this.#inst(i);
+        if (Atomics.load(w, b + I_STATE) === INST_FREE) {
+          index = i;
+          Atomics.store(w, b + I_REFS, 1);
+          Atomics.store(w, b + I_KIND, kind);
+          Atomics.store(w, b + I_KEY, shared ? h : 0);
+          Atomics.store(w, b + I_DIR, 0);
+          Atomics.store(w, b + I_DIR_VERSION, 0);
+          break;
+        }
+      }
+    }
+    if (index < 0) throw new RangeError("Cannot open a driver instance: all are in use");
+    // Fill the directory before the instance becomes findable (state LIVE).
+    using _ = this.instanceLock(index).lock();
+    this.#setDirectoryLocked(index, init());
+    Atomics.store(w, this.#inst(index) + I_STATE, INST_LIVE);
+    return { index, created: true };
+  }
+
+  /**
+   * Drops a reference. The last one makes the instance DYING and returns
+   * true: the caller then frees its objects (`destroyObject`) and calls
+   * `releaseInstance`.
+   */
+  closeInstance(index: number): boolean {
+    const b = this.#inst(index);
+    using _ = this.#heap.lock();
+    if (Atomics.sub(this.#words, b + I_REFS, 1) !== 1) return false;
+    Atomics.store(this.#words, b + I_STATE, INST_DYING);
+    return true;
+  }
+
+  /** Frees a DYING instance's directory and its table slot. */
+  releaseInstance(index: number): void {
+    const b = this.#inst(index);
+    {
+      using _ = this.instanceLock(index).lock();
+      const dir = Atomics.load(this.#words, b + I_DIR);
+      if (dir) this.#free(dir);
+      Atomics.store(this.#words, b + I_DIR, 0);
+    }
+    using _ = this.#heap.lock();
+    Atomics.store(this.#words, b + I_STATE, INST_FREE);
+  }
+
+  instanceRefs(index: number): number {
+    return Atomics.load(this.#words, this.#inst(index) + I_REFS);
+  }
+
+  /** The directory of an instance. Caller holds the instance lock. */
+  directoryLocked<T>(index: number): T {
+    const b = this.#inst(index);
+    const blob = Atomics.load(this.#words, b + I_DIR);
+    return this.#cached<T>(blob, Atomics.load(this.#words, b + I_DIR_VERSION), -index);
+  }
+
+  /** Replaces the directory. Caller holds the instance lock. */
+  #setDirectoryLocked(index: number, dir: unknown): void {
+    const b = this.#inst(index);
+    const old = Atomics.load(this.#words, b + I_DIR);
+    Atomics.store(this.#words, b + I_DIR, this.#writeBlob(dir));
+    Atomics.store(this.#words, b + I_DIR_VERSION, this.#stamp());
+    this.#cache.delete(-index);
+    if (old) this.#free(old);
+  }
+
+  setDirectoryLocked(index: number, dir: unknown): void {
+    this.#setDirectoryLocked(index, dir);
+  }
+
+  // ---- Objects --------------------------------------------------------------------------------
+
+  /** Creates an object holding `value`; returns its handle. */
+  createObject(value: unknown): number {
+    const off = this.#alloc(OBJ_WORDS * 4);
+    const o = off / 4 + 1;
+    const w = this.#words;
+    Atomics.store(w, o + O_LOCK, 0);
+    Atomics.store(w, o + O_LOCK + 1, 0);
+    Atomics.store(w, o + O_VERSION, this.#stamp());
+    Atomics.store(w, o + O_BLOB, this.#writeBlob(value));
+    Atomics.store(w, o + O_LIVE, 1);
+    return off;
+  }
+
+  /** The lock of object `handle` (rank: object). */
+  objectLock(handle: number): SharedMutex {
+    return new SharedMutex(
+      this.#words,
+      handle / 4 + 1 + O_LOCK,
+      RANK_OBJECT,
+      `object ${handle}`,
+      this.#tracker,
+    );
+  }
+
+  /** Reads an object. Caller holds its lock. */
+  readLocked<T>(handle: number): T {
+    const o = handle / 4 + 1;
+    return this.#cached<T>(
+      Atomics.load(this.#words, o + O_BLOB),
+      Atomics.load(this.#words, o + O_VERSION),
+      handle,
+    );
+  }
+
+  /** Replaces an object's value. Caller holds its lock. */
+  writeLocked(handle: number, value: unknown): void {
+    const o = handle / 4 + 1;
+    const w = this.#words;
+    const old = Atomics.load(w, o + O_BLOB);
+    Atomics.store(w, o + O_BLOB, this.#writeBlob(value));
+    Atomics.store(w, o + O_VERSION, this.#stamp());
+    this.#cache.delete(handle);
+    this.#free(old);
+  }
+
+  /** Whether the object still exists (false once destroyed). Caller holds its lock. */
+  liveLocked(handle: number): boolean {
+    return Atomics.load(this.#words, handle / 4 + 1 + O_LIVE) === 1;
+  }
+
+  /** Frees an object. Caller holds the owning instance's lock (so nobody can find it anew). */
+  destroyObject(handle: number): void {
+    const o = handle / 4 + 1;
+    {
+      using _ = this.objectLock(handle).lock();
+      Atomics.store(this.#words, o + O_LIVE, 0);
+      this.#free(Atomics.load(this.#words, o + O_BLOB));
+    }
+    this.#cache.delete(handle);
+    this.#free(handle);
+  }
+}

@@ -1,0 +1,847 @@
+// The test driver's domain procedures: lookups, lists, lifecycle
+// (define/start/stop/suspend/…), info and settings, with libvirt 9.0's
+// answers, errors and lifecycle events.
+
+import type { Handler } from "../../dispatch/context.ts";
+import * as P from "../../protocol/remote_procedure_numbers.ts";
+import type { RemoteDomain } from "../../protocol/remote_types.ts";
+import { VirError } from "../../rpc/error.ts";
+import {
+  VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_INVALID_ARG,
+  VIR_ERR_NO_DOMAIN,
+  VIR_ERR_OPERATION_FAILED,
+  VIR_ERR_OPERATION_INVALID,
+  VIR_FROM_DOMAIN,
+  VIR_FROM_TEST,
+} from "../../rpc/error_codes.ts";
+import { param, VIR_TYPED_PARAM_UINT } from "../../rpc/typed_params.ts";
+import { uuidToString } from "../../conf/uuid.ts";
+import {
+  assignTestIfnames,
+  copyDomainDef,
+  type DomainDef,
+  formatDomainXML,
+  parseDomainXML,
+} from "../../conf/domain_xml.ts";
+import { TestConn } from "./conn.ts";
+import {
+  type DomainEntry,
+  type DomainObj,
+  type TestDirectory,
+  VIR_DOMAIN_EVENT_DEFINED,
+  VIR_DOMAIN_EVENT_DEFINED_ADDED,
+  VIR_DOMAIN_EVENT_DEFINED_UPDATED,
+  VIR_DOMAIN_EVENT_RESUMED,
+  VIR_DOMAIN_EVENT_RESUMED_UNPAUSED,
+  VIR_DOMAIN_EVENT_STARTED,
+  VIR_DOMAIN_EVENT_STARTED_BOOTED,
+  VIR_DOMAIN_EVENT_STOPPED,
+  VIR_DOMAIN_EVENT_STOPPED_DESTROYED,
+  VIR_DOMAIN_EVENT_STOPPED_SAVED,
+  VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN,
+  VIR_DOMAIN_EVENT_SUSPENDED,
+  VIR_DOMAIN_EVENT_SUSPENDED_PAUSED,
+  VIR_DOMAIN_EVENT_UNDEFINED,
+  VIR_DOMAIN_EVENT_UNDEFINED_REMOVED,
+  VIR_DOMAIN_PAUSED,
+  VIR_DOMAIN_PAUSED_USER,
+  VIR_DOMAIN_RUNNING,
+  VIR_DOMAIN_RUNNING_BOOTED,
+  VIR_DOMAIN_RUNNING_UNPAUSED,
+  VIR_DOMAIN_SHUTOFF,
+  VIR_DOMAIN_SHUTOFF_DESTROYED,
+  VIR_DOMAIN_SHUTOFF_SAVED,
+  VIR_DOMAIN_SHUTOFF_SHUTDOWN,
+} from "./state.ts";
+
+// ---- Flags (libvirt-domain.h) ----------------------------------------------------------------
+const VIR_CONNECT_LIST_DOMAINS_ACTIVE = 1 << 0;
+const VIR_CONNECT_LIST_DOMAINS_INACTIVE = 1 << 1;
+const VIR_CONNECT_LIST_DOMAINS_PERSISTENT = 1 << 2;
+const VIR_CONNECT_LIST_DOMAINS_TRANSIENT = 1 << 3;
+const VIR_CONNECT_LIST_DOMAINS_RUNNING = 1 << 4;
+const VIR_CONNECT_LIST_DOMAINS_PAUSED = 1 << 5;
+const VIR_CONNECT_LIST_DOMAINS_SHUTOFF = 1 << 6;
+const VIR_CONNECT_LIST_DOMAINS_OTHER = 1 << 7;
+const VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE = 1 << 8;
+const VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE = 1 << 9;
+const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
+const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
+const VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT = 1 << 12;
+const VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT = 1 << 13;
+const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0;
+const VIR_DOMAIN_START_PAUSED = 1 << 0;
+const VIR_DOMAIN_AFFECT_LIVE = 1 << 0;
+const VIR_DOMAIN_AFFECT_CONFIG = 1 << 1;
+const VIR_DOMAIN_MEM_MAXIMUM = 1 << 2;
+const VIR_DOMAIN_VCPU_MAXIMUM = 1 << 2;
+const VIR_DOMAIN_VCPU_GUEST = 1 << 3;
+/** The test driver's vCPU ceiling (testConnectGetMaxVcpus). */
+const TEST_MAX_VCPUS = 32;
+
+const VIR_DOMAIN_XML_SECURE = 1;
+const VIR_DOMAIN_XML_INACTIVE = 2;
+const VIR_DOMAIN_XML_MIGRATABLE = 8;
+
+/** libvirt's virCheckFlags: any flag outside `allowed` is refused, naming the driver function. */
+export function checkFlags(fn: string, flags: number, allowed: number): void {
+  const bad = flags & ~allowed;
+  if (bad) {
+    throw VirError.of(
+      VIR_ERR_INVALID_ARG,
+      VIR_FROM_TEST,
+      `unsupported flags (0x${(bad >>> 0).toString(16)}) in function ${fn}`,
+    );
+  }
+}
+
+function wire(e: { name: string; uuid: string; id: number }): RemoteDomain {
+  return TestConn.wire(e);
+}
+
+function isActive(o: DomainObj): boolean {
+  return o.state !== VIR_DOMAIN_SHUTOFF;
+}
+
+function notRunning(name: string): VirError {
+  return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_TEST, `domain '${name}' not running`);
+}
+
+function notActive(): VirError {
+  return VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_DOMAIN, "domain is not running");
+}
+
+/** A handler over a TestConn that flushes the events it raised. */
+function h<A, R>(fn: (c: TestConn, args: A) => R): Handler {
+  return (ctx, args: A) => {
+    const c = new TestConn(ctx);
+    try {
+      return fn(c, args);
+    } finally {
+      c.flush();
+    }
+  };
+}
+
+/** Moves a domain to running with a new id (testDomainStartState). */
+function startLocked(
+  o: DomainObj,
+  a: { entry: DomainEntry; dir: TestDirectory },
+  reason: number,
+): void {
+  // A persistent domain keeps its config apart from the live definition while it runs.
+  if (o.persistent && !o.newDef) o.newDef = copyDomainDef(o.def);
+  o.id = a.dir.nextDomId++;
+  o.state = VIR_DOMAIN_RUNNING;
+  o.reason = reason;
+  a.entry.id = o.id;
+  a.entry.active = true;
+}
+
+/** Moves a domain to shut off (testDomainShutdownState): the pending persistent config takes over. */
+function stopLocked(o: DomainObj, entry: DomainEntry, reason: number): void {
+  o.state = VIR_DOMAIN_SHUTOFF;
+  o.reason = reason;
+  o.id = -1;
+  entry.id = -1;
+  entry.active = false;
+  if (o.newDef) {
+    o.def = o.newDef;
+    o.newDef = null;
+  }
+}
+
+/** Finds a domain entry by a predicate, or raises libvirt's plain "Domain not found". */
+function lookup(c: TestConn, pred: (e: DomainEntry) => boolean): RemoteDomain {
+  return c.dir((d) => {
+    const e = d.domains.find(pred);
+    if (!e) throw VirError.of(VIR_ERR_NO_DOMAIN, VIR_FROM_TEST);
+    return wire(e);
+  });
+}
+
+/** Adds a new domain object from a parsed definition, or replaces the config of an existing one. */
+function addOrUpdate(
+  c: TestConn,
+  d: TestDirectory,
+  def: DomainDef,
+  persistent: boolean,
+  live: boolean,
+): { entry: DomainEntry; updated: boolean; obj: DomainObj } {
+  const sameName = d.domains.find((e) => e.name === def.name);
+  if (sameName && sameName.uuid !== def.uuid) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_FAILED,
+      VIR_FROM_DOMAIN,
+      `domain '${def.name}' already exists with uuid ${sameName.uuid}`,
+    );
+  }
+  const sameUuid = d.domains.find((e) => e.uuid === def.uuid);
+  if (sameUuid && sameUuid.name !== def.name) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_FAILED,
+      VIR_FROM_DOMAIN,
+      `domain '${sameUuid.name}' is already defined with uuid ${def.uuid}`,
+    );
+  }
+  const existing = sameName ?? sameUuid;
+  if (existing) {
+    using _ = c.store.objectLock(existing.handle).lock();
+    const o = c.store.readLocked<DomainObj>(existing.handle);
+    if (live) {
+      if (isActive(o)) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_DOMAIN,
+          `domain '${def.name}' is already active`,
+        );
+      }
+      o.def = def;
+    } else if (isActive(o)) {
+      o.newDef = def;
+    } else {
+      o.def = def;
+    }
+    if (persistent) o.persistent = true;
+    existing.persistent = o.persistent;
+    c.store.writeLocked(existing.handle, o);
+    return { entry: existing, updated: true, obj: o };
+  }
+  const obj: DomainObj = {
+    def,
+    newDef: null,
+    id: -1,
+    state: VIR_DOMAIN_SHUTOFF,
+    reason: 0,
+    persistent,
+    autostart: false,
+    hasManagedSave: false,
+    schedWeight: 50,
+  };
+  const entry: DomainEntry = {
+    name: def.name,
+    uuid: def.uuid,
+    handle: c.store.createObject(obj),
+    id: -1,
+    active: false,
+    persistent,
+  };
+  d.domains.push(entry);
+  return { entry, updated: false, obj };
+}
+
+function listFilter(o: DomainObj, flags: number): boolean {
+  const active = isActive(o);
+  const f = (a: number, b: number, va: boolean, vb: boolean) =>
+    !(flags & (a | b)) || ((flags & a) !== 0 && va) || ((flags & b) !== 0 && vb);
+  if (!f(VIR_CONNECT_LIST_DOMAINS_ACTIVE, VIR_CONNECT_LIST_DOMAINS_INACTIVE, active, !active)) {
+    return false;
+  }
+  if (
+    !f(
+      VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
+      VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
+      o.persistent,
+      !o.persistent,
+    )
+  ) {
+    return false;
+  }
+  const states = VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED |
+    VIR_CONNECT_LIST_DOMAINS_SHUTOFF | VIR_CONNECT_LIST_DOMAINS_OTHER;
+  if (flags & states) {
+    const ok = ((flags & VIR_CONNECT_LIST_DOMAINS_RUNNING) && o.state === VIR_DOMAIN_RUNNING) ||
+      ((flags & VIR_CONNECT_LIST_DOMAINS_PAUSED) && o.state === VIR_DOMAIN_PAUSED) ||
+      ((flags & VIR_CONNECT_LIST_DOMAINS_SHUTOFF) && o.state === VIR_DOMAIN_SHUTOFF) ||
+      ((flags & VIR_CONNECT_LIST_DOMAINS_OTHER) &&
+        ![VIR_DOMAIN_RUNNING, VIR_DOMAIN_PAUSED, VIR_DOMAIN_SHUTOFF].includes(o.state));
+    if (!ok) return false;
+  }
+  if (
+    !f(
+      VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
+      VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
+      o.hasManagedSave,
+      !o.hasManagedSave,
+    )
+  ) {
+    return false;
+  }
+  if (
+    !f(
+      VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
+      VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
+      o.autostart,
+      !o.autostart,
+    )
+  ) {
+    return false;
+  }
+  // The test driver keeps no snapshots in this model yet: every domain has none.
+  if (
+    !f(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, false, true)
+  ) return false;
+  return true;
+}
+
+/** Every domain object of the instance, read one by one under its own lock (list order = definition order). */
+function eachDomain(c: TestConn, d: TestDirectory): { entry: DomainEntry; obj: DomainObj }[] {
+  return c.readAll<DomainObj, DomainEntry>(d.domains);
+}
+
+type Dom = { dom: RemoteDomain };
+type DomFlags = { dom: RemoteDomain; flags: number };
+
+export const domainHandlers: [number, Handler][] = [
+  // ---- Lookups and lists -----------------------------------------------------------------
+  [
+    P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME,
+    h((c, a: { name: string }) => ({ dom: lookup(c, (e) => e.name === a.name) })),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID,
+    h((c, a: { uuid: Uint8Array }) => {
+      const u = uuidToString(a.uuid);
+      return { dom: lookup(c, (e) => e.uuid === u) };
+    }),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_LOOKUP_BY_ID,
+    h((c, a: { id: number }) => ({ dom: lookup(c, (e) => e.active && e.id === a.id) })),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS,
+    h((c, a: { need_results: number; flags: number }) =>
+      c.dir((d) => {
+        const doms = eachDomain(c, d).filter(({ obj }) => listFilter(obj, a.flags)).map((
+          { entry },
+        ) => wire(entry));
+        return { domains: a.need_results ? doms : [], ret: doms.length };
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_NUM_OF_DOMAINS,
+    h((c) => ({ num: c.dir((d) => d.domains.filter((e) => e.active).length) })),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_LIST_DOMAINS,
+    h((c, a: { maxids: number }) => ({
+      ids: c.dir((d) => d.domains.filter((e) => e.active).map((e) => e.id).slice(0, a.maxids)),
+    })),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS,
+    h((c) => ({
+      num: c.dir((d) => d.domains.filter((e) => !e.active).length),
+    })),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS,
+    h((c, a: { maxnames: number }) => ({
+      names: c.dir((d) =>
+        d.domains.filter((e) => !e.active).map((e) => e.name).slice(0, a.maxnames)
+      ),
+    })),
+  ],
+
+  // ---- Info ---------------------------------------------------------------------------------
+  [
+    P.REMOTE_PROC_DOMAIN_GET_INFO,
+    h((c, a: Dom) =>
+      c.domain(a.dom, (o) => ({
+        state: o.state,
+        maxMem: BigInt(o.def.memory),
+        memory: BigInt(o.def.currentMemory),
+        nrVirtCpu: o.def.vcpusCurrent,
+        // The test driver reports the wall clock as CPU time.
+        cpuTime: BigInt(Date.now()) * 1_000_000n,
+      }))
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_STATE,
+    h((c, a: DomFlags) => c.domain(a.dom, (o) => ({ state: o.state, reason: o.reason }))),
+  ],
+  [P.REMOTE_PROC_DOMAIN_GET_OS_TYPE, h((c, a: Dom) => c.domain(a.dom, () => ({ type: "linux" })))],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_MAX_MEMORY,
+    h((c, a: Dom) => c.domain(a.dom, (o) => ({ memory: BigInt(o.def.memory) }))),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_IS_ACTIVE,
+    h((c, a: Dom) => c.domain(a.dom, (o) => ({ active: isActive(o) ? 1 : 0 }))),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_IS_PERSISTENT,
+    h((c, a: Dom) => c.domain(a.dom, (o) => ({ persistent: o.persistent ? 1 : 0 }))),
+  ],
+  [P.REMOTE_PROC_DOMAIN_IS_UPDATED, h((c, a: Dom) => c.domain(a.dom, () => ({ updated: 0 })))],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_AUTOSTART,
+    h((c, a: Dom) => c.domain(a.dom, (o) => ({ autostart: o.autostart ? 1 : 0 }))),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_AUTOSTART,
+    h((c, a: { dom: RemoteDomain; autostart: number }) =>
+      c.domain(a.dom, (o, x) => {
+        if (!o.persistent) {
+          throw VirError.of(
+            VIR_ERR_OPERATION_INVALID,
+            VIR_FROM_TEST,
+            "cannot set autostart for transient domain",
+          );
+        }
+        o.autostart = a.autostart !== 0;
+        x.save();
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE,
+    h((c, a: DomFlags) => c.domain(a.dom, (o) => ({ result: o.hasManagedSave ? 1 : 0 }))),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_XML_DESC,
+    h((c, a: DomFlags) =>
+      c.domain(a.dom, (o) => {
+        checkFlags(
+          "testDomainGetXMLDesc",
+          a.flags,
+          VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_MIGRATABLE,
+        );
+        // While running, the inactive view is the persistent config kept aside at start.
+        const def = o.newDef && (a.flags & VIR_DOMAIN_XML_INACTIVE) ? o.newDef : o.def;
+        return { xml: formatDomainXML(def, { id: o.id, active: isActive(o), flags: a.flags }) };
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL,
+    h((c, a: Dom) =>
+      c.domain(a.dom, (o) =>
+        // Only a running domain has a label.
+        isActive(o)
+          ? { label: [..."libvirt-test"].map((ch) => ch.charCodeAt(0)).concat(0), enforcing: 1 }
+          : { label: [0], enforcing: 0 })
+    ),
+  ],
+  [P.REMOTE_PROC_NODE_GET_SECURITY_MODEL, () => ({
+    model: [..."testSecurity"].map((ch) => ch.charCodeAt(0)).concat(0),
+    doi: [0],
+  })],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_HOSTNAME,
+    h((c, a: DomFlags) =>
+      c.domain(a.dom, (o, x) => {
+        if (!isActive(o)) throw notActive();
+        void x;
+        return { hostname: "testhost" };
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE,
+    h((c, a: Dom) => c.domain(a.dom, () => ({ type: "fair", nparams: 1 }))),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS,
+    h((c, a: { dom: RemoteDomain; nparams: number }) =>
+      c.domain(
+        a.dom,
+        (o) => ({ params: a.nparams >= 1 ? [param.uint("weight", o.schedWeight)] : [] }),
+      )
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS,
+    h((c, a: { dom: RemoteDomain; nparams: number; flags: number }) =>
+      c.domain(
+        a.dom,
+        (o) => ({ params: a.nparams >= 1 ? [param.uint("weight", o.schedWeight)] : [] }),
+      )
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS,
+    h((
+      c,
+      a: {
+        dom: RemoteDomain;
+        params: { field: string; value: { tag: number; value: unknown } }[];
+        flags: number;
+      },
+    ) =>
+      c.domain(a.dom, (o, x) => {
+        for (const p of a.params) {
+          if (p.field === "weight" && p.value.tag === VIR_TYPED_PARAM_UINT) {
+            o.schedWeight = p.value.value as number;
+          }
+        }
+        x.save();
+      })
+    ),
+  ],
+
+  // ---- Definition ----------------------------------------------------------------------------
+  [P.REMOTE_PROC_DOMAIN_DEFINE_XML, h((c, a: { xml: string }) => defineXML(c, a.xml))],
+  [
+    P.REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS,
+    h((c, a: { xml: string; flags: number }) => defineXML(c, a.xml)),
+  ],
+  [P.REMOTE_PROC_DOMAIN_UNDEFINE, h((c, a: Dom) => undefine(c, a.dom, 0))],
+  [P.REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, h((c, a: DomFlags) => undefine(c, a.dom, a.flags))],
+  [
+    P.REMOTE_PROC_DOMAIN_CREATE_XML,
+    h((c, a: { xml_desc: string; flags: number }) => {
+      const def = assignTestIfnames(parseDomainXML(a.xml_desc));
+      return c.dir((d, saveDir) => {
+        const { entry } = addOrUpdate(c, d, def, false, true);
+        using _ = c.store.objectLock(entry.handle).lock();
+        const o = c.store.readLocked<DomainObj>(entry.handle);
+        startLocked(o, { entry, dir: d }, VIR_DOMAIN_RUNNING_BOOTED);
+        if (a.flags & VIR_DOMAIN_START_PAUSED) {
+          o.state = VIR_DOMAIN_PAUSED;
+          o.reason = VIR_DOMAIN_PAUSED_USER;
+        }
+        c.store.writeLocked(entry.handle, o);
+        saveDir();
+        c.lifecycle(d, entry, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
+        return { dom: wire(entry) };
+      });
+    }),
+  ],
+
+  // ---- Lifecycle -------------------------------------------------------------------------------
+  [
+    P.REMOTE_PROC_DOMAIN_CREATE,
+    h((c, a: Dom) => {
+      create(c, a.dom, 0);
+    }),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS,
+    h((c, a: DomFlags) => ({ dom: create(c, a.dom, a.flags) })),
+  ],
+  [P.REMOTE_PROC_DOMAIN_DESTROY, h((c, a: Dom) => destroy(c, a.dom))],
+  [P.REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h((c, a: DomFlags) => destroy(c, a.dom))],
+  [P.REMOTE_PROC_DOMAIN_SHUTDOWN, h((c, a: Dom) => shutdown(c, a.dom))],
+  [P.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, h((c, a: DomFlags) => shutdown(c, a.dom))],
+  [
+    P.REMOTE_PROC_DOMAIN_REBOOT,
+    h((c, a: DomFlags) =>
+      c.domain(a.dom, (o, x) => {
+        if (!isActive(o)) throw notActive();
+        o.state = VIR_DOMAIN_RUNNING;
+        o.reason = VIR_DOMAIN_RUNNING_BOOTED;
+        x.save();
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_RESET,
+    h((c, a: DomFlags) =>
+      c.domain(a.dom, (o) => {
+        if (!isActive(o)) throw notActive();
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SUSPEND,
+    h((c, a: Dom) =>
+      c.domain(a.dom, (o, x) => {
+        if (o.state !== VIR_DOMAIN_RUNNING) throw notRunning(o.def.name);
+        o.state = VIR_DOMAIN_PAUSED;
+        o.reason = VIR_DOMAIN_PAUSED_USER;
+        x.save();
+        c.lifecycle(x.dir, x.entry, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_RESUME,
+    h((c, a: Dom) =>
+      c.domain(a.dom, (o, x) => {
+        if (o.state !== VIR_DOMAIN_PAUSED) {
+          throw VirError.of(
+            VIR_ERR_INTERNAL_ERROR,
+            VIR_FROM_TEST,
+            `domain '${o.def.name}' not paused`,
+          );
+        }
+        o.state = VIR_DOMAIN_RUNNING;
+        o.reason = VIR_DOMAIN_RUNNING_UNPAUSED;
+        x.save();
+        c.lifecycle(x.dir, x.entry, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_MANAGED_SAVE,
+    h((c, a: DomFlags) =>
+      c.domain(a.dom, (o, x) => {
+        if (!isActive(o)) throw notActive();
+        if (!o.persistent) {
+          throw VirError.of(
+            VIR_ERR_OPERATION_INVALID,
+            VIR_FROM_TEST,
+            "cannot do managed save for transient domain",
+          );
+        }
+        const old = { ...x.entry };
+        stopLocked(o, x.entry, VIR_DOMAIN_SHUTOFF_SAVED);
+        o.hasManagedSave = true;
+        x.save();
+        x.saveDir();
+        c.lifecycle(
+          x.dir,
+          { ...old, id: -1 },
+          VIR_DOMAIN_EVENT_STOPPED,
+          VIR_DOMAIN_EVENT_STOPPED_SAVED,
+        );
+      }, { dir: true })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE,
+    h((c, a: DomFlags) =>
+      c.domain(a.dom, (o, x) => {
+        o.hasManagedSave = false;
+        x.save();
+      })
+    ),
+  ],
+
+  // ---- Memory and vCPUs ---------------------------------------------------------------------------
+  [
+    P.REMOTE_PROC_DOMAIN_SET_MEMORY,
+    h((c, a: { dom: RemoteDomain; memory: bigint }) => setMemory(c, a.dom, a.memory, 0)),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS,
+    h((c, a: { dom: RemoteDomain; memory: bigint; flags: number }) =>
+      setMemory(c, a.dom, a.memory, a.flags)
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_MAX_MEMORY,
+    h((c, a: { dom: RemoteDomain; memory: bigint }) =>
+      setMemory(c, a.dom, a.memory, VIR_DOMAIN_MEM_MAXIMUM)
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_MAX_VCPUS,
+    h((c, a: Dom) => c.domain(a.dom, (o) => ({ num: o.def.vcpus }))),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS,
+    h((c, a: DomFlags) =>
+      c.domain(a.dom, (o) => {
+        if (a.flags & VIR_DOMAIN_VCPU_GUEST) {
+          throw VirError.of(
+            VIR_ERR_INVALID_ARG,
+            VIR_FROM_TEST,
+            "unsupported flags (0x8) in function testDomainGetVcpusFlags",
+          );
+        }
+        const def = (a.flags & VIR_DOMAIN_AFFECT_CONFIG) && o.newDef ? o.newDef : o.def;
+        return { num: a.flags & VIR_DOMAIN_VCPU_MAXIMUM ? def.vcpus : def.vcpusCurrent };
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_VCPUS,
+    h((c, a: { dom: RemoteDomain; nvcpus: number }) => setVcpus(c, a.dom, a.nvcpus, 0)),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS,
+    h((c, a: { dom: RemoteDomain; nvcpus: number; flags: number }) =>
+      setVcpus(c, a.dom, a.nvcpus, a.flags)
+    ),
+  ],
+];
+
+function defineXML(c: TestConn, xml: string): { dom: RemoteDomain } {
+  const def = assignTestIfnames(parseDomainXML(xml));
+  return c.dir((d, saveDir) => {
+    const { entry, updated } = addOrUpdate(c, d, def, true, false);
+    entry.persistent = true;
+    saveDir();
+    c.lifecycle(
+      d,
+      entry,
+      VIR_DOMAIN_EVENT_DEFINED,
+      updated ? VIR_DOMAIN_EVENT_DEFINED_UPDATED : VIR_DOMAIN_EVENT_DEFINED_ADDED,
+    );
+    return { dom: wire(entry) };
+  });
+}
+
+function undefine(c: TestConn, dom: RemoteDomain, flags: number): void {
+  c.domain(dom, (o, x) => {
+    if (o.hasManagedSave && !(flags & VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_INVALID,
+        VIR_FROM_TEST,
+        "Refusing to undefine while domain managed save image exists",
+      );
+    }
+    if (!o.persistent) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_INVALID,
+        VIR_FROM_DOMAIN,
+        "cannot undefine transient domain",
+      );
+    }
+    o.hasManagedSave = false;
+    c.lifecycle(x.dir, x.entry, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
+    if (isActive(o)) {
+      // A running domain stays, as a transient one.
+      o.persistent = false;
+      o.newDef = null;
+      x.entry.persistent = false;
+      x.save();
+      x.saveDir();
+    } else {
+      x.remove();
+    }
+  }, { dir: true });
+}
+
+function create(c: TestConn, dom: RemoteDomain, flags: number): RemoteDomain {
+  return c.domain(dom, (o, x) => {
+    if (isActive(o)) {
+      throw VirError.of(
+        VIR_ERR_INTERNAL_ERROR,
+        VIR_FROM_TEST,
+        `Domain '${o.def.name}' is already running`,
+      );
+    }
+    o.hasManagedSave = false;
+    startLocked(o, x, VIR_DOMAIN_RUNNING_BOOTED);
+    if (flags & VIR_DOMAIN_START_PAUSED) {
+      o.state = VIR_DOMAIN_PAUSED;
+      o.reason = VIR_DOMAIN_PAUSED_USER;
+    }
+    x.save();
+    x.saveDir();
+    c.lifecycle(x.dir, x.entry, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    return wire(x.entry);
+  }, { dir: true });
+}
+
+/** Stops a domain with `reason`, raising STOPPED/`detail`; a transient domain disappears. */
+function stop(
+  c: TestConn,
+  dom: RemoteDomain,
+  check: (o: DomainObj) => void,
+  reason: number,
+  detail: number,
+): void {
+  c.domain(dom, (o, x) => {
+    check(o);
+    const before = { ...x.entry };
+    stopLocked(o, x.entry, reason);
+    c.lifecycle(x.dir, { ...before, id: -1 }, VIR_DOMAIN_EVENT_STOPPED, detail);
+    if (!o.persistent) {
+      x.remove();
+      return;
+    }
+    x.save();
+    x.saveDir();
+  }, { dir: true });
+}
+
+function destroy(c: TestConn, dom: RemoteDomain): void {
+  stop(
+    c,
+    dom,
+    (o) => {
+      if (!isActive(o)) throw notActive();
+    },
+    VIR_DOMAIN_SHUTOFF_DESTROYED,
+    VIR_DOMAIN_EVENT_STOPPED_DESTROYED,
+  );
+}
+
+function shutdown(c: TestConn, dom: RemoteDomain): void {
+  stop(
+    c,
+    dom,
+    (o) => {
+      if (o.state !== VIR_DOMAIN_RUNNING) throw notRunning(o.def.name);
+    },
+    VIR_DOMAIN_SHUTOFF_SHUTDOWN,
+    VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN,
+  );
+}
+
+function setMemory(c: TestConn, dom: RemoteDomain, memory: bigint, flags: number): void {
+  c.domain(dom, (o, x) => {
+    const kib = Number(memory);
+    if (flags & VIR_DOMAIN_MEM_MAXIMUM) {
+      if (isActive(o) && !(flags & VIR_DOMAIN_AFFECT_CONFIG)) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_TEST,
+          "cannot resize the maximum memory on an active domain",
+        );
+      }
+      o.def.memory = kib;
+      if (o.def.currentMemory > kib) o.def.currentMemory = kib;
+    } else {
+      if (kib > o.def.memory) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_TEST,
+          "cannot set memory higher than max memory",
+        );
+      }
+      o.def.currentMemory = kib;
+    }
+    x.save();
+  });
+}
+
+function setVcpus(c: TestConn, dom: RemoteDomain, n: number, flags: number): void {
+  c.domain(dom, (o, x) => {
+    if (n > TEST_MAX_VCPUS) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_TEST,
+        `requested cpu amount exceeds maximum supported amount (${n} > ${TEST_MAX_VCPUS})`,
+      );
+    }
+    if (flags & VIR_DOMAIN_VCPU_MAXIMUM) {
+      o.def.vcpus = n;
+      if (o.def.vcpusCurrent > n) o.def.vcpusCurrent = n;
+    } else {
+      if (n > o.def.vcpus) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_TEST,
+          `requested cpu amount exceeds maximum allowed (${n} > ${o.def.vcpus})`,
+        );
+      }
+      o.def.vcpusCurrent = n;
+    }
+    void VIR_DOMAIN_AFFECT_LIVE;
+    x.save();
+  });
+}
+
+/** The default domain object of test:///default: running with id 1, reason unknown. */
+export function defaultDomainObj(def: DomainDef): DomainObj {
+  return {
+    def,
+    newDef: null,
+    id: 1,
+    state: VIR_DOMAIN_RUNNING,
+    reason: 0,
+    persistent: true,
+    autostart: false,
+    hasManagedSave: false,
+    schedWeight: 50,
+  };
+}

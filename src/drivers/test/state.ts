@@ -1,0 +1,110 @@
+// The test driver's state as it lives in the shared store: one directory
+// per driver instance (the index of every object, counters, event
+// registrations) and one blob per object. libvirt's testDriver, made
+// shareable between Workers.
+
+import type { DomainDef } from "../../conf/domain_xml.ts";
+import type { EventRegistry } from "../events.ts";
+
+/** libvirt's virDomainState. */
+export const VIR_DOMAIN_NOSTATE = 0;
+export const VIR_DOMAIN_RUNNING = 1;
+export const VIR_DOMAIN_BLOCKED = 2;
+export const VIR_DOMAIN_PAUSED = 3;
+export const VIR_DOMAIN_SHUTDOWN = 4;
+export const VIR_DOMAIN_SHUTOFF = 5;
+export const VIR_DOMAIN_CRASHED = 6;
+export const VIR_DOMAIN_PMSUSPENDED = 7;
+
+/** Reasons (virDomainRunningReason, virDomainPausedReason, virDomainShutoffReason). */
+export const VIR_DOMAIN_RUNNING_UNKNOWN = 0;
+export const VIR_DOMAIN_RUNNING_BOOTED = 1;
+export const VIR_DOMAIN_RUNNING_RESTORED = 3;
+export const VIR_DOMAIN_RUNNING_FROM_SNAPSHOT = 4;
+export const VIR_DOMAIN_RUNNING_UNPAUSED = 5;
+export const VIR_DOMAIN_PAUSED_USER = 1;
+export const VIR_DOMAIN_PAUSED_FROM_SNAPSHOT = 7;
+export const VIR_DOMAIN_SHUTOFF_UNKNOWN = 0;
+export const VIR_DOMAIN_SHUTOFF_SHUTDOWN = 1;
+export const VIR_DOMAIN_SHUTOFF_DESTROYED = 2;
+export const VIR_DOMAIN_SHUTOFF_SAVED = 5;
+export const VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT = 7;
+
+/** virDomainEventType and details. */
+export const VIR_DOMAIN_EVENT_DEFINED = 0;
+export const VIR_DOMAIN_EVENT_UNDEFINED = 1;
+export const VIR_DOMAIN_EVENT_STARTED = 2;
+export const VIR_DOMAIN_EVENT_SUSPENDED = 3;
+export const VIR_DOMAIN_EVENT_RESUMED = 4;
+export const VIR_DOMAIN_EVENT_STOPPED = 5;
+export const VIR_DOMAIN_EVENT_DEFINED_ADDED = 0;
+export const VIR_DOMAIN_EVENT_DEFINED_UPDATED = 1;
+export const VIR_DOMAIN_EVENT_UNDEFINED_REMOVED = 0;
+export const VIR_DOMAIN_EVENT_STARTED_BOOTED = 0;
+export const VIR_DOMAIN_EVENT_STARTED_RESTORED = 2;
+export const VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT = 3;
+export const VIR_DOMAIN_EVENT_SUSPENDED_PAUSED = 0;
+export const VIR_DOMAIN_EVENT_RESUMED_UNPAUSED = 0;
+export const VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN = 0;
+export const VIR_DOMAIN_EVENT_STOPPED_DESTROYED = 1;
+export const VIR_DOMAIN_EVENT_STOPPED_SAVED = 4;
+export const VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT = 6;
+
+/** One domain: its definition(s) and runtime state. */
+export interface DomainObj {
+  def: DomainDef;
+  /** The persistent definition that takes over at the next shutdown, when defined while running. */
+  newDef: DomainDef | null;
+  id: number;
+  state: number;
+  reason: number;
+  persistent: boolean;
+  autostart: boolean;
+  hasManagedSave: boolean;
+  /** Scheduler weight (the test driver's only scheduler parameter). */
+  schedWeight: number;
+}
+
+/** A directory entry: enough to find and list an object without reading it. */
+export interface Entry {
+  name: string;
+  uuid: string;
+  handle: number;
+}
+
+export interface DomainEntry extends Entry {
+  id: number;
+  active: boolean;
+  persistent: boolean;
+}
+
+/** An entry whose object can be active or not (networks, pools, interfaces). */
+export interface ActiveEntry extends Entry {
+  active: boolean;
+  persistent: boolean;
+}
+
+/** The index of one test-driver instance (shared by every client of test:///default). */
+export interface TestDirectory extends EventRegistry {
+  uri: string;
+  nextDomId: number;
+  domains: DomainEntry[];
+  /** Networks; `uuid` as for domains. Objects: see network.ts. */
+  networks: ActiveEntry[];
+  /** Host interfaces; `uuid` holds the MAC string (interfaces have no UUID). Objects: see interface.ts. */
+  interfaces: ActiveEntry[];
+  /** Storage pools. Objects (with their volumes): see storage.ts. */
+  pools: ActiveEntry[];
+  /** Node devices; `uuid` is unused (""). Objects: see nodedev.ts. */
+  nodedevs: Entry[];
+  /** State of virInterfaceChangeBegin/Commit/Rollback: a saved copy of the interfaces, or null. */
+  ifaceTransaction: unknown | null;
+}
+
+/** A family of test-driver objects: its procedures and its part of the pristine state. */
+export interface TestFamily {
+  /** Remote procedures the family implements. */
+  handlers: [number, import("../../dispatch/context.ts").Handler][];
+  /** Adds the family's default objects (test:///default) to a new directory. */
+  populate(d: TestDirectory, create: (value: unknown) => number): void;
+}

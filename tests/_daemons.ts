@@ -1,0 +1,118 @@
+// Daemons to run side by side: denovirt as its own process, and the real
+// libvirtd (test driver only) when Debian's libvirt-daemon is installed.
+
+const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+
+export interface BenchDaemon {
+  name: string;
+  pid: number;
+  socket: string;
+  stop(): Promise<void>;
+}
+
+async function waitForSocket(path: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const c = await Deno.connect({ transport: "unix", path });
+      c.close();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`no daemon answered on ${path}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+export async function startDenovirt(extraConf = ""): Promise<BenchDaemon> {
+  const dir = await Deno.makeTempDir({ prefix: "denovirt-bench-" });
+  await Deno.writeTextFile(`${dir}/denovirt.conf`, `unix_sock_dir = "${dir}"\n${extraConf}`);
+  const p = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-check", "-A", MAIN, "--config", `${dir}/denovirt.conf`],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const socket = `${dir}/libvirt-sock`;
+  await waitForSocket(socket);
+  return {
+    name: "denovirt",
+    pid: p.pid,
+    socket,
+    async stop() {
+      p.kill("SIGTERM");
+      await p.status;
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Finds a program on PATH (and the sbin directories libvirtd lives in). */
+export function which(name: string): string | null {
+  const path = (Deno.env.get("PATH") ?? "") + ":/usr/sbin:/sbin";
+  for (const d of path.split(":")) {
+    try {
+      const f = `${d}/${name}`;
+      if (Deno.statSync(f).isFile) return f;
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}
+
+/** Starts Debian's libvirtd with only the built-in test driver, or returns null. */
+export async function startLibvirtd(): Promise<BenchDaemon | null> {
+  const bin = which("libvirtd");
+  if (!bin) return null;
+  const dir = await Deno.makeTempDir({ prefix: "libvirtd-bench-" });
+  await Deno.mkdir(`${dir}/no-drivers`);
+  await Deno.writeTextFile(
+    `${dir}/libvirtd.conf`,
+    [
+      `unix_sock_dir = "${dir}"`,
+      `auth_unix_rw = "none"`,
+      `auth_unix_ro = "none"`,
+      `log_outputs = "3:file:${dir}/libvirtd.log"`,
+    ].join("\n") + "\n",
+  );
+  const p = new Deno.Command(bin, {
+    args: ["--config", `${dir}/libvirtd.conf`, "--pid-file", `${dir}/pid`],
+    // An empty driver directory keeps every loadable driver out: the test driver is built in.
+    env: { LIBVIRT_DRIVER_DIR: `${dir}/no-drivers` },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const socket = `${dir}/libvirt-sock`;
+  await waitForSocket(socket);
+  return {
+    name: "libvirtd",
+    pid: p.pid,
+    socket,
+    async stop() {
+      p.kill("SIGTERM");
+      await p.status;
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** CPU time (user + system) a process has used, in microseconds, from /proc. */
+export function cpuMicros(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // Fields after the command name (which may hold spaces) start at ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks * 1e6 / 100; // USER_HZ is 100 on Linux
+}
+
+/** CPU time of a process and all its threads' children (Workers are threads: same pid). */
+export function cpuMicrosTree(pid: number): number {
+  let total = cpuMicros(pid);
+  try {
+    const kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
+    for (const k of kids ? kids.split(" ") : []) total += cpuMicrosTree(Number(k));
+  } catch {
+    // No children file: nothing to add.
+  }
+  return total;
+}

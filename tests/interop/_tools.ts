@@ -1,0 +1,62 @@
+// Finding the external tools the interop suites drive (virsh, libvirtd,
+// python3-libvirt, go) and deciding what a missing one means: a skip with
+// instructions normally, a failure when DENOVIRT_REQUIRE_TOOLS=1 (CI).
+
+import { which } from "../_daemons.ts";
+
+export const REQUIRE_TOOLS = Deno.env.get("DENOVIRT_REQUIRE_TOOLS") === "1";
+
+/** Debian packages that provide each tool. */
+const PACKAGES: Record<string, string> = {
+  virsh: "libvirt-clients",
+  "virt-admin": "libvirt-clients",
+  libvirtd: "libvirt-daemon",
+  python3_libvirt: "python3-libvirt",
+  go: "golang-go golang-github-digitalocean-go-libvirt-dev",
+};
+
+function present(tool: string): boolean {
+  if (tool === "python3_libvirt") {
+    try {
+      const out = new Deno.Command("/usr/bin/python3", {
+        args: ["-c", "import libvirt"],
+        stdout: "null",
+        stderr: "null",
+      })
+        .outputSync();
+      return out.success;
+    } catch {
+      return false;
+    }
+  }
+  if (tool === "go") {
+    return which("go") !== null &&
+      existsSync("/usr/share/gocode/src/github.com/digitalocean/go-libvirt");
+  }
+  return which(tool) !== null;
+}
+
+function existsSync(p: string): boolean {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether every tool is there. When one is missing: throws under
+ * DENOVIRT_REQUIRE_TOOLS=1, else prints what was skipped and how to install it.
+ */
+export function haveTools(suite: string, tools: string[]): boolean {
+  const missing = tools.filter((t) => !present(t));
+  if (missing.length === 0) return true;
+  const pkgs = [...new Set(missing.map((t) => PACKAGES[t] ?? t))].join(" ");
+  const msg = `${suite}: skipped, missing ${
+    missing.join(", ")
+  } (apt-get install -y --no-install-recommends ${pkgs})`;
+  if (REQUIRE_TOOLS) throw new Error(msg);
+  console.warn(msg);
+  return false;
+}

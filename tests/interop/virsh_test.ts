@@ -1,0 +1,173 @@
+// Differential: the same virsh sessions against the real libvirtd (test
+// driver) and against denovirt must print the same, byte for byte, except
+// for the differences listed in KNOWN_DIFFERENCES.
+
+import assert from "node:assert/strict";
+import { haveTools } from "./_tools.ts";
+import { type BenchDaemon, startLibvirtd } from "../_daemons.ts";
+import { startDaemon, type TestDaemon } from "../server/_daemon.ts";
+
+/**
+ * Output that cannot match, each with its reason; applied to both sides
+ * before comparing.
+ */
+const KNOWN_DIFFERENCES: [RegExp, string, string][] = [
+  // The test driver reports the wall clock as a running domain's CPU time.
+  [/^(CPU time:\s+)\S+$/gm, "$1<wall clock>", "running domain CPU time is the current time"],
+  // The URI virsh prints names the socket, which lives in each daemon's own run directory.
+  [/\?socket=\S+/g, "?socket=<run dir>", "each daemon has its own socket path"],
+];
+
+function normalize(s: string): string {
+  let out = s;
+  for (const [re, rep] of KNOWN_DIFFERENCES) out = out.replace(re, rep);
+  return out;
+}
+
+export interface VirshResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function virsh(
+  socket: string,
+  commands: string,
+  opts: { readonly?: boolean } = {},
+): Promise<VirshResult> {
+  const args = [
+    ...(opts.readonly ? ["-r"] : []),
+    "-c",
+    `test+unix:///default?socket=${socket}`,
+    commands,
+  ];
+  const out = await new Deno.Command("virsh", {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    env: { LC_ALL: "C" },
+  })
+    .output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+const DOMAIN_XML = `<domain type='test'>
+  <name>probe</name>
+  <uuid>0e5dfb54-5a59-4a4d-9c7d-3b2f0a0f7a01</uuid>
+  <memory unit='MiB'>512</memory>
+  <currentMemory unit='MiB'>256</currentMemory>
+  <vcpu>2</vcpu>
+  <os><type>hvm</type></os>
+</domain>
+`;
+
+/** virsh sessions, each run in one virsh invocation (one connection). */
+const SCENARIOS: { name: string; commands: string; readonly?: boolean }[] = [
+  { name: "list --all", commands: "list --all" },
+  {
+    name: "list variants",
+    commands: "list; list --inactive; list --name --all; list --uuid --all; list --persistent",
+  },
+  { name: "dominfo", commands: "dominfo test" },
+  { name: "dumpxml", commands: "dumpxml test" },
+  {
+    name: "domain ids",
+    commands: "domid test; domuuid test; domname 1; domname 6695eb01-f6a4-8304-79aa-97f2502e193f",
+  },
+  { name: "domstate", commands: "domstate test; domstate test --reason" },
+  { name: "nodeinfo", commands: "nodeinfo" },
+  { name: "capabilities", commands: "capabilities" },
+  { name: "sysinfo", commands: "sysinfo" },
+  { name: "version", commands: "version" },
+  { name: "uri and hostname", commands: "uri; hostname" },
+  { name: "nodememstats", commands: "freecell; freecell --all; nodememstats; nodecpustats" },
+  {
+    name: "suspend, resume, shutdown, start",
+    commands:
+      "suspend test; domstate test --reason; resume test; domstate test --reason; shutdown test; domstate test --reason; " +
+      "list --all; start test; domstate test --reason; domid test; dominfo test",
+  },
+  {
+    name: "destroy and start",
+    commands: "destroy test; list --all; domid test; start test; domid test; list",
+  },
+  { name: "lifecycle errors", commands: "resume test; start test" },
+  { name: "destroy inactive", commands: "destroy test; destroy test" },
+  { name: "suspend inactive", commands: "destroy test; suspend test" },
+  { name: "unknown domain", commands: "dominfo nope" },
+  { name: "unknown domain id", commands: "domname 42" },
+  {
+    name: "setmem and setvcpus",
+    commands: "setmem test 1048576; setvcpus test 1; dominfo test; setmem test 99999999",
+  },
+  { name: "setvcpus too many", commands: "setvcpus test 99" },
+  {
+    name: "autostart",
+    commands: "autostart test; dominfo test; autostart --disable test; dominfo test",
+  },
+  {
+    name: "managedsave",
+    commands:
+      "managedsave test; domstate test --reason; dominfo test; list --all --managed-save; start test; domstate test --reason",
+  },
+  { name: "schedinfo", commands: "schedinfo test" },
+  { name: "vcpucount", commands: "vcpucount test" },
+  { name: "read-only list", commands: "list --all; dominfo test", readonly: true },
+  { name: "read-only destroy", commands: "destroy test", readonly: true },
+];
+
+const tools = haveTools("virsh differential", ["virsh", "libvirtd"]);
+
+Deno.test({
+  name: "virsh sessions print the same against libvirtd and denovirt",
+  ignore: !tools,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const ref: BenchDaemon | null = await startLibvirtd();
+    assert.ok(ref, "libvirtd did not start");
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(`${dir}/probe.xml`, DOMAIN_XML);
+    let ours: TestDaemon | null = null;
+    try {
+      ours = await startDaemon();
+      const scenarios = [
+        ...SCENARIOS,
+        {
+          name: "define, start, destroy, undefine",
+          commands:
+            `define ${dir}/probe.xml; list --all; dominfo probe; dumpxml probe; start probe; list --all; ` +
+            `dumpxml probe; destroy probe; undefine probe; list --all`,
+        },
+        {
+          name: "define duplicate uuid",
+          commands: `define ${dir}/probe.xml; define ${dir}/probe.xml; list --all`,
+        },
+        {
+          name: "create transient",
+          commands: `create ${dir}/probe.xml; list --all; destroy probe; list --all`,
+        },
+      ];
+      for (const s of scenarios) {
+        await t.step(s.name, async () => {
+          const opts = s.readonly ? { readonly: true } : {};
+          const refSock = s.readonly ? ref.socket + "-ro" : ref.socket;
+          const ourSock = s.readonly ? ours!.ro : ours!.rw;
+          const want = await virsh(refSock, s.commands, opts);
+          const got = await virsh(ourSock, s.commands, opts);
+          assert.equal(normalize(got.stdout), normalize(want.stdout), `stdout of: ${s.commands}`);
+          assert.equal(normalize(got.stderr), normalize(want.stderr), `stderr of: ${s.commands}`);
+          assert.equal(got.code, want.code, `exit code of: ${s.commands}`);
+        });
+      }
+    } finally {
+      await ours?.stop();
+      await ref.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
