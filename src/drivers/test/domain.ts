@@ -96,24 +96,24 @@ export function checkFlags(fn: string, flags: number, allowed: number): void {
   }
 }
 
-function wire(e: { name: string; uuid: string; id: number }): RemoteDomain {
+export function wire(e: { name: string; uuid: string; id: number }): RemoteDomain {
   return TestConn.wire(e);
 }
 
-function isActive(o: DomainObj): boolean {
+export function isActive(o: DomainObj): boolean {
   return o.state !== VIR_DOMAIN_SHUTOFF;
 }
 
-function notRunning(name: string): VirError {
+export function notRunning(name: string): VirError {
   return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_TEST, `domain '${name}' not running`);
 }
 
-function notActive(): VirError {
+export function notActive(): VirError {
   return VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_DOMAIN, "domain is not running");
 }
 
 /** A handler over a TestConn that flushes the events it raised. */
-function h<A, R>(fn: (c: TestConn, args: A) => R): Handler {
+export function h<A, R>(fn: (c: TestConn, args: A) => R): Handler {
   return (ctx, args: A) => {
     const c = new TestConn(ctx);
     try {
@@ -125,7 +125,7 @@ function h<A, R>(fn: (c: TestConn, args: A) => R): Handler {
 }
 
 /** Moves a domain to running with a new id (testDomainStartState). */
-function startLocked(
+export function startLocked(
   o: DomainObj,
   a: { entry: DomainEntry; dir: TestDirectory },
   reason: number,
@@ -140,7 +140,7 @@ function startLocked(
 }
 
 /** Moves a domain to shut off (testDomainShutdownState): the pending persistent config takes over. */
-function stopLocked(o: DomainObj, entry: DomainEntry, reason: number): void {
+export function stopLocked(o: DomainObj, entry: DomainEntry, reason: number): void {
   o.state = VIR_DOMAIN_SHUTOFF;
   o.reason = reason;
   o.id = -1;
@@ -153,7 +153,7 @@ function stopLocked(o: DomainObj, entry: DomainEntry, reason: number): void {
 }
 
 /** Finds a domain entry by a predicate, or raises libvirt's plain "Domain not found". */
-function lookup(c: TestConn, pred: (e: DomainEntry) => boolean): RemoteDomain {
+export function lookup(c: TestConn, pred: (e: DomainEntry) => boolean): RemoteDomain {
   return c.dir((d) => {
     const e = d.domains.find(pred);
     if (!e) throw VirError.of(VIR_ERR_NO_DOMAIN, VIR_FROM_TEST);
