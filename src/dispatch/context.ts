@@ -70,6 +70,11 @@ export interface CallContext {
   readonly env: WorkerEnv;
   /** Ask the event loop to close the connection once this call's reply is written. */
   closeAfterReply(): void;
+  /**
+   * Sends `data` to the client as the call's stream (a `@readstream`
+   * procedure such as DOMAIN_SCREENSHOT): STREAM packets after the reply.
+   */
+  streamOut(data: Uint8Array): void;
 }
 
 /** A procedure's implementation: takes the decoded arguments, returns the result. */

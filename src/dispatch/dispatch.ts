@@ -5,11 +5,19 @@
 import {
   beginPacket,
   decodeHeader,
+  encodePacket,
   finishPacket,
   type Header,
   PAYLOAD_OFFSET,
 } from "../rpc/header.ts";
-import { VIR_NET_ERROR, VIR_NET_OK, VIR_NET_REPLY } from "../rpc/constants.ts";
+import {
+  VIR_NET_CONTINUE,
+  VIR_NET_ERROR,
+  VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX,
+  VIR_NET_OK,
+  VIR_NET_REPLY,
+  VIR_NET_STREAM,
+} from "../rpc/constants.ts";
 import { VirError, writeVirError } from "../rpc/error.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
@@ -48,6 +56,20 @@ export interface DispatchResult {
   reply: Uint8Array;
   /** Close the connection after the reply is written. */
   closeAfter: boolean;
+  /** STREAM packets to send after the reply, the last one the empty end-of-data packet. */
+  stream: Uint8Array[] | null;
+}
+
+/** Splits stream data into STREAM/CONTINUE packets of at most libvirtd's chunk, then an empty one. */
+export function streamPackets(h: Header, data: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const head = { ...h, type: VIR_NET_STREAM, status: VIR_NET_CONTINUE };
+  for (let off = 0; off < data.length; off += VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX) {
+    const chunk = data.subarray(off, off + VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX);
+    out.push(encodePacket(head, (w) => w.writeRaw(chunk)));
+  }
+  out.push(encodePacket(head));
+  return out;
 }
 
 const writer = new XdrWriter(64 * 1024);
@@ -84,22 +106,17 @@ export async function dispatchCall(
   const header = decodeHeader(packet);
   const service = services.get(header.prog);
   let closeAfter = false;
+  let streamData: Uint8Array | null = null;
+  const done = (reply: Uint8Array): DispatchResult => ({
+    reply,
+    closeAfter,
+    stream: streamData ? streamPackets(header, streamData) : null,
+  });
   if (!service) {
-    return {
-      reply: errorReply(
-        header,
-        VirError.rpc(`Cannot find program ${header.prog} version ${header.vers}`),
-      ),
-      closeAfter,
-    };
+    return done(errorReply(header, VirError.rpc(`Cannot find program ${header.prog} version ${header.vers}`)));
   }
   const info = service.program.info.get(header.proc);
-  if (!info) {
-    return {
-      reply: errorReply(header, VirError.rpc(`unknown procedure: ${header.proc}`)),
-      closeAfter,
-    };
-  }
+  if (!info) return done(errorReply(header, VirError.rpc(`unknown procedure: ${header.proc}`)));
   const procedure: Procedure | undefined = service.program.procedures.get(header.proc);
   const ctx: CallContext = {
     header,
@@ -108,6 +125,9 @@ export async function dispatchCall(
     env,
     closeAfterReply() {
       closeAfter = true;
+    },
+    streamOut(data: Uint8Array) {
+      streamData = data;
     },
   };
   const name = `${service.program.name} ${info.name}`;
@@ -128,8 +148,10 @@ export async function dispatchCall(
     const ret = await handler(ctx, args);
     beginPacket(writer, { ...header, type: VIR_NET_REPLY, status: VIR_NET_OK });
     procedure.ret.encode(writer, ret);
-    return { reply: finishPacket(writer).slice(), closeAfter };
+    return done(finishPacket(writer).slice());
   } catch (e) {
-    return { reply: errorReply(header, asVirError(e, name)), closeAfter };
+    // A failed call opens no stream.
+    streamData = null;
+    return done(errorReply(header, asVirError(e, name)));
   }
 }

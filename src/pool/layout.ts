@@ -139,6 +139,10 @@ export const MAIL_DROPPED = 2;
 export const MAIL_MESSAGE = 3;
 /** After the reply is written, close the client (CONNECT_CLOSE). */
 export const MAIL_CLOSE_AFTER = 4;
+/** A STREAM packet that follows the call's reply (server → client stream data). */
+export const MAIL_STREAM = 5;
+/** The stream's last packet (empty CONTINUE): the stream now waits for the client's finish. */
+export const MAIL_STREAM_END = 6;
 
 /** Sizes of the whole control buffer for the given capacities. */
 export function controlWords(jobs: number, clients: number, workers: number): {

@@ -26,6 +26,8 @@ import {
   MAIL_DROPPED,
   MAIL_MESSAGE,
   MAIL_REPLY,
+  MAIL_STREAM,
+  MAIL_STREAM_END,
   S_FREE_PRIO,
   S_FREE_WORKERS,
   S_JOB_SEQ,
@@ -237,10 +239,20 @@ class PoolWorker {
       const len = Atomics.load(ctl, j + J_DATA_LEN);
       const packet = this.#mem.arenaBytes.subarray(off, off + len);
       const client = new ClientView(this.#mem, job.client, gen);
-      const { reply, closeAfter } = await dispatchCall(packet, client, this.#services, this.#env);
+      const { reply, closeAfter, stream } = await dispatchCall(
+        packet,
+        client,
+        this.#services,
+        this.#env,
+      );
       // Close-after comes first so the event loop knows it before the reply is queued.
       if (closeAfter) this.#mail.add(MAIL_CLOSE_AFTER, -1, job.client, gen);
       this.#mail.add(MAIL_REPLY, job.slot, job.client, gen, reply);
+      if (stream) {
+        stream.forEach((p, i) =>
+          this.#mail.add(i === stream.length - 1 ? MAIL_STREAM_END : MAIL_STREAM, -1, job.client, gen, p)
+        );
+      }
     } finally {
       using _ = this.#mem.clientLock(job.client).lock();
       Atomics.sub(ctl, this.#mem.client(job.client) + C_REFS, 1);

@@ -15,6 +15,7 @@ import {
   VIR_NET_MESSAGE,
   VIR_NET_OK,
   VIR_NET_REPLY,
+  VIR_NET_STREAM,
 } from "../rpc/constants.ts";
 import { VirError, writeVirError } from "../rpc/error.ts";
 import type { Program } from "../protocol/program.ts";
@@ -64,6 +65,8 @@ export class Client {
   /** Calls handed to the pool whose mailbox record has not come back. */
   inflight = 0;
   #resume: (() => void) | null = null;
+  /** Server → client streams whose data is all sent, waiting for the client's finish, by serial. */
+  readonly #streams = new Map<number, Header>();
   /** Calls read past the limit (several can arrive in one read): handled as replies go out. */
   readonly #backlog: Uint8Array[] = [];
   readonly #queue: { bytes: Uint8Array; tracked: boolean; closeAfter: boolean }[] = [];
@@ -141,6 +144,10 @@ export class Client {
       }
       return;
     }
+    if (h.type === VIR_NET_STREAM) {
+      this.#onStream(h);
+      return;
+    }
     if (h.type !== VIR_NET_CALL) {
       // REPLY, MESSAGE, STREAM for no stream, HOLE, unknown types: dropped, as libvirtd does.
       logger.debug("client {id}: dropped packet type {type}", { id: this.id, type: h.type });
@@ -204,6 +211,28 @@ export class Client {
     this.inflight--;
     this.#outstanding--;
     this.#drainBacklog();
+  }
+
+  /**
+   * The last packet of a server → client stream: sent, then the stream waits
+   * for the client's STREAM/OK (finish), which the event loop answers itself.
+   */
+  deliverStreamEnd(packet: Uint8Array): void {
+    const h = decodeHeader(packet);
+    this.#streams.set(h.serial, h);
+    this.#send(packet, false);
+  }
+
+  /** A STREAM packet from the client for a stream it knows. */
+  #onStream(h: Header): void {
+    const s = this.#streams.get(h.serial);
+    if (!s || s.proc !== h.proc || s.prog !== h.prog) return; // no such stream: dropped, as libvirtd does
+    this.#streams.delete(h.serial);
+    if (h.status === VIR_NET_OK) {
+      // Finish: confirm with an empty STREAM/OK.
+      this.#send(encodePacket({ ...s, type: VIR_NET_STREAM, status: VIR_NET_OK }), false);
+    }
+    // STREAM/ERROR from the client is an abort: the stream is simply gone.
   }
 
   /** Sends an unsolicited packet (an event). */

@@ -19,6 +19,8 @@ import {
   MAIL_DROPPED,
   MAIL_MESSAGE,
   MAIL_REPLY,
+  MAIL_STREAM,
+  MAIL_STREAM_END,
   S_NEXT_CLIENT_ID,
   SERVICE_ADMIN,
   SERVICE_RO,
@@ -288,6 +290,12 @@ export class Server implements ClientHost {
         break;
       case MAIL_MESSAGE:
         client.deliverMessage(r.bytes);
+        break;
+      case MAIL_STREAM:
+        client.deliverMessage(r.bytes);
+        break;
+      case MAIL_STREAM_END:
+        client.deliverStreamEnd(r.bytes);
         break;
     }
     if (client.closing) this.#maybeFinalize(client);

@@ -151,6 +151,7 @@ Deno.test({
           name: "create transient",
           commands: `create ${dir}/probe.xml; list --all; destroy probe; list --all`,
         },
+        { name: "screenshot (a stream)", commands: `screenshot test ${dir}/shot.png` },
       ];
       for (const s of scenarios) {
         await t.step(s.name, async () => {

@@ -12,7 +12,9 @@ import {
   VIR_ERR_NO_DOMAIN,
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
+  VIR_ERR_SYSTEM_ERROR,
   VIR_FROM_DOMAIN,
+  VIR_FROM_STREAMS,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import { param, VIR_TYPED_PARAM_UINT } from "../../rpc/typed_params.ts";
@@ -660,7 +662,32 @@ export const domainHandlers: [number, Handler][] = [
       setVcpus(c, a.dom, a.nvcpus, a.flags)
     ),
   ],
+
+  // ---- Screenshot: libvirt's test image, as a stream ---------------------------------------------
+  [
+    P.REMOTE_PROC_DOMAIN_SCREENSHOT,
+    h((c, a: { dom: RemoteDomain; screen: number; flags: number }) =>
+      c.domain(a.dom, () => {
+        checkFlags("testDomainScreenshot", a.flags, 0);
+        let png: Uint8Array;
+        try {
+          png = Deno.readFileSync(TEST_SCREENSHOT);
+        } catch {
+          throw VirError.of(
+            VIR_ERR_SYSTEM_ERROR,
+            VIR_FROM_STREAMS,
+            `Unable to open stream for '${TEST_SCREENSHOT}': No such file or directory`,
+          );
+        }
+        c.ctx.streamOut(png);
+        return { mime: "image/png" };
+      })
+    ),
+  ],
 ];
+
+/** The picture libvirt's test driver serves as every screenshot (shipped with libvirt's data files). */
+const TEST_SCREENSHOT = "/usr/share/libvirt/test-screenshot.png";
 
 function defineXML(c: TestConn, xml: string): { dom: RemoteDomain } {
   const def = assignTestIfnames(parseDomainXML(xml));
