@@ -9,9 +9,23 @@ import { XdrWriter } from "./writer.ts";
 export interface Codec<T> {
   /** The XDR type's name, for messages and schema listings. */
   readonly name: string;
+  /** What the type is made of, for tools that walk a schema (census, fuzzing). */
+  readonly shape?: Shape;
   encode(w: XdrWriter, value: T): void;
   decode(r: XdrReader): T;
 }
+
+/** The structure of a compound codec. */
+export type Shape =
+  | { kind: "struct"; fields: Record<string, Codec<unknown>> }
+  | { kind: "array"; item: Codec<unknown>; max: number }
+  | { kind: "fixedArray"; item: Codec<unknown>; n: number }
+  | { kind: "optional"; item: Codec<unknown> }
+  | { kind: "opaque"; max: number }
+  | { kind: "fixedOpaque"; n: number }
+  | { kind: "string"; max: number }
+  | { kind: "enum"; values: readonly number[] }
+  | { kind: "union"; discriminant: Codec<number>; arms: Record<number, Codec<unknown>> };
 
 /** The value type a codec carries. */
 export type Infer<C> = C extends Codec<infer T> ? T : never;
@@ -20,8 +34,9 @@ function codec<T>(
   name: string,
   encode: (w: XdrWriter, v: T) => void,
   decode: (r: XdrReader) => T,
+  shape?: Shape,
 ): Codec<T> {
-  return { name, encode, decode };
+  return shape ? { name, shape, encode, decode } : { name, encode, decode };
 }
 
 // ---- Primitive types -------------------------------------------------------
@@ -103,6 +118,7 @@ export function enumeration<const V extends number>(
       if (!allowed.has(v)) r.fail(`${v} is not a value of enum ${name}`, at);
       return v as V;
     },
+    { kind: "enum", values },
   );
 }
 
@@ -110,17 +126,32 @@ export function enumeration<const V extends number>(
 
 /** `opaque name[n]`. */
 export function fixedOpaque(n: number): Codec<Uint8Array> {
-  return codec(`opaque[${n}]`, (w, v) => w.writeFixedOpaque(v, n), (r) => r.readFixedOpaque(n));
+  return codec(
+    `opaque[${n}]`,
+    (w, v) => w.writeFixedOpaque(v, n),
+    (r) => r.readFixedOpaque(n),
+    { kind: "fixedOpaque", n },
+  );
 }
 
 /** `opaque name<max>`. */
 export function opaque(max: number): Codec<Uint8Array> {
-  return codec(`opaque<${max}>`, (w, v) => w.writeOpaque(v, max), (r) => r.readOpaque(max));
+  return codec(
+    `opaque<${max}>`,
+    (w, v) => w.writeOpaque(v, max),
+    (r) => r.readOpaque(max),
+    { kind: "opaque", max },
+  );
 }
 
 /** `string name<max>`, UTF-8 on the wire. */
 export function string(max: number): Codec<string> {
-  return codec(`string<${max}>`, (w, v) => w.writeString(v, max), (r) => r.readString(max));
+  return codec(
+    `string<${max}>`,
+    (w, v) => w.writeString(v, max),
+    (r) => r.readString(max),
+    { kind: "string", max },
+  );
 }
 
 // ---- Arrays, optional data ---------------------------------------------------
@@ -144,6 +175,7 @@ export function fixedArray<T>(item: Codec<T>, n: number): Codec<T[]> {
       for (let i = 0; i < n; i++) out[i] = item.decode(r);
       return out;
     },
+    { kind: "fixedArray", item: item as Codec<unknown>, n },
   );
 }
 
@@ -170,6 +202,7 @@ export function array<T>(item: Codec<T>, max: number): Codec<T[]> {
       for (let i = 0; i < n; i++) out[i] = item.decode(r);
       return out;
     },
+    { kind: "array", item: item as Codec<unknown>, max },
   );
 }
 
@@ -189,6 +222,7 @@ export function optional<T>(item: Codec<T>): Codec<T | null> {
       }
     },
     (r) => (r.readUint() !== 0 ? item.decode(r) : null),
+    { kind: "optional", item: item as Codec<unknown> },
   );
 }
 
@@ -209,6 +243,7 @@ export function struct<const F extends Fields>(name: string, fields: F): Codec<S
   return {
     name,
     fields,
+    shape: { kind: "struct", fields },
     encode(w, v) {
       if (v === null || typeof v !== "object") w.fail(`struct ${name} value is not an object`);
       const rec = v as Record<string, unknown>;
@@ -256,12 +291,15 @@ export function union<const A extends Arms, D = never>(
       if (arm === undefined) return r.fail(`${tag} is not a case of union ${name}`, at);
       return { tag, value: arm.decode(r) } as UnionOf<A, D>;
     },
+    { kind: "union", discriminant, arms: arms as Record<number, Codec<unknown>> },
   );
 }
 
 /** A named alias for a codec (XDR `typedef`). */
 export function typedef<T>(name: string, of: Codec<T>): Codec<T> {
-  return { name, encode: of.encode, decode: of.decode };
+  return of.shape
+    ? { name, shape: of.shape, encode: of.encode, decode: of.decode }
+    : { name, encode: of.encode, decode: of.decode };
 }
 
 // ---- Whole buffers ----------------------------------------------------------------
