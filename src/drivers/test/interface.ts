@@ -240,7 +240,9 @@ const handlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_INTERFACE_UNDEFINE,
     // Even an active interface goes.
-    h((c, a: { iface: WireIface }) => byName(c, a.iface.name, (_o, x) => x.remove(), { dir: true })),
+    h((c, a: { iface: WireIface }) =>
+      byName(c, a.iface.name, (_o, x) => x.remove(), { dir: true })
+    ),
   ],
 
   // State

@@ -165,7 +165,7 @@ export function addMockVport(c: TestConn, d: TestDirectory, wwnn: string, wwpn: 
  */
 export function removeMockVport(c: TestConn, d: TestDirectory): void {
   // Throws libvirt's "no node device" error when scsi_host12 does not exist.
-  destroyVport(d.nodedevs.map((e) => ({ name: e.name }) as NodeDeviceDef));
+  destroyVport(allDefs(c, d));
   removeDevice(c, d, MOCK_VHBA_NAME);
   nodeDeviceLifecycle(c, d, MOCK_VHBA_NAME, VIR_NODE_DEVICE_EVENT_DELETED);
 }
