@@ -663,6 +663,9 @@ export const domainHandlers: [number, Handler][] = [
     ),
   ],
 
+  // The test driver keeps no messages (tainting, deprecations) for its domains.
+  [P.REMOTE_PROC_DOMAIN_GET_MESSAGES, h((c, a: DomFlags) => c.domain(a.dom, () => ({ msgs: [] })))],
+
   // ---- Screenshot: libvirt's test image, as a stream ---------------------------------------------
   [
     P.REMOTE_PROC_DOMAIN_SCREENSHOT,

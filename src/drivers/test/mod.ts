@@ -132,7 +132,8 @@ const eventHandlers: [number, Handler][] = [
     P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER,
     eventHandler((c) => {
       register(c, "domain", 0, null, true);
-      return { cb_registered: 1 };
+      // libvirtd answers 0 here even on success.
+      return { cb_registered: 0 };
     }),
   ],
   [
