@@ -42,13 +42,8 @@ export interface ProgramService {
 }
 
 /** libvirt's "not supported" error, naming the public API function. */
-export function noSupport(api: string): VirError {
-  return new VirError({
-    code: VIR_ERR_NO_SUPPORT,
-    domain: VIR_FROM_NONE,
-    str1: "this function is not supported by the connection driver: %s",
-    str2: api,
-  });
+export function noSupport(api: string, domain = VIR_FROM_NONE): VirError {
+  return VirError.of(VIR_ERR_NO_SUPPORT, domain, api);
 }
 
 export interface DispatchResult {
@@ -113,7 +108,9 @@ export async function dispatchCall(
     stream: streamData ? streamPackets(header, streamData) : null,
   });
   if (!service) {
-    return done(errorReply(header, VirError.rpc(`Cannot find program ${header.prog} version ${header.vers}`)));
+    return done(
+      errorReply(header, VirError.rpc(`Cannot find program ${header.prog} version ${header.vers}`)),
+    );
   }
   const info = service.program.info.get(header.proc);
   if (!info) return done(errorReply(header, VirError.rpc(`unknown procedure: ${header.proc}`)));

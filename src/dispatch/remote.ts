@@ -140,6 +140,7 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
       return connectionHandlers.get(ctx.header.proc) ??
         drivers.get(ctx.client.driver)?.handlers.get(ctx.header.proc);
     },
-    unsupported: (info) => noSupport(apiName(info.name)),
+    // libvirt reports a missing driver method in the error domain of the API's own file.
+    unsupported: (info) => noSupport(apiName(info.name), apiErrorDomain(info.name)),
   };
 }

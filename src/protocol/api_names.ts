@@ -38,6 +38,9 @@ const ACRONYMS = new Set([
   "SGX",
 ]);
 
+/** Words libvirt spells in mixed case inside API names. */
+const SPELLINGS: Record<string, string> = { NWFILTER: "NWFilter", IOTHREAD: "IOThread" };
+
 /** Procedures whose API name does not follow from the procedure name word by word. */
 const OVERRIDES: Record<string, string> = {
   DOMAIN_SET_BLOCK_IO_TUNE: "virDomainSetBlockIoTune",
@@ -63,8 +66,9 @@ export function apiName(procName: string): string {
   const o = OVERRIDES[procName];
   if (o) return o;
   return "vir" +
-    procName.split("_").map((w) => ACRONYMS.has(w) ? w : w.charAt(0) + w.slice(1).toLowerCase())
-      .join("");
+    procName.split("_").map((w) =>
+      SPELLINGS[w] ?? (ACRONYMS.has(w) ? w : w.charAt(0) + w.slice(1).toLowerCase())
+    ).join("");
 }
 
 /** The error domain libvirt's public API uses for this procedure's object. */

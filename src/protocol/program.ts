@@ -39,6 +39,11 @@ export interface Program {
   readonly info: ReadonlyMap<number, ProcedureInfo>;
   /** The procedures whose types are declared. */
   readonly procedures: ReadonlyMap<number, Procedure>;
+  /**
+   * The last procedure number served: later ones exist in newer libvirt but
+   * not in the version denovirt answers as, which calls them unknown.
+   */
+  readonly lastProc: number;
 }
 
 /** ACL permissions that only look: everything else changes state. */
@@ -92,6 +97,7 @@ export function defineProgram(
   info: ReadonlyMap<number, ProcedureInfo>,
   // deno-lint-ignore no-explicit-any
   declarations: readonly Declaration<any, any>[],
+  lastProc = Math.max(0, ...info.keys()),
 ): Program {
   const procedures = new Map<number, Procedure>();
   for (const d of declarations) {
@@ -102,5 +108,5 @@ export function defineProgram(
     }
     procedures.set(d.proc, { ...i, args: d.args, ret: d.ret });
   }
-  return { name, prog, vers, info, procedures };
+  return { name, prog, vers, info, procedures, lastProc };
 }

@@ -8,10 +8,17 @@ import { hostDeclarations } from "./remote_host.ts";
 import { domainDeclarations } from "./remote_domain.ts";
 import { domainExtraDeclarations } from "./remote_domain_extra.ts";
 
+/**
+ * libvirt 9.0's last remote procedure (DOMAIN_FD_ASSOCIATE): libvirtd 9.0
+ * answers "unknown procedure" for the numbers newer versions added.
+ */
+export const REMOTE_PROC_LAST_9_0 = 443;
+
 export const REMOTE_PROGRAM_DEF: Program = defineProgram(
   "remote",
   REMOTE_PROGRAM,
   REMOTE_PROTOCOL_VERSION,
   parseProcedureTable(REMOTE_PROCEDURES_TSV),
   [...hostDeclarations, ...domainDeclarations, ...domainExtraDeclarations],
+  REMOTE_PROC_LAST_9_0,
 );

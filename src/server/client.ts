@@ -158,7 +158,7 @@ export class Client {
       this.#rejectCall(h, VirError.rpc(`Cannot find program ${h.prog} version ${h.vers}`));
       return;
     }
-    const info = program.info.get(h.proc);
+    const info = h.proc <= program.lastProc ? program.info.get(h.proc) : undefined;
     if (!info) {
       this.#rejectCall(h, VirError.rpc(`unknown procedure: ${h.proc}`));
       return;
