@@ -120,6 +120,61 @@ const SCENARIOS: { name: string; commands: string; readonly?: boolean }[] = [
   { name: "read-only destroy", commands: "destroy test", readonly: true },
 ];
 
+const NET_XML = `<network>
+  <name>sample</name>
+  <uuid>11111111-2222-3333-4444-555555555555</uuid>
+  <bridge name='virbr5'/>
+  <ip address='192.168.150.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.150.2' end='192.168.150.100'/>
+    </dhcp>
+  </ip>
+</network>
+`;
+
+const IFACE_XML = `<interface type='ethernet' name='eth2'>
+  <start mode='onboot'/>
+  <mac address='00:11:22:33:44:55'/>
+  <protocol family='ipv4'>
+    <ip address='192.168.1.10' prefix='24'/>
+  </protocol>
+</interface>
+`;
+
+/** Network and host-interface sessions (${dir} holds net.xml and iface.xml). */
+const NETWORK_SCENARIOS = [
+  "net-list --all",
+  "net-list; net-list --inactive; net-list --all --name; net-list --all --uuid",
+  "net-list --persistent; net-list --transient; net-list --autostart; net-list --no-autostart",
+  "net-info default",
+  "net-dumpxml default",
+  "net-dumpxml --inactive default",
+  "net-uuid default; net-name dd8fe884-6c02-601e-7551-cca97df1c5df",
+  "net-destroy default; net-list --all; net-info default; net-start default; net-list --all",
+  "net-start default",
+  "net-destroy default; net-destroy default; net-undefine default; net-list --all",
+  "net-define ${dir}/net.xml; net-list --all; net-info sample; net-dumpxml sample; net-start sample; net-list --all; net-undefine sample; net-destroy sample; net-undefine sample; net-list --all",
+  "net-define ${dir}/net.xml; net-define ${dir}/net.xml; net-list --all",
+  "net-create ${dir}/net.xml; net-list --all; net-info sample; net-autostart sample; net-destroy sample; net-list --all",
+  "net-autostart default; net-info default; net-list --autostart; net-autostart --disable default; net-info default",
+  `net-update default add ip-dhcp-host "<host mac='00:11:22:33:44:55' ip='192.168.122.5'/>"; net-dumpxml default`,
+  `net-update default add ip-dhcp-host "<host mac='00:11:22:33:44:55' ip='192.168.122.5'/>" --config; net-dumpxml default; net-destroy default; net-dumpxml default`,
+  `net-update default delete ip-dhcp-range "<range start='192.168.122.2' end='192.168.122.254'/>"; net-dumpxml default`,
+  `net-update default add dns-host "<host ip='192.168.122.7'><hostname>foo</hostname></host>"; net-dumpxml default`,
+  `net-update default modify bridge "<bridge name='x'/>"`,
+  "net-info nope",
+  "net-dhcp-leases default",
+  "iface-list --all; iface-list; iface-list --inactive",
+  "iface-dumpxml eth1",
+  "iface-mac eth1; iface-name aa:bb:cc:dd:ee:ff; iface-name AA:BB:CC:DD:EE:FF",
+  "iface-destroy eth1; iface-list --all; iface-start eth1; iface-list --all; iface-start eth1",
+  "iface-define ${dir}/iface.xml; iface-list --all; iface-dumpxml eth2; iface-start eth2; iface-list --all; iface-undefine eth2; iface-list --all",
+  "iface-begin; iface-define ${dir}/iface.xml; iface-list --all; iface-rollback; iface-list --all",
+  "iface-begin; iface-begin; iface-define ${dir}/iface.xml; iface-commit; iface-list --all; iface-commit; iface-rollback",
+  "iface-mac nope; iface-name 00:00:00:00:00:01",
+  "iface-undefine eth1; iface-list --all",
+];
+
 const tools = haveTools("virsh differential", ["virsh", "libvirtd"]);
 
 Deno.test({
@@ -132,6 +187,8 @@ Deno.test({
     assert.ok(ref, "libvirtd did not start");
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(`${dir}/probe.xml`, DOMAIN_XML);
+    await Deno.writeTextFile(`${dir}/net.xml`, NET_XML);
+    await Deno.writeTextFile(`${dir}/iface.xml`, IFACE_XML);
     let ours: TestDaemon | null = null;
     try {
       ours = await startDaemon();
@@ -152,6 +209,10 @@ Deno.test({
           commands: `create ${dir}/probe.xml; list --all; destroy probe; list --all`,
         },
         { name: "screenshot (a stream)", commands: `screenshot test ${dir}/shot.png` },
+        ...NETWORK_SCENARIOS.map((c, i) => ({
+          name: `network ${i + 1}: ${c.slice(0, 40)}`,
+          commands: c.replaceAll("${dir}", dir),
+        })),
       ];
       for (const s of scenarios) {
         await t.step(s.name, async () => {
