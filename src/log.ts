@@ -1,24 +1,88 @@
-// Logging through LogTape (the JSR-only @std/log is unreachable here): one
-// root category, "denovirt", with a sub-category per layer ("rpc", "pool",
-// "server", ...), written to stderr.
+// Logging through LogTape (the JSR-only @std/log is unreachable here),
+// configured in libvirt's own syntax: a level (1 debug … 4 error), filters
+// like `3:rpc 1:pool` (per-layer levels) and outputs like `2:stderr
+// 1:file:/path` (where records go, each with its own level). Categories are
+// ["denovirt", layer, …].
 
-import { configure, getConsoleSink, getLogger, type Logger, type LogLevel } from "@logtape/logtape";
+import {
+  configure,
+  getConsoleSink,
+  getLogger,
+  getTextFormatter,
+  type Logger,
+  type LogLevel,
+  type Sink,
+  withFilter,
+} from "@logtape/logtape";
 
 export const ROOT_CATEGORY = "denovirt";
+
+/** libvirt's levels: 1 debug, 2 info, 3 warning, 4 error. */
+const LEVELS: Record<string, LogLevel> = {
+  "1": "debug",
+  "2": "info",
+  "3": "warning",
+  "4": "error",
+};
 
 /** The logger of one layer, e.g. `log("pool")`. */
 export function log(...category: string[]): Logger {
   return getLogger([ROOT_CATEGORY, ...category]);
 }
 
-/** Sends every record at `level` or above to stderr. Call once per isolate. */
-export async function setupLogging(level: LogLevel = "info"): Promise<void> {
-  await configure({
-    reset: true,
-    sinks: { stderr: getConsoleSink() },
-    loggers: [
-      { category: [ROOT_CATEGORY], lowestLevel: level, sinks: ["stderr"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
-    ],
+/** A sink appending formatted lines to a file (libvirt's `file:` output). */
+function fileSink(path: string): Sink {
+  const file = Deno.openSync(path, { append: true, create: true });
+  const format = getTextFormatter();
+  const enc = new TextEncoder();
+  return Object.assign((record: Parameters<Sink>[0]) => {
+    file.writeSync(enc.encode(format(record)));
+  }, {
+    [Symbol.dispose]: () => file.close(),
   });
+}
+
+/** Parses `LEVEL:stderr LEVEL:file:PATH …` into LogTape sinks; unknown kinds are skipped. */
+function outputSinks(outputs: string, fallback: LogLevel): Record<string, Sink> {
+  const sinks: Record<string, Sink> = {};
+  const items = outputs.trim().split(/\s+/).filter((x) => x);
+  if (items.length === 0) return { stderr: withFilter(getConsoleSink(), fallback) };
+  items.forEach((item, i) => {
+    const m = /^([1-4]):(stderr|file|syslog|journald)(?::(.*))?$/.exec(item);
+    if (!m) return;
+    const level = LEVELS[m[1]!]!;
+    if (m[2] === "stderr") sinks[`out${i}`] = withFilter(getConsoleSink(), level);
+    else if (m[2] === "file" && m[3]) sinks[`out${i}`] = withFilter(fileSink(m[3]), level);
+    // syslog and journald have no sink here: records for them are dropped.
+  });
+  return sinks;
+}
+
+/**
+ * (Re)configures logging in this isolate. `level` is the default level;
+ * `filters` (`3:rpc 1:pool`) lower or raise it per layer; `outputs` choose
+ * sinks. Safe to call again at any time (the admin program does).
+ */
+export async function setupLogging(
+  level: LogLevel = "warning",
+  filters = "",
+  outputs = "",
+): Promise<void> {
+  const sinks = outputSinks(outputs, level);
+  const names = Object.keys(sinks);
+  const loggers = [
+    { category: [ROOT_CATEGORY], lowestLevel: "debug" as LogLevel, sinks: names },
+    { category: ["logtape", "meta"], lowestLevel: "warning" as LogLevel, sinks: [] as string[] },
+  ];
+  // Without a filter a record passes at the default level; a filter sets its layer's level.
+  const layers = new Map<string, LogLevel>();
+  for (const f of filters.trim().split(/\s+/).filter((x) => x)) {
+    const m = /^([1-4]):\+?(.+)$/.exec(f);
+    if (m) layers.set(m[2]!, LEVELS[m[1]!]!);
+  }
+  loggers[0]!.lowestLevel = level;
+  for (const [layer, lv] of layers) {
+    loggers.push({ category: [ROOT_CATEGORY, layer], lowestLevel: lv, sinks: [] });
+  }
+  await configure({ reset: true, sinks, loggers });
 }

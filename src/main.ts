@@ -46,13 +46,20 @@ export async function main(args: string[]): Promise<number> {
   }
   if (runDir) config.unix_sock_dir = runDir;
   const logLevel = LEVELS[config.log_level] ?? "warning";
-  await setupLogging(logLevel);
+  // libvirtd's effective output when none is configured: stderr at the log level.
+  if (config.log_outputs === "") config.log_outputs = `${config.log_level}:stderr`;
+  await setupLogging(logLevel, config.log_filters, config.log_outputs);
   const logger = log("daemon");
   for (const w of warnings) logger.warn(w);
 
   let server: Server;
   try {
-    server = await Server.start({ config, lockCheck, logLevel });
+    server = await Server.start({
+      config,
+      lockCheck,
+      logLevel,
+      onLogSettings: (filters, outputs) => setupLogging(logLevel, filters, outputs),
+    });
   } catch (e) {
     if (e instanceof SocketInUseError) {
       console.error(`denovirt: ${e.message}; is another denovirt or libvirtd running there?`);

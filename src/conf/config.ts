@@ -58,6 +58,14 @@ export interface DaemonConfig {
   log_level: number;
   log_filters: string;
   log_outputs: string;
+  /** The admin server's own pool and limits (libvirtd's admin_* keys). */
+  admin_min_workers: number;
+  admin_max_workers: number;
+  admin_max_clients: number;
+  admin_max_queued_clients: number;
+  admin_max_client_requests: number;
+  admin_keepalive_interval: number;
+  admin_keepalive_count: number;
 }
 
 /** A settings file that cannot be used: names the file, line and key. */
@@ -100,6 +108,13 @@ export function defaultConfig(): DaemonConfig {
     log_level: 3,
     log_filters: "",
     log_outputs: "",
+    admin_min_workers: 5,
+    admin_max_workers: 20,
+    admin_max_clients: 5000,
+    admin_max_queued_clients: 20,
+    admin_max_client_requests: 5,
+    admin_keepalive_interval: 5,
+    admin_keepalive_count: 5,
   };
 }
 

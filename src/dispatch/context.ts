@@ -6,6 +6,7 @@ import type { Header } from "../rpc/header.ts";
 import type { Procedure } from "../protocol/program.ts";
 import { C_DRIVER, C_FLAGS, C_ID, C_INSTANCE, C_SERVICE } from "../pool/layout.ts";
 import type { SharedStore } from "../drivers/shared_store.ts";
+import type { ControlRequest } from "../server/control.ts";
 import type { SharedMemory } from "../pool/shared.ts";
 
 /** A worker's handle on the client record of the call it runs. */
@@ -61,6 +62,8 @@ export interface WorkerEnv {
   readonly store: SharedStore;
   /** Queues a MESSAGE packet (an event) for client `index` of generation `gen`. */
   sendMessage(index: number, gen: number, packet: Uint8Array): void;
+  /** Asks the event loop to do what only it may (admin program: resize, disconnect, logging). */
+  control(req: ControlRequest): void;
 }
 
 export interface CallContext {

@@ -41,6 +41,12 @@ export const S_LOCK_CHECK = 17;
 export const S_NEXT_CLIENT_ID = 18;
 /** Workers spawned that have not yet counted themselves in S_N_WORKERS / S_N_PRIO. */
 export const S_N_STARTING = 19;
+/** Clients connected to this server, and the most it accepts (admin may lower it live). */
+export const S_N_CLIENTS = 20;
+export const S_MAX_CLIENTS = 21;
+/** Clients waiting for authentication (always 0: no auth), and their maximum. */
+export const S_N_CLIENTS_UNAUTH = 22;
+export const S_MAX_CLIENTS_UNAUTH = 23;
 export const SERVER_WORDS = 24;
 
 // ---- Job slots ---------------------------------------------------------------------------------
@@ -143,6 +149,8 @@ export const MAIL_CLOSE_AFTER = 4;
 export const MAIL_STREAM = 5;
 /** The stream's last packet (empty CONTINUE): the stream now waits for the client's finish. */
 export const MAIL_STREAM_END = 6;
+/** A request to the event loop (JSON): resize a pool, close a client, reconfigure logging. */
+export const MAIL_CONTROL = 7;
 
 /** Sizes of the whole control buffer for the given capacities. */
 export function controlWords(jobs: number, clients: number, workers: number): {

@@ -31,8 +31,11 @@ import {
   S_FREE_WORKERS,
   S_JOB_SEQ,
   S_LOCK_CHECK,
+  S_MAX_CLIENTS,
+  S_MAX_CLIENTS_UNAUTH,
   S_MAX_WORKERS,
   S_MIN_WORKERS,
+  S_N_CLIENTS,
   S_N_PRIO,
   S_N_STARTING,
   S_N_WORKERS,
@@ -45,13 +48,14 @@ import {
   S_SHUTDOWN,
   W_JOB,
   W_PRIO,
+  W_RETIRE,
   W_STATE,
   WORKER_EXITED,
   WORKER_FREE,
+  WORKER_IDLE,
   WORKER_STARTING,
 } from "./layout.ts";
-import { type PoolCapacity, SharedMemory } from "./shared.ts";
-import { allocateStore } from "../drivers/shared_store.ts";
+import { type PoolCapacity, type ServerBuffers, SharedMemory } from "./shared.ts";
 import type { WorkerStart } from "./worker.ts";
 import { log } from "../log.ts";
 
@@ -65,6 +69,13 @@ export interface PoolOptions {
   /** Check every lock acquisition against the lock order (debug). */
   lockCheck: boolean;
   logLevel: LogLevel;
+  /** The server's name as virt-admin shows it ("libvirtd", "admin"). */
+  name: string;
+  maxClients: number;
+  maxAnonymousClients: number;
+  /** Shared with the other server(s): the drivers' store and the settings strings. */
+  store: SharedArrayBuffer;
+  settings: SharedArrayBuffer;
 }
 
 /** A call waiting to be linked onto the shared queue. */
@@ -90,6 +101,8 @@ export class WorkerPool {
   readonly #epochMs = Date.now();
   /** Told of every mailbox record after the pool has done its own bookkeeping. */
   onRecord: (r: MailRecord) => void = () => {};
+  /** Every server of the daemon (this one included), filled by the daemon before start. */
+  readonly servers: ServerBuffers[] = [];
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
@@ -104,7 +117,9 @@ export class WorkerPool {
     Atomics.store(ctl, S_MIN_WORKERS, opts.minWorkers);
     Atomics.store(ctl, S_MAX_WORKERS, opts.maxWorkers);
     Atomics.store(ctl, S_PRIO_WORKERS, opts.prioWorkers);
-    this.store = allocateStore();
+    Atomics.store(ctl, S_MAX_CLIENTS, opts.maxClients);
+    Atomics.store(ctl, S_MAX_CLIENTS_UNAUTH, opts.maxAnonymousClients);
+    this.store = opts.store;
     this.mem = new SharedMemory(
       {
         capacity: opts.capacity,
@@ -112,6 +127,8 @@ export class WorkerPool {
         arena: arena.buffer,
         mailboxes: this.#mailboxes,
         store: this.store,
+        servers: this.servers,
+        settings: opts.settings,
       },
       1,
     );
@@ -123,6 +140,74 @@ export class WorkerPool {
 
   get ctl(): Int32Array {
     return this.mem.ctl;
+  }
+
+  get name(): string {
+    return this.#opts.name;
+  }
+
+  /** This server as the admin program sees it. */
+  get buffers(): ServerBuffers {
+    return { name: this.#opts.name, capacity: this.#opts.capacity, control: this.mem.control };
+  }
+
+  /**
+   * Applies the targets in S_MIN/S_MAX/S_PRIO_WORKERS (set by the admin
+   * program): starts Workers up to the minimum and the priority count, and
+   * retires Workers above the maximum — idle ones at once, busy ones after
+   * their call. No call is lost: a retiring Worker exits only between jobs.
+   */
+  resize(): void {
+    const ctl = this.ctl;
+    const min = Atomics.load(ctl, S_MIN_WORKERS);
+    const max = Atomics.load(ctl, S_MAX_WORKERS);
+    const prioTarget = Atomics.load(ctl, S_PRIO_WORKERS);
+    const live = (prio: boolean) =>
+      this.#workers.map((w, i) => ({ w, i, rec: this.mem.worker(i) })).filter(({ w, rec }) =>
+        w !== null && Atomics.load(ctl, rec + W_PRIO) === (prio ? 1 : 0) &&
+        Atomics.load(ctl, rec + W_RETIRE) === 0 &&
+        Atomics.load(ctl, rec + W_STATE) !== WORKER_EXITED
+      );
+    for (const prio of [false, true]) {
+      const ws = live(prio);
+      const target = prio ? prioTarget : Math.max(min, Math.min(ws.length, max));
+      for (let n = ws.length; n < target; n++) this.#spawn(prio);
+      if (ws.length > target) {
+        // Idle ones first, so busy calls finish undisturbed.
+        const order = [...ws].sort((a, b) =>
+          (Atomics.load(ctl, a.rec + W_STATE) === WORKER_IDLE ? 0 : 1) -
+          (Atomics.load(ctl, b.rec + W_STATE) === WORKER_IDLE ? 0 : 1)
+        );
+        for (const { rec } of order.slice(0, ws.length - target)) {
+          Atomics.store(ctl, rec + W_RETIRE, 1);
+        }
+        // Wake the idle ones so they see the flag and leave.
+        Atomics.notify(ctl, prio ? S_PRIO_SEQ : S_JOB_SEQ);
+      }
+    }
+  }
+
+  /** A Worker said it has left its loop: end its isolate and free its record. */
+  #exited(index: number): void {
+    const w = this.#workers[index];
+    if (!w) return;
+    w.terminate();
+    this.#workers[index] = null;
+    const rec = this.mem.worker(index);
+    Atomics.store(this.ctl, rec + W_RETIRE, 0);
+    Atomics.store(this.ctl, rec + W_STATE, WORKER_FREE);
+    // Its mailbox may still hold its last batch.
+    this.#drainAll();
+  }
+
+  /** Counts a connected client in S_N_CLIENTS (seen by the admin program). */
+  countClient(delta: number): void {
+    Atomics.add(this.ctl, S_N_CLIENTS, delta);
+  }
+
+  /** The client limit now in force (the admin program may lower it at any time). */
+  get maxClients(): number {
+    return Atomics.load(this.ctl, S_MAX_CLIENTS);
   }
 
   /** Starts min_workers normal and prio_workers priority Workers and the completion loop. */
@@ -152,6 +237,9 @@ export class WorkerPool {
     Atomics.store(this.ctl, rec + W_JOB, -1);
     const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.#workers[index] = w;
+    Atomics.store(this.ctl, rec + W_RETIRE, 0);
+    // Not on the per-call path: the one message a Worker sends, when it leaves.
+    w.onmessage = () => this.#exited(index);
     // The worker moves itself from "starting" to "live" when it joins.
     Atomics.add(this.ctl, S_N_STARTING, 1);
     w.addEventListener("error", (e) => {
@@ -170,6 +258,8 @@ export class WorkerPool {
         arena: this.arena.buffer,
         mailboxes: this.#mailboxes,
         store: this.store,
+        servers: this.servers,
+        settings: this.#opts.settings,
       },
       index,
       threadId: 2 + index,

@@ -31,6 +31,17 @@ export interface SharedBuffers {
   mailboxes: SharedArrayBuffer[];
   /** Drivers' shared state (src/drivers/shared_store.ts). */
   store: SharedArrayBuffer;
+  /** Every server's control buffer, for the admin program (virt-admin sees all servers). */
+  servers: ServerBuffers[];
+  /** Daemon-wide settings the admin program reads (log filters and outputs). */
+  settings: SharedArrayBuffer;
+}
+
+/** One server (libvirtd's virNetServer) as the admin program sees it. */
+export interface ServerBuffers {
+  name: string;
+  capacity: PoolCapacity;
+  control: SharedArrayBuffer;
 }
 
 export class SharedMemory {

@@ -23,6 +23,7 @@ import {
   J_WORKER,
   JOB_RUNNING,
   MAIL_CLOSE_AFTER,
+  MAIL_CONTROL,
   MAIL_DROPPED,
   MAIL_MESSAGE,
   MAIL_REPLY,
@@ -54,6 +55,7 @@ import { ClientView, type WorkerEnv } from "../dispatch/context.ts";
 import { SharedStore } from "../drivers/shared_store.ts";
 import { dispatchCall, type ProgramService } from "../dispatch/dispatch.ts";
 import { remoteService } from "../dispatch/remote.ts";
+import { adminService } from "../dispatch/admin.ts";
 import { DriverRegistry } from "../drivers/driver.ts";
 import { setupLogging } from "../log.ts";
 import type { LogLevel } from "@logtape/logtape";
@@ -118,6 +120,8 @@ class PoolWorker {
     this.#env = {
       store: new SharedStore(start.buffers.store, mem.tracker),
       sendMessage: (index, gen, packet) => mail.add(MAIL_MESSAGE, -1, index, gen, packet),
+      control: (req) =>
+        mail.add(MAIL_CONTROL, -1, -1, 0, new TextEncoder().encode(JSON.stringify(req))),
     };
   }
 
@@ -130,6 +134,7 @@ class PoolWorker {
   }
 
   #leave(): void {
+    using _ = this.#mem.serverLock.lock();
     Atomics.sub(this.#ctl, this.#start.prio ? S_N_PRIO : S_N_WORKERS, 1);
     Atomics.store(this.#ctl, this.#record + W_STATE, WORKER_EXITED);
   }
@@ -250,7 +255,13 @@ class PoolWorker {
       this.#mail.add(MAIL_REPLY, job.slot, job.client, gen, reply);
       if (stream) {
         stream.forEach((p, i) =>
-          this.#mail.add(i === stream.length - 1 ? MAIL_STREAM_END : MAIL_STREAM, -1, job.client, gen, p)
+          this.#mail.add(
+            i === stream.length - 1 ? MAIL_STREAM_END : MAIL_STREAM,
+            -1,
+            job.client,
+            gen,
+            p,
+          )
         );
       }
     } finally {
@@ -290,10 +301,17 @@ self.onmessage = async (e: MessageEvent<WorkerStart>) => {
   services.set(remote.program.prog, remote);
   const mem = new SharedMemory(start.buffers, start.threadId);
   const worker = new PoolWorker(start, mem, services);
+  const admin = adminService(
+    start.buffers.servers,
+    start.buffers.settings,
+    worker.shared.env.control,
+  );
+  services.set(admin.program.prog, admin);
   for (const m of [...BUILTIN_MODULES, ...start.modules]) {
     const mod = await import(m);
     await mod.setup?.({ drivers, services, shared: worker.shared } satisfies WorkerExtension);
   }
   await worker.serve();
-  self.close();
+  // Tell the event loop we left (retired or shut down) so it can end this isolate.
+  self.postMessage("exited");
 };

@@ -59,6 +59,7 @@ const OVERRIDES: Record<string, string> = {
   NODE_LIST_DEVICES: "virNodeListDevices",
   DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN: "virDomainSnapshotListAllChildren",
   STORAGE_VOL_CREATE_XML_FROM: "virStorageVolCreateXMLFrom",
+  NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN: "virNodeDeviceLookupSCSIHostByWWN",
 };
 
 /** `DOMAIN_GET_XML_DESC` → `virDomainGetXMLDesc`. */

@@ -1,6 +1,8 @@
-// The daemon's server: its three Unix-socket services, the clients they
-// accept (up to max_clients), and the Worker pool their calls go to.
-// libvirtd's virNetServer + virNetServerService.
+// The daemon: its three Unix-socket services and the two servers behind
+// them, as libvirtd has them — "libvirtd" (the rw and ro sockets) and
+// "admin" (the admin socket) — each with its clients (up to its
+// max_clients) and its own Worker pool. libvirtd's virNetDaemon,
+// virNetServer and virNetServerService.
 
 import type { LogLevel } from "@logtape/logtape";
 import type { DaemonConfig } from "../conf/config.ts";
@@ -11,11 +13,13 @@ import {
   C_DRIVER,
   C_FLAGS,
   C_ID,
+  C_INSTANCE,
   C_REFS,
   C_SERVICE,
   CF_CONN_OPEN,
   CF_READONLY,
   MAIL_CLOSE_AFTER,
+  MAIL_CONTROL,
   MAIL_DROPPED,
   MAIL_MESSAGE,
   MAIL_REPLY,
@@ -40,6 +44,9 @@ import {
   VIR_NET_OK,
 } from "../rpc/constants.ts";
 import { REMOTE_PROC_CONNECT_CLOSE } from "../protocol/remote_procedure_numbers.ts";
+import { allocateStore } from "../drivers/shared_store.ts";
+import { allocateSettings, readSetting, writeSetting } from "./settings.ts";
+import type { ControlRequest } from "./control.ts";
 
 const logger = log("server");
 
@@ -62,6 +69,8 @@ export interface ServerOptions {
   /** Check every lock acquisition against the lock order. */
   lockCheck?: boolean;
   logLevel?: LogLevel;
+  /** Reconfigures logging when the admin program sets filters or outputs (the new full strings). */
+  onLogSettings?: (filters: string, outputs: string) => Promise<void> | void;
 }
 
 interface Service {
@@ -71,137 +80,61 @@ interface Service {
   readonly: boolean;
   programs: ReadonlyMap<number, Program>;
   listener: Deno.UnixListener;
+  server: NetServer;
 }
 
-/** A running daemon: its sockets, clients and pool. */
-export class Server implements ClientHost {
-  readonly config: DaemonConfig;
+/** Limits a server applies to its clients. */
+interface ClientLimits {
+  maxRequests: number;
+  keepaliveInterval: number;
+  keepaliveCount: number;
+}
+
+/** One server: its clients and its Worker pool (libvirtd's virNetServer). */
+export class NetServer implements ClientHost {
+  readonly name: string;
   readonly pool: WorkerPool;
-  readonly #services: Service[] = [];
+  readonly #limits: ClientLimits;
   readonly #clients: (Client | null)[];
   #count = 0;
   #slotFree: (() => void) | null = null;
-  #stopping = false;
-  readonly #acceptLoops: Promise<void>[] = [];
+  /** Told of the requests Workers send the event loop (admin program). */
+  onControl: (req: ControlRequest) => void = () => {};
 
-  private constructor(opts: ServerOptions) {
-    this.config = opts.config;
-    const c = opts.config;
-    const clients = c.max_clients * 2;
-    this.pool = new WorkerPool({
-      minWorkers: c.min_workers,
-      maxWorkers: c.max_workers,
-      prioWorkers: c.prio_workers,
-      capacity: {
-        clients,
-        jobs: clients * c.max_client_requests,
-        workers: Math.max(c.max_workers + c.prio_workers, 64),
-      },
-      modules: opts.modules ?? [],
-      lockCheck: opts.lockCheck ?? false,
-      logLevel: opts.logLevel ?? "warning",
-    });
-    this.#clients = new Array(clients).fill(null);
-    this.pool.onRecord = (r) => this.#onRecord(r);
-  }
-
-  /** Starts the pool and listens on the three sockets of the run directory. */
-  static async start(opts: ServerOptions): Promise<Server> {
-    const s = new Server(opts);
-    const c = opts.config;
-    await Deno.mkdir(c.unix_sock_dir, { recursive: true, mode: 0o755 });
-    const remote = new Map<number, Program>([[REMOTE_PROGRAM_DEF.prog, REMOTE_PROGRAM_DEF]]);
-    for (const p of opts.extraPrograms ?? []) remote.set(p.prog, p);
-    const admin = new Map<number, Program>([[ADMIN_PROGRAM_DEF.prog, ADMIN_PROGRAM_DEF]]);
-    const specs = [
-      {
-        name: "rw",
-        file: "libvirt-sock",
-        mode: c.unix_sock_rw_perms,
-        kind: SERVICE_RW,
-        ro: false,
-        programs: remote,
-      },
-      {
-        name: "ro",
-        file: "libvirt-sock-ro",
-        mode: c.unix_sock_ro_perms,
-        kind: SERVICE_RO,
-        ro: true,
-        programs: remote,
-      },
-      {
-        name: "admin",
-        file: "libvirt-admin-sock",
-        mode: c.unix_sock_admin_perms,
-        kind: SERVICE_ADMIN,
-        ro: false,
-        programs: admin,
-      },
-    ];
-    try {
-      for (const sp of specs) {
-        const path = `${c.unix_sock_dir}/${sp.file}`;
-        const listener = await listenUnix(path, sp.mode);
-        s.#services.push({
-          name: sp.name,
-          path,
-          kind: sp.kind,
-          readonly: sp.ro,
-          programs: sp.programs,
-          listener,
-        });
-      }
-    } catch (e) {
-      for (const sv of s.#services) sv.listener.close();
-      throw e;
-    }
-    s.pool.start();
-    for (const sv of s.#services) s.#acceptLoops.push(s.#acceptLoop(sv));
-    return s;
-  }
-
-  /** Socket paths by service name (rw, ro, admin). */
-  get paths(): { rw: string; ro: string; admin: string } {
-    const p = (n: string) => this.#services.find((s) => s.name === n)!.path;
-    return { rw: p("rw"), ro: p("ro"), admin: p("admin") };
+  constructor(name: string, pool: WorkerPool, capacity: number, limits: ClientLimits) {
+    this.name = name;
+    this.pool = pool;
+    this.#limits = limits;
+    this.#clients = new Array(capacity).fill(null);
+    pool.onRecord = (r) => this.#onRecord(r);
   }
 
   get clientCount(): number {
     return this.#count;
   }
 
-  async #acceptLoop(sv: Service): Promise<void> {
-    while (!this.#stopping) {
-      if (this.#count >= this.config.max_clients) {
-        // At max_clients every service stops accepting until a client leaves.
-        await new Promise<void>((r) => (this.#slotFree = r));
-        continue;
-      }
-      let conn: Deno.UnixConn;
-      try {
-        conn = await sv.listener.accept();
-      } catch (e) {
-        if (!this.#stopping) {
-          logger.error("accept on {path} failed: {error}", { path: sv.path, error: e });
-        }
-        return;
-      }
-      if (this.#stopping) {
-        conn.close();
-        return;
-      }
-      this.#addClient(conn, sv);
+  /** Resolves when the server may accept another client (below its max_clients). */
+  async roomForClient(stopping: () => boolean): Promise<void> {
+    while (!stopping() && this.#count >= this.pool.maxClients) {
+      await new Promise<void>((r) => (this.#slotFree = r));
     }
   }
 
-  #addClient(conn: Deno.UnixConn, sv: Service): void {
+  /** Wakes an accept loop waiting for room (a client left, or the daemon stops). */
+  wake(): void {
+    const w = this.#slotFree;
+    this.#slotFree = null;
+    w?.();
+  }
+
+  addClient(conn: Deno.UnixConn, sv: Service): void {
     const ctl = this.pool.ctl;
     const id = Atomics.add(ctl, S_NEXT_CLIENT_ID, 1) + 1;
     const rec = this.pool.openClient((base) => {
       Atomics.store(ctl, base + C_REFS, 0);
       Atomics.store(ctl, base + C_FLAGS, sv.readonly ? CF_READONLY : 0);
       Atomics.store(ctl, base + C_DRIVER, 0);
+      Atomics.store(ctl, base + C_INSTANCE, 0);
       Atomics.store(ctl, base + C_SERVICE, sv.kind);
       Atomics.store(ctl, base + C_ID, id);
       Atomics.store(ctl, base + C_CONN_TIME, Math.floor(Date.now() / 1000));
@@ -211,7 +144,6 @@ export class Server implements ClientHost {
       conn.close();
       return;
     }
-    const c = this.config;
     const client = new Client(conn, this, {
       id,
       index: rec.index,
@@ -219,14 +151,21 @@ export class Server implements ClientHost {
       service: sv.kind,
       readonly: sv.readonly,
       programs: sv.programs,
-      maxRequests: c.max_client_requests,
-      keepaliveInterval: c.keepalive_interval,
-      keepaliveCount: c.keepalive_count,
+      ...this.#limits,
     });
     this.#clients[rec.index] = client;
     this.#count++;
+    this.pool.countClient(1);
     logger.debug("client {id} connected on {service}", { id, service: sv.name });
     client.run();
+  }
+
+  /** Closes the client with daemon-wide id `id` (admin client-disconnect); false if none. */
+  closeClient(id: number): boolean {
+    const c = this.#clients.find((x) => x !== null && x.id === id && !x.closing);
+    if (!c) return false;
+    c.close();
+    return true;
   }
 
   // ---- ClientHost -----------------------------------------------------------------------------
@@ -269,13 +208,20 @@ export class Server implements ClientHost {
     this.#clients[client.index] = null;
     this.pool.freeClient(client.index);
     this.#count--;
+    this.pool.countClient(-1);
     logger.debug("client {id} gone", { id: client.id });
-    const wake = this.#slotFree;
-    this.#slotFree = null;
-    wake?.();
+    this.wake();
   }
 
   #onRecord(r: MailRecord): void {
+    if (r.kind === MAIL_CONTROL) {
+      try {
+        this.onControl(JSON.parse(new TextDecoder().decode(r.bytes)) as ControlRequest);
+      } catch (e) {
+        logger.error("bad control request from a worker: {error}", { error: e });
+      }
+      return;
+    }
     const client = this.#clients[r.client];
     if (!client || client.gen !== r.clientGen) return;
     switch (r.kind) {
@@ -289,8 +235,6 @@ export class Server implements ClientHost {
         client.dropped();
         break;
       case MAIL_MESSAGE:
-        client.deliverMessage(r.bytes);
-        break;
       case MAIL_STREAM:
         client.deliverMessage(r.bytes);
         break;
@@ -301,9 +245,225 @@ export class Server implements ClientHost {
     if (client.closing) this.#maybeFinalize(client);
   }
 
+  /** Waits (bounded) for in-flight calls, then closes every client and stops the pool. */
+  async stop(graceMs: number): Promise<void> {
+    this.wake();
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && this.#clients.some((c) => c !== null && c.inflight > 0)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const c of this.#clients) c?.close();
+    await this.pool.stop(graceMs);
+  }
+}
+
+/** A running daemon: its sockets and its two servers. */
+export class Server {
+  readonly config: DaemonConfig;
+  /** The "libvirtd" server (rw and ro sockets). */
+  readonly main: NetServer;
+  /** The "admin" server (admin socket). */
+  readonly admin: NetServer;
+  readonly settings: SharedArrayBuffer;
+  readonly #services: Service[] = [];
+  #stopping = false;
+  readonly #acceptLoops: Promise<void>[] = [];
+  readonly #onLogSettings: ServerOptions["onLogSettings"];
+
+  private constructor(opts: ServerOptions) {
+    this.config = opts.config;
+    const c = opts.config;
+    this.#onLogSettings = opts.onLogSettings;
+    const store = allocateStore();
+    this.settings = allocateSettings();
+    writeSetting(this.settings, "log_filters", c.log_filters);
+    writeSetting(this.settings, "log_outputs", c.log_outputs);
+    const common = {
+      lockCheck: opts.lockCheck ?? false,
+      logLevel: opts.logLevel ?? "warning",
+      store,
+      settings: this.settings,
+    };
+    const clients = c.max_clients * 2;
+    const mainPool = new WorkerPool({
+      ...common,
+      name: "libvirtd",
+      minWorkers: c.min_workers,
+      maxWorkers: c.max_workers,
+      prioWorkers: c.prio_workers,
+      maxClients: c.max_clients,
+      maxAnonymousClients: c.max_anonymous_clients,
+      capacity: {
+        clients,
+        jobs: clients * c.max_client_requests,
+        workers: Math.max(c.max_workers + c.prio_workers, 64),
+      },
+      modules: opts.modules ?? [],
+    });
+    const adminClients = c.admin_max_clients * 2;
+    const adminPool = new WorkerPool({
+      ...common,
+      name: "admin",
+      minWorkers: c.admin_min_workers,
+      maxWorkers: c.admin_max_workers,
+      prioWorkers: 0,
+      maxClients: c.admin_max_clients,
+      maxAnonymousClients: 0,
+      capacity: {
+        clients: adminClients,
+        jobs: adminClients * c.admin_max_client_requests,
+        workers: Math.max(c.admin_max_workers, 32),
+      },
+      modules: [],
+    });
+    for (const p of [mainPool, adminPool]) p.servers.push(mainPool.buffers, adminPool.buffers);
+    this.main = new NetServer("libvirtd", mainPool, clients, {
+      maxRequests: c.max_client_requests,
+      keepaliveInterval: c.keepalive_interval,
+      keepaliveCount: c.keepalive_count,
+    });
+    this.admin = new NetServer("admin", adminPool, adminClients, {
+      maxRequests: c.admin_max_client_requests,
+      keepaliveInterval: c.admin_keepalive_interval,
+      keepaliveCount: c.admin_keepalive_count,
+    });
+    for (const s of [this.main, this.admin]) s.onControl = (req) => this.#control(req);
+  }
+
+  /** The "libvirtd" server's pool (where remote-program calls run). */
+  get pool(): WorkerPool {
+    return this.main.pool;
+  }
+
+  /** Clients of the "libvirtd" server. */
+  get clientCount(): number {
+    return this.main.clientCount;
+  }
+
+  #server(name: string): NetServer | undefined {
+    return name === "libvirtd" ? this.main : name === "admin" ? this.admin : undefined;
+  }
+
+  /** Acts on a Worker's request: the admin program's changes that need the event loop. */
+  #control(req: ControlRequest): void {
+    switch (req.op) {
+      case "resize":
+        this.#server(req.server)?.pool.resize();
+        break;
+      case "disconnect":
+        this.#server(req.server)?.closeClient(req.client);
+        break;
+      case "log": {
+        if (req.filters !== null) writeSetting(this.settings, "log_filters", req.filters);
+        if (req.outputs !== null) writeSetting(this.settings, "log_outputs", req.outputs);
+        const filters = readSetting(this.settings, "log_filters");
+        const outputs = readSetting(this.settings, "log_outputs");
+        Promise.resolve(this.#onLogSettings?.(filters, outputs)).catch((e) =>
+          logger.error("cannot apply log settings: {error}", { error: e })
+        );
+        break;
+      }
+    }
+  }
+
+  /** Starts the pools and listens on the three sockets of the run directory. */
+  static async start(opts: ServerOptions): Promise<Server> {
+    const s = new Server(opts);
+    const c = opts.config;
+    await Deno.mkdir(c.unix_sock_dir, { recursive: true, mode: 0o755 });
+    const remote = new Map<number, Program>([[REMOTE_PROGRAM_DEF.prog, REMOTE_PROGRAM_DEF]]);
+    for (const p of opts.extraPrograms ?? []) remote.set(p.prog, p);
+    const admin = new Map<number, Program>([[ADMIN_PROGRAM_DEF.prog, ADMIN_PROGRAM_DEF]]);
+    const specs = [
+      {
+        name: "rw",
+        file: "libvirt-sock",
+        mode: c.unix_sock_rw_perms,
+        kind: SERVICE_RW,
+        ro: false,
+        programs: remote,
+        server: s.main,
+      },
+      {
+        name: "ro",
+        file: "libvirt-sock-ro",
+        mode: c.unix_sock_ro_perms,
+        kind: SERVICE_RO,
+        ro: true,
+        programs: remote,
+        server: s.main,
+      },
+      {
+        name: "admin",
+        file: "libvirt-admin-sock",
+        mode: c.unix_sock_admin_perms,
+        kind: SERVICE_ADMIN,
+        ro: false,
+        programs: admin,
+        server: s.admin,
+      },
+    ];
+    try {
+      for (const sp of specs) {
+        const path = `${c.unix_sock_dir}/${sp.file}`;
+        const listener = await listenUnix(path, sp.mode);
+        s.#services.push({
+          name: sp.name,
+          path,
+          kind: sp.kind,
+          readonly: sp.ro,
+          programs: sp.programs,
+          listener,
+          server: sp.server,
+        });
+      }
+    } catch (e) {
+      for (const sv of s.#services) sv.listener.close();
+      throw e;
+    }
+    s.main.pool.start();
+    s.admin.pool.start();
+    for (const sv of s.#services) s.#acceptLoops.push(s.#acceptLoop(sv));
+    return s;
+  }
+
+  /** Socket paths by service name (rw, ro, admin). */
+  get paths(): { rw: string; ro: string; admin: string } {
+    const p = (n: string) => this.#services.find((s) => s.name === n)!.path;
+    return { rw: p("rw"), ro: p("ro"), admin: p("admin") };
+  }
+
+  async #acceptLoop(sv: Service): Promise<void> {
+    const stopping = () => this.#stopping;
+    while (!this.#stopping) {
+      // At max_clients the server's services stop accepting until a client leaves.
+      await sv.server.roomForClient(stopping);
+      if (this.#stopping) return;
+      let conn: Deno.UnixConn;
+      try {
+        conn = await sv.listener.accept();
+      } catch (e) {
+        if (!this.#stopping) {
+          logger.error("accept on {path} failed: {error}", { path: sv.path, error: e });
+        }
+        return;
+      }
+      if (this.#stopping) {
+        conn.close();
+        return;
+      }
+      // The limit may have been lowered (admin) while accept() waited.
+      if (sv.server.clientCount >= sv.server.pool.maxClients) {
+        conn.close();
+        continue;
+      }
+      sv.server.addClient(conn, sv);
+    }
+  }
+
   /**
    * Stops: no new clients, in-flight calls get `graceMs` to finish and be
-   * written, then every client is closed, the sockets removed, the pool stopped.
+   * written, then every client is closed, the sockets removed, the pools stopped.
    */
   async stop(graceMs = 2000): Promise<void> {
     if (this.#stopping) return;
@@ -315,14 +475,8 @@ export class Server implements ClientHost {
         // Already closed.
       }
     }
-    this.#slotFree?.();
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && this.#clients.some((c) => c !== null && c.inflight > 0)) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    for (const c of this.#clients) c?.close();
+    await Promise.all([this.main.stop(graceMs), this.admin.stop(graceMs)]);
     await Promise.allSettled(this.#acceptLoops);
-    await this.pool.stop(graceMs);
     for (const sv of this.#services) {
       try {
         await Deno.remove(sv.path);

@@ -43,6 +43,13 @@ Deno.test("parseConfig() reads every key denovirt uses", () => {
     log_level: 2,
     log_filters: "3:rpc 1:util",
     log_outputs: "2:stderr 1:file:/var/log/denovirt.log",
+    admin_min_workers: 5,
+    admin_max_workers: 20,
+    admin_max_clients: 5000,
+    admin_max_queued_clients: 20,
+    admin_max_client_requests: 5,
+    admin_keepalive_interval: 5,
+    admin_keepalive_count: 5,
   });
 });
 

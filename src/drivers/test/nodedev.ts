@@ -36,6 +36,10 @@ import {
   type NodeDeviceDef,
   parseNodeDeviceXML,
 } from "../../conf/nodedev_xml.ts";
+import {
+  REMOTE_NODE_DEVICE_CAPS_LIST_MAX,
+  REMOTE_NODE_DEVICE_LIST_MAX,
+} from "../../protocol/remote_types.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { TestConn } from "./conn.ts";
 import { deregister, register } from "./callbacks.ts";
@@ -73,6 +77,12 @@ export function checkFlags(fn: string, flags: number, allowed: number): void {
   });
   e.message = `unsupported flags (0x${bad.toString(16)}) in function ${fn}`;
   throw e;
+}
+
+/** libvirtd's generated check of a list call's `maxnames` (before the driver is called). */
+function checkMaxnames(maxnames: number, max: number, name: string): void {
+  if (maxnames > max) throw VirError.rpc(`maxnames > ${name}`);
+  if (maxnames < 0) throw VirError.rpc("maxnames must be non-negative");
 }
 
 function noDevice(name: string): VirError {
@@ -223,6 +233,7 @@ const handlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_NODE_LIST_DEVICES,
     h((c, a: { cap: string | null; maxnames: number; flags: number }) => {
+      checkMaxnames(a.maxnames, REMOTE_NODE_DEVICE_LIST_MAX, "REMOTE_NODE_DEVICE_LIST_MAX");
       checkFlags("testNodeListDevices", a.flags, 0);
       return { names: namesWithCap(c, a.cap).slice(0, Math.max(0, a.maxnames)) };
     }),
@@ -269,9 +280,20 @@ const handlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_NODE_DEVICE_LIST_CAPS,
-    h((c, a: { name: string; maxnames: number }) => ({
-      names: withDevice(c, a.name, (def) => capabilityNames(def).slice(0, Math.max(0, a.maxnames))),
-    })),
+    h((c, a: { name: string; maxnames: number }) => {
+      checkMaxnames(
+        a.maxnames,
+        REMOTE_NODE_DEVICE_CAPS_LIST_MAX,
+        "REMOTE_NODE_DEVICE_CAPS_LIST_MAX",
+      );
+      return {
+        names: withDevice(
+          c,
+          a.name,
+          (def) => capabilityNames(def).slice(0, Math.max(0, a.maxnames)),
+        ),
+      };
+    }),
   ],
   [
     P.REMOTE_PROC_NODE_DEVICE_CREATE_XML,

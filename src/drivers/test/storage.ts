@@ -9,8 +9,10 @@
 // (the mock vHBA scsi_host12), through nodedev.ts.
 //
 // Not in libvirt 9.0's test driver, so left to the dispatcher's "not
-// supported": volume wipe, wipe-pattern, resize, get-info-flags, upload and
-// download; pool lookup by target path; storage pool capabilities.
+// supported": volume wipe, wipe-pattern, get-info-flags, upload and
+// download; pool lookup by target path; storage pool capabilities. Resize
+// is not supported either, but libvirt's public API checks its capacity
+// first, so it has a handler that does just that.
 
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
@@ -20,11 +22,17 @@ import {
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_STORAGE_POOL,
   VIR_ERR_NO_STORAGE_VOL,
+  VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_INVALID,
   VIR_FROM_RPC,
+  VIR_FROM_STORAGE,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import { uuidFromString, uuidToString } from "../../conf/uuid.ts";
+import {
+  REMOTE_STORAGE_POOL_LIST_MAX,
+  REMOTE_STORAGE_VOL_LIST_MAX,
+} from "../../protocol/remote_types.ts";
 import {
   checkPoolListAdd,
   checkVolCreate,
@@ -92,6 +100,9 @@ const VIR_STORAGE_POOL_EVENT_DELETED = 5;
 const VIR_STORAGE_POOL_EVENT_ID_LAST = 2;
 
 const VIR_STORAGE_POOL_DEFINE_VALIDATE = 1;
+
+const VIR_STORAGE_VOL_RESIZE_DELTA = 1 << 1;
+const VIR_STORAGE_VOL_RESIZE_SHRINK = 1 << 2;
 
 const LIST_INACTIVE = 1 << 0;
 const LIST_ACTIVE = 1 << 1;
@@ -163,6 +174,40 @@ function checkInactive(o: PoolObj, name: string): void {
   if (o.active) {
     throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_TEST, `storage pool '${name}' is active`);
   }
+}
+
+/** libvirtd's generated check of a list call's `maxnames` (before the driver is called). */
+function checkMaxnames(maxnames: number, max: number, name: string): void {
+  if (maxnames > max) throw VirError.rpc(`maxnames > ${name}`);
+  if (maxnames < 0) throw VirError.rpc("maxnames must be non-negative");
+}
+
+/**
+ * virStorageVolResize as libvirtd runs it for the test driver: the public
+ * API's capacity check, then "not supported" (the driver has no resize).
+ */
+function resize(capacity: bigint, flags: number): never {
+  if (
+    capacity === 0n && !(flags & (VIR_STORAGE_VOL_RESIZE_DELTA | VIR_STORAGE_VOL_RESIZE_SHRINK))
+  ) {
+    const e = new VirError({
+      code: VIR_ERR_INVALID_ARG,
+      domain: VIR_FROM_STORAGE,
+      str1: "virStorageVolResize",
+      str2: "capacity",
+      int1: 0,
+      int2: 0,
+    });
+    e.message =
+      "capacity in virStorageVolResize cannot be zero without 'delta' or 'shrink' flags set";
+    throw e;
+  }
+  throw new VirError({
+    code: VIR_ERR_NO_SUPPORT,
+    domain: VIR_FROM_STORAGE,
+    str1: "this function is not supported by the connection driver: %s",
+    str2: "virStorageVolResize",
+  });
 }
 
 // ---- Pool arithmetic (unsigned long long, as in C) ------------------------------------------------
@@ -303,7 +348,11 @@ function defineXML(c: TestConn, xml: string, flags: number): { pool: WirePool } 
   const def = parsePoolXML(xml);
   return c.dir((d, save) => {
     const all = poolList(c, d);
-    const idx = checkPoolListAdd(all.map(({ obj }) => ({ def: obj.def, active: obj.active })), def, false);
+    const idx = checkPoolListAdd(
+      all.map(({ obj }) => ({ def: obj.def, active: obj.active })),
+      def,
+      false,
+    );
     let entry: ActiveEntry;
     if (idx >= 0) {
       entry = all[idx]!.entry;
@@ -340,7 +389,11 @@ function createXML(c: TestConn, xml: string, flags: number): { pool: WirePool } 
   const def = parsePoolXML(xml);
   return c.dir((d, save) => {
     const all = poolList(c, d);
-    const idx = checkPoolListAdd(all.map(({ obj }) => ({ def: obj.def, active: obj.active })), def, true);
+    const idx = checkPoolListAdd(
+      all.map(({ obj }) => ({ def: obj.def, active: obj.active })),
+      def,
+      true,
+    );
     const existing = idx >= 0 ? all[idx]!.entry : null;
     const adapter = def.source.adapter;
     if (adapter?.type === "fc_host") {
@@ -487,9 +540,10 @@ const handlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS,
-    h((c, a: { maxnames: number }) => ({
-      names: poolNames(c, true).slice(0, Math.max(0, a.maxnames)),
-    })),
+    h((c, a: { maxnames: number }) => {
+      checkMaxnames(a.maxnames, REMOTE_STORAGE_POOL_LIST_MAX, "REMOTE_STORAGE_POOL_LIST_MAX");
+      return { names: poolNames(c, true).slice(0, Math.max(0, a.maxnames)) };
+    }),
   ],
   [
     P.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS,
@@ -497,9 +551,10 @@ const handlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS,
-    h((c, a: { maxnames: number }) => ({
-      names: poolNames(c, false).slice(0, Math.max(0, a.maxnames)),
-    })),
+    h((c, a: { maxnames: number }) => {
+      checkMaxnames(a.maxnames, REMOTE_STORAGE_POOL_LIST_MAX, "REMOTE_STORAGE_POOL_LIST_MAX");
+      return { names: poolNames(c, false).slice(0, Math.max(0, a.maxnames)) };
+    }),
   ],
   [
     P.REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS,
@@ -659,12 +714,13 @@ const handlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES,
-    h((c, a: { pool: WirePool; maxnames: number }) =>
-      byName(c, a.pool.name, (o) => {
+    h((c, a: { pool: WirePool; maxnames: number }) => {
+      checkMaxnames(a.maxnames, REMOTE_STORAGE_VOL_LIST_MAX, "REMOTE_STORAGE_VOL_LIST_MAX");
+      return byName(c, a.pool.name, (o) => {
         checkActive(o, a.pool.name);
         return { names: o.volumes.map((v) => v.name).slice(0, Math.max(0, a.maxnames)) };
-      })
-    ),
+      });
+    }),
   ],
   [
     P.REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES,
@@ -763,6 +819,10 @@ const handlers: [number, Handler][] = [
     }),
   ],
   [
+    P.REMOTE_PROC_STORAGE_VOL_RESIZE,
+    h((_c, a: { vol: WireVol; capacity: bigint; flags: number }) => resize(a.capacity, a.flags)),
+  ],
+  [
     P.REMOTE_PROC_STORAGE_VOL_GET_PATH,
     h((c, a: VolArg) => ({ name: withVol(c, a.vol, (v) => v.target.path ?? "") })),
   ],
@@ -805,6 +865,12 @@ export const storageFamily: TestFamily = {
     const def = defaultTestPool();
     setDefaults(def);
     const obj: PoolObj = { def, active: true, persistent: true, autostart: false, volumes: [] };
-    d.pools.push({ name: def.name, uuid: def.uuid, handle: create(obj), active: true, persistent: true });
+    d.pools.push({
+      name: def.name,
+      uuid: def.uuid,
+      handle: create(obj),
+      active: true,
+      persistent: true,
+    });
   },
 };

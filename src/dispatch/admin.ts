@@ -1,0 +1,311 @@
+// The admin program (virt-admin): the servers, their Worker pools, their
+// clients and the daemon's logging, read live from shared memory. Changes
+// only the event loop may make (starting/retiring Workers, closing a
+// socket, reconfiguring logging) are sent to it as control requests.
+
+import type { Handler } from "./context.ts";
+import type { ProgramService } from "./dispatch.ts";
+import { noSupport } from "./dispatch.ts";
+import {
+  ADMIN_PROC_CLIENT_CLOSE,
+  ADMIN_PROC_CLIENT_GET_INFO,
+  ADMIN_PROC_CONNECT_CLOSE,
+  ADMIN_PROC_CONNECT_GET_LIB_VERSION,
+  ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS,
+  ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS,
+  ADMIN_PROC_CONNECT_LIST_SERVERS,
+  ADMIN_PROC_CONNECT_LOOKUP_SERVER,
+  ADMIN_PROC_CONNECT_OPEN,
+  ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS,
+  ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS,
+  ADMIN_PROC_SERVER_GET_CLIENT_LIMITS,
+  ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS,
+  ADMIN_PROC_SERVER_LIST_CLIENTS,
+  ADMIN_PROC_SERVER_LOOKUP_CLIENT,
+  ADMIN_PROC_SERVER_SET_CLIENT_LIMITS,
+  ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS,
+  ADMIN_PROGRAM_DEF,
+} from "../protocol/admin.ts";
+import { VirError } from "../rpc/error.ts";
+import {
+  VIR_ERR_ARGUMENT_UNSUPPORTED,
+  VIR_ERR_INVALID_ARG,
+  VIR_ERR_NO_CLIENT,
+  VIR_ERR_NO_SERVER,
+  VIR_FROM_ADMIN,
+  VIR_FROM_NONE,
+  VIR_FROM_RPC,
+} from "../rpc/error_codes.ts";
+import { param, type TypedParam, VIR_TYPED_PARAM_UINT } from "../rpc/typed_params.ts";
+import {
+  C_CONN_TIME,
+  C_FLAGS,
+  C_ID,
+  C_STATE,
+  CF_READONLY,
+  CLIENT_OPEN,
+  CLIENT_WORDS,
+  controlWords,
+  S_FREE_WORKERS,
+  S_MAX_CLIENTS,
+  S_MAX_CLIENTS_UNAUTH,
+  S_MAX_WORKERS,
+  S_MIN_WORKERS,
+  S_N_CLIENTS,
+  S_N_CLIENTS_UNAUTH,
+  S_N_PRIO,
+  S_N_WORKERS,
+  S_PRIO_WORKERS,
+  S_QUEUE_DEPTH,
+} from "../pool/layout.ts";
+import type { ServerBuffers } from "../pool/shared.ts";
+import { readSetting, type SettingName } from "../server/settings.ts";
+import type { ControlRequest } from "../server/control.ts";
+import { LIBVIR_VERSION_NUMBER } from "./remote.ts";
+
+/** A read-only view of one server's control words. */
+class ServerView {
+  readonly name: string;
+  readonly ctl: Int32Array;
+  readonly #clientBase: number;
+  readonly #clients: number;
+
+  constructor(b: ServerBuffers) {
+    this.name = b.name;
+    this.ctl = new Int32Array(b.control);
+    this.#clientBase =
+      controlWords(b.capacity.jobs, b.capacity.clients, b.capacity.workers).clientBase;
+    this.#clients = b.capacity.clients;
+  }
+
+  word(i: number): number {
+    return Atomics.load(this.ctl, i);
+  }
+
+  /** Open clients, oldest id first: {id, connection time (s), flags}. */
+  clients(): { id: number; time: number; flags: number }[] {
+    const out = [];
+    for (let i = 0; i < this.#clients; i++) {
+      const b = this.#clientBase + i * CLIENT_WORDS;
+      if (Atomics.load(this.ctl, b + C_STATE) !== CLIENT_OPEN) continue;
+      out.push({
+        id: Atomics.load(this.ctl, b + C_ID),
+        time: Atomics.load(this.ctl, b + C_CONN_TIME),
+        flags: Atomics.load(this.ctl, b + C_FLAGS),
+      });
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+}
+
+type Srv = { name: string };
+type Clnt = { srv: Srv; id: bigint; timestamp: bigint; transport: number };
+
+/** VIR_CLIENT_TRANS_UNIX: every denovirt client comes over a Unix socket. */
+const VIR_CLIENT_TRANS_UNIX = 0;
+
+function noServer(name: string): VirError {
+  return VirError.of(VIR_ERR_NO_SERVER, VIR_FROM_RPC, `No server named '${name}'`);
+}
+
+function noClient(id: bigint): VirError {
+  return VirError.of(VIR_ERR_NO_CLIENT, VIR_FROM_RPC, `No client with matching ID '${id}'`);
+}
+
+function uintParams(params: TypedParam[], allowed: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of params) {
+    if (!allowed.includes(p.field)) {
+      throw VirError.of(
+        VIR_ERR_ARGUMENT_UNSUPPORTED,
+        VIR_FROM_NONE,
+        `parameter '${p.field}' not supported`,
+      );
+    }
+    if (p.value.tag !== VIR_TYPED_PARAM_UINT) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_NONE,
+        `invalid type for parameter '${p.field}'`,
+      );
+    }
+    out.set(p.field, p.value.value as number);
+  }
+  return out;
+}
+
+/** Checks libvirt's log filter syntax: `LEVEL:[+]NAME` items separated by spaces. */
+function checkFilters(s: string): void {
+  for (const f of s.trim().split(/\s+/).filter((x) => x)) {
+    if (!/^[1-4]:\+?[^\s:]+$/.test(f)) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_NONE,
+        `Failed to parse and define log filter ${f}`,
+      );
+    }
+  }
+}
+
+/** Checks libvirt's log output syntax: `LEVEL:stderr`, `LEVEL:file:PATH`, `LEVEL:syslog:NAME`, `LEVEL:journald`. */
+function checkOutputs(s: string): void {
+  for (const o of s.trim().split(/\s+/).filter((x) => x)) {
+    if (!/^[1-4]:(stderr|journald|file:\S+|syslog:\S+)$/.test(o)) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_NONE,
+        `Failed to parse and define log output ${o}`,
+      );
+    }
+  }
+}
+
+function count(s: string): number {
+  return s.trim().split(/\s+/).filter((x) => x).length;
+}
+
+/** The admin program's service, over every server's buffers and the settings. */
+export function adminService(
+  servers: readonly ServerBuffers[],
+  settings: SharedArrayBuffer,
+  control: (req: ControlRequest) => void,
+): ProgramService {
+  const views = new Map(servers.map((b) => [b.name, new ServerView(b)]));
+  const server = (srv: Srv): ServerView => {
+    const v = views.get(srv.name);
+    if (!v) throw noServer(srv.name);
+    return v;
+  };
+  const setting = (n: SettingName) => readSetting(settings, n);
+  const client = (c: Clnt) => {
+    const v = server(c.srv);
+    const found = v.clients().find((x) => BigInt(x.id) === c.id);
+    if (!found) throw noClient(c.id);
+    return { v, found };
+  };
+  const wire = (v: ServerView, c: { id: number; time: number }): Clnt => ({
+    srv: { name: v.name },
+    id: BigInt(c.id),
+    timestamp: BigInt(c.time),
+    transport: VIR_CLIENT_TRANS_UNIX,
+  });
+
+  const handlers = new Map<number, Handler>([
+    [ADMIN_PROC_CONNECT_OPEN, () => undefined],
+    [ADMIN_PROC_CONNECT_CLOSE, (ctx) => ctx.closeAfterReply()],
+    [ADMIN_PROC_CONNECT_GET_LIB_VERSION, () => ({ libVer: BigInt(LIBVIR_VERSION_NUMBER) })],
+    [ADMIN_PROC_CONNECT_LIST_SERVERS, (_ctx, a: { need_results: number }) => {
+      const names = [...views.keys()].map((name) => ({ name }));
+      return { servers: a.need_results ? names : [], ret: names.length };
+    }],
+    [
+      ADMIN_PROC_CONNECT_LOOKUP_SERVER,
+      (_ctx, a: { name: string }) => ({ srv: { name: server(a).name } }),
+    ],
+    [ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS, (_ctx, a: { srv: Srv }) => {
+      const v = server(a.srv);
+      return {
+        params: [
+          param.uint("minWorkers", v.word(S_MIN_WORKERS)),
+          param.uint("maxWorkers", v.word(S_MAX_WORKERS)),
+          param.uint("nWorkers", v.word(S_N_WORKERS)),
+          param.uint("freeWorkers", v.word(S_FREE_WORKERS)),
+          param.uint("prioWorkers", v.word(S_N_PRIO)),
+          param.uint("jobQueueDepth", v.word(S_QUEUE_DEPTH)),
+        ],
+      };
+    }],
+    [ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS, (_ctx, a: { srv: Srv; params: TypedParam[] }) => {
+      const v = server(a.srv);
+      const p = uintParams(a.params, ["minWorkers", "maxWorkers", "prioWorkers"]);
+      const min = p.get("minWorkers") ?? v.word(S_MIN_WORKERS);
+      const max = p.get("maxWorkers") ?? v.word(S_MAX_WORKERS);
+      if (min > max) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_NONE,
+          "minWorkers cannot be larger than maxWorkers",
+        );
+      }
+      if (max === 0) {
+        throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_NONE, "maxWorkers must not be 0");
+      }
+      Atomics.store(v.ctl, S_MIN_WORKERS, min);
+      Atomics.store(v.ctl, S_MAX_WORKERS, max);
+      const prio = p.get("prioWorkers");
+      if (prio !== undefined) Atomics.store(v.ctl, S_PRIO_WORKERS, prio);
+      control({ op: "resize", server: v.name });
+    }],
+    [ADMIN_PROC_SERVER_LIST_CLIENTS, (_ctx, a: { srv: Srv; need_results: number }) => {
+      const v = server(a.srv);
+      const list = v.clients().map((c) => wire(v, c));
+      return { clients: a.need_results ? list : [], ret: list.length };
+    }],
+    [ADMIN_PROC_SERVER_LOOKUP_CLIENT, (_ctx, a: { srv: Srv; id: bigint }) => {
+      const { v, found } = client({ srv: a.srv, id: a.id, timestamp: 0n, transport: 0 });
+      return { clnt: wire(v, found) };
+    }],
+    [ADMIN_PROC_CLIENT_GET_INFO, (_ctx, a: { clnt: Clnt }) => {
+      const { found } = client(a.clnt);
+      // Deno exposes no SO_PEERCRED: the peer's uid/gid/pid are not known here.
+      return { params: [param.boolean("readonly", (found.flags & CF_READONLY) !== 0)] };
+    }],
+    [ADMIN_PROC_CLIENT_CLOSE, (_ctx, a: { clnt: Clnt }) => {
+      const { v } = client(a.clnt);
+      control({ op: "disconnect", server: v.name, client: Number(a.clnt.id) });
+    }],
+    [ADMIN_PROC_SERVER_GET_CLIENT_LIMITS, (_ctx, a: { srv: Srv }) => {
+      const v = server(a.srv);
+      return {
+        params: [
+          param.uint("nclients_max", v.word(S_MAX_CLIENTS)),
+          param.uint("nclients", v.word(S_N_CLIENTS)),
+          param.uint("nclients_unauth_max", v.word(S_MAX_CLIENTS_UNAUTH)),
+          param.uint("nclients_unauth", v.word(S_N_CLIENTS_UNAUTH)),
+        ],
+      };
+    }],
+    [ADMIN_PROC_SERVER_SET_CLIENT_LIMITS, (_ctx, a: { srv: Srv; params: TypedParam[] }) => {
+      const v = server(a.srv);
+      const p = uintParams(a.params, ["nclients_max", "nclients_unauth_max"]);
+      const max = p.get("nclients_max") ?? v.word(S_MAX_CLIENTS);
+      const unauth = p.get("nclients_unauth_max") ?? v.word(S_MAX_CLIENTS_UNAUTH);
+      if (max < unauth) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_NONE,
+          "The overall maximum number of clients must be greater than the maximum number of clients waiting for authentication",
+        );
+      }
+      // The event loop reads the limit before each accept: it applies at once.
+      Atomics.store(v.ctl, S_MAX_CLIENTS, max);
+      Atomics.store(v.ctl, S_MAX_CLIENTS_UNAUTH, unauth);
+    }],
+    [ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS, () => {
+      const o = setting("log_outputs");
+      return { outputs: o, noutputs: count(o) };
+    }],
+    [ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS, () => {
+      const f = setting("log_filters");
+      return { filters: f === "" ? null : f, nfilters: count(f) };
+    }],
+    [ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS, (_ctx, a: { outputs: string | null }) => {
+      if (a.outputs) checkOutputs(a.outputs);
+      control({ op: "log", filters: null, outputs: a.outputs ?? "" });
+    }],
+    [ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS, (_ctx, a: { filters: string | null }) => {
+      if (a.filters) checkFilters(a.filters);
+      control({ op: "log", filters: a.filters ?? "", outputs: null });
+    }],
+  ]);
+
+  return {
+    program: ADMIN_PROGRAM_DEF,
+    handler: (ctx) => handlers.get(ctx.header.proc),
+    unsupported: (info) =>
+      noSupport(
+        "virAdm" + info.name.split("_").map((w) => w.charAt(0) + w.slice(1).toLowerCase()).join(""),
+        VIR_FROM_ADMIN,
+      ),
+  };
+}
