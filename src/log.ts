@@ -5,12 +5,14 @@
 // ["denovirt", layer, …].
 
 import {
+  compareLogLevel,
   configure,
   getConsoleSink,
   getLogger,
   getTextFormatter,
   type Logger,
   type LogLevel,
+  type LogRecord,
   type Sink,
   withFilter,
 } from "@logtape/logtape";
@@ -61,28 +63,44 @@ function outputSinks(outputs: string, fallback: LogLevel): Record<string, Sink> 
 /**
  * (Re)configures logging in this isolate. `level` is the default level;
  * `filters` (`3:rpc 1:pool`) lower or raise it per layer; `outputs` choose
- * sinks. Safe to call again at any time (the admin program does).
+ * sinks, each with its own level. Safe to call again at any time (the admin
+ * program does).
  */
-export async function setupLogging(
+export function setupLogging(
   level: LogLevel = "warning",
   filters = "",
   outputs = "",
 ): Promise<void> {
+  // LogTape refuses a configure() while one runs: apply changes one after another.
+  const run = pending.then(() => apply(level, filters, outputs));
+  pending = run.catch(() => {});
+  return run;
+}
+
+let pending: Promise<void> = Promise.resolve();
+
+async function apply(level: LogLevel, filters: string, outputs: string): Promise<void> {
   const sinks = outputSinks(outputs, level);
-  const names = Object.keys(sinks);
-  const loggers = [
-    { category: [ROOT_CATEGORY], lowestLevel: "debug" as LogLevel, sinks: names },
-    { category: ["logtape", "meta"], lowestLevel: "warning" as LogLevel, sinks: [] as string[] },
-  ];
-  // Without a filter a record passes at the default level; a filter sets its layer's level.
+  // libvirt's rule: a filter sets its layer's level; other records pass at the default level.
   const layers = new Map<string, LogLevel>();
   for (const f of filters.trim().split(/\s+/).filter((x) => x)) {
     const m = /^([1-4]):\+?(.+)$/.exec(f);
     if (m) layers.set(m[2]!, LEVELS[m[1]!]!);
   }
-  loggers[0]!.lowestLevel = level;
-  for (const [layer, lv] of layers) {
-    loggers.push({ category: [ROOT_CATEGORY, layer], lowestLevel: lv, sinks: [] });
-  }
-  await configure({ reset: true, sinks, loggers });
+  const libvirtFilter = (r: LogRecord) =>
+    compareLogLevel(r.level, layers.get(String(r.category[1] ?? "")) ?? level) >= 0;
+  await configure({
+    reset: true,
+    sinks,
+    filters: { libvirt: libvirtFilter },
+    loggers: [
+      {
+        category: [ROOT_CATEGORY],
+        lowestLevel: "debug",
+        sinks: Object.keys(sinks),
+        filters: ["libvirt"],
+      },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+    ],
+  });
 }

@@ -97,7 +97,7 @@ export class NetServer implements ClientHost {
   readonly #limits: ClientLimits;
   readonly #clients: (Client | null)[];
   #count = 0;
-  #slotFree: (() => void) | null = null;
+  readonly #waiting: (() => void)[] = [];
   /** Told of the requests Workers send the event loop (admin program). */
   onControl: (req: ControlRequest) => void = () => {};
 
@@ -113,18 +113,26 @@ export class NetServer implements ClientHost {
     return this.#count;
   }
 
-  /** Resolves when the server may accept another client (below its max_clients). */
+  /**
+   * Resolves when the server may take another client (below its
+   * max_clients). Woken when a client leaves; it also looks again every
+   * 100 ms, since the admin program may raise the limit from a Worker.
+   */
   async roomForClient(stopping: () => boolean): Promise<void> {
     while (!stopping() && this.#count >= this.pool.maxClients) {
-      await new Promise<void>((r) => (this.#slotFree = r));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((r) => {
+        this.#waiting.push(r);
+        timer = setTimeout(r, 100);
+      });
+      clearTimeout(timer);
     }
   }
 
-  /** Wakes an accept loop waiting for room (a client left, or the daemon stops). */
+  /** Wakes the accept loops waiting for room (a client left, or the daemon stops). */
   wake(): void {
-    const w = this.#slotFree;
-    this.#slotFree = null;
-    w?.();
+    const ws = this.#waiting.splice(0);
+    for (const w of ws) w();
   }
 
   addClient(conn: Deno.UnixConn, sv: Service): void {
@@ -452,10 +460,12 @@ export class Server {
         conn.close();
         return;
       }
-      // The limit may have been lowered (admin) while accept() waited.
-      if (sv.server.clientCount >= sv.server.pool.maxClients) {
+      // The limit may have been lowered (admin) while accept() waited: the
+      // connection then waits unserved, as one in libvirtd's backlog would.
+      await sv.server.roomForClient(stopping);
+      if (this.#stopping) {
         conn.close();
-        continue;
+        return;
       }
       sv.server.addClient(conn, sv);
     }

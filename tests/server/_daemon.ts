@@ -2,7 +2,7 @@
 // directory, with the test-only sleep program and lock-order checking on.
 
 import { type DaemonConfig, defaultConfig } from "../../src/conf/config.ts";
-import { Server } from "../../src/server/server.ts";
+import { Server, type ServerOptions } from "../../src/server/server.ts";
 import { SLEEP_PROGRAM_DEF } from "../testdata/sleep_program.ts";
 
 export interface TestDaemon {
@@ -14,7 +14,10 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(overrides: Partial<DaemonConfig> = {}): Promise<TestDaemon> {
+export async function startDaemon(
+  overrides: Partial<DaemonConfig> = {},
+  extra: Partial<ServerOptions> = {},
+): Promise<TestDaemon> {
   const dir = await Deno.makeTempDir({ prefix: "denovirt-test-" });
   const config: DaemonConfig = { ...defaultConfig(), unix_sock_dir: dir, ...overrides };
   const server = await Server.start({
@@ -22,6 +25,7 @@ export async function startDaemon(overrides: Partial<DaemonConfig> = {}): Promis
     modules: [new URL("../testdata/sleep_program.ts", import.meta.url).href],
     extraPrograms: [SLEEP_PROGRAM_DEF],
     lockCheck: true,
+    ...extra,
   });
   return {
     server,

@@ -4,6 +4,7 @@
 // shareable between Workers.
 
 import type { DomainDef } from "../../conf/domain_xml.ts";
+import type { SnapshotDef } from "../../conf/snapshot_xml.ts";
 import type { EventRegistry } from "../events.ts";
 
 /** libvirt's virDomainState. */
@@ -63,6 +64,28 @@ export interface DomainObj {
   hasManagedSave: boolean;
   /** Scheduler weight (the test driver's only scheduler parameter). */
   schedWeight: number;
+  // ---- Optional runtime state kept by domain_extra.ts (absent = libvirt's initial value) ----
+  /** Snapshots, in creation order (see SnapshotObj). */
+  snapshots?: SnapshotObj[];
+  /** Names of the root snapshots, in libvirt's child-list order (newest linked first). */
+  snapshotRoots?: string[];
+  /** Name of the current snapshot, or null. */
+  currentSnapshot?: string | null;
+  /** The guest time of virDomainGetTime/SetTime: decimal seconds and nanoseconds. */
+  guestTime?: { seconds: string; nseconds: number };
+  /** Frozen state of the two guest filesystems ("/" and "/boot"). */
+  frozen?: [boolean, boolean];
+  /** IOThread polling parameters of threads added at run time (testIOThreadInfo). */
+  iothreadParams?: { id: number; pollMaxNs: string; pollGrow: number; pollShrink: number }[];
+}
+
+/** One snapshot of a domain (virDomainMomentObj). */
+export interface SnapshotObj {
+  def: SnapshotDef;
+  /** Names of its children, in libvirt's child-list order (newest linked first). */
+  children: string[];
+  /** The snapshot it is linked under (null: a root), which may differ from def.parent mid-operation. */
+  link: string | null;
 }
 
 /** A directory entry: enough to find and list an object without reading it. */
