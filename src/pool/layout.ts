@@ -11,10 +11,7 @@ export const LOCK_WORDS = 2;
 // ---- The server section (word 0 onward) --------------------------------------------------
 /** The server lock: guards the job queue, job-slot links and the worker counts. */
 export const S_LOCK = 0; // 2 words
-/** Job condition for normal workers: bumped on every enqueue, waited on by idle normal workers. */
-export const S_JOB_SEQ = 2;
-/** Job condition for priority workers: bumped when a high-priority job is enqueued. */
-export const S_PRIO_SEQ = 3;
+/* Words 2 and 3 are reserved (a shared job condition before idle workers had their own wake words). */
 /** Completion condition: bumped by a worker after it fills its mailbox; the event loop waits on it. */
 export const S_DONE_SEQ = 4;
 /** First and last queued job slot, or -1. */
@@ -47,7 +44,10 @@ export const S_MAX_CLIENTS = 21;
 /** Clients waiting for authentication (always 0: no auth), and their maximum. */
 export const S_N_CLIENTS_UNAUTH = 22;
 export const S_MAX_CLIENTS_UNAUTH = 23;
-export const SERVER_WORDS = 24;
+/** How many idle normal / priority workers are on their idle stacks (see controlWords). */
+export const S_IDLE_TOP = 24;
+export const S_PRIO_IDLE_TOP = 25;
+export const SERVER_WORDS = 32;
 
 // ---- Job slots ---------------------------------------------------------------------------------
 export const J_STATE = 0;
@@ -123,6 +123,10 @@ export const W_MAIL_LEN = 3;
 export const W_RETIRE = 4;
 /** Calls this worker has run (for tests and the admin program). */
 export const W_CALLS = 5;
+/** The worker's own wake word: it sleeps on it; the event loop bumps it and notifies. */
+export const W_WAKE = 6;
+/** 1 while the worker sleeps waiting for its mailbox to be drained (so the drain notifies). */
+export const W_MAIL_WAITING = 7;
 export const WORKER_WORDS = 8;
 
 export const WORKER_FREE = 0;
@@ -152,15 +156,24 @@ export const MAIL_STREAM_END = 6;
 /** A request to the event loop (JSON): resize a pool, close a client, reconfigure logging. */
 export const MAIL_CONTROL = 7;
 
-/** Sizes of the whole control buffer for the given capacities. */
+/**
+ * Sizes of the whole control buffer for the given capacities. After the
+ * worker records come two idle stacks (normal, priority) of worker indices:
+ * an idle worker pushes itself, the event loop pops the most recent one —
+ * the warmest isolate — to wake it.
+ */
 export function controlWords(jobs: number, clients: number, workers: number): {
   jobBase: number;
   clientBase: number;
   workerBase: number;
+  idleBase: number;
+  prioIdleBase: number;
   total: number;
 } {
   const jobBase = SERVER_WORDS;
   const clientBase = jobBase + jobs * JOB_WORDS;
   const workerBase = clientBase + clients * CLIENT_WORDS;
-  return { jobBase, clientBase, workerBase, total: workerBase + workers * WORKER_WORDS };
+  const idleBase = workerBase + workers * WORKER_WORDS;
+  const prioIdleBase = idleBase + workers;
+  return { jobBase, clientBase, workerBase, idleBase, prioIdleBase, total: prioIdleBase + workers };
 }

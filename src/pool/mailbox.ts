@@ -3,7 +3,7 @@
 // event loop), then publishes them in one store. The event loop drains it and
 // hands it back by storing 0. One writer, one reader, no lock.
 
-import { MAIL_HEADER_BYTES, S_DONE_SEQ, W_MAIL_LEN } from "./layout.ts";
+import { MAIL_HEADER_BYTES, S_DONE_SEQ, W_MAIL_LEN, W_MAIL_WAITING } from "./layout.ts";
 
 /** One record read from a mailbox. */
 export interface MailRecord {
@@ -42,11 +42,16 @@ export class MailboxWriter {
 
   /** Waits (Atomics.wait: workers only) until the event loop has drained the last batch. */
   #awaitEmpty(): void {
+    const waiting = this.#lenWord - W_MAIL_LEN + W_MAIL_WAITING;
     for (;;) {
+      // Announce the wait before looking at the length: the drain stores the
+      // length before it looks at this flag, so one of us sees the other.
+      Atomics.store(this.#ctl, waiting, 1);
       const len = Atomics.load(this.#ctl, this.#lenWord);
-      if (len === 0) return;
+      if (len === 0) break;
       Atomics.wait(this.#ctl, this.#lenWord, len);
     }
+    Atomics.store(this.#ctl, waiting, 0);
   }
 
   /** Stages a record. Before the first record of a batch, waits for the mailbox to be free. */
@@ -111,9 +116,10 @@ export function drainMailbox(
     });
     at += MAIL_HEADER_BYTES + ((n + 3) & ~3);
   }
-  // Hand the mailbox back before acting, so the worker can stage its next batch.
+  // Hand the mailbox back before acting, so the worker can stage its next batch;
+  // wake it only if it sleeps waiting for that (a notify is a system call).
   Atomics.store(ctl, lenWord, 0);
-  Atomics.notify(ctl, lenWord);
+  if (Atomics.load(ctl, workerRecord + W_MAIL_WAITING) === 1) Atomics.notify(ctl, lenWord);
   for (const r of records) onRecord(r);
   return true;
 }

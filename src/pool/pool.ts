@@ -29,7 +29,7 @@ import {
   S_DONE_SEQ,
   S_FREE_PRIO,
   S_FREE_WORKERS,
-  S_JOB_SEQ,
+  S_IDLE_TOP,
   S_LOCK_CHECK,
   S_MAX_CLIENTS,
   S_MAX_CLIENTS_UNAUTH,
@@ -39,7 +39,6 @@ import {
   S_N_PRIO,
   S_N_STARTING,
   S_N_WORKERS,
-  S_PRIO_SEQ,
   S_PRIO_WORKERS,
   S_QUEUE_DEPTH,
   S_QUEUE_HEAD,
@@ -97,6 +96,8 @@ export class WorkerPool {
   readonly #freeClients: number[] = [];
   readonly #pending: Pending[] = [];
   #flushing = false;
+  /** One past the highest worker record ever used. */
+  #highWater = 0;
   #stopped = false;
   readonly #epochMs = Date.now();
   /** Told of every mailbox record after the pool has done its own bookkeeping. */
@@ -181,8 +182,8 @@ export class WorkerPool {
         for (const { rec } of order.slice(0, ws.length - target)) {
           Atomics.store(ctl, rec + W_RETIRE, 1);
         }
-        // Wake the idle ones so they see the flag and leave.
-        Atomics.notify(ctl, prio ? S_PRIO_SEQ : S_JOB_SEQ);
+        // Wake the retiring ones so the idle among them see the flag and leave.
+        for (const { i } of order.slice(0, ws.length - target)) this.mem.wakeWorker(i);
       }
     }
   }
@@ -237,6 +238,7 @@ export class WorkerPool {
     Atomics.store(this.ctl, rec + W_JOB, -1);
     const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.#workers[index] = w;
+    this.#highWater = Math.max(this.#highWater, index + 1);
     Atomics.store(this.ctl, rec + W_RETIRE, 0);
     // Not on the per-call path: the one message a Worker sends, when it leaves.
     w.onmessage = () => this.#exited(index);
@@ -354,22 +356,29 @@ export class WorkerPool {
       });
       return;
     }
-    let prio = 0;
+    const wake: number[] = [];
     let uncovered = 0;
     let live = 0;
     try {
-      prio = this.#linkPendingLocked();
       const ctl = this.ctl;
+      // One idle worker per new job, the most recently idle first (its isolate
+      // is the warmest). A high-priority job wakes a priority worker only when
+      // no normal one is idle.
+      for (const prio of this.#linkPendingLocked()) {
+        let w = this.mem.popIdleLocked(false);
+        if (w < 0 && prio) w = this.mem.popIdleLocked(true);
+        if (w >= 0) wake.push(w);
+      }
       // Read under the lock: a joining worker moves itself from starting to live in one step.
       const starting = Atomics.load(ctl, S_N_STARTING);
-      uncovered = Atomics.load(ctl, S_QUEUE_DEPTH) - Atomics.load(ctl, S_FREE_WORKERS) - starting;
+      uncovered = Atomics.load(ctl, S_QUEUE_DEPTH) - wake.length - Atomics.load(ctl, S_IDLE_TOP) -
+        starting;
       live = Atomics.load(ctl, S_N_WORKERS) + starting;
     } finally {
       g[Symbol.dispose]();
     }
     // Wake after unlocking, so the woken worker does not sleep again on the lock.
-    Atomics.notify(this.ctl, S_JOB_SEQ, 1);
-    if (prio > 0) Atomics.notify(this.ctl, S_PRIO_SEQ, prio);
+    for (const w of wake) this.mem.wakeWorker(w);
     // libvirtd's rule: grow while queued jobs are not covered by idle (or
     // starting) workers, up to max_workers.
     const max = Atomics.load(this.ctl, S_MAX_WORKERS);
@@ -379,10 +388,10 @@ export class WorkerPool {
     }
   }
 
-  /** Caller holds the server lock. Returns how many high-priority jobs were linked. */
-  #linkPendingLocked(): number {
+  /** Caller holds the server lock. Returns, per job linked, whether it is high priority. */
+  #linkPendingLocked(): boolean[] {
     const ctl = this.ctl;
-    let prio = 0;
+    const prios: boolean[] = [];
     for (const { slot } of this.#pending) {
       const j = this.mem.job(slot);
       const tail = Atomics.load(ctl, S_QUEUE_TAIL);
@@ -393,15 +402,12 @@ export class WorkerPool {
       else Atomics.store(ctl, S_QUEUE_HEAD, slot);
       Atomics.store(ctl, S_QUEUE_TAIL, slot);
       Atomics.add(ctl, S_QUEUE_DEPTH, 1);
-      if (Atomics.load(ctl, j + J_PRIO) === 1) {
-        Atomics.add(ctl, S_QUEUE_PRIO, 1);
-        prio++;
-      }
+      const prio = Atomics.load(ctl, j + J_PRIO) === 1;
+      if (prio) Atomics.add(ctl, S_QUEUE_PRIO, 1);
+      prios.push(prio);
     }
     this.#pending.length = 0;
-    Atomics.add(ctl, S_JOB_SEQ, 1);
-    if (prio > 0) Atomics.add(ctl, S_PRIO_SEQ, 1);
-    return prio;
+    return prios;
   }
 
   #finishJob(slot: number): void {
@@ -412,7 +418,9 @@ export class WorkerPool {
   }
 
   #drainAll(): void {
-    for (let i = 0; i < this.#mailboxes.length; i++) {
+    // Only records that ever had a Worker can hold mail.
+    const n = this.#highWater;
+    for (let i = 0; i < n; i++) {
       const box = this.#mailboxes[i]!;
       drainMailbox(box, this.ctl, this.mem.worker(i), (r) => {
         if (r.kind === MAIL_REPLY || r.kind === MAIL_DROPPED) this.#finishJob(r.slot);
@@ -435,8 +443,7 @@ export class WorkerPool {
   /** Stops every Worker: idle ones exit at once, busy ones after their call. */
   async stop(graceMs = 2000): Promise<void> {
     Atomics.store(this.ctl, S_SHUTDOWN, 1);
-    Atomics.notify(this.ctl, S_JOB_SEQ);
-    Atomics.notify(this.ctl, S_PRIO_SEQ);
+    for (let i = 0; i < this.#workers.length; i++) if (this.#workers[i]) this.mem.wakeWorker(i);
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline) {
       const busy = this.#workers.some((w, i) =>

@@ -7,8 +7,11 @@ import {
   CLIENT_WORDS,
   controlWords,
   JOB_WORDS,
+  S_IDLE_TOP,
   S_LOCK,
   S_LOCK_CHECK,
+  S_PRIO_IDLE_TOP,
+  W_WAKE,
   WORKER_WORDS,
 } from "./layout.ts";
 import { LockTracker, RANK_CLIENT, RANK_SERVER, SharedMutex } from "./lock.ts";
@@ -51,6 +54,9 @@ export class SharedMemory {
   readonly jobBase: number;
   readonly clientBase: number;
   readonly workerBase: number;
+  /** Idle stacks: normal workers, priority workers (see controlWords). */
+  readonly idleBase: number;
+  readonly prioIdleBase: number;
   readonly arena: SharedArrayBuffer;
   readonly arenaBytes: Uint8Array;
   readonly tracker: LockTracker;
@@ -60,7 +66,7 @@ export class SharedMemory {
     this.capacity = buffers.capacity;
     this.control = buffers.control;
     this.ctl = new Int32Array(buffers.control);
-    const { jobBase, clientBase, workerBase } = controlWords(
+    const { jobBase, clientBase, workerBase, idleBase, prioIdleBase } = controlWords(
       this.capacity.jobs,
       this.capacity.clients,
       this.capacity.workers,
@@ -68,6 +74,8 @@ export class SharedMemory {
     this.jobBase = jobBase;
     this.clientBase = clientBase;
     this.workerBase = workerBase;
+    this.idleBase = idleBase;
+    this.prioIdleBase = prioIdleBase;
     this.arena = buffers.arena;
     this.arenaBytes = new Uint8Array(buffers.arena);
     this.tracker = new LockTracker(threadId, Atomics.load(this.ctl, S_LOCK_CHECK) === 1);
@@ -90,6 +98,45 @@ export class SharedMemory {
 
   worker(index: number): number {
     return this.workerBase + index * WORKER_WORDS;
+  }
+
+  /** Pushes worker `index` on its idle stack. Caller holds the server lock. */
+  pushIdleLocked(index: number, prio: boolean): void {
+    const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;
+    const n = Atomics.load(this.ctl, top);
+    Atomics.store(this.ctl, (prio ? this.prioIdleBase : this.idleBase) + n, index);
+    Atomics.store(this.ctl, top, n + 1);
+  }
+
+  /** Pops the most recently idle worker, or -1. Caller holds the server lock. */
+  popIdleLocked(prio: boolean): number {
+    const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;
+    const n = Atomics.load(this.ctl, top);
+    if (n === 0) return -1;
+    Atomics.store(this.ctl, top, n - 1);
+    return Atomics.load(this.ctl, (prio ? this.prioIdleBase : this.idleBase) + n - 1);
+  }
+
+  /** Takes worker `index` off its idle stack if it is there. Caller holds the server lock. */
+  removeIdleLocked(index: number, prio: boolean): void {
+    const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;
+    const base = prio ? this.prioIdleBase : this.idleBase;
+    const n = Atomics.load(this.ctl, top);
+    for (let i = 0; i < n; i++) {
+      if (Atomics.load(this.ctl, base + i) !== index) continue;
+      for (let j = i + 1; j < n; j++) {
+        Atomics.store(this.ctl, base + j - 1, Atomics.load(this.ctl, base + j));
+      }
+      Atomics.store(this.ctl, top, n - 1);
+      return;
+    }
+  }
+
+  /** Wakes worker `index` (bump, then notify its own word). No lock needed. */
+  wakeWorker(index: number): void {
+    const w = this.worker(index) + W_WAKE;
+    Atomics.add(this.ctl, w, 1);
+    Atomics.notify(this.ctl, w, 1);
   }
 
   /** The lock of client record `index` (rank: after the server lock). */

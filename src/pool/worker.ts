@@ -31,11 +31,9 @@ import {
   MAIL_STREAM_END,
   S_FREE_PRIO,
   S_FREE_WORKERS,
-  S_JOB_SEQ,
   S_N_PRIO,
   S_N_STARTING,
   S_N_WORKERS,
-  S_PRIO_SEQ,
   S_QUEUE_DEPTH,
   S_QUEUE_HEAD,
   S_QUEUE_PRIO,
@@ -45,6 +43,7 @@ import {
   W_JOB,
   W_RETIRE,
   W_STATE,
+  W_WAKE,
   WORKER_BUSY,
   WORKER_EXITED,
   WORKER_IDLE,
@@ -174,7 +173,6 @@ class PoolWorker {
    */
   #take(): TakenJob | null {
     const ctl = this.#ctl;
-    const seqWord = this.#start.prio ? S_PRIO_SEQ : S_JOB_SEQ;
     const freeWord = this.#start.prio ? S_FREE_PRIO : S_FREE_WORKERS;
     const server = this.#mem.serverLock;
     server.lock();
@@ -215,15 +213,21 @@ class PoolWorker {
           Atomics.store(ctl, this.#record + W_STATE, WORKER_BUSY);
           return { slot, client, alive };
         }
-        // Nothing for us: sleep on the job condition with no lock held. Read
-        // the sequence before unlocking so an enqueue after the unlock is seen.
-        const seq = Atomics.load(ctl, seqWord);
+        // Nothing for us: go on the idle stack and sleep on our own wake word
+        // with no lock held. Read the word before unlocking, so a wake after
+        // the unlock changes it and the wait returns at once.
+        const wakeWord = this.#record + W_WAKE;
+        const seen = Atomics.load(ctl, wakeWord);
+        this.#mem.pushIdleLocked(this.#start.index, this.#start.prio);
         Atomics.add(ctl, freeWord, 1);
         Atomics.store(ctl, this.#record + W_STATE, WORKER_IDLE);
         server.unlock();
-        Atomics.wait(ctl, seqWord, seq);
+        Atomics.wait(ctl, wakeWord, seen);
         server.lock();
         Atomics.sub(ctl, freeWord, 1);
+        // Woken by the event loop, we were popped already; woken for shutdown,
+        // retirement or spuriously, we may still be on the stack.
+        this.#mem.removeIdleLocked(this.#start.index, this.#start.prio);
       }
     } finally {
       server.unlock();

@@ -49,6 +49,18 @@ export interface ClientOptions {
 
 const READ_CHUNK = 64 * 1024;
 
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export class Client {
   readonly id: number;
   readonly index: number;
@@ -257,15 +269,21 @@ export class Client {
     this.#writing = true;
     try {
       while (this.#queue.length > 0 && !this.#closing) {
-        const item = this.#queue.shift()!;
+        // Everything queued goes out in one write (one system call), up to a close-after.
+        let n = 0;
+        while (n < this.#queue.length && !this.#queue[n]!.closeAfter) n++;
+        const items = this.#queue.splice(0, Math.min(n + 1, this.#queue.length));
+        const bytes = items.length === 1 ? items[0]!.bytes : concat(items.map((i) => i.bytes));
         let off = 0;
-        while (off < item.bytes.length) off += await this.#conn.write(item.bytes.subarray(off));
-        if (item.tracked) {
-          this.#outstanding--;
+        while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
+        let tracked = 0;
+        for (const item of items) if (item.tracked) tracked++;
+        if (tracked > 0) {
+          this.#outstanding -= tracked;
           this.#drainBacklog();
           if (this.#backlog.length === 0) this.#resume?.();
         }
-        if (item.closeAfter) {
+        if (items[items.length - 1]!.closeAfter) {
           this.close();
           return;
         }
