@@ -51,6 +51,23 @@ function hashKey(key: string): number {
   return h | 0 || 1;
 }
 
+/**
+ * Releases the store locks (heap, instance table entries) a dead thread
+ * held, as a robust mutex would. Object locks are not tracked by owner
+ * position and are not recovered.
+ */
+export function releaseStoreLocks(sab: SharedArrayBuffer, threadId: number): void {
+  const w = new Int32Array(sab);
+  const release = (at: number) => {
+    if (Atomics.load(w, at + 1) !== threadId) return;
+    Atomics.store(w, at + 1, 0);
+    Atomics.store(w, at, 0);
+    Atomics.notify(w, at);
+  };
+  release(H_LOCK);
+  for (let i = 1; i < MAX_INSTANCES; i++) release(INST_BASE + i * INST_WORDS + I_LOCK);
+}
+
 export function allocateStore(): SharedArrayBuffer {
   const sab = new SharedArrayBuffer(1 << 20, { maxByteLength: 1 << 30 });
   const words = new Int32Array(sab);

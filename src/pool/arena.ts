@@ -13,6 +13,11 @@ const MAX_SHIFT = Math.ceil(Math.log2(VIR_NET_MESSAGE_MAX_PACKET));
 export class CallArena {
   readonly buffer: SharedArrayBuffer;
   readonly #bytes: Uint8Array;
+
+  /** The whole arena as bytes (a length-tracking view). */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
   /** Free blocks by size class (log2 of the block size). */
   readonly #free: number[][] = [];
   #top = 0;

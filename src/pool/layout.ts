@@ -127,7 +127,9 @@ export const W_CALLS = 5;
 export const W_WAKE = 6;
 /** 1 while the worker sleeps waiting for its mailbox to be drained (so the drain notifies). */
 export const W_MAIL_WAITING = 7;
-export const WORKER_WORDS = 8;
+/** 1 while the worker holds a reference on the client of W_JOB (so a dead worker's can be dropped). */
+export const W_JOB_REF = 8;
+export const WORKER_WORDS = 10;
 
 export const WORKER_FREE = 0;
 export const WORKER_STARTING = 1;

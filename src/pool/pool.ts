@@ -7,6 +7,7 @@ import { CallArena } from "./arena.ts";
 import { allocateMailbox, drainMailbox, type MailRecord } from "./mailbox.ts";
 import {
   C_GEN,
+  C_LOCK,
   C_REFS,
   C_STATE,
   CLIENT_CLOSING,
@@ -24,12 +25,15 @@ import {
   J_WORKER,
   JOB_FREE,
   JOB_QUEUED,
+  LOCK_OWNER,
+  LOCK_STATE,
   MAIL_DROPPED,
   MAIL_REPLY,
   S_DONE_SEQ,
   S_FREE_PRIO,
   S_FREE_WORKERS,
   S_IDLE_TOP,
+  S_LOCK,
   S_LOCK_CHECK,
   S_MAX_CLIENTS,
   S_MAX_CLIENTS_UNAUTH,
@@ -46,9 +50,12 @@ import {
   S_QUEUE_TAIL,
   S_SHUTDOWN,
   W_JOB,
+  W_JOB_REF,
+  W_MAIL_LEN,
   W_PRIO,
   W_RETIRE,
   W_STATE,
+  WORKER_BUSY,
   WORKER_EXITED,
   WORKER_FREE,
   WORKER_IDLE,
@@ -57,6 +64,11 @@ import {
 import { type PoolCapacity, type ServerBuffers, SharedMemory } from "./shared.ts";
 import type { WorkerStart } from "./worker.ts";
 import { log } from "../log.ts";
+import { decodeHeader, encodePacket, PAYLOAD_OFFSET } from "../rpc/header.ts";
+import { VIR_NET_ERROR, VIR_NET_REPLY } from "../rpc/constants.ts";
+import { VirError, writeVirError } from "../rpc/error.ts";
+import { VIR_FROM_RPC } from "../rpc/error_codes.ts";
+import { releaseStoreLocks } from "../drivers/shared_store.ts";
 
 export interface PoolOptions {
   minWorkers: number;
@@ -188,6 +200,73 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * A Worker died (an uncaught error ended its isolate). What it held is
+   * recovered, as a robust mutex would be: locks it owned are released, its
+   * client reference dropped, its counts fixed, its call answered with an
+   * error; then the pool is brought back to its targets.
+   */
+  #died(index: number): void {
+    const ctl = this.ctl;
+    const rec = this.mem.worker(index);
+    const tid = 2 + index;
+    this.#workers[index]?.terminate();
+    this.#workers[index] = null;
+    const state = Atomics.load(ctl, rec + W_STATE);
+    if (state === WORKER_STARTING) Atomics.sub(ctl, S_N_STARTING, 1);
+    // Locks whose owner word names the dead thread: the server lock, client locks, driver-store locks.
+    const release = (at: number) => {
+      if (Atomics.load(ctl, at + LOCK_OWNER) !== tid) return;
+      Atomics.store(ctl, at + LOCK_OWNER, 0);
+      Atomics.store(ctl, at + LOCK_STATE, 0);
+      Atomics.notify(ctl, at + LOCK_STATE);
+    };
+    release(S_LOCK);
+    for (let i = 0; i < this.#opts.capacity.clients; i++) release(this.mem.client(i) + C_LOCK);
+    releaseStoreLocks(this.store, tid);
+    const fix = () => {
+      const g = this.mem.serverLock.tryLock();
+      if (!g) return void this.mem.serverLock.whenFree().then(fix);
+      try {
+        const prio = Atomics.load(ctl, rec + W_PRIO) === 1;
+        if (state === WORKER_IDLE) {
+          this.mem.removeIdleLocked(index, prio);
+          Atomics.sub(ctl, prio ? S_FREE_PRIO : S_FREE_WORKERS, 1);
+        }
+        if (state === WORKER_IDLE || state === WORKER_BUSY) {
+          Atomics.sub(ctl, prio ? S_N_PRIO : S_N_WORKERS, 1);
+        }
+        Atomics.store(ctl, rec + W_STATE, WORKER_FREE);
+      } finally {
+        g[Symbol.dispose]();
+      }
+      const slot = Atomics.load(ctl, rec + W_JOB);
+      Atomics.store(ctl, rec + W_JOB, -1);
+      if (slot >= 0) this.#abandonJob(slot, Atomics.load(ctl, rec + W_JOB_REF) === 1);
+      Atomics.store(ctl, rec + W_JOB_REF, 0);
+      Atomics.store(ctl, rec + W_MAIL_LEN, 0);
+      if (!this.#stopped) this.resize();
+    };
+    fix();
+  }
+
+  /** Answers a dead Worker's call with an error and frees its slot. */
+  #abandonJob(slot: number, heldRef: boolean): void {
+    const ctl = this.ctl;
+    const j = this.mem.job(slot);
+    const client = Atomics.load(ctl, j + J_CLIENT);
+    const gen = Atomics.load(ctl, j + J_CLIENT_GEN);
+    if (heldRef) Atomics.sub(ctl, this.mem.client(client) + C_REFS, 1);
+    const off = Atomics.load(ctl, j + J_DATA_OFF);
+    const h = decodeHeader(this.arena.bytes.subarray(off, off + PAYLOAD_OFFSET));
+    const reply = encodePacket(
+      { ...h, type: VIR_NET_REPLY, status: VIR_NET_ERROR },
+      (w) => writeVirError(w, VirError.internal(VIR_FROM_RPC, "the worker running this call died")),
+    );
+    this.#finishJob(slot);
+    this.onRecord({ kind: MAIL_REPLY, slot, client, clientGen: gen, bytes: reply });
+  }
+
   /** A Worker said it has left its loop: end its isolate and free its record. */
   #exited(index: number): void {
     const w = this.#workers[index];
@@ -247,11 +326,7 @@ export class WorkerPool {
     w.addEventListener("error", (e) => {
       e.preventDefault();
       logger.error("worker {index} died: {message}", { index, message: e.message });
-      this.#workers[index] = null;
-      if (Atomics.load(this.ctl, rec + W_STATE) === WORKER_STARTING) {
-        Atomics.sub(this.ctl, S_N_STARTING, 1);
-      }
-      Atomics.store(this.ctl, rec + W_STATE, WORKER_EXITED);
+      this.#died(index);
     });
     const start: WorkerStart = {
       buffers: {

@@ -41,6 +41,7 @@ import {
   S_SHUTDOWN,
   W_CALLS,
   W_JOB,
+  W_JOB_REF,
   W_RETIRE,
   W_STATE,
   W_WAKE,
@@ -206,6 +207,7 @@ class PoolWorker {
             ) {
               // The reference keeps the record from being reused while we run.
               Atomics.add(ctl, c + C_REFS, 1);
+              Atomics.store(ctl, this.#record + W_JOB_REF, 1);
               alive = true;
             }
           }
@@ -271,6 +273,7 @@ class PoolWorker {
     } finally {
       using _ = this.#mem.clientLock(job.client).lock();
       Atomics.sub(ctl, this.#mem.client(job.client) + C_REFS, 1);
+      Atomics.store(ctl, this.#record + W_JOB_REF, 0);
     }
   }
 

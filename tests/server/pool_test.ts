@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { eventually, startDaemon } from "./_daemon.ts";
 import { errorOf, RawClient } from "../_rpc_client.ts";
 import {
+  SLEEP_PROC_CRASH,
   SLEEP_PROC_ECHO,
   SLEEP_PROC_ECHO_HIGH,
   SLEEP_PROC_SLEEP,
@@ -206,6 +207,34 @@ Deno.test("a handler that throws gets an internal-error reply and the worker kee
     assert.equal(valueOf(ok.packet), 3);
     c.close();
     await c.done;
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("a Worker that dies mid-call is replaced; its client gets an error reply; nothing stays locked", async () => {
+  const d = await startDaemon({ min_workers: 2, max_workers: 2, prio_workers: 1 });
+  try {
+    const c = await RawClient.connect(d.rw);
+    const other = await RawClient.connect(d.rw);
+    const r = await c.reply(await c.call(SLEEP_PROC_CRASH, undefined, opts), 10_000);
+    assert.equal(r.header.status, VIR_NET_ERROR);
+    assert.equal(errorOf(r).message, "internal error: the worker running this call died");
+    // The same client and another one are served; the pool is back to two normal Workers.
+    const a = await c.reply(await c.call(SLEEP_PROC_ECHO, (w) => w.writeUint(5), opts));
+    assert.equal(valueOf(a.packet), 5);
+    const b = await other.reply(await other.call(SLEEP_PROC_ECHO, (w) => w.writeUint(6), opts));
+    assert.equal(valueOf(b.packet), 6);
+    await eventually(
+      () => d.server.pool.workerCounts.normal === 2,
+      5000,
+      "the pool back at 2 workers",
+    );
+    assert.equal(d.server.pool.mem.serverLock.owner, 0);
+    for (const x of [c, other]) x.close();
+    await Promise.all([c.done, other.done]);
+    await eventually(() => d.server.clientCount === 0, 5000, "clients freed");
+    assert.equal(d.server.pool.arena.inUse, 0);
   } finally {
     await d.stop();
   }

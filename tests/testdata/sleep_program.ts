@@ -5,12 +5,14 @@ import { declare, defineProgram, parseProcedureTable, type Program } from "../..
 import { struct, uint, xdrVoid } from "../../src/xdr/mod.ts";
 import type { ProgramService } from "../../src/dispatch/dispatch.ts";
 import type { WorkerExtension } from "../../src/pool/worker.ts";
+import type { Handler } from "../../src/dispatch/context.ts";
 
 export const SLEEP_PROGRAM = 0x20008fff;
 export const SLEEP_PROC_ECHO = 1;
 export const SLEEP_PROC_SLEEP = 2;
 export const SLEEP_PROC_ECHO_HIGH = 3;
 export const SLEEP_PROC_THROW = 4;
+export const SLEEP_PROC_CRASH = 5;
 
 const value = struct("sleep_value", { value: uint });
 
@@ -23,12 +25,14 @@ export const SLEEP_PROGRAM_DEF: Program = defineProgram(
 2	SLEEP	low	-	-
 3	ECHO_HIGH	high	-	-
 4	THROW	low	-	-
+5	CRASH	low	-	-
 `),
   [
     declare(SLEEP_PROC_ECHO, value, value),
     declare(SLEEP_PROC_SLEEP, value, value),
     declare(SLEEP_PROC_ECHO_HIGH, value, value),
     declare(SLEEP_PROC_THROW, xdrVoid, xdrVoid),
+    declare(SLEEP_PROC_CRASH, xdrVoid, xdrVoid),
   ],
 );
 
@@ -38,7 +42,7 @@ function block(ms: number): void {
 }
 
 export function setup(ext: WorkerExtension): void {
-  const handlers = new Map([
+  const handlers = new Map<number, Handler>([
     [SLEEP_PROC_ECHO, (_: unknown, a: { value: number }) => a],
     [SLEEP_PROC_ECHO_HIGH, (_: unknown, a: { value: number }) => a],
     [SLEEP_PROC_SLEEP, (_: unknown, a: { value: number }) => {
@@ -47,6 +51,13 @@ export function setup(ext: WorkerExtension): void {
     }],
     [SLEEP_PROC_THROW, () => {
       throw new Error("deliberate failure in a handler");
+    }],
+    [SLEEP_PROC_CRASH, () => {
+      // An uncaught error outside the call ends the Worker's isolate mid-call.
+      setTimeout(() => {
+        throw new Error("deliberate worker crash");
+      }, 0);
+      return new Promise(() => {});
     }],
   ]);
   const service: ProgramService = {
