@@ -369,11 +369,14 @@ export class WorkerPool {
    * Marks a client closing so queued jobs are abandoned. Returns false if a
    * worker holds the client lock this instant (try again soon).
    */
-  markClosing(index: number): boolean {
+  markClosing(index: number, gen: number): boolean {
     const g = this.mem.clientLock(index).tryLock();
     if (!g) return false;
     try {
-      Atomics.store(this.ctl, this.mem.client(index) + C_STATE, CLIENT_CLOSING);
+      // Only the record's current client: a late retry must not touch a reused record.
+      if (Atomics.load(this.ctl, this.mem.client(index) + C_GEN) === gen) {
+        Atomics.store(this.ctl, this.mem.client(index) + C_STATE, CLIENT_CLOSING);
+      }
     } finally {
       g[Symbol.dispose]();
     }

@@ -104,6 +104,23 @@ export class Client {
     return this.#closing;
   }
 
+  /** Flow-control state, for diagnostics and tests. */
+  get flow(): {
+    outstanding: number;
+    backlog: number;
+    inflight: number;
+    queued: number;
+    writing: boolean;
+  } {
+    return {
+      outstanding: this.#outstanding,
+      backlog: this.#backlog.length,
+      inflight: this.inflight,
+      queued: this.#queue.length,
+      writing: this.#writing,
+    };
+  }
+
   /** Reads until EOF, error or close. */
   async run(): Promise<void> {
     const buf = new Uint8Array(READ_CHUNK);

@@ -98,6 +98,8 @@ export class NetServer implements ClientHost {
   readonly #clients: (Client | null)[];
   #count = 0;
   readonly #waiting: (() => void)[] = [];
+  /** Closed clients whose record is marked CLOSING in shared memory. */
+  readonly #marked = new Set<Client>();
   /** Told of the requests Workers send the event loop (admin program). */
   onControl: (req: ControlRequest) => void = () => {};
 
@@ -111,6 +113,11 @@ export class NetServer implements ClientHost {
 
   get clientCount(): number {
     return this.#count;
+  }
+
+  /** The connected clients (diagnostics and tests). */
+  get clients(): Client[] {
+    return this.#clients.filter((c): c is Client => c !== null);
   }
 
   /**
@@ -191,11 +198,12 @@ export class NetServer implements ClientHost {
   }
 
   #markClosing(client: Client): void {
-    if (!this.pool.markClosing(client.index)) {
+    if (!this.pool.markClosing(client.index, client.gen)) {
       // A worker holds the client lock this instant; try again on the next turn.
       setTimeout(() => this.#markClosing(client), 0);
       return;
     }
+    this.#marked.add(client);
     if (this.flags(client) & CF_CONN_OPEN) {
       // A Worker closes the driver connection for it, as libvirtd's client
       // close hook does: shared driver state drops its reference, event
@@ -210,10 +218,13 @@ export class NetServer implements ClientHost {
 
   /** Frees a closed client's record once no job of it is queued or running. */
   #maybeFinalize(client: Client): void {
-    if (!client.closing || client.inflight > 0) return;
+    // The record is freed only after it was marked closing (so no queued job
+    // of this client can run) and once no job of it is queued or running.
+    if (!client.closing || client.inflight > 0 || !this.#marked.has(client)) return;
     if (this.#clients[client.index] !== client) return;
     if (this.pool.clientRefs(client.index) !== 0) return;
     this.#clients[client.index] = null;
+    this.#marked.delete(client);
     this.pool.freeClient(client.index);
     this.#count--;
     this.pool.countClient(-1);
