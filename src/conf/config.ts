@@ -34,6 +34,8 @@ const KEYS: Record<string, KeySpec> = {
   admin_max_client_requests: { type: "int", min: 1, max: 1000 },
   admin_keepalive_interval: { type: "int", min: -1, max: 1_000_000 },
   admin_keepalive_count: { type: "int", min: 0, max: 1_000_000 },
+  stuck_call_warn_seconds: { type: "int", min: 0, max: 1_000_000 },
+  stuck_call_kill_seconds: { type: "int", min: 0, max: 1_000_000 },
   auth_unix_rw: { type: "string" },
   auth_unix_ro: { type: "string" },
   listen_tls: { type: "int", min: 0, max: 1 },
@@ -66,6 +68,13 @@ export interface DaemonConfig {
   admin_max_client_requests: number;
   admin_keepalive_interval: number;
   admin_keepalive_count: number;
+  /**
+   * denovirt's watchdog: a call running longer than this is logged and a
+   * replacement Worker started (0: off).
+   */
+  stuck_call_warn_seconds: number;
+  /** …and longer than this its Worker is terminated and the call answered with an error (0: never). */
+  stuck_call_kill_seconds: number;
 }
 
 /** A settings file that cannot be used: names the file, line and key. */
@@ -115,6 +124,8 @@ export function defaultConfig(): DaemonConfig {
     admin_max_client_requests: 5,
     admin_keepalive_interval: 5,
     admin_keepalive_count: 5,
+    stuck_call_warn_seconds: 60,
+    stuck_call_kill_seconds: 0,
   };
 }
 

@@ -57,6 +57,7 @@ import {
   S_N_WORKERS,
   S_PRIO_WORKERS,
   S_QUEUE_DEPTH,
+  S_STUCK_WORKERS,
 } from "../pool/layout.ts";
 import type { ServerBuffers } from "../pool/shared.ts";
 import { readSetting, type SettingName } from "../server/settings.ts";
@@ -212,6 +213,10 @@ export function adminService(
           param.uint("freeWorkers", v.word(S_FREE_WORKERS)),
           param.uint("prioWorkers", v.word(S_N_PRIO)),
           param.uint("jobQueueDepth", v.word(S_QUEUE_DEPTH)),
+          // denovirt's watchdog: shown only when some call is stuck.
+          ...(v.word(S_STUCK_WORKERS) > 0
+            ? [param.uint("stuckWorkers", v.word(S_STUCK_WORKERS))]
+            : []),
         ],
       };
     }],

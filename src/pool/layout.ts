@@ -47,6 +47,8 @@ export const S_MAX_CLIENTS_UNAUTH = 23;
 /** How many idle normal / priority workers are on their idle stacks (see controlWords). */
 export const S_IDLE_TOP = 24;
 export const S_PRIO_IDLE_TOP = 25;
+/** Workers the stuck-call watchdog has reported (shown by srv-threadpool-info when non-zero). */
+export const S_STUCK_WORKERS = 26;
 export const SERVER_WORDS = 32;
 
 // ---- Job slots ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import {
   J_NEXT,
   J_PREV,
   J_PRIO,
+  J_START_MS,
   J_STATE,
   J_WORKER,
   JOB_FREE,
@@ -49,6 +50,7 @@ import {
   S_QUEUE_PRIO,
   S_QUEUE_TAIL,
   S_SHUTDOWN,
+  S_STUCK_WORKERS,
   W_JOB,
   W_JOB_REF,
   W_MAIL_LEN,
@@ -87,6 +89,9 @@ export interface PoolOptions {
   /** Shared with the other server(s): the drivers' store and the settings strings. */
   store: SharedArrayBuffer;
   settings: SharedArrayBuffer;
+  /** Watchdog limits in seconds (0: off): report and replace, then terminate. */
+  stuckWarnSeconds?: number;
+  stuckKillSeconds?: number;
 }
 
 /** A call waiting to be linked onto the shared queue. */
@@ -110,6 +115,9 @@ export class WorkerPool {
   #flushing = false;
   /** One past the highest worker record ever used. */
   #highWater = 0;
+  #watchdog: ReturnType<typeof setInterval> | null = null;
+  /** Workers the watchdog has reported (their call ran past the warning limit). */
+  readonly #stuck = new Set<number>();
   #stopped = false;
   readonly #epochMs = Date.now();
   /** Told of every mailbox record after the pool has done its own bookkeeping. */
@@ -295,6 +303,58 @@ export class WorkerPool {
     for (let i = 0; i < this.#opts.minWorkers; i++) this.#spawn(false);
     for (let i = 0; i < this.#opts.prioWorkers; i++) this.#spawn(true);
     this.#completionLoop();
+    if (this.#opts.stuckWarnSeconds || this.#opts.stuckKillSeconds) {
+      this.#watchdog = setInterval(() => this.#watch(), 250);
+    }
+  }
+
+  /** Workers whose call has run past the warning limit (reported by the admin program). */
+  get stuckWorkers(): number {
+    return this.#stuck.size;
+  }
+
+  /**
+   * The stuck-call watchdog. A call running longer than the warning limit is
+   * logged, its Worker is marked to retire after the call, and a replacement
+   * is started so the pool keeps its capacity; past the kill limit the
+   * Worker is terminated and its call answered with an error (its locks are
+   * recovered as for a Worker that died).
+   */
+  #watch(): void {
+    const ctl = this.ctl;
+    const now = Date.now() - this.#epochMs;
+    const warn = (this.#opts.stuckWarnSeconds ?? 0) * 1000;
+    const kill = (this.#opts.stuckKillSeconds ?? 0) * 1000;
+    for (let i = 0; i < this.#highWater; i++) {
+      const rec = this.mem.worker(i);
+      const slot = Atomics.load(ctl, rec + W_JOB);
+      if (!this.#workers[i] || slot < 0 || Atomics.load(ctl, rec + W_STATE) !== WORKER_BUSY) {
+        this.#stuck.delete(i);
+        Atomics.store(ctl, S_STUCK_WORKERS, this.#stuck.size);
+        continue;
+      }
+      const ran = now - Atomics.load(ctl, this.mem.job(slot) + J_START_MS);
+      if (warn > 0 && ran > warn && !this.#stuck.has(i)) {
+        this.#stuck.add(i);
+        Atomics.store(ctl, S_STUCK_WORKERS, this.#stuck.size);
+        const prio = Atomics.load(ctl, rec + W_PRIO) === 1;
+        logger.warn("worker {index} has run one call for {ms} ms: starting a replacement", {
+          index: i,
+          ms: ran,
+        });
+        Atomics.store(ctl, rec + W_RETIRE, 1);
+        this.#spawn(prio);
+      }
+      if (kill > 0 && ran > kill) {
+        logger.error("worker {index} has run one call for {ms} ms: terminating it", {
+          index: i,
+          ms: ran,
+        });
+        this.#stuck.delete(i);
+        Atomics.store(ctl, S_STUCK_WORKERS, this.#stuck.size);
+        this.#died(i);
+      }
+    }
   }
 
   /** Live Workers (normal, priority), counting ones still starting. */
@@ -520,6 +580,8 @@ export class WorkerPool {
 
   /** Stops every Worker: idle ones exit at once, busy ones after their call. */
   async stop(graceMs = 2000): Promise<void> {
+    if (this.#watchdog !== null) clearInterval(this.#watchdog);
+    this.#watchdog = null;
     Atomics.store(this.ctl, S_SHUTDOWN, 1);
     for (let i = 0; i < this.#workers.length; i++) if (this.#workers[i]) this.mem.wakeWorker(i);
     const deadline = Date.now() + graceMs;

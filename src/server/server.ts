@@ -307,6 +307,8 @@ export class Server {
     const mainPool = new WorkerPool({
       ...common,
       name: "libvirtd",
+      stuckWarnSeconds: c.stuck_call_warn_seconds,
+      stuckKillSeconds: c.stuck_call_kill_seconds,
       minWorkers: c.min_workers,
       maxWorkers: c.max_workers,
       prioWorkers: c.prio_workers,

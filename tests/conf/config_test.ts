@@ -50,6 +50,8 @@ Deno.test("parseConfig() reads every key denovirt uses", () => {
     admin_max_client_requests: 5,
     admin_keepalive_interval: 5,
     admin_keepalive_count: 5,
+    stuck_call_warn_seconds: 60,
+    stuck_call_kill_seconds: 0,
   });
 });
 
