@@ -13,6 +13,7 @@ import {
   VIR_NET_CALL,
   VIR_NET_ERROR,
   VIR_NET_MESSAGE,
+  VIR_NET_MESSAGE_MAX_PACKET,
   VIR_NET_OK,
   VIR_NET_REPLY,
   VIR_NET_STREAM,
@@ -48,6 +49,8 @@ export interface ClientOptions {
 }
 
 const READ_CHUNK = 64 * 1024;
+/** Bytes queued for a client that does not read before it is dropped: two of the largest packets. */
+const MAX_QUEUED_BYTES = 2 * VIR_NET_MESSAGE_MAX_PACKET;
 
 function concat(parts: Uint8Array[]): Uint8Array {
   let n = 0;
@@ -83,6 +86,7 @@ export class Client {
   readonly #backlog: Uint8Array[] = [];
   readonly #queue: { bytes: Uint8Array; tracked: boolean; closeAfter: boolean }[] = [];
   #writing = false;
+  #queuedBytes = 0;
   #closing = false;
   #closeAfterNext = false;
   #lastRx = Date.now();
@@ -279,6 +283,14 @@ export class Client {
     const closeAfter = tracked && this.#closeAfterNext;
     if (closeAfter) this.#closeAfterNext = false;
     this.#queue.push({ bytes, tracked, closeAfter });
+    this.#queuedBytes += bytes.length;
+    if (this.#queuedBytes > MAX_QUEUED_BYTES) {
+      // A client that does not read what it is sent (events pile up) is dropped,
+      // as libvirtd drops one whose transmit queue overflows.
+      logger.warn("client {id}: {n} bytes unread; closing", { id: this.id, n: this.#queuedBytes });
+      this.close();
+      return;
+    }
     if (!this.#writing) this.#writeLoop();
   }
 
@@ -290,6 +302,7 @@ export class Client {
         let n = 0;
         while (n < this.#queue.length && !this.#queue[n]!.closeAfter) n++;
         const items = this.#queue.splice(0, Math.min(n + 1, this.#queue.length));
+        for (const i of items) this.#queuedBytes -= i.bytes.length;
         const bytes = items.length === 1 ? items[0]!.bytes : concat(items.map((i) => i.bytes));
         let off = 0;
         while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));

@@ -1,0 +1,95 @@
+// Hostile clients: one that trickles a byte at a time, hundreds connecting
+// at once, the largest legal message and one byte more. The daemon keeps
+// serving everyone else.
+
+import assert from "node:assert/strict";
+import { eventually, startDaemon } from "./_daemon.ts";
+import { RawClient } from "../_rpc_client.ts";
+import {
+  encodePacket,
+  REMOTE_PROGRAM,
+  VIR_NET_MESSAGE_MAX,
+  VIR_NET_OK,
+} from "../../src/rpc/mod.ts";
+import { REMOTE_PROC_AUTH_LIST } from "../../src/protocol/remote_procedure_numbers.ts";
+
+async function authList(path: string): Promise<number> {
+  const c = await RawClient.connect(path);
+  try {
+    return (await c.reply(await c.call(REMOTE_PROC_AUTH_LIST), 10_000)).header.status;
+  } finally {
+    c.close();
+    await c.done;
+  }
+}
+
+Deno.test("a client trickling one byte at a time does not delay the others", async () => {
+  const d = await startDaemon();
+  const slow = await RawClient.connect(d.rw);
+  try {
+    const call = encodePacket({
+      prog: REMOTE_PROGRAM,
+      vers: 1,
+      proc: REMOTE_PROC_AUTH_LIST,
+      type: 0,
+      serial: 9,
+      status: 0,
+    });
+    for (let i = 0; i < call.length - 1; i++) {
+      await slow.send(call.subarray(i, i + 1));
+      if (i % 7 === 0) assert.equal(await authList(d.rw), VIR_NET_OK);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await slow.send(call.subarray(call.length - 1));
+    assert.equal((await slow.reply(9)).header.status, VIR_NET_OK);
+  } finally {
+    slow.close();
+    await slow.done;
+    await d.stop();
+  }
+});
+
+Deno.test("400 connections opened at once are all served and all freed", async () => {
+  const d = await startDaemon();
+  try {
+    const clients = await Promise.all(Array.from({ length: 400 }, () => RawClient.connect(d.rw)));
+    const statuses = await Promise.all(
+      clients.map(async (c) =>
+        (await c.reply(await c.call(REMOTE_PROC_AUTH_LIST), 20_000)).header.status
+      ),
+    );
+    assert.ok(statuses.every((s) => s === VIR_NET_OK));
+    for (const c of clients) c.close();
+    await Promise.all(clients.map((c) => c.done));
+    await eventually(() => d.server.clientCount === 0, 10_000, "every client freed");
+    assert.equal(await authList(d.rw), VIR_NET_OK);
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("the largest legal message (length 4 + 32 MiB) is served; one byte more closes the connection", async () => {
+  const d = await startDaemon();
+  try {
+    // AUTH_LIST ignores trailing bytes, so a maximal CALL of it is answered.
+    const big = encodePacket(
+      { prog: REMOTE_PROGRAM, vers: 1, proc: REMOTE_PROC_AUTH_LIST, type: 0, serial: 1, status: 0 },
+      (w) => w.writeRaw(new Uint8Array(VIR_NET_MESSAGE_MAX - 24)),
+    );
+    assert.equal(big.length, 4 + VIR_NET_MESSAGE_MAX);
+    const a = await RawClient.connect(d.rw);
+    await a.send(big);
+    assert.equal((await a.reply(1, 30_000)).header.status, VIR_NET_OK);
+    a.close();
+    await a.done;
+    const b = await RawClient.connect(d.rw);
+    const word = new Uint8Array(4);
+    new DataView(word.buffer).setUint32(0, 4 + VIR_NET_MESSAGE_MAX + 1);
+    await b.send(word);
+    await b.closedByPeer(10_000);
+    assert.equal(await authList(d.rw), VIR_NET_OK);
+    assert.equal(d.server.pool.arena.inUse, 0);
+  } finally {
+    await d.stop();
+  }
+});
