@@ -1,4 +1,4 @@
-// The domain snapshot XML model: libvirt's <domainsnapshot> document parsed
+// The domain snapshot and checkpoint XML models: libvirt's <domainsnapshot> document parsed
 // into a plain, JSON-serializable definition (SnapshotDef) and formatted back
 // the way virDomainSnapshotGetXMLDesc prints it, plus the disk alignment
 // libvirt applies against the domain definition. Facts (element order,
@@ -27,6 +27,7 @@ import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_XML_ERROR,
+  VIR_FROM_DOMAIN_CHECKPOINT,
   VIR_FROM_DOMAIN_SNAPSHOT,
   VIR_FROM_XML,
 } from "../rpc/error_codes.ts";
@@ -487,4 +488,169 @@ export function formatSnapshotXML(
 /** virDomainDefCopy (migratable): the definition a snapshot records. */
 export function snapshotDomainCopy(def: DomainDef): DomainDef {
   return copyDomainDef(def);
+}
+
+// ---- Checkpoints (<domaincheckpoint>) -------------------------------------------------------
+
+/** One <disk> of a checkpoint. */
+export interface CheckpointDisk {
+  name: string;
+  /** "default" (unset), "no" or "bitmap". */
+  checkpoint: string;
+  bitmap: string | null;
+}
+
+/** A checkpoint definition (virDomainCheckpointDef). */
+export interface CheckpointDef {
+  name: string;
+  description: string | null;
+  parent: string | null;
+  creationTime: number;
+  disks: CheckpointDisk[];
+  dom: DomainDef | null;
+}
+
+function checkpointError(code: number, detail: string): VirError {
+  return VirError.of(code, VIR_FROM_DOMAIN_CHECKPOINT, detail);
+}
+
+/** virDomainCheckpointDefParseString. */
+export function parseCheckpointXML(xml: string, opts: { redefine: boolean }): CheckpointDef {
+  let root: XmlElement;
+  try {
+    root = parseXml(xml);
+  } catch (e) {
+    if (e instanceof XmlSyntaxError) {
+      const err = syntaxError(xml);
+      throw new VirError({
+        code: err.code,
+        domain: VIR_FROM_DOMAIN_CHECKPOINT,
+        str1: err.str1,
+        str2: err.str2?.replace(/^\(domain_snapshot\)/, "(domain_checkpoint)") ?? null,
+      });
+    }
+    throw e;
+  }
+  if (root.name !== "domaincheckpoint") {
+    throw xmlError(
+      `expecting root element of 'domaincheckpoint', not '${root.name}'`,
+      VIR_FROM_XML,
+    );
+  }
+  let name = textOf(root, "name");
+  if (name === null && opts.redefine) {
+    throw checkpointError(VIR_ERR_XML_ERROR, "a redefined checkpoint must have a name");
+  }
+  const description = textOf(root, "description");
+  let creationTime: number;
+  let parent: string | null = null;
+  let dom: DomainDef | null = null;
+  if (opts.redefine) {
+    const ct = textOf(root, "creationTime");
+    if (ct === null || !/^\s*[+-]?\d+$/.test(ct)) {
+      throw checkpointError(
+        VIR_ERR_INTERNAL_ERROR,
+        "missing creationTime from existing checkpoint",
+      );
+    }
+    creationTime = Number(ct);
+    parent = textOf(root, "parent", "name");
+    const domEl = child(root, "domain");
+    if (domEl) dom = parseEmbeddedDomain(domEl);
+  } else {
+    creationTime = Math.floor(Date.now() / 1000);
+    name ??= String(creationTime);
+  }
+  const disksEl = child(root, "disks");
+  const disks = (disksEl?.children ?? []).map((d) => ({
+    name: attr(d, "name") ?? "",
+    checkpoint: attr(d, "checkpoint") ?? "bitmap",
+    bitmap: attr(d, "bitmap") ?? null,
+  }));
+  return { name: name!, description, parent, creationTime, disks, dom };
+}
+
+/** virDomainCheckpointAlignDisks. */
+export function alignCheckpointDisks(chk: CheckpointDef): void {
+  const dom = chk.dom;
+  if (!dom) throw checkpointError(VIR_ERR_INTERNAL_ERROR, "missing domain in checkpoint");
+  const ddisks = dom.devices.disks;
+  if (chk.disks.length > ddisks.length) {
+    throw checkpointError(
+      VIR_ERR_CONFIG_UNSUPPORTED,
+      "too many disk checkpoint requests for domain",
+    );
+  }
+  if (ddisks.length === 0) {
+    throw checkpointError(
+      VIR_ERR_CONFIG_UNSUPPORTED,
+      "domain must have at least one disk to perform checkpoints",
+    );
+  }
+  const fallback = chk.disks.length === 0 ? "bitmap" : "default";
+  const map = new Map<string, CheckpointDisk>();
+  for (const cd of chk.disks) {
+    const idx = diskIndexByName(dom, cd.name, false);
+    if (idx < 0) throw checkpointError(VIR_ERR_CONFIG_UNSUPPORTED, `no disk named '${cd.name}'`);
+    const dd = ddisks[idx]!;
+    if (map.has(dd.targetDev)) {
+      throw checkpointError(VIR_ERR_CONFIG_UNSUPPORTED, `disk '${cd.name}' specified twice`);
+    }
+    map.set(dd.targetDev, cd);
+    if ((diskIsEmpty(dd) || dd.readonly) && cd.checkpoint !== "default") {
+      throw checkpointError(VIR_ERR_CONFIG_UNSUPPORTED, `disk '${cd.name}' is empty or readonly`);
+    }
+    cd.name = dd.targetDev;
+  }
+  chk.disks = ddisks.map((dd) =>
+    map.get(dd.targetDev) ?? {
+      name: dd.targetDev,
+      checkpoint: diskIsEmpty(dd) || dd.readonly ? "default" : fallback,
+      bitmap: null,
+    }
+  );
+  assignBitmapNames(chk);
+}
+
+/** virDomainCheckpointDefAssignBitmapNames. */
+export function assignBitmapNames(chk: CheckpointDef): void {
+  for (const d of chk.disks) {
+    if (d.checkpoint === "bitmap" && d.bitmap === null) d.bitmap = chk.name;
+  }
+}
+
+/** virDomainCheckpointDefFormat (VIR_DOMAIN_CHECKPOINT_XML_SECURE = 1, NO_DOMAIN = 2). */
+export function formatCheckpointXML(chk: CheckpointDef, flags: number): string {
+  const w = new XmlWriter();
+  w.open("domaincheckpoint");
+  w.text("name", chk.name);
+  if (chk.description !== null) w.text("description", chk.description);
+  if (chk.parent !== null) {
+    w.open("parent");
+    w.text("name", chk.parent);
+    w.close("parent");
+  }
+  if (chk.creationTime) w.text("creationTime", chk.creationTime);
+  if (chk.disks.length) {
+    w.open("disks");
+    for (const d of chk.disks) {
+      w.empty("disk", [
+        ["name", d.name],
+        ["checkpoint", d.checkpoint === "default" ? null : d.checkpoint],
+        ["bitmap", d.bitmap],
+      ]);
+    }
+    w.close("disks");
+  }
+  if (chk.dom && !(flags & 2)) {
+    w.raw(
+      formatDomainXML(chk.dom, {
+        id: -1,
+        active: false,
+        flags: flags & 1 ? VIR_DOMAIN_XML_SECURE : 0,
+      }),
+    );
+  }
+  w.close("domaincheckpoint");
+  return w.toString();
 }

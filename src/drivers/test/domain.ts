@@ -73,6 +73,7 @@ const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
 const VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT = 1 << 12;
 const VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT = 1 << 13;
 const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0;
+const VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
 const VIR_DOMAIN_START_PAUSED = 1 << 0;
 const VIR_DOMAIN_AFFECT_LIVE = 1 << 0;
 const VIR_DOMAIN_AFFECT_CONFIG = 1 << 1;
@@ -90,11 +91,17 @@ const VIR_DOMAIN_XML_MIGRATABLE = 8;
 export function checkFlags(fn: string, flags: number, allowed: number): void {
   const bad = flags & ~allowed;
   if (bad) {
-    throw VirError.of(
-      VIR_ERR_INVALID_ARG,
-      VIR_FROM_TEST,
-      `unsupported flags (0x${(bad >>> 0).toString(16)}) in function ${fn}`,
-    );
+    // libvirt's virCheckFlags error: function name in str1, "flags" in str2, int1 = int2 = 0.
+    const e = new VirError({
+      code: VIR_ERR_INVALID_ARG,
+      domain: VIR_FROM_TEST,
+      str1: fn,
+      str2: "flags",
+      int1: 0,
+      int2: 0,
+    });
+    e.message = `unsupported flags (0x${(bad >>> 0).toString(16)}) in function ${fn}`;
+    throw e;
   }
 }
 
@@ -280,9 +287,9 @@ function listFilter(o: DomainObj, flags: number): boolean {
   ) {
     return false;
   }
-  // The test driver keeps no snapshots in this model yet: every domain has none.
+  const snaps = (o.snapshots?.length ?? 0) > 0;
   if (
-    !f(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, false, true)
+    !f(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, snaps, !snaps)
   ) return false;
   return true;
 }
@@ -439,7 +446,7 @@ export const domainHandlers: [number, Handler][] = [
       c.domain(a.dom, (o, x) => {
         if (!isActive(o)) throw notActive();
         void x;
-        return { hostname: "testhost" };
+        return { hostname: `${o.def.name}host` };
       })
     ),
   ],
@@ -452,7 +459,7 @@ export const domainHandlers: [number, Handler][] = [
     h((c, a: { dom: RemoteDomain; nparams: number }) =>
       c.domain(
         a.dom,
-        (o) => ({ params: a.nparams >= 1 ? [param.uint("weight", o.schedWeight)] : [] }),
+        (o) => ({ params: a.nparams >= 1 ? [param.uint("weight", 50)] : [] }),
       )
     ),
   ],
@@ -461,7 +468,7 @@ export const domainHandlers: [number, Handler][] = [
     h((c, a: { dom: RemoteDomain; nparams: number; flags: number }) =>
       c.domain(
         a.dom,
-        (o) => ({ params: a.nparams >= 1 ? [param.uint("weight", o.schedWeight)] : [] }),
+        (o) => ({ params: a.nparams >= 1 ? [param.uint("weight", 50)] : [] }),
       )
     ),
   ],
@@ -475,13 +482,11 @@ export const domainHandlers: [number, Handler][] = [
         flags: number;
       },
     ) =>
-      c.domain(a.dom, (o, x) => {
+      // libvirt's test driver accepts the weight and keeps reporting 50.
+      c.domain(a.dom, () => {
         for (const p of a.params) {
-          if (p.field === "weight" && p.value.tag === VIR_TYPED_PARAM_UINT) {
-            o.schedWeight = p.value.value as number;
-          }
+          void (p.field === "weight" && p.value.tag === VIR_TYPED_PARAM_UINT);
         }
-        x.save();
       })
     ),
   ],
@@ -710,11 +715,24 @@ function defineXML(c: TestConn, xml: string): { dom: RemoteDomain } {
 
 function undefine(c: TestConn, dom: RemoteDomain, flags: number): void {
   c.domain(dom, (o, x) => {
+    checkFlags(
+      "testDomainUndefineFlags",
+      flags,
+      VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+    );
     if (o.hasManagedSave && !(flags & VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
       throw VirError.of(
         VIR_ERR_OPERATION_INVALID,
         VIR_FROM_TEST,
         "Refusing to undefine while domain managed save image exists",
+      );
+    }
+    const nsnapshots = o.snapshots?.length ?? 0;
+    if (!isActive(o) && nsnapshots > 0 && !(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_INVALID,
+        VIR_FROM_TEST,
+        `cannot delete inactive domain with ${nsnapshots} snapshots`,
       );
     }
     if (!o.persistent) {
@@ -865,7 +883,8 @@ function setVcpus(c: TestConn, dom: RemoteDomain, n: number, flags: number): voi
 export function defaultDomainObj(def: DomainDef): DomainObj {
   return {
     def,
-    newDef: null,
+    // libvirt starts the default domain with its config kept apart.
+    newDef: copyDomainDef(def),
     id: 1,
     state: VIR_DOMAIN_RUNNING,
     reason: 0,

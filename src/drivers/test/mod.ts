@@ -19,6 +19,7 @@ import { VIR_DOMAIN_EVENT_ID_LAST } from "../events.ts";
 import { TestConn } from "./conn.ts";
 import { deregister, register } from "./callbacks.ts";
 import { defaultDomainObj, domainHandlers } from "./domain.ts";
+import { domainExtraHandlers } from "./domain_extra.ts";
 import { connectHandlers } from "./connect.ts";
 import type { DomainEntry, TestDirectory, TestFamily } from "./state.ts";
 import { networkFamily } from "./network.ts";
@@ -194,6 +195,7 @@ export const testDriver: Driver = {
   handlers: new Map<number, Handler>([
     ...connectHandlers,
     ...domainHandlers,
+    ...domainExtraHandlers,
     ...eventHandlers,
     ...FAMILIES.flatMap((f) => f.handlers),
   ]),

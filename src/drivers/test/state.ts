@@ -4,7 +4,7 @@
 // shareable between Workers.
 
 import type { DomainDef } from "../../conf/domain_xml.ts";
-import type { SnapshotDef } from "../../conf/snapshot_xml.ts";
+import type { CheckpointDef, SnapshotDef } from "../../conf/snapshot_xml.ts";
 import type { EventRegistry } from "../events.ts";
 
 /** libvirt's virDomainState. */
@@ -75,8 +75,23 @@ export interface DomainObj {
   guestTime?: { seconds: string; nseconds: number };
   /** Frozen state of the two guest filesystems ("/" and "/boot"). */
   frozen?: [boolean, boolean];
+  /** Checkpoints, in creation order (see CheckpointObj). */
+  checkpoints?: CheckpointObj[];
+  /** Names of the root checkpoints, in libvirt's child-list order (newest linked first). */
+  checkpointRoots?: string[];
+  /** Name of the current checkpoint, or null. */
+  currentCheckpoint?: string | null;
   /** IOThread polling parameters of threads added at run time (testIOThreadInfo). */
   iothreadParams?: { id: number; pollMaxNs: string; pollGrow: number; pollShrink: number }[];
+}
+
+/** One checkpoint of a domain (virDomainMomentObj). */
+export interface CheckpointObj {
+  def: CheckpointDef;
+  /** Names of its children, in libvirt's child-list order (newest linked first). */
+  children: string[];
+  /** The checkpoint it is linked under (null: a root). */
+  link: string | null;
 }
 
 /** One snapshot of a domain (virDomainMomentObj). */
