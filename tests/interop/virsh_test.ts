@@ -14,6 +14,9 @@ import { startDaemon, type TestDaemon } from "../server/_daemon.ts";
 const KNOWN_DIFFERENCES: [RegExp, string, string][] = [
   // The test driver reports the wall clock as a running domain's CPU time.
   [/^(CPU time:\s+)\S+$/gm, "$1<wall clock>", "running domain CPU time is the current time"],
+  // Snapshots and checkpoints record the real time they were made.
+  [/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}/g, "<time>", "snapshot creation time"],
+  [/<creationTime>\d+<\/creationTime>/g, "<creationTime/>", "snapshot creation time"],
   // The URI virsh prints names the socket, which lives in each daemon's own run directory.
   [/\?socket=\S+/g, "?socket=<run dir>", "each daemon has its own socket path"],
 ];
@@ -141,6 +144,29 @@ const IFACE_XML = `<interface type='ethernet' name='eth2'>
 </interface>
 `;
 
+/** Snapshot, save/restore and tuning sessions of the default domain (${dir} is a scratch directory). */
+const DOMAIN_EXTRA_SCENARIOS = [
+  "snapshot-create-as test s1 --description hello; snapshot-create-as test s2; snapshot-list test; snapshot-list test --tree; snapshot-info test s1; snapshot-current test --name; snapshot-parent test s2",
+  "snapshot-create-as test s1 'my desc'; snapshot-dumpxml test s1",
+  "snapshot-create-as test s1; suspend test; snapshot-create-as test s2; snapshot-revert test s1; domstate test --reason; snapshot-revert test s2; domstate test --reason",
+  "snapshot-create-as test a; snapshot-create-as test b; snapshot-create-as test c; snapshot-delete test b; snapshot-list test --parent; snapshot-delete test a --children; snapshot-list test",
+  "snapshot-create-as test a; destroy test; undefine test; undefine test --snapshots-metadata; list --all",
+  "checkpoint-create-as test c1 'first'; checkpoint-create-as test c2; checkpoint-list test --tree; checkpoint-parent test c2; checkpoint-delete test c1",
+  "save test ${dir}/x.img; domstate test --reason; restore ${dir}/x.img; domstate test --reason; domid test",
+  "save test /nonexistent/x.img",
+  "memtune test; memtune test --hard-limit 1024 --soft-limit 512; memtune test",
+  "blkiotune test; blkiotune test --weight 500; blkiotune test",
+  "numatune test; numatune test --nodeset 0-1 --mode preferred; numatune test",
+  "perf test; perf test --enable cmt --disable cpu_cycles; perf test",
+  "domtime test; domcontrol test; domblkinfo test vda; domblkerror test",
+  "vcpupin test; vcpupin test 1 0,2; vcpupin test; emulatorpin test 1-2; emulatorpin test",
+  "iothreadinfo test; iothreadadd test 3; iothreadinfo test; iothreaddel test 3; iothreadinfo test",
+  "metadata test http://example.org/ --key ex --set '<foo bar=\"1\"><x/></foo>'; metadata test http://example.org/; desc test --title 'my title'; desc test --title; dumpxml test",
+  "set-lifecycle-action test poweroff restart; dumpxml test",
+  "destroy test; domrename test t2; list --all",
+  "domjobinfo test",
+];
+
 /** Network and host-interface sessions (${dir} holds net.xml and iface.xml). */
 const NETWORK_SCENARIOS = [
   "net-list --all",
@@ -209,6 +235,10 @@ Deno.test({
           commands: `create ${dir}/probe.xml; list --all; destroy probe; list --all`,
         },
         { name: "screenshot (a stream)", commands: `screenshot test ${dir}/shot.png` },
+        ...DOMAIN_EXTRA_SCENARIOS.map((c, i) => ({
+          name: `domain ${i + 1}: ${c.slice(0, 40)}`,
+          commands: c.replaceAll("${dir}", dir),
+        })),
         ...NETWORK_SCENARIOS.map((c, i) => ({
           name: `network ${i + 1}: ${c.slice(0, 40)}`,
           commands: c.replaceAll("${dir}", dir),
