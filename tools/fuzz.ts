@@ -57,3 +57,4 @@ try {
   await d.stop();
 }
 if (failures > 0 || leaked !== 0) Deno.exit(1);
+Deno.exit(0);

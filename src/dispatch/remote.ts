@@ -13,6 +13,7 @@ import {
   REMOTE_PROC_CONNECT_GET_LIB_VERSION,
   REMOTE_PROC_CONNECT_OPEN,
   REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK,
+  REMOTE_PROC_CONNECT_SET_IDENTITY,
   REMOTE_PROC_CONNECT_SUPPORTS_FEATURE,
   REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK,
 } from "../protocol/remote_procedure_numbers.ts";
@@ -120,6 +121,9 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
       ctx.client.update(0, CF_CLOSE_CALLBACK);
     }],
     [REMOTE_PROC_CONNECT_GET_LIB_VERSION, () => ({ lib_ver: BigInt(LIBVIR_VERSION_NUMBER) })],
+    // libvirtd records the identity a privileged client asserts; denovirt has
+    // no identity-based access control, so there is nothing to record.
+    [REMOTE_PROC_CONNECT_SET_IDENTITY, () => undefined],
   ]);
 
   return {

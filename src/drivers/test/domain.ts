@@ -668,6 +668,12 @@ export const domainHandlers: [number, Handler][] = [
     ),
   ],
 
+  // The test driver has no security label list: libvirtd then answers success with ret -1.
+  [
+    P.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST,
+    h((c, a: Dom) => c.domain(a.dom, () => ({ labels: [], ret: -1 }))),
+  ],
+
   // The test driver keeps no messages (tainting, deprecations) for its domains.
   [P.REMOTE_PROC_DOMAIN_GET_MESSAGES, h((c, a: DomFlags) => c.domain(a.dom, () => ({ msgs: [] })))],
 
