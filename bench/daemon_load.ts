@@ -61,10 +61,11 @@ async function clientLoop(socket: string, until: number, latencies: number[]): P
 }
 
 async function measure(d: BenchDaemon, clients: number, seconds: number): Promise<Result> {
-  // Warm up (JIT, worker pool growth) before measuring.
+  // Warm up (JIT, worker pool growth), then wait for the daemon to go idle.
   await Promise.all(
-    Array.from({ length: clients }, () => clientLoop(d.socket, performance.now() + 300, [])),
+    Array.from({ length: clients }, () => clientLoop(d.socket, performance.now() + 1000, [])),
   );
+  await settle(d.pid);
   const latencies: number[] = [];
   const cpu0 = cpuMicrosTree(d.pid);
   const t0 = performance.now();

@@ -116,3 +116,16 @@ export function cpuMicrosTree(pid: number): number {
   }
   return total;
 }
+
+/**
+ * Waits until a daemon is idle (under 5% of one core over 250 ms, e.g. its
+ * Workers have finished loading), so a benchmark measures calls, not start-up.
+ */
+export async function settle(pid: number, maxMs = 30_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const a = cpuMicrosTree(pid);
+    await new Promise((r) => setTimeout(r, 250));
+    if (cpuMicrosTree(pid) - a < 12_500) return;
+  }
+}

@@ -147,8 +147,10 @@ export async function dispatchCall(
     procedure.ret.encode(writer, ret);
     return done(finishPacket(writer).slice());
   } catch (e) {
-    // A failed call opens no stream.
+    // A failed call opens no stream, and the driver values it read may have
+    // been changed in place without being written back: drop the cached ones.
     streamData = null;
+    env.store.forgetAll();
     return done(errorReply(header, asVirError(e, name)));
   }
 }

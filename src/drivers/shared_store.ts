@@ -162,12 +162,25 @@ export class SharedStore {
   }
 
   /** Reads a versioned blob through this Worker's cache. */
+  /**
+   * The decoded value, shared with this Worker's cache (no copy): a caller
+   * that changes it must write it back, or call `forget` — TestConn does the
+   * latter whenever a call fails, so a half-changed value never lingers.
+   */
   #cached<T>(blob: number, version: number, key: number): T {
     const hit = this.#cache.get(key);
-    if (hit && hit.version === version) return structuredClone(hit.value) as T;
+    if (hit && hit.version === version) return hit.value as T;
     const value = this.#readBlob(blob);
     this.#cache.set(key, { version, value });
-    return structuredClone(value) as T;
+    return value as T;
+  }
+
+  /**
+   * Drops every cached value of this Worker: after a failed call, anything it
+   * read may have been changed in place and not written back.
+   */
+  forgetAll(): void {
+    this.#cache.clear();
   }
 
   // ---- Instances ----------------------------------------------------------------------------

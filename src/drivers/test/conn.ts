@@ -46,7 +46,13 @@ export class TestConn {
   dir<T>(fn: (d: TestDirectory, save: () => void) => T): T {
     using _ = this.store.instanceLock(this.inst).lock();
     const d = this.store.directoryLocked<TestDirectory>(this.inst);
-    return fn(d, () => this.store.setDirectoryLocked(this.inst, d));
+    try {
+      return fn(d, () => this.store.setDirectoryLocked(this.inst, d));
+    } catch (e) {
+      // Values may have been changed in place before the failure: re-read them next time.
+      this.store.forgetAll();
+      throw e;
+    }
   }
 
   /** The wire handle of a domain entry. */
@@ -127,7 +133,14 @@ export class TestConn {
             this.store.setDirectoryLocked(this.inst, dir);
           },
         };
-        const r = fn(o, access);
+        let r: T;
+        try {
+          r = fn(o, access);
+        } catch (e) {
+          // Values may have been changed in place before the failure.
+          this.store.forgetAll();
+          throw e;
+        }
         if (removed) {
           // Still under the instance lock: nobody can find the object any more.
           objLock.unlock();
