@@ -12,6 +12,7 @@ import { REMOTE_PROC_AUTH_LIST } from "../src/protocol/remote_procedure_numbers.
 import {
   type BenchDaemon,
   cpuMicrosTree,
+  settle,
   startDenovirt,
   startLibvirtd,
 } from "../tests/_daemons.ts";
