@@ -4,6 +4,7 @@
 // prints it. Facts (element order, defaults, error texts) were observed on
 // libvirt 9.0's test:///default driver; the code is our own.
 
+import { parseUUID } from "./uuid.ts";
 import { SaxesParser } from "saxes";
 import {
   attr,
@@ -694,28 +695,7 @@ function formatUUIDBytes(b: Uint8Array): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** virUUIDParse: 32 hex digits, dashes allowed between byte pairs, surrounding blanks. */
-export function parseUUID(s: string): string | null {
-  let i = 0;
-  while (i < s.length && /\s/.test(s[i]!)) i++;
-  const bytes = new Uint8Array(16);
-  for (let n = 0; n < 16;) {
-    if (i >= s.length) return null;
-    if (s[i] === "-") {
-      i++;
-      continue;
-    }
-    const pair = s.slice(i, i + 2);
-    if (!/^[0-9a-fA-F]{2}$/.test(pair)) return null;
-    bytes[n++] = parseInt(pair, 16);
-    i += 2;
-  }
-  while (i < s.length) {
-    if (!/\s/.test(s[i]!)) return null;
-    i++;
-  }
-  return formatUUIDBytes(bytes);
-}
+export { parseUUID } from "./uuid.ts";
 
 /** A random MAC in QEMU's 52:54:00 range, as libvirt assigns to interfaces without one. */
 export function generateMAC(): string {

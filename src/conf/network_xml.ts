@@ -3,6 +3,7 @@
 // virNetworkUpdate sections. Also holds the libvirt-style value parsers (IP, MAC, UUID, numbers)
 // and XML loading with libxml2-like syntax errors, shared with the interface model.
 
+import { parseUUID } from "./uuid.ts";
 import { SaxesParser } from "saxes";
 import {
   attr,
@@ -1076,29 +1077,7 @@ export function macCompare(p: string, q: string): number {
   }
 }
 
-/** virUUIDParse: 32 hex digits, '-' or ' ' allowed between pairs, surrounding whitespace. */
-export function parseUUID(s: string): string | null {
-  let i = 0;
-  while (i < s.length && /\s/.test(s[i]!)) i++;
-  let hex = "";
-  while (hex.length < 32) {
-    const c = s[i];
-    if (c === undefined) return null;
-    if (c === "-" || c === " ") {
-      i++;
-      continue;
-    }
-    const d = s[i + 1];
-    if (!/[0-9a-fA-F]/.test(c) || d === undefined || !/[0-9a-fA-F]/.test(d)) return null;
-    hex += c + d;
-    i += 2;
-  }
-  for (; i < s.length; i++) if (!/\s/.test(s[i]!)) return null;
-  hex = hex.toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
-    hex.slice(20)
-  }`;
-}
+export { parseUUID } from "./uuid.ts";
 
 // ---- Metadata (libxml2 copy, namespace sanitizing and serialization) ----------------------------
 

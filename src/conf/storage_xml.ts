@@ -4,6 +4,7 @@
 // Also the parsing groundwork shared with nodedev_xml.ts: libxml2-style syntax
 // errors, XPath-like lookups, C number conversions, unit scaling and UUIDs.
 
+import { parseUUID } from "./uuid.ts";
 import { escapeXml, parseXml, type XmlElement, XmlSyntaxError, XmlWriter } from "./xml.ts";
 import { VirError } from "../rpc/error.ts";
 import {
@@ -507,29 +508,7 @@ export function scaleInteger(
 
 // ---- UUIDs ---------------------------------------------------------------------------------
 
-/** virUUIDParse + virUUIDFormat: the canonical lower-case form, or null when malformed. */
-export function parseUUID(s: string): string | null {
-  let i = 0;
-  while (i < s.length && /\s/.test(s[i]!)) i++;
-  let hex = "";
-  while (hex.length < 32) {
-    const c = s[i];
-    if (c === undefined) return null;
-    if (c === "-" || c === " ") {
-      i++;
-      continue;
-    }
-    const d = s[i + 1];
-    if (!/[0-9a-fA-F]/.test(c) || d === undefined || !/[0-9a-fA-F]/.test(d)) return null;
-    hex += c + d;
-    i += 2;
-  }
-  for (; i < s.length; i++) if (!/\s/.test(s[i]!)) return null;
-  hex = hex.toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
-    hex.slice(20)
-  }`;
-}
+export { parseUUID } from "./uuid.ts";
 
 /** virFileSanitizePath: collapses repeated slashes (keeping a leading `//`), drops a trailing one. */
 export function sanitizePath(path: string): string {

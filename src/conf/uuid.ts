@@ -12,11 +12,38 @@ export function uuidToString(bytes: Uint8Array): string {
 }
 
 /**
- * Parses a UUID as libvirt's virUUIDParse accepts it: 32 hex digits,
- * dashes anywhere between byte pairs, surrounding spaces. Null if invalid.
+ * Parses a UUID as libvirt's virUUIDParse accepts it — 16 hex byte pairs,
+ * '-' or ' ' allowed between pairs, surrounding spaces — and returns it in
+ * canonical lowercase form, or null if invalid.
  */
+export function parseUUID(s: string): string | null {
+  let i = 0;
+  while (i < s.length && /\s/.test(s[i]!)) i++;
+  let hex = "";
+  while (hex.length < 32) {
+    const c = s[i];
+    if (c === undefined) return null;
+    if (c === "-" || c === " ") {
+      i++;
+      continue;
+    }
+    const d = s[i + 1];
+    if (!/[0-9a-fA-F]/.test(c) || d === undefined || !/[0-9a-fA-F]/.test(d)) return null;
+    hex += c + d;
+    i += 2;
+  }
+  for (; i < s.length; i++) if (!/\s/.test(s[i]!)) return null;
+  hex = hex.toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+    hex.slice(20)
+  }`;
+}
+
+/** Bytes of a UUID string; null if invalid (see parseUUID). */
 export function uuidFromString(s: string): Uint8Array | null {
-  const hex = s.trim().replaceAll("-", "").toLowerCase();
+  const canonical = parseUUID(s);
+  if (canonical === null) return null;
+  const hex = canonical.replaceAll("-", "");
   if (!HEX.test(hex)) return null;
   const out = new Uint8Array(16);
   for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
