@@ -36,12 +36,12 @@ export interface VirshResult {
 export async function virsh(
   socket: string,
   commands: string,
-  opts: { readonly?: boolean } = {},
+  opts: { readonly?: boolean; path?: string } = {},
 ): Promise<VirshResult> {
   const args = [
     ...(opts.readonly ? ["-r"] : []),
     "-c",
-    `test+unix:///default?socket=${socket}`,
+    `test+unix://${opts.path ?? "/default"}?socket=${socket}`,
     commands,
   ];
   const out = await new Deno.Command("virsh", {
@@ -69,8 +69,19 @@ const DOMAIN_XML = `<domain type='test'>
 `;
 
 /** virsh sessions, each run in one virsh invocation (one connection). */
-const SCENARIOS: { name: string; commands: string; readonly?: boolean }[] = [
+const SCENARIOS: { name: string; commands: string; readonly?: boolean; path?: string }[] = [
   { name: "list --all", commands: "list --all" },
+  {
+    name: "a custom node file (test:///PATH)",
+    commands:
+      "list --all; dominfo fv0; dumpxml fc4; net-list --all; net-dumpxml private; pool-list --all; vol-list images; vol-dumpxml disk1.img --pool images; define /nonexistent.xml",
+    path: new URL("../testdata/test_driver/node/node.xml", import.meta.url).pathname,
+  },
+  {
+    name: "a missing node file",
+    commands: "list",
+    path: "/nonexistent/node.xml",
+  },
   {
     name: "list variants",
     commands: "list; list --inactive; list --name --all; list --uuid --all; list --persistent",
@@ -246,7 +257,10 @@ Deno.test({
       ];
       for (const s of scenarios) {
         await t.step(s.name, async () => {
-          const opts = s.readonly ? { readonly: true } : {};
+          const opts = {
+            ...(s.readonly ? { readonly: true } : {}),
+            ...("path" in s && s.path ? { path: s.path } : {}),
+          };
           const refSock = s.readonly ? ref.socket + "-ro" : ref.socket;
           const ourSock = s.readonly ? ours!.ro : ours!.rw;
           const want = await virsh(refSock, s.commands, opts);

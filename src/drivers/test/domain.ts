@@ -459,7 +459,7 @@ export const domainHandlers: [number, Handler][] = [
     h((c, a: { dom: RemoteDomain; nparams: number }) =>
       c.domain(
         a.dom,
-        (o) => ({ params: a.nparams >= 1 ? [param.uint("weight", 50)] : [] }),
+        () => ({ params: a.nparams >= 1 ? [param.uint("weight", 50)] : [] }),
       )
     ),
   ],
@@ -468,7 +468,7 @@ export const domainHandlers: [number, Handler][] = [
     h((c, a: { dom: RemoteDomain; nparams: number; flags: number }) =>
       c.domain(
         a.dom,
-        (o) => ({ params: a.nparams >= 1 ? [param.uint("weight", 50)] : [] }),
+        () => ({ params: a.nparams >= 1 ? [param.uint("weight", 50)] : [] }),
       )
     ),
   ],

@@ -9,14 +9,15 @@ import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
-  VIR_ERR_NO_CONNECT,
-  VIR_FROM_NONE,
+  VIR_ERR_INVALID_ARG,
   VIR_FROM_RPC,
+  VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import { uuidToString } from "../../conf/uuid.ts";
 import { defaultTestDomain } from "../../conf/domain_xml.ts";
 import { VIR_DOMAIN_EVENT_ID_LAST } from "../events.ts";
 import { TestConn } from "./conn.ts";
+import { loadNodeFile } from "./node_file.ts";
 import { deregister, register } from "./callbacks.ts";
 import { defaultDomainObj, domainHandlers } from "./domain.ts";
 import { domainExtraHandlers } from "./domain_extra.ts";
@@ -169,8 +170,23 @@ export const testDriver: Driver = {
   open(ctx: CallContext, uri: string): number {
     const path = uri.replace(/^test:\/\//, "").replace(/\?.*$/, "");
     if (path !== "/default") {
-      // Custom node files (test:///ABSOLUTE_PATH) are not loaded yet.
-      throw VirError.of(VIR_ERR_NO_CONNECT, VIR_FROM_NONE, uri);
+      // test:///ABSOLUTE_PATH: a node file, private to this connection.
+      if (path === "" || path === "/") {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_TEST,
+          "testOpen: supply a path or use test:///default",
+        );
+      }
+      const build = loadNodeFile(path, uri);
+      const key = `${path}#${crypto.randomUUID()}`;
+      return ctx.env.store.openInstance(
+        TEST_DRIVER_ID,
+        key,
+        false,
+        () => build((v) => ctx.env.store.createObject(v)),
+      )
+        .index;
     }
     const { index } = ctx.env.store.openInstance(
       TEST_DRIVER_ID,
