@@ -58,6 +58,7 @@ import { remoteService } from "../dispatch/remote.ts";
 import { adminService } from "../dispatch/admin.ts";
 import { DriverRegistry } from "../drivers/driver.ts";
 import { setupLogging } from "../log.ts";
+import { readSetting, settingsVersion } from "../server/settings.ts";
 import type { LogLevel } from "@logtape/logtape";
 
 /** The one message a Worker receives, at start. */
@@ -281,11 +282,27 @@ class PoolWorker {
     return { mem: this.#mem, env: this.#env };
   }
 
+  #logVersion = -1;
+
+  /** Applies the daemon's log filters and outputs when the admin program has changed them. */
+  async #followLogSettings(): Promise<void> {
+    const buf = this.#start.buffers.settings;
+    const v = settingsVersion(buf);
+    if (v === this.#logVersion) return;
+    this.#logVersion = v;
+    await setupLogging(
+      this.#start.logLevel,
+      readSetting(buf, "log_filters"),
+      readSetting(buf, "log_outputs"),
+    );
+  }
+
   async serve(): Promise<void> {
     this.#join();
     for (;;) {
       const job = this.#take();
       if (!job) break;
+      await this.#followLogSettings();
       try {
         await this.#run(job);
       } finally {

@@ -7,8 +7,16 @@ const SLOT_BYTES = 8192;
 const SLOTS = ["log_filters", "log_outputs"] as const;
 export type SettingName = typeof SLOTS[number];
 
+/** The last word counts the writes, so Workers can tell when to reconfigure. */
+const VERSION_WORD = (SLOTS.length * SLOT_BYTES) / 4;
+
 export function allocateSettings(): SharedArrayBuffer {
-  return new SharedArrayBuffer(SLOTS.length * SLOT_BYTES);
+  return new SharedArrayBuffer(SLOTS.length * SLOT_BYTES + 4);
+}
+
+/** How many times the settings were written. */
+export function settingsVersion(buf: SharedArrayBuffer): number {
+  return Atomics.load(new Int32Array(buf), VERSION_WORD);
 }
 
 function slot(name: SettingName): number {
@@ -23,6 +31,7 @@ export function writeSetting(buf: SharedArrayBuffer, name: SettingName, value: s
   Atomics.store(words, at / 4, -1);
   new Uint8Array(buf, at + 4, bytes.length).set(bytes);
   Atomics.store(words, at / 4, bytes.length);
+  Atomics.add(words, VERSION_WORD, 1);
 }
 
 export function readSetting(buf: SharedArrayBuffer, name: SettingName): string {

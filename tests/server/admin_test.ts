@@ -7,7 +7,12 @@ import { eventually, startDaemon, type TestDaemon } from "./_daemon.ts";
 import { RawClient } from "../_rpc_client.ts";
 import { haveTools } from "../interop/_tools.ts";
 import { startLibvirtd } from "../_daemons.ts";
-import { SLEEP_PROC_ECHO, SLEEP_PROC_SLEEP, SLEEP_PROGRAM } from "../testdata/sleep_program.ts";
+import {
+  SLEEP_PROC_ECHO,
+  SLEEP_PROC_SLEEP,
+  SLEEP_PROC_THROW,
+  SLEEP_PROGRAM,
+} from "../testdata/sleep_program.ts";
 import { REMOTE_PROC_AUTH_LIST } from "../../src/protocol/remote_procedure_numbers.ts";
 import { decode, struct, uint } from "../../src/xdr/mod.ts";
 import { PAYLOAD_OFFSET } from "../../src/rpc/mod.ts";
@@ -234,6 +239,17 @@ Deno.test({
         },
         5000,
         "a debug line in the log file",
+      );
+      // Workers follow too: a handler failure in a Worker reaches the file.
+      const w = await RawClient.connect(d.rw);
+      await w.reply(await w.call(SLEEP_PROC_THROW, undefined, { prog: SLEEP_PROGRAM }));
+      w.close();
+      await w.done;
+      await eventually(
+        () =>
+          /\[ERR\] denovirt·dispatch: "sleep THROW" failed/.test(Deno.readTextFileSync(logFile)),
+        5000,
+        "a Worker's error line in the log file",
       );
       // Bad syntax is refused with libvirt's error.
       const bad = await virtAdmin(d.admin, "daemon-log-filters 'nonsense'");
