@@ -150,3 +150,47 @@ Deno.test("a bad settings file stops startup naming the file and line", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("kill -9 under load, then a restart on the same run directory serves again", async () => {
+  const dir = await Deno.makeTempDir();
+  const first = spawnDaemon(["--run-dir", dir]);
+  try {
+    await readUntil(first, "virt-admin");
+    // Load: clients calling back to back while the daemon is killed.
+    let running = true;
+    const load = Promise.all(Array.from({ length: 8 }, async () => {
+      while (running) {
+        try {
+          await answersAuthList(`${dir}/libvirt-sock`);
+        } catch {
+          // The daemon is gone or restarting.
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }));
+    await new Promise((r) => setTimeout(r, 300));
+    first.kill("SIGKILL");
+    await first.status;
+    // The socket files are left behind, stale.
+    assert.ok((await Deno.lstat(`${dir}/libvirt-sock`)).isSocket);
+    const t0 = Date.now();
+    const second = spawnDaemon(["--run-dir", dir]);
+    try {
+      await readUntil(second, "virt-admin");
+      assert.ok(await answersAuthList(`${dir}/libvirt-sock`));
+      console.log(`answering again ${Date.now() - t0} ms after the restart began`);
+      running = false;
+      await load;
+      second.kill("SIGTERM");
+      assert.equal((await second.status).code, 0);
+    } finally {
+      running = false;
+      await second.stdout.cancel().catch(() => {});
+      await second.stderr.cancel().catch(() => {});
+    }
+  } finally {
+    await first.stdout.cancel().catch(() => {});
+    await first.stderr.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
