@@ -194,3 +194,43 @@ Deno.test("kill -9 under load, then a restart on the same run directory serves a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task serve runs the daemon under permissions narrowed to its run directory", async () => {
+  const dir = await Deno.makeTempDir();
+  const serve = new URL("../../src/serve.ts", import.meta.url).pathname;
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-check",
+      "--allow-run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys=uid",
+      serve,
+      "--run-dir",
+      dir,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    await readUntil(p, "virt-admin");
+    assert.ok(await answersAuthList(`${dir}/libvirt-sock`));
+    // The daemon process itself holds only the narrowed grants.
+    const ps = await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output();
+    const daemon = new TextDecoder().decode(ps.stdout).split("\n").find((l) =>
+      l.includes("main.ts") && l.includes(dir)
+    );
+    assert.ok(daemon, "the daemon process");
+    assert.match(daemon, new RegExp(`--allow-write=${dir}( |$)`));
+    assert.match(daemon, /--allow-net=unix:/);
+    assert.doesNotMatch(daemon, / -A | --allow-all/);
+    p.kill("SIGTERM");
+    assert.equal((await p.status).code, 0);
+  } finally {
+    await p.stdout.cancel().catch(() => {});
+    await p.stderr.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,71 @@
+// `deno task serve`: works out the run directory, then runs the daemon
+// (src/main.ts) under Deno permissions narrowed to it — read and write its
+// run directory, listen on its three sockets, read libvirt's data files —
+// instead of running it with broad permissions.
+
+import { defaultRunDir, loadConfig } from "./conf/config.ts";
+
+const args = [...Deno.args];
+const at = (flag: string) => {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+let runDir = at("--run-dir");
+const config = at("--config");
+if (!runDir && config) {
+  try {
+    runDir = (await loadConfig(config)).unix_sock_dir;
+  } catch {
+    // main.ts reports a bad settings file itself.
+  }
+}
+runDir ??= defaultRunDir();
+await Deno.mkdir(runDir, { recursive: true, mode: 0o755 });
+runDir = await Deno.realPath(runDir);
+
+const src = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
+const sockets = ["libvirt-sock", "libvirt-sock-ro", "libvirt-admin-sock"].map((f) =>
+  `unix:${runDir}/${f}`
+);
+// `--allow-path P` (repeatable) lets the daemon read and write P too (save files, node files, logs).
+const extra: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--allow-path" && args[i + 1]) extra.push(args[i + 1]!);
+}
+const reads = [src, runDir, "/usr/share/libvirt", ...(config ? [config] : []), ...extra];
+const flags = [
+  `--allow-read=${reads.join(",")}`,
+  `--allow-write=${[runDir, ...extra].join(",")}`,
+  `--allow-net=${sockets.join(",")}`,
+  "--allow-env=XDG_RUNTIME_DIR,TMPDIR,DENOVIRT_LOCK_CHECK",
+  "--allow-sys=hostname,uid",
+];
+const daemon = new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "--no-prompt",
+    ...flags,
+    `${src}/main.ts`,
+    ...args.filter((a, i) =>
+      !["--run-dir", "--allow-path"].includes(a) &&
+      !["--run-dir", "--allow-path"].includes(args[i - 1] ?? "")
+    ),
+    "--run-dir",
+    runDir,
+  ],
+  stdin: "inherit",
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn();
+// Signals reach the daemon through the process group; forward them for a direct kill too.
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(sig, () => {
+    try {
+      daemon.kill(sig);
+    } catch {
+      // Already gone.
+    }
+  });
+}
+Deno.exit((await daemon.status).code);
