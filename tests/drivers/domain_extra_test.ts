@@ -4,8 +4,8 @@
 // them (facts taken from libvirtd 9.0 and its in-process test:///default).
 
 import assert from "node:assert/strict";
-import { startDaemon, type TestDaemon } from "../server/_daemon.ts";
-import { RawClient, type Received, RemoteCallError } from "../_rpc_client.ts";
+import type { startDaemon, TestDaemon } from "../server/_daemon.ts";
+import type { RawClient, Received, RemoteCallError } from "../_rpc_client.ts";
 import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";
@@ -13,35 +13,9 @@ import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
 import { param } from "../../src/rpc/typed_params.ts";
 import { type Codec, decode } from "../../src/xdr/mod.ts";
 import { uuidFromString } from "../../src/conf/uuid.ts";
+import { type Any, call, fails, failure, twoClientTest } from "./_driver.ts";
 
-// deno-lint-ignore no-explicit-any
-type Any = any;
-type Err = [number, number, string, string | null, string | null];
-
-async function call(c: RawClient, proc: number, args?: unknown): Promise<Any> {
-  const decl = REMOTE_PROGRAM_DEF.procedures.get(proc)!;
-  return await c.invoke(
-    proc,
-    decl.ret as Codec<unknown>,
-    args === undefined ? undefined : (w) => (decl.args as Codec<unknown>).encode(w, args),
-  );
-}
-
-async function failure(c: RawClient, proc: number, args: unknown): Promise<Any> {
-  try {
-    await call(c, proc, args);
-  } catch (e) {
-    assert.ok(e instanceof RemoteCallError, `${e}`);
-    return e.remote;
-  }
-  assert.fail(`procedure ${proc} succeeded`);
-}
-
-/** Calls `proc`, which must fail with [code, domain, message, str1, str2]. */
-async function fails(c: RawClient, proc: number, args: unknown, want: Err): Promise<void> {
-  const r = await failure(c, proc, args);
-  assert.deepEqual([r.code, r.domain, r.message, r.str1, r.str2], want);
-}
+const domTest = twoClientTest;
 
 /**
  * A virCheckFlags refusal: code 8, domain 12 and the text libvirt puts in
@@ -52,29 +26,6 @@ async function failsFlags(c: RawClient, proc: number, args: unknown, text: strin
   assert.equal(r.code, 8);
   assert.equal(r.domain, 12);
   assert.ok(r.message.endsWith(text), r.message);
-}
-
-async function openClient(d: TestDaemon): Promise<RawClient> {
-  const c = await RawClient.connect(d.rw);
-  await call(c, P.REMOTE_PROC_CONNECT_OPEN, { name: "test:///default", flags: 0 });
-  return c;
-}
-
-function domTest(name: string, fn: (a: RawClient, b: RawClient) => Promise<void>) {
-  Deno.test(name, async () => {
-    const d = await startDaemon();
-    const a = await openClient(d);
-    const b = await openClient(d);
-    try {
-      await fn(a, b);
-    } finally {
-      a.close();
-      b.close();
-      await a.done;
-      await b.done;
-      await d.stop();
-    }
-  });
 }
 
 const TEST_UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f";

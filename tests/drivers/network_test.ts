@@ -4,69 +4,17 @@
 // driver gives them (facts taken from libvirt's in-process test:///default).
 
 import assert from "node:assert/strict";
-import { startDaemon, type TestDaemon } from "../server/_daemon.ts";
-import { RawClient, type Received, RemoteCallError } from "../_rpc_client.ts";
+import type { startDaemon, TestDaemon } from "../server/_daemon.ts";
+import type { RawClient, Received, RemoteCallError } from "../_rpc_client.ts";
 import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";
 import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
 import { type Codec, decode } from "../../src/xdr/mod.ts";
 import { uuidFromString, uuidToString } from "../../src/conf/uuid.ts";
+import { type Any, call, fails, twoClientTest } from "./_driver.ts";
 
-// deno-lint-ignore no-explicit-any
-type Any = any;
-
-/** Calls `proc` with `args` encoded by its declared codec; returns the decoded result. */
-async function call(c: RawClient, proc: number, args?: unknown): Promise<Any> {
-  const decl = REMOTE_PROGRAM_DEF.procedures.get(proc)!;
-  return await c.invoke(
-    proc,
-    decl.ret as Codec<unknown>,
-    args === undefined ? undefined : (w) => (decl.args as Codec<unknown>).encode(w, args),
-  );
-}
-
-/** Calls `proc`, which must fail with [code, domain, message, str1, str2]. */
-async function fails(
-  c: RawClient,
-  proc: number,
-  args: unknown,
-  want: [number, number, string, string | null, string | null],
-): Promise<void> {
-  try {
-    await call(c, proc, args);
-  } catch (e) {
-    assert.ok(e instanceof RemoteCallError, `${e}`);
-    const r = e.remote;
-    assert.deepEqual([r.code, r.domain, r.message, r.str1, r.str2], want);
-    return;
-  }
-  assert.fail(`procedure ${proc} succeeded`);
-}
-
-async function openClient(d: TestDaemon): Promise<RawClient> {
-  const c = await RawClient.connect(d.rw);
-  await call(c, P.REMOTE_PROC_CONNECT_OPEN, { name: "test:///default", flags: 0 });
-  return c;
-}
-
-/** Runs `fn` against a fresh daemon with two open test:///default clients. */
-function netTest(name: string, fn: (a: RawClient, b: RawClient) => Promise<void>) {
-  Deno.test(name, async () => {
-    const d = await startDaemon();
-    const a = await openClient(d);
-    const b = await openClient(d);
-    try {
-      await fn(a, b);
-    } finally {
-      a.close();
-      b.close();
-      await a.done;
-      await b.done;
-      await d.stop();
-    }
-  });
-}
+const netTest = twoClientTest;
 
 /** The next network lifecycle event `c` receives: [callbackID, name, uuid, event, detail]. */
 async function nextNetEvent(c: RawClient): Promise<[number, string, string, number, number]> {

@@ -5,69 +5,17 @@
 // in-process test:///default and from libvirtd 9.0 serving it).
 
 import assert from "node:assert/strict";
-import { startDaemon, type TestDaemon } from "../server/_daemon.ts";
-import { RawClient, type Received, RemoteCallError } from "../_rpc_client.ts";
+import type { startDaemon, TestDaemon } from "../server/_daemon.ts";
+import type { RawClient, Received, RemoteCallError } from "../_rpc_client.ts";
 import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";
 import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
 import { type Codec, decode } from "../../src/xdr/mod.ts";
 import { uuidFromString, uuidToString } from "../../src/conf/uuid.ts";
+import { type Any, call, type Err, fails, failure, twoClientTest } from "./_driver.ts";
 
-// deno-lint-ignore no-explicit-any
-type Any = any;
-type Err = [number, number, string, string | null, string | null];
-
-/** Calls `proc` with `args` encoded by its declared codec; returns the decoded result. */
-async function call(c: RawClient, proc: number, args?: unknown): Promise<Any> {
-  const decl = REMOTE_PROGRAM_DEF.procedures.get(proc)!;
-  return await c.invoke(
-    proc,
-    decl.ret as Codec<unknown>,
-    args === undefined ? undefined : (w) => (decl.args as Codec<unknown>).encode(w, args),
-  );
-}
-
-/** The remote error `proc` fails with. */
-async function errorOfCall(c: RawClient, proc: number, args: unknown): Promise<Any> {
-  try {
-    await call(c, proc, args);
-  } catch (e) {
-    assert.ok(e instanceof RemoteCallError, `${e}`);
-    return e.remote;
-  }
-  assert.fail(`procedure ${proc} succeeded`);
-}
-
-/** Calls `proc`, which must fail with [code, domain, message, str1, str2]. */
-async function fails(c: RawClient, proc: number, args: unknown, want: Err): Promise<void> {
-  const r = await errorOfCall(c, proc, args);
-  assert.deepEqual([r.code, r.domain, r.message, r.str1, r.str2], want);
-}
-
-async function openClient(d: TestDaemon): Promise<RawClient> {
-  const c = await RawClient.connect(d.rw);
-  await call(c, P.REMOTE_PROC_CONNECT_OPEN, { name: "test:///default", flags: 0 });
-  return c;
-}
-
-/** Runs `fn` against a fresh daemon with two open test:///default clients. */
-function storageTest(name: string, fn: (a: RawClient, b: RawClient) => Promise<void>) {
-  Deno.test(name, async () => {
-    const d = await startDaemon();
-    const a = await openClient(d);
-    const b = await openClient(d);
-    try {
-      await fn(a, b);
-    } finally {
-      a.close();
-      b.close();
-      await a.done;
-      await b.done;
-      await d.stop();
-    }
-  });
-}
+const storageTest = twoClientTest;
 
 function decodeMsg(proc: number, r: Received): Any {
   assert.equal(r.header.serial, 1);
@@ -797,7 +745,7 @@ storageTest("procedures the test driver lacks answer libvirt's 'not supported'",
     flags: 0,
   });
   // Resize: libvirt's public API checks the capacity before finding no driver support.
-  const resize = await errorOfCall(a, P.REMOTE_PROC_STORAGE_VOL_RESIZE, {
+  const resize = await failure(a, P.REMOTE_PROC_STORAGE_VOL_RESIZE, {
     vol,
     capacity: 0n,
     flags: 0,
@@ -1089,7 +1037,7 @@ storageTest("node device create and destroy: the vHBA mock and its events", asyn
   // scsi_host11 goes with its parent present; after that the mock has nothing to copy.
   await call(a, destroy, { name: "scsi_host11" });
   assert.deepEqual(await nextDevEvent(b), [all, "scsi_host11", 1, 0]);
-  const r = await errorOfCall(a, create, { xml_desc: VHBA_XML, flags: 0 });
+  const r = await failure(a, create, { xml_desc: VHBA_XML, flags: 0 });
   assert.deepEqual([r.code, r.domain, r.message, r.str1, r.str2, r.int1, r.int2], [
     1,
     0,
