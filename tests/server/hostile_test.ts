@@ -93,3 +93,34 @@ Deno.test("the largest legal message (length 4 + 32 MiB) is served; one byte mor
     await d.stop();
   }
 });
+
+Deno.test("5,000 connections at once beyond max_clients: the excess waits or is refused, the daemon stays responsive", async () => {
+  const d = await startDaemon({ max_clients: 1000, max_anonymous_clients: 20 });
+  const first = await RawClient.connect(d.rw);
+  try {
+    const opened = await Promise.allSettled(
+      Array.from({ length: 5000 }, () => Deno.connect({ transport: "unix", path: d.rw })),
+    );
+    const conns = opened.filter((r) => r.status === "fulfilled").map((r) =>
+      (r as PromiseFulfilledResult<Deno.UnixConn>).value
+    );
+    // An existing client is served while thousands of connections are pending.
+    assert.equal(
+      (await first.reply(await first.call(REMOTE_PROC_AUTH_LIST), 10_000)).header.status,
+      VIR_NET_OK,
+    );
+    await eventually(
+      () => d.server.clientCount === 1000,
+      10_000,
+      "max_clients connections accepted",
+    );
+    assert.equal(d.server.clientCount, 1000, "never more than max_clients");
+    for (const c of conns) c.close();
+    await eventually(() => d.server.clientCount <= 1, 20_000, "the flood gone");
+    assert.equal(await authList(d.rw), VIR_NET_OK);
+  } finally {
+    first.close();
+    await first.done;
+    await d.stop();
+  }
+});
