@@ -25,6 +25,8 @@ export class RawClient {
   #waiters: (() => void)[] = [];
   #eof = false;
   #serial = 0;
+  #paused: Promise<void> | null = null;
+  #unpause: (() => void) | null = null;
   readonly done: Promise<void>;
 
   private constructor(conn: Deno.UnixConn) {
@@ -44,6 +46,7 @@ export class RawClient {
     const buf = new Uint8Array(65536);
     try {
       for (;;) {
+        if (this.#paused) await this.#paused;
         const n = await this.conn.read(buf);
         if (n === null) break;
         this.#framer.push(
@@ -57,6 +60,21 @@ export class RawClient {
     }
     this.#eof = true;
     this.#wake();
+  }
+
+  /**
+   * Stops reading from the socket (after a read already waiting, if any),
+   * as a client that stops reading would: the daemon's replies and events
+   * pile up in the socket and then in the daemon.
+   */
+  pauseReading(): void {
+    this.#paused ??= new Promise<void>((r) => (this.#unpause = r));
+  }
+
+  resumeReading(): void {
+    this.#unpause?.();
+    this.#paused = null;
+    this.#unpause = null;
   }
 
   #wake(): void {

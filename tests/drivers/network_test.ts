@@ -4,8 +4,7 @@
 // driver gives them (facts taken from libvirt's in-process test:///default).
 
 import assert from "node:assert/strict";
-import type { startDaemon, TestDaemon } from "../server/_daemon.ts";
-import type { RawClient, Received, RemoteCallError } from "../_rpc_client.ts";
+import type { RawClient, Received } from "../_rpc_client.ts";
 import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";

@@ -5,8 +5,7 @@
 // in-process test:///default and from libvirtd 9.0 serving it).
 
 import assert from "node:assert/strict";
-import type { startDaemon, TestDaemon } from "../server/_daemon.ts";
-import type { RawClient, Received, RemoteCallError } from "../_rpc_client.ts";
+import type { RawClient, Received } from "../_rpc_client.ts";
 import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";

@@ -12,6 +12,17 @@ import {
   VIR_NET_OK,
 } from "../../src/rpc/mod.ts";
 import { REMOTE_PROC_AUTH_LIST } from "../../src/protocol/remote_procedure_numbers.ts";
+import * as P from "../../src/protocol/remote_procedure_numbers.ts";
+import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
+import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
+import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";
+import { type Codec, decode } from "../../src/xdr/mod.ts";
+import { uuidFromString } from "../../src/conf/uuid.ts";
+import { type Any, call, openClient } from "../drivers/_driver.ts";
+
+const LIFECYCLE_MSG = REMOTE_PROGRAM_DEF.procedures.get(
+  P.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+)!.args as Codec<Any>;
 
 async function authList(path: string): Promise<number> {
   const c = await RawClient.connect(path);
@@ -121,6 +132,53 @@ Deno.test("5,000 connections at once beyond max_clients: the excess waits or is 
   } finally {
     first.close();
     await first.done;
+    await d.stop();
+  }
+});
+
+Deno.test("a client that stops reading during an event flood stalls nobody and loses no event", async () => {
+  const d = await startDaemon();
+  const slow = await openClient(d);
+  const busy = await openClient(d);
+  const dom = {
+    name: "test",
+    uuid: uuidFromString("6695eb01-f6a4-8304-79aa-97f2502e193f")!,
+    id: 1,
+  };
+  const ROUNDS = 4000;
+  try {
+    await call(slow, P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, {
+      eventID: 0, // VIR_DOMAIN_EVENT_ID_LIFECYCLE
+      dom: null,
+    });
+    slow.pauseReading();
+    // The other client keeps being answered while the events pile up.
+    for (let i = 0; i < ROUNDS; i++) {
+      await call(busy, P.REMOTE_PROC_DOMAIN_SUSPEND, { dom });
+      await call(busy, P.REMOTE_PROC_DOMAIN_RESUME, { dom });
+    }
+    // The flood outgrew the socket: the daemon holds the rest, still writing.
+    const held = d.server.main.clients.find((c) => c.flow.writing);
+    assert.ok(held, "the daemon is blocked writing to the client that stopped reading");
+    slow.resumeReading();
+    const events: number[] = [];
+    for (let i = 0; i < 2 * ROUNDS; i++) {
+      const m = await slow.next((r) =>
+        r.header.type === VIR_NET_MESSAGE &&
+        r.header.proc === P.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE
+      );
+      const ev = decode(LIFECYCLE_MSG, m.packet.subarray(PAYLOAD_OFFSET));
+      events.push(ev.msg.event);
+    }
+    // VIR_DOMAIN_EVENT_SUSPENDED (3) and VIR_DOMAIN_EVENT_RESUMED (4), in order.
+    assert.ok(events.every((e, i) => e === (i % 2 === 0 ? 3 : 4)));
+    assert.equal(slow.pending.length, 0);
+    assert.equal((await call(slow, P.REMOTE_PROC_CONNECT_NUM_OF_DOMAINS)).num, 1);
+  } finally {
+    slow.close();
+    busy.close();
+    await slow.done;
+    await busy.done;
     await d.stop();
   }
 });
