@@ -28,7 +28,13 @@ const I_KIND = 4; // the driver id
 const I_KEY = 5; // hash of the instance key (shared instances are found by it)
 const I_DIR = 6; // blob handle of the directory
 const I_DIR_VERSION = 7;
-const HEADER_BYTES = (INST_BASE + MAX_INSTANCES * INST_WORDS) * 4;
+// Object locks held, per thread: a row of HELD_SLOTS handles for each thread id below
+// HELD_THREADS, written only by that thread, so the event loop can release a dead
+// Worker's object locks (instance locks are found by scanning the instance table).
+const HELD_BASE = INST_BASE + MAX_INSTANCES * INST_WORDS;
+const HELD_THREADS = 256;
+const HELD_SLOTS = 4;
+const HEADER_BYTES = (HELD_BASE + HELD_THREADS * HELD_SLOTS) * 4;
 
 const INST_FREE = 0;
 const INST_LIVE = 1;
@@ -66,6 +72,60 @@ export function releaseStoreLocks(sab: SharedArrayBuffer, threadId: number): voi
   };
   release(H_LOCK);
   for (let i = 1; i < MAX_INSTANCES; i++) release(INST_BASE + i * INST_WORDS + I_LOCK);
+  if (threadId >= HELD_THREADS) return;
+  const row = HELD_BASE + threadId * HELD_SLOTS;
+  for (let k = 0; k < HELD_SLOTS; k++) {
+    const handle = Atomics.load(w, row + k);
+    if (handle !== 0) release(handle / 4 + 1 + O_LOCK);
+    Atomics.store(w, row + k, 0);
+  }
+}
+
+/**
+ * An object's lock that also notes itself in its thread's row of held
+ * object locks while held (for dead-holder recovery). Rows are per thread,
+ * so plain atomic stores suffice.
+ */
+class ObjectMutex extends SharedMutex {
+  readonly #words: Int32Array;
+  readonly #handle: number;
+  readonly #row: number;
+
+  constructor(words: Int32Array, handle: number, tracker: LockTracker) {
+    super(words, handle / 4 + 1 + O_LOCK, RANK_OBJECT, `object ${handle}`, tracker);
+    this.#words = words;
+    this.#handle = handle;
+    const t = tracker.threadId;
+    this.#row = t < HELD_THREADS ? HELD_BASE + t * HELD_SLOTS : -1;
+  }
+
+  override lock(): Disposable {
+    const d = super.lock();
+    this.#note(0, this.#handle);
+    return d;
+  }
+
+  override tryLock(): Disposable | null {
+    const d = super.tryLock();
+    if (d) this.#note(0, this.#handle);
+    return d;
+  }
+
+  override unlock(): void {
+    this.#note(this.#handle, 0);
+    super.unlock();
+  }
+
+  /** Replaces the first slot of this thread's row holding `from` with `to`. */
+  #note(from: number, to: number): void {
+    if (this.#row < 0) return;
+    for (let k = 0; k < HELD_SLOTS; k++) {
+      if (Atomics.load(this.#words, this.#row + k) === from) {
+        Atomics.store(this.#words, this.#row + k, to);
+        return;
+      }
+    }
+  }
 }
 
 export function allocateStore(): SharedArrayBuffer {
@@ -317,13 +377,7 @@ export class SharedStore {
 
   /** The lock of object `handle` (rank: object). */
   objectLock(handle: number): SharedMutex {
-    return new SharedMutex(
-      this.#words,
-      handle / 4 + 1 + O_LOCK,
-      RANK_OBJECT,
-      `object ${handle}`,
-      this.#tracker,
-    );
+    return new ObjectMutex(this.#words, handle, this.#tracker);
   }
 
   /** Reads an object. Caller holds its lock. */

@@ -9,6 +9,9 @@ import {
   SLEEP_PROC_CRASH,
   SLEEP_PROC_ECHO,
   SLEEP_PROC_ECHO_HIGH,
+  SLEEP_PROC_OBJECT_CRASH,
+  SLEEP_PROC_OBJECT_GET,
+  SLEEP_PROC_OBJECT_NEW,
   SLEEP_PROC_SLEEP,
   SLEEP_PROC_THROW,
   SLEEP_PROGRAM,
@@ -236,6 +239,31 @@ Deno.test("a Worker that dies mid-call is replaced; its client gets an error rep
     await Promise.all([c.done, other.done]);
     await eventually(() => d.server.clientCount === 0, 5000, "clients freed");
     assert.equal(d.server.pool.arena.inUse, 0);
+  } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("a Worker that dies holding a driver object's lock: the lock is released, the object readable", async () => {
+  const d = await startDaemon({ min_workers: 2, max_workers: 2, prio_workers: 1 });
+  try {
+    const c = await RawClient.connect(d.rw);
+    const made = await c.reply(await c.call(SLEEP_PROC_OBJECT_NEW, (w) => w.writeUint(42), opts));
+    const handle = valueOf(made.packet);
+    const r = await c.reply(
+      await c.call(SLEEP_PROC_OBJECT_CRASH, (w) => w.writeUint(handle), opts),
+      10_000,
+    );
+    assert.equal(errorOf(r).message, "internal error: the worker running this call died");
+    // Had the dead Worker's object lock stayed held, this call would wait forever.
+    const got = await c.reply(
+      await c.call(SLEEP_PROC_OBJECT_GET, (w) => w.writeUint(handle), opts),
+      5_000,
+    );
+    assert.equal(got.header.status, VIR_NET_OK);
+    assert.equal(valueOf(got.packet), 42);
+    c.close();
+    await c.done;
   } finally {
     await d.stop();
   }

@@ -5,7 +5,7 @@ import { declare, defineProgram, parseProcedureTable, type Program } from "../..
 import { struct, uint, xdrVoid } from "../../src/xdr/mod.ts";
 import type { ProgramService } from "../../src/dispatch/dispatch.ts";
 import type { WorkerExtension } from "../../src/pool/worker.ts";
-import type { Handler } from "../../src/dispatch/context.ts";
+import type { CallContext, Handler } from "../../src/dispatch/context.ts";
 
 export const SLEEP_PROGRAM = 0x20008fff;
 export const SLEEP_PROC_ECHO = 1;
@@ -13,6 +13,12 @@ export const SLEEP_PROC_SLEEP = 2;
 export const SLEEP_PROC_ECHO_HIGH = 3;
 export const SLEEP_PROC_THROW = 4;
 export const SLEEP_PROC_CRASH = 5;
+/** Creates a store object holding the value; returns its handle. */
+export const SLEEP_PROC_OBJECT_NEW = 6;
+/** Takes the lock of object `value` and then crashes its Worker, the lock held. */
+export const SLEEP_PROC_OBJECT_CRASH = 7;
+/** Returns the value in object `value`, taken under its lock. */
+export const SLEEP_PROC_OBJECT_GET = 8;
 
 const value = struct("sleep_value", { value: uint });
 
@@ -26,6 +32,9 @@ export const SLEEP_PROGRAM_DEF: Program = defineProgram(
 3	ECHO_HIGH	high	-	-
 4	THROW	low	-	-
 5	CRASH	low	-	-
+6	OBJECT_NEW	low	-	-
+7	OBJECT_CRASH	low	-	-
+8	OBJECT_GET	low	-	-
 `),
   [
     declare(SLEEP_PROC_ECHO, value, value),
@@ -33,6 +42,9 @@ export const SLEEP_PROGRAM_DEF: Program = defineProgram(
     declare(SLEEP_PROC_ECHO_HIGH, value, value),
     declare(SLEEP_PROC_THROW, xdrVoid, xdrVoid),
     declare(SLEEP_PROC_CRASH, xdrVoid, xdrVoid),
+    declare(SLEEP_PROC_OBJECT_NEW, value, value),
+    declare(SLEEP_PROC_OBJECT_CRASH, value, xdrVoid),
+    declare(SLEEP_PROC_OBJECT_GET, value, value),
   ],
 );
 
@@ -58,6 +70,20 @@ export function setup(ext: WorkerExtension): void {
         throw new Error("deliberate worker crash");
       }, 0);
       return new Promise(() => {});
+    }],
+    [SLEEP_PROC_OBJECT_NEW, (ctx: CallContext, a: { value: number }) => ({
+      value: ctx.env.store.createObject(a.value),
+    })],
+    [SLEEP_PROC_OBJECT_CRASH, (ctx: CallContext, a: { value: number }) => {
+      ctx.env.store.objectLock(a.value).lock(); // never released by this Worker
+      setTimeout(() => {
+        throw new Error("deliberate worker crash holding an object lock");
+      }, 0);
+      return new Promise(() => {});
+    }],
+    [SLEEP_PROC_OBJECT_GET, (ctx: CallContext, a: { value: number }) => {
+      using _ = ctx.env.store.objectLock(a.value).lock();
+      return { value: ctx.env.store.readLocked<number>(a.value) };
     }],
   ]);
   const service: ProgramService = {
