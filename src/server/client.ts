@@ -138,8 +138,6 @@ export class Client {
         }
         const n = await this.#conn.read(buf);
         if (n === null) break;
-        this.#lastRx = Date.now();
-        this.#kaUnanswered = 0;
         this.#framer.push(buf.subarray(0, n), (p) => this.#onPacket(p));
       }
     } catch (e) {
@@ -153,6 +151,9 @@ export class Client {
   }
 
   #onPacket(packet: Uint8Array): void {
+    // As in libvirtd, a complete packet (not a byte) proves the client alive.
+    this.#lastRx = Date.now();
+    this.#kaUnanswered = 0;
     const h = decodeHeader(packet);
     if (
       h.prog !== KEEPALIVE_PROGRAM &&

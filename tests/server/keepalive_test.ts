@@ -4,7 +4,12 @@
 import assert from "node:assert/strict";
 import { startDaemon } from "./_daemon.ts";
 import { RawClient } from "../_rpc_client.ts";
-import { encodePacket, KEEPALIVE_PROGRAM, VIR_NET_MESSAGE } from "../../src/rpc/mod.ts";
+import {
+  encodePacket,
+  KEEPALIVE_PROGRAM,
+  REMOTE_PROGRAM,
+  VIR_NET_MESSAGE,
+} from "../../src/rpc/mod.ts";
 import {
   REMOTE_PROC_AUTH_LIST,
   REMOTE_PROC_CONNECT_SUPPORTS_FEATURE,
@@ -86,6 +91,36 @@ Deno.test("keepalive_interval = -1 disables the daemon's PINGs", async () => {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(c.pending.length, 0);
     assert.equal(c.eof, false);
+  } finally {
+    c.close();
+    await c.done;
+    await d.stop();
+  }
+});
+
+Deno.test("bytes that never complete a packet do not count: a trickling client is dropped by keepalive", async () => {
+  const d = await startDaemon({ keepalive_interval: 1, keepalive_count: 1 });
+  const c = await RawClient.connect(d.rw);
+  try {
+    await askKeepalive(c);
+    const call = encodePacket({
+      prog: REMOTE_PROGRAM,
+      vers: 1,
+      proc: REMOTE_PROC_AUTH_LIST,
+      type: 0,
+      serial: 7,
+      status: 0,
+    });
+    // One byte every 200 ms: the 28-byte call would take 5.6 s; keepalive gives 2 s.
+    let sent = 0;
+    while (!c.eof && sent < call.length - 1) {
+      await c.send(call.subarray(sent, sent + 1)).catch(() => {});
+      sent++;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await c.closedByPeer(3000);
+    assert.ok(sent < call.length - 1, `closed only after ${sent} bytes`);
+    assert.ok(c.pending.some(isPing), "the daemon pinged before closing");
   } finally {
     c.close();
     await c.done;
