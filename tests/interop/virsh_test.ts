@@ -226,6 +226,15 @@ Deno.test({
     await Deno.writeTextFile(`${dir}/probe.xml`, DOMAIN_XML);
     await Deno.writeTextFile(`${dir}/net.xml`, NET_XML);
     await Deno.writeTextFile(`${dir}/iface.xml`, IFACE_XML);
+    // Names that look like paths: libvirt refuses '/', and '..' alone is only a name.
+    const names = {
+      "slash.xml": DOMAIN_XML.replace("<name>probe</name>", "<name>a/b</name>"),
+      "dots.xml": DOMAIN_XML.replace("<name>probe</name>", "<name>..</name>"),
+      "net-slash.xml": "<network><name>x/y</name></network>",
+      "pool-dots.xml":
+        "<pool type='dir'><name>../p</name><target><path>/nonexistent/p</path></target></pool>",
+    };
+    for (const [f, xml] of Object.entries(names)) await Deno.writeTextFile(`${dir}/${f}`, xml);
     let ours: TestDaemon | null = null;
     try {
       ours = await startDaemon();
@@ -246,6 +255,12 @@ Deno.test({
           commands: `create ${dir}/probe.xml; list --all; destroy probe; list --all`,
         },
         { name: "screenshot (a stream)", commands: `screenshot test ${dir}/shot.png` },
+        {
+          name: "names that look like paths",
+          commands: `define ${dir}/slash.xml; net-define ${dir}/net-slash.xml; ` +
+            `pool-define ${dir}/pool-dots.xml; define ${dir}/dots.xml; list --all --name; ` +
+            `dominfo ..; net-list --all --name; pool-list --all --name`,
+        },
         ...DOMAIN_EXTRA_SCENARIOS.map((c, i) => ({
           name: `domain ${i + 1}: ${c.slice(0, 40)}`,
           commands: c.replaceAll("${dir}", dir),
