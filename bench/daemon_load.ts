@@ -12,20 +12,12 @@ import { REMOTE_PROC_AUTH_LIST } from "../src/protocol/remote_procedure_numbers.
 import {
   type BenchDaemon,
   cpuMicrosTree,
+  type LoadResult,
+  printLoadComparison,
   settle,
   startDenovirt,
   startLibvirtd,
 } from "../tests/_daemons.ts";
-
-interface Result {
-  daemon: string;
-  clients: number;
-  calls: number;
-  seconds: number;
-  cpuMicros: number;
-  p50: number;
-  p99: number;
-}
 
 const CALL = encodePacket({
   prog: REMOTE_PROGRAM,
@@ -61,7 +53,7 @@ async function clientLoop(socket: string, until: number, latencies: number[]): P
   return calls;
 }
 
-async function measure(d: BenchDaemon, clients: number, seconds: number): Promise<Result> {
+async function measure(d: BenchDaemon, clients: number, seconds: number): Promise<LoadResult> {
   // Warm up (JIT, worker pool growth), then wait for the daemon to go idle.
   await Promise.all(
     Array.from({ length: clients }, () => clientLoop(d.socket, performance.now() + 1000, [])),
@@ -98,7 +90,7 @@ function arg(name: string, def: string): string {
 if (import.meta.main) {
   const seconds = Number(arg("seconds", "3"));
   const clientCounts = arg("clients", "1,8,64").split(",").map(Number);
-  const results: Result[] = [];
+  const results: LoadResult[] = [];
   const daemons: (() => Promise<BenchDaemon | null>)[] = [
     () => startDenovirt(),
     () => startLibvirtd(),
@@ -115,29 +107,5 @@ if (import.meta.main) {
       await d.stop();
     }
   }
-  console.log("\nAUTH_LIST, closed loop, one call in flight per client");
-  console.log("daemon     clients   calls/s   server CPU µs/call   p50 ms   p99 ms");
-  for (const r of results) {
-    console.log(
-      `${r.daemon.padEnd(10)} ${String(r.clients).padStart(7)} ${
-        (r.calls / r.seconds).toFixed(0).padStart(9)
-      } ` +
-        `${(r.cpuMicros / r.calls).toFixed(1).padStart(20)} ${r.p50.toFixed(3).padStart(8)} ${
-          r.p99.toFixed(3).padStart(8)
-        }`,
-    );
-  }
-  const byKey = new Map(results.map((r) => [`${r.daemon}/${r.clients}`, r]));
-  for (const n of clientCounts) {
-    const a = byKey.get(`denovirt/${n}`);
-    const b = byKey.get(`libvirtd/${n}`);
-    if (!a || !b) continue;
-    const thr = (a.calls / a.seconds) / (b.calls / b.seconds);
-    const cpu = (a.cpuMicros / a.calls) / (b.cpuMicros / b.calls);
-    console.log(
-      `${n} clients: denovirt/libvirtd throughput ×${thr.toFixed(2)}, CPU per call ×${
-        cpu.toFixed(2)
-      }, p50 ×${(a.p50 / b.p50).toFixed(2)}`,
-    );
-  }
+  printLoadComparison("AUTH_LIST, closed loop, one call in flight per client", results);
 }

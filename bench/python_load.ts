@@ -9,6 +9,8 @@
 import {
   type BenchDaemon,
   cpuMicrosTree,
+  type LoadResult,
+  printLoadComparison,
   settle,
   startDenovirt,
   startLibvirtd,
@@ -39,17 +41,7 @@ print(len(lat))
 print(' '.join('%.6f' % x for x in lat))
 `;
 
-interface Result {
-  daemon: string;
-  clients: number;
-  calls: number;
-  seconds: number;
-  cpuMicros: number;
-  p50: number;
-  p99: number;
-}
-
-async function measure(d: BenchDaemon, clients: number, seconds: number): Promise<Result> {
+async function measure(d: BenchDaemon, clients: number, seconds: number): Promise<LoadResult> {
   // Warm up with the same load (JIT, pool growth), then wait for the daemon to go idle.
   await Promise.all(
     Array.from(
@@ -104,7 +96,7 @@ function arg(name: string, def: string): string {
 if (import.meta.main) {
   const seconds = Number(arg("seconds", "3"));
   const counts = arg("clients", "1,8,64").split(",").map(Number);
-  const results: Result[] = [];
+  const results: LoadResult[] = [];
   for (const start of [() => startDenovirt(), () => startLibvirtd()]) {
     const d = await start();
     if (!d) {
@@ -117,33 +109,9 @@ if (import.meta.main) {
       await d.stop();
     }
   }
-  console.log(
-    "\nlibvirt-python mix (getLibVersion, lookupByName+info, listAllDomains, lookupByName+XMLDesc)",
+  printLoadComparison(
+    "libvirt-python mix (getLibVersion, lookupByName+info, listAllDomains, lookupByName+XMLDesc)",
+    results,
   );
-  console.log("daemon     clients   calls/s   server CPU µs/call   p50 ms   p99 ms");
-  for (const r of results) {
-    console.log(
-      `${r.daemon.padEnd(10)} ${String(r.clients).padStart(7)} ${
-        (r.calls / r.seconds).toFixed(0).padStart(9)
-      } ` +
-        `${(r.cpuMicros / r.calls).toFixed(1).padStart(20)} ${r.p50.toFixed(3).padStart(8)} ${
-          r.p99.toFixed(3).padStart(8)
-        }`,
-    );
-  }
-  const by = new Map(results.map((r) => [`${r.daemon}/${r.clients}`, r]));
-  for (const n of counts) {
-    const a = by.get(`denovirt/${n}`);
-    const b = by.get(`libvirtd/${n}`);
-    if (!a || !b) continue;
-    console.log(
-      `${n} clients: denovirt/libvirtd throughput ×${
-        ((a.calls / a.seconds) / (b.calls / b.seconds)).toFixed(2)
-      }, ` +
-        `CPU per call ×${((a.cpuMicros / a.calls) / (b.cpuMicros / b.calls)).toFixed(2)}, p50 ×${
-          (a.p50 / b.p50).toFixed(2)
-        }`,
-    );
-  }
   Deno.exit(0);
 }

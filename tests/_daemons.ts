@@ -129,3 +129,43 @@ export async function settle(pid: number, maxMs = 30_000): Promise<void> {
     if (cpuMicrosTree(pid) - a < 12_500) return;
   }
 }
+
+/** One closed-loop load run against one daemon (benchmarks). */
+export interface LoadResult {
+  daemon: string;
+  clients: number;
+  calls: number;
+  seconds: number;
+  cpuMicros: number;
+  p50: number;
+  p99: number;
+}
+
+/** Prints load results as a table, then denovirt/libvirtd ratios per client count. */
+export function printLoadComparison(title: string, results: LoadResult[]): void {
+  console.log(`\n${title}`);
+  console.log("daemon     clients   calls/s   server CPU µs/call   p50 ms   p99 ms");
+  for (const r of results) {
+    console.log(
+      `${r.daemon.padEnd(10)} ${String(r.clients).padStart(7)} ${
+        (r.calls / r.seconds).toFixed(0).padStart(9)
+      } ` +
+        `${(r.cpuMicros / r.calls).toFixed(1).padStart(20)} ${r.p50.toFixed(3).padStart(8)} ${
+          r.p99.toFixed(3).padStart(8)
+        }`,
+    );
+  }
+  const byKey = new Map(results.map((r) => [`${r.daemon}/${r.clients}`, r]));
+  for (const n of new Set(results.map((r) => r.clients))) {
+    const a = byKey.get(`denovirt/${n}`);
+    const b = byKey.get(`libvirtd/${n}`);
+    if (!a || !b) continue;
+    const thr = (a.calls / a.seconds) / (b.calls / b.seconds);
+    const cpu = (a.cpuMicros / a.calls) / (b.cpuMicros / b.calls);
+    console.log(
+      `${n} clients: denovirt/libvirtd throughput ×${thr.toFixed(2)}, CPU per call ×${
+        cpu.toFixed(2)
+      }, p50 ×${(a.p50 / b.p50).toFixed(2)}`,
+    );
+  }
+}

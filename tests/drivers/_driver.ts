@@ -5,9 +5,11 @@
 import assert from "node:assert/strict";
 import { startDaemon, type TestDaemon } from "../server/_daemon.ts";
 import { RawClient, RemoteCallError } from "../_rpc_client.ts";
+import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";
+import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
 import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
-import type { Codec } from "../../src/xdr/mod.ts";
+import { type Codec, decode } from "../../src/xdr/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 export type Any = any;
@@ -39,6 +41,14 @@ export async function failure(c: RawClient, proc: number, args: unknown): Promis
 export async function fails(c: RawClient, proc: number, args: unknown, want: Err): Promise<void> {
   const r = await failure(c, proc, args);
   assert.deepEqual([r.code, r.domain, r.message, r.str1, r.str2], want);
+}
+
+/** The next event `proc` that `c` receives (libvirt sends events with serial 1), decoded. */
+export async function nextEvent(c: RawClient, proc: number): Promise<Any> {
+  const r = await c.next((r) => r.header.type === VIR_NET_MESSAGE && r.header.proc === proc);
+  assert.equal(r.header.serial, 1);
+  const decl = REMOTE_PROGRAM_DEF.procedures.get(proc)!;
+  return decode(decl.args as Codec<Any>, r.packet.subarray(PAYLOAD_OFFSET));
 }
 
 /** A client with test:///default open. */

@@ -4,15 +4,11 @@
 // them (facts taken from libvirtd 9.0 and its in-process test:///default).
 
 import assert from "node:assert/strict";
-import type { RawClient, Received } from "../_rpc_client.ts";
-import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
+import type { RawClient } from "../_rpc_client.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
-import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";
-import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
 import { param } from "../../src/rpc/typed_params.ts";
-import { type Codec, decode } from "../../src/xdr/mod.ts";
 import { uuidFromString } from "../../src/conf/uuid.ts";
-import { type Any, call, fails, failure, twoClientTest } from "./_driver.ts";
+import { type Any, call, fails, failure, nextEvent, twoClientTest } from "./_driver.ts";
 
 const domTest = twoClientTest;
 
@@ -40,14 +36,6 @@ async function watch(c: RawClient, eventID: number): Promise<number> {
     dom: null,
   });
   return r.callbackID;
-}
-
-async function nextEvent(c: RawClient, proc: number): Promise<Any> {
-  const r: Received = await c.next((r) =>
-    r.header.type === VIR_NET_MESSAGE && r.header.proc === proc
-  );
-  const decl = REMOTE_PROGRAM_DEF.procedures.get(proc)!;
-  return decode(decl.args as Codec<Any>, r.packet.subarray(PAYLOAD_OFFSET));
 }
 
 /** The next lifecycle event `c` receives: [name, id, event, detail]. */

@@ -4,25 +4,16 @@
 // driver gives them (facts taken from libvirt's in-process test:///default).
 
 import assert from "node:assert/strict";
-import type { RawClient, Received } from "../_rpc_client.ts";
-import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
+import type { RawClient } from "../_rpc_client.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
-import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";
-import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
-import { type Codec, decode } from "../../src/xdr/mod.ts";
 import { uuidFromString, uuidToString } from "../../src/conf/uuid.ts";
-import { type Any, call, fails, twoClientTest } from "./_driver.ts";
+import { call, fails, nextEvent, twoClientTest } from "./_driver.ts";
 
 const netTest = twoClientTest;
 
 /** The next network lifecycle event `c` receives: [callbackID, name, uuid, event, detail]. */
 async function nextNetEvent(c: RawClient): Promise<[number, string, string, number, number]> {
-  const r: Received = await c.next((r) =>
-    r.header.type === VIR_NET_MESSAGE && r.header.proc === P.REMOTE_PROC_NETWORK_EVENT_LIFECYCLE
-  );
-  assert.equal(r.header.serial, 1);
-  const decl = REMOTE_PROGRAM_DEF.procedures.get(P.REMOTE_PROC_NETWORK_EVENT_LIFECYCLE)!;
-  const m = decode(decl.args as Codec<Any>, r.packet.subarray(PAYLOAD_OFFSET));
+  const m = await nextEvent(c, P.REMOTE_PROC_NETWORK_EVENT_LIFECYCLE);
   return [m.callbackID, m.net.name, uuidToString(m.net.uuid), m.event, m.detail];
 }
 

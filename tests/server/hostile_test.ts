@@ -13,16 +13,8 @@ import {
 } from "../../src/rpc/mod.ts";
 import { REMOTE_PROC_AUTH_LIST } from "../../src/protocol/remote_procedure_numbers.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
-import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
-import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
-import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";
-import { type Codec, decode } from "../../src/xdr/mod.ts";
 import { uuidFromString } from "../../src/conf/uuid.ts";
-import { type Any, call, openClient } from "../drivers/_driver.ts";
-
-const LIFECYCLE_MSG = REMOTE_PROGRAM_DEF.procedures.get(
-  P.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-)!.args as Codec<Any>;
+import { call, nextEvent, openClient } from "../drivers/_driver.ts";
 
 async function authList(path: string): Promise<number> {
   const c = await RawClient.connect(path);
@@ -163,11 +155,7 @@ Deno.test("a client that stops reading during an event flood stalls nobody and l
     slow.resumeReading();
     const events: number[] = [];
     for (let i = 0; i < 2 * ROUNDS; i++) {
-      const m = await slow.next((r) =>
-        r.header.type === VIR_NET_MESSAGE &&
-        r.header.proc === P.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE
-      );
-      const ev = decode(LIFECYCLE_MSG, m.packet.subarray(PAYLOAD_OFFSET));
+      const ev = await nextEvent(slow, P.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE);
       events.push(ev.msg.event);
     }
     // VIR_DOMAIN_EVENT_SUSPENDED (3) and VIR_DOMAIN_EVENT_RESUMED (4), in order.
