@@ -46,11 +46,13 @@ export interface ClientOptions {
   maxRequests: number;
   keepaliveInterval: number;
   keepaliveCount: number;
+  /** Bytes queued for a client that does not read before it is dropped. */
+  maxQueuedBytes: number;
 }
 
 const READ_CHUNK = 64 * 1024;
 /** Bytes queued for a client that does not read before it is dropped: two of the largest packets. */
-const MAX_QUEUED_BYTES = 2 * VIR_NET_MESSAGE_MAX_PACKET;
+export const MAX_QUEUED_BYTES = 2 * VIR_NET_MESSAGE_MAX_PACKET;
 
 function concat(parts: Uint8Array[]): Uint8Array {
   let n = 0;
@@ -285,7 +287,7 @@ export class Client {
     if (closeAfter) this.#closeAfterNext = false;
     this.#queue.push({ bytes, tracked, closeAfter });
     this.#queuedBytes += bytes.length;
-    if (this.#queuedBytes > MAX_QUEUED_BYTES) {
+    if (this.#queuedBytes > this.#opts.maxQueuedBytes) {
       // A client that does not read what it is sent (events pile up) is dropped,
       // as libvirtd drops one whose transmit queue overflows.
       logger.warn("client {id}: {n} bytes unread; closing", { id: this.id, n: this.#queuedBytes });

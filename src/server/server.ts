@@ -31,7 +31,7 @@ import {
   SERVICE_RW,
 } from "../pool/layout.ts";
 import type { MailRecord } from "../pool/mailbox.ts";
-import { Client, type ClientHost } from "./client.ts";
+import { Client, type ClientHost, MAX_QUEUED_BYTES } from "./client.ts";
 import type { Program } from "../protocol/program.ts";
 import { REMOTE_PROGRAM_DEF } from "../protocol/remote.ts";
 import { ADMIN_PROGRAM_DEF } from "../protocol/admin.ts";
@@ -71,6 +71,8 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   /** Reconfigures logging when the admin program sets filters or outputs (the new full strings). */
   onLogSettings?: (filters: string, outputs: string) => Promise<void> | void;
+  /** Unread bytes after which a client is dropped (default MAX_QUEUED_BYTES; tests lower it). */
+  maxQueuedBytes?: number;
 }
 
 interface Service {
@@ -88,6 +90,7 @@ interface ClientLimits {
   maxRequests: number;
   keepaliveInterval: number;
   keepaliveCount: number;
+  maxQueuedBytes: number;
 }
 
 /** One server: its clients and its Worker pool (libvirtd's virNetServer). */
@@ -342,11 +345,13 @@ export class Server {
       maxRequests: c.max_client_requests,
       keepaliveInterval: c.keepalive_interval,
       keepaliveCount: c.keepalive_count,
+      maxQueuedBytes: opts.maxQueuedBytes ?? MAX_QUEUED_BYTES,
     });
     this.admin = new NetServer("admin", adminPool, adminClients, {
       maxRequests: c.admin_max_client_requests,
       keepaliveInterval: c.admin_keepalive_interval,
       keepaliveCount: c.admin_keepalive_count,
+      maxQueuedBytes: opts.maxQueuedBytes ?? MAX_QUEUED_BYTES,
     });
     for (const s of [this.main, this.admin]) s.onControl = (req) => this.#control(req);
   }

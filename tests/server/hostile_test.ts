@@ -163,9 +163,55 @@ Deno.test("a client that stops reading during an event flood stalls nobody and l
     assert.equal(slow.pending.length, 0);
     assert.equal((await call(slow, P.REMOTE_PROC_CONNECT_NUM_OF_DOMAINS)).num, 1);
   } finally {
+    slow.resumeReading();
     slow.close();
     busy.close();
     await slow.done;
+    await busy.done;
+    await d.stop();
+  }
+});
+
+Deno.test("a client that never reads is dropped once its unread queue passes the limit", async () => {
+  // The real limit is 64 MiB (two of the largest packets); a test lowers it so
+  // that a few thousand events overflow it, as a long flood would overflow 64 MiB.
+  const LIMIT = 256 * 1024;
+  const d = await startDaemon({}, { maxQueuedBytes: LIMIT });
+  const deaf = await openClient(d);
+  const busy = await openClient(d);
+  const dom = {
+    name: "test",
+    uuid: uuidFromString("6695eb01-f6a4-8304-79aa-97f2502e193f")!,
+    id: 1,
+  };
+  try {
+    await call(deaf, P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, {
+      eventID: 0, // VIR_DOMAIN_EVENT_ID_LIFECYCLE
+      dom: null,
+    });
+    deaf.pauseReading();
+    assert.equal(d.server.clientCount, 2);
+    // Each event packet is under 100 bytes: socket buffers plus LIMIT hold a few
+    // thousand at most; keep raising events until the daemon gives up on the client.
+    let rounds = 0;
+    while (d.server.clientCount === 2) {
+      assert.ok(rounds < 20_000, "the deaf client was never dropped");
+      await call(busy, P.REMOTE_PROC_DOMAIN_SUSPEND, { dom });
+      await call(busy, P.REMOTE_PROC_DOMAIN_RESUME, { dom });
+      rounds++;
+    }
+    // Not dropped early: at most 100 bytes an event, so at least LIMIT bytes were raised.
+    assert.ok(rounds * 2 * 100 > LIMIT, `dropped after only ${rounds} rounds`);
+    // The busy client is unaffected and the domain state is intact.
+    assert.equal((await call(busy, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 })).state, 1);
+    // The dropped client sees its connection end once it reads again.
+    deaf.resumeReading();
+    await deaf.closedByPeer(10_000);
+  } finally {
+    deaf.resumeReading();
+    deaf.close();
+    busy.close();
+    await deaf.done;
     await busy.done;
     await d.stop();
   }
