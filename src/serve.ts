@@ -3,7 +3,10 @@
 // run directory, listen on its three sockets, read libvirt's data files —
 // instead of running it with broad permissions.
 
-import { defaultRunDir, loadConfig } from "./conf/config.ts";
+import { defaultConfig, defaultRunDir, loadConfig, qemuDirs } from "./conf/config.ts";
+import { KILL, PS } from "./drivers/qemu/proc.ts";
+import { monitorPath } from "./drivers/qemu/files.ts";
+import { QEMU_MONITOR_SLOTS } from "./drivers/qemu/state.ts";
 
 const args = [...Deno.args];
 const at = (flag: string) => {
@@ -13,9 +16,11 @@ const at = (flag: string) => {
 
 let runDir = at("--run-dir");
 const config = at("--config");
-if (!runDir && config) {
+let settings = defaultConfig();
+if (config) {
   try {
-    runDir = (await loadConfig(config)).unix_sock_dir;
+    settings = await loadConfig(config);
+    runDir ??= settings.unix_sock_dir;
   } catch {
     // main.ts reports a bad settings file itself.
   }
@@ -33,13 +38,30 @@ const extra: string[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--allow-path" && args[i + 1]) extra.push(args[i + 1]!);
 }
-const reads = [src, runDir, "/usr/share/libvirt", ...(config ? [config] : []), ...extra];
+// The QEMU driver: its directories (by default inside the run directory), the
+// two programs it runs, and /proc, where it checks on its QEMU processes.
+const qemu = qemuDirs({ ...settings, unix_sock_dir: runDir });
+const qemuPaths = [qemu.configDir, qemu.stateDir].filter((p) => !p.startsWith(`${runDir}/`));
+const monitors = Array.from(
+  { length: QEMU_MONITOR_SLOTS },
+  (_, i) => `unix:${monitorPath(qemu.stateDir, i)}`,
+);
+const reads = [
+  src,
+  runDir,
+  "/usr/share/libvirt",
+  "/proc",
+  ...qemuPaths,
+  ...(config ? [config] : []),
+  ...extra,
+];
 const flags = [
   `--allow-read=${reads.join(",")}`,
-  `--allow-write=${[runDir, ...extra].join(",")}`,
-  `--allow-net=${sockets.join(",")}`,
+  `--allow-write=${[runDir, ...qemuPaths, ...extra].join(",")}`,
+  `--allow-net=${[...sockets, ...monitors].join(",")}`,
+  `--allow-run=${[settings.qemu_emulator, settings.qemu_img, PS, KILL].join(",")}`,
   "--allow-env=XDG_RUNTIME_DIR,TMPDIR,DENOVIRT_LOCK_CHECK",
-  "--allow-sys=hostname,uid",
+  "--allow-sys=hostname,uid,systemMemoryInfo",
 ];
 const daemon = new Deno.Command(Deno.execPath(), {
   args: [

@@ -40,6 +40,11 @@ const KEYS: Record<string, KeySpec> = {
   auth_unix_ro: { type: "string" },
   listen_tls: { type: "int", min: 0, max: 1 },
   listen_tcp: { type: "int", min: 0, max: 1 },
+  qemu_config_dir: { type: "string" },
+  qemu_state_dir: { type: "string" },
+  qemu_emulator: { type: "string" },
+  qemu_img: { type: "string" },
+  qemu_job_wait_seconds: { type: "int", min: 1, max: 3600 },
 };
 
 export interface DaemonConfig {
@@ -75,6 +80,22 @@ export interface DaemonConfig {
   stuck_call_warn_seconds: number;
   /** …and longer than this its Worker is terminated and the call answered with an error (0: never). */
   stuck_call_kill_seconds: number;
+  /** QEMU driver: persistent domain definitions ("": `<unix_sock_dir>/qemu`). */
+  qemu_config_dir: string;
+  /** QEMU driver: status files, monitor sockets, logs of running domains ("": `<unix_sock_dir>/qemu-run`). */
+  qemu_state_dir: string;
+  qemu_emulator: string;
+  qemu_img: string;
+  /** How long a call waits for a domain's job (libvirt's state change lock) before it fails. */
+  qemu_job_wait_seconds: number;
+}
+
+/** The QEMU driver's directories, defaults filled in. */
+export function qemuDirs(c: DaemonConfig): { configDir: string; stateDir: string } {
+  return {
+    configDir: c.qemu_config_dir || `${c.unix_sock_dir}/qemu`,
+    stateDir: c.qemu_state_dir || `${c.unix_sock_dir}/qemu-run`,
+  };
 }
 
 /** A settings file that cannot be used: names the file, line and key. */
@@ -126,6 +147,11 @@ export function defaultConfig(): DaemonConfig {
     admin_keepalive_count: 5,
     stuck_call_warn_seconds: 60,
     stuck_call_kill_seconds: 0,
+    qemu_config_dir: "",
+    qemu_state_dir: "",
+    qemu_emulator: "/usr/bin/qemu-system-x86_64",
+    qemu_img: "/usr/bin/qemu-img",
+    qemu_job_wait_seconds: 30,
   };
 }
 

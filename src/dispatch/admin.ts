@@ -42,6 +42,7 @@ import {
   C_FLAGS,
   C_ID,
   C_STATE,
+  CF_INTERNAL,
   CF_READONLY,
   CLIENT_OPEN,
   CLIENT_WORDS,
@@ -89,6 +90,7 @@ class ServerView {
     for (let i = 0; i < this.#clients; i++) {
       const b = this.#clientBase + i * CLIENT_WORDS;
       if (Atomics.load(this.ctl, b + C_STATE) !== CLIENT_OPEN) continue;
+      if (Atomics.load(this.ctl, b + C_FLAGS) & CF_INTERNAL) continue;
       out.push({
         id: Atomics.load(this.ctl, b + C_ID),
         time: Atomics.load(this.ctl, b + C_CONN_TIME),

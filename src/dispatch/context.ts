@@ -8,6 +8,7 @@ import { C_DRIVER, C_FLAGS, C_ID, C_INSTANCE, C_SERVICE } from "../pool/layout.t
 import type { SharedStore } from "../drivers/shared_store.ts";
 import type { ControlRequest } from "../server/control.ts";
 import type { SharedMemory } from "../pool/shared.ts";
+import type { IoRequest } from "../pool/io.ts";
 
 /** A worker's handle on the client record of the call it runs. */
 export class ClientView {
@@ -64,6 +65,11 @@ export interface WorkerEnv {
   sendMessage(index: number, gen: number, packet: Uint8Array): void;
   /** Asks the event loop to do what only it may (admin program: resize, disconnect, logging). */
   control(req: ControlRequest): void;
+  /**
+   * Has the event loop do I/O for this call (src/pool/io.ts) and waits for
+   * its answer; throws the VirError the event loop answered with.
+   */
+  io(req: IoRequest): unknown;
 }
 
 export interface CallContext {

@@ -152,6 +152,11 @@ export class SharedStore {
     this.#heap = new SharedMutex(this.#words, H_LOCK, RANK_HEAP, "store", tracker);
   }
 
+  /** The calling thread's id (0 for the event loop, a Worker's own otherwise). */
+  get threadId(): number {
+    return this.#tracker.threadId;
+  }
+
   // ---- Heap (caller holds the heap lock) ------------------------------------------------
 
   #allocLocked(n: number): number {

@@ -108,6 +108,8 @@ export const CF_CONN_OPEN = 1 << 1;
 export const CF_KEEPALIVE = 1 << 2;
 /** A close callback is registered. */
 export const CF_CLOSE_CALLBACK = 1 << 3;
+/** The daemon's own client (src/server/internal.ts): no socket; hidden from the admin program. */
+export const CF_INTERNAL = 1 << 4;
 
 export const SERVICE_RW = 0;
 export const SERVICE_RO = 1;
@@ -131,6 +133,11 @@ export const W_WAKE = 6;
 export const W_MAIL_WAITING = 7;
 /** 1 while the worker holds a reference on the client of W_JOB (so a dead worker's can be dropped). */
 export const W_JOB_REF = 8;
+/**
+ * Bumped by the event loop (then notified) when it has written the answer to
+ * the worker's I/O request into the worker's answer box; the worker sleeps on it.
+ */
+export const W_IO_SEQ = 9;
 export const WORKER_WORDS = 10;
 
 export const WORKER_FREE = 0;
@@ -159,6 +166,12 @@ export const MAIL_STREAM = 5;
 export const MAIL_STREAM_END = 6;
 /** A request to the event loop (JSON): resize a pool, close a client, reconfigure logging. */
 export const MAIL_CONTROL = 7;
+/**
+ * An I/O request (JSON) the worker's call waits on: the event loop does it (a
+ * QEMU monitor command, a process to start) and answers in the worker's answer
+ * box. The record's slot field holds the worker's index.
+ */
+export const MAIL_IO = 8;
 
 /**
  * Sizes of the whole control buffer for the given capacities. After the

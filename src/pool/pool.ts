@@ -2,6 +2,7 @@
 // on the shared job queue, wakes a Worker, and learns of finished jobs
 // through Atomics.waitAsync — it never blocks. libvirtd's virThreadPool.
 
+import { allocateAnswerBox, type IoAnswer, writeAnswer } from "./io.ts";
 import type { LogLevel } from "@logtape/logtape";
 import { CallArena } from "./arena.ts";
 import { allocateMailbox, drainMailbox, type MailRecord } from "./mailbox.ts";
@@ -108,6 +109,7 @@ export class WorkerPool {
   readonly store: SharedArrayBuffer;
   readonly #opts: PoolOptions;
   readonly #mailboxes: SharedArrayBuffer[] = [];
+  readonly #answers: SharedArrayBuffer[] = [];
   readonly #workers: (Worker | null)[];
   readonly #freeJobs: number[] = [];
   readonly #freeClients: number[] = [];
@@ -129,7 +131,10 @@ export class WorkerPool {
     this.#opts = opts;
     const control = SharedMemory.allocateControl(opts.capacity);
     const arena = new CallArena();
-    for (let i = 0; i < opts.capacity.workers; i++) this.#mailboxes.push(allocateMailbox());
+    for (let i = 0; i < opts.capacity.workers; i++) {
+      this.#mailboxes.push(allocateMailbox());
+      this.#answers.push(allocateAnswerBox());
+    }
     const ctl = new Int32Array(control);
     // Initial values, before any Worker can see the buffer.
     Atomics.store(ctl, S_LOCK_CHECK, opts.lockCheck ? 1 : 0);
@@ -147,6 +152,7 @@ export class WorkerPool {
         control,
         arena: arena.buffer,
         mailboxes: this.#mailboxes,
+        answers: this.#answers,
         store: this.store,
         servers: this.servers,
         settings: opts.settings,
@@ -394,6 +400,7 @@ export class WorkerPool {
         control: this.mem.control,
         arena: this.arena.buffer,
         mailboxes: this.#mailboxes,
+        answers: this.#answers,
         store: this.store,
         servers: this.servers,
         settings: this.#opts.settings,
@@ -602,6 +609,13 @@ export class WorkerPool {
       this.#workers[i] = null;
       Atomics.store(this.ctl, this.mem.worker(i) + W_STATE, WORKER_FREE);
     }
+  }
+
+  /** Answers a worker's I/O request (MAIL_IO) and wakes it. */
+  answerIo(worker: number, answer: IoAnswer): void {
+    const box = this.#answers[worker];
+    if (!box) return;
+    writeAnswer(box, this.ctl, this.mem.worker(worker), answer);
   }
 
   /** Idle normal and priority workers right now (for tests and the admin program). */

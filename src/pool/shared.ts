@@ -32,6 +32,8 @@ export interface SharedBuffers {
   control: SharedArrayBuffer;
   arena: SharedArrayBuffer;
   mailboxes: SharedArrayBuffer[];
+  /** Per worker: the event loop's answer to its pending I/O request (src/pool/io.ts). */
+  answers: SharedArrayBuffer[];
   /** Drivers' shared state (src/drivers/shared_store.ts). */
   store: SharedArrayBuffer;
   /** Every server's control buffer, for the admin program (virt-admin sees all servers). */

@@ -4,6 +4,7 @@
 
 /// <reference lib="deno.worker" />
 
+import { IoRequester } from "./io.ts";
 import {
   C_GEN,
   C_REFS,
@@ -91,7 +92,10 @@ export interface WorkerShared {
 }
 
 /** Modules every Worker loads: the drivers denovirt ships. */
-const BUILTIN_MODULES: string[] = [new URL("../drivers/test/mod.ts", import.meta.url).href];
+const BUILTIN_MODULES: string[] = [
+  new URL("../drivers/test/mod.ts", import.meta.url).href,
+  new URL("../drivers/qemu/mod.ts", import.meta.url).href,
+];
 
 interface TakenJob {
   slot: number;
@@ -117,12 +121,15 @@ class PoolWorker {
     if (!box) throw new RangeError(`Cannot start worker ${start.index}: no mailbox`);
     const mail = new MailboxWriter(box, this.#ctl, this.#record);
     this.#mail = mail;
+    const answers = start.buffers.answers[start.index]!;
+    const io = new IoRequester(answers, this.#ctl, this.#record, start.index, mail);
     this.#services = services;
     this.#env = {
       store: new SharedStore(start.buffers.store, mem.tracker),
       sendMessage: (index, gen, packet) => mail.add(MAIL_MESSAGE, -1, index, gen, packet),
       control: (req) =>
         mail.add(MAIL_CONTROL, -1, -1, 0, new TextEncoder().encode(JSON.stringify(req))),
+      io: (req) => io.request(req),
     };
   }
 

@@ -4,8 +4,11 @@
 // max_clients) and its own Worker pool. libvirtd's virNetDaemon,
 // virNetServer and virNetServerService.
 
+import { QemuHost } from "../drivers/qemu/host.ts";
+import { InternalClient } from "./internal.ts";
+import { errorAnswer, type IoEnvelope, type IoRequest } from "../pool/io.ts";
 import type { LogLevel } from "@logtape/logtape";
-import type { DaemonConfig } from "../conf/config.ts";
+import { type DaemonConfig, qemuDirs } from "../conf/config.ts";
 import { listenUnix } from "../transport/unix.ts";
 import { WorkerPool } from "../pool/pool.ts";
 import {
@@ -17,10 +20,12 @@ import {
   C_REFS,
   C_SERVICE,
   CF_CONN_OPEN,
+  CF_INTERNAL,
   CF_READONLY,
   MAIL_CLOSE_AFTER,
   MAIL_CONTROL,
   MAIL_DROPPED,
+  MAIL_IO,
   MAIL_MESSAGE,
   MAIL_REPLY,
   MAIL_STREAM,
@@ -44,6 +49,8 @@ import {
   VIR_NET_OK,
 } from "../rpc/constants.ts";
 import { REMOTE_PROC_CONNECT_CLOSE } from "../protocol/remote_procedure_numbers.ts";
+import { VirError } from "../rpc/error.ts";
+import { VIR_FROM_RPC } from "../rpc/error_codes.ts";
 import { allocateStore } from "../drivers/shared_store.ts";
 import { allocateSettings, readSetting, writeSetting } from "./settings.ts";
 import type { ControlRequest } from "./control.ts";
@@ -101,6 +108,11 @@ export class NetServer implements ClientHost {
   readonly #clients: (Client | null)[];
   #count = 0;
   readonly #waiting: (() => void)[] = [];
+  /** The daemon's own clients, by record index. */
+  readonly #internal = new Map<number, InternalClient>();
+  /** Does a worker's I/O request (MAIL_IO); the daemon sets it. */
+  onIo: (req: IoRequest) => Promise<unknown> = (req) =>
+    Promise.reject(VirError.internal(VIR_FROM_RPC, `no I/O handler for '${req.op}'`));
   /** Closed clients whose record is marked CLOSING in shared memory. */
   readonly #marked = new Set<Client>();
   /** Told of the requests Workers send the event loop (admin program). */
@@ -178,6 +190,33 @@ export class NetServer implements ClientHost {
     client.run();
   }
 
+  /**
+   * Opens the daemon's own client (src/server/internal.ts): a record with no
+   * socket whose calls drivers make. Not counted against max_clients.
+   */
+  openInternalClient(): InternalClient {
+    const ctl = this.pool.ctl;
+    // Id 0: client ids the admin program shows stay libvirtd's (1 for the first socket client).
+    const id = 0;
+    const rec = this.pool.openClient((base) => {
+      Atomics.store(ctl, base + C_REFS, 0);
+      Atomics.store(ctl, base + C_FLAGS, CF_INTERNAL);
+      Atomics.store(ctl, base + C_DRIVER, 0);
+      Atomics.store(ctl, base + C_INSTANCE, 0);
+      Atomics.store(ctl, base + C_SERVICE, SERVICE_RW);
+      Atomics.store(ctl, base + C_ID, id);
+      Atomics.store(ctl, base + C_CONN_TIME, Math.floor(Date.now() / 1000));
+    });
+    if (!rec) throw new RangeError("Cannot open the daemon's own client: no client record free");
+    const ic = new InternalClient(
+      rec.index,
+      rec.gen,
+      (packet) => this.pool.submit(rec.index, rec.gen, packet, false, true),
+    );
+    this.#internal.set(rec.index, ic);
+    return ic;
+  }
+
   /** Closes the client with daemon-wide id `id` (admin client-disconnect); false if none. */
   closeClient(id: number): boolean {
     const c = this.#clients.find((x) => x !== null && x.id === id && !x.closing);
@@ -236,6 +275,27 @@ export class NetServer implements ClientHost {
   }
 
   #onRecord(r: MailRecord): void {
+    if (r.kind === MAIL_IO) {
+      let env: IoEnvelope;
+      try {
+        env = JSON.parse(new TextDecoder().decode(r.bytes)) as IoEnvelope;
+      } catch (e) {
+        logger.error("bad I/O request from a worker: {error}", { error: e });
+        return;
+      }
+      const worker = r.slot;
+      this.onIo(env.req).then(
+        (value) => this.pool.answerIo(worker, { id: env.id, value: value ?? null }),
+        (e) => this.pool.answerIo(worker, errorAnswer(env.id, e)),
+      );
+      return;
+    }
+    const internal = this.#internal.get(r.client);
+    if (internal && internal.gen === r.clientGen) {
+      if (r.kind === MAIL_REPLY) internal.replied(r.bytes);
+      else if (r.kind === MAIL_DROPPED) internal.replied(null);
+      return;
+    }
     if (r.kind === MAIL_CONTROL) {
       try {
         this.onControl(JSON.parse(new TextDecoder().decode(r.bytes)) as ControlRequest);
@@ -291,6 +351,8 @@ export class Server {
   #stopping = false;
   readonly #acceptLoops: Promise<void>[] = [];
   readonly #onLogSettings: ServerOptions["onLogSettings"];
+  /** The QEMU driver's event-loop side (monitors, processes). */
+  qemu: QemuHost | null = null;
 
   private constructor(opts: ServerOptions) {
     this.config = opts.config;
@@ -449,6 +511,18 @@ export class Server {
     }
     s.main.pool.start();
     s.admin.pool.start();
+    // The QEMU driver's event-loop side; its start-up (definitions, running
+    // domains adopted, autostart) runs before the sockets accept anyone.
+    const dirs = qemuDirs(c);
+    s.qemu = new QemuHost(s.main.openInternalClient(), {
+      ...dirs,
+      emulator: c.qemu_emulator,
+      qemuImg: c.qemu_img,
+      jobWaitMs: c.qemu_job_wait_seconds * 1000,
+    });
+    const qemu = s.qemu;
+    s.main.onIo = (req) => qemu.handle(req);
+    if (!(await qemu.init())) logger.error("the QEMU driver did not start; see above");
     for (const sv of s.#services) s.#acceptLoops.push(s.#acceptLoop(sv));
     return s;
   }
@@ -504,6 +578,8 @@ export class Server {
       }
     }
     await Promise.all([this.main.stop(graceMs), this.admin.stop(graceMs)]);
+    // Running QEMU processes outlive the daemon; their monitors are taken back at the next start.
+    this.qemu?.stop();
     await Promise.allSettled(this.#acceptLoops);
     for (const sv of this.#services) {
       try {

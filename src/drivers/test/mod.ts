@@ -5,20 +5,12 @@
 import type { CallContext, Handler } from "../../dispatch/context.ts";
 import type { Driver } from "../driver.ts";
 import type { WorkerExtension } from "../../pool/worker.ts";
-import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
-import {
-  VIR_ERR_INTERNAL_ERROR,
-  VIR_ERR_INVALID_ARG,
-  VIR_FROM_RPC,
-  VIR_FROM_TEST,
-} from "../../rpc/error_codes.ts";
-import { uuidToString } from "../../conf/uuid.ts";
+import { VIR_ERR_INVALID_ARG, VIR_FROM_TEST } from "../../rpc/error_codes.ts";
 import { defaultTestDomain } from "../../conf/domain_xml.ts";
-import { VIR_DOMAIN_EVENT_ID_LAST } from "../events.ts";
 import { TestConn } from "./conn.ts";
 import { loadNodeFile } from "./node_file.ts";
-import { deregister, register } from "./callbacks.ts";
+import { domainEventHandlers, dropClientCallbacks } from "../callbacks.ts";
 import { defaultDomainObj, domainHandlers } from "./domain.ts";
 import { domainExtraHandlers } from "./domain_extra.ts";
 import { connectHandlers } from "./connect.ts";
@@ -67,89 +59,7 @@ function pristineDomains(c: { createObject(v: unknown): number }): TestDirectory
   };
 }
 
-function eventHandler<A>(fn: (c: TestConn, a: A) => unknown): Handler {
-  return (ctx, a: A) => fn(new TestConn(ctx), a);
-}
-
-function checkDomainEventID(id: number): void {
-  if (id < 0 || id >= VIR_DOMAIN_EVENT_ID_LAST) {
-    throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, `unsupported event ID ${id}`);
-  }
-}
-
-const eventHandlers: [number, Handler][] = [
-  [
-    P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
-    eventHandler((c, a: { eventID: number; dom: { uuid: Uint8Array } | null }) => {
-      checkDomainEventID(a.eventID);
-      return {
-        callbackID: register(
-          c,
-          "domain",
-          a.eventID,
-          a.dom ? uuidToString(a.dom.uuid) : null,
-          false,
-        ),
-      };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
-    eventHandler((c, a: { callbackID: number }) => {
-      deregister(
-        c,
-        (cb) => cb.family === "domain" && !cb.legacy && cb.id === a.callbackID,
-        () =>
-          VirError.of(
-            VIR_ERR_INTERNAL_ERROR,
-            VIR_FROM_RPC,
-            `domain event callback ${a.callbackID} not registered`,
-          ),
-      );
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY,
-    eventHandler((c, a: { eventID: number }) => {
-      checkDomainEventID(a.eventID);
-      register(c, "domain", a.eventID, null, true);
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY,
-    eventHandler((c, a: { eventID: number }) => {
-      deregister(
-        c,
-        (cb) => cb.family === "domain" && cb.legacy && cb.eventID === a.eventID,
-        () =>
-          VirError.of(
-            VIR_ERR_INTERNAL_ERROR,
-            VIR_FROM_RPC,
-            `domain event ${a.eventID} not registered`,
-          ),
-      );
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER,
-    eventHandler((c) => {
-      register(c, "domain", 0, null, true);
-      // libvirtd answers 0 here even on success.
-      return { cb_registered: 0 };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER,
-    eventHandler((c) => {
-      deregister(
-        c,
-        (cb) => cb.family === "domain" && cb.legacy && cb.eventID === 0,
-        () => VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "domain event 0 not registered"),
-      );
-      return { cb_registered: 0 };
-    }),
-  ],
-];
+const eventHandlers = domainEventHandlers((ctx) => new TestConn(ctx));
 
 /** Frees every object of a dying instance. Caller holds no lock. */
 function destroyInstance(c: TestConn): void {
@@ -199,13 +109,7 @@ export const testDriver: Driver = {
   close(ctx: CallContext): void {
     const c = new TestConn(ctx);
     // The client's event registrations go with its connection.
-    c.dir((d, save) => {
-      const before = d.callbacks.length;
-      d.callbacks = d.callbacks.filter((cb) =>
-        !(cb.client === ctx.client.index && cb.gen === ctx.client.gen)
-      );
-      if (d.callbacks.length !== before) save();
-    });
+    dropClientCallbacks(c);
     if (c.store.closeInstance(c.inst)) destroyInstance(c);
   },
   handlers: new Map<number, Handler>([

@@ -29,7 +29,7 @@ import {
 } from "../../conf/network_xml.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { type ObjectAccess, TestConn } from "./conn.ts";
-import { deregister, register } from "./callbacks.ts";
+import { deregister, register } from "../callbacks.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
 
 /** One network (virNetworkObj): the running definition, the pending persistent one, its state. */

@@ -42,7 +42,7 @@ import {
 } from "../../protocol/remote_types.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { TestConn } from "./conn.ts";
-import { deregister, register } from "./callbacks.ts";
+import { deregister, register } from "../callbacks.ts";
 import type { Entry, TestDirectory, TestFamily } from "./state.ts";
 
 /** A node device object in the shared store. */

@@ -7,49 +7,7 @@ import type { DomainDef } from "../../conf/domain_xml.ts";
 import type { CheckpointDef, SnapshotDef } from "../../conf/snapshot_xml.ts";
 import type { EventRegistry } from "../events.ts";
 
-/** libvirt's virDomainState. */
-export const VIR_DOMAIN_NOSTATE = 0;
-export const VIR_DOMAIN_RUNNING = 1;
-export const VIR_DOMAIN_BLOCKED = 2;
-export const VIR_DOMAIN_PAUSED = 3;
-export const VIR_DOMAIN_SHUTDOWN = 4;
-export const VIR_DOMAIN_SHUTOFF = 5;
-export const VIR_DOMAIN_CRASHED = 6;
-export const VIR_DOMAIN_PMSUSPENDED = 7;
-
-/** Reasons (virDomainRunningReason, virDomainPausedReason, virDomainShutoffReason). */
-export const VIR_DOMAIN_RUNNING_UNKNOWN = 0;
-export const VIR_DOMAIN_RUNNING_BOOTED = 1;
-export const VIR_DOMAIN_RUNNING_RESTORED = 3;
-export const VIR_DOMAIN_RUNNING_FROM_SNAPSHOT = 4;
-export const VIR_DOMAIN_RUNNING_UNPAUSED = 5;
-export const VIR_DOMAIN_PAUSED_USER = 1;
-export const VIR_DOMAIN_PAUSED_FROM_SNAPSHOT = 7;
-export const VIR_DOMAIN_SHUTOFF_UNKNOWN = 0;
-export const VIR_DOMAIN_SHUTOFF_SHUTDOWN = 1;
-export const VIR_DOMAIN_SHUTOFF_DESTROYED = 2;
-export const VIR_DOMAIN_SHUTOFF_SAVED = 5;
-export const VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT = 7;
-
-/** virDomainEventType and details. */
-export const VIR_DOMAIN_EVENT_DEFINED = 0;
-export const VIR_DOMAIN_EVENT_UNDEFINED = 1;
-export const VIR_DOMAIN_EVENT_STARTED = 2;
-export const VIR_DOMAIN_EVENT_SUSPENDED = 3;
-export const VIR_DOMAIN_EVENT_RESUMED = 4;
-export const VIR_DOMAIN_EVENT_STOPPED = 5;
-export const VIR_DOMAIN_EVENT_DEFINED_ADDED = 0;
-export const VIR_DOMAIN_EVENT_DEFINED_UPDATED = 1;
-export const VIR_DOMAIN_EVENT_UNDEFINED_REMOVED = 0;
-export const VIR_DOMAIN_EVENT_STARTED_BOOTED = 0;
-export const VIR_DOMAIN_EVENT_STARTED_RESTORED = 2;
-export const VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT = 3;
-export const VIR_DOMAIN_EVENT_SUSPENDED_PAUSED = 0;
-export const VIR_DOMAIN_EVENT_RESUMED_UNPAUSED = 0;
-export const VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN = 0;
-export const VIR_DOMAIN_EVENT_STOPPED_DESTROYED = 1;
-export const VIR_DOMAIN_EVENT_STOPPED_SAVED = 4;
-export const VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT = 6;
+export * from "../domain_constants.ts";
 
 /** One domain: its definition(s) and runtime state. */
 export interface DomainObj {

@@ -53,7 +53,7 @@ import {
 } from "../../conf/storage_xml.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { type ObjectAccess, TestConn } from "./conn.ts";
-import { deregister, register } from "./callbacks.ts";
+import { deregister, register } from "../callbacks.ts";
 import { addMockVport, checkFlags, removeMockVport } from "./nodedev.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
 

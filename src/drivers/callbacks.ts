@@ -1,0 +1,175 @@
+// Event registrations of a driver instance: callback ids come from the
+// instance, so every client of one instance (test:///default, the QEMU
+// driver) shares one numbering, as in libvirtd; a client's registrations go
+// when its connection closes. Also the domain event procedures, for any driver.
+
+import { VirError } from "../rpc/error.ts";
+import {
+  VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_INVALID_ARG,
+  VIR_FROM_NONE,
+  VIR_FROM_RPC,
+} from "../rpc/error_codes.ts";
+import {
+  type EventCallback,
+  type EventFamily,
+  type EventRegistry,
+  VIR_DOMAIN_EVENT_ID_LAST,
+} from "./events.ts";
+import type { CallContext, Handler } from "../dispatch/context.ts";
+import * as P from "../protocol/remote_procedure_numbers.ts";
+import { uuidToString } from "../conf/uuid.ts";
+
+/** What registration needs of a driver connection: the call, and its directory under the instance lock. */
+export interface RegistryAccess {
+  readonly ctx: CallContext;
+  dir<T>(fn: (d: EventRegistry, save: () => void) => T): T;
+}
+
+const DUPLICATE = () =>
+  VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_NONE, "event callback already tracked");
+
+/** Registers a callback for the calling client; returns its id. */
+export function register(
+  c: RegistryAccess,
+  family: EventFamily,
+  eventID: number,
+  filter: string | null,
+  legacy: boolean,
+): number {
+  return c.dir((d, save) => {
+    const me = c.ctx.client;
+    const dup = d.callbacks.some((cb) =>
+      cb.client === me.index && cb.gen === me.gen && cb.family === family &&
+      cb.eventID === eventID &&
+      cb.filter === filter && cb.legacy === legacy
+    );
+    if (dup) throw DUPLICATE();
+    const cb: EventCallback = {
+      id: d.nextCallbackId++,
+      family,
+      eventID,
+      client: me.index,
+      gen: me.gen,
+      filter,
+      legacy,
+    };
+    d.callbacks.push(cb);
+    save();
+    return cb.id;
+  });
+}
+
+export function deregister(
+  c: RegistryAccess,
+  match: (cb: EventCallback) => boolean,
+  missing: () => VirError,
+): void {
+  c.dir((d, save) => {
+    const me = c.ctx.client;
+    const i = d.callbacks.findIndex((cb) =>
+      cb.client === me.index && cb.gen === me.gen && match(cb)
+    );
+    if (i < 0) throw missing();
+    d.callbacks.splice(i, 1);
+    save();
+  });
+}
+
+function checkDomainEventID(id: number): void {
+  if (id < 0 || id >= VIR_DOMAIN_EVENT_ID_LAST) {
+    throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, `unsupported event ID ${id}`);
+  }
+}
+
+/** The domain event (de)registration procedures, over a driver's connection type. */
+export function domainEventHandlers(
+  connOf: (ctx: CallContext) => RegistryAccess,
+): [number, Handler][] {
+  const on = <A>(fn: (c: RegistryAccess, a: A) => unknown): Handler => (ctx, a: A) =>
+    fn(connOf(ctx), a);
+  return [
+    [
+      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+      on((c, a: { eventID: number; dom: { uuid: Uint8Array } | null }) => {
+        checkDomainEventID(a.eventID);
+        return {
+          callbackID: register(
+            c,
+            "domain",
+            a.eventID,
+            a.dom ? uuidToString(a.dom.uuid) : null,
+            false,
+          ),
+        };
+      }),
+    ],
+    [
+      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
+      on((c, a: { callbackID: number }) => {
+        deregister(
+          c,
+          (cb) => cb.family === "domain" && !cb.legacy && cb.id === a.callbackID,
+          () =>
+            VirError.of(
+              VIR_ERR_INTERNAL_ERROR,
+              VIR_FROM_RPC,
+              `domain event callback ${a.callbackID} not registered`,
+            ),
+        );
+      }),
+    ],
+    [
+      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY,
+      on((c, a: { eventID: number }) => {
+        checkDomainEventID(a.eventID);
+        register(c, "domain", a.eventID, null, true);
+      }),
+    ],
+    [
+      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY,
+      on((c, a: { eventID: number }) => {
+        deregister(
+          c,
+          (cb) => cb.family === "domain" && cb.legacy && cb.eventID === a.eventID,
+          () =>
+            VirError.of(
+              VIR_ERR_INTERNAL_ERROR,
+              VIR_FROM_RPC,
+              `domain event ${a.eventID} not registered`,
+            ),
+        );
+      }),
+    ],
+    [
+      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER,
+      on((c) => {
+        register(c, "domain", 0, null, true);
+        // libvirtd answers 0 here even on success.
+        return { cb_registered: 0 };
+      }),
+    ],
+    [
+      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER,
+      on((c) => {
+        deregister(
+          c,
+          (cb) => cb.family === "domain" && cb.legacy && cb.eventID === 0,
+          () => VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "domain event 0 not registered"),
+        );
+        return { cb_registered: 0 };
+      }),
+    ],
+  ];
+}
+
+/** Drops the calling client's registrations (its connection closes). */
+export function dropClientCallbacks(c: RegistryAccess): void {
+  c.dir((d, save) => {
+    const before = d.callbacks.length;
+    d.callbacks = d.callbacks.filter((cb) =>
+      !(cb.client === c.ctx.client.index && cb.gen === c.ctx.client.gen)
+    );
+    if (d.callbacks.length !== before) save();
+  });
+}

@@ -1,0 +1,215 @@
+// One call's access to the QEMU driver (runs in a Worker): the directory
+// under the instance lock, a domain object under its own lock (found under
+// the instance lock, as libvirt finds an object in its list and locks it),
+// the domain's job for long operations, the event loop's I/O, and the events
+// the call raises, sent once every lock is released.
+
+import type { CallContext } from "../../dispatch/context.ts";
+import type { SharedStore } from "../shared_store.ts";
+import {
+  DOMAIN_EVENT_CALLBACK_PROCS,
+  DOMAIN_EVENT_LEGACY_PROCS,
+  encodeEvent,
+  type Outgoing,
+} from "../events.ts";
+import { VirError } from "../../rpc/error.ts";
+import {
+  VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_NO_DOMAIN,
+  VIR_ERR_OPERATION_TIMEOUT,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
+import { uuidFromString, uuidToString } from "../../conf/uuid.ts";
+import type { RemoteDomain } from "../../protocol/remote_types.ts";
+import type { RegistryAccess } from "../callbacks.ts";
+import type { QemuDirectory, QemuDomainEntry, QemuDomainObj } from "./state.ts";
+
+/** A short sleep on a private word (Workers may block). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export class QemuConn implements RegistryAccess {
+  readonly ctx: CallContext;
+  readonly store: SharedStore;
+  readonly inst: number;
+  readonly #events: {
+    dom: { name: string; uuid: string; id: number };
+    eventID: number;
+    msg: Record<string, unknown>;
+  }[] = [];
+
+  constructor(ctx: CallContext, inst = ctx.client.instance) {
+    this.ctx = ctx;
+    this.store = ctx.env.store;
+    this.inst = inst;
+  }
+
+  /** Runs `fn` with the directory under the instance lock; `save()` writes it back. */
+  dir<T>(fn: (d: QemuDirectory, save: () => void) => T): T {
+    using _ = this.store.instanceLock(this.inst).lock();
+    const d = this.store.directoryLocked<QemuDirectory>(this.inst);
+    try {
+      return fn(d, () => this.store.setDirectoryLocked(this.inst, d));
+    } catch (e) {
+      this.store.forgetAll();
+      throw e;
+    }
+  }
+
+  static wire(e: { name: string; uuid: string; id: number }): RemoteDomain {
+    return { name: e.name, uuid: uuidFromString(e.uuid)!, id: e.id };
+  }
+
+  /** The entry of the domain `ref` names (by UUID), or libvirt's "no domain" error. */
+  entry(ref: RemoteDomain): QemuDomainEntry {
+    const uuid = uuidToString(ref.uuid);
+    return this.dir((d) => {
+      const e = d.domains.find((x) => x.uuid === uuid);
+      if (!e) {
+        throw VirError.of(
+          VIR_ERR_NO_DOMAIN,
+          VIR_FROM_QEMU,
+          `no domain with matching uuid '${uuid}' (${ref.name})`,
+        );
+      }
+      return { ...e };
+    });
+  }
+
+  /**
+   * Runs `fn` on the domain object under its lock; `save()` writes it back
+   * and refreshes the directory entry (id, active, persistent).
+   */
+  withObj<T>(entry: QemuDomainEntry, fn: (o: QemuDomainObj, save: () => void) => T): T {
+    const lock = this.store.objectLock(entry.handle);
+    using _ = lock.lock();
+    if (!this.store.liveLocked(entry.handle)) {
+      throw VirError.of(
+        VIR_ERR_NO_DOMAIN,
+        VIR_FROM_QEMU,
+        `no domain with matching uuid '${entry.uuid}' (${entry.name})`,
+      );
+    }
+    const o = this.store.readLocked<QemuDomainObj>(entry.handle);
+    try {
+      return fn(o, () => this.store.writeLocked(entry.handle, o));
+    } catch (e) {
+      this.store.forgetAll();
+      throw e;
+    }
+  }
+
+  /** Mirrors an object's id/active/persistent into its directory entry. Takes the instance lock. */
+  syncEntry(entry: QemuDomainEntry, o: QemuDomainObj): void {
+    this.dir((d, save) => {
+      const e = d.domains.find((x) => x.handle === entry.handle);
+      if (!e) return;
+      e.id = o.id;
+      e.active = o.pid !== 0;
+      e.persistent = o.persistent;
+      save();
+    });
+  }
+
+  /**
+   * Takes the domain's job (libvirt's state change lock) for `owner`, waiting
+   * up to the configured time while another call holds it. A job whose holder
+   * thread is this one (a nested call) or has been released is free.
+   */
+  beginJob(entry: QemuDomainEntry, owner: string): void {
+    const waitMs = this.dir((d) => d.jobWaitMs);
+    const deadline = Date.now() + waitMs;
+    const me = this.store.threadId;
+    for (;;) {
+      const held = this.withObj(entry, (o, save) => {
+        if (o.job && o.job.thread !== me) return o.job.owner;
+        o.job = { owner, thread: me, since: Date.now() };
+        save();
+        return null;
+      });
+      if (held === null) return;
+      if (Date.now() >= deadline) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_TIMEOUT,
+          VIR_FROM_QEMU,
+          `cannot acquire state change lock (held by monitor=${held})`,
+        );
+      }
+      pause(20);
+    }
+  }
+
+  endJob(entry: QemuDomainEntry): void {
+    try {
+      this.withObj(entry, (o, save) => {
+        o.job = null;
+        save();
+      });
+    } catch {
+      // The domain is gone (undefined while stopping): nothing to release.
+    }
+  }
+
+  /** Runs `fn` holding the domain's job; events go out after it is released. */
+  job<T>(ref: RemoteDomain, owner: string, fn: (entry: QemuDomainEntry) => T): T {
+    const entry = this.entry(ref);
+    this.beginJob(entry, owner);
+    try {
+      return fn(entry);
+    } finally {
+      this.endJob(entry);
+    }
+  }
+
+  /** Asks the event loop for I/O (src/drivers/qemu/host.ts) and waits for the answer. */
+  io(op: string, args: Record<string, unknown>): unknown {
+    return this.ctx.env.io({ op, ...args });
+  }
+
+  // ---- Events ---------------------------------------------------------------------------------
+
+  /**
+   * Queues a domain event of `eventID` (`msg` without the callback id). The
+   * callbacks it goes to are looked up when the events are sent, after every
+   * lock is released, so a caller may hold any lock here.
+   */
+  emitDomain(
+    dom: { name: string; uuid: string; id: number },
+    eventID: number,
+    msg: Record<string, unknown>,
+  ): void {
+    this.#events.push({ dom: { name: dom.name, uuid: dom.uuid, id: dom.id }, eventID, msg });
+  }
+
+  lifecycle(dom: { name: string; uuid: string; id: number }, event: number, detail: number): void {
+    this.emitDomain(dom, 0, { event, detail });
+  }
+
+  /** Sends the queued events to every registered callback (call with no lock held). */
+  flush(): void {
+    if (this.#events.length === 0) return;
+    const callbacks = this.dir((d) => d.callbacks);
+    const out: Outgoing[] = [];
+    for (const { dom, eventID, msg } of this.#events.splice(0)) {
+      const wire = QemuConn.wire(dom);
+      for (const cb of callbacks) {
+        if (cb.family !== "domain" || cb.eventID !== eventID) continue;
+        if (cb.filter !== null && cb.filter !== dom.uuid) continue;
+        const proc = cb.legacy
+          ? DOMAIN_EVENT_LEGACY_PROCS.get(eventID)
+          : DOMAIN_EVENT_CALLBACK_PROCS[eventID];
+        if (proc === undefined) continue;
+        const body = cb.legacy
+          ? { dom: wire, ...msg }
+          : { callbackID: cb.id, msg: { dom: wire, ...msg } };
+        out.push({ client: cb.client, gen: cb.gen, packet: encodeEvent(proc, body) });
+      }
+    }
+    for (const o of out) this.ctx.env.sendMessage(o.client, o.gen, o.packet);
+  }
+}
+
+export function internalError(detail: string): VirError {
+  return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_QEMU, detail);
+}

@@ -1,0 +1,877 @@
+// The QEMU driver's domain procedures: persistent definitions on disk, and
+// lifecycle on real QEMU processes through the event loop (launch, QMP
+// commands, kill), with libvirt's states, reasons, errors and events. A
+// state change holds the domain's job for its whole length; destroy kills the
+// process before it takes the job, as libvirt does, so it works even when a
+// call holding the job waits on a monitor that does not answer.
+
+import type { Handler } from "../../dispatch/context.ts";
+import * as P from "../../protocol/remote_procedure_numbers.ts";
+import type { RemoteDomain } from "../../protocol/remote_types.ts";
+import { VirError } from "../../rpc/error.ts";
+import {
+  VIR_ERR_CONFIG_UNSUPPORTED,
+  VIR_ERR_INVALID_ARG,
+  VIR_ERR_NO_DOMAIN,
+  VIR_ERR_OPERATION_FAILED,
+  VIR_ERR_OPERATION_INVALID,
+  VIR_ERR_XML_ERROR,
+  VIR_FROM_DOMAIN,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
+import { uuidToString } from "../../conf/uuid.ts";
+import {
+  copyDomainDef,
+  type DomainDef,
+  formatDomainXML,
+  parseDomainXML,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_XML_SECURE,
+} from "../../conf/domain_xml.ts";
+import * as S from "../domain_constants.ts";
+import { buildCommandLine } from "./command_line.ts";
+import { QemuConn } from "./conn.ts";
+import {
+  configPath,
+  logPath,
+  monitorPath,
+  pidPath,
+  removeDurable,
+  setAutostart,
+  statusPath,
+  writeDurable,
+  writeStatus,
+} from "./files.ts";
+import { cpuNs } from "./proc.ts";
+import {
+  QEMU_MONITOR_SLOTS,
+  type QemuDirectory,
+  type QemuDomainEntry,
+  type QemuDomainObj,
+} from "./state.ts";
+
+const VIR_DOMAIN_START_PAUSED = 1 << 0;
+const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0;
+const VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
+const VIR_DOMAIN_UNDEFINE_NVRAM = 1 << 2;
+const VIR_DOMAIN_UNDEFINE_KEEP_NVRAM = 1 << 3;
+const VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA = 1 << 4;
+const VIR_DOMAIN_DESTROY_GRACEFUL = 1 << 0;
+const VIR_DOMAIN_AFFECT_LIVE = 1 << 0;
+const VIR_DOMAIN_AFFECT_CONFIG = 1 << 1;
+const VIR_DOMAIN_MEM_MAXIMUM = 1 << 2;
+const VIR_CONNECT_LIST_DOMAINS_ACTIVE = 1 << 0;
+const VIR_CONNECT_LIST_DOMAINS_INACTIVE = 1 << 1;
+const VIR_CONNECT_LIST_DOMAINS_PERSISTENT = 1 << 2;
+const VIR_CONNECT_LIST_DOMAINS_TRANSIENT = 1 << 3;
+const VIR_CONNECT_LIST_DOMAINS_RUNNING = 1 << 4;
+const VIR_CONNECT_LIST_DOMAINS_PAUSED = 1 << 5;
+const VIR_CONNECT_LIST_DOMAINS_SHUTOFF = 1 << 6;
+const VIR_CONNECT_LIST_DOMAINS_OTHER = 1 << 7;
+const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
+const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
+/** How long QEMU gets to end on SIGTERM before SIGKILL (libvirt's virProcessKillPainfully). */
+const KILL_GRACE_MS = 10_000;
+
+type Dom = { dom: RemoteDomain };
+type DomFlags = { dom: RemoteDomain; flags: number };
+
+/** libvirt's virCheckFlags in the QEMU driver. */
+export function checkFlags(fn: string, flags: number, allowed: number): void {
+  const bad = flags & ~allowed;
+  if (bad) {
+    const e = new VirError({
+      code: VIR_ERR_INVALID_ARG,
+      domain: VIR_FROM_QEMU,
+      str1: fn,
+      str2: "flags",
+      int1: 0,
+      int2: 0,
+    });
+    e.message = `unsupported flags (0x${(bad >>> 0).toString(16)}) in function ${fn}`;
+    throw e;
+  }
+}
+
+const notRunning = () =>
+  VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+const alreadyRunning = () =>
+  VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is already running");
+
+/** A handler over a QemuConn that sends the events it raised once it is done. */
+export function h<A>(fn: (c: QemuConn, args: A) => unknown): Handler {
+  return (ctx, args: A) => {
+    const c = new QemuConn(ctx);
+    try {
+      return fn(c, args);
+    } finally {
+      c.flush();
+    }
+  };
+}
+
+/** Parses a definition for this driver: QEMU virt types only, names usable as file names. */
+export function parseQemuDef(xml: string, emulator: string): DomainDef {
+  const def = parseDomainXML(xml);
+  if (def.type !== "qemu" && def.type !== "kvm") {
+    throw VirError.of(
+      VIR_ERR_CONFIG_UNSUPPORTED,
+      VIR_FROM_QEMU,
+      `Emulator '${def.devices.emulator ?? emulator}' does not support virt type '${def.type}'`,
+    );
+  }
+  if (def.name.includes("/")) {
+    throw VirError.of(
+      VIR_ERR_XML_ERROR,
+      VIR_FROM_DOMAIN,
+      `name ${def.name} cannot contain '/'`,
+    );
+  }
+  def.devices.emulator ??= emulator;
+  return def;
+}
+
+function newObj(def: DomainDef, persistent: boolean): QemuDomainObj {
+  return {
+    def,
+    newDef: null,
+    id: -1,
+    state: S.VIR_DOMAIN_SHUTOFF,
+    reason: S.VIR_DOMAIN_SHUTOFF_UNKNOWN,
+    persistent,
+    autostart: false,
+    pid: 0,
+    monitor: "",
+    job: null,
+    stopping: null,
+  };
+}
+
+/**
+ * Adds a domain from a definition, or replaces the definition of the one of
+ * the same name and UUID (the pending persistent one while it runs).
+ */
+function addOrUpdate(
+  c: QemuConn,
+  d: QemuDirectory,
+  def: DomainDef,
+  persistent: boolean,
+  live: boolean,
+): { entry: QemuDomainEntry; updated: boolean } {
+  const sameName = d.domains.find((e) => e.name === def.name);
+  if (sameName && sameName.uuid !== def.uuid) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_FAILED,
+      VIR_FROM_DOMAIN,
+      `domain '${def.name}' already exists with uuid ${sameName.uuid}`,
+    );
+  }
+  const sameUuid = d.domains.find((e) => e.uuid === def.uuid);
+  if (sameUuid && sameUuid.name !== def.name) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_FAILED,
+      VIR_FROM_DOMAIN,
+      `domain '${sameUuid.name}' is already defined with uuid ${def.uuid}`,
+    );
+  }
+  const existing = sameName ?? sameUuid;
+  if (existing) {
+    c.withObj(existing, (o, save) => {
+      if (live && o.pid !== 0) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_DOMAIN,
+          `domain '${def.name}' is already active`,
+        );
+      }
+      if (o.pid !== 0) o.newDef = def;
+      else o.def = def;
+      if (persistent) o.persistent = true;
+      existing.persistent = o.persistent;
+      save();
+    });
+    return { entry: existing, updated: true };
+  }
+  const entry: QemuDomainEntry = {
+    name: def.name,
+    uuid: def.uuid,
+    handle: c.store.createObject(newObj(def, persistent)),
+    id: -1,
+    active: false,
+    persistent,
+  };
+  d.domains.push(entry);
+  return { entry, updated: false };
+}
+
+/** The persistent definition as it goes on disk. */
+function configXML(def: DomainDef): string {
+  return formatDomainXML(def, {
+    id: -1,
+    active: false,
+    flags: VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
+  });
+}
+
+function defineXML(c: QemuConn, xml: string): { dom: RemoteDomain } {
+  const { emulator, configDir } = c.dir((d) => d);
+  const def = parseQemuDef(xml, emulator);
+  // The file is written before the definition is visible, under the instance
+  // lock, so an acknowledged define is always on disk and never half-seen.
+  return c.dir((d, save) => {
+    const existing = d.domains.find((e) => e.name === def.name && e.uuid === def.uuid);
+    if (!existing && d.domains.some((e) => e.name === def.name || e.uuid === def.uuid)) {
+      addOrUpdate(c, d, def, true, false); // raises the duplicate error
+    }
+    writeDurable(configPath(configDir, def.name), configXML(def));
+    const { entry, updated } = addOrUpdate(c, d, def, true, false);
+    save();
+    c.lifecycle(
+      entry,
+      S.VIR_DOMAIN_EVENT_DEFINED,
+      updated ? S.VIR_DOMAIN_EVENT_DEFINED_UPDATED : S.VIR_DOMAIN_EVENT_DEFINED_ADDED,
+    );
+    return { dom: QemuConn.wire(entry) };
+  });
+}
+
+function undefine(c: QemuConn, ref: RemoteDomain, flags: number): void {
+  checkFlags(
+    "qemuDomainUndefineFlags",
+    flags,
+    VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+      VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_KEEP_NVRAM |
+      VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA,
+  );
+  c.job(ref, "remoteDispatchDomainUndefineFlags", (entry) => {
+    const configDir = c.dir((d) => d.configDir);
+    c.dir((d, save) => {
+      const e = d.domains.find((x) => x.handle === entry.handle)!;
+      let remove = false;
+      c.withObj(entry, (o, saveObj) => {
+        if (!o.persistent) {
+          throw VirError.of(
+            VIR_ERR_OPERATION_INVALID,
+            VIR_FROM_QEMU,
+            "cannot undefine transient domain",
+          );
+        }
+        removeDurable(configPath(configDir, o.def.name));
+        setAutostart(configDir, o.def.name, false);
+        if (o.pid !== 0) {
+          // A running domain becomes transient and goes when it stops.
+          o.persistent = false;
+          o.newDef = null;
+          o.autostart = false;
+          e.persistent = false;
+          saveObj();
+        } else {
+          remove = true;
+        }
+      });
+      if (remove) {
+        d.domains = d.domains.filter((x) => x !== e);
+        save();
+        c.store.destroyObject(e.handle);
+      } else {
+        save();
+      }
+      c.lifecycle(e, S.VIR_DOMAIN_EVENT_UNDEFINED, S.VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
+    });
+  });
+}
+
+/** Takes a free monitor slot for `uuid` (its own if it has one). Caller holds the instance lock. */
+export function takeMonitorSlot(d: QemuDirectory, uuid: string): number {
+  let slot = d.monitors.indexOf(uuid);
+  if (slot < 0) slot = d.monitors.indexOf("");
+  if (slot < 0 && d.monitors.length < QEMU_MONITOR_SLOTS) slot = d.monitors.length;
+  if (slot < 0) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_FAILED,
+      VIR_FROM_QEMU,
+      `too many running domains (at most ${QEMU_MONITOR_SLOTS})`,
+    );
+  }
+  d.monitors[slot] = uuid;
+  return slot;
+}
+
+function releaseMonitorSlot(d: QemuDirectory, uuid: string): boolean {
+  const slot = d.monitors.indexOf(uuid);
+  if (slot < 0) return false;
+  d.monitors[slot] = "";
+  return true;
+}
+
+/** Starts the domain's QEMU. Caller holds the domain's job. */
+export function startDomain(
+  c: QemuConn,
+  entry: QemuDomainEntry,
+  flags: number,
+  reason = S.VIR_DOMAIN_RUNNING_BOOTED,
+): void {
+  const d = c.dir((x) => x);
+  const def = c.withObj(entry, (o) => {
+    if (o.pid !== 0) throw alreadyRunning();
+    return o.def;
+  });
+  const { id, slot } = c.dir((x, save) => {
+    const slot = takeMonitorSlot(x, def.uuid);
+    const n = x.nextDomId++;
+    save();
+    return { id: n, slot };
+  });
+  const monitor = monitorPath(d.stateDir, slot);
+  const pidfile = pidPath(d.stateDir, def.uuid);
+  let kvm = false;
+  try {
+    kvm = def.type === "kvm" && Deno.statSync("/dev/kvm") !== null;
+  } catch {
+    kvm = false;
+  }
+  const args = buildCommandLine(def, { monitor, pidfile, kvm });
+  const { pid } = c.io("qemu.launch", {
+    uuid: def.uuid,
+    emulator: def.devices.emulator ?? d.emulator,
+    args,
+    monitor,
+    pidfile,
+    log: logPath(d.stateDir, def.uuid),
+  }) as { pid: number };
+  try {
+    const o = c.withObj(entry, (o, save) => {
+      if (o.persistent) o.newDef = copyDomainDef(o.def);
+      o.pid = pid;
+      o.monitor = monitor;
+      o.id = id;
+      o.state = S.VIR_DOMAIN_PAUSED;
+      o.reason = S.VIR_DOMAIN_PAUSED_USER;
+      o.stopping = null;
+      save();
+      return o;
+    });
+    writeStatus(d.stateDir, {
+      uuid: def.uuid,
+      name: def.name,
+      id,
+      pid,
+      monitor,
+      xml: formatDomainXML(def, { id, active: true, flags: VIR_DOMAIN_XML_SECURE }),
+      persistent: o.persistent,
+    });
+    c.syncEntry(entry, o);
+    const dom = { name: def.name, uuid: def.uuid, id };
+    c.lifecycle(dom, S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    if (flags & VIR_DOMAIN_START_PAUSED) {
+      c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    } else {
+      c.io("qemu.qmp", { uuid: def.uuid, cmd: "cont" });
+      c.withObj(entry, (o, save) => {
+        o.state = S.VIR_DOMAIN_RUNNING;
+        o.reason = reason;
+        save();
+      });
+    }
+  } catch (e) {
+    c.io("qemu.kill", { uuid: def.uuid, pid, graceMs: 1000 });
+    stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_FAILED);
+    throw e;
+  }
+}
+
+/**
+ * Marks a domain shut off once its process is gone (libvirt's
+ * qemuProcessStop): the status file goes, the pending persistent definition
+ * takes over, a transient domain leaves the list. Caller holds the job.
+ */
+export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number): boolean {
+  const stateDir = c.dir((d) => d.stateDir);
+  let transient = false;
+  const o = c.withObj(entry, (o, save) => {
+    o.state = S.VIR_DOMAIN_SHUTOFF;
+    o.reason = reason;
+    o.pid = 0;
+    o.id = -1;
+    o.monitor = "";
+    o.stopping = null;
+    if (o.newDef) {
+      o.def = o.newDef;
+      o.newDef = null;
+    }
+    transient = !o.persistent;
+    save();
+    return o;
+  });
+  for (const f of [statusPath(stateDir, entry.uuid), pidPath(stateDir, entry.uuid)]) {
+    try {
+      Deno.removeSync(f);
+    } catch {
+      // Already gone.
+    }
+  }
+  c.dir((d, save) => {
+    if (releaseMonitorSlot(d, entry.uuid)) save();
+  });
+  if (transient) {
+    c.dir((d, save) => {
+      const e = d.domains.find((x) => x.handle === entry.handle);
+      if (!e) return;
+      d.domains = d.domains.filter((x) => x !== e);
+      save();
+      c.store.destroyObject(e.handle);
+    });
+  } else {
+    c.syncEntry(entry, o);
+  }
+  return transient;
+}
+
+function destroy(c: QemuConn, ref: RemoteDomain, flags: number): void {
+  checkFlags("qemuDomainDestroyFlags", flags, VIR_DOMAIN_DESTROY_GRACEFUL);
+  const entry = c.entry(ref);
+  // Kill first, without the job: a call holding it on a silent monitor then returns.
+  const { pid, id } = c.withObj(entry, (o, save) => {
+    if (o.pid === 0) throw notRunning();
+    o.stopping = "destroy";
+    save();
+    return { pid: o.pid, id: o.id };
+  });
+  c.io("qemu.kill", {
+    uuid: entry.uuid,
+    pid,
+    graceMs: flags & VIR_DOMAIN_DESTROY_GRACEFUL ? 60_000 : KILL_GRACE_MS,
+  });
+  c.beginJob(entry, "remoteDispatchDomainDestroy");
+  try {
+    const still = c.withObj(entry, (o) => o.pid === pid);
+    if (!still) return; // stopped meanwhile (reported by whoever stopped it)
+    stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_DESTROYED);
+    c.lifecycle(
+      { name: entry.name, uuid: entry.uuid, id },
+      S.VIR_DOMAIN_EVENT_STOPPED,
+      S.VIR_DOMAIN_EVENT_STOPPED_DESTROYED,
+    );
+  } finally {
+    c.endJob(entry);
+  }
+}
+
+/** Runs a QMP command on a running domain, holding its job. */
+function monitorJob(
+  c: QemuConn,
+  ref: RemoteDomain,
+  owner: string,
+  check: (o: QemuDomainObj) => void,
+  cmd: string,
+  after: (o: QemuDomainObj, e: QemuDomainEntry) => void,
+  args?: Record<string, unknown>,
+): void {
+  c.job(ref, owner, (entry) => {
+    c.withObj(entry, (o) => {
+      if (o.pid === 0) throw notRunning();
+      check(o);
+    });
+    c.io("qemu.qmp", args ? { uuid: entry.uuid, cmd, args } : { uuid: entry.uuid, cmd });
+    c.withObj(entry, (o, save) => {
+      after(o, entry);
+      save();
+    });
+  });
+}
+
+function listFilter(e: QemuDomainEntry, o: QemuDomainObj, flags: number): boolean {
+  const active = o.pid !== 0;
+  const pair = (a: number, b: number, va: boolean) =>
+    !(flags & (a | b)) || ((flags & a) !== 0 && va) || ((flags & b) !== 0 && !va);
+  if (!pair(VIR_CONNECT_LIST_DOMAINS_ACTIVE, VIR_CONNECT_LIST_DOMAINS_INACTIVE, active)) {
+    return false;
+  }
+  if (
+    !pair(VIR_CONNECT_LIST_DOMAINS_PERSISTENT, VIR_CONNECT_LIST_DOMAINS_TRANSIENT, e.persistent)
+  ) return false;
+  const states = VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED |
+    VIR_CONNECT_LIST_DOMAINS_SHUTOFF | VIR_CONNECT_LIST_DOMAINS_OTHER;
+  if (flags & states) {
+    const ok = ((flags & VIR_CONNECT_LIST_DOMAINS_RUNNING) && o.state === S.VIR_DOMAIN_RUNNING) ||
+      ((flags & VIR_CONNECT_LIST_DOMAINS_PAUSED) && o.state === S.VIR_DOMAIN_PAUSED) ||
+      ((flags & VIR_CONNECT_LIST_DOMAINS_SHUTOFF) && o.state === S.VIR_DOMAIN_SHUTOFF) ||
+      ((flags & VIR_CONNECT_LIST_DOMAINS_OTHER) &&
+        ![S.VIR_DOMAIN_RUNNING, S.VIR_DOMAIN_PAUSED, S.VIR_DOMAIN_SHUTOFF].includes(o.state));
+    if (!ok) return false;
+  }
+  return pair(
+    VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
+    VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
+    o.autostart,
+  );
+}
+
+function lookup(c: QemuConn, pred: (e: QemuDomainEntry) => boolean, what: string): RemoteDomain {
+  return c.dir((d) => {
+    const e = d.domains.find(pred);
+    if (!e) throw VirError.of(VIR_ERR_NO_DOMAIN, VIR_FROM_QEMU, what);
+    return QemuConn.wire(e);
+  });
+}
+
+function readObj<T>(c: QemuConn, ref: RemoteDomain, fn: (o: QemuDomainObj) => T): T {
+  return c.withObj(c.entry(ref), fn);
+}
+
+function create(c: QemuConn, ref: RemoteDomain, flags: number): RemoteDomain {
+  checkFlags("qemuDomainCreateWithFlags", flags, VIR_DOMAIN_START_PAUSED | 0x1e);
+  return c.job(ref, "remoteDispatchDomainCreateWithFlags", (entry) => {
+    startDomain(c, entry, flags);
+    return QemuConn.wire(c.entry(ref));
+  });
+}
+
+export const domainHandlers: [number, Handler][] = [
+  // ---- Lookups and lists ---------------------------------------------------------------------
+  [
+    P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME,
+    h((c, a: { name: string }) => ({
+      dom: lookup(c, (e) => e.name === a.name, `no domain with matching name '${a.name}'`),
+    })),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID,
+    h((c, a: { uuid: Uint8Array }) => {
+      const u = uuidToString(a.uuid);
+      return { dom: lookup(c, (e) => e.uuid === u, `no domain with matching uuid '${u}'`) };
+    }),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_LOOKUP_BY_ID,
+    h((c, a: { id: number }) => ({
+      dom: lookup(c, (e) => e.active && e.id === a.id, `no domain with matching id ${a.id}`),
+    })),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS,
+    h((c, a: { need_results: number; flags: number }) => {
+      const entries = c.dir((d) => d.domains.map((e) => ({ ...e })));
+      const doms = entries.filter((e) => {
+        try {
+          return c.withObj(e, (o) => listFilter(e, o, a.flags));
+        } catch {
+          return false; // gone meanwhile
+        }
+      }).map((e) => QemuConn.wire(e));
+      return { domains: a.need_results ? doms : [], ret: doms.length };
+    }),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_NUM_OF_DOMAINS,
+    h((c) => ({ num: c.dir((d) => d.domains.filter((e) => e.active).length) })),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_LIST_DOMAINS,
+    h((c, a: { maxids: number }) => ({
+      ids: c.dir((d) => d.domains.filter((e) => e.active).map((e) => e.id).slice(0, a.maxids)),
+    })),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS,
+    h((c) => ({ num: c.dir((d) => d.domains.filter((e) => !e.active).length) })),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS,
+    h((c, a: { maxnames: number }) => ({
+      names: c.dir((d) =>
+        d.domains.filter((e) => !e.active).map((e) => e.name).slice(0, a.maxnames)
+      ),
+    })),
+  ],
+
+  // ---- Info --------------------------------------------------------------------------------------
+  [
+    P.REMOTE_PROC_DOMAIN_GET_INFO,
+    h((c, a: Dom) =>
+      readObj(c, a.dom, (o) => ({
+        state: o.state,
+        maxMem: BigInt(o.def.memory),
+        memory: BigInt(o.def.currentMemory),
+        nrVirtCpu: o.def.vcpusCurrent,
+        cpuTime: o.pid ? cpuNs(o.pid) : 0n,
+      }))
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_STATE,
+    h((c, a: DomFlags) => {
+      checkFlags("qemuDomainGetState", a.flags, 0);
+      return readObj(c, a.dom, (o) => ({ state: o.state, reason: o.reason }));
+    }),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_XML_DESC,
+    h((c, a: DomFlags) =>
+      readObj(c, a.dom, (o) => {
+        const inactive = (a.flags & VIR_DOMAIN_XML_INACTIVE) !== 0;
+        const def = inactive && o.newDef ? o.newDef : o.def;
+        return { xml: formatDomainXML(def, { id: o.id, active: o.pid !== 0, flags: a.flags }) };
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_IS_ACTIVE,
+    h((c, a: Dom) => ({ active: readObj(c, a.dom, (o) => (o.pid !== 0 ? 1 : 0)) })),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_IS_PERSISTENT,
+    h((c, a: Dom) => ({ persistent: readObj(c, a.dom, (o) => (o.persistent ? 1 : 0)) })),
+  ],
+  [P.REMOTE_PROC_DOMAIN_IS_UPDATED, h((c, a: Dom) => ({ updated: readObj(c, a.dom, () => 0) }))],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_OS_TYPE,
+    h((c, a: Dom) => ({ type: readObj(c, a.dom, (o) => o.def.os.type) })),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_MAX_MEMORY,
+    h((c, a: Dom) => ({ memory: BigInt(readObj(c, a.dom, (o) => o.def.memory)) })),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_AUTOSTART,
+    h((c, a: Dom) => ({ autostart: readObj(c, a.dom, (o) => (o.autostart ? 1 : 0)) })),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_AUTOSTART,
+    h((c, a: { dom: RemoteDomain; autostart: number }) => {
+      const configDir = c.dir((d) => d.configDir);
+      c.job(a.dom, "remoteDispatchDomainSetAutostart", (entry) => {
+        c.withObj(entry, (o, save) => {
+          if (!o.persistent) {
+            throw VirError.of(
+              VIR_ERR_OPERATION_INVALID,
+              VIR_FROM_QEMU,
+              "cannot set autostart for transient domain",
+            );
+          }
+          setAutostart(configDir, o.def.name, a.autostart !== 0);
+          o.autostart = a.autostart !== 0;
+          save();
+        });
+      });
+    }),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE,
+    h((c, a: DomFlags) => ({ result: readObj(c, a.dom, () => 0) })),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_CONTROL_INFO,
+    h((c, a: DomFlags) =>
+      readObj(c, a.dom, (o) => {
+        if (o.pid === 0) throw notRunning();
+        // VIR_DOMAIN_CONTROL_OK, or _JOB while a job is held.
+        return {
+          state: o.job ? 1 : 0,
+          details: 0,
+          stateTime: o.job ? BigInt(Date.now() - o.job.since) : 0n,
+        };
+      })
+    ),
+  ],
+
+  // ---- Definitions ---------------------------------------------------------------------------------
+  [P.REMOTE_PROC_DOMAIN_DEFINE_XML, h((c, a: { xml: string }) => defineXML(c, a.xml))],
+  [
+    P.REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS,
+    h((c, a: { xml: string; flags: number }) => {
+      checkFlags("qemuDomainDefineXMLFlags", a.flags, 1 /* VALIDATE */);
+      return defineXML(c, a.xml);
+    }),
+  ],
+  [P.REMOTE_PROC_DOMAIN_UNDEFINE, h((c, a: Dom) => undefine(c, a.dom, 0))],
+  [P.REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, h((c, a: DomFlags) => undefine(c, a.dom, a.flags))],
+
+  // ---- Lifecycle ------------------------------------------------------------------------------------
+  [P.REMOTE_PROC_DOMAIN_CREATE, h((c, a: Dom) => void create(c, a.dom, 0))],
+  [
+    P.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS,
+    h((c, a: DomFlags) => ({ dom: create(c, a.dom, a.flags) })),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_CREATE_XML,
+    h((c, a: { xml_desc: string; flags: number }) => {
+      checkFlags("qemuDomainCreateXML", a.flags, VIR_DOMAIN_START_PAUSED | 0x1e);
+      const emulator = c.dir((d) => d.emulator);
+      const def = parseQemuDef(a.xml_desc, emulator);
+      const entry = c.dir((d, save) => {
+        const r = addOrUpdate(c, d, def, false, true);
+        save();
+        return r.entry;
+      });
+      const ref = QemuConn.wire(entry);
+      return c.job(ref, "remoteDispatchDomainCreateXML", (e) => {
+        startDomain(c, e, a.flags);
+        return { dom: QemuConn.wire(c.entry(ref)) };
+      });
+    }),
+  ],
+  [P.REMOTE_PROC_DOMAIN_DESTROY, h((c, a: Dom) => destroy(c, a.dom, 0))],
+  [P.REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h((c, a: DomFlags) => destroy(c, a.dom, a.flags))],
+  [
+    P.REMOTE_PROC_DOMAIN_SUSPEND,
+    h((c, a: Dom) =>
+      monitorJob(c, a.dom, "remoteDispatchDomainSuspend", () => {}, "stop", (o, e) => {
+        if (o.state === S.VIR_DOMAIN_PAUSED) return;
+        o.state = S.VIR_DOMAIN_PAUSED;
+        o.reason = S.VIR_DOMAIN_PAUSED_USER;
+        c.lifecycle(
+          { name: e.name, uuid: e.uuid, id: o.id },
+          S.VIR_DOMAIN_EVENT_SUSPENDED,
+          S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED,
+        );
+      })
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_RESUME,
+    h((c, a: Dom) =>
+      monitorJob(
+        c,
+        a.dom,
+        "remoteDispatchDomainResume",
+        (o) => {
+          if (o.state === S.VIR_DOMAIN_RUNNING) throw alreadyRunning();
+        },
+        "cont",
+        (o, e) => {
+          o.state = S.VIR_DOMAIN_RUNNING;
+          o.reason = S.VIR_DOMAIN_RUNNING_UNPAUSED;
+          c.lifecycle(
+            { name: e.name, uuid: e.uuid, id: o.id },
+            S.VIR_DOMAIN_EVENT_RESUMED,
+            S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED,
+          );
+        },
+      )
+    ),
+  ],
+  ...[P.REMOTE_PROC_DOMAIN_SHUTDOWN, P.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS].map((proc) =>
+    [
+      proc,
+      h((c, a: DomFlags) => {
+        // Flags: DEFAULT (0) and ACPI_POWER_BTN (1) are the ways QEMU offers here.
+        checkFlags("qemuDomainShutdownFlags", a.flags ?? 0, 1);
+        monitorJob(c, a.dom, "remoteDispatchDomainShutdown", () => {}, "system_powerdown", (o) => {
+          o.stopping = "shutdown";
+        });
+      }),
+    ] as [number, Handler]
+  ),
+  [
+    P.REMOTE_PROC_DOMAIN_REBOOT,
+    h((c, a: DomFlags) => {
+      checkFlags("qemuDomainReboot", a.flags, 1 | 2);
+      monitorJob(c, a.dom, "remoteDispatchDomainReboot", () => {}, "system_reset", () => {});
+    }),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_RESET,
+    h((c, a: DomFlags) => {
+      checkFlags("qemuDomainReset", a.flags, 0);
+      monitorJob(c, a.dom, "remoteDispatchDomainReset", () => {}, "system_reset", () => {});
+    }),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_MEMORY,
+    h((c, a: { dom: RemoteDomain; memory: bigint }) => setMemory(c, a.dom, a.memory, 0)),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS,
+    h((c, a: { dom: RemoteDomain; memory: bigint; flags: number }) =>
+      setMemory(c, a.dom, a.memory, a.flags)
+    ),
+  ],
+
+  // ---- Screenshot: QEMU's screendump, as a stream --------------------------------------------------
+  [
+    P.REMOTE_PROC_DOMAIN_SCREENSHOT,
+    h((c, a: { dom: RemoteDomain; screen: number; flags: number }) => {
+      checkFlags("qemuDomainScreenshot", a.flags, 0);
+      const stateDir = c.dir((d) => d.stateDir);
+      return c.job(a.dom, "remoteDispatchDomainScreenshot", (entry) => {
+        const video = c.withObj(entry, (o) => {
+          if (o.pid === 0) throw notRunning();
+          return o.def.devices.videos.filter((v) => v.model !== "none").length;
+        });
+        if (video === 0) {
+          throw VirError.of(
+            VIR_ERR_OPERATION_INVALID,
+            VIR_FROM_QEMU,
+            "no screens to take screenshot from",
+          );
+        }
+        if (a.screen !== 0) {
+          throw VirError.of(
+            VIR_ERR_INVALID_ARG,
+            VIR_FROM_QEMU,
+            `invalid argument: no screen ${a.screen}`,
+          );
+        }
+        const file = `${stateDir}/${entry.uuid}.screendump`;
+        c.io("qemu.qmp", { uuid: entry.uuid, cmd: "screendump", args: { filename: file } });
+        const ppm = Deno.readFileSync(file);
+        Deno.removeSync(file);
+        c.ctx.streamOut(ppm);
+        return { mime: "image/x-portable-pixmap" };
+      });
+    }),
+  ],
+];
+
+function setMemory(c: QemuConn, ref: RemoteDomain, kib: bigint, flags: number): void {
+  checkFlags(
+    "qemuDomainSetMemoryFlags",
+    flags,
+    VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_MEM_MAXIMUM,
+  );
+  if (flags & VIR_DOMAIN_MEM_MAXIMUM) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_INVALID,
+      VIR_FROM_QEMU,
+      "cannot resize the maximum memory on an active domain",
+    );
+  }
+  const configDir = c.dir((d) => d.configDir);
+  c.job(ref, "remoteDispatchDomainSetMemoryFlags", (entry) => {
+    const { active, max, balloon } = c.withObj(entry, (o) => ({
+      active: o.pid !== 0,
+      max: o.def.memory,
+      balloon: o.def.devices.memballoon?.model === "virtio",
+    }));
+    if (kib > BigInt(max)) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_QEMU,
+        "cannot set memory higher than max memory",
+      );
+    }
+    const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 || (flags === 0 && active);
+    const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0 || (flags === 0 && !active);
+    if (live) {
+      if (!active) throw notRunning();
+      if (!balloon) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_QEMU,
+          "Unable to change memory of active domain without the balloon device and guest OS balloon driver",
+        );
+      }
+      c.io("qemu.qmp", { uuid: entry.uuid, cmd: "balloon", args: { value: Number(kib) * 1024 } });
+    }
+    c.withObj(entry, (o, save) => {
+      if (live) o.def.currentMemory = Number(kib);
+      if (config) {
+        const target = o.newDef ?? o.def;
+        target.currentMemory = Number(kib);
+        if (o.persistent) writeDurable(configPath(configDir, target.name), configXML(target));
+      }
+      save();
+    });
+  });
+}

@@ -1,0 +1,195 @@
+// The QEMU driver's event-loop side (main isolate): it owns every QEMU
+// monitor connection and starts and stops QEMU processes, on behalf of the
+// Worker whose call needs it (I/O requests, src/pool/io.ts). What QEMU says on
+// its own — an event, or its monitor closing because it exited — becomes an
+// internal call (INTERNAL_PROC_QEMU_EVENT) run by a Worker through the
+// daemon's own client, one at a time, in the order QEMU sent them.
+
+import { log } from "../../log.ts";
+import type { IoRequest } from "../../pool/io.ts";
+import { VirError } from "../../rpc/error.ts";
+import { VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
+import type { InternalClient } from "../../server/internal.ts";
+import { INTERNAL_PROC_QEMU_EVENT, INTERNAL_PROC_QEMU_INIT } from "../../protocol/internal.ts";
+import { launchFailure } from "./command_line.ts";
+import { QmpMonitor } from "./qmp.ts";
+import { alive, signal } from "./proc.ts";
+import type { QemuSettings } from "./state.ts";
+
+const logger = log("qemu");
+
+/** A QEMU event as the internal call carries it. */
+export interface QemuEventArg {
+  uuid: string;
+  pid: number;
+  /** A QMP event name, or "EOF" when the monitor closed. */
+  event: string;
+  data: Record<string, unknown>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Attached {
+  monitor: QmpMonitor;
+  pid: number;
+}
+
+export class QemuHost {
+  readonly #internal: InternalClient;
+  readonly #settings: QemuSettings;
+  readonly #monitors = new Map<string, Attached>();
+  #stopping = false;
+
+  constructor(internal: InternalClient, settings: QemuSettings) {
+    this.#internal = internal;
+    this.#settings = settings;
+  }
+
+  /** Loads the driver's state in a Worker (definitions, running domains); then autostart. */
+  async init(): Promise<boolean> {
+    // The directories are made when first needed (a definition, a start).
+    return await this.#internal.call(INTERNAL_PROC_QEMU_INIT, this.#settings);
+  }
+
+  /** Does one I/O request of a Worker. */
+  handle(req: IoRequest): Promise<unknown> {
+    const uuid = String(req.uuid ?? "");
+    switch (req.op) {
+      case "qemu.launch":
+        return this.#launch(
+          uuid,
+          String(req.emulator),
+          req.args as string[],
+          String(req.monitor),
+          String(req.pidfile),
+          String(req.log),
+        );
+      case "qemu.attach":
+        return this.#attach(uuid, Number(req.pid), String(req.monitor));
+      case "qemu.qmp":
+        return this.#qmp(uuid, String(req.cmd), req.args as Record<string, unknown> | undefined);
+      case "qemu.kill":
+        return this.#kill(uuid, Number(req.pid), Number(req.graceMs ?? 10_000));
+      default:
+        return Promise.reject(
+          VirError.internal(VIR_FROM_QEMU, `unknown I/O request '${req.op}'`),
+        );
+    }
+  }
+
+  async #launch(
+    uuid: string,
+    emulator: string,
+    args: string[],
+    monitor: string,
+    pidfile: string,
+    logFile: string,
+  ): Promise<{ pid: number }> {
+    await Deno.mkdir(this.#settings.stateDir, { recursive: true, mode: 0o700 });
+    for (const f of [monitor, pidfile]) await Deno.remove(f).catch(() => {});
+    const header = `${new Date().toISOString()}: starting up\n${emulator} ${args.join(" ")}\n`;
+    await Deno.writeTextFile(logFile, header, { append: true, mode: 0o600 });
+    // QEMU daemonizes: the command returns once the guest's process is set up
+    // (monitor socket listening), and that process outlives the daemon.
+    const out = await new Deno.Command(emulator, {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output().catch((e) => {
+      throw launchFailure(-1, `cannot run ${emulator}: ${e instanceof Error ? e.message : e}`);
+    });
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    await Deno.writeTextFile(logFile, text, { append: true });
+    if (!out.success) throw launchFailure(out.code, text);
+    const pid = Number((await Deno.readTextFile(pidfile)).trim());
+    try {
+      await this.#attach(uuid, pid, monitor);
+    } catch (e) {
+      await this.#kill(uuid, pid, 1000);
+      throw e;
+    }
+    return { pid };
+  }
+
+  async #attach(uuid: string, pid: number, path: string): Promise<{ status: unknown }> {
+    this.#monitors.get(uuid)?.monitor.close();
+    const monitor = await QmpMonitor.connect(path, 10_000);
+    const a: Attached = { monitor, pid };
+    this.#monitors.set(uuid, a);
+    monitor.onEvent = (e) => this.#post({ uuid, pid, event: e.event, data: e.data });
+    monitor.onClose = () => {
+      if (this.#monitors.get(uuid) === a) this.#monitors.delete(uuid);
+      if (this.#stopping) return;
+      // Wait (briefly) for the process to be gone, so the Worker sees it dead.
+      (async () => {
+        for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
+        this.#post({ uuid, pid, event: "EOF", data: { alive: alive(pid) } });
+      })();
+    };
+    const status = await monitor.execute("query-status");
+    return { status };
+  }
+
+  #qmp(uuid: string, cmd: string, args?: Record<string, unknown>): Promise<unknown> {
+    const a = this.#monitors.get(uuid);
+    if (!a || a.monitor.closed) {
+      return Promise.reject(
+        VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running"),
+      );
+    }
+    return a.monitor.execute(cmd, args);
+  }
+
+  /**
+   * SIGTERM, then SIGKILL after `graceMs` (libvirt's virProcessKillPainfully);
+   * resolves once QEMU is gone — its monitor closing tells, or the process table.
+   */
+  async #kill(uuid: string, pid: number, graceMs: number): Promise<Record<string, never>> {
+    const a = this.#monitors.get(uuid);
+    const attached = a?.pid === pid ? a : null;
+    const gone = async (ms: number): Promise<boolean> => {
+      const deadline = Date.now() + ms;
+      if (attached && !attached.monitor.closed) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          attached.monitor.done,
+          new Promise((r) => (timer = setTimeout(r, ms))),
+        ]);
+        clearTimeout(timer);
+        if (attached.monitor.closed) return true;
+      }
+      while (alive(pid)) {
+        if (Date.now() >= deadline) return false;
+        await sleep(20);
+      }
+      return true;
+    };
+    if (pid > 0 && (await signal(pid, "SIGTERM")) && !(await gone(graceMs))) {
+      logger.warn("QEMU {pid} ignored SIGTERM; killing it", { pid });
+      await signal(pid, "SIGKILL");
+      await gone(5000);
+    }
+    if (attached && this.#monitors.get(uuid) === attached) {
+      this.#monitors.delete(uuid);
+      attached.monitor.close();
+    }
+    return {};
+  }
+
+  #post(arg: QemuEventArg): void {
+    this.#internal.call(INTERNAL_PROC_QEMU_EVENT, arg);
+  }
+
+  /** Daemon shutdown: close every monitor; the QEMU processes keep running. */
+  stop(): void {
+    this.#stopping = true;
+    for (const a of this.#monitors.values()) a.monitor.close();
+    this.#monitors.clear();
+  }
+
+  /** Running domains with a monitor attached (diagnostics and tests). */
+  get attached(): number {
+    return this.#monitors.size;
+  }
+}

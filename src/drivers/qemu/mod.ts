@@ -1,0 +1,394 @@
+// The QEMU driver for denovirt: `qemu:///system` and `qemu:///session`
+// (one driver state for both), managing real qemu-system processes. Loaded by
+// every Worker (BUILTIN_MODULES in src/pool/worker.ts); its event-loop side is
+// host.ts. The daemon's own client opens the driver's one shared instance at
+// start-up (INTERNAL_PROC_QEMU_INIT) and never closes it, so domains and their
+// state outlive every client.
+
+import type { CallContext, Handler } from "../../dispatch/context.ts";
+import type { ProgramService } from "../../dispatch/dispatch.ts";
+import type { Driver } from "../driver.ts";
+import type { WorkerExtension } from "../../pool/worker.ts";
+import * as P from "../../protocol/remote_procedure_numbers.ts";
+import {
+  DENOVIRT_INTERNAL_PROGRAM,
+  DENOVIRT_INTERNAL_PROGRAM_DEF,
+  INTERNAL_PROC_QEMU_EVENT,
+  INTERNAL_PROC_QEMU_INIT,
+} from "../../protocol/internal.ts";
+import { VirError } from "../../rpc/error.ts";
+import { VIR_ERR_NO_CONNECT, VIR_FROM_NONE } from "../../rpc/error_codes.ts";
+import { CF_CONN_OPEN } from "../../pool/layout.ts";
+import { copyDomainDef, parseDomainXML } from "../../conf/domain_xml.ts";
+import { log } from "../../log.ts";
+import { domainEventHandlers, dropClientCallbacks } from "../callbacks.ts";
+import * as S from "../domain_constants.ts";
+import { charsFixed } from "../test/connect.ts";
+import { QemuConn } from "./conn.ts";
+import {
+  domainHandlers,
+  parseQemuDef,
+  startDomain,
+  stopDomain,
+  takeMonitorSlot,
+} from "./domain.ts";
+import { readDefinitions, readStatuses } from "./files.ts";
+import { qemuAlive } from "./proc.ts";
+import type { QemuEventArg } from "./host.ts";
+import {
+  QEMU_DRIVER_ID,
+  QEMU_INSTANCE_KEY,
+  type QemuDirectory,
+  type QemuDomainEntry,
+  type QemuDomainObj,
+  type QemuSettings,
+} from "./state.ts";
+
+const logger = log("qemu");
+
+/** The emulator's version as libvirt reports it (major × 1,000,000 + minor × 1,000 + micro). */
+function emulatorVersion(emulator: string): number {
+  try {
+    const out = new Deno.Command(emulator, { args: ["--version"], stdout: "piped", stderr: "null" })
+      .outputSync();
+    const m = /version (\d+)\.(\d+)\.(\d+)/.exec(new TextDecoder().decode(out.stdout));
+    if (m) return Number(m[1]) * 1_000_000 + Number(m[2]) * 1000 + Number(m[3]);
+  } catch {
+    // No emulator: version 0.
+  }
+  return 0;
+}
+
+/** The host as NODE_GET_INFO reports it, from /proc. */
+function hostInfo(): {
+  model: number[];
+  memory: bigint;
+  cpus: number;
+  mhz: number;
+  nodes: number;
+  sockets: number;
+  cores: number;
+  threads: number;
+} {
+  // /proc needs every Deno permission; under narrowed ones the runtime's own
+  // figures stand in (and the clock speed is unknown: 0).
+  let cpuinfo = "";
+  try {
+    cpuinfo = Deno.readTextFileSync("/proc/cpuinfo");
+  } catch {
+    // Not readable here.
+  }
+  const cpus = (cpuinfo.match(/^processor\s*:/gm) ?? []).length || navigator.hardwareConcurrency;
+  const mhz = Math.floor(Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(cpuinfo)?.[1] ?? 0));
+  const kib = BigInt(Math.floor(Deno.systemMemoryInfo().total / 1024));
+  return {
+    model: charsFixed(Deno.build.arch, 32),
+    memory: kib,
+    cpus,
+    mhz,
+    nodes: 1,
+    sockets: 1,
+    cores: cpus,
+    threads: 1,
+  };
+}
+
+function openInstance(ctx: CallContext, settings?: QemuSettings): number {
+  return ctx.env.store.openInstance(QEMU_DRIVER_ID, QEMU_INSTANCE_KEY, true, (): QemuDirectory => {
+    if (!settings) throw new Error("the QEMU driver was not initialised");
+    return {
+      ...settings,
+      nextDomId: 1,
+      monitors: [],
+      domains: [],
+      callbacks: [],
+      nextCallbackId: 0,
+    };
+  }).index;
+}
+
+/**
+ * Start-up (the daemon's own client): loads the persistent definitions,
+ * adopts the QEMU processes of running domains from their status files
+ * (reconnecting their monitors), then starts the autostart domains.
+ */
+function init(ctx: CallContext, settings: QemuSettings): void {
+  const inst = openInstance(ctx, settings);
+  ctx.client.update(CF_CONN_OPEN, 0, QEMU_DRIVER_ID, inst);
+  const c = new QemuConn(ctx, inst);
+  try {
+    for (const { xml, autostart } of readDefinitions(settings.configDir)) {
+      let def;
+      try {
+        def = parseQemuDef(xml, settings.emulator);
+      } catch (e) {
+        logger.error("cannot load a domain definition: {error}", { error: e });
+        continue;
+      }
+      c.dir((d, save) => {
+        if (d.domains.some((e) => e.name === def.name || e.uuid === def.uuid)) return;
+        const o: QemuDomainObj = {
+          def,
+          newDef: null,
+          id: -1,
+          state: S.VIR_DOMAIN_SHUTOFF,
+          reason: S.VIR_DOMAIN_SHUTOFF_UNKNOWN,
+          persistent: true,
+          autostart,
+          pid: 0,
+          monitor: "",
+          job: null,
+          stopping: null,
+        };
+        d.domains.push({
+          name: def.name,
+          uuid: def.uuid,
+          handle: c.store.createObject(o),
+          id: -1,
+          active: false,
+          persistent: true,
+        });
+        save();
+      });
+    }
+    for (const st of readStatuses(settings.stateDir)) adopt(c, settings, st);
+    // Autostart: every persistent domain marked so that is not running.
+    const auto = c.dir((d) => d.domains.map((e) => ({ ...e })));
+    for (const e of auto) {
+      const want = c.withObj(e, (o) => o.autostart && o.pid === 0);
+      if (!want) continue;
+      c.beginJob(e, "qemuAutostartDomain");
+      try {
+        startDomain(c, e, 0);
+      } catch (err) {
+        logger.error("autostart of {name} failed: {error}", { name: e.name, error: err });
+      } finally {
+        c.endJob(e);
+      }
+    }
+  } finally {
+    c.flush();
+  }
+}
+
+/** Takes back a domain whose QEMU ran on while the daemon was down. */
+function adopt(
+  c: QemuConn,
+  settings: QemuSettings,
+  st: { uuid: string; name: string; id: number; pid: number; monitor: string; xml: string },
+): void {
+  const statusFile = `${settings.stateDir}/${st.uuid}.status`;
+  if (!qemuAlive(st.pid, st.uuid)) {
+    logger.info("domain {name} stopped while the daemon was down", { name: st.name });
+    try {
+      Deno.removeSync(statusFile);
+    } catch {
+      // Gone already.
+    }
+    return;
+  }
+  let status: { status?: string } = {};
+  try {
+    status = (c.io("qemu.attach", { uuid: st.uuid, pid: st.pid, monitor: st.monitor }) as {
+      status: { status?: string };
+    }).status;
+  } catch (e) {
+    logger.error("cannot reconnect to the monitor of {name}: {error}", {
+      name: st.name,
+      error: e,
+    });
+    return;
+  }
+  const live = parseDomainXML(st.xml);
+  live.devices.emulator ??= settings.emulator;
+  const running = status.status === "running";
+  c.dir((d, save) => {
+    let entry: QemuDomainEntry | undefined = d.domains.find((e) => e.uuid === st.uuid);
+    if (!entry) {
+      entry = {
+        name: st.name,
+        uuid: st.uuid,
+        handle: c.store.createObject(
+          {
+            def: live,
+            newDef: null,
+            id: -1,
+            state: S.VIR_DOMAIN_SHUTOFF,
+            reason: 0,
+            persistent: false,
+            autostart: false,
+            pid: 0,
+            monitor: "",
+            job: null,
+            stopping: null,
+          } satisfies QemuDomainObj,
+        ),
+        id: -1,
+        active: false,
+        persistent: false,
+      };
+      d.domains.push(entry);
+    }
+    const e = entry;
+    c.withObj(e, (o, saveObj) => {
+      if (o.persistent) o.newDef = copyDomainDef(o.def);
+      o.def = live;
+      o.pid = st.pid;
+      o.monitor = st.monitor;
+      o.id = st.id;
+      o.state = running ? S.VIR_DOMAIN_RUNNING : S.VIR_DOMAIN_PAUSED;
+      o.reason = running ? S.VIR_DOMAIN_RUNNING_UNKNOWN : S.VIR_DOMAIN_PAUSED_UNKNOWN;
+      saveObj();
+    });
+    e.id = st.id;
+    e.active = true;
+    const slot = /monitor-(\d+)\.sock$/.exec(st.monitor);
+    if (slot) d.monitors[Number(slot[1])] = st.uuid;
+    else takeMonitorSlot(d, st.uuid);
+    d.nextDomId = Math.max(d.nextDomId, st.id + 1);
+    save();
+  });
+  logger.info("adopted running domain {name} (pid {pid})", { name: st.name, pid: st.pid });
+}
+
+/** A QEMU process event (daemon's own client): QMP events and the process's end. */
+function processEvent(ctx: CallContext, ev: QemuEventArg): void {
+  const c = new QemuConn(ctx);
+  try {
+    const entry = c.dir((d) => {
+      const e = d.domains.find((x) => x.uuid === ev.uuid);
+      return e ? { ...e } : null;
+    });
+    if (!entry) return;
+    c.beginJob(entry, "qemuProcessEventHandler");
+    try {
+      handleEvent(c, entry, ev);
+    } finally {
+      c.endJob(entry);
+    }
+  } finally {
+    c.flush();
+  }
+}
+
+function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): void {
+  const o = c.withObj(entry, (o) => o);
+  // Events of an earlier process of this domain, or of one being destroyed, are not news.
+  if (o.pid !== ev.pid || o.stopping === "destroy") return;
+  const dom = { name: entry.name, uuid: entry.uuid, id: o.id };
+  switch (ev.event) {
+    case "STOP":
+      c.withObj(entry, (x, save) => {
+        if (x.state !== S.VIR_DOMAIN_RUNNING) return;
+        x.state = S.VIR_DOMAIN_PAUSED;
+        x.reason = S.VIR_DOMAIN_PAUSED_UNKNOWN;
+        save();
+        c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+      });
+      break;
+    case "RESUME":
+      c.withObj(entry, (x, save) => {
+        if (x.state !== S.VIR_DOMAIN_PAUSED) return;
+        x.state = S.VIR_DOMAIN_RUNNING;
+        x.reason = S.VIR_DOMAIN_RUNNING_UNPAUSED;
+        save();
+        c.lifecycle(dom, S.VIR_DOMAIN_EVENT_RESUMED, S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+      });
+      break;
+    case "RESET":
+      c.emitDomain(dom, S.VIR_DOMAIN_EVENT_ID_REBOOT, {});
+      break;
+    case "SHUTDOWN": {
+      // The guest powered off (or QEMU was told to quit): QEMU waits (-no-shutdown)
+      // until the daemon ends it, as libvirt does.
+      const guest = ev.data.guest === true;
+      c.withObj(entry, (x, save) => {
+        x.state = S.VIR_DOMAIN_SHUTDOWN;
+        x.reason = 0;
+        x.stopping = "shutdown";
+        save();
+      });
+      c.lifecycle(
+        dom,
+        S.VIR_DOMAIN_EVENT_SHUTDOWN,
+        guest ? S.VIR_DOMAIN_EVENT_SHUTDOWN_GUEST : S.VIR_DOMAIN_EVENT_SHUTDOWN_HOST,
+      );
+      c.io("qemu.kill", { uuid: entry.uuid, pid: ev.pid, graceMs: 10_000 });
+      stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_SHUTDOWN);
+      c.lifecycle(dom, S.VIR_DOMAIN_EVENT_STOPPED, S.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN);
+      break;
+    }
+    case "EOF": {
+      // QEMU is gone without being asked: it crashed (or shut down unseen).
+      const shutdown = o.stopping === "shutdown";
+      stopDomain(c, entry, shutdown ? S.VIR_DOMAIN_SHUTOFF_SHUTDOWN : S.VIR_DOMAIN_SHUTOFF_CRASHED);
+      c.lifecycle(
+        dom,
+        S.VIR_DOMAIN_EVENT_STOPPED,
+        shutdown ? S.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN : S.VIR_DOMAIN_EVENT_STOPPED_FAILED,
+      );
+      break;
+    }
+  }
+}
+
+const connectHandlers: [number, Handler][] = [
+  [P.REMOTE_PROC_CONNECT_GET_TYPE, () => ({ type: "QEMU" })],
+  [
+    P.REMOTE_PROC_CONNECT_GET_VERSION,
+    (ctx) => ({ hv_ver: BigInt(emulatorVersion(new QemuConn(ctx).dir((d) => d.emulator))) }),
+  ],
+  [P.REMOTE_PROC_CONNECT_GET_HOSTNAME, () => ({ hostname: Deno.hostname() })],
+  [
+    P.REMOTE_PROC_CONNECT_GET_URI,
+    () => ({ uri: Deno.uid() === 0 ? "qemu:///system" : "qemu:///session" }),
+  ],
+  [P.REMOTE_PROC_CONNECT_IS_SECURE, () => ({ secure: 1 })],
+  [P.REMOTE_PROC_CONNECT_GET_MAX_VCPUS, () => ({ max_vcpus: 255 })],
+  [P.REMOTE_PROC_NODE_GET_INFO, () => hostInfo()],
+];
+
+export const qemuDriver: Driver = {
+  id: QEMU_DRIVER_ID,
+  name: "QEMU",
+  accepts(uri: string): boolean {
+    return /^qemu:\/\/\/(system|session)(\?.*)?$/.test(uri) || /^qemu:\/\/\//.test(uri);
+  },
+  open(ctx: CallContext, uri: string): number {
+    const path = uri.replace(/^qemu:\/\//, "").replace(/\?.*$/, "");
+    if (path !== "/system" && path !== "/session") {
+      throw VirError.of(
+        VIR_ERR_NO_CONNECT,
+        VIR_FROM_NONE,
+        `unexpected QEMU URI path '${path}', try qemu:///system or qemu:///session`,
+      );
+    }
+    return openInstance(ctx);
+  },
+  close(ctx: CallContext): void {
+    const c = new QemuConn(ctx);
+    dropClientCallbacks(c);
+    // The daemon's own client keeps a reference: this is never the last one.
+    c.store.closeInstance(c.inst);
+  },
+  handlers: new Map<number, Handler>([
+    ...connectHandlers,
+    ...domainHandlers,
+    ...domainEventHandlers((ctx) => new QemuConn(ctx)),
+  ]),
+};
+
+const internalHandlers = new Map<number, Handler>([
+  [INTERNAL_PROC_QEMU_INIT, (ctx, a: { json: string }) => init(ctx, JSON.parse(a.json))],
+  [INTERNAL_PROC_QEMU_EVENT, (ctx, a: { json: string }) => processEvent(ctx, JSON.parse(a.json))],
+]);
+
+/** Worker extension hook: registers the driver and the internal program's handlers. */
+export function setup(ext: WorkerExtension): void {
+  ext.drivers.add(qemuDriver);
+  const service: ProgramService = {
+    program: DENOVIRT_INTERNAL_PROGRAM_DEF,
+    handler: (ctx) => internalHandlers.get(ctx.header.proc),
+  };
+  ext.services.set(DENOVIRT_INTERNAL_PROGRAM, service);
+}

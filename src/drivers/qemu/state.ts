@@ -1,0 +1,81 @@
+// The QEMU driver's state in the shared store: one instance for the whole
+// daemon (held open by the daemon's own client, so domains outlive their
+// clients), a directory listing every domain, and one object per domain with
+// its own lock. A long operation holds the domain's *job* (libvirt's state
+// change lock), a field of the object, not the object lock itself.
+
+import type { DomainDef } from "../../conf/domain_xml.ts";
+import type { EventRegistry } from "../events.ts";
+
+/** The QEMU driver's id in client records. */
+export const QEMU_DRIVER_ID = 2;
+/** The key of the one shared instance. */
+export const QEMU_INSTANCE_KEY = "qemu";
+
+/** Settings the daemon hands the driver at start-up (INTERNAL_PROC_QEMU_INIT). */
+export interface QemuSettings {
+  configDir: string;
+  stateDir: string;
+  emulator: string;
+  qemuImg: string;
+  jobWaitMs: number;
+}
+
+export interface QemuDomainEntry {
+  name: string;
+  uuid: string;
+  handle: number;
+  id: number;
+  active: boolean;
+  persistent: boolean;
+}
+
+/** Running domains at once: one monitor socket slot each (see files.ts monitorPath). */
+export const QEMU_MONITOR_SLOTS = 128;
+
+export interface QemuDirectory extends EventRegistry, QemuSettings {
+  nextDomId: number;
+  /** Monitor socket slots: the UUID of the domain using each, or "". */
+  monitors: string[];
+  domains: QemuDomainEntry[];
+}
+
+/** Who holds a domain's job, and since when. */
+export interface DomainJob {
+  /** libvirt's name for the holder, e.g. `remoteDispatchDomainCreate`. */
+  owner: string;
+  /** The holding thread (worker thread id): a job of a dead thread is free. */
+  thread: number;
+  since: number;
+}
+
+/** One domain. */
+export interface QemuDomainObj {
+  /** The running definition while active; the persistent one otherwise. */
+  def: DomainDef;
+  /** The persistent definition to take over when a running domain stops. */
+  newDef: DomainDef | null;
+  id: number;
+  state: number;
+  reason: number;
+  persistent: boolean;
+  autostart: boolean;
+  /** The QEMU process (0: none) and its monitor socket. */
+  pid: number;
+  monitor: string;
+  job: DomainJob | null;
+  /** Set when the daemon itself asked the guest or QEMU to stop (shutdown / destroy). */
+  stopping: "shutdown" | "destroy" | null;
+}
+
+/** What a status file holds (one per running domain, in the state directory). */
+export interface StatusFile {
+  uuid: string;
+  name: string;
+  id: number;
+  pid: number;
+  monitor: string;
+  /** The running definition, as XML. */
+  xml: string;
+  persistent: boolean;
+}
