@@ -51,10 +51,10 @@ export async function nextEvent(c: RawClient, proc: number): Promise<Any> {
   return decode(decl.args as Codec<Any>, r.packet.subarray(PAYLOAD_OFFSET));
 }
 
-/** A client with test:///default open. */
-export async function openClient(d: TestDaemon): Promise<RawClient> {
+/** A client with `uri` (test:///default) open. */
+export async function openClient(d: TestDaemon, uri = "test:///default"): Promise<RawClient> {
   const c = await RawClient.connect(d.rw);
-  await call(c, P.REMOTE_PROC_CONNECT_OPEN, { name: "test:///default", flags: 0 });
+  await call(c, P.REMOTE_PROC_CONNECT_OPEN, { name: uri, flags: 0 });
   return c;
 }
 

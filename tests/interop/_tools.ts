@@ -13,6 +13,8 @@ const PACKAGES: Record<string, string> = {
   libvirtd: "libvirt-daemon",
   python3_libvirt: "python3-libvirt",
   go: "golang-go golang-github-digitalocean-go-libvirt-dev",
+  "qemu-system-x86_64": "qemu-system-x86 qemu-utils",
+  "qemu-img": "qemu-utils",
 };
 
 function present(tool: string): boolean {

@@ -278,23 +278,32 @@ function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): voi
   const dom = { name: entry.name, uuid: entry.uuid, id: o.id };
   switch (ev.event) {
     case "STOP":
+    case "RESUME": {
+      // The event may be old news: this daemon's own suspend or resume (which
+      // held the job meanwhile) already accounted for it. QEMU's present state decides.
+      let running: boolean;
+      try {
+        running = (c.io("qemu.qmp", { uuid: entry.uuid, cmd: "query-status" }) as {
+          running: boolean;
+        }).running;
+      } catch {
+        return; // the process is going; its EOF will tell
+      }
       c.withObj(entry, (x, save) => {
-        if (x.state !== S.VIR_DOMAIN_RUNNING) return;
-        x.state = S.VIR_DOMAIN_PAUSED;
-        x.reason = S.VIR_DOMAIN_PAUSED_UNKNOWN;
-        save();
-        c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+        if (!running && x.state === S.VIR_DOMAIN_RUNNING) {
+          x.state = S.VIR_DOMAIN_PAUSED;
+          x.reason = S.VIR_DOMAIN_PAUSED_UNKNOWN;
+          save();
+          c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+        } else if (running && x.state === S.VIR_DOMAIN_PAUSED) {
+          x.state = S.VIR_DOMAIN_RUNNING;
+          x.reason = S.VIR_DOMAIN_RUNNING_UNPAUSED;
+          save();
+          c.lifecycle(dom, S.VIR_DOMAIN_EVENT_RESUMED, S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+        }
       });
       break;
-    case "RESUME":
-      c.withObj(entry, (x, save) => {
-        if (x.state !== S.VIR_DOMAIN_PAUSED) return;
-        x.state = S.VIR_DOMAIN_RUNNING;
-        x.reason = S.VIR_DOMAIN_RUNNING_UNPAUSED;
-        save();
-        c.lifecycle(dom, S.VIR_DOMAIN_EVENT_RESUMED, S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
-      });
-      break;
+    }
     case "RESET":
       c.emitDomain(dom, S.VIR_DOMAIN_EVENT_ID_REBOOT, {});
       break;

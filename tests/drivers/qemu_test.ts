@@ -1,0 +1,300 @@
+// The QEMU driver on real QEMU processes (TCG, 32 MiB, no disk: SeaBIOS
+// prints to the serial port and finds nothing to boot): definitions on disk,
+// the lifecycle, events seen by another client, screenshots, domain jobs
+// serializing one domain while two domains start in parallel.
+
+import assert from "node:assert/strict";
+import { startDaemon, type TestDaemon } from "../server/_daemon.ts";
+import type { RawClient } from "../_rpc_client.ts";
+import { VIR_NET_CONTINUE, VIR_NET_STREAM } from "../../src/rpc/constants.ts";
+import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
+import * as P from "../../src/protocol/remote_procedure_numbers.ts";
+import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
+import * as S from "../../src/drivers/domain_constants.ts";
+import { haveTools } from "../interop/_tools.ts";
+import { call, failure, nextEvent, openClient } from "./_driver.ts";
+import { killQemus, qemuProcesses, tinyVM } from "./_qemu.ts";
+
+const runnable = haveTools("QEMU driver", ["qemu-system-x86_64"]);
+const URI = "qemu:///system";
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Reads the stream that follows a call's reply (server → client) until its end. */
+async function readStream(c: RawClient, serial: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const r = await c.next((r) => r.header.type === VIR_NET_STREAM && r.header.serial === serial);
+    assert.equal(r.header.status, VIR_NET_CONTINUE);
+    const data = r.packet.subarray(PAYLOAD_OFFSET);
+    if (data.length === 0) break;
+    parts.push(data.slice());
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function qemuTest(
+  name: string,
+  fn: (d: TestDaemon, dir: string) => Promise<void>,
+  overrides: Record<string, unknown> = {},
+): void {
+  Deno.test({ name, ignore: !runnable }, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "denovirt-qemu-" });
+    const d = await startDaemon({
+      qemu_config_dir: `${dir}/config`,
+      qemu_state_dir: `${dir}/state`,
+      ...overrides,
+    });
+    try {
+      await fn(d, dir);
+    } finally {
+      await d.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+const U1 = "0b8e3a4c-4a0e-4d8a-9a1e-5f1d2c3b4a01";
+const U2 = "0b8e3a4c-4a0e-4d8a-9a1e-5f1d2c3b4a02";
+
+qemuTest(
+  "a real VM: defined on disk, started, paused, resumed, screenshotted, destroyed; another client sees the events",
+  async (d, dir) => {
+    const a = await openClient(d, URI);
+    const b = await openClient(d, URI);
+    try {
+      assert.equal((await call(a, P.REMOTE_PROC_CONNECT_GET_TYPE)).type, "QEMU");
+      await call(b, P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, {
+        eventID: 0,
+        dom: null,
+      });
+      const serial = `${dir}/serial.log`;
+      const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, {
+        xml: tinyVM("tiny1", U1, serial),
+      });
+      // Acknowledged means on disk.
+      const onDisk = await Deno.readTextFile(`${dir}/config/tiny1.xml`);
+      assert.match(onDisk, /<uuid>0b8e3a4c-4a0e-4d8a-9a1e-5f1d2c3b4a01<\/uuid>/);
+      assert.match(onDisk, /<emulator>\/usr\/bin\/qemu-system-x86_64<\/emulator>/);
+
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      const pids = qemuProcesses(U1);
+      assert.equal(pids.length, 1, "one QEMU process runs the domain");
+      const state = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
+      assert.deepEqual([state.state, state.reason], [S.VIR_DOMAIN_RUNNING, 1]);
+      const running = (await call(a, P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, { name: "tiny1" })).dom;
+      assert.equal(running.id, 1);
+      // The guest runs: SeaBIOS writes to the serial port, and QEMU uses CPU.
+      await until(
+        async () => {
+          try {
+            return (await Deno.readTextFile(serial)).includes("SeaBIOS");
+          } catch {
+            return false;
+          }
+        },
+        20_000,
+        "SeaBIOS on the serial port",
+      );
+      await until(
+        async () => (await call(a, P.REMOTE_PROC_DOMAIN_GET_INFO, { dom })).cpuTime > 0n,
+        10_000,
+        "CPU time",
+      );
+
+      await call(a, P.REMOTE_PROC_DOMAIN_SUSPEND, { dom });
+      const paused = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
+      assert.deepEqual([paused.state, paused.reason], [S.VIR_DOMAIN_PAUSED, 1]);
+      await call(a, P.REMOTE_PROC_DOMAIN_RESUME, { dom });
+      const again = await failure(a, P.REMOTE_PROC_DOMAIN_RESUME, { dom });
+      assert.equal(again.message, "Requested operation is not valid: domain is already running");
+
+      // A screenshot: QEMU's screendump (PPM), streamed after the reply.
+      const shot = REMOTE_PROGRAM_DEF.procedures.get(P.REMOTE_PROC_DOMAIN_SCREENSHOT)!;
+      const s = await a.call(
+        P.REMOTE_PROC_DOMAIN_SCREENSHOT,
+        (w) => shot.args.encode(w, { dom: running, screen: 0, flags: 0 }),
+      );
+      const reply = await a.reply(s);
+      assert.equal(reply.header.status, 0);
+      const ppm = await readStream(a, s);
+      assert.equal(new TextDecoder().decode(ppm.subarray(0, 3)), "P6\n");
+      assert.ok(ppm.length > 100_000, `a ${ppm.length}-byte picture`);
+
+      // The guest has no OS to power off: the request is accepted and the VM runs on.
+      await call(a, P.REMOTE_PROC_DOMAIN_SHUTDOWN, { dom });
+      await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom });
+      const off = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
+      assert.deepEqual([off.state, off.reason], [
+        S.VIR_DOMAIN_SHUTOFF,
+        S.VIR_DOMAIN_SHUTOFF_DESTROYED,
+      ]);
+      await until(() => qemuProcesses(U1).length === 0, 5000, "QEMU gone");
+
+      // The other client saw it all, in order.
+      const seen: [number, number][] = [];
+      for (let i = 0; i < 5; i++) {
+        const ev = await nextEvent(b, P.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE);
+        assert.equal(ev.msg.dom.name, "tiny1");
+        seen.push([ev.msg.event, ev.msg.detail]);
+      }
+      assert.deepEqual(seen, [
+        [S.VIR_DOMAIN_EVENT_DEFINED, S.VIR_DOMAIN_EVENT_DEFINED_ADDED],
+        [S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_BOOTED],
+        [S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED],
+        [S.VIR_DOMAIN_EVENT_RESUMED, S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED],
+        [S.VIR_DOMAIN_EVENT_STOPPED, S.VIR_DOMAIN_EVENT_STOPPED_DESTROYED],
+      ]);
+
+      await call(a, P.REMOTE_PROC_DOMAIN_UNDEFINE, { dom });
+      await assert.rejects(Deno.stat(`${dir}/config/tiny1.xml`));
+      const gone = await failure(a, P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, { name: "tiny1" });
+      assert.equal(gone.code, 42);
+    } finally {
+      killQemus(U1);
+      a.close();
+      b.close();
+      await a.done;
+      await b.done;
+    }
+  },
+);
+
+qemuTest(
+  "a QEMU that dies on its own leaves the domain shut off (crashed), and clients are told",
+  async (d, dir) => {
+    const a = await openClient(d, URI);
+    try {
+      await call(a, P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, {
+        eventID: 0,
+        dom: null,
+      });
+      const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, {
+        xml: tinyVM("tiny2", U2, `${dir}/serial2.log`),
+      });
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      const [pid] = qemuProcesses(U2);
+      assert.ok(pid);
+      Deno.kill(pid, "SIGKILL");
+      const events: [number, number][] = [];
+      for (let i = 0; i < 3; i++) {
+        const ev = await nextEvent(a, P.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE);
+        events.push([ev.msg.event, ev.msg.detail]);
+      }
+      assert.deepEqual(events.at(-1), [
+        S.VIR_DOMAIN_EVENT_STOPPED,
+        S.VIR_DOMAIN_EVENT_STOPPED_FAILED,
+      ]);
+      const st = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
+      assert.deepEqual([st.state, st.reason], [S.VIR_DOMAIN_SHUTOFF, S.VIR_DOMAIN_SHUTOFF_CRASHED]);
+      // It can start again.
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom });
+    } finally {
+      killQemus(U2);
+      a.close();
+      await a.done;
+    }
+  },
+);
+
+/** A copy of the slow-starting QEMU wrapper in `dir` (it notes each start there). */
+async function slowQemu(dir: string, delaySeconds: number): Promise<string> {
+  const src = new URL("../testdata/qemu/slow-qemu.sh", import.meta.url);
+  const dst = `${dir}/slow-qemu.sh`;
+  await Deno.copyFile(src, dst);
+  await Deno.chmod(dst, 0o755);
+  await Deno.writeTextFile(`${dir}/delay`, String(delaySeconds));
+  return dst;
+}
+
+Deno.test({
+  name:
+    "domain jobs: two domains start in parallel; a call on a domain whose job is held waits, then gives up",
+  ignore: !runnable,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denovirt-qemu-" });
+  const emulator = await slowQemu(dir, 3);
+  const d = await startDaemon({
+    qemu_config_dir: `${dir}/config`,
+    qemu_state_dir: `${dir}/state`,
+    qemu_emulator: emulator,
+    qemu_job_wait_seconds: 1,
+  });
+  const a = await openClient(d, URI);
+  const b = await openClient(d, URI);
+  const c = await openClient(d, URI);
+  try {
+    const defs = [];
+    for (const [name, uuid] of [["slow1", U1], ["slow2", U2]] as const) {
+      const xml = tinyVM(name, uuid, `${dir}/${name}.log`).replace(
+        "<devices>",
+        `<devices><emulator>${emulator}</emulator>`,
+      );
+      defs.push((await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, { xml })).dom);
+    }
+    const [d1, d2] = defs;
+    // Two slow starts at once, from two clients: both QEMUs are launched
+    // before either start returns, so the two domains' jobs overlap.
+    let returned = 0;
+    const s1 = call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 }).then(() => returned++);
+    const s2 = call(b, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d2 }).then(() => returned++);
+    await until(
+      () => {
+        const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+        return names.includes(`started-${U1}`) && names.includes(`started-${U2}`);
+      },
+      10_000,
+      "both launches under way",
+    );
+    assert.equal(returned, 0, "neither start had finished when both were under way");
+
+    // Meanwhile a third client's call on slow1 waits for its job, then gives up (1 s).
+    const e = await failure(c, P.REMOTE_PROC_DOMAIN_SUSPEND, { dom: d1 });
+    assert.equal(e.code, 68);
+    assert.equal(e.domain, 10);
+    assert.equal(
+      e.message,
+      "Timed out during operation: cannot acquire state change lock (held by monitor=remoteDispatchDomainCreateWithFlags)",
+    );
+    await Promise.all([s1, s2]);
+    assert.equal(returned, 2);
+    // A reader needs no job, and the domains now run.
+    for (const dom of [d1, d2]) {
+      assert.equal((await call(c, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 })).state, 1);
+    }
+    // Serialized, not refused: with a start shorter than the job wait, a second
+    // start of the same domain waits for the first one's job, then finds it running.
+    await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom: d1 });
+    await Deno.writeTextFile(`${dir}/delay`, "0.4");
+    await Deno.remove(`${dir}/started-${U1}`);
+    const first = call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 });
+    await until(
+      () => [...Deno.readDirSync(dir)].some((e) => e.name === `started-${U1}`),
+      5000,
+      "the first start under way",
+    );
+    const second = await failure(b, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 });
+    await first;
+    assert.equal(second.message, "Requested operation is not valid: domain is already running");
+    for (const dom of [d1, d2]) await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom });
+  } finally {
+    killQemus(U1, U2);
+    for (const x of [a, b, c]) x.close();
+    for (const x of [a, b, c]) await x.done;
+    await d.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
