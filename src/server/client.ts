@@ -4,13 +4,14 @@
 // max_client_requests calls outstanding. libvirtd's virNetServerClient.
 
 import { FramingError, PacketFramer } from "../rpc/framing.ts";
-import { decodeHeader, encodePacket, type Header } from "../rpc/header.ts";
+import { decodeHeader, encodePacket, type Header, PAYLOAD_OFFSET } from "../rpc/header.ts";
 import {
   KEEPALIVE_PROC_PING,
   KEEPALIVE_PROC_PONG,
   KEEPALIVE_PROGRAM,
   KEEPALIVE_PROTOCOL_VERSION,
   VIR_NET_CALL,
+  VIR_NET_CONTINUE,
   VIR_NET_ERROR,
   VIR_NET_MESSAGE,
   VIR_NET_MESSAGE_MAX_PACKET,
@@ -66,6 +67,16 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** The daemon's end of a two-way stream (see Client.openDuplex). */
+export interface StreamSink {
+  /** The call's reply is written: begin sending. */
+  start(): void;
+  /** Data the client sent. */
+  write(data: Uint8Array): void;
+  /** The stream is over (either side, or the client left): release everything. */
+  close(): void;
+}
+
 export class Client {
   readonly id: number;
   readonly index: number;
@@ -84,6 +95,11 @@ export class Client {
   #resume: (() => void) | null = null;
   /** Server → client streams whose data is all sent, waiting for the client's finish, by serial. */
   readonly #streams = new Map<number, Header>();
+  /**
+   * Two-way streams the event loop itself serves (a domain console), by
+   * serial: pending until the call's reply is written, then live.
+   */
+  readonly #duplex = new Map<number, { h: Header; sink: StreamSink; live: boolean }>();
   /** Calls read past the limit (several can arrive in one read): handled as replies go out. */
   readonly #backlog: Uint8Array[] = [];
   readonly #queue: { bytes: Uint8Array; tracked: boolean; closeAfter: boolean }[] = [];
@@ -181,7 +197,7 @@ export class Client {
       return;
     }
     if (h.type === VIR_NET_STREAM) {
-      this.#onStream(h);
+      this.#onStream(h, packet);
       return;
     }
     if (h.type !== VIR_NET_CALL) {
@@ -239,6 +255,20 @@ export class Client {
   deliverReply(reply: Uint8Array): void {
     this.inflight--;
     this.#send(reply, true);
+    if (this.#duplex.size > 0) {
+      // A two-way stream opened by this call starts once its reply is on its way.
+      const h = decodeHeader(reply);
+      const d = this.#duplex.get(h.serial);
+      if (d && !d.live) {
+        if (h.status === VIR_NET_OK) {
+          d.live = true;
+          d.sink.start();
+        } else {
+          this.#duplex.delete(h.serial);
+          d.sink.close();
+        }
+      }
+    }
     if (this.#kaTimer === null && (this.#host.flags(this) & CF_KEEPALIVE)) this.#startKeepalive();
   }
 
@@ -259,8 +289,60 @@ export class Client {
     this.#send(packet, false);
   }
 
+  /**
+   * Opens a two-way stream for the call `h` (its reply not yet written): once
+   * the reply goes out, `sink` is started and gets the client's data; it
+   * sends with `streamData` and ends with `streamEnd`.
+   */
+  openDuplex(h: Header, sink: StreamSink): void {
+    if (this.#closing) {
+      sink.close();
+      return;
+    }
+    this.#duplex.get(h.serial)?.sink.close();
+    this.#duplex.set(h.serial, { h, sink, live: false });
+  }
+
+  /** Sends data on a two-way stream (STREAM/CONTINUE). */
+  streamData(serial: number, data: Uint8Array): void {
+    const d = this.#duplex.get(serial);
+    if (!d || !d.live) return;
+    this.#send(
+      encodePacket(
+        { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_CONTINUE },
+        (w) => w.writeRaw(data),
+      ),
+      false,
+    );
+  }
+
+  /** Ends a two-way stream from the daemon's side (the guest's end closed): an empty STREAM/OK. */
+  streamEnd(serial: number): void {
+    const d = this.#duplex.get(serial);
+    if (!d) return;
+    this.#duplex.delete(serial);
+    if (d.live) {
+      this.#send(encodePacket({ ...d.h, type: VIR_NET_STREAM, status: VIR_NET_OK }), false);
+    }
+    d.sink.close();
+  }
+
   /** A STREAM packet from the client for a stream it knows. */
-  #onStream(h: Header): void {
+  #onStream(h: Header, packet: Uint8Array): void {
+    const d = this.#duplex.get(h.serial);
+    if (d && d.live && d.h.proc === h.proc && d.h.prog === h.prog) {
+      if (h.status === VIR_NET_CONTINUE) {
+        d.sink.write(packet.slice(PAYLOAD_OFFSET));
+        return;
+      }
+      this.#duplex.delete(h.serial);
+      // Finish (OK) is confirmed with an empty STREAM/OK; ERROR is an abort.
+      if (h.status === VIR_NET_OK) {
+        this.#send(encodePacket({ ...d.h, type: VIR_NET_STREAM, status: VIR_NET_OK }), false);
+      }
+      d.sink.close();
+      return;
+    }
     const s = this.#streams.get(h.serial);
     if (!s || s.proc !== h.proc || s.prog !== h.prog) return; // no such stream: dropped, as libvirtd does
     this.#streams.delete(h.serial);
@@ -363,6 +445,8 @@ export class Client {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
+    for (const d of this.#duplex.values()) d.sink.close();
+    this.#duplex.clear();
     if (this.#kaTimer !== null) clearInterval(this.#kaTimer);
     this.#kaTimer = null;
     this.#resume?.();

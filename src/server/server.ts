@@ -217,6 +217,12 @@ export class NetServer implements ClientHost {
     return ic;
   }
 
+  /** The connected client of record `index` and generation `gen`, if it is still there. */
+  clientAt(index: number, gen: number): Client | null {
+    const c = this.#clients[index];
+    return c && c.gen === gen && !c.closing ? c : null;
+  }
+
   /** Closes the client with daemon-wide id `id` (admin client-disconnect); false if none. */
   closeClient(id: number): boolean {
     const c = this.#clients.find((x) => x !== null && x.id === id && !x.closing);
@@ -522,6 +528,7 @@ export class Server {
     });
     const qemu = s.qemu;
     s.main.onIo = (req) => qemu.handle(req);
+    qemu.clientAt = (index, gen) => s.main.clientAt(index, gen);
     if (!(await qemu.init())) logger.error("the QEMU driver did not start; see above");
     for (const sv of s.#services) s.#acceptLoops.push(s.#acceptLoop(sv));
     return s;

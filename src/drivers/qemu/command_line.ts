@@ -5,7 +5,7 @@
 // QMP monitor socket. QEMU starts paused (-S) and daemonizes, so that it
 // outlives the daemon; the daemon resumes it once the monitor is connected.
 
-import type { DiskDef, DomainDef, NetDef } from "../../conf/domain_xml.ts";
+import type { ChrDef, DiskDef, DomainDef, NetDef } from "../../conf/domain_xml.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
@@ -121,6 +121,13 @@ function netArgs(n: NetDef, index: number): string[] {
   ];
 }
 
+/** The serial ports QEMU gets (a serial <console> stands for serial 0 when there is none). */
+export function serialsOf(def: DomainDef): ChrDef[] {
+  return def.devices.serials.length > 0
+    ? def.devices.serials
+    : def.devices.consoles.filter((c) => (c.targetType ?? "serial") === "serial").slice(0, 1);
+}
+
 /** The arguments after the emulator's path. */
 export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
   if (!/^[^,]+$/.test(def.name)) throw unsupported(`domain name '${def.name}' with a comma`);
@@ -155,10 +162,7 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
   def.devices.disks.forEach((d, i) => args.push(...diskArgs(d, i, ideUnits)));
   def.devices.interfaces.forEach((n, i) => args.push(...netArgs(n, i)));
   // Serial ports (a <console> of target type serial is serial 0, as in libvirt).
-  const serials = def.devices.serials.length > 0
-    ? def.devices.serials
-    : def.devices.consoles.filter((c) => (c.targetType ?? "serial") === "serial").slice(0, 1);
-  serials.forEach((s, i) => {
+  serialsOf(def).forEach((s, i) => {
     switch (s.source.type) {
       case "pty":
         args.push("-chardev", `pty,id=charserial${i}`);

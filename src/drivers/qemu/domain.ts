@@ -11,16 +11,19 @@ import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
+  VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_DOMAIN,
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
+  VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_ERR_XML_ERROR,
   VIR_FROM_DOMAIN,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import { uuidToString } from "../../conf/uuid.ts";
 import {
+  type ChrDef,
   copyDomainDef,
   type DomainDef,
   formatDomainXML,
@@ -29,7 +32,7 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import * as S from "../domain_constants.ts";
-import { buildCommandLine } from "./command_line.ts";
+import { buildCommandLine, serialsOf } from "./command_line.ts";
 import { QemuConn } from "./conn.ts";
 import {
   configPath,
@@ -281,6 +284,69 @@ function undefine(c: QemuConn, ref: RemoteDomain, flags: number): void {
   });
 }
 
+const VIR_DOMAIN_CONSOLE_FORCE = 1 << 0;
+const VIR_DOMAIN_CONSOLE_SAFE = 1 << 1;
+
+/** Opens the console of a running domain as a two-way stream served by the event loop. */
+function openConsole(
+  c: QemuConn,
+  a: { dom: RemoteDomain; dev_name: string | null; flags: number },
+): void {
+  checkFlags(
+    "qemuDomainOpenConsole",
+    a.flags,
+    VIR_DOMAIN_CONSOLE_FORCE | VIR_DOMAIN_CONSOLE_SAFE,
+  );
+  const entry = c.entry(a.dom);
+  const index = c.withObj(entry, (o) => {
+    if (o.pid === 0) throw notRunning();
+    const serials = serialsOf(o.def);
+    let i = 0;
+    if (a.dev_name !== null) {
+      const m = /^(?:serial|console)(\d+)$/.exec(a.dev_name);
+      i = m ? Number(m[1]) : -1;
+    }
+    const chr = serials[i];
+    if (!chr) {
+      throw VirError.of(
+        VIR_ERR_INTERNAL_ERROR,
+        VIR_FROM_QEMU,
+        `cannot find character device ${a.dev_name ?? "<null>"}`,
+      );
+    }
+    if (chr.source.type !== "pty") {
+      throw VirError.of(
+        VIR_ERR_OPERATION_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        `character device ${a.dev_name ?? "serial0"} is not using a PTY`,
+      );
+    }
+    return i;
+  });
+  const chardevs = c.io("qemu.qmp", { uuid: entry.uuid, cmd: "query-chardev" }) as {
+    label: string;
+    filename: string;
+  }[];
+  const pty = chardevs.find((x) => x.label === `charserial${index}`)?.filename ?? "";
+  if (!pty.startsWith("pty:")) {
+    throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "the console has no pty");
+  }
+  const hd = c.ctx.header;
+  c.io("qemu.console", {
+    client: c.ctx.client.index,
+    gen: c.ctx.client.gen,
+    header: {
+      prog: hd.prog,
+      vers: hd.vers,
+      proc: hd.proc,
+      type: hd.type,
+      serial: hd.serial,
+      status: 0,
+    },
+    path: pty.slice(4),
+  });
+}
+
 /** Takes a free monitor slot for `uuid` (its own if it has one). Caller holds the instance lock. */
 export function takeMonitorSlot(d: QemuDirectory, uuid: string): number {
   let slot = d.monitors.indexOf(uuid);
@@ -340,8 +406,23 @@ export function startDomain(
     log: logPath(d.stateDir, def.uuid),
   }) as { pid: number };
   try {
+    // The running definition shows where each pty serial port went (libvirt's live XML).
+    const chardevs = c.io("qemu.qmp", { uuid: def.uuid, cmd: "query-chardev" }) as {
+      label: string;
+      filename: string;
+    }[];
+    const ptyOf = (i: number) =>
+      chardevs.find((x) => x.label === `charserial${i}`)?.filename.replace(/^pty:/, "") ?? null;
     const o = c.withObj(entry, (o, save) => {
       if (o.persistent) o.newDef = copyDomainDef(o.def);
+      serialsOf(o.def).forEach((s, i) => {
+        if (s.source.type === "pty") s.source.path = ptyOf(i);
+      });
+      for (const con of o.def.devices.consoles) {
+        if ((con.targetType ?? "serial") === "serial" && con.source.type === "pty") {
+          con.source.path = ptyOf(con.targetPort ?? 0);
+        }
+      }
       o.pid = pid;
       o.monitor = monitor;
       o.id = id;
@@ -357,7 +438,7 @@ export function startDomain(
       id,
       pid,
       monitor,
-      xml: formatDomainXML(def, { id, active: true, flags: VIR_DOMAIN_XML_SECURE }),
+      xml: formatDomainXML(o.def, { id, active: true, flags: VIR_DOMAIN_XML_SECURE }),
       persistent: o.persistent,
     });
     c.syncEntry(entry, o);
@@ -786,6 +867,11 @@ export const domainHandlers: [number, Handler][] = [
     h((c, a: { dom: RemoteDomain; memory: bigint; flags: number }) =>
       setMemory(c, a.dom, a.memory, a.flags)
     ),
+  ],
+
+  [
+    P.REMOTE_PROC_DOMAIN_OPEN_CONSOLE,
+    h((c, a: Parameters<typeof openConsole>[1]) => openConsole(c, a)),
   ],
 
   // ---- Screenshot: QEMU's screendump, as a stream --------------------------------------------------

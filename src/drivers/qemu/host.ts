@@ -8,7 +8,13 @@
 import { log } from "../../log.ts";
 import type { IoRequest } from "../../pool/io.ts";
 import { VirError } from "../../rpc/error.ts";
-import { VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
+import {
+  VIR_ERR_OPERATION_FAILED,
+  VIR_ERR_OPERATION_INVALID,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
+import type { Header } from "../../rpc/header.ts";
+import type { Client, StreamSink } from "../../server/client.ts";
 import type { InternalClient } from "../../server/internal.ts";
 import { INTERNAL_PROC_QEMU_EVENT, INTERNAL_PROC_QEMU_INIT } from "../../protocol/internal.ts";
 import { launchFailure } from "./command_line.ts";
@@ -34,9 +40,71 @@ interface Attached {
   pid: number;
 }
 
+/**
+ * A console: the guest's serial port pty, shuttled to and from a client's
+ * stream by the event loop (libvirt's virChrdevOpen + virFDStream).
+ */
+class PtyConsole implements StreamSink {
+  readonly #path: string;
+  readonly #send: (data: Uint8Array) => void;
+  readonly #end: () => void;
+  #file: Deno.FsFile | null = null;
+  #closed = false;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(path: string, send: (data: Uint8Array) => void, end: () => void) {
+    this.#path = path;
+    this.#send = send;
+    this.#end = end;
+  }
+
+  open(): void {
+    this.#file = Deno.openSync(this.#path, { read: true, write: true });
+    // Bytes pass as they are (no line discipline), as libvirt's console does.
+    if (this.#file.isTerminal()) this.#file.setRaw(true);
+  }
+
+  start(): void {
+    (async () => {
+      const buf = new Uint8Array(16 * 1024);
+      try {
+        while (!this.#closed && this.#file) {
+          const n = await this.#file.read(buf);
+          if (n === null) break;
+          this.#send(buf.slice(0, n));
+        }
+      } catch {
+        // The pty went away (QEMU ended) or was closed.
+      }
+      if (!this.#closed) this.#end();
+    })();
+  }
+
+  write(data: Uint8Array): void {
+    const f = this.#file;
+    if (!f || this.#closed) return;
+    this.#writing = this.#writing.then(async () => {
+      let off = 0;
+      while (off < data.length) off += await f.write(data.subarray(off));
+    }).catch(() => {});
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#file?.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
 export class QemuHost {
   readonly #internal: InternalClient;
   readonly #settings: QemuSettings;
+  /** Set by the daemon: the connected client of record `index` and generation `gen`. */
+  clientAt: (index: number, gen: number) => Client | null = () => null;
   readonly #monitors = new Map<string, Attached>();
   #stopping = false;
 
@@ -68,6 +136,15 @@ export class QemuHost {
         return this.#attach(uuid, Number(req.pid), String(req.monitor));
       case "qemu.qmp":
         return this.#qmp(uuid, String(req.cmd), req.args as Record<string, unknown> | undefined);
+      case "qemu.console":
+        return Promise.resolve(
+          this.#console(
+            Number(req.client),
+            Number(req.gen),
+            req.header as Header,
+            String(req.path),
+          ),
+        );
       case "qemu.kill":
         return this.#kill(uuid, Number(req.pid), Number(req.graceMs ?? 10_000));
       default:
@@ -174,6 +251,27 @@ export class QemuHost {
       this.#monitors.delete(uuid);
       attached.monitor.close();
     }
+    return {};
+  }
+
+  #console(client: number, gen: number, h: Header, path: string): Record<string, never> {
+    const c = this.clientAt(client, gen);
+    if (!c) throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "the client is gone");
+    const sink = new PtyConsole(
+      path,
+      (data) => c.streamData(h.serial, data),
+      () => c.streamEnd(h.serial),
+    );
+    try {
+      sink.open();
+    } catch (e) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_FAILED,
+        VIR_FROM_QEMU,
+        `cannot open console '${path}': ${e instanceof Error ? e.message : e}`,
+      );
+    }
+    c.openDuplex(h, sink);
     return {};
   }
 
