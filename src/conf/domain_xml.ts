@@ -4161,7 +4161,12 @@ function reconnectLine(r: AttrMap): string {
 }
 
 function formatChr(w: XmlWriter, c: ChrDef, ctx: FmtCtx, elementName = c.deviceType): void {
-  w.open(elementName, [["type", c.source.type]]);
+  // A running domain's first console names its pty in a tty attribute too (libvirt's tty_compat).
+  const tty = elementName === "console" && (c.targetPort ?? 0) === 0 &&
+      c.source.type === "pty" && !ctx.inactive
+    ? c.source.path
+    : null;
+  w.open(elementName, [["type", c.source.type], ["tty", tty]]);
   w.raw(chrSourceLines(c.source, ctx).join("\n"));
   switch (elementName) {
     case "channel": {
