@@ -22,6 +22,11 @@ log_level = 2
 log_filters = "3:rpc 1:util"
 log_outputs = "2:stderr 1:file:/var/log/denovirt.log"
 auth_unix_rw = "none"
+qemu_config_dir = "/etc/denovirt/qemu"
+qemu_state_dir = "/run/denovirt/qemu"
+qemu_emulator = "/usr/local/bin/qemu-system-x86_64"
+qemu_img = "/usr/local/bin/qemu-img"
+qemu_job_wait_seconds = 5
 `;
 
 Deno.test("parseConfig() reads every key denovirt uses", () => {
@@ -52,6 +57,11 @@ Deno.test("parseConfig() reads every key denovirt uses", () => {
     admin_keepalive_count: 5,
     stuck_call_warn_seconds: 60,
     stuck_call_kill_seconds: 0,
+    qemu_config_dir: "/etc/denovirt/qemu",
+    qemu_state_dir: "/run/denovirt/qemu",
+    qemu_emulator: "/usr/local/bin/qemu-system-x86_64",
+    qemu_img: "/usr/local/bin/qemu-img",
+    qemu_job_wait_seconds: 5,
   });
 });
 
