@@ -4,6 +4,7 @@
 // max_clients) and its own Worker pool. libvirtd's virNetDaemon,
 // virNetServer and virNetServerService.
 
+import { QEMU_PROGRAM_DEF } from "../protocol/qemu.ts";
 import { QemuHost } from "../drivers/qemu/host.ts";
 import { InternalClient } from "./internal.ts";
 import { errorAnswer, type IoEnvelope, type IoRequest } from "../pool/io.ts";
@@ -466,6 +467,7 @@ export class Server {
     const c = opts.config;
     await Deno.mkdir(c.unix_sock_dir, { recursive: true, mode: 0o755 });
     const remote = new Map<number, Program>([[REMOTE_PROGRAM_DEF.prog, REMOTE_PROGRAM_DEF]]);
+    remote.set(QEMU_PROGRAM_DEF.prog, QEMU_PROGRAM_DEF);
     for (const p of opts.extraPrograms ?? []) remote.set(p.prog, p);
     const admin = new Map<number, Program>([[ADMIN_PROGRAM_DEF.prog, ADMIN_PROGRAM_DEF]]);
     const specs = [

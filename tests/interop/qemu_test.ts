@@ -115,6 +115,19 @@ Deno.test({
     assert.match((await virsh("suspend", "interop")).out, /suspended/);
     assert.equal((await virsh("domstate", "--reason", "interop")).out.trim(), "paused (user)");
     assert.match((await virsh("resume", "interop")).out, /resumed/);
+    // QMP and HMP pass through (libvirt-qemu's program).
+    const qmp = JSON.parse(
+      (await virsh("qemu-monitor-command", "interop", '{"execute":"query-name"}')).out,
+    );
+    assert.deepEqual(qmp.return, { name: "interop" });
+    assert.match(
+      (await virsh("qemu-monitor-command", "interop", "--hmp", "info status")).out,
+      /VM status: running/,
+    );
+    const bad = JSON.parse(
+      (await virsh("qemu-monitor-command", "interop", '{"execute":"nonsense"}')).out,
+    );
+    assert.equal(bad.error.class, "CommandNotFound");
     const shot = await virsh("screenshot", "interop", `${dir}/shot.ppm`);
     assert.match(shot.out, /image\/x-portable-pixmap/);
     assert.equal(

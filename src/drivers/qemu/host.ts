@@ -136,6 +136,17 @@ export class QemuHost {
         return this.#attach(uuid, Number(req.pid), String(req.monitor));
       case "qemu.qmp":
         return this.#qmp(uuid, String(req.cmd), req.args as Record<string, unknown> | undefined);
+      case "qemu.monitor": {
+        const a = this.#monitors.get(uuid);
+        if (!a || a.monitor.closed) {
+          return Promise.reject(
+            VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running"),
+          );
+        }
+        return req.hmp
+          ? a.monitor.execute("human-monitor-command", { "command-line": String(req.cmd) })
+          : a.monitor.executeRaw(String(req.cmd));
+      }
       case "qemu.console":
         return Promise.resolve(
           this.#console(

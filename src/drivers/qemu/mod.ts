@@ -17,8 +17,25 @@ import {
   INTERNAL_PROC_QEMU_INIT,
 } from "../../protocol/internal.ts";
 import { VirError } from "../../rpc/error.ts";
-import { VIR_ERR_NO_CONNECT, VIR_FROM_NONE } from "../../rpc/error_codes.ts";
-import { CF_CONN_OPEN } from "../../pool/layout.ts";
+import {
+  VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_NO_CONNECT,
+  VIR_ERR_NO_SUPPORT,
+  VIR_ERR_OPERATION_DENIED,
+  VIR_ERR_OPERATION_INVALID,
+  VIR_FROM_DOMAIN,
+  VIR_FROM_NONE,
+  VIR_FROM_QEMU,
+  VIR_FROM_RPC,
+} from "../../rpc/error_codes.ts";
+import { CF_CONN_OPEN, CF_READONLY } from "../../pool/layout.ts";
+import {
+  QEMU_PROC_DOMAIN_MONITOR_COMMAND,
+  QEMU_PROGRAM,
+  QEMU_PROGRAM_DEF,
+  VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP,
+} from "../../protocol/qemu.ts";
+import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { copyDomainDef, parseDomainXML } from "../../conf/domain_xml.ts";
 import { log } from "../../log.ts";
 import { domainEventHandlers, dropClientCallbacks } from "../callbacks.ts";
@@ -26,6 +43,7 @@ import * as S from "../domain_constants.ts";
 import { charsFixed } from "../test/connect.ts";
 import { QemuConn } from "./conn.ts";
 import {
+  checkFlags,
   domainHandlers,
   parseQemuDef,
   startDomain,
@@ -45,6 +63,16 @@ import {
 } from "./state.ts";
 
 const logger = log("qemu");
+
+/** The libvirt-qemu API of each QEMU program procedure (for "not supported" errors). */
+const QEMU_API_NAMES: Record<number, string> = {
+  1: "virDomainQemuMonitorCommand",
+  2: "virDomainQemuAttach",
+  3: "virDomainQemuAgentCommand",
+  4: "virConnectDomainQemuMonitorEventRegister",
+  5: "virConnectDomainQemuMonitorEventDeregister",
+  7: "virDomainQemuMonitorCommandWithFiles",
+};
 
 /** The emulator's version as libvirt reports it (major × 1,000,000 + minor × 1,000 + micro). */
 function emulatorVersion(emulator: string): number {
@@ -392,9 +420,53 @@ const internalHandlers = new Map<number, Handler>([
   [INTERNAL_PROC_QEMU_EVENT, (ctx, a: { json: string }) => processEvent(ctx, JSON.parse(a.json))],
 ]);
 
+/** libvirt-qemu's monitor pass-through (`virsh qemu-monitor-command`), holding the domain's job. */
+function monitorCommand(
+  ctx: CallContext,
+  a: { dom: RemoteDomain; cmd: string; flags: number },
+): { result: string } {
+  checkFlags("qemuDomainQemuMonitorCommand", a.flags, VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP);
+  const c = new QemuConn(ctx);
+  return c.job(a.dom, "remoteDispatchDomainQemuMonitorCommand", (entry) => {
+    if (!c.withObj(entry, (o) => o.pid !== 0)) {
+      throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+    }
+    const hmp = (a.flags & VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) !== 0;
+    return { result: String(c.io("qemu.monitor", { uuid: entry.uuid, cmd: a.cmd, hmp })) };
+  });
+}
+
+const qemuProgramHandlers = new Map<number, Handler>([
+  [QEMU_PROC_DOMAIN_MONITOR_COMMAND, monitorCommand],
+]);
+
 /** Worker extension hook: registers the driver and the internal program's handlers. */
 export function setup(ext: WorkerExtension): void {
   ext.drivers.add(qemuDriver);
+  ext.services.set(QEMU_PROGRAM, {
+    program: QEMU_PROGRAM_DEF,
+    admit(ctx) {
+      const flags = ctx.client.flags;
+      if (!(flags & CF_CONN_OPEN)) {
+        throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "hypervisor connection not open");
+      }
+      if ((flags & CF_READONLY) && ctx.procedure.changesState) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_DENIED,
+          VIR_FROM_DOMAIN,
+          "read only access prevents virDomainQemuMonitorCommand",
+        );
+      }
+    },
+    handler: (ctx) =>
+      ctx.client.driver === QEMU_DRIVER_ID ? qemuProgramHandlers.get(ctx.header.proc) : undefined,
+    unsupported: (info) =>
+      VirError.of(
+        VIR_ERR_NO_SUPPORT,
+        VIR_FROM_DOMAIN,
+        QEMU_API_NAMES[info.proc] ?? `qemu procedure ${info.proc}`,
+      ),
+  });
   const service: ProgramService = {
     program: DENOVIRT_INTERNAL_PROGRAM_DEF,
     handler: (ctx) => internalHandlers.get(ctx.header.proc),

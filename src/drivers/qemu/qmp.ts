@@ -33,6 +33,11 @@ interface Pending {
 export class QmpMonitor {
   readonly #conn: Deno.UnixConn;
   readonly #pending = new Map<string, Pending>();
+  /** Pass-through commands: answered with QEMU's reply as it came. */
+  readonly #raw = new Map<
+    string,
+    { resolve(text: string): void; timer: ReturnType<typeof setTimeout> }
+  >();
   #nextId = 1;
   #closed = false;
   #greeting: Record<string, unknown> | null = null;
@@ -109,6 +114,36 @@ export class QmpMonitor {
     });
   }
 
+  /**
+   * Passes a client's QMP command (JSON text) through as it is, under an id of
+   * ours; resolves with QEMU's whole reply as JSON text, an error reply
+   * included (libvirt's qemu-monitor-command does the same).
+   */
+  executeRaw(json: string, timeoutMs = 30_000): Promise<string> {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(json);
+      if (typeof msg !== "object" || msg === null || Array.isArray(msg)) throw new Error();
+    } catch {
+      return Promise.reject(
+        VirError.internal(VIR_FROM_QEMU, `cannot parse json ${json}: not a JSON object`),
+      );
+    }
+    const id = `denovirt-${this.#nextId++}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#raw.delete(id);
+        reject(VirError.of(VIR_ERR_OPERATION_TIMEOUT, VIR_FROM_QEMU, "monitor did not answer"));
+      }, timeoutMs);
+      this.#raw.set(id, { resolve, timer });
+      this.#write(utf8e.encode(JSON.stringify({ ...msg, id }) + "\r\n")).catch((e) => {
+        clearTimeout(timer);
+        this.#raw.delete(id);
+        reject(e);
+      });
+    });
+  }
+
   async #write(bytes: Uint8Array): Promise<void> {
     let off = 0;
     while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
@@ -145,6 +180,13 @@ export class QmpMonitor {
       return;
     }
     const id = typeof msg.id === "string" ? msg.id : "";
+    const raw = this.#raw.get(id);
+    if (raw) {
+      this.#raw.delete(id);
+      clearTimeout(raw.timer);
+      raw.resolve(line);
+      return;
+    }
     if ("return" in msg) this.#settle(id, msg.return, null);
     else if ("error" in msg) {
       const err = msg.error as { class?: string; desc?: string };
