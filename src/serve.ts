@@ -5,7 +5,7 @@
 
 import { defaultConfig, defaultRunDir, loadConfig, qemuDirs } from "./conf/config.ts";
 import { KILL, PS } from "./drivers/qemu/proc.ts";
-import { monitorPath } from "./drivers/qemu/files.ts";
+import { consolePath, CONSOLES_PER_SLOT, monitorPath } from "./drivers/qemu/files.ts";
 import { QEMU_MONITOR_SLOTS } from "./drivers/qemu/state.ts";
 
 const args = [...Deno.args];
@@ -42,10 +42,13 @@ for (let i = 0; i < args.length; i++) {
 // two programs it runs, and /proc, where it checks on its QEMU processes.
 const qemu = qemuDirs({ ...settings, unix_sock_dir: runDir });
 const qemuPaths = [qemu.configDir, qemu.stateDir].filter((p) => !p.startsWith(`${runDir}/`));
-const monitors = Array.from(
-  { length: QEMU_MONITOR_SLOTS },
-  (_, i) => `unix:${monitorPath(qemu.stateDir, i)}`,
-);
+const monitors = Array.from({ length: QEMU_MONITOR_SLOTS }, (_, i) => [
+  `unix:${monitorPath(qemu.stateDir, i)}`,
+  ...Array.from(
+    { length: CONSOLES_PER_SLOT },
+    (_, k) => `unix:${consolePath(qemu.stateDir, i, k)}`,
+  ),
+]).flat();
 const reads = [
   src,
   runDir,

@@ -75,6 +75,8 @@ export interface StreamSink {
   write(data: Uint8Array): void;
   /** The stream is over (either side, or the client left): release everything. */
   close(): void;
+  /** The client finished sending: complete the work (flush a file), then release everything. */
+  finish?(): Promise<void>;
 }
 
 export class Client {
@@ -99,7 +101,10 @@ export class Client {
    * Two-way streams the event loop itself serves (a domain console), by
    * serial: pending until the call's reply is written, then live.
    */
-  readonly #duplex = new Map<number, { h: Header; sink: StreamSink; live: boolean }>();
+  readonly #duplex = new Map<
+    number,
+    { h: Header; sink: StreamSink; live: boolean; eof: boolean }
+  >();
   /** Calls read past the limit (several can arrive in one read): handled as replies go out. */
   readonly #backlog: Uint8Array[] = [];
   readonly #queue: { bytes: Uint8Array; tracked: boolean; closeAfter: boolean }[] = [];
@@ -300,7 +305,7 @@ export class Client {
       return;
     }
     this.#duplex.get(h.serial)?.sink.close();
-    this.#duplex.set(h.serial, { h, sink, live: false });
+    this.#duplex.set(h.serial, { h, sink, live: false, eof: false });
   }
 
   /** Sends data on a two-way stream (STREAM/CONTINUE). */
@@ -316,15 +321,21 @@ export class Client {
     );
   }
 
-  /** Ends a two-way stream from the daemon's side (the guest's end closed): an empty STREAM/OK. */
+  /**
+   * Ends the daemon's side of a two-way stream (the guest's end closed, the
+   * file is all sent): an empty STREAM/CONTINUE, libvirt's end of data; the
+   * stream then waits for the client's finish, which is confirmed.
+   */
   streamEnd(serial: number): void {
     const d = this.#duplex.get(serial);
-    if (!d) return;
-    this.#duplex.delete(serial);
-    if (d.live) {
-      this.#send(encodePacket({ ...d.h, type: VIR_NET_STREAM, status: VIR_NET_OK }), false);
-    }
+    if (!d || d.eof) return;
     d.sink.close();
+    if (!d.live) {
+      this.#duplex.delete(serial);
+      return;
+    }
+    d.eof = true;
+    this.#send(encodePacket({ ...d.h, type: VIR_NET_STREAM, status: VIR_NET_CONTINUE }), false);
   }
 
   /** A STREAM packet from the client for a stream it knows. */
@@ -332,15 +343,24 @@ export class Client {
     const d = this.#duplex.get(h.serial);
     if (d && d.live && d.h.proc === h.proc && d.h.prog === h.prog) {
       if (h.status === VIR_NET_CONTINUE) {
-        d.sink.write(packet.slice(PAYLOAD_OFFSET));
+        if (!d.eof) d.sink.write(packet.slice(PAYLOAD_OFFSET));
         return;
       }
       this.#duplex.delete(h.serial);
-      // Finish (OK) is confirmed with an empty STREAM/OK; ERROR is an abort.
+      // Finish (OK) is confirmed with an empty STREAM/OK once the sink has
+      // taken everything (an upload is on disk); ERROR is an abort.
       if (h.status === VIR_NET_OK) {
-        this.#send(encodePacket({ ...d.h, type: VIR_NET_STREAM, status: VIR_NET_OK }), false);
-      }
-      d.sink.close();
+        const confirm = () => {
+          if (!this.#closing) {
+            this.#send(encodePacket({ ...d.h, type: VIR_NET_STREAM, status: VIR_NET_OK }), false);
+          }
+        };
+        if (d.sink.finish && !d.eof) d.sink.finish().then(confirm, () => d.sink.close());
+        else {
+          d.sink.close();
+          confirm();
+        }
+      } else d.sink.close();
       return;
     }
     const s = this.#streams.get(h.serial);

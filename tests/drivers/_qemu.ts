@@ -17,21 +17,20 @@ export function tinyVM(name: string, uuid: string, serialFile: string): string {
 </domain>`;
 }
 
-/** Every live QEMU process whose command line names `uuid`. */
+/**
+ * Every live QEMU process whose command line names `uuid` (from `ps`: the
+ * test task's permissions do not reach /proc).
+ */
 export function qemuProcesses(uuid: string): number[] {
-  const out: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      if (stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z") continue;
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
-      if (cmd.includes("qemu-system") && cmd.includes(uuid)) out.push(Number(e.name));
-    } catch {
-      // Gone meanwhile.
-    }
+  const out = new Deno.Command("ps", { args: ["-eo", "pid=,stat=,args="], stdout: "piped" })
+    .outputSync();
+  const pids: number[] = [];
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const m = /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (!m || m[2]!.startsWith("Z")) continue;
+    if (m[3]!.includes("qemu-system") && m[3]!.includes(uuid)) pids.push(Number(m[1]));
   }
-  return out;
+  return pids;
 }
 
 /** Kills whatever QEMU of these domains is left (a failed test must not leak VMs). */

@@ -7,6 +7,7 @@
 
 import type { ChrDef, DiskDef, DomainDef, NetDef } from "../../conf/domain_xml.ts";
 import { VirError } from "../../rpc/error.ts";
+import { CONSOLES_PER_SLOT } from "./files.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
@@ -20,6 +21,8 @@ export interface LaunchPaths {
   pidfile: string;
   /** Use KVM (only when /dev/kvm exists and the domain type is kvm). */
   kvm: boolean;
+  /** Where serial port `i` of type pty is served (a Unix socket the event loop connects to). */
+  console: (i: number) => string;
 }
 
 function unsupported(what: string): VirError {
@@ -165,7 +168,14 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
   serialsOf(def).forEach((s, i) => {
     switch (s.source.type) {
       case "pty":
-        args.push("-chardev", `pty,id=charserial${i}`);
+        // The console reaches the serial port through a socket the daemon owns.
+        if (i >= CONSOLES_PER_SLOT) throw unsupported(`pty serial port ${i} (at most 4)`);
+        args.push(
+          "-chardev",
+          `socket,id=charserial${i},path=${
+            noComma(p.console(i), "console path")
+          },server=on,wait=off`,
+        );
         break;
       case "file":
         args.push(

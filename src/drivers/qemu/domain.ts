@@ -36,6 +36,7 @@ import { buildCommandLine, serialsOf } from "./command_line.ts";
 import { QemuConn } from "./conn.ts";
 import {
   configPath,
+  consolePath,
   logPath,
   monitorPath,
   pidPath,
@@ -323,14 +324,10 @@ function openConsole(
     }
     return i;
   });
-  const chardevs = c.io("qemu.qmp", { uuid: entry.uuid, cmd: "query-chardev" }) as {
-    label: string;
-    filename: string;
-  }[];
-  const pty = chardevs.find((x) => x.label === `charserial${index}`)?.filename ?? "";
-  if (!pty.startsWith("pty:")) {
-    throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "the console has no pty");
-  }
+  const { stateDir, slot } = c.dir((d) => ({
+    stateDir: d.stateDir,
+    slot: d.monitors.indexOf(entry.uuid),
+  }));
   const hd = c.ctx.header;
   c.io("qemu.console", {
     client: c.ctx.client.index,
@@ -343,7 +340,7 @@ function openConsole(
       serial: hd.serial,
       status: 0,
     },
-    path: pty.slice(4),
+    path: consolePath(stateDir, slot, index),
   });
 }
 
@@ -396,7 +393,12 @@ export function startDomain(
   } catch {
     kvm = false;
   }
-  const args = buildCommandLine(def, { monitor, pidfile, kvm });
+  const args = buildCommandLine(def, {
+    monitor,
+    pidfile,
+    kvm,
+    console: (i) => consolePath(d.stateDir, slot, i),
+  });
   const { pid } = c.io("qemu.launch", {
     uuid: def.uuid,
     emulator: def.devices.emulator ?? d.emulator,
@@ -406,23 +408,8 @@ export function startDomain(
     log: logPath(d.stateDir, def.uuid),
   }) as { pid: number };
   try {
-    // The running definition shows where each pty serial port went (libvirt's live XML).
-    const chardevs = c.io("qemu.qmp", { uuid: def.uuid, cmd: "query-chardev" }) as {
-      label: string;
-      filename: string;
-    }[];
-    const ptyOf = (i: number) =>
-      chardevs.find((x) => x.label === `charserial${i}`)?.filename.replace(/^pty:/, "") ?? null;
     const o = c.withObj(entry, (o, save) => {
       if (o.persistent) o.newDef = copyDomainDef(o.def);
-      serialsOf(o.def).forEach((s, i) => {
-        if (s.source.type === "pty") s.source.path = ptyOf(i);
-      });
-      for (const con of o.def.devices.consoles) {
-        if ((con.targetType ?? "serial") === "serial" && con.source.type === "pty") {
-          con.source.path = ptyOf(con.targetPort ?? 0);
-        }
-      }
       o.pid = pid;
       o.monitor = monitor;
       o.id = id;

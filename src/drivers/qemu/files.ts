@@ -75,6 +75,14 @@ export const statusPath = (stateDir: string, uuid: string) => `${stateDir}/${uui
  * serve` can list every path the driver will ever connect to.
  */
 export const monitorPath = (stateDir: string, slot: number) => `${stateDir}/monitor-${slot}.sock`;
+/** Serial ports 0–3 per slot. */
+export const CONSOLES_PER_SLOT = 4;
+/**
+ * A pty serial port's socket: QEMU serves the guest's serial port here and the
+ * event loop connects for a console (Deno opens /dev/pts only with every permission).
+ */
+export const consolePath = (stateDir: string, slot: number, serial: number) =>
+  `${stateDir}/console-${slot}-${serial}.sock`;
 export const pidPath = (stateDir: string, uuid: string) => `${stateDir}/${uuid}.pid`;
 export const logPath = (stateDir: string, uuid: string) => `${stateDir}/${uuid}.log`;
 

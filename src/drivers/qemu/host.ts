@@ -41,51 +41,43 @@ interface Attached {
 }
 
 /**
- * A console: the guest's serial port pty, shuttled to and from a client's
- * stream by the event loop (libvirt's virChrdevOpen + virFDStream).
+ * A console: the guest's serial port (a socket QEMU serves), shuttled to and
+ * from a client's stream by the event loop (libvirt's virChrdevOpen + virFDStream).
  */
-class PtyConsole implements StreamSink {
-  readonly #path: string;
+class SerialConsole implements StreamSink {
+  readonly #conn: Deno.UnixConn;
   readonly #send: (data: Uint8Array) => void;
   readonly #end: () => void;
-  #file: Deno.FsFile | null = null;
   #closed = false;
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(path: string, send: (data: Uint8Array) => void, end: () => void) {
-    this.#path = path;
+  constructor(conn: Deno.UnixConn, send: (data: Uint8Array) => void, end: () => void) {
+    this.#conn = conn;
     this.#send = send;
     this.#end = end;
-  }
-
-  open(): void {
-    this.#file = Deno.openSync(this.#path, { read: true, write: true });
-    // Bytes pass as they are (no line discipline), as libvirt's console does.
-    if (this.#file.isTerminal()) this.#file.setRaw(true);
   }
 
   start(): void {
     (async () => {
       const buf = new Uint8Array(16 * 1024);
       try {
-        while (!this.#closed && this.#file) {
-          const n = await this.#file.read(buf);
+        while (!this.#closed) {
+          const n = await this.#conn.read(buf);
           if (n === null) break;
           this.#send(buf.slice(0, n));
         }
       } catch {
-        // The pty went away (QEMU ended) or was closed.
+        // QEMU ended, or the console was closed.
       }
       if (!this.#closed) this.#end();
     })();
   }
 
   write(data: Uint8Array): void {
-    const f = this.#file;
-    if (!f || this.#closed) return;
+    if (this.#closed) return;
     this.#writing = this.#writing.then(async () => {
       let off = 0;
-      while (off < data.length) off += await f.write(data.subarray(off));
+      while (off < data.length) off += await this.#conn.write(data.subarray(off));
     }).catch(() => {});
   }
 
@@ -93,7 +85,7 @@ class PtyConsole implements StreamSink {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      this.#file?.close();
+      this.#conn.close();
     } catch {
       // Already closed.
     }
@@ -265,24 +257,31 @@ export class QemuHost {
     return {};
   }
 
-  #console(client: number, gen: number, h: Header, path: string): Record<string, never> {
-    const c = this.clientAt(client, gen);
-    if (!c) throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "the client is gone");
-    const sink = new PtyConsole(
-      path,
-      (data) => c.streamData(h.serial, data),
-      () => c.streamEnd(h.serial),
-    );
+  async #console(
+    client: number,
+    gen: number,
+    h: Header,
+    path: string,
+  ): Promise<Record<string, never>> {
+    let conn: Deno.UnixConn;
     try {
-      sink.open();
+      conn = await Deno.connect({ transport: "unix", path });
     } catch (e) {
       throw VirError.of(
         VIR_ERR_OPERATION_FAILED,
         VIR_FROM_QEMU,
-        `cannot open console '${path}': ${e instanceof Error ? e.message : e}`,
+        `cannot open console: ${e instanceof Error ? e.message : e}`,
       );
     }
-    c.openDuplex(h, sink);
+    const c = this.clientAt(client, gen);
+    if (!c) {
+      conn.close();
+      throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "the client is gone");
+    }
+    c.openDuplex(
+      h,
+      new SerialConsole(conn, (data) => c.streamData(h.serial, data), () => c.streamEnd(h.serial)),
+    );
     return {};
   }
 

@@ -23,7 +23,7 @@ function procStat(pid: number): string[] | null | "denied" {
 function ps(pid: number, fields: string): string | null {
   try {
     const out = new Deno.Command(PS, {
-      args: ["-o", `${fields}=`, "-p", String(pid)],
+      args: ["-o", fields.split(",").map((f) => `${f}=`).join(","), "-p", String(pid)],
       stdout: "piped",
       stderr: "null",
     }).outputSync();
@@ -60,8 +60,12 @@ export function cpuNs(pid: number): bigint {
     // utime and stime are fields 14 and 15 (12 and 13 here), in USER_HZ (100) ticks.
     return (BigInt(st[11] ?? "0") + BigInt(st[12] ?? "0")) * 10_000_000n;
   }
-  const secs = ps(pid, "cputimes");
-  return secs && /^\d+$/.test(secs) ? BigInt(secs) * 1_000_000_000n : 0n;
+  // ps gives whole seconds of CPU; its percentage over the elapsed time is
+  // finer (about 10 ms here): take whichever says more.
+  const f = (ps(pid, "cputimes,etimes,pcpu") ?? "").split(/\s+/).map(Number);
+  const [secs = 0, elapsed = 0, pcpu = 0] = f;
+  const ns = Math.max(secs * 1e9, (pcpu / 100) * elapsed * 1e9);
+  return Number.isFinite(ns) ? BigInt(Math.round(ns / 1e7) * 1e7) : 0n;
 }
 
 /** Sends `sig` to `pid`; false when there is no such process. */
