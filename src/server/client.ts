@@ -131,6 +131,11 @@ export class Client {
     return this.#closing;
   }
 
+  /** Bytes queued for this client and not yet handed to the socket (streams pace on it). */
+  get unsentBytes(): number {
+    return this.#queuedBytes;
+  }
+
   /** Flow-control state, for diagnostics and tests. */
   get flow(): {
     outstanding: number;

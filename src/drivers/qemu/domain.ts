@@ -861,6 +861,71 @@ export const domainHandlers: [number, Handler][] = [
     h((c, a: Parameters<typeof openConsole>[1]) => openConsole(c, a)),
   ],
 
+  // ---- Statistics ------------------------------------------------------------------------------
+  [
+    P.REMOTE_PROC_DOMAIN_BLOCK_STATS,
+    h((c, a: { dom: RemoteDomain; path: string }) => {
+      const entry = c.entry(a.dom);
+      const index = c.withObj(entry, (o) => {
+        if (o.pid === 0) throw notRunning();
+        const i = o.def.devices.disks.findIndex((d) =>
+          d.targetDev === a.path || (a.path !== "" && d.source?.path === a.path)
+        );
+        if (i < 0) {
+          throw VirError.of(
+            VIR_ERR_INVALID_ARG,
+            VIR_FROM_QEMU,
+            `invalid argument: invalid path: ${a.path}`,
+          );
+        }
+        return i;
+      });
+      const all = c.io("qemu.qmp", { uuid: entry.uuid, cmd: "query-blockstats" }) as {
+        "node-name"?: string;
+        stats: Record<string, number>;
+      }[];
+      const s = all.find((x) => x["node-name"] === `libvirt-${index}-format`)?.stats;
+      if (!s) {
+        throw VirError.of(
+          VIR_ERR_INTERNAL_ERROR,
+          VIR_FROM_QEMU,
+          `cannot find statistics for device '${a.path}'`,
+        );
+      }
+      return {
+        rd_req: BigInt(s.rd_operations ?? 0),
+        rd_bytes: BigInt(s.rd_bytes ?? 0),
+        wr_req: BigInt(s.wr_operations ?? 0),
+        wr_bytes: BigInt(s.wr_bytes ?? 0),
+        errs: -1n, // QEMU does not count errors
+      };
+    }),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_INTERFACE_STATS,
+    h((c, a: { dom: RemoteDomain; device: string }) =>
+      readObj(c, a.dom, (o) => {
+        if (o.pid === 0) throw notRunning();
+        const net = o.def.devices.interfaces.find((n) =>
+          n.targetDev === a.device || n.mac === a.device
+        );
+        if (!net) {
+          throw VirError.of(
+            VIR_ERR_INVALID_ARG,
+            VIR_FROM_QEMU,
+            `invalid argument: invalid path, '${a.device}' is not a known interface`,
+          );
+        }
+        // User-mode networking has no host-side device whose counters could be read.
+        throw VirError.of(
+          VIR_ERR_OPERATION_UNSUPPORTED,
+          VIR_FROM_QEMU,
+          "interface statistics are not available for user-mode networking",
+        );
+      })
+    ),
+  ],
+
   // ---- Screenshot: QEMU's screendump, as a stream --------------------------------------------------
   [
     P.REMOTE_PROC_DOMAIN_SCREENSHOT,

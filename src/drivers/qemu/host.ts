@@ -92,6 +92,93 @@ class SerialConsole implements StreamSink {
   }
 }
 
+/** vol-upload: the client's data is written to the volume, within `length` (0: no limit). */
+class FileUpload implements StreamSink {
+  readonly #file: Deno.FsFile;
+  #left: number;
+  #closed = false;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(file: Deno.FsFile, length: number) {
+    this.#file = file;
+    this.#left = length > 0 ? length : Infinity;
+  }
+
+  start(): void {}
+
+  write(data: Uint8Array): void {
+    if (this.#closed || this.#left <= 0) return;
+    const chunk = data.subarray(0, Math.min(data.length, this.#left));
+    this.#left -= chunk.length;
+    this.#writing = this.#writing.then(async () => {
+      let off = 0;
+      while (off < chunk.length) off += await this.#file.write(chunk.subarray(off));
+    });
+  }
+
+  async finish(): Promise<void> {
+    try {
+      await this.#writing;
+      await this.#file.sync();
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Writes still queued finish first.
+    this.#writing.finally(() => this.#file.close()).catch(() => {});
+  }
+}
+
+/** vol-download: the volume is read and sent, pacing itself on the client's unsent bytes. */
+class FileDownload implements StreamSink {
+  readonly #file: Deno.FsFile;
+  readonly #client: Client;
+  readonly #serial: number;
+  #left: number;
+  #closed = false;
+
+  constructor(file: Deno.FsFile, length: number, client: Client, serial: number) {
+    this.#file = file;
+    this.#left = length > 0 ? length : Infinity;
+    this.#client = client;
+    this.#serial = serial;
+  }
+
+  start(): void {
+    (async () => {
+      const buf = new Uint8Array(256 * 1024);
+      try {
+        while (!this.#closed && this.#left > 0) {
+          while (this.#client.unsentBytes > 4 * 1024 * 1024 && !this.#closed) await sleep(2);
+          const n = await this.#file.read(buf.subarray(0, Math.min(buf.length, this.#left)));
+          if (n === null) break;
+          this.#left -= n;
+          this.#client.streamData(this.#serial, buf.slice(0, n));
+        }
+      } catch {
+        // Read failed: end the stream.
+      }
+      if (!this.#closed) this.#client.streamEnd(this.#serial);
+    })();
+  }
+
+  write(): void {}
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#file.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
 export class QemuHost {
   readonly #internal: InternalClient;
   readonly #settings: QemuSettings;
@@ -147,6 +234,17 @@ export class QemuHost {
             req.header as Header,
             String(req.path),
           ),
+        );
+      case "storage.upload":
+      case "storage.download":
+        return this.#volumeStream(
+          req.op === "storage.upload",
+          Number(req.client),
+          Number(req.gen),
+          req.header as Header,
+          String(req.path),
+          Number(req.offset),
+          Number(req.length),
         );
       case "qemu.kill":
         return this.#kill(uuid, Number(req.pid), Number(req.graceMs ?? 10_000));
@@ -281,6 +379,39 @@ export class QemuHost {
     c.openDuplex(
       h,
       new SerialConsole(conn, (data) => c.streamData(h.serial, data), () => c.streamEnd(h.serial)),
+    );
+    return {};
+  }
+
+  /** A volume upload or download: the event loop streams between the file and the client. */
+  async #volumeStream(
+    upload: boolean,
+    client: number,
+    gen: number,
+    h: Header,
+    path: string,
+    offset: number,
+    length: number,
+  ): Promise<Record<string, never>> {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, upload ? { write: true } : { read: true });
+      await file.seek(offset, Deno.SeekMode.Start);
+    } catch (e) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_FAILED,
+        VIR_FROM_QEMU,
+        `cannot open volume '${path}': ${e instanceof Error ? e.message : e}`,
+      );
+    }
+    const c = this.clientAt(client, gen);
+    if (!c) {
+      file.close();
+      throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "the client is gone");
+    }
+    c.openDuplex(
+      h,
+      upload ? new FileUpload(file, length) : new FileDownload(file, length, c, h.serial),
     );
     return {};
   }

@@ -52,6 +52,7 @@ import {
 } from "./domain.ts";
 import { readDefinitions, readStatuses } from "./files.ts";
 import { qemuAlive } from "./proc.ts";
+import { loadPools, storageHandlers } from "./storage.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -128,6 +129,7 @@ function openInstance(ctx: CallContext, settings?: QemuSettings): number {
       ...settings,
       nextDomId: 1,
       monitors: [],
+      pools: [],
       domains: [],
       callbacks: [],
       nextCallbackId: 0,
@@ -180,6 +182,10 @@ function init(ctx: CallContext, settings: QemuSettings): void {
       });
     }
     for (const st of readStatuses(settings.stateDir)) adopt(c, settings, st);
+    c.dir((d, save) => {
+      loadPools(d);
+      save();
+    });
     // Autostart: every persistent domain marked so that is not running.
     const auto = c.dir((d) => d.domains.map((e) => ({ ...e })));
     for (const e of auto) {
@@ -411,6 +417,7 @@ export const qemuDriver: Driver = {
   handlers: new Map<number, Handler>([
     ...connectHandlers,
     ...domainHandlers,
+    ...storageHandlers,
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
 };

@@ -6,6 +6,7 @@
 
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import type { EventRegistry } from "../events.ts";
+import type { QemuPool } from "./storage.ts";
 
 /** The QEMU driver's id in client records. */
 export const QEMU_DRIVER_ID = 2;
@@ -37,6 +38,8 @@ export interface QemuDirectory extends EventRegistry, QemuSettings {
   nextDomId: number;
   /** Monitor socket slots: the UUID of the domain using each, or "". */
   monitors: string[];
+  /** Storage pools (dir backend, storage.ts); small, so kept in the directory itself. */
+  pools: QemuPool[];
   domains: QemuDomainEntry[];
 }
 
