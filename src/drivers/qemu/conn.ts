@@ -33,6 +33,8 @@ export class QemuConn implements RegistryAccess {
   readonly ctx: CallContext;
   readonly store: SharedStore;
   readonly inst: number;
+  /** The directory while this call holds the instance lock (inside dir()). */
+  #held: QemuDirectory | null = null;
   readonly #events: {
     dom: { name: string; uuid: string; id: number };
     eventID: number;
@@ -49,11 +51,14 @@ export class QemuConn implements RegistryAccess {
   dir<T>(fn: (d: QemuDirectory, save: () => void) => T): T {
     using _ = this.store.instanceLock(this.inst).lock();
     const d = this.store.directoryLocked<QemuDirectory>(this.inst);
+    this.#held = d;
     try {
       return fn(d, () => this.store.setDirectoryLocked(this.inst, d));
     } catch (e) {
       this.store.forgetAll();
       throw e;
+    } finally {
+      this.#held = null;
     }
   }
 
@@ -82,15 +87,28 @@ export class QemuConn implements RegistryAccess {
    * and refreshes the directory entry (id, active, persistent).
    */
   withObj<T>(entry: QemuDomainEntry, fn: (o: QemuDomainObj, save: () => void) => T): T {
-    const lock = this.store.objectLock(entry.handle);
-    using _ = lock.lock();
-    if (!this.store.liveLocked(entry.handle)) {
-      throw VirError.of(
-        VIR_ERR_NO_DOMAIN,
-        VIR_FROM_QEMU,
-        `no domain with matching uuid '${entry.uuid}' (${entry.name})`,
-      );
+    // The object is found in the directory under the instance lock before its
+    // own lock is taken (objects are freed only under the instance lock), so a
+    // stopped transient or undefined domain's freed memory is never touched.
+    // Inside dir() the instance lock is already this call's.
+    const instLock = this.#held ? null : this.store.instanceLock(this.inst);
+    instLock?.lock();
+    let objLock;
+    try {
+      const d = this.#held ?? this.store.directoryLocked<QemuDirectory>(this.inst);
+      if (!d.domains.some((e) => e.handle === entry.handle && e.uuid === entry.uuid)) {
+        throw VirError.of(
+          VIR_ERR_NO_DOMAIN,
+          VIR_FROM_QEMU,
+          `no domain with matching uuid '${entry.uuid}' (${entry.name})`,
+        );
+      }
+      objLock = this.store.objectLock(entry.handle);
+      objLock.lock();
+    } finally {
+      instLock?.unlock();
     }
+    using _ = { [Symbol.dispose]: () => objLock.unlock() };
     const o = this.store.readLocked<QemuDomainObj>(entry.handle);
     try {
       return fn(o, () => this.store.writeLocked(entry.handle, o));
