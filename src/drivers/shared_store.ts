@@ -34,7 +34,10 @@ const I_DIR_VERSION = 7;
 const HELD_BASE = INST_BASE + MAX_INSTANCES * INST_WORDS;
 const HELD_THREADS = 256;
 const HELD_SLOTS = 4;
-const HEADER_BYTES = (HELD_BASE + HELD_THREADS * HELD_SLOTS) * 4;
+// Per thread id below HELD_THREADS: bumped when a thread of that id dies, so
+// something it claimed (a QEMU domain's job) can be seen to be orphaned.
+const DEATHS_BASE = HELD_BASE + HELD_THREADS * HELD_SLOTS;
+const HEADER_BYTES = (DEATHS_BASE + HELD_THREADS) * 4;
 
 const INST_FREE = 0;
 const INST_LIVE = 1;
@@ -73,6 +76,7 @@ export function releaseStoreLocks(sab: SharedArrayBuffer, threadId: number): voi
   release(H_LOCK);
   for (let i = 1; i < MAX_INSTANCES; i++) release(INST_BASE + i * INST_WORDS + I_LOCK);
   if (threadId >= HELD_THREADS) return;
+  Atomics.add(w, DEATHS_BASE + threadId, 1);
   const row = HELD_BASE + threadId * HELD_SLOTS;
   for (let k = 0; k < HELD_SLOTS; k++) {
     const handle = Atomics.load(w, row + k);
@@ -155,6 +159,14 @@ export class SharedStore {
   /** The calling thread's id (0 for the event loop, a Worker's own otherwise). */
   get threadId(): number {
     return this.#tracker.threadId;
+  }
+
+  /**
+   * How many threads of id `threadId` have died so far: a claim recorded with
+   * (thread id, this count) is orphaned once the count has moved on.
+   */
+  deaths(threadId: number): number {
+    return threadId < HELD_THREADS ? Atomics.load(this.#words, DEATHS_BASE + threadId) : 0;
   }
 
   // ---- Heap (caller holds the heap lock) ------------------------------------------------

@@ -298,3 +298,39 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "a domain job whose holder's Worker died is free at once",
+  ignore: !runnable,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denovirt-qemu-" });
+  const emulator = await slowQemu(dir, 3);
+  // The watchdog terminates a call's Worker after 1 s: a start of this slow QEMU dies holding the job.
+  const d = await startDaemon({
+    qemu_config_dir: `${dir}/config`,
+    qemu_state_dir: `${dir}/state`,
+    qemu_emulator: emulator,
+    stuck_call_warn_seconds: 1,
+    stuck_call_kill_seconds: 1,
+  });
+  const a = await openClient(d, URI);
+  const b = await openClient(d, URI);
+  try {
+    const xml = tinyVM("orphan", U1, `${dir}/orphan.log`).replace(
+      "<devices>",
+      `<devices><emulator>${emulator}</emulator>`,
+    );
+    const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, { xml });
+    const killed = await failure(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+    assert.equal(killed.code, 1, killed.message);
+    // Without reclaiming, this would wait 30 s for the dead Worker's job, then time out.
+    const e = await failure(b, P.REMOTE_PROC_DOMAIN_SUSPEND, { dom });
+    assert.equal(e.message, "Requested operation is not valid: domain is not running");
+  } finally {
+    killQemus(U1);
+    for (const x of [a, b]) x.close();
+    for (const x of [a, b]) await x.done;
+    await d.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

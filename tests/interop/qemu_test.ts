@@ -26,6 +26,7 @@ const VM = `<domain type='qemu'>
     <console type='pty'><target type='serial' port='0'/></console>
     <graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/>
     <video><model type='vga'/></video>
+    <memballoon model='virtio'/>
   </devices>
 </domain>`;
 
@@ -103,6 +104,12 @@ Deno.test({
   const seen = { text: "" };
   try {
     await readUntil(reader, "ready", seen);
+    // The host as a libvirt user sees it first: version and capabilities.
+    assert.match((await virsh("version")).out, /Running hypervisor: QEMU \d+\.\d+\.\d+/);
+    const caps = (await virsh("capabilities")).out;
+    assert.match(caps, /<emulator>\/usr\/bin\/qemu-system-x86_64<\/emulator>/);
+    assert.match(caps, /<machine canonical='pc-i440fx-[\d.]+' maxCpus='255'>pc<\/machine>/);
+    assert.match(caps, /<domain type='qemu'\/>/);
     await Deno.writeTextFile(`${dir}/vm.xml`, VM);
     assert.match((await virsh("define", `${dir}/vm.xml`)).out, /Domain 'interop' defined/);
     assert.match((await virsh("start", "interop")).out, /Domain 'interop' started/);
@@ -115,6 +122,13 @@ Deno.test({
     assert.match((await virsh("suspend", "interop")).out, /suspended/);
     assert.equal((await virsh("domstate", "--reason", "interop")).out.trim(), "paused (user)");
     assert.match((await virsh("resume", "interop")).out, /resumed/);
+    // The balloon: the guest's memory target changes live.
+    assert.equal((await virsh("setmem", "interop", "16M", "--live")).out.trim(), "");
+    assert.match((await virsh("dominfo", "interop")).out, /^Used memory: +16384 KiB$/m);
+    assert.match(
+      (await virsh("qemu-monitor-command", "interop", "--hmp", "info balloon")).out,
+      /balloon: actual=/,
+    );
     // QMP and HMP pass through (libvirt-qemu's program).
     const qmp = JSON.parse(
       (await virsh("qemu-monitor-command", "interop", '{"execute":"query-name"}')).out,

@@ -141,8 +141,10 @@ export class QemuConn implements RegistryAccess {
     const me = this.store.threadId;
     for (;;) {
       const held = this.withObj(entry, (o, save) => {
-        if (o.job && o.job.thread !== me) return o.job.owner;
-        o.job = { owner, thread: me, since: Date.now() };
+        // A job whose holder died (its thread id's death count moved on) is free.
+        const orphaned = o.job !== null && this.store.deaths(o.job.thread) !== o.job.deaths;
+        if (o.job && o.job.thread !== me && !orphaned) return o.job.owner;
+        o.job = { owner, thread: me, deaths: this.store.deaths(me), since: Date.now() };
         save();
         return null;
       });

@@ -53,6 +53,7 @@ import {
 import { readDefinitions, readStatuses } from "./files.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
+import { capabilitiesXML } from "./capabilities.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -389,6 +390,10 @@ const connectHandlers: [number, Handler][] = [
   [P.REMOTE_PROC_CONNECT_IS_SECURE, () => ({ secure: 1 })],
   [P.REMOTE_PROC_CONNECT_GET_MAX_VCPUS, () => ({ max_vcpus: 255 })],
   [P.REMOTE_PROC_NODE_GET_INFO, () => hostInfo()],
+  [
+    P.REMOTE_PROC_CONNECT_GET_CAPABILITIES,
+    (ctx) => ({ capabilities: capabilitiesXML(new QemuConn(ctx).dir((d) => d.emulator)) }),
+  ],
 ];
 
 export const qemuDriver: Driver = {

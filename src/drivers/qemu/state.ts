@@ -47,8 +47,9 @@ export interface QemuDirectory extends EventRegistry, QemuSettings {
 export interface DomainJob {
   /** libvirt's name for the holder, e.g. `remoteDispatchDomainCreate`. */
   owner: string;
-  /** The holding thread (worker thread id): a job of a dead thread is free. */
+  /** The holding thread (worker thread id) and its id's death count then: a job of a dead thread is free. */
   thread: number;
+  deaths: number;
   since: number;
 }
 
