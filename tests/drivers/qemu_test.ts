@@ -5,11 +5,16 @@
 
 import assert from "node:assert/strict";
 import { startDaemon, type TestDaemon } from "../server/_daemon.ts";
-import type { RawClient } from "../_rpc_client.ts";
+import { errorOf, type RawClient } from "../_rpc_client.ts";
 import { VIR_NET_CONTINUE, VIR_NET_STREAM } from "../../src/rpc/constants.ts";
 import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
+import {
+  QEMU_PROC_DOMAIN_MONITOR_COMMAND,
+  QEMU_PROGRAM,
+  QEMU_PROGRAM_DEF,
+} from "../../src/protocol/qemu.ts";
 import * as S from "../../src/drivers/domain_constants.ts";
 import { haveTools } from "../interop/_tools.ts";
 import { call, failure, nextEvent, openClient } from "./_driver.ts";
@@ -68,6 +73,7 @@ function qemuTest(
 
 const U1 = "0b8e3a4c-4a0e-4d8a-9a1e-5f1d2c3b4a01";
 const U2 = "0b8e3a4c-4a0e-4d8a-9a1e-5f1d2c3b4a02";
+const U3 = "0b8e3a4c-4a0e-4d8a-9a1e-5f1d2c3b4a03";
 
 qemuTest(
   "a real VM: defined on disk, started, paused, resumed, screenshotted, destroyed; another client sees the events",
@@ -316,7 +322,7 @@ Deno.test({
   const a = await openClient(d, URI);
   const b = await openClient(d, URI);
   try {
-    const xml = tinyVM("orphan", U1, `${dir}/orphan.log`).replace(
+    const xml = tinyVM("orphan", U3, `${dir}/orphan.log`).replace(
       "<devices>",
       `<devices><emulator>${emulator}</emulator>`,
     );
@@ -326,11 +332,94 @@ Deno.test({
     // Without reclaiming, this would wait 30 s for the dead Worker's job, then time out.
     const e = await failure(b, P.REMOTE_PROC_DOMAIN_SUSPEND, { dom });
     assert.equal(e.message, "Requested operation is not valid: domain is not running");
+    // The launch the dead Worker asked for goes on: its QEMU is found and ended here.
+    await until(() => qemuProcesses(U3).length > 0, 15_000, "the orphaned QEMU");
   } finally {
-    killQemus(U1);
+    killQemus(U3);
     for (const x of [a, b]) x.close();
     for (const x of [a, b]) await x.done;
     await d.stop();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+qemuTest(
+  "QEMU told to quit behind libvirt's back: shutdown events, then shut off (shutdown)",
+  async (d, dir) => {
+    const a = await openClient(d, URI);
+    try {
+      await call(a, P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, {
+        eventID: 0,
+        dom: null,
+      });
+      const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, {
+        xml: tinyVM("quitter", U2, `${dir}/quit.log`),
+      });
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      // qemu-monitor-command '{"execute":"quit"}' through the QEMU program.
+      const mc = QEMU_PROGRAM_DEF.procedures.get(QEMU_PROC_DOMAIN_MONITOR_COMMAND)!;
+      const running = (await call(a, P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, { name: "quitter" })).dom;
+      const serial = await a.call(
+        QEMU_PROC_DOMAIN_MONITOR_COMMAND,
+        (w) => mc.args.encode(w, { dom: running, cmd: '{"execute":"quit"}', flags: 0 }),
+        { prog: QEMU_PROGRAM },
+      );
+      assert.equal((await a.reply(serial)).header.status, 0);
+      const events: [number, number][] = [];
+      for (let i = 0; i < 4; i++) {
+        const ev = await nextEvent(a, P.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE);
+        events.push([ev.msg.event, ev.msg.detail]);
+      }
+      assert.deepEqual(events.slice(2), [
+        [S.VIR_DOMAIN_EVENT_SHUTDOWN, S.VIR_DOMAIN_EVENT_SHUTDOWN_HOST],
+        [S.VIR_DOMAIN_EVENT_STOPPED, S.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN],
+      ]);
+      const st = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
+      assert.deepEqual([st.state, st.reason], [
+        S.VIR_DOMAIN_SHUTOFF,
+        S.VIR_DOMAIN_SHUTOFF_SHUTDOWN,
+      ]);
+      await until(() => qemuProcesses(U2).length === 0, 5000, "QEMU gone");
+    } finally {
+      killQemus(U2);
+      a.close();
+      await a.done;
+    }
+  },
+);
+
+qemuTest("destroy works while a call waits on a monitor that does not answer", async (d, dir) => {
+  const a = await openClient(d, URI);
+  const b = await openClient(d, URI);
+  try {
+    const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, {
+      xml: tinyVM("frozen", U1, `${dir}/frozen.log`),
+    });
+    await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+    const pids = qemuProcesses(U1);
+    assert.equal(pids.length, 1);
+    const pid = pids[0]!;
+    // A stopped process answers nothing: the suspend holds the job, waiting on QMP.
+    Deno.kill(pid, "SIGSTOP");
+    const sus = REMOTE_PROGRAM_DEF.procedures.get(P.REMOTE_PROC_DOMAIN_SUSPEND)!;
+    const suspendSerial = await a.call(
+      P.REMOTE_PROC_DOMAIN_SUSPEND,
+      (w) => sus.args.encode(w, { dom }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    // destroy kills first (SIGTERM is not handled by a stopped process; SIGKILL
+    // follows after libvirt's 10 s), then takes the job the suspend gives up.
+    const destroyed = b.call(P.REMOTE_PROC_DOMAIN_DESTROY, (w) => sus.args.encode(w, { dom }));
+    assert.equal((await b.reply(await destroyed, 30_000)).header.status, 0);
+    const r = await a.reply(suspendSerial, 30_000);
+    assert.equal(r.header.status, 1);
+    assert.match(errorOf(r).message ?? "", /QEMU closed its monitor|domain is not running/);
+    const st = await call(b, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
+    assert.deepEqual([st.state, st.reason], [S.VIR_DOMAIN_SHUTOFF, S.VIR_DOMAIN_SHUTOFF_DESTROYED]);
+    assert.equal(qemuProcesses(U1).length, 0);
+  } finally {
+    killQemus(U1);
+    for (const x of [a, b]) x.close();
+    for (const x of [a, b]) await x.done;
   }
 });
