@@ -122,6 +122,16 @@ Deno.test({
     assert.match((await virsh("suspend", "interop")).out, /suspended/);
     assert.equal((await virsh("domstate", "--reason", "interop")).out.trim(), "paused (user)");
     assert.match((await virsh("resume", "interop")).out, /resumed/);
+    // Counts and statistics, as monitoring tools read them.
+    assert.match((await virsh("vcpucount", "interop")).out, /maximum +live +1/);
+    assert.match((await virsh("dommemstat", "interop")).out, /^actual 32768$/m);
+    assert.match((await virsh("dommemstat", "interop")).out, /^rss \d+$/m);
+    const domstats = (await virsh("domstats", "interop")).out;
+    assert.match(domstats, /state.state=1/);
+    assert.match(domstats, /cpu.time=\d+/);
+    assert.match(domstats, /balloon.maximum=32768/);
+    assert.match(domstats, /vcpu.current=1/);
+    assert.match(domstats, /block.count=0/);
     // The balloon: the guest's memory target changes live.
     assert.equal((await virsh("setmem", "interop", "16M", "--live")).out.trim(), "");
     assert.match((await virsh("dominfo", "interop")).out, /^Used memory: +16384 KiB$/m);

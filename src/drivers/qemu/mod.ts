@@ -54,6 +54,7 @@ import { readDefinitions, readStatuses } from "./files.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML } from "./capabilities.ts";
+import { statsHandlers } from "./stats.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -423,6 +424,7 @@ export const qemuDriver: Driver = {
     ...connectHandlers,
     ...domainHandlers,
     ...storageHandlers,
+    ...statsHandlers,
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
 };

@@ -87,3 +87,13 @@ export async function signal(pid: number, sig: "SIGTERM" | "SIGKILL"): Promise<b
     return false;
   }
 }
+
+/** Resident memory of the process, in KiB. */
+export function rssKiB(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    return Number(/^VmRSS:\s*(\d+)/m.exec(status)?.[1] ?? 0);
+  } catch {
+    return Number(ps(pid, "rss") ?? 0) || 0;
+  }
+}

@@ -1,0 +1,223 @@
+// Statistics of QEMU domains: vCPU counts, memory statistics from the
+// balloon and the process, and virConnectGetAllDomainStats (what monitoring
+// tools poll) with its state, cpu-total, balloon, vcpu and block groups.
+
+import type { Handler } from "../../dispatch/context.ts";
+import * as P from "../../protocol/remote_procedure_numbers.ts";
+import type { RemoteDomain } from "../../protocol/remote_types.ts";
+import { VirError } from "../../rpc/error.ts";
+import {
+  VIR_ERR_INVALID_ARG,
+  VIR_ERR_OPERATION_INVALID,
+  VIR_ERR_OPERATION_UNSUPPORTED,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
+import { param, type TypedParam } from "../../rpc/typed_params.ts";
+import * as S from "../domain_constants.ts";
+import { QemuConn } from "./conn.ts";
+import { checkFlags } from "./domain.ts";
+import { cpuNs, rssKiB } from "./proc.ts";
+import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
+
+const VIR_DOMAIN_AFFECT_LIVE = 1;
+const VIR_DOMAIN_AFFECT_CONFIG = 2;
+const VIR_DOMAIN_VCPU_MAXIMUM = 4;
+const VIR_DOMAIN_VCPU_GUEST = 8;
+
+const VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6;
+const VIR_DOMAIN_MEMORY_STAT_RSS = 7;
+
+const VIR_DOMAIN_STATS_STATE = 1 << 0;
+const VIR_DOMAIN_STATS_CPU_TOTAL = 1 << 1;
+const VIR_DOMAIN_STATS_BALLOON = 1 << 2;
+const VIR_DOMAIN_STATS_VCPU = 1 << 3;
+const VIR_DOMAIN_STATS_BLOCK = 1 << 5;
+const SUPPORTED_STATS = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
+  VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK;
+
+const LIST_ACTIVE = 1 << 0;
+const LIST_INACTIVE = 1 << 1;
+const LIST_PERSISTENT = 1 << 2;
+const LIST_TRANSIENT = 1 << 3;
+const LIST_RUNNING = 1 << 4;
+const LIST_PAUSED = 1 << 5;
+const LIST_SHUTOFF = 1 << 6;
+const LIST_OTHER = 1 << 7;
+const STATS_NOWAIT = 1 << 29;
+const STATS_BACKING = 1 << 30;
+const STATS_ENFORCE = 1 << 31;
+
+const notRunning = () =>
+  VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+
+/** The balloon's present size in KiB (QMP query-balloon), or the definition's when it has none. */
+function balloonKiB(c: QemuConn, e: QemuDomainEntry, o: QemuDomainObj): number {
+  if (o.pid === 0 || o.def.devices.memballoon?.model !== "virtio") return o.def.currentMemory;
+  try {
+    const b = c.io("qemu.qmp", { uuid: e.uuid, cmd: "query-balloon" }) as { actual: number };
+    return Math.floor(b.actual / 1024);
+  } catch {
+    return o.def.currentMemory;
+  }
+}
+
+function statsFilter(e: QemuDomainEntry, o: QemuDomainObj, flags: number): boolean {
+  const active = o.pid !== 0;
+  const pair = (a: number, b: number, v: boolean) =>
+    !(flags & (a | b)) || ((flags & a) !== 0 && v) || ((flags & b) !== 0 && !v);
+  if (!pair(LIST_ACTIVE, LIST_INACTIVE, active)) return false;
+  if (!pair(LIST_PERSISTENT, LIST_TRANSIENT, e.persistent)) return false;
+  const states = LIST_RUNNING | LIST_PAUSED | LIST_SHUTOFF | LIST_OTHER;
+  if (flags & states) {
+    return ((flags & LIST_RUNNING) !== 0 && o.state === S.VIR_DOMAIN_RUNNING) ||
+      ((flags & LIST_PAUSED) !== 0 && o.state === S.VIR_DOMAIN_PAUSED) ||
+      ((flags & LIST_SHUTOFF) !== 0 && o.state === S.VIR_DOMAIN_SHUTOFF) ||
+      ((flags & LIST_OTHER) !== 0 &&
+        ![S.VIR_DOMAIN_RUNNING, S.VIR_DOMAIN_PAUSED, S.VIR_DOMAIN_SHUTOFF].includes(o.state));
+  }
+  return true;
+}
+
+/** One domain's record of virConnectGetAllDomainStats. */
+function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
+  const o = c.withObj(e, (x) => x);
+  const out: TypedParam[] = [];
+  if (stats & VIR_DOMAIN_STATS_STATE) {
+    out.push(param.int("state.state", o.state), param.int("state.reason", o.reason));
+  }
+  if ((stats & VIR_DOMAIN_STATS_CPU_TOTAL) && o.pid !== 0) {
+    out.push(param.ullong("cpu.time", cpuNs(o.pid)));
+  }
+  if (stats & VIR_DOMAIN_STATS_BALLOON) {
+    out.push(
+      param.ullong("balloon.current", BigInt(balloonKiB(c, e, o))),
+      param.ullong("balloon.maximum", BigInt(o.def.memory)),
+    );
+  }
+  if (stats & VIR_DOMAIN_STATS_VCPU) {
+    out.push(
+      param.uint("vcpu.current", o.def.vcpusCurrent),
+      param.uint("vcpu.maximum", o.def.vcpus),
+    );
+  }
+  if (stats & VIR_DOMAIN_STATS_BLOCK) {
+    const disks = o.def.devices.disks;
+    let blockstats: { "node-name"?: string; stats: Record<string, number> }[] = [];
+    if (o.pid !== 0) {
+      try {
+        blockstats = c.io("qemu.qmp", {
+          uuid: e.uuid,
+          cmd: "query-blockstats",
+        }) as typeof blockstats;
+      } catch {
+        blockstats = [];
+      }
+    }
+    out.push(param.uint("block.count", disks.length));
+    disks.forEach((d, i) => {
+      out.push(param.string(`block.${i}.name`, d.targetDev));
+      if (d.source?.path) out.push(param.string(`block.${i}.path`, d.source.path));
+      const s = blockstats.find((x) => x["node-name"] === `libvirt-${i}-format`)?.stats;
+      if (s) {
+        out.push(
+          param.ullong(`block.${i}.rd.reqs`, BigInt(s.rd_operations ?? 0)),
+          param.ullong(`block.${i}.rd.bytes`, BigInt(s.rd_bytes ?? 0)),
+          param.ullong(`block.${i}.wr.reqs`, BigInt(s.wr_operations ?? 0)),
+          param.ullong(`block.${i}.wr.bytes`, BigInt(s.wr_bytes ?? 0)),
+        );
+      }
+    });
+  }
+  return out;
+}
+
+const h = <A>(fn: (c: QemuConn, a: A) => unknown): Handler => (ctx, a: A) =>
+  fn(new QemuConn(ctx), a);
+
+export const statsHandlers: [number, Handler][] = [
+  [
+    P.REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS,
+    h((c, a: { dom: RemoteDomain; flags: number }) => {
+      checkFlags(
+        "qemuDomainGetVcpusFlags",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM |
+          VIR_DOMAIN_VCPU_GUEST,
+      );
+      if (a.flags & VIR_DOMAIN_VCPU_GUEST) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_UNSUPPORTED,
+          VIR_FROM_QEMU,
+          "the guest agent is not available",
+        );
+      }
+      const o = c.withObj(c.entry(a.dom), (x) => x);
+      const live = (a.flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 ||
+        (!(a.flags & VIR_DOMAIN_AFFECT_CONFIG) && o.pid !== 0);
+      if (live && o.pid === 0) throw notRunning();
+      const def = live ? o.def : (o.newDef ?? o.def);
+      return { num: a.flags & VIR_DOMAIN_VCPU_MAXIMUM ? def.vcpus : def.vcpusCurrent };
+    }),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_MEMORY_STATS,
+    h((c, a: { dom: RemoteDomain; maxStats: number; flags: number }) => {
+      checkFlags("qemuDomainMemoryStats", a.flags, 0);
+      const e = c.entry(a.dom);
+      const o = c.withObj(e, (x) => x);
+      if (o.pid === 0) throw notRunning();
+      const stats = [
+        { tag: VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, val: BigInt(balloonKiB(c, e, o)) },
+        { tag: VIR_DOMAIN_MEMORY_STAT_RSS, val: BigInt(rssKiB(o.pid)) },
+      ];
+      return { stats: stats.slice(0, a.maxStats) };
+    }),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS,
+    h((c, a: { doms: RemoteDomain[]; stats: number; flags: number }) => {
+      const known = SUPPORTED_STATS;
+      if ((a.flags & STATS_ENFORCE) && (a.stats & ~known)) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_UNSUPPORTED,
+          VIR_FROM_QEMU,
+          `Stats types bits 0x${(a.stats & ~known).toString(16)} are not supported by this daemon`,
+        );
+      }
+      const stats = a.stats === 0 ? known : a.stats & known;
+      const listFlags = a.flags & ~(STATS_NOWAIT | STATS_BACKING | STATS_ENFORCE);
+      let entries: QemuDomainEntry[];
+      if (a.doms.length > 0) {
+        if (listFlags) {
+          throw VirError.of(
+            VIR_ERR_INVALID_ARG,
+            VIR_FROM_QEMU,
+            "invalid argument: filtering is not supported by this API",
+          );
+        }
+        entries = a.doms.map((d) => c.entry(d));
+      } else {
+        entries = c.dir((d) => d.domains.map((x) => ({ ...x })));
+        entries = entries.filter((e) => {
+          try {
+            return c.withObj(e, (o) => statsFilter(e, o, listFlags));
+          } catch {
+            return false;
+          }
+        });
+      }
+      const retStats = [];
+      for (const e of entries) {
+        try {
+          retStats.push({
+            dom: QemuConn.wire({ ...e, id: c.withObj(e, (o) => o.id) }),
+            params: record(c, e, stats),
+          });
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      return { retStats };
+    }),
+  ],
+];
