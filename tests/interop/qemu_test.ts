@@ -122,6 +122,8 @@ Deno.test({
     assert.match((await virsh("suspend", "interop")).out, /suspended/);
     assert.equal((await virsh("domstate", "--reason", "interop")).out.trim(), "paused (user)");
     assert.match((await virsh("resume", "interop")).out, /resumed/);
+    // The VNC display QEMU took, from the live XML.
+    assert.match((await virsh("vncdisplay", "interop")).out, /^127\.0\.0\.1:\d+$/m);
     // Counts and statistics, as monitoring tools read them.
     assert.match((await virsh("vcpucount", "interop")).out, /maximum +live +1/);
     assert.match((await virsh("dommemstat", "interop")).out, /^actual 32768$/m);

@@ -408,8 +408,16 @@ export function startDomain(
     log: logPath(d.stateDir, def.uuid),
   }) as { pid: number };
   try {
+    // The running definition shows the VNC port QEMU took (virsh vncdisplay reads it).
+    let vncPort: number | null = null;
+    if (def.devices.graphics.some((g) => g.type === "vnc")) {
+      const vnc = c.io("qemu.qmp", { uuid: def.uuid, cmd: "query-vnc" }) as { service?: string };
+      vncPort = vnc.service ? Number(vnc.service) : null;
+    }
     const o = c.withObj(entry, (o, save) => {
       if (o.persistent) o.newDef = copyDomainDef(o.def);
+      const g = o.def.devices.graphics.find((x) => x.type === "vnc");
+      if (g && vncPort !== null) g.port = vncPort;
       o.pid = pid;
       o.monitor = monitor;
       o.id = id;
