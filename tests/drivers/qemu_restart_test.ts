@@ -11,7 +11,7 @@ import { haveTools } from "../interop/_tools.ts";
 import { call, nextEvent } from "./_driver.ts";
 import { killQemus, qemuProcesses, tinyVM } from "./_qemu.ts";
 
-const runnable = haveTools("QEMU driver", ["qemu-system-x86_64"]);
+const runnable = haveTools("QEMU driver", ["qemu-system-x86_64", "ps"]);
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 
 async function waitForSocket(path: string): Promise<void> {

@@ -20,7 +20,7 @@ import { haveTools } from "../interop/_tools.ts";
 import { call, failure, nextEvent, openClient } from "./_driver.ts";
 import { killQemus, qemuProcesses, tinyVM } from "./_qemu.ts";
 
-const runnable = haveTools("QEMU driver", ["qemu-system-x86_64"]);
+const runnable = haveTools("QEMU driver", ["qemu-system-x86_64", "ps"]);
 const URI = "qemu:///system";
 
 async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string) {

@@ -13,7 +13,7 @@ import { haveTools } from "../interop/_tools.ts";
 import { call, failure, nextEvent, openClient } from "./_driver.ts";
 import { killQemus, tinyVM } from "./_qemu.ts";
 
-const haveQemu = haveTools("shared driver suite (QEMU half)", ["qemu-system-x86_64"]);
+const haveQemu = haveTools("shared driver suite (QEMU half)", ["qemu-system-x86_64", "ps"]);
 const UUID = "3e9d1f00-aaaa-4bbb-8ccc-000000000001";
 const UUID_T = "3e9d1f00-aaaa-4bbb-8ccc-000000000002";
 

@@ -15,6 +15,7 @@ const PACKAGES: Record<string, string> = {
   go: "golang-go golang-github-digitalocean-go-libvirt-dev",
   "qemu-system-x86_64": "qemu-system-x86 qemu-utils",
   "qemu-img": "qemu-utils",
+  ps: "procps",
 };
 
 function present(tool: string): boolean {

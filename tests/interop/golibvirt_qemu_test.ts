@@ -8,7 +8,7 @@ import { haveTools } from "./_tools.ts";
 import { startDaemon } from "../server/_daemon.ts";
 import { killQemus } from "../drivers/_qemu.ts";
 
-const runnable = haveTools("go-libvirt and the QEMU driver", ["go", "qemu-system-x86_64"]);
+const runnable = haveTools("go-libvirt and the QEMU driver", ["go", "qemu-system-x86_64", "ps"]);
 const UUID = "5a7e0d1c-1111-4222-8333-944455559999";
 
 Deno.test(

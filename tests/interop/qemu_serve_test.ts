@@ -11,6 +11,7 @@ const runnable = haveTools("QEMU driver under deno task serve", [
   "virsh",
   "python3_libvirt",
   "qemu-system-x86_64",
+  "ps",
 ]);
 const UUID = "5a7e0d1c-1111-4222-8333-944455558888";
 

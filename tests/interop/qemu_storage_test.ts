@@ -12,6 +12,7 @@ import { killQemus } from "../drivers/_qemu.ts";
 const runnable = haveTools("QEMU storage with virsh", [
   "virsh",
   "qemu-system-x86_64",
+  "ps",
   "qemu-img",
 ]);
 const UUID = "5a7e0d1c-1111-4222-8333-944455557777";

@@ -12,6 +12,7 @@ const runnable = haveTools("QEMU driver with virsh and libvirt-python", [
   "virsh",
   "python3_libvirt",
   "qemu-system-x86_64",
+  "ps",
 ]);
 const UUID = "5a7e0d1c-1111-4222-8333-944455556666";
 
