@@ -111,6 +111,14 @@ Deno.test({
     assert.match(caps, /<emulator>\/usr\/bin\/qemu-system-x86_64<\/emulator>/);
     assert.match(caps, /<machine canonical='pc-i440fx-[\d.]+' maxCpus='255'>pc<\/machine>/);
     assert.match(caps, /<domain type='qemu'\/>/);
+    const domcaps = (await virsh("domcapabilities")).out;
+    assert.match(domcaps, /<domain>qemu<\/domain>/);
+    assert.match(domcaps, /<machine>pc-i440fx-[\d.]+<\/machine>/);
+    assert.match(domcaps, /<value>virtio<\/value>/);
+    assert.match(
+      (await virsh("domcapabilities", "--machine", "nosuch")).out,
+      /the machine 'nosuch' is not supported/,
+    );
     await Deno.writeTextFile(`${dir}/vm.xml`, VM);
     assert.match((await virsh("define", `${dir}/vm.xml`)).out, /Domain 'interop' defined/);
     assert.match((await virsh("start", "interop")).out, /Domain 'interop' started/);

@@ -5,6 +5,8 @@
 // /dev/kvm exists). Machine types are asked of the emulator once per Worker.
 
 import { XmlWriter } from "../../conf/xml.ts";
+import { VirError } from "../../rpc/error.ts";
+import { VIR_ERR_INVALID_ARG, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 
 interface Machine {
   name: string;
@@ -77,5 +79,90 @@ export function capabilitiesXML(emulator: string): string {
   w.close("features");
   w.close("guest");
   w.close("capabilities");
+  return w.toString();
+}
+
+/**
+ * The domain capabilities document (virConnectGetDomainCapabilities) for the
+ * emulator, architecture, machine and virt type asked: what this driver can
+ * put on a QEMU command line, so tools like virt-install choose within it.
+ */
+export function domainCapabilitiesXML(
+  emulator: string,
+  a: { arch: string | null; machine: string | null; virttype: string | null },
+): string {
+  const arch = a.arch ?? "x86_64";
+  if (arch !== "x86_64") {
+    throw VirError.of(
+      VIR_ERR_INVALID_ARG,
+      VIR_FROM_QEMU,
+      `invalid argument: emulator '${emulator}' does not support arch '${arch}'`,
+    );
+  }
+  const virttype = a.virttype ?? "qemu";
+  if (virttype !== "qemu" && !(virttype === "kvm" && kvmAvailable())) {
+    throw VirError.of(
+      VIR_ERR_INVALID_ARG,
+      VIR_FROM_QEMU,
+      `invalid argument: KVM is not supported by '${emulator}' on this host`,
+    );
+  }
+  const machines = machineTypes(emulator);
+  const want = a.machine ?? "pc";
+  const m = machines.find((x) => x.name === want);
+  if (!m) {
+    throw VirError.of(
+      VIR_ERR_INVALID_ARG,
+      VIR_FROM_QEMU,
+      `invalid argument: the machine '${want}' is not supported by emulator '${emulator}'`,
+    );
+  }
+  const w = new XmlWriter();
+  const en = (name: string, values: string[]) => {
+    if (values.length === 0) return w.empty("enum", [["name", name]]);
+    w.open("enum", [["name", name]]);
+    for (const v of values) w.text("value", v);
+    return w.close("enum");
+  };
+  w.open("domainCapabilities");
+  w.text("path", emulator);
+  w.text("domain", virttype);
+  w.text("machine", m.canonical ?? m.name);
+  w.text("arch", arch);
+  w.empty("vcpu", [["max", 255]]);
+  w.empty("iothreads", [["supported", "no"]]);
+  w.open("os", [["supported", "yes"]]);
+  en("firmware", []);
+  w.empty("loader", [["supported", "no"]]);
+  w.close("os");
+  w.open("cpu");
+  w.empty("mode", [["name", "host-passthrough"], ["supported", "no"]]);
+  w.empty("mode", [["name", "maximum"], ["supported", "no"]]);
+  w.empty("mode", [["name", "host-model"], ["supported", "no"]]);
+  w.empty("mode", [["name", "custom"], ["supported", "no"]]);
+  w.close("cpu");
+  w.empty("memoryBacking", [["supported", "no"]]);
+  w.open("devices");
+  w.open("disk", [["supported", "yes"]]);
+  en("diskDevice", ["disk", "cdrom"]);
+  en("bus", ["ide", "virtio"]);
+  en("model", []);
+  w.close("disk");
+  w.open("graphics", [["supported", "yes"]]);
+  en("type", ["vnc"]);
+  w.close("graphics");
+  w.open("video", [["supported", "yes"]]);
+  en("modelType", ["vga", "cirrus", "virtio", "qxl", "bochs", "none"]);
+  w.close("video");
+  for (const d of ["hostdev", "rng", "filesystem", "tpm", "redirdev", "channel", "crypto"]) {
+    w.empty(d, [["supported", "no"]]);
+  }
+  w.close("devices");
+  w.open("features");
+  for (const f of ["gic", "vmcoreinfo", "genid", "backingStoreInput", "backup", "sev", "sgx"]) {
+    w.empty(f, [["supported", "no"]]);
+  }
+  w.close("features");
+  w.close("domainCapabilities");
   return w.toString();
 }

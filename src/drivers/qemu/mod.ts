@@ -19,6 +19,7 @@ import {
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_CONNECT,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_DENIED,
@@ -53,7 +54,7 @@ import {
 import { readDefinitions, readStatuses } from "./files.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
-import { capabilitiesXML } from "./capabilities.ts";
+import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
 import { statsHandlers } from "./stats.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
@@ -326,6 +327,8 @@ function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): voi
         return; // the process is going; its EOF will tell
       }
       c.withObj(entry, (x, save) => {
+        // Looked at again now: a destroy may have begun while QEMU was asked.
+        if (x.pid !== ev.pid || x.stopping === "destroy") return;
         if (!running && x.state === S.VIR_DOMAIN_RUNNING) {
           x.state = S.VIR_DOMAIN_PAUSED;
           x.reason = S.VIR_DOMAIN_PAUSED_UNKNOWN;
@@ -394,6 +397,31 @@ const connectHandlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_CONNECT_GET_CAPABILITIES,
     (ctx) => ({ capabilities: capabilitiesXML(new QemuConn(ctx).dir((d) => d.emulator)) }),
+  ],
+  [
+    P.REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES,
+    (
+      ctx,
+      a: {
+        emulatorbin: string | null;
+        arch: string | null;
+        machine: string | null;
+        virttype: string | null;
+        flags: number;
+      },
+    ) => {
+      checkFlags("qemuConnectGetDomainCapabilities", a.flags, 0);
+      // Only the configured emulator is probed (a client names no program to run).
+      const emulator = new QemuConn(ctx).dir((d) => d.emulator);
+      if (a.emulatorbin !== null && a.emulatorbin !== emulator) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_QEMU,
+          `invalid argument: emulator '${a.emulatorbin}' is not the one this daemon runs (${emulator})`,
+        );
+      }
+      return { capabilities: domainCapabilitiesXML(emulator, a) };
+    },
   ],
 ];
 
