@@ -5,6 +5,7 @@
 // process before it takes the job, as libvirt does, so it works even when a
 // call holding the job waits on a monitor that does not answer.
 
+import { findRedefined } from "../domain_list.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
@@ -23,7 +24,6 @@ import {
 } from "../../rpc/error_codes.ts";
 import { uuidToString } from "../../conf/uuid.ts";
 import {
-  type ChrDef,
   copyDomainDef,
   type DomainDef,
   formatDomainXML,
@@ -162,23 +162,7 @@ function addOrUpdate(
   persistent: boolean,
   live: boolean,
 ): { entry: QemuDomainEntry; updated: boolean } {
-  const sameName = d.domains.find((e) => e.name === def.name);
-  if (sameName && sameName.uuid !== def.uuid) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_FAILED,
-      VIR_FROM_DOMAIN,
-      `domain '${def.name}' already exists with uuid ${sameName.uuid}`,
-    );
-  }
-  const sameUuid = d.domains.find((e) => e.uuid === def.uuid);
-  if (sameUuid && sameUuid.name !== def.name) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_FAILED,
-      VIR_FROM_DOMAIN,
-      `domain '${sameUuid.name}' is already defined with uuid ${def.uuid}`,
-    );
-  }
-  const existing = sameName ?? sameUuid;
+  const existing = findRedefined(d.domains, def);
   if (existing) {
     c.withObj(existing, (o, save) => {
       if (live && o.pid !== 0) {
@@ -223,10 +207,7 @@ function defineXML(c: QemuConn, xml: string): { dom: RemoteDomain } {
   // The file is written before the definition is visible, under the instance
   // lock, so an acknowledged define is always on disk and never half-seen.
   return c.dir((d, save) => {
-    const existing = d.domains.find((e) => e.name === def.name && e.uuid === def.uuid);
-    if (!existing && d.domains.some((e) => e.name === def.name || e.uuid === def.uuid)) {
-      addOrUpdate(c, d, def, true, false); // raises the duplicate error
-    }
+    findRedefined(d.domains, def); // a conflicting name or UUID is refused before the file is written
     writeDurable(configPath(configDir, def.name), configXML(def));
     const { entry, updated } = addOrUpdate(c, d, def, true, false);
     save();

@@ -6,7 +6,6 @@
 import { log } from "../../log.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
-  VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_TIMEOUT,
   VIR_FROM_QEMU,
@@ -246,10 +245,3 @@ export class QmpMonitor {
     this.#shutdown();
   }
 }
-
-/** A VirError raised when QEMU cannot be started, with the tail of its log. */
-export function startFailure(detail: string): VirError {
-  return VirError.internal(VIR_FROM_QEMU, detail);
-}
-
-export { VIR_ERR_INTERNAL_ERROR };

@@ -2,6 +2,7 @@
 // (define/start/stop/suspend/…), info and settings, with libvirt 9.0's
 // answers, errors and lifecycle events.
 
+import { findRedefined } from "../domain_list.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
@@ -10,7 +11,6 @@ import {
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_DOMAIN,
-  VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
   VIR_ERR_SYSTEM_ERROR,
   VIR_FROM_DOMAIN,
@@ -178,23 +178,7 @@ function addOrUpdate(
   persistent: boolean,
   live: boolean,
 ): { entry: DomainEntry; updated: boolean; obj: DomainObj } {
-  const sameName = d.domains.find((e) => e.name === def.name);
-  if (sameName && sameName.uuid !== def.uuid) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_FAILED,
-      VIR_FROM_DOMAIN,
-      `domain '${def.name}' already exists with uuid ${sameName.uuid}`,
-    );
-  }
-  const sameUuid = d.domains.find((e) => e.uuid === def.uuid);
-  if (sameUuid && sameUuid.name !== def.name) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_FAILED,
-      VIR_FROM_DOMAIN,
-      `domain '${sameUuid.name}' is already defined with uuid ${def.uuid}`,
-    );
-  }
-  const existing = sameName ?? sameUuid;
+  const existing = findRedefined(d.domains, def);
   if (existing) {
     using _ = c.store.objectLock(existing.handle).lock();
     const o = c.store.readLocked<DomainObj>(existing.handle);

@@ -6,6 +6,7 @@
 // metadata, rename, and CONNECT_GET_ALL_DOMAIN_STATS. Procedures libvirt
 // 9.0's test driver does not implement have no handler here.
 
+import { findRedefined } from "../domain_list.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
@@ -1398,23 +1399,7 @@ function restoreDomain(c: TestConn, a: { from: string; dxml: string | null; flag
   }
   const def = assignTestIfnames(readSaveImage(a.from));
   c.dir((d, saveDir) => {
-    const sameName = d.domains.find((e) => e.name === def.name);
-    if (sameName && sameName.uuid !== def.uuid) {
-      throw VirError.of(
-        VIR_ERR_OPERATION_FAILED,
-        VIR_FROM_DOMAIN,
-        `domain '${def.name}' already exists with uuid ${sameName.uuid}`,
-      );
-    }
-    const sameUuid = d.domains.find((e) => e.uuid === def.uuid);
-    if (sameUuid && sameUuid.name !== def.name) {
-      throw VirError.of(
-        VIR_ERR_OPERATION_FAILED,
-        VIR_FROM_DOMAIN,
-        `domain '${sameUuid.name}' is already defined with uuid ${def.uuid}`,
-      );
-    }
-    let entry = sameName ?? sameUuid;
+    let entry = findRedefined(d.domains, def);
     const start = (o: DomainObj, e: DomainEntry) => {
       startLocked(o, { entry: e, dir: d }, VIR_DOMAIN_RUNNING_RESTORED);
       o.hasManagedSave = false;
