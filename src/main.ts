@@ -71,6 +71,7 @@ export async function main(args: string[]): Promise<number> {
   console.log(`denovirt listening in ${config.unix_sock_dir}`);
   console.log(`  virsh -c 'test+unix:///default?socket=${p.rw}'`);
   console.log(`  virsh -r -c 'test+unix:///default?socket=${p.ro}'`);
+  console.log(`  virsh -c 'qemu:///system?socket=${p.rw}'`);
   console.log(`  virt-admin -c 'libvirtd+unix:///system?socket=${p.admin}'`);
 
   const stopped = new Promise<void>((resolve) => {
