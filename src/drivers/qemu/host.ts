@@ -19,7 +19,7 @@ import type { InternalClient } from "../../server/internal.ts";
 import { INTERNAL_PROC_QEMU_EVENT, INTERNAL_PROC_QEMU_INIT } from "../../protocol/internal.ts";
 import { launchFailure } from "./command_line.ts";
 import { QmpMonitor } from "./qmp.ts";
-import { alive, signal } from "./proc.ts";
+import { aliveAsync, signal } from "./proc.ts";
 import type { QemuSettings } from "./state.ts";
 
 const logger = log("qemu");
@@ -301,8 +301,8 @@ export class QemuHost {
       if (this.#stopping) return;
       // Wait (briefly) for the process to be gone, so the Worker sees it dead.
       (async () => {
-        for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
-        this.#post({ uuid, pid, event: "EOF", data: { alive: alive(pid) } });
+        for (let i = 0; i < 100 && (await aliveAsync(pid)); i++) await sleep(20);
+        this.#post({ uuid, pid, event: "EOF", data: { alive: await aliveAsync(pid) } });
       })();
     };
     const status = await monitor.execute("query-status");
@@ -337,7 +337,7 @@ export class QemuHost {
         clearTimeout(timer);
         if (attached.monitor.closed) return true;
       }
-      while (alive(pid)) {
+      while (await aliveAsync(pid)) {
         if (Date.now() >= deadline) return false;
         await sleep(20);
       }

@@ -42,6 +42,24 @@ export function alive(pid: number): boolean {
   return s !== null && s !== "" && !s.startsWith("Z") && !s.startsWith("X");
 }
 
+/** `alive` for the event loop, which must not wait on a child process synchronously. */
+export async function aliveAsync(pid: number): Promise<boolean> {
+  if (pid <= 0) return false;
+  const st = procStat(pid);
+  if (st !== "denied") return st !== null && st[0] !== "Z" && st[0] !== "X";
+  try {
+    const out = await new Deno.Command(PS, {
+      args: ["-o", "stat=", "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const s = dec.decode(out.stdout).trim();
+    return out.success && s !== "" && !s.startsWith("Z") && !s.startsWith("X");
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `pid` is alive and its command line names `uuid` (a QEMU of that domain). */
 export function qemuAlive(pid: number, uuid: string): boolean {
   if (!alive(pid)) return false;
