@@ -9,7 +9,7 @@
 //   u32 request id, u32 byte length, then the answer's JSON.
 
 import { VirError } from "../rpc/error.ts";
-import { VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC } from "../rpc/error_codes.ts";
+import { VIR_FROM_RPC } from "../rpc/error_codes.ts";
 import { MAIL_IO, W_IO_SEQ } from "./layout.ts";
 import type { MailboxWriter } from "./mailbox.ts";
 
@@ -28,7 +28,20 @@ export interface IoEnvelope {
 /** The event loop's answer: a value, or a libvirt error to raise in the worker. */
 export type IoAnswer =
   | { id: number; value: unknown }
-  | { id: number; error: { code: number; domain: number; message: string } };
+  | { id: number; error: IoError };
+
+/** A VirError as it crosses: every remote_error field the worker's reply will carry. */
+interface IoError {
+  code: number;
+  domain: number;
+  message: string;
+  str1: string;
+  str2: string | null;
+  str3: string | null;
+  int1: number;
+  int2: number;
+  level: number;
+}
 
 const ANSWER_INITIAL = 4 * 1024;
 const ANSWER_MAX = 64 * 1024 * 1024;
@@ -50,7 +63,7 @@ export function writeAnswer(
   if (bytes.length + 8 > ANSWER_MAX) {
     bytes = utf8e.encode(JSON.stringify({
       id: answer.id,
-      error: { code: VIR_ERR_INTERNAL_ERROR, domain: VIR_FROM_RPC, message: "answer too large" },
+      error: toIoError(VirError.internal(VIR_FROM_RPC, "the I/O answer is too large")),
     }));
   }
   if (bytes.length + 8 > box.byteLength) {
@@ -111,20 +124,46 @@ export class IoRequester {
       ) as IoAnswer;
       if ("error" in answer) {
         const e = answer.error;
-        throw new VirError({ code: e.code, domain: e.domain, str1: "%s", str2: e.message });
+        const err = new VirError({
+          code: e.code,
+          domain: e.domain,
+          str1: e.str1,
+          str2: e.str2,
+          str3: e.str3,
+          int1: e.int1,
+          int2: e.int2,
+          level: e.level,
+        });
+        err.message = e.message;
+        throw err;
       }
       return answer.value;
     }
   }
 }
 
+function toIoError(e: VirError): IoError {
+  return {
+    code: e.code,
+    domain: e.domain,
+    message: e.message,
+    str1: e.str1,
+    str2: e.str2,
+    str3: e.str3,
+    int1: e.int1,
+    int2: e.int2,
+    level: e.level,
+  };
+}
+
 /** Event loop: an answer for a failed request, from whatever was thrown. */
 export function errorAnswer(id: number, e: unknown): IoAnswer {
-  if (e instanceof VirError) {
-    return { id, error: { code: e.code, domain: e.domain, message: e.message } };
-  }
   return {
     id,
-    error: { code: VIR_ERR_INTERNAL_ERROR, domain: VIR_FROM_RPC, message: String(e) },
+    error: toIoError(
+      e instanceof VirError
+        ? e
+        : VirError.internal(VIR_FROM_RPC, e instanceof Error ? e.message : String(e)),
+    ),
   };
 }

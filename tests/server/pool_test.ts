@@ -9,6 +9,7 @@ import {
   SLEEP_PROC_CRASH,
   SLEEP_PROC_ECHO,
   SLEEP_PROC_ECHO_HIGH,
+  SLEEP_PROC_IO,
   SLEEP_PROC_OBJECT_CRASH,
   SLEEP_PROC_OBJECT_GET,
   SLEEP_PROC_OBJECT_NEW,
@@ -19,6 +20,8 @@ import {
 import { decode, struct, uint } from "../../src/xdr/mod.ts";
 import { PAYLOAD_OFFSET, VIR_NET_ERROR, VIR_NET_OK } from "../../src/rpc/mod.ts";
 import { C_REFS, W_STATE, WORKER_BUSY } from "../../src/pool/layout.ts";
+import { VirError } from "../../src/rpc/error.ts";
+import { VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU } from "../../src/rpc/error_codes.ts";
 
 const value = struct("v", { value: uint });
 const opts = { prog: SLEEP_PROGRAM };
@@ -265,6 +268,67 @@ Deno.test("a Worker that dies holding a driver object's lock: the lock is releas
     c.close();
     await c.done;
   } finally {
+    await d.stop();
+  }
+});
+
+Deno.test("a call waits on the event loop's I/O: answered, errors raised, other clients served meanwhile", async () => {
+  const d = await startDaemon();
+  // The event loop's side: answer value + 1 after a delay; refuse 13 with a libvirt error.
+  const pending: (() => void)[] = [];
+  d.server.main.onIo = (req) => {
+    const v = Number(req.value);
+    if (v === 13) {
+      return Promise.reject(VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "unlucky"));
+    }
+    return new Promise((resolve) => pending.push(() => resolve(v + 1)));
+  };
+  const a = await RawClient.connect(d.rw);
+  const b = await RawClient.connect(d.rw);
+  try {
+    const s1 = await a.call(SLEEP_PROC_IO, (w) => w.writeUint(41), opts);
+    // While a's Worker sleeps on its answer, b is served by another Worker.
+    await eventually(() => pending.length === 1, 5000, "the I/O request");
+    const echo = await b.reply(await b.call(SLEEP_PROC_ECHO, (w) => w.writeUint(7), opts));
+    assert.equal(valueOf(echo.packet), 7);
+    assert.equal(a.pending.length, 0, "a is still waiting");
+    pending.shift()!();
+    const r1 = await a.reply(s1);
+    assert.equal(r1.header.status, VIR_NET_OK);
+    assert.equal(valueOf(r1.packet), 42);
+    // An error the event loop answers is the call's error, code and domain kept.
+    const r2 = await a.reply(await a.call(SLEEP_PROC_IO, (w) => w.writeUint(13), opts));
+    assert.equal(r2.header.status, VIR_NET_ERROR);
+    const e = errorOf(r2);
+    assert.deepEqual(
+      [e.code, e.domain, e.message, e.str1, e.str2],
+      [
+        55,
+        10,
+        "Requested operation is not valid: unlucky",
+        "Requested operation is not valid: %s",
+        "unlucky",
+      ],
+    );
+    // Many at once: each Worker gets its own answer.
+    const serials = await Promise.all(
+      [1, 2, 3, 4].map(async (v) => {
+        const c = await RawClient.connect(d.rw);
+        return { c, v, s: await c.call(SLEEP_PROC_IO, (w) => w.writeUint(v * 100), opts) };
+      }),
+    );
+    await eventually(() => pending.length === 4, 5000, "four I/O requests");
+    for (const p of pending.splice(0).reverse()) p();
+    for (const { c, v, s } of serials) {
+      assert.equal(valueOf((await c.reply(s)).packet), v * 100 + 1);
+      c.close();
+      await c.done;
+    }
+  } finally {
+    a.close();
+    b.close();
+    await a.done;
+    await b.done;
     await d.stop();
   }
 });

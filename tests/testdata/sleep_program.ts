@@ -19,6 +19,8 @@ export const SLEEP_PROC_OBJECT_NEW = 6;
 export const SLEEP_PROC_OBJECT_CRASH = 7;
 /** Returns the value in object `value`, taken under its lock. */
 export const SLEEP_PROC_OBJECT_GET = 8;
+/** Asks the event loop for I/O ({op: "test.io", value}) and returns its answer's value. */
+export const SLEEP_PROC_IO = 9;
 
 const value = struct("sleep_value", { value: uint });
 
@@ -35,6 +37,7 @@ export const SLEEP_PROGRAM_DEF: Program = defineProgram(
 6	OBJECT_NEW	low	-	-
 7	OBJECT_CRASH	low	-	-
 8	OBJECT_GET	low	-	-
+9	IO	low	-	-
 `),
   [
     declare(SLEEP_PROC_ECHO, value, value),
@@ -45,6 +48,7 @@ export const SLEEP_PROGRAM_DEF: Program = defineProgram(
     declare(SLEEP_PROC_OBJECT_NEW, value, value),
     declare(SLEEP_PROC_OBJECT_CRASH, value, xdrVoid),
     declare(SLEEP_PROC_OBJECT_GET, value, value),
+    declare(SLEEP_PROC_IO, value, value),
   ],
 );
 
@@ -81,6 +85,9 @@ export function setup(ext: WorkerExtension): void {
       }, 0);
       return new Promise(() => {});
     }],
+    [SLEEP_PROC_IO, (ctx: CallContext, a: { value: number }) => ({
+      value: Number(ctx.env.io({ op: "test.io", value: a.value })),
+    })],
     [SLEEP_PROC_OBJECT_GET, (ctx: CallContext, a: { value: number }) => {
       using _ = ctx.env.store.objectLock(a.value).lock();
       return { value: ctx.env.store.readLocked<number>(a.value) };
