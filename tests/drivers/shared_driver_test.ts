@@ -5,7 +5,12 @@
 
 import assert from "node:assert/strict";
 import { startDaemon, type TestDaemon } from "../server/_daemon.ts";
-import type { RawClient } from "../_rpc_client.ts";
+import { errorOf, type RawClient } from "../_rpc_client.ts";
+import {
+  QEMU_PROC_DOMAIN_MONITOR_COMMAND,
+  QEMU_PROGRAM,
+  QEMU_PROGRAM_DEF,
+} from "../../src/protocol/qemu.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import * as S from "../../src/drivers/domain_constants.ts";
 import { uuidFromString } from "../../src/conf/uuid.ts";
@@ -147,3 +152,33 @@ for (const drv of DRIVERS) {
     },
   );
 }
+
+Deno.test("the QEMU program on a test:///default connection: not supported, as libvirtd answers", async () => {
+  const d = await startDaemon();
+  const c = await openClient(d);
+  try {
+    const mc = QEMU_PROGRAM_DEF.procedures.get(QEMU_PROC_DOMAIN_MONITOR_COMMAND)!;
+    const dom = {
+      name: "test",
+      uuid: uuidFromString("6695eb01-f6a4-8304-79aa-97f2502e193f")!,
+      id: 1,
+    };
+    const r = await c.reply(
+      await c.call(
+        QEMU_PROC_DOMAIN_MONITOR_COMMAND,
+        (w) => mc.args.encode(w, { dom, cmd: '{"execute":"query-status"}', flags: 0 }),
+        { prog: QEMU_PROGRAM },
+      ),
+    );
+    const e = errorOf(r);
+    assert.deepEqual([e.code, e.domain, e.message], [
+      3,
+      0,
+      "this function is not supported by the connection driver: virDomainQemuMonitorCommand",
+    ]);
+  } finally {
+    c.close();
+    await c.done;
+    await d.stop();
+  }
+});

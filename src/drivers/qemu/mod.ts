@@ -503,9 +503,10 @@ export function setup(ext: WorkerExtension): void {
     handler: (ctx) =>
       ctx.client.driver === QEMU_DRIVER_ID ? qemuProgramHandlers.get(ctx.header.proc) : undefined,
     unsupported: (info) =>
+      // libvirtd reports these in no error domain (measured against the test driver).
       VirError.of(
         VIR_ERR_NO_SUPPORT,
-        VIR_FROM_DOMAIN,
+        VIR_FROM_NONE,
         QEMU_API_NAMES[info.proc] ?? `qemu procedure ${info.proc}`,
       ),
   });
