@@ -159,6 +159,8 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
     def.clock.offset === "localtime" ? "base=localtime" : "base=utc",
     "-no-shutdown",
   );
+  // <on_reboot>destroy</on_reboot>: a guest reboot ends QEMU (libvirt's -no-reboot).
+  if (def.onReboot === "destroy") args.push("-no-reboot");
   const order = def.os.bootDevs.map((b) => BOOT_DEVS[b] ?? "").join("");
   if (order) args.push("-boot", `order=${order}`);
   const ideUnits = new Map<string, number>();
