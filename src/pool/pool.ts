@@ -364,6 +364,11 @@ export class WorkerPool {
   }
 
   /** Live Workers (normal, priority), counting ones still starting. */
+  /** The Worker isolate in record `index` now (null when none): a changed one means the old one is gone. */
+  workerAt(index: number): Worker | null {
+    return this.#workers[index] ?? null;
+  }
+
   get workerCounts(): { normal: number; prio: number; starting: number } {
     return {
       normal: Atomics.load(this.ctl, S_N_WORKERS),

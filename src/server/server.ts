@@ -111,6 +111,8 @@ export class NetServer implements ClientHost {
   readonly #waiting: (() => void)[] = [];
   /** The daemon's own clients, by record index. */
   readonly #internal = new Map<number, InternalClient>();
+  /** Undoes what an I/O request did for a Worker that died before its answer (the daemon sets it). */
+  onOrphanedIo: (req: IoRequest, value: unknown) => void = () => {};
   /** Does a worker's I/O request (MAIL_IO); the daemon sets it. */
   onIo: (req: IoRequest) => Promise<unknown> = (req) =>
     Promise.reject(VirError.internal(VIR_FROM_RPC, `no I/O handler for '${req.op}'`));
@@ -291,8 +293,14 @@ export class NetServer implements ClientHost {
         return;
       }
       const worker = r.slot;
+      const asker = this.pool.workerAt(worker);
       this.onIo(env.req).then(
-        (value) => this.pool.answerIo(worker, { id: env.id, value: value ?? null }),
+        (value) => {
+          // The Worker that asked died meanwhile (the watchdog ended it): nobody
+          // will account for what was done on its behalf, so it is undone.
+          if (this.pool.workerAt(worker) !== asker) this.onOrphanedIo(env.req, value);
+          else this.pool.answerIo(worker, { id: env.id, value: value ?? null });
+        },
         (e) => this.pool.answerIo(worker, errorAnswer(env.id, e)),
       );
       return;
@@ -530,6 +538,7 @@ export class Server {
     });
     const qemu = s.qemu;
     s.main.onIo = (req) => qemu.handle(req);
+    s.main.onOrphanedIo = (req, value) => qemu.orphaned(req, value);
     qemu.clientAt = (index, gen) => s.main.clientAt(index, gen);
     if (!(await qemu.init())) logger.error("the QEMU driver did not start; see above");
     for (const sv of s.#services) s.#acceptLoops.push(s.#acceptLoop(sv));

@@ -332,8 +332,15 @@ Deno.test({
     // Without reclaiming, this would wait 30 s for the dead Worker's job, then time out.
     const e = await failure(b, P.REMOTE_PROC_DOMAIN_SUSPEND, { dom });
     assert.equal(e.message, "Requested operation is not valid: domain is not running");
-    // The launch the dead Worker asked for goes on: its QEMU is found and ended here.
-    await until(() => qemuProcesses(U3).length > 0, 15_000, "the orphaned QEMU");
+    // The launch the dead Worker asked for finishes, and the daemon ends the QEMU nobody owns.
+    const marker = `${dir}/started-${U3}`;
+    await until(
+      () => [...Deno.readDirSync(dir)].some((e) => `${dir}/${e.name}` === marker),
+      5000,
+      "the slow launch",
+    );
+    await new Promise((r) => setTimeout(r, 4000)); // the wrapper sleeps 3 s, then QEMU starts
+    await until(() => qemuProcesses(U3).length === 0, 10_000, "no orphaned QEMU");
   } finally {
     killQemus(U3);
     for (const x of [a, b]) x.close();

@@ -416,6 +416,17 @@ export class QemuHost {
     return {};
   }
 
+  /**
+   * A request whose Worker died before the answer: a QEMU it launched belongs
+   * to no domain (the start never recorded it), so it is ended.
+   */
+  orphaned(req: IoRequest, value: unknown): void {
+    if (req.op !== "qemu.launch") return;
+    const pid = (value as { pid?: number } | null)?.pid ?? 0;
+    logger.warn("the start of {uuid} lost its Worker: ending QEMU {pid}", { uuid: req.uuid, pid });
+    this.#kill(String(req.uuid), pid, 1000).catch(() => {});
+  }
+
   #post(arg: QemuEventArg): void {
     this.#internal.call(INTERNAL_PROC_QEMU_EVENT, arg);
   }
