@@ -430,3 +430,49 @@ qemuTest("destroy works while a call waits on a monitor that does not answer", a
     for (const x of [a, b]) await x.done;
   }
 });
+
+qemuTest(
+  "a start QEMU refuses: libvirt's error with QEMU's words, nothing left behind",
+  async (d, dir) => {
+    const a = await openClient(d, URI);
+    try {
+      const bad = tinyVM("broken", U2, `${dir}/b.log`).replace(
+        "<devices>",
+        `<devices><disk type='file' device='disk'><source file='${dir}/missing.img'/><target dev='vda' bus='virtio'/></disk>`,
+      );
+      const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, { xml: bad });
+      const e = await failure(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      assert.equal(e.code, 1);
+      assert.match(
+        e.message,
+        /^internal error: process exited while connecting to monitor: .*Could not open/,
+      );
+      const st = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
+      assert.equal(st.state, S.VIR_DOMAIN_SHUTOFF);
+      // A transient one that cannot start is not kept.
+      const t = await failure(a, P.REMOTE_PROC_DOMAIN_CREATE_XML, {
+        xml_desc: bad.replace("broken", "brokentransient").replace(U2, U3),
+        flags: 0,
+      });
+      assert.match(t.message, /Could not open/);
+      assert.equal(
+        (await failure(a, P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, { name: "brokentransient" })).code,
+        42,
+      );
+      // The failed starts gave their monitor slot back: the next domain gets slot 0.
+      const good = (await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, {
+        xml: tinyVM("good", U1, `${dir}/g.log`),
+      })).dom;
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom: good });
+      const ps = new TextDecoder().decode(
+        new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).outputSync().stdout,
+      ).split("\n").find((l) => l.includes(U1) && l.includes("qemu-system"));
+      assert.match(ps ?? "", /monitor-0\.sock/);
+      await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom: good });
+    } finally {
+      killQemus(U1, U2, U3);
+      a.close();
+      await a.done;
+    }
+  },
+);

@@ -374,20 +374,29 @@ export function startDomain(
   } catch {
     kvm = false;
   }
-  const args = buildCommandLine(def, {
-    monitor,
-    pidfile,
-    kvm,
-    console: (i) => consolePath(d.stateDir, slot, i),
-  });
-  const { pid } = c.io("qemu.launch", {
-    uuid: def.uuid,
-    emulator: def.devices.emulator ?? d.emulator,
-    args,
-    monitor,
-    pidfile,
-    log: logPath(d.stateDir, def.uuid),
-  }) as { pid: number };
+  let pid: number;
+  try {
+    const args = buildCommandLine(def, {
+      monitor,
+      pidfile,
+      kvm,
+      console: (i) => consolePath(d.stateDir, slot, i),
+    });
+    pid = (c.io("qemu.launch", {
+      uuid: def.uuid,
+      emulator: def.devices.emulator ?? d.emulator,
+      args,
+      monitor,
+      pidfile,
+      log: logPath(d.stateDir, def.uuid),
+    }) as { pid: number }).pid;
+  } catch (e) {
+    // QEMU did not come up (or could not be described): its monitor slot is free again.
+    c.dir((x, save) => {
+      if (releaseMonitorSlot(x, def.uuid)) save();
+    });
+    throw e;
+  }
   try {
     // The running definition shows the VNC port QEMU took (virsh vncdisplay reads it).
     let vncPort: number | null = null;
@@ -763,7 +772,20 @@ export const domainHandlers: [number, Handler][] = [
       });
       const ref = QemuConn.wire(entry);
       return c.job(ref, "remoteDispatchDomainCreateXML", (e) => {
-        startDomain(c, e, a.flags);
+        try {
+          startDomain(c, e, a.flags);
+        } catch (err) {
+          // A transient domain that never ran does not stay behind (nor does a
+          // persistent one lose its definition).
+          c.dir((d, save) => {
+            const x = d.domains.find((y) => y.handle === e.handle);
+            if (!x || x.persistent || x.active) return;
+            d.domains = d.domains.filter((y) => y !== x);
+            save();
+            c.store.destroyObject(x.handle);
+          });
+          throw err;
+        }
         return { dom: QemuConn.wire(c.entry(ref)) };
       });
     }),
