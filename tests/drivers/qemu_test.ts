@@ -476,3 +476,42 @@ qemuTest(
     }
   },
 );
+
+qemuTest(
+  "redefining or undefining a running domain: the change waits for it to stop",
+  async (d, dir) => {
+    const a = await openClient(d, URI);
+    try {
+      const xml = tinyVM("editme", U1, `${dir}/e.log`);
+      const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, { xml });
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      // virsh edit on a running domain: the new definition is the inactive one until it stops.
+      await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, {
+        xml: xml.replace("<memory unit='MiB'>32</memory>", "<memory unit='MiB'>48</memory>"),
+      });
+      const live = (await call(a, P.REMOTE_PROC_DOMAIN_GET_XML_DESC, { dom, flags: 0 })).xml;
+      const inactive = (await call(a, P.REMOTE_PROC_DOMAIN_GET_XML_DESC, { dom, flags: 2 })).xml;
+      assert.match(live, /<memory unit='KiB'>32768<\/memory>/);
+      assert.match(inactive, /<memory unit='KiB'>49152<\/memory>/);
+      assert.match(await Deno.readTextFile(`${dir}/config/editme.xml`), /49152/);
+      await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom });
+      assert.equal((await call(a, P.REMOTE_PROC_DOMAIN_GET_INFO, { dom })).maxMem, 49152n);
+
+      // Undefining a running domain makes it transient: it goes when it stops.
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      await call(a, P.REMOTE_PROC_DOMAIN_UNDEFINE, { dom });
+      await assert.rejects(Deno.stat(`${dir}/config/editme.xml`));
+      assert.equal((await call(a, P.REMOTE_PROC_DOMAIN_IS_PERSISTENT, { dom })).persistent, 0);
+      assert.equal((await call(a, P.REMOTE_PROC_DOMAIN_IS_ACTIVE, { dom })).active, 1);
+      await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom });
+      assert.equal(
+        (await failure(a, P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, { name: "editme" })).code,
+        42,
+      );
+    } finally {
+      killQemus(U1);
+      a.close();
+      await a.done;
+    }
+  },
+);
