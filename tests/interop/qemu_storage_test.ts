@@ -133,6 +133,55 @@ Deno.test({
       if (reads === 0) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(reads > 0, "the guest read its disk");
+    // A new volume attached to the running VM and to its definition, without leaving virsh.
+    assert.match(
+      (await virsh("vol-create-as", "images", "extra.qcow2", "16M", "--format", "qcow2")).out,
+      /created/,
+    );
+    const extra = `${pool}/extra.qcow2`;
+    assert.match(
+      (await virsh(
+        "attach-disk",
+        "withdisk",
+        extra,
+        "vdb",
+        "--targetbus",
+        "virtio",
+        "--subdriver",
+        "qcow2",
+        "--persistent",
+      )).out,
+      /Disk attached successfully/,
+    );
+    assert.match((await virsh("domblklist", "withdisk")).out, new RegExp(`vdb +${extra}`));
+    assert.match(
+      (await virsh("domblklist", "withdisk", "--inactive")).out,
+      new RegExp(`vdb +${extra}`),
+    );
+    assert.match((await virsh("domblkstat", "withdisk", "vdb")).out, /vdb rd_req \d+/);
+    assert.match(
+      (await virsh("qemu-monitor-command", "withdisk", "--hmp", "info block")).out,
+      new RegExp(`${extra} \\(qcow2\\)`),
+    );
+    assert.match(
+      await Deno.readTextFile(`${dir}/config/withdisk.xml`),
+      /<target dev='vdb' bus='virtio'\/>/,
+    );
+    const ide = await virsh(
+      "attach-disk",
+      "withdisk",
+      extra,
+      "hdd",
+      "--targetbus",
+      "ide",
+      "--live",
+    );
+    assert.match(ide.out, /disk bus 'ide' cannot be hotplugged/);
+    assert.match(
+      (await virsh("detach-disk", "withdisk", "vdb", "--config")).out,
+      /detached successfully/,
+    );
+    assert.doesNotMatch((await virsh("domblklist", "withdisk", "--inactive")).out, /vdb/);
     assert.match((await virsh("destroy", "withdisk")).out, /destroyed/);
 
     // A restart brings the pool back, active (autostart), with its volumes.

@@ -5,6 +5,7 @@
 // process before it takes the job, as libvirt does, so it works even when a
 // call holding the job waits on a monitor that does not answer.
 
+import { diskNode } from "./hotplug.ts";
 import { findRedefined } from "../domain_list.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
@@ -406,6 +407,8 @@ export function startDomain(
     }
     const o = c.withObj(entry, (o, save) => {
       if (o.persistent) o.newDef = copyDomainDef(o.def);
+      o.diskNodes = Object.fromEntries(o.def.devices.disks.map((d, i) => [d.targetDev, i]));
+      o.nextDiskNode = o.def.devices.disks.length;
       const g = o.def.devices.graphics.find((x) => x.type === "vnc");
       if (g && vncPort !== null) g.port = vncPort;
       o.pid = pid;
@@ -461,6 +464,8 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
     o.id = -1;
     o.monitor = "";
     o.stopping = null;
+    delete o.diskNodes;
+    delete o.nextDiskNode;
     if (o.newDef) {
       o.def = o.newDef;
       o.newDef = null;
@@ -895,7 +900,8 @@ export const domainHandlers: [number, Handler][] = [
         "node-name"?: string;
         stats: Record<string, number>;
       }[];
-      const s = all.find((x) => x["node-name"] === `libvirt-${index}-format`)?.stats;
+      const node = c.withObj(entry, (o) => diskNode(o, o.def.devices.disks[index]!, index));
+      const s = all.find((x) => x["node-name"] === `libvirt-${node}-format`)?.stats;
       if (!s) {
         throw VirError.of(
           VIR_ERR_INTERNAL_ERROR,

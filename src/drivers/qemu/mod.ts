@@ -56,6 +56,7 @@ import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
 import { statsHandlers } from "./stats.ts";
+import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -64,6 +65,7 @@ import {
   type QemuDomainEntry,
   type QemuDomainObj,
   type QemuSettings,
+  type StatusFile,
 } from "./state.ts";
 
 const logger = log("qemu");
@@ -212,7 +214,7 @@ function init(ctx: CallContext, settings: QemuSettings): void {
 function adopt(
   c: QemuConn,
   settings: QemuSettings,
-  st: { uuid: string; name: string; id: number; pid: number; monitor: string; xml: string },
+  st: StatusFile,
 ): void {
   const statusFile = `${settings.stateDir}/${st.uuid}.status`;
   if (!qemuAlive(st.pid, st.uuid)) {
@@ -275,6 +277,9 @@ function adopt(
       o.id = st.id;
       o.state = running ? S.VIR_DOMAIN_RUNNING : S.VIR_DOMAIN_PAUSED;
       o.reason = running ? S.VIR_DOMAIN_RUNNING_UNKNOWN : S.VIR_DOMAIN_PAUSED_UNKNOWN;
+      o.diskNodes = st.diskNodes ??
+        Object.fromEntries(live.devices.disks.map((d, i) => [d.targetDev, i]));
+      o.nextDiskNode = st.nextDiskNode ?? live.devices.disks.length;
       saveObj();
     });
     e.id = st.id;
@@ -343,6 +348,9 @@ function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): voi
       });
       break;
     }
+    case "DEVICE_DELETED":
+      if (typeof ev.data.device === "string") deviceDeleted(c, entry, ev.data.device);
+      break;
     case "RESET":
       c.emitDomain(dom, S.VIR_DOMAIN_EVENT_ID_REBOOT, {});
       break;
@@ -453,6 +461,7 @@ export const qemuDriver: Driver = {
     ...domainHandlers,
     ...storageHandlers,
     ...statsHandlers,
+    ...hotplugHandlers,
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
 };

@@ -70,6 +70,9 @@ export interface QemuDomainObj {
   job: DomainJob | null;
   /** Set when the daemon itself asked the guest or QEMU to stop (shutdown / destroy). */
   stopping: "shutdown" | "destroy" | null;
+  /** While running: each disk's -blockdev node index by target (hotplug numbers on from the boot disks). */
+  diskNodes?: Record<string, number>;
+  nextDiskNode?: number;
 }
 
 /** What a status file holds (one per running domain, in the state directory). */
@@ -82,4 +85,6 @@ export interface StatusFile {
   /** The running definition, as XML. */
   xml: string;
   persistent: boolean;
+  diskNodes?: Record<string, number>;
+  nextDiskNode?: number;
 }

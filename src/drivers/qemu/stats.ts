@@ -2,6 +2,7 @@
 // balloon and the process, and virConnectGetAllDomainStats (what monitoring
 // tools poll) with its state, cpu-total, balloon, vcpu and block groups.
 
+import { diskNode } from "./hotplug.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
@@ -117,7 +118,8 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
     disks.forEach((d, i) => {
       out.push(param.string(`block.${i}.name`, d.targetDev));
       if (d.source?.path) out.push(param.string(`block.${i}.path`, d.source.path));
-      const s = blockstats.find((x) => x["node-name"] === `libvirt-${i}-format`)?.stats;
+      const s = blockstats.find((x) => x["node-name"] === `libvirt-${diskNode(o, d, i)}-format`)
+        ?.stats;
       if (s) {
         out.push(
           param.ullong(`block.${i}.rd.reqs`, BigInt(s.rd_operations ?? 0)),

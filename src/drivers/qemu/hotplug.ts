@@ -1,0 +1,267 @@
+// Disks added to and removed from a domain (virsh attach-disk / detach-disk,
+// virDomainAttachDeviceFlags): in its persistent definition (config), and in
+// the running QEMU (live) through QMP — blockdev-add of the file and format
+// nodes, then device_add of a virtio-blk device; device_del asks the guest
+// to let go, and QEMU's DEVICE_DELETED event completes the removal.
+
+import type { Handler } from "../../dispatch/context.ts";
+import * as P from "../../protocol/remote_procedure_numbers.ts";
+import type { RemoteDomain } from "../../protocol/remote_types.ts";
+import { VirError } from "../../rpc/error.ts";
+import {
+  VIR_ERR_DEVICE_MISSING,
+  VIR_ERR_OPERATION_FAILED,
+  VIR_ERR_OPERATION_INVALID,
+  VIR_ERR_OPERATION_UNSUPPORTED,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
+import {
+  type DiskDef,
+  type DomainDef,
+  formatDomainXML,
+  parseDomainXML,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_XML_SECURE,
+} from "../../conf/domain_xml.ts";
+import { QemuConn } from "./conn.ts";
+import { checkFlags } from "./domain.ts";
+import { configPath, writeDurable, writeStatus } from "./files.ts";
+import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
+
+const VIR_DOMAIN_AFFECT_LIVE = 1;
+const VIR_DOMAIN_AFFECT_CONFIG = 2;
+/** VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED. */
+const EVENT_DEVICE_REMOVED = 15;
+
+/** The disk a device document describes (anything else is not supported here). */
+function parseDisk(xml: string): DiskDef {
+  if (!/^\s*<disk[\s>]/.test(xml)) {
+    const name = /^\s*<([A-Za-z]+)/.exec(xml)?.[1] ?? "?";
+    throw VirError.of(
+      VIR_ERR_OPERATION_UNSUPPORTED,
+      VIR_FROM_QEMU,
+      `device type '${name}' cannot be attached or detached by this driver`,
+    );
+  }
+  // The domain parser reads the disk as libvirt would, defaults included.
+  const def = parseDomainXML(
+    `<domain type='qemu'><name>d</name><memory>1024</memory><os><type>hvm</type></os><devices>${xml}</devices></domain>`,
+  );
+  return def.devices.disks[0]!;
+}
+
+/** Which definitions a call changes: CURRENT (0) means live when running, config otherwise. */
+function affected(flags: number, o: QemuDomainObj): { live: boolean; config: boolean } {
+  const active = o.pid !== 0;
+  const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 || (flags === 0 && active);
+  const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0 || (flags === 0 && !active);
+  if (live && !active) {
+    throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+  }
+  if (config && !o.persistent) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_INVALID,
+      VIR_FROM_QEMU,
+      "cannot modify device on transient domain",
+    );
+  }
+  return { live, config };
+}
+
+function configXML(def: DomainDef): string {
+  return formatDomainXML(def, {
+    id: -1,
+    active: false,
+    flags: VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
+  });
+}
+
+/** The node index of a running domain's disk (its -blockdev names). */
+export function diskNode(o: QemuDomainObj, disk: DiskDef, index: number): number {
+  return o.diskNodes?.[disk.targetDev] ?? index;
+}
+
+/** Rewrites a running domain's status file (call with its object lock held, no instance lock). */
+function saveStatus(stateDir: string, e: QemuDomainEntry, o: QemuDomainObj): void {
+  writeStatus(stateDir, {
+    uuid: e.uuid,
+    name: e.name,
+    id: o.id,
+    pid: o.pid,
+    monitor: o.monitor,
+    xml: formatDomainXML(o.def, { id: o.id, active: true, flags: VIR_DOMAIN_XML_SECURE }),
+    persistent: o.persistent,
+    ...(o.diskNodes ? { diskNodes: o.diskNodes } : {}),
+    ...(o.nextDiskNode !== undefined ? { nextDiskNode: o.nextDiskNode } : {}),
+  });
+}
+
+function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): void {
+  checkFlags(
+    "qemuDomainAttachDeviceFlags",
+    flags,
+    VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+  );
+  const disk = parseDisk(xml);
+  const { configDir, stateDir } = c.dir((d) => ({ configDir: d.configDir, stateDir: d.stateDir }));
+  c.job(ref, "remoteDispatchDomainAttachDeviceFlags", (entry) => {
+    const o = c.withObj(entry, (x) => x);
+    const { live, config } = affected(flags, o);
+    const taken = (def: DomainDef) => def.devices.disks.some((d) => d.targetDev === disk.targetDev);
+    if ((live && taken(o.def)) || (config && taken(o.newDef ?? o.def))) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_FAILED,
+        VIR_FROM_QEMU,
+        `target ${disk.targetDev} already exists`,
+      );
+    }
+    if (live) {
+      if (disk.targetBus !== "virtio" || disk.device !== "disk" || !disk.source?.path) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_UNSUPPORTED,
+          VIR_FROM_QEMU,
+          `disk bus '${disk.targetBus}' cannot be hotplugged.`,
+        );
+      }
+      const n = o.nextDiskNode ?? o.def.devices.disks.length;
+      const alias = `virtio-disk${n}`;
+      const qmp = (cmd: string, args: Record<string, unknown>) =>
+        c.io("qemu.qmp", { uuid: entry.uuid, cmd, args });
+      qmp("blockdev-add", {
+        driver: disk.type === "block" ? "host_device" : "file",
+        filename: disk.source.path,
+        "node-name": `libvirt-${n}-storage`,
+        "auto-read-only": true,
+        discard: "unmap",
+      });
+      try {
+        qmp("blockdev-add", {
+          "node-name": `libvirt-${n}-format`,
+          "read-only": disk.readonly,
+          driver: disk.driver?.type ?? "raw",
+          file: `libvirt-${n}-storage`,
+        });
+        try {
+          qmp("device_add", { driver: "virtio-blk-pci", drive: `libvirt-${n}-format`, id: alias });
+        } catch (e) {
+          qmp("blockdev-del", { "node-name": `libvirt-${n}-format` });
+          throw e;
+        }
+      } catch (e) {
+        qmp("blockdev-del", { "node-name": `libvirt-${n}-storage` });
+        throw e;
+      }
+      c.withObj(entry, (x, save) => {
+        const live = structuredClone(disk);
+        live.info.alias = alias;
+        x.def.devices.disks.push(live);
+        x.diskNodes = { ...(x.diskNodes ?? {}), [disk.targetDev]: n };
+        x.nextDiskNode = n + 1;
+        save();
+        saveStatus(stateDir, entry, x);
+      });
+    }
+    if (config) {
+      c.withObj(entry, (x, save) => {
+        const target = x.newDef ?? x.def;
+        target.devices.disks.push(structuredClone(disk));
+        writeDurable(configPath(configDir, target.name), configXML(target));
+        save();
+      });
+    }
+  });
+}
+
+function detach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): void {
+  checkFlags(
+    "qemuDomainDetachDeviceFlags",
+    flags,
+    VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+  );
+  const disk = parseDisk(xml);
+  const configDir = c.dir((d) => d.configDir);
+  const matches = (d: DiskDef) =>
+    d.targetDev === disk.targetDev ||
+    (disk.source?.path != null && d.source?.path === disk.source.path);
+  c.job(ref, "remoteDispatchDomainDetachDeviceFlags", (entry) => {
+    const o = c.withObj(entry, (x) => x);
+    const { live, config } = affected(flags, o);
+    const missing = () =>
+      VirError.of(VIR_ERR_DEVICE_MISSING, VIR_FROM_QEMU, `disk ${disk.targetDev} not found`);
+    if (config && !(o.newDef ?? o.def).devices.disks.some(matches)) throw missing();
+    if (live) {
+      const d = o.def.devices.disks.find(matches);
+      if (!d) throw missing();
+      if (!d.info.alias?.startsWith("virtio-disk")) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_UNSUPPORTED,
+          VIR_FROM_QEMU,
+          `disk bus '${d.targetBus}' cannot be hot unplugged.`,
+        );
+      }
+      // The guest is asked to let go; QEMU's DEVICE_DELETED event finishes the removal.
+      c.io("qemu.qmp", { uuid: entry.uuid, cmd: "device_del", args: { id: d.info.alias } });
+    }
+    if (config) {
+      c.withObj(entry, (x, save) => {
+        const target = x.newDef ?? x.def;
+        target.devices.disks = target.devices.disks.filter((d) => !matches(d));
+        writeDurable(configPath(configDir, target.name), configXML(target));
+        save();
+      });
+    }
+  });
+}
+
+/**
+ * QEMU's DEVICE_DELETED for a disk: its nodes are dropped, it leaves the live
+ * definition, and clients get the device-removed event. Caller holds the job.
+ */
+export function deviceDeleted(c: QemuConn, entry: QemuDomainEntry, alias: string): void {
+  const stateDir = c.dir((d) => d.stateDir);
+  const o = c.withObj(entry, (x) => x);
+  const i = o.def.devices.disks.findIndex((d) => d.info.alias === alias);
+  if (i < 0) return;
+  const n = diskNode(o, o.def.devices.disks[i]!, i);
+  for (const node of [`libvirt-${n}-format`, `libvirt-${n}-storage`]) {
+    try {
+      c.io("qemu.qmp", { uuid: entry.uuid, cmd: "blockdev-del", args: { "node-name": node } });
+    } catch {
+      // Already gone with the device.
+    }
+  }
+  c.withObj(entry, (x, save) => {
+    const d = x.def.devices.disks.find((y) => y.info.alias === alias);
+    if (!d) return;
+    x.def.devices.disks = x.def.devices.disks.filter((y) => y !== d);
+    save();
+    saveStatus(stateDir, entry, x);
+  });
+  c.emitDomain({ name: entry.name, uuid: entry.uuid, id: o.id }, EVENT_DEVICE_REMOVED, {
+    devAlias: alias,
+  });
+}
+
+type DevArgs = { dom: RemoteDomain; xml: string; flags?: number };
+
+const h = (fn: (c: QemuConn, a: DevArgs) => void): Handler => (ctx, a: DevArgs) => {
+  const c = new QemuConn(ctx);
+  try {
+    fn(c, a);
+  } finally {
+    c.flush();
+  }
+};
+
+export const hotplugHandlers: [number, Handler][] = [
+  [P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE, h((c, a) => attach(c, a.dom, a.xml, 0))],
+  [
+    P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS,
+    h((c, a) => attach(c, a.dom, a.xml, a.flags ?? 0)),
+  ],
+  [P.REMOTE_PROC_DOMAIN_DETACH_DEVICE, h((c, a) => detach(c, a.dom, a.xml, 0))],
+  [
+    P.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS,
+    h((c, a) => detach(c, a.dom, a.xml, a.flags ?? 0)),
+  ],
+];
