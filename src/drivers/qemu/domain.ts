@@ -408,6 +408,10 @@ export function startDomain(
     const o = c.withObj(entry, (o, save) => {
       if (o.persistent) o.newDef = copyDomainDef(o.def);
       o.diskNodes = Object.fromEntries(o.def.devices.disks.map((d, i) => [d.targetDev, i]));
+      // The live definition names each disk's device as the command line did.
+      o.def.devices.disks.forEach((d, i) => {
+        d.info.alias ??= `${d.targetBus === "virtio" ? "virtio-disk" : "ide0-"}${i}`;
+      });
       o.nextDiskNode = o.def.devices.disks.length;
       const g = o.def.devices.graphics.find((x) => x.type === "vnc");
       if (g && vncPort !== null) g.port = vncPort;
