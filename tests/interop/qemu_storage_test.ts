@@ -126,6 +126,9 @@ Deno.test({
       (await virsh("domblklist", "withdisk")).out,
       new RegExp(`vda +${pool}/disk.qcow2`),
     );
+    // The live XML names the disk's device; the inactive one does not.
+    assert.match((await virsh("dumpxml", "withdisk")).out, /<alias name='virtio-disk0'\/>/);
+    assert.doesNotMatch((await virsh("dumpxml", "--inactive", "withdisk")).out, /<alias /);
     let reads = 0;
     for (let i = 0; i < 100 && reads === 0; i++) {
       const m = /vda rd_req (\d+)/.exec((await virsh("domblkstat", "withdisk", "vda")).out);
