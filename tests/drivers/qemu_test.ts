@@ -515,3 +515,74 @@ qemuTest(
     }
   },
 );
+
+qemuTest(
+  "managed save: the guest's state to disk and back, resumed rather than booted",
+  async (d, dir) => {
+    const a = await openClient(d, URI);
+    try {
+      await call(a, P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, {
+        eventID: 0,
+        dom: null,
+      });
+      const serial = `${dir}/ms.log`;
+      const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, {
+        xml: tinyVM("saver", U1, serial),
+      });
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      const banners = async () =>
+        ((await Deno.readTextFile(serial).catch(() => "")).match(/SeaBIOS \(version/g) ?? [])
+          .length;
+      await until(async () => (await banners()) === 1, 20_000, "the guest booted");
+      await call(a, P.REMOTE_PROC_DOMAIN_MANAGED_SAVE, { dom, flags: 0 });
+      const saved = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
+      assert.deepEqual([saved.state, saved.reason], [
+        S.VIR_DOMAIN_SHUTOFF,
+        S.VIR_DOMAIN_SHUTOFF_SAVED,
+      ]);
+      assert.equal(
+        (await call(a, P.REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, { dom, flags: 0 })).result,
+        1,
+      );
+      assert.ok((await Deno.stat(`${dir}/config/save/saver.save`)).size > 100_000);
+      assert.equal(qemuProcesses(U1).length, 0);
+      // Undefining keeps the image safe unless asked.
+      const refused = await failure(a, P.REMOTE_PROC_DOMAIN_UNDEFINE, { dom });
+      assert.equal(
+        refused.message,
+        "Requested operation is not valid: Refusing to undefine while domain managed save image exists",
+      );
+
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      const back = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
+      assert.deepEqual([back.state, back.reason], [
+        S.VIR_DOMAIN_RUNNING,
+        S.VIR_DOMAIN_RUNNING_RESTORED,
+      ]);
+      assert.equal(
+        (await call(a, P.REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, { dom, flags: 0 })).result,
+        0,
+      );
+      // Resumed where it was: the new QEMU starts its serial file afresh, and a
+      // booting guest would print SeaBIOS's banner into it again; a restored one does not.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await banners(), 0);
+
+      const events: [number, number][] = [];
+      for (let i = 0; i < 4; i++) {
+        const ev = await nextEvent(a, P.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE);
+        events.push([ev.msg.event, ev.msg.detail]);
+      }
+      assert.deepEqual(events.slice(1), [
+        [S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_BOOTED],
+        [S.VIR_DOMAIN_EVENT_STOPPED, S.VIR_DOMAIN_EVENT_STOPPED_SAVED],
+        [S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_RESTORED],
+      ]);
+      await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom });
+    } finally {
+      killQemus(U1);
+      a.close();
+      await a.done;
+    }
+  },
+);

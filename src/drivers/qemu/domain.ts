@@ -5,6 +5,13 @@
 // process before it takes the job, as libvirt does, so it works even when a
 // call holding the job waits on a monitor that does not answer.
 
+import {
+  finishRestore,
+  hasManagedSave,
+  incomingArgs,
+  managedSavePath,
+  removeManagedSave,
+} from "./managed_save.ts";
 import { diskNode } from "./hotplug.ts";
 import { findRedefined } from "../domain_list.ts";
 import type { Handler } from "../../dispatch/context.ts";
@@ -242,6 +249,16 @@ function undefine(c: QemuConn, ref: RemoteDomain, flags: number): void {
             "cannot undefine transient domain",
           );
         }
+        if (hasManagedSave(configDir, o.def.name)) {
+          if (!(flags & VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
+            throw VirError.of(
+              VIR_ERR_OPERATION_INVALID,
+              VIR_FROM_QEMU,
+              "Refusing to undefine while domain managed save image exists",
+            );
+          }
+          removeManagedSave(configDir, o.def.name);
+        }
         removeDurable(configPath(configDir, o.def.name));
         setAutostart(configDir, o.def.name, false);
         if (o.pid !== 0) {
@@ -354,8 +371,9 @@ export function startDomain(
   c: QemuConn,
   entry: QemuDomainEntry,
   flags: number,
-  reason = S.VIR_DOMAIN_RUNNING_BOOTED,
+  bootReason = S.VIR_DOMAIN_RUNNING_BOOTED,
 ): void {
+  let reason = bootReason;
   const d = c.dir((x) => x);
   const def = c.withObj(entry, (o) => {
     if (o.pid !== 0) throw alreadyRunning();
@@ -375,6 +393,10 @@ export function startDomain(
   } catch {
     kvm = false;
   }
+  // A managed save image brings the guest back instead of a boot.
+  const restoreFrom = hasManagedSave(d.configDir, def.name)
+    ? managedSavePath(d.configDir, def.name)
+    : null;
   let pid: number;
   try {
     const args = buildCommandLine(def, {
@@ -383,6 +405,7 @@ export function startDomain(
       kvm,
       console: (i) => consolePath(d.stateDir, slot, i),
     });
+    if (restoreFrom) args.push(...incomingArgs(restoreFrom));
     pid = (c.io("qemu.launch", {
       uuid: def.uuid,
       emulator: def.devices.emulator ?? d.emulator,
@@ -435,8 +458,17 @@ export function startDomain(
     });
     c.syncEntry(entry, o);
     const dom = { name: def.name, uuid: def.uuid, id };
-    c.lifecycle(dom, S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_BOOTED);
-    if (flags & VIR_DOMAIN_START_PAUSED) {
+    let restoredPaused = false;
+    if (restoreFrom) {
+      restoredPaused = finishRestore(c, def.uuid, restoreFrom).paused;
+      reason = S.VIR_DOMAIN_RUNNING_RESTORED;
+    }
+    c.lifecycle(
+      dom,
+      S.VIR_DOMAIN_EVENT_STARTED,
+      restoreFrom ? S.VIR_DOMAIN_EVENT_STARTED_RESTORED : S.VIR_DOMAIN_EVENT_STARTED_BOOTED,
+    );
+    if ((flags & VIR_DOMAIN_START_PAUSED) || restoredPaused) {
       c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
     } else {
       c.io("qemu.qmp", { uuid: def.uuid, cmd: "cont" });
@@ -730,10 +762,6 @@ export const domainHandlers: [number, Handler][] = [
         });
       });
     }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE,
-    h((c, a: DomFlags) => ({ result: readObj(c, a.dom, () => 0) })),
   ],
   [
     P.REMOTE_PROC_DOMAIN_GET_CONTROL_INFO,
