@@ -169,6 +169,15 @@ Deno.test({
       new TextDecoder().decode((await Deno.readFile(`${dir}/shot.ppm`)).subarray(0, 2)),
       "P6",
     );
+    // virsh save and restore through a file of the user's.
+    assert.match((await virsh("save", "interop", `${dir}/interop.sav`)).out, /saved to/);
+    assert.equal((await virsh("domstate", "--reason", "interop")).out.trim(), "shut off (saved)");
+    assert.match(
+      (await virsh("save-image-dumpxml", `${dir}/interop.sav`)).out,
+      /<name>interop<\/name>/,
+    );
+    assert.match((await virsh("restore", `${dir}/interop.sav`)).out, /Domain restored from/);
+    assert.equal((await virsh("domstate", "--reason", "interop")).out.trim(), "running (restored)");
     assert.match((await virsh("shutdown", "interop")).out, /is being shutdown/);
     assert.match((await virsh("destroy", "interop")).out, /destroyed/);
     assert.match((await virsh("list", "--all")).out, /-\s+interop\s+shut off/);
@@ -181,6 +190,8 @@ Deno.test({
       "event interop 2 0", // started, booted
       "event interop 3 0", // suspended, paused
       "event interop 4 0", // resumed, unpaused
+      "event interop 5 4", // stopped, saved
+      "event interop 2 2", // started, restored
       "event interop 5 1", // stopped, destroyed
     ]);
 

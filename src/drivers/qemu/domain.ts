@@ -6,9 +6,9 @@
 // call holding the job waits on a monitor that does not answer.
 
 import {
-  finishRestore,
   hasManagedSave,
-  incomingArgs,
+  type Incoming,
+  managedIncoming,
   managedSavePath,
   removeManagedSave,
 } from "./managed_save.ts";
@@ -163,7 +163,7 @@ function newObj(def: DomainDef, persistent: boolean): QemuDomainObj {
  * Adds a domain from a definition, or replaces the definition of the one of
  * the same name and UUID (the pending persistent one while it runs).
  */
-function addOrUpdate(
+export function addOrUpdate(
   c: QemuConn,
   d: QemuDirectory,
   def: DomainDef,
@@ -372,6 +372,7 @@ export function startDomain(
   entry: QemuDomainEntry,
   flags: number,
   bootReason = S.VIR_DOMAIN_RUNNING_BOOTED,
+  from?: Incoming,
 ): void {
   let reason = bootReason;
   const d = c.dir((x) => x);
@@ -394,9 +395,10 @@ export function startDomain(
     kvm = false;
   }
   // A managed save image brings the guest back instead of a boot.
-  const restoreFrom = hasManagedSave(d.configDir, def.name)
-    ? managedSavePath(d.configDir, def.name)
-    : null;
+  const restoreFrom: Incoming | null = from ??
+    (hasManagedSave(d.configDir, def.name)
+      ? managedIncoming(managedSavePath(d.configDir, def.name))
+      : null);
   let pid: number;
   try {
     const args = buildCommandLine(def, {
@@ -405,7 +407,7 @@ export function startDomain(
       kvm,
       console: (i) => consolePath(d.stateDir, slot, i),
     });
-    if (restoreFrom) args.push(...incomingArgs(restoreFrom));
+    if (restoreFrom) args.push(...restoreFrom.args);
     pid = (c.io("qemu.launch", {
       uuid: def.uuid,
       emulator: def.devices.emulator ?? d.emulator,
@@ -460,7 +462,7 @@ export function startDomain(
     const dom = { name: def.name, uuid: def.uuid, id };
     let restoredPaused = false;
     if (restoreFrom) {
-      restoredPaused = finishRestore(c, def.uuid, restoreFrom).paused;
+      restoredPaused = restoreFrom.finish(c, def.uuid).paused;
       reason = S.VIR_DOMAIN_RUNNING_RESTORED;
     }
     c.lifecycle(

@@ -11,11 +11,18 @@ import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
+  VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import * as S from "../domain_constants.ts";
 import { QemuConn } from "./conn.ts";
-import { checkFlags, stopDomain } from "./domain.ts";
+import { addOrUpdate, checkFlags, parseQemuDef, startDomain, stopDomain } from "./domain.ts";
+import { findRedefined } from "../domain_list.ts";
+import {
+  formatDomainXML,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_XML_SECURE,
+} from "../../conf/domain_xml.ts";
 import type { QemuDomainEntry } from "./state.ts";
 
 const VIR_DOMAIN_SAVE_BYPASS_CACHE = 1;
@@ -73,22 +80,45 @@ function awaitMigration(c: QemuConn, uuid: string, what: string): void {
   }
 }
 
-/** The -incoming arguments that make QEMU read a managed save image instead of booting. */
-export function incomingArgs(path: string): string[] {
-  return ["-incoming", `exec:cat ${shellQuote(path)}`];
+/** Where a start takes the guest's state from instead of booting it. */
+export interface Incoming {
+  /** QEMU's -incoming arguments. */
+  args: string[];
+  /** Called once QEMU runs: waits until it has read the state; says whether the guest was paused. */
+  finish(c: QemuConn, uuid: string): { paused: boolean };
 }
 
-/**
- * After a start from a managed save image: waits for QEMU to have read it,
- * removes it, and says whether the guest was paused when it was saved.
- */
-export function finishRestore(c: QemuConn, uuid: string, path: string): { paused: boolean } {
-  // QEMU is in "inmigrate" while it reads the image, then paused (-S).
+/** QEMU is in "inmigrate" while it reads the state, then paused (-S). */
+function awaitIncoming(c: QemuConn, uuid: string): void {
   for (;;) {
     const s = c.io("qemu.qmp", { uuid, cmd: "query-status" }) as { status?: string };
-    if (s.status !== "inmigrate") break;
+    if (s.status !== "inmigrate") return;
     pause(50);
   }
+}
+
+/** A start from the domain's managed save image, which goes once read. */
+export function managedIncoming(path: string): Incoming {
+  return {
+    args: ["-incoming", `exec:cat ${shellQuote(path)}`],
+    finish: (c, uuid) => finishRestore(c, uuid, path),
+  };
+}
+
+/** A start from a `virsh save` file: QEMU's stream follows our header at `offset`. */
+export function fileIncoming(path: string, offset: number, paused: boolean): Incoming {
+  return {
+    args: ["-incoming", `exec:tail -c +${offset + 1} ${shellQuote(path)}`],
+    finish: (c, uuid) => {
+      awaitIncoming(c, uuid);
+      return { paused };
+    },
+  };
+}
+
+/** After a start from a managed save image: removes it, says whether the guest was paused. */
+function finishRestore(c: QemuConn, uuid: string, path: string): { paused: boolean } {
+  awaitIncoming(c, uuid);
   let paused = false;
   try {
     Deno.statSync(pausedMarker(path));
@@ -186,6 +216,219 @@ export const managedSaveHandlers: [number, Handler][] = [
       c.job(a.dom, "remoteDispatchDomainManagedSaveRemove", (entry) => {
         removeManagedSave(configDir, entry.name);
       });
+    }),
+  ],
+];
+
+// ---- virsh save / restore: a file of the user's -------------------------------------------------
+//
+// The file is denovirt's header — magic, version, XML length, paused flag, the
+// domain's XML — followed by QEMU's migration stream, which QEMU appends itself.
+
+const SAVE_MAGIC = "DenovirtQemuSave";
+const SAVE_VERSION = 1;
+const HEADER_BYTES = 16 + 12;
+
+function saveError(what: string, e: unknown): VirError {
+  return VirError.of(
+    VIR_ERR_OPERATION_FAILED,
+    VIR_FROM_QEMU,
+    `${what}: ${e instanceof Error ? e.message : e}`,
+  );
+}
+
+/** Reads a save file's header: the domain XML, where QEMU's stream starts, the paused flag. */
+export function readSaveHeader(path: string): { xml: string; offset: number; paused: boolean } {
+  let f: Deno.FsFile;
+  try {
+    f = Deno.openSync(path, { read: true });
+  } catch (e) {
+    throw saveError(`cannot open save file '${path}'`, e);
+  }
+  try {
+    const head = new Uint8Array(HEADER_BYTES);
+    if (
+      f.readSync(head) !== HEADER_BYTES ||
+      new TextDecoder().decode(head.subarray(0, 16)) !== SAVE_MAGIC
+    ) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_FAILED,
+        VIR_FROM_QEMU,
+        `image magic is incorrect: '${path}' is not a save file of this daemon`,
+      );
+    }
+    const v = new DataView(head.buffer);
+    if (v.getUint32(16) !== SAVE_VERSION) {
+      throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "image version is not supported");
+    }
+    const len = v.getUint32(20);
+    const xml = new Uint8Array(len);
+    let got = 0;
+    while (got < len) {
+      const n = f.readSync(xml.subarray(got));
+      if (n === null) {
+        throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "save file is truncated");
+      }
+      got += n;
+    }
+    return {
+      xml: new TextDecoder().decode(xml),
+      offset: HEADER_BYTES + len,
+      paused: v.getUint32(24) === 1,
+    };
+  } finally {
+    f.close();
+  }
+}
+
+function saveToFile(
+  c: QemuConn,
+  ref: RemoteDomain,
+  to: string,
+  dxml: string | null,
+  flags: number,
+): void {
+  checkFlags(
+    "qemuDomainSaveFlags",
+    flags,
+    VIR_DOMAIN_SAVE_BYPASS_CACHE | VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED,
+  );
+  if (dxml !== null) {
+    throw VirError.of(VIR_ERR_OPERATION_UNSUPPORTED, VIR_FROM_QEMU, "xml modification unsupported");
+  }
+  c.job(ref, "remoteDispatchDomainSaveFlags", (entry: QemuDomainEntry) => {
+    const o = c.withObj(entry, (x) => x);
+    if (o.pid === 0) {
+      throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+    }
+    const wasRunning = o.state === S.VIR_DOMAIN_RUNNING;
+    const paused = (flags & VIR_DOMAIN_SAVE_PAUSED) !== 0 ||
+      (!wasRunning && !(flags & VIR_DOMAIN_SAVE_RUNNING));
+    const xml = new TextEncoder().encode(
+      formatDomainXML(o.def, {
+        id: -1,
+        active: false,
+        flags: VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
+      }),
+    );
+    const head = new Uint8Array(HEADER_BYTES);
+    head.set(new TextEncoder().encode(SAVE_MAGIC));
+    const v = new DataView(head.buffer);
+    v.setUint32(16, SAVE_VERSION);
+    v.setUint32(20, xml.length);
+    v.setUint32(24, paused ? 1 : 0);
+    try {
+      const f = Deno.openSync(to, { write: true, create: true, truncate: true, mode: 0o600 });
+      try {
+        f.writeSync(head);
+        let off = 0;
+        while (off < xml.length) off += f.writeSync(xml.subarray(off));
+      } finally {
+        f.close();
+      }
+    } catch (e) {
+      throw saveError(`cannot write save file '${to}'`, e);
+    }
+    const qmp = (cmd: string, args?: Record<string, unknown>) =>
+      c.io("qemu.qmp", args ? { uuid: entry.uuid, cmd, args } : { uuid: entry.uuid, cmd });
+    if (wasRunning) qmp("stop");
+    try {
+      qmp("migrate", { uri: `exec:cat >> ${shellQuote(to)}` });
+      awaitMigration(c, entry.uuid, "cannot save the domain");
+    } catch (e) {
+      try {
+        Deno.removeSync(to);
+      } catch {
+        // Never written.
+      }
+      if (wasRunning) qmp("cont");
+      throw e;
+    }
+    c.withObj(entry, (x, save) => {
+      x.stopping = "destroy"; // the process's end is this call's doing
+      save();
+    });
+    c.io("qemu.kill", { uuid: entry.uuid, pid: o.pid, graceMs: 10_000 });
+    stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_SAVED);
+    c.lifecycle(
+      { name: entry.name, uuid: entry.uuid, id: o.id },
+      S.VIR_DOMAIN_EVENT_STOPPED,
+      S.VIR_DOMAIN_EVENT_STOPPED_SAVED,
+    );
+  });
+}
+
+function restoreFromFile(c: QemuConn, from: string, dxml: string | null, flags: number): void {
+  checkFlags(
+    "qemuDomainRestoreFlags",
+    flags,
+    VIR_DOMAIN_SAVE_BYPASS_CACHE | VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED,
+  );
+  if (dxml !== null) {
+    throw VirError.of(VIR_ERR_OPERATION_UNSUPPORTED, VIR_FROM_QEMU, "xml modification unsupported");
+  }
+  const head = readSaveHeader(from);
+  const emulator = c.dir((d) => d.emulator);
+  const def = parseQemuDef(head.xml, emulator);
+  const paused = (flags & VIR_DOMAIN_SAVE_PAUSED) !== 0 ||
+    (head.paused && !(flags & VIR_DOMAIN_SAVE_RUNNING));
+  const { entry, created } = c.dir((d, save) => {
+    const existing = findRedefined(d.domains, def);
+    if (existing?.active) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_INVALID,
+        VIR_FROM_QEMU,
+        `domain '${def.name}' is already active`,
+      );
+    }
+    const r = addOrUpdate(c, d, def, false, true);
+    save();
+    return { entry: r.entry, created: !existing };
+  });
+  c.job(QemuConn.wire(entry), "remoteDispatchDomainRestoreFlags", (e) => {
+    try {
+      startDomain(c, e, 0, S.VIR_DOMAIN_RUNNING_RESTORED, fileIncoming(from, head.offset, paused));
+    } catch (err) {
+      if (created) {
+        c.dir((d, save) => {
+          const x = d.domains.find((y) => y.handle === e.handle);
+          if (!x || x.persistent || x.active) return;
+          d.domains = d.domains.filter((y) => y !== x);
+          save();
+          c.store.destroyObject(x.handle);
+        });
+      }
+      throw err;
+    }
+  });
+}
+
+export const saveFileHandlers: [number, Handler][] = [
+  [
+    P.REMOTE_PROC_DOMAIN_SAVE,
+    h((c, a: { dom: RemoteDomain; to: string }) => saveToFile(c, a.dom, a.to, null, 0)),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SAVE_FLAGS,
+    h((c, a: { dom: RemoteDomain; to: string; dxml: string | null; flags: number }) =>
+      saveToFile(c, a.dom, a.to, a.dxml, a.flags)
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_RESTORE,
+    h((c, a: { from: string }) => restoreFromFile(c, a.from, null, 0)),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_RESTORE_FLAGS,
+    h((c, a: { from: string; dxml: string | null; flags: number }) =>
+      restoreFromFile(c, a.from, a.dxml, a.flags)
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC,
+    h((_c, a: { file: string; flags: number }) => {
+      checkFlags("qemuDomainSaveImageGetXMLDesc", a.flags, 1 /* SECURE */);
+      return { xml: readSaveHeader(a.file).xml };
     }),
   ],
 ];

@@ -57,7 +57,7 @@ import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
 import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
-import { managedSaveHandlers } from "./managed_save.ts";
+import { managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -464,6 +464,7 @@ export const qemuDriver: Driver = {
     ...statsHandlers,
     ...hotplugHandlers,
     ...managedSaveHandlers,
+    ...saveFileHandlers,
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
 };
