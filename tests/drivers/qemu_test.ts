@@ -586,3 +586,63 @@ qemuTest(
     }
   },
 );
+
+qemuTest(
+  "maximum memory, vCPUs and the name change in the definition; QEMU is started with them",
+  async (d, dir) => {
+    const a = await openClient(d, URI);
+    try {
+      let { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, {
+        xml: tinyVM("tuneme", U1, `${dir}/t.log`),
+      });
+      const CONFIG = 2;
+      await call(a, P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, {
+        dom,
+        memory: 65536n,
+        flags: CONFIG | 4, // VIR_DOMAIN_MEM_MAXIMUM
+      });
+      await call(a, P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, { dom, nvcpus: 2, flags: CONFIG | 4 });
+      await call(a, P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, { dom, nvcpus: 2, flags: CONFIG });
+      const tooMany = await failure(a, P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, {
+        dom,
+        nvcpus: 3,
+        flags: CONFIG,
+      });
+      assert.equal(tooMany.code, 8);
+      await call(a, P.REMOTE_PROC_DOMAIN_RENAME, { dom, new_name: "tuned", flags: 0 });
+      await assert.rejects(Deno.stat(`${dir}/config/tuneme.xml`));
+      const onDisk = await Deno.readTextFile(`${dir}/config/tuned.xml`);
+      assert.match(onDisk, /<memory unit='KiB'>65536<\/memory>/);
+      assert.match(onDisk, /<vcpu placement='static'>2<\/vcpu>/);
+      dom = (await call(a, P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, { name: "tuned" })).dom;
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      const cmd = new TextDecoder().decode(
+        new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).outputSync().stdout,
+      ).split("\n").find((l) => l.includes(U1) && l.includes("qemu-system")) ?? "";
+      assert.match(cmd, /-name guest=tuned,/);
+      assert.match(cmd, /-m size=65536k/);
+      assert.match(cmd, /-smp 2,maxcpus=2/);
+      // What would need hotplug is refused while it runs.
+      const live = await failure(a, P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, {
+        dom,
+        nvcpus: 1,
+        flags: 1,
+      });
+      assert.equal(live.code, 84);
+      const renameLive = await failure(a, P.REMOTE_PROC_DOMAIN_RENAME, {
+        dom,
+        new_name: "other",
+        flags: 0,
+      });
+      assert.equal(
+        renameLive.message,
+        "Requested operation is not valid: cannot rename active domain",
+      );
+      await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom });
+    } finally {
+      killQemus(U1);
+      a.close();
+      await a.done;
+    }
+  },
+);

@@ -5,6 +5,7 @@
 // process before it takes the job, as libvirt does, so it works even when a
 // call holding the job waits on a monitor that does not answer.
 
+import { setMaxMemory } from "./tune.ts";
 import {
   hasManagedSave,
   type Incoming,
@@ -1020,11 +1021,7 @@ function setMemory(c: QemuConn, ref: RemoteDomain, kib: bigint, flags: number): 
     VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_MEM_MAXIMUM,
   );
   if (flags & VIR_DOMAIN_MEM_MAXIMUM) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_INVALID,
-      VIR_FROM_QEMU,
-      "cannot resize the maximum memory on an active domain",
-    );
+    return setMaxMemory(c, ref, kib, flags & ~VIR_DOMAIN_MEM_MAXIMUM);
   }
   const configDir = c.dir((d) => d.configDir);
   c.job(ref, "remoteDispatchDomainSetMemoryFlags", (entry) => {

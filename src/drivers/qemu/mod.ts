@@ -58,6 +58,7 @@ import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
 import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
+import { tuneHandlers } from "./tune.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -465,6 +466,7 @@ export const qemuDriver: Driver = {
     ...hotplugHandlers,
     ...managedSaveHandlers,
     ...saveFileHandlers,
+    ...tuneHandlers,
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
 };

@@ -1,0 +1,231 @@
+// Changes to a domain's definition short of editing its XML: maximum memory
+// (virsh setmaxmem), vCPU counts (virsh setvcpus --config) and the name
+// (virsh domrename). They apply to the persistent definition; what QEMU would
+// have to change while running (memory or vCPU hotplug) is refused, as
+// libvirt refuses what the guest's machine cannot do.
+
+import type { Handler } from "../../dispatch/context.ts";
+import * as P from "../../protocol/remote_procedure_numbers.ts";
+import type { RemoteDomain } from "../../protocol/remote_types.ts";
+import { VirError } from "../../rpc/error.ts";
+import {
+  VIR_ERR_INVALID_ARG,
+  VIR_ERR_OPERATION_FAILED,
+  VIR_ERR_OPERATION_INVALID,
+  VIR_ERR_OPERATION_UNSUPPORTED,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
+import {
+  type DomainDef,
+  formatDomainXML,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_XML_SECURE,
+} from "../../conf/domain_xml.ts";
+import { QemuConn } from "./conn.ts";
+import { checkFlags } from "./domain.ts";
+import { autostartPath, configPath, removeDurable, setAutostart, writeDurable } from "./files.ts";
+import type { QemuDomainObj } from "./state.ts";
+
+const VIR_DOMAIN_AFFECT_LIVE = 1;
+const VIR_DOMAIN_AFFECT_CONFIG = 2;
+const VIR_DOMAIN_VCPU_MAXIMUM = 4;
+const VIR_DOMAIN_VCPU_GUEST = 8;
+const VIR_DOMAIN_VCPU_HOTPLUGGABLE = 16;
+
+function configXML(def: DomainDef): string {
+  return formatDomainXML(def, {
+    id: -1,
+    active: false,
+    flags: VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
+  });
+}
+
+/** Resolves CURRENT (0) and checks the flags against the domain, as libvirt's virDomainObjUpdateModificationImpact. */
+function impact(flags: number, o: QemuDomainObj): { live: boolean; config: boolean } {
+  const active = o.pid !== 0;
+  const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 || ((flags & 3) === 0 && active);
+  const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0 || ((flags & 3) === 0 && !active);
+  if (live && !active) {
+    throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+  }
+  if (config && !o.persistent) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_INVALID,
+      VIR_FROM_QEMU,
+      "transient domains do not have any persistent config",
+    );
+  }
+  return { live, config };
+}
+
+/** Changes the persistent definition and writes it to disk. */
+function editConfig(
+  c: QemuConn,
+  ref: RemoteDomain,
+  owner: string,
+  flags: number,
+  edit: (def: DomainDef) => void,
+  live?: () => never,
+): void {
+  const configDir = c.dir((d) => d.configDir);
+  c.job(ref, owner, (entry) => {
+    c.withObj(entry, (o, save) => {
+      const { live: l, config } = impact(flags, o);
+      if (l) live?.();
+      if (config) {
+        const def = o.newDef ?? o.def;
+        edit(def);
+        writeDurable(configPath(configDir, def.name), configXML(def));
+        save();
+      }
+    });
+  });
+}
+
+export function setMaxMemory(c: QemuConn, ref: RemoteDomain, kib: bigint, flags: number): void {
+  if (kib <= 0n) {
+    throw VirError.of(
+      VIR_ERR_INVALID_ARG,
+      VIR_FROM_QEMU,
+      "invalid argument: memory must be positive",
+    );
+  }
+  editConfig(c, ref, "remoteDispatchDomainSetMemoryFlags", flags, (def) => {
+    def.memory = Number(kib);
+    if (def.currentMemory > def.memory) def.currentMemory = def.memory;
+  }, () => {
+    throw VirError.of(
+      VIR_ERR_OPERATION_INVALID,
+      VIR_FROM_QEMU,
+      "cannot resize the maximum memory on an active domain",
+    );
+  });
+}
+
+function setVcpus(c: QemuConn, ref: RemoteDomain, n: number, flags: number): void {
+  checkFlags(
+    "qemuDomainSetVcpusFlags",
+    flags,
+    VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM |
+      VIR_DOMAIN_VCPU_GUEST | VIR_DOMAIN_VCPU_HOTPLUGGABLE,
+  );
+  if (flags & VIR_DOMAIN_VCPU_GUEST) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_UNSUPPORTED,
+      VIR_FROM_QEMU,
+      "the guest agent is not available",
+    );
+  }
+  if (n < 1) {
+    throw VirError.of(
+      VIR_ERR_INVALID_ARG,
+      VIR_FROM_QEMU,
+      "invalid argument: requested vcpus is greater than max allowable vcpus for the live domain: 0",
+    );
+  }
+  editConfig(c, ref, "remoteDispatchDomainSetVcpusFlags", flags, (def) => {
+    if (flags & VIR_DOMAIN_VCPU_MAXIMUM) {
+      def.vcpus = n;
+      if (def.vcpusCurrent > n) def.vcpusCurrent = n;
+    } else {
+      if (n > def.vcpus) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_QEMU,
+          `invalid argument: requested vcpus is greater than max allowable vcpus for the persistent domain: ${n} > ${def.vcpus}`,
+        );
+      }
+      def.vcpusCurrent = n;
+    }
+  }, () => {
+    throw VirError.of(
+      VIR_ERR_OPERATION_UNSUPPORTED,
+      VIR_FROM_QEMU,
+      "vCPU hotplug is not supported by this driver",
+    );
+  });
+}
+
+function rename(c: QemuConn, ref: RemoteDomain, newName: string | null, flags: number): void {
+  checkFlags("qemuDomainRename", flags, 0);
+  if (!newName || newName.includes("/")) {
+    throw VirError.of(
+      VIR_ERR_INVALID_ARG,
+      VIR_FROM_QEMU,
+      `invalid argument: new domain name '${newName ?? ""}' is not valid`,
+    );
+  }
+  const configDir = c.dir((d) => d.configDir);
+  c.job(ref, "remoteDispatchDomainRename", (entry) => {
+    c.dir((d, save) => {
+      if (d.domains.some((e) => e.name === newName)) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_FAILED,
+          VIR_FROM_QEMU,
+          `domain with name '${newName}' already exists`,
+        );
+      }
+      const e = d.domains.find((x) => x.handle === entry.handle)!;
+      c.withObj(entry, (o, saveObj) => {
+        if (o.pid !== 0) {
+          throw VirError.of(
+            VIR_ERR_OPERATION_INVALID,
+            VIR_FROM_QEMU,
+            "cannot rename active domain",
+          );
+        }
+        if (!o.persistent) {
+          throw VirError.of(
+            VIR_ERR_OPERATION_INVALID,
+            VIR_FROM_QEMU,
+            "cannot rename a transient domain",
+          );
+        }
+        const old = o.def.name;
+        o.def.name = newName;
+        writeDurable(configPath(configDir, newName), configXML(o.def));
+        removeDurable(configPath(configDir, old));
+        if (o.autostart) {
+          removeDurable(autostartPath(configDir, old));
+          setAutostart(configDir, newName, true);
+        }
+        saveObj();
+      });
+      e.name = newName;
+      save();
+    });
+  });
+}
+
+const h = <A>(fn: (c: QemuConn, a: A) => unknown): Handler => (ctx, a: A) => {
+  const c = new QemuConn(ctx);
+  try {
+    return fn(c, a);
+  } finally {
+    c.flush();
+  }
+};
+
+export const tuneHandlers: [number, Handler][] = [
+  [
+    P.REMOTE_PROC_DOMAIN_SET_MAX_MEMORY,
+    h((c, a: { dom: RemoteDomain; memory: bigint }) => setMaxMemory(c, a.dom, a.memory, 0)),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_VCPUS,
+    h((c, a: { dom: RemoteDomain; nvcpus: number }) => setVcpus(c, a.dom, a.nvcpus, 0)),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS,
+    h((c, a: { dom: RemoteDomain; nvcpus: number; flags: number }) =>
+      setVcpus(c, a.dom, a.nvcpus, a.flags)
+    ),
+  ],
+  [
+    P.REMOTE_PROC_DOMAIN_RENAME,
+    h((c, a: { dom: RemoteDomain; new_name: string | null; flags: number }) => {
+      rename(c, a.dom, a.new_name, a.flags);
+      return { retcode: 0 };
+    }),
+  ],
+];
