@@ -545,6 +545,12 @@ qemuTest(
         1,
       );
       assert.ok((await Deno.stat(`${dir}/config/save/saver.save`)).size > 100_000);
+      // virsh list --with-managed-save / --without-managed-save.
+      const listed = async (flags: number) =>
+        (await call(a, P.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, { need_results: 1, flags }))
+          .domains.map((x: { name: string }) => x.name);
+      assert.deepEqual(await listed(1 << 8), ["saver"]);
+      assert.deepEqual(await listed(1 << 9), []);
       assert.equal(qemuProcesses(U1).length, 0);
       // Undefining keeps the image safe unless asked.
       const refused = await failure(a, P.REMOTE_PROC_DOMAIN_UNDEFINE, { dom });

@@ -81,6 +81,8 @@ const VIR_CONNECT_LIST_DOMAINS_RUNNING = 1 << 4;
 const VIR_CONNECT_LIST_DOMAINS_PAUSED = 1 << 5;
 const VIR_CONNECT_LIST_DOMAINS_SHUTOFF = 1 << 6;
 const VIR_CONNECT_LIST_DOMAINS_OTHER = 1 << 7;
+const VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE = 1 << 8;
+const VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE = 1 << 9;
 const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
 const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
 /** How long QEMU gets to end on SIGTERM before SIGKILL (libvirt's virProcessKillPainfully). */
@@ -590,7 +592,12 @@ function monitorJob(
   });
 }
 
-function listFilter(e: QemuDomainEntry, o: QemuDomainObj, flags: number): boolean {
+function listFilter(
+  e: QemuDomainEntry,
+  o: QemuDomainObj,
+  flags: number,
+  managedSave: boolean,
+): boolean {
   const active = o.pid !== 0;
   const pair = (a: number, b: number, va: boolean) =>
     !(flags & (a | b)) || ((flags & a) !== 0 && va) || ((flags & b) !== 0 && !va);
@@ -610,6 +617,13 @@ function listFilter(e: QemuDomainEntry, o: QemuDomainObj, flags: number): boolea
         ![S.VIR_DOMAIN_RUNNING, S.VIR_DOMAIN_PAUSED, S.VIR_DOMAIN_SHUTOFF].includes(o.state));
     if (!ok) return false;
   }
+  if (
+    !pair(
+      VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
+      VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
+      managedSave,
+    )
+  ) return false;
   return pair(
     VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
     VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
@@ -661,10 +675,11 @@ export const domainHandlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS,
     h((c, a: { need_results: number; flags: number }) => {
+      const configDir = c.dir((d) => d.configDir);
       const entries = c.dir((d) => d.domains.map((e) => ({ ...e })));
       const doms = entries.filter((e) => {
         try {
-          return c.withObj(e, (o) => listFilter(e, o, a.flags));
+          return c.withObj(e, (o) => listFilter(e, o, a.flags, hasManagedSave(configDir, e.name)));
         } catch {
           return false; // gone meanwhile
         }

@@ -353,6 +353,16 @@ function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): voi
     case "DEVICE_DELETED":
       if (typeof ev.data.device === "string") deviceDeleted(c, entry, ev.data.device);
       break;
+    case "BALLOON_CHANGE":
+      // VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE (13), the guest's memory in KiB.
+      c.emitDomain(dom, 13, {
+        actual: BigInt(Math.floor(Number(ev.data.actual ?? 0) / 1024)),
+      });
+      break;
+    case "RTC_CHANGE":
+      // VIR_DOMAIN_EVENT_ID_RTC_CHANGE (2), the guest clock's offset in seconds.
+      c.emitDomain(dom, 2, { offset: BigInt(Math.trunc(Number(ev.data.offset ?? 0))) });
+      break;
     case "RESET":
       c.emitDomain(dom, S.VIR_DOMAIN_EVENT_ID_REBOOT, {});
       break;
