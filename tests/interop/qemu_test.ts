@@ -169,6 +169,14 @@ Deno.test({
       new TextDecoder().decode((await Deno.readFile(`${dir}/shot.ppm`)).subarray(0, 2)),
       "P6",
     );
+    // virsh dump --memory-only: an ELF core of the guest's memory; the guest runs on.
+    assert.match(
+      (await virsh("dump", "interop", `${dir}/core.elf`, "--memory-only")).out,
+      /dumped to/,
+    );
+    const core = await Deno.readFile(`${dir}/core.elf`);
+    assert.deepEqual([...core.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46]);
+    assert.equal((await virsh("domstate", "interop")).out.trim(), "running");
     // virsh save and restore through a file of the user's.
     assert.match((await virsh("save", "interop", `${dir}/interop.sav`)).out, /saved to/);
     assert.equal((await virsh("domstate", "--reason", "interop")).out.trim(), "shut off (saved)");

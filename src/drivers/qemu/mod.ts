@@ -57,7 +57,7 @@ import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
 import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
-import { managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
+import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
@@ -476,6 +476,7 @@ export const qemuDriver: Driver = {
     ...hotplugHandlers,
     ...managedSaveHandlers,
     ...saveFileHandlers,
+    ...dumpHandlers,
     ...tuneHandlers,
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
