@@ -305,12 +305,6 @@ export class NetServer implements ClientHost {
       );
       return;
     }
-    const internal = this.#internal.get(r.client);
-    if (internal && internal.gen === r.clientGen) {
-      if (r.kind === MAIL_REPLY) internal.replied(r.bytes);
-      else if (r.kind === MAIL_DROPPED) internal.replied(null);
-      return;
-    }
     if (r.kind === MAIL_CONTROL) {
       try {
         this.onControl(JSON.parse(new TextDecoder().decode(r.bytes)) as ControlRequest);
@@ -320,7 +314,15 @@ export class NetServer implements ClientHost {
       return;
     }
     const client = this.#clients[r.client];
-    if (!client || client.gen !== r.clientGen) return;
+    if (!client || client.gen !== r.clientGen) {
+      // The daemon's own client has a record but no socket (not on the per-call path).
+      const internal = this.#internal.get(r.client);
+      if (internal && internal.gen === r.clientGen) {
+        if (r.kind === MAIL_REPLY) internal.replied(r.bytes);
+        else if (r.kind === MAIL_DROPPED) internal.replied(null);
+      }
+      return;
+    }
     switch (r.kind) {
       case MAIL_CLOSE_AFTER:
         client.closeAfterReply();

@@ -4,7 +4,7 @@
 // the domain's job for long operations, the event loop's I/O, and the events
 // the call raises, sent once every lock is released.
 
-import type { CallContext } from "../../dispatch/context.ts";
+import type { CallContext, Handler } from "../../dispatch/context.ts";
 import type { SharedStore } from "../shared_store.ts";
 import {
   DOMAIN_EVENT_CALLBACK_PROCS,
@@ -25,7 +25,7 @@ import type { RegistryAccess } from "../callbacks.ts";
 import type { QemuDirectory, QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
 /** A short sleep on a private word (Workers may block). */
-function pause(ms: number): void {
+export function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
@@ -232,4 +232,16 @@ export class QemuConn implements RegistryAccess {
 
 export function internalError(detail: string): VirError {
   return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_QEMU, detail);
+}
+
+/** A handler over a QemuConn that sends the events it raised once it is done. */
+export function h<A>(fn: (c: QemuConn, args: A) => unknown): Handler {
+  return (ctx, args: A) => {
+    const c = new QemuConn(ctx);
+    try {
+      return fn(c, args);
+    } finally {
+      c.flush();
+    }
+  };
 }

@@ -5,6 +5,7 @@
 // process before it takes the job, as libvirt does, so it works even when a
 // call holding the job waits on a monitor that does not answer.
 
+import { checkFlagsIn } from "../flags.ts";
 import { setMaxMemory } from "./tune.ts";
 import {
   hasManagedSave,
@@ -42,7 +43,7 @@ import {
 } from "../../conf/domain_xml.ts";
 import * as S from "../domain_constants.ts";
 import { buildCommandLine, serialsOf } from "./command_line.ts";
-import { QemuConn } from "./conn.ts";
+import { h, QemuConn } from "./conn.ts";
 import {
   configPath,
   consolePath,
@@ -93,37 +94,13 @@ type DomFlags = { dom: RemoteDomain; flags: number };
 
 /** libvirt's virCheckFlags in the QEMU driver. */
 export function checkFlags(fn: string, flags: number, allowed: number): void {
-  const bad = flags & ~allowed;
-  if (bad) {
-    const e = new VirError({
-      code: VIR_ERR_INVALID_ARG,
-      domain: VIR_FROM_QEMU,
-      str1: fn,
-      str2: "flags",
-      int1: 0,
-      int2: 0,
-    });
-    e.message = `unsupported flags (0x${(bad >>> 0).toString(16)}) in function ${fn}`;
-    throw e;
-  }
+  checkFlagsIn(VIR_FROM_QEMU, fn, flags, allowed);
 }
 
-const notRunning = () =>
+export const notRunning = (): VirError =>
   VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
 const alreadyRunning = () =>
   VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is already running");
-
-/** A handler over a QemuConn that sends the events it raised once it is done. */
-export function h<A>(fn: (c: QemuConn, args: A) => unknown): Handler {
-  return (ctx, args: A) => {
-    const c = new QemuConn(ctx);
-    try {
-      return fn(c, args);
-    } finally {
-      c.flush();
-    }
-  };
-}
 
 /** Parses a definition for this driver: QEMU virt types only, names usable as file names. */
 export function parseQemuDef(xml: string, emulator: string): DomainDef {
@@ -204,7 +181,7 @@ export function addOrUpdate(
 }
 
 /** The persistent definition as it goes on disk. */
-function configXML(def: DomainDef): string {
+export function configXML(def: DomainDef): string {
   return formatDomainXML(def, {
     id: -1,
     active: false,
@@ -525,18 +502,54 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
   c.dir((d, save) => {
     if (releaseMonitorSlot(d, entry.uuid)) save();
   });
-  if (transient) {
-    c.dir((d, save) => {
-      const e = d.domains.find((x) => x.handle === entry.handle);
-      if (!e) return;
-      d.domains = d.domains.filter((x) => x !== e);
-      save();
-      c.store.destroyObject(e.handle);
-    });
-  } else {
-    c.syncEntry(entry, o);
-  }
+  if (transient) removeDomainIf(c, entry, () => true);
+  else c.syncEntry(entry, o);
   return transient;
+}
+
+/**
+ * Takes a domain out of the list and frees it, if `pred` holds for its entry
+ * (under the instance lock, so nobody can find it meanwhile).
+ */
+export function removeDomainIf(
+  c: QemuConn,
+  entry: QemuDomainEntry,
+  pred: (e: QemuDomainEntry) => boolean,
+): void {
+  c.dir((d, save) => {
+    const e = d.domains.find((x) => x.handle === entry.handle);
+    if (!e || !pred(e)) return;
+    d.domains = d.domains.filter((x) => x !== e);
+    save();
+    c.store.destroyObject(e.handle);
+  });
+}
+
+/** A transient domain that never ran does not stay behind when its start fails. */
+export const neverRan = (e: QemuDomainEntry): boolean => !e.persistent && !e.active;
+
+/**
+ * Ends the QEMU of a domain whose state this call has just written out (save,
+ * managed save, dump --crash): its exit is this call's doing, not news.
+ */
+export function endAfterSave(
+  c: QemuConn,
+  entry: QemuDomainEntry,
+  o: QemuDomainObj,
+  reason: number,
+  detail: number,
+): void {
+  c.withObj(entry, (x, save) => {
+    x.stopping = "destroy";
+    save();
+  });
+  c.io("qemu.kill", { uuid: entry.uuid, pid: o.pid, graceMs: KILL_GRACE_MS });
+  stopDomain(c, entry, reason);
+  c.lifecycle(
+    { name: entry.name, uuid: entry.uuid, id: o.id },
+    S.VIR_DOMAIN_EVENT_STOPPED,
+    detail,
+  );
 }
 
 function destroy(c: QemuConn, ref: RemoteDomain, flags: number): void {
@@ -830,15 +843,7 @@ export const domainHandlers: [number, Handler][] = [
         try {
           startDomain(c, e, a.flags);
         } catch (err) {
-          // A transient domain that never ran does not stay behind (nor does a
-          // persistent one lose its definition).
-          c.dir((d, save) => {
-            const x = d.domains.find((y) => y.handle === e.handle);
-            if (!x || x.persistent || x.active) return;
-            d.domains = d.domains.filter((y) => y !== x);
-            save();
-            c.store.destroyObject(x.handle);
-          });
+          removeDomainIf(c, e, neverRan);
           throw err;
         }
         return { dom: QemuConn.wire(c.entry(ref)) };

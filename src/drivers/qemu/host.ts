@@ -214,18 +214,15 @@ export class QemuHost {
       case "qemu.attach":
         return this.#attach(uuid, Number(req.pid), String(req.monitor));
       case "qemu.qmp":
-        return this.#qmp(uuid, String(req.cmd), req.args as Record<string, unknown> | undefined);
-      case "qemu.monitor": {
-        const a = this.#monitors.get(uuid);
-        if (!a || a.monitor.closed) {
-          return Promise.reject(
-            VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running"),
-          );
-        }
-        return req.hmp
-          ? a.monitor.execute("human-monitor-command", { "command-line": String(req.cmd) })
-          : a.monitor.executeRaw(String(req.cmd));
-      }
+        return this.#monitor(uuid).then((m) =>
+          m.execute(String(req.cmd), req.args as Record<string, unknown> | undefined)
+        );
+      case "qemu.monitor":
+        return this.#monitor(uuid).then((m) =>
+          req.hmp
+            ? m.execute("human-monitor-command", { "command-line": String(req.cmd) })
+            : m.executeRaw(String(req.cmd))
+        );
       case "qemu.console":
         return Promise.resolve(
           this.#console(
@@ -309,14 +306,15 @@ export class QemuHost {
     return { status };
   }
 
-  #qmp(uuid: string, cmd: string, args?: Record<string, unknown>): Promise<unknown> {
+  /** The open monitor of a running domain. */
+  #monitor(uuid: string): Promise<QmpMonitor> {
     const a = this.#monitors.get(uuid);
     if (!a || a.monitor.closed) {
       return Promise.reject(
         VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running"),
       );
     }
-    return a.monitor.execute(cmd, args);
+    return Promise.resolve(a.monitor);
   }
 
   /**

@@ -20,11 +20,10 @@ import {
   type DomainDef,
   formatDomainXML,
   parseDomainXML,
-  VIR_DOMAIN_XML_INACTIVE,
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
-import { QemuConn } from "./conn.ts";
-import { checkFlags } from "./domain.ts";
+import { h, type QemuConn } from "./conn.ts";
+import { checkFlags, configXML, notRunning } from "./domain.ts";
 import { configPath, writeDurable, writeStatus } from "./files.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
@@ -56,7 +55,7 @@ function affected(flags: number, o: QemuDomainObj): { live: boolean; config: boo
   const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 || (flags === 0 && active);
   const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0 || (flags === 0 && !active);
   if (live && !active) {
-    throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+    throw notRunning();
   }
   if (config && !o.persistent) {
     throw VirError.of(
@@ -66,14 +65,6 @@ function affected(flags: number, o: QemuDomainObj): { live: boolean; config: boo
     );
   }
   return { live, config };
-}
-
-function configXML(def: DomainDef): string {
-  return formatDomainXML(def, {
-    id: -1,
-    active: false,
-    flags: VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
-  });
 }
 
 /** The node index of a running domain's disk (its -blockdev names). */
@@ -244,24 +235,15 @@ export function deviceDeleted(c: QemuConn, entry: QemuDomainEntry, alias: string
 
 type DevArgs = { dom: RemoteDomain; xml: string; flags?: number };
 
-const h = (fn: (c: QemuConn, a: DevArgs) => void): Handler => (ctx, a: DevArgs) => {
-  const c = new QemuConn(ctx);
-  try {
-    fn(c, a);
-  } finally {
-    c.flush();
-  }
-};
-
 export const hotplugHandlers: [number, Handler][] = [
-  [P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE, h((c, a) => attach(c, a.dom, a.xml, 0))],
+  [P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE, h((c, a: DevArgs) => attach(c, a.dom, a.xml, 0))],
   [
     P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS,
-    h((c, a) => attach(c, a.dom, a.xml, a.flags ?? 0)),
+    h((c, a: DevArgs) => attach(c, a.dom, a.xml, a.flags ?? 0)),
   ],
-  [P.REMOTE_PROC_DOMAIN_DETACH_DEVICE, h((c, a) => detach(c, a.dom, a.xml, 0))],
+  [P.REMOTE_PROC_DOMAIN_DETACH_DEVICE, h((c, a: DevArgs) => detach(c, a.dom, a.xml, 0))],
   [
     P.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS,
-    h((c, a) => detach(c, a.dom, a.xml, a.flags ?? 0)),
+    h((c, a: DevArgs) => detach(c, a.dom, a.xml, a.flags ?? 0)),
   ],
 ];

@@ -15,8 +15,17 @@ import {
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import * as S from "../domain_constants.ts";
-import { QemuConn } from "./conn.ts";
-import { addOrUpdate, checkFlags, parseQemuDef, startDomain, stopDomain } from "./domain.ts";
+import { h, pause, QemuConn } from "./conn.ts";
+import {
+  addOrUpdate,
+  checkFlags,
+  endAfterSave,
+  neverRan,
+  notRunning,
+  parseQemuDef,
+  removeDomainIf,
+  startDomain,
+} from "./domain.ts";
 import { findRedefined } from "../domain_list.ts";
 import {
   formatDomainXML,
@@ -57,10 +66,6 @@ function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /** Waits for QEMU's migration to end; throws its error if it failed. */
 function awaitMigration(c: QemuConn, uuid: string, what: string): void {
   for (;;) {
@@ -77,6 +82,29 @@ function awaitMigration(c: QemuConn, uuid: string, what: string): void {
       );
     }
     pause(50);
+  }
+}
+
+/**
+ * Pauses the guest (if it runs) and has QEMU write its state through
+ * `exec:cat <redirect>`; if that fails, `undo()` removes what was written and
+ * the guest runs on.
+ */
+function saveState(
+  c: QemuConn,
+  uuid: string,
+  redirect: string,
+  wasRunning: boolean,
+  undo: () => void,
+): void {
+  if (wasRunning) c.io("qemu.qmp", { uuid, cmd: "stop" });
+  try {
+    c.io("qemu.qmp", { uuid, cmd: "migrate", args: { uri: `exec:cat ${redirect}` } });
+    awaitMigration(c, uuid, "cannot save the domain");
+  } catch (e) {
+    undo();
+    if (wasRunning) c.io("qemu.qmp", { uuid, cmd: "cont" });
+    throw e;
   }
 }
 
@@ -146,7 +174,7 @@ function managedSave(c: QemuConn, ref: RemoteDomain, flags: number): void {
   c.job(ref, "remoteDispatchDomainManagedSave", (entry: QemuDomainEntry) => {
     const o = c.withObj(entry, (x) => x);
     if (o.pid === 0) {
-      throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+      throw notRunning();
     }
     if (!o.persistent) {
       throw VirError.of(
@@ -158,42 +186,19 @@ function managedSave(c: QemuConn, ref: RemoteDomain, flags: number): void {
     const wasRunning = o.state === S.VIR_DOMAIN_RUNNING;
     const path = managedSavePath(configDir, o.def.name);
     Deno.mkdirSync(`${configDir}/save`, { recursive: true, mode: 0o700 });
-    const qmp = (cmd: string, args?: Record<string, unknown>) =>
-      c.io("qemu.qmp", args ? { uuid: entry.uuid, cmd, args } : { uuid: entry.uuid, cmd });
-    if (wasRunning) qmp("stop");
-    try {
-      qmp("migrate", { uri: `exec:cat > ${shellQuote(path)}` });
-      awaitMigration(c, entry.uuid, "cannot save the domain");
-    } catch (e) {
-      removeManagedSave(configDir, o.def.name);
-      if (wasRunning) qmp("cont");
-      throw e;
-    }
+    saveState(
+      c,
+      entry.uuid,
+      `> ${shellQuote(path)}`,
+      wasRunning,
+      () => removeManagedSave(configDir, o.def.name),
+    );
     const keepPaused = (flags & VIR_DOMAIN_SAVE_PAUSED) !== 0 ||
       (!wasRunning && !(flags & VIR_DOMAIN_SAVE_RUNNING));
     if (keepPaused) Deno.writeTextFileSync(pausedMarker(path), "");
-    c.withObj(entry, (x, save) => {
-      x.stopping = "destroy"; // the process's end is this call's doing
-      save();
-    });
-    c.io("qemu.kill", { uuid: entry.uuid, pid: o.pid, graceMs: 10_000 });
-    stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_SAVED);
-    c.lifecycle(
-      { name: entry.name, uuid: entry.uuid, id: o.id },
-      S.VIR_DOMAIN_EVENT_STOPPED,
-      S.VIR_DOMAIN_EVENT_STOPPED_SAVED,
-    );
+    endAfterSave(c, entry, o, S.VIR_DOMAIN_SHUTOFF_SAVED, S.VIR_DOMAIN_EVENT_STOPPED_SAVED);
   });
 }
-
-const h = <A>(fn: (c: QemuConn, a: A) => unknown): Handler => (ctx, a: A) => {
-  const c = new QemuConn(ctx);
-  try {
-    return fn(c, a);
-  } finally {
-    c.flush();
-  }
-};
 
 export const managedSaveHandlers: [number, Handler][] = [
   [
@@ -299,7 +304,7 @@ function saveToFile(
   c.job(ref, "remoteDispatchDomainSaveFlags", (entry: QemuDomainEntry) => {
     const o = c.withObj(entry, (x) => x);
     if (o.pid === 0) {
-      throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+      throw notRunning();
     }
     const wasRunning = o.state === S.VIR_DOMAIN_RUNNING;
     const paused = (flags & VIR_DOMAIN_SAVE_PAUSED) !== 0 ||
@@ -329,32 +334,14 @@ function saveToFile(
     } catch (e) {
       throw saveError(`cannot write save file '${to}'`, e);
     }
-    const qmp = (cmd: string, args?: Record<string, unknown>) =>
-      c.io("qemu.qmp", args ? { uuid: entry.uuid, cmd, args } : { uuid: entry.uuid, cmd });
-    if (wasRunning) qmp("stop");
-    try {
-      qmp("migrate", { uri: `exec:cat >> ${shellQuote(to)}` });
-      awaitMigration(c, entry.uuid, "cannot save the domain");
-    } catch (e) {
+    saveState(c, entry.uuid, `>> ${shellQuote(to)}`, wasRunning, () => {
       try {
         Deno.removeSync(to);
       } catch {
         // Never written.
       }
-      if (wasRunning) qmp("cont");
-      throw e;
-    }
-    c.withObj(entry, (x, save) => {
-      x.stopping = "destroy"; // the process's end is this call's doing
-      save();
     });
-    c.io("qemu.kill", { uuid: entry.uuid, pid: o.pid, graceMs: 10_000 });
-    stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_SAVED);
-    c.lifecycle(
-      { name: entry.name, uuid: entry.uuid, id: o.id },
-      S.VIR_DOMAIN_EVENT_STOPPED,
-      S.VIR_DOMAIN_EVENT_STOPPED_SAVED,
-    );
+    endAfterSave(c, entry, o, S.VIR_DOMAIN_SHUTOFF_SAVED, S.VIR_DOMAIN_EVENT_STOPPED_SAVED);
   });
 }
 
@@ -389,15 +376,7 @@ function restoreFromFile(c: QemuConn, from: string, dxml: string | null, flags: 
     try {
       startDomain(c, e, 0, S.VIR_DOMAIN_RUNNING_RESTORED, fileIncoming(from, head.offset, paused));
     } catch (err) {
-      if (created) {
-        c.dir((d, save) => {
-          const x = d.domains.find((y) => y.handle === e.handle);
-          if (!x || x.persistent || x.active) return;
-          d.domains = d.domains.filter((y) => y !== x);
-          save();
-          c.store.destroyObject(x.handle);
-        });
-      }
+      if (created) removeDomainIf(c, e, neverRan);
       throw err;
     }
   });
@@ -459,7 +438,7 @@ function coreDump(c: QemuConn, ref: RemoteDomain, to: string, format: number, fl
   c.job(ref, "remoteDispatchDomainCoreDumpWithFormat", (entry: QemuDomainEntry) => {
     const o = c.withObj(entry, (x) => x);
     if (o.pid === 0) {
-      throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+      throw notRunning();
     }
     const qmp = (cmd: string, args?: Record<string, unknown>) =>
       c.io("qemu.qmp", args ? { uuid: entry.uuid, cmd, args } : { uuid: entry.uuid, cmd });
@@ -478,17 +457,7 @@ function coreDump(c: QemuConn, ref: RemoteDomain, to: string, format: number, fl
       }
     }
     if (flags & VIR_DUMP_CRASH) {
-      c.withObj(entry, (x, save) => {
-        x.stopping = "destroy";
-        save();
-      });
-      c.io("qemu.kill", { uuid: entry.uuid, pid: o.pid, graceMs: 10_000 });
-      stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_CRASHED);
-      c.lifecycle(
-        { name: entry.name, uuid: entry.uuid, id: o.id },
-        S.VIR_DOMAIN_EVENT_STOPPED,
-        S.VIR_DOMAIN_EVENT_STOPPED_CRASHED,
-      );
+      endAfterSave(c, entry, o, S.VIR_DOMAIN_SHUTOFF_CRASHED, S.VIR_DOMAIN_EVENT_STOPPED_CRASHED);
     } else if (flags & VIR_DUMP_RESET) {
       qmp("system_reset");
     }

@@ -23,7 +23,6 @@ import {
   VIR_ERR_NO_CONNECT,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_DENIED,
-  VIR_ERR_OPERATION_INVALID,
   VIR_FROM_DOMAIN,
   VIR_FROM_NONE,
   VIR_FROM_QEMU,
@@ -46,6 +45,7 @@ import { QemuConn } from "./conn.ts";
 import {
   checkFlags,
   domainHandlers,
+  notRunning,
   parseQemuDef,
   startDomain,
   stopDomain,
@@ -496,7 +496,7 @@ function monitorCommand(
   const c = new QemuConn(ctx);
   return c.job(a.dom, "remoteDispatchDomainQemuMonitorCommand", (entry) => {
     if (!c.withObj(entry, (o) => o.pid !== 0)) {
-      throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+      throw notRunning();
     }
     const hmp = (a.flags & VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) !== 0;
     return { result: String(c.io("qemu.monitor", { uuid: entry.uuid, cmd: a.cmd, hmp })) };

@@ -9,14 +9,13 @@ import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INVALID_ARG,
-  VIR_ERR_OPERATION_INVALID,
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import { param, type TypedParam } from "../../rpc/typed_params.ts";
 import * as S from "../domain_constants.ts";
-import { QemuConn } from "./conn.ts";
-import { checkFlags } from "./domain.ts";
+import { h, QemuConn } from "./conn.ts";
+import { checkFlags, notRunning } from "./domain.ts";
 import { cpuNs, rssKiB } from "./proc.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
@@ -47,9 +46,6 @@ const LIST_OTHER = 1 << 7;
 const STATS_NOWAIT = 1 << 29;
 const STATS_BACKING = 1 << 30;
 const STATS_ENFORCE = 1 << 31;
-
-const notRunning = () =>
-  VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
 
 /** The balloon's present size in KiB (QMP query-balloon), or the definition's when it has none. */
 function balloonKiB(c: QemuConn, e: QemuDomainEntry, o: QemuDomainObj): number {
@@ -132,9 +128,6 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
   }
   return out;
 }
-
-const h = <A>(fn: (c: QemuConn, a: A) => unknown): Handler => (ctx, a: A) =>
-  fn(new QemuConn(ctx), a);
 
 export const statsHandlers: [number, Handler][] = [
   [

@@ -26,7 +26,7 @@ import {
   type PoolDef,
   type VolDef,
 } from "../../conf/storage_xml.ts";
-import { QemuConn } from "./conn.ts";
+import { h, type QemuConn } from "./conn.ts";
 import { removeDurable, writeDurable } from "./files.ts";
 import type { QemuDirectory } from "./state.ts";
 
@@ -179,9 +179,35 @@ function findPool(d: QemuDirectory, pred: (p: QemuPool) => boolean, what: string
 const byName = (d: QemuDirectory, name: string) =>
   findPool(d, (p) => p.def.name === name, `no storage pool with matching name '${name}'`);
 
+/** A pool that must be running (its volumes are read from its directory). */
+function activePool(d: QemuDirectory, name: string): QemuPool {
+  const p = byName(d, name);
+  if (!p.active) throw notActive(p.def.name);
+  return p;
+}
+
+/** A volume to be created from XML in `pool`: its definition and a path no file has yet. */
+function newVolume(pool: QemuPool, xml: string): { v: VolDef; path: string } {
+  const v = parseVolXML(xml, pool.def);
+  const path = volPath(pool, v.name);
+  let taken = true;
+  try {
+    Deno.statSync(path);
+  } catch {
+    taken = false;
+  }
+  if (taken) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_FAILED,
+      VIR_FROM_STORAGE,
+      `storage volume name '${v.name}' already in use.`,
+    );
+  }
+  return { v, path };
+}
+
 function findVol(d: QemuDirectory, w: WireVol): { pool: QemuPool; vol: VolDef } {
-  const pool = byName(d, w.pool);
-  if (!pool.active) throw notActive(pool.def.name);
+  const pool = activePool(d, w.pool);
   const vol = volumes(d, pool).find((v) => v.name === w.name);
   if (!vol) throw noVol(`no storage vol with matching name '${w.name}'`);
   return { pool, vol };
@@ -261,9 +287,6 @@ function listFilter(p: QemuPool, flags: number): boolean {
     ) &&
     (!(flags & ~0x3f) || (flags & VIR_CONNECT_LIST_STORAGE_POOLS_DIR) !== 0);
 }
-
-const h = <A>(fn: (c: QemuConn, a: A) => unknown): Handler => (ctx, a: A) =>
-  fn(new QemuConn(ctx), a);
 
 type PoolArg = { pool: WirePool };
 type PoolFlags = { pool: WirePool; flags: number };
@@ -387,8 +410,7 @@ export const storageHandlers: [number, Handler][] = [
     P.REMOTE_PROC_STORAGE_POOL_DESTROY,
     h((c, a: PoolArg) =>
       c.dir((d, save) => {
-        const p = byName(d, a.pool.name);
-        if (!p.active) throw notActive(p.def.name);
+        const p = activePool(d, a.pool.name);
         p.active = false;
         if (!p.persistent) d.pools = d.pools.filter((x) => x !== p);
         save();
@@ -444,8 +466,7 @@ export const storageHandlers: [number, Handler][] = [
     P.REMOTE_PROC_STORAGE_POOL_REFRESH,
     h((c, a: PoolFlags) =>
       c.dir((d) => {
-        const p = byName(d, a.pool.name);
-        if (!p.active) throw notActive(p.def.name);
+        const p = activePool(d, a.pool.name);
         volumes(d, p);
       })
     ),
@@ -515,8 +536,7 @@ export const storageHandlers: [number, Handler][] = [
     P.REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES,
     h((c, a: PoolArg) =>
       c.dir((d) => {
-        const p = byName(d, a.pool.name);
-        if (!p.active) throw notActive(p.def.name);
+        const p = activePool(d, a.pool.name);
         return { num: volumes(d, p).length };
       })
     ),
@@ -525,8 +545,7 @@ export const storageHandlers: [number, Handler][] = [
     P.REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES,
     h((c, a: { pool: WirePool; maxnames: number }) =>
       c.dir((d) => {
-        const p = byName(d, a.pool.name);
-        if (!p.active) throw notActive(p.def.name);
+        const p = activePool(d, a.pool.name);
         return { names: volumes(d, p).map((v) => v.name).slice(0, a.maxnames) };
       })
     ),
@@ -535,8 +554,7 @@ export const storageHandlers: [number, Handler][] = [
     P.REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES,
     h((c, a: { pool: WirePool; need_results: number; flags: number }) =>
       c.dir((d) => {
-        const p = byName(d, a.pool.name);
-        if (!p.active) throw notActive(p.def.name);
+        const p = activePool(d, a.pool.name);
         const vols = volumes(d, p).map((v) => ({ pool: p.def.name, name: v.name, key: v.key! }));
         return { vols: a.need_results ? vols : [], ret: vols.length };
       })
@@ -576,17 +594,8 @@ export const storageHandlers: [number, Handler][] = [
     P.REMOTE_PROC_STORAGE_VOL_CREATE_XML,
     h((c, a: { pool: WirePool; xml: string; flags: number }) =>
       c.dir((d) => {
-        const p = byName(d, a.pool.name);
-        if (!p.active) throw notActive(p.def.name);
-        const v = parseVolXML(a.xml, p.def);
-        const path = volPath(p, v.name);
-        if (volumes(d, p).some((x) => x.name === v.name)) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_FAILED,
-            VIR_FROM_STORAGE,
-            `storage volume name '${v.name}' already in use.`,
-          );
-        }
+        const p = activePool(d, a.pool.name);
+        const { v, path } = newVolume(p, a.xml);
         const fmt = v.target.format ?? "raw";
         qemuImgRun(d.qemuImg, ["create", "-f", fmt, path, String(v.capacity)]);
         return { vol: { pool: p.def.name, name: v.name, key: path } };
@@ -597,18 +606,9 @@ export const storageHandlers: [number, Handler][] = [
     P.REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM,
     h((c, a: { pool: WirePool; xml: string; clonevol: WireVol; flags: number }) =>
       c.dir((d) => {
-        const p = byName(d, a.pool.name);
-        if (!p.active) throw notActive(p.def.name);
+        const p = activePool(d, a.pool.name);
         const src = findVol(d, a.clonevol).vol;
-        const v = parseVolXML(a.xml, p.def);
-        const path = volPath(p, v.name);
-        if (volumes(d, p).some((x) => x.name === v.name)) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_FAILED,
-            VIR_FROM_STORAGE,
-            `storage volume name '${v.name}' already in use.`,
-          );
-        }
+        const { v, path } = newVolume(p, a.xml);
         const fmt = v.target.format ?? src.target.format ?? "raw";
         qemuImgRun(d.qemuImg, [
           "convert",

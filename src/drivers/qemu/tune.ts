@@ -15,14 +15,9 @@ import {
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
-import {
-  type DomainDef,
-  formatDomainXML,
-  VIR_DOMAIN_XML_INACTIVE,
-  VIR_DOMAIN_XML_SECURE,
-} from "../../conf/domain_xml.ts";
-import { QemuConn } from "./conn.ts";
-import { checkFlags } from "./domain.ts";
+import type { DomainDef } from "../../conf/domain_xml.ts";
+import { h, type QemuConn } from "./conn.ts";
+import { checkFlags, configXML, notRunning } from "./domain.ts";
 import { autostartPath, configPath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import type { QemuDomainObj } from "./state.ts";
 
@@ -32,21 +27,13 @@ const VIR_DOMAIN_VCPU_MAXIMUM = 4;
 const VIR_DOMAIN_VCPU_GUEST = 8;
 const VIR_DOMAIN_VCPU_HOTPLUGGABLE = 16;
 
-function configXML(def: DomainDef): string {
-  return formatDomainXML(def, {
-    id: -1,
-    active: false,
-    flags: VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
-  });
-}
-
 /** Resolves CURRENT (0) and checks the flags against the domain, as libvirt's virDomainObjUpdateModificationImpact. */
 function impact(flags: number, o: QemuDomainObj): { live: boolean; config: boolean } {
   const active = o.pid !== 0;
   const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 || ((flags & 3) === 0 && active);
   const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0 || ((flags & 3) === 0 && !active);
   if (live && !active) {
-    throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+    throw notRunning();
   }
   if (config && !o.persistent) {
     throw VirError.of(
@@ -196,15 +183,6 @@ function rename(c: QemuConn, ref: RemoteDomain, newName: string | null, flags: n
     });
   });
 }
-
-const h = <A>(fn: (c: QemuConn, a: A) => unknown): Handler => (ctx, a: A) => {
-  const c = new QemuConn(ctx);
-  try {
-    return fn(c, a);
-  } finally {
-    c.flush();
-  }
-};
 
 export const tuneHandlers: [number, Handler][] = [
   [

@@ -2,6 +2,7 @@
 // (define/start/stop/suspend/…), info and settings, with libvirt 9.0's
 // answers, errors and lifecycle events.
 
+import { checkFlagsIn } from "../flags.ts";
 import { findRedefined } from "../domain_list.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
@@ -89,20 +90,7 @@ const VIR_DOMAIN_XML_MIGRATABLE = 8;
 
 /** libvirt's virCheckFlags: any flag outside `allowed` is refused, naming the driver function. */
 export function checkFlags(fn: string, flags: number, allowed: number): void {
-  const bad = flags & ~allowed;
-  if (bad) {
-    // libvirt's virCheckFlags error: function name in str1, "flags" in str2, int1 = int2 = 0.
-    const e = new VirError({
-      code: VIR_ERR_INVALID_ARG,
-      domain: VIR_FROM_TEST,
-      str1: fn,
-      str2: "flags",
-      int1: 0,
-      int2: 0,
-    });
-    e.message = `unsupported flags (0x${(bad >>> 0).toString(16)}) in function ${fn}`;
-    throw e;
-  }
+  checkFlagsIn(VIR_FROM_TEST, fn, flags, allowed);
 }
 
 export function wire(e: { name: string; uuid: string; id: number }): RemoteDomain {

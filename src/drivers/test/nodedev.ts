@@ -12,12 +12,12 @@
 // supported": lookup scsi_host by WWN, define/undefine/create, autostart,
 // is-active/is-persistent, update, detach/reattach/reset.
 
+import { checkFlagsIn } from "../flags.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
-  VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_NODE_DEVICE,
   VIR_FROM_RPC,
   VIR_FROM_TEST,
@@ -65,18 +65,7 @@ const VIR_NODE_DEVICE_CREATE_XML_VALIDATE = 1;
 
 /** virCheckFlags in the test driver: code 8, domain 12, str1 = function, str2 = "flags". */
 export function checkFlags(fn: string, flags: number, allowed: number): void {
-  const bad = (flags & ~allowed) >>> 0;
-  if (bad === 0) return;
-  const e = new VirError({
-    code: VIR_ERR_INVALID_ARG,
-    domain: VIR_FROM_TEST,
-    str1: fn,
-    str2: "flags",
-    int1: 0,
-    int2: 0,
-  });
-  e.message = `unsupported flags (0x${bad.toString(16)}) in function ${fn}`;
-  throw e;
+  checkFlagsIn(VIR_FROM_TEST, fn, flags, allowed);
 }
 
 /** libvirtd's generated check of a list call's `maxnames` (before the driver is called). */
