@@ -36,6 +36,7 @@ const KEYS: Record<string, KeySpec> = {
   admin_keepalive_count: { type: "int", min: 0, max: 1_000_000 },
   stuck_call_warn_seconds: { type: "int", min: 0, max: 1_000_000 },
   stuck_call_kill_seconds: { type: "int", min: 0, max: 1_000_000 },
+  dispatch_poll_us: { type: "int", min: 0, max: 10_000 },
   auth_unix_rw: { type: "string" },
   auth_unix_ro: { type: "string" },
   listen_tls: { type: "int", min: 0, max: 1 },
@@ -80,6 +81,11 @@ export interface DaemonConfig {
   stuck_call_warn_seconds: number;
   /** …and longer than this its Worker is terminated and the call answered with an error (0: never). */
   stuck_call_kill_seconds: number;
+  /**
+   * The longest the event loop polls for the answer to the only call in
+   * flight when that procedure usually answers sooner, in µs (0: never poll).
+   */
+  dispatch_poll_us: number;
   /** QEMU driver: persistent domain definitions ("": `<unix_sock_dir>/qemu`). */
   qemu_config_dir: string;
   /** QEMU driver: status files, monitor sockets, logs of running domains ("": `<unix_sock_dir>/qemu-run`). */
@@ -147,6 +153,7 @@ export function defaultConfig(): DaemonConfig {
     admin_keepalive_count: 5,
     stuck_call_warn_seconds: 60,
     stuck_call_kill_seconds: 0,
+    dispatch_poll_us: 100,
     qemu_config_dir: "",
     qemu_state_dir: "",
     qemu_emulator: "/usr/bin/qemu-system-x86_64",

@@ -49,6 +49,14 @@ export const S_IDLE_TOP = 24;
 export const S_PRIO_IDLE_TOP = 25;
 /** Workers the stuck-call watchdog has reported (shown by srv-threadpool-info when non-zero). */
 export const S_STUCK_WORKERS = 26;
+/** 1 while the event loop polls S_DONE_SEQ for a short call's answer: a Worker publishing skips its notify. */
+export const S_EL_POLLING = 27;
+/**
+ * Workers the event loop has popped off an idle stack and woken that have
+ * not yet taken the server lock: each will take a queued job, so the pool
+ * does not grow for jobs they cover.
+ */
+export const S_N_WOKEN = 28;
 export const SERVER_WORDS = 32;
 
 // ---- Job slots ---------------------------------------------------------------------------------

@@ -145,7 +145,13 @@ export class SharedMutex {
       // Mark a waiter (1 → 2) so the holder's unlock notifies us.
       if (c === 1 && Atomics.compareExchange(w, s, 1, 2) !== 1) continue;
       const r = Atomics.waitAsync(w, s, 2);
-      if (r.async) await r.value;
+      if (r.async) {
+        await r.value;
+        // An unlock wakes one waiter, and it may have been us, who do not
+        // take the lock here: pass the wake on, or a Worker sleeping in
+        // lock() could sleep on with the lock free (a lost wake-up).
+        Atomics.notify(w, s, 1);
+      }
     }
   }
 

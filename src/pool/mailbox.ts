@@ -3,7 +3,13 @@
 // event loop), then publishes them in one store. The event loop drains it and
 // hands it back by storing 0. One writer, one reader, no lock.
 
-import { MAIL_HEADER_BYTES, S_DONE_SEQ, W_MAIL_LEN, W_MAIL_WAITING } from "./layout.ts";
+import {
+  MAIL_HEADER_BYTES,
+  S_DONE_SEQ,
+  S_EL_POLLING,
+  W_MAIL_LEN,
+  W_MAIL_WAITING,
+} from "./layout.ts";
 
 /** One record read from a mailbox. */
 export interface MailRecord {
@@ -86,7 +92,9 @@ export class MailboxWriter {
     Atomics.store(this.#ctl, this.#lenWord, this.#pos);
     this.#pos = 0;
     Atomics.add(this.#ctl, S_DONE_SEQ, 1);
-    Atomics.notify(this.#ctl, S_DONE_SEQ);
+    // A notify reaches the event loop as a task (and wakes its thread); while
+    // it polls the sequence it needs none, and it looks again after it stops.
+    if (Atomics.load(this.#ctl, S_EL_POLLING) === 0) Atomics.notify(this.#ctl, S_DONE_SEQ);
   }
 }
 

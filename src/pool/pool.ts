@@ -32,6 +32,7 @@ import {
   MAIL_DROPPED,
   MAIL_REPLY,
   S_DONE_SEQ,
+  S_EL_POLLING,
   S_FREE_PRIO,
   S_FREE_WORKERS,
   S_IDLE_TOP,
@@ -44,6 +45,7 @@ import {
   S_N_CLIENTS,
   S_N_PRIO,
   S_N_STARTING,
+  S_N_WOKEN,
   S_N_WORKERS,
   S_PRIO_WORKERS,
   S_QUEUE_DEPTH,
@@ -93,6 +95,26 @@ export interface PoolOptions {
   /** Watchdog limits in seconds (0: off): report and replace, then terminate. */
   stuckWarnSeconds?: number;
   stuckKillSeconds?: number;
+  /**
+   * The longest the event loop polls for the answer to the only call in
+   * flight, in µs (0: never); see "Polling for a short call" in THREADING.md.
+   */
+  pollMicros?: number;
+}
+
+/** A busy worker's call younger than this (ms) counts as running, not blocked (see #scheduleLocked). */
+const GROW_AFTER_MS = 10;
+/** The machine's CPUs: as many workers running short calls keep it busy. */
+const CPUS = Math.max(1, navigator.hardwareConcurrency || 1);
+
+/** The event loop's default poll for a short call (µs). */
+export const DEFAULT_POLL_MICROS = 100;
+
+/** What #scheduleLocked decided: workers to wake, how many to start, whether to look again. */
+interface Schedule {
+  wake: number[];
+  grow: number;
+  recheck: boolean;
 }
 
 /** A call waiting to be linked onto the shared queue. */
@@ -115,9 +137,19 @@ export class WorkerPool {
   readonly #freeClients: number[] = [];
   readonly #pending: Pending[] = [];
   #flushing = false;
+  /** Jobs submitted and not yet finished (their mailbox record has not come back). */
+  #inflight = 0;
+  /** When each job slot's call was submitted (performance.now(), ms) and its procedure key. */
+  readonly #submittedAt: Float64Array;
+  readonly #procKey: Float64Array;
+  /** Recent time from submit to answer per procedure (ms, a moving average). */
+  readonly #serviceMs = new Map<number, number>();
+  readonly #pollMs: number;
   /** One past the highest worker record ever used. */
   #highWater = 0;
   #watchdog: ReturnType<typeof setInterval> | null = null;
+  /** The second look at jobs left queued (see #scheduleLocked), when armed. */
+  #recheck: ReturnType<typeof setTimeout> | null = null;
   /** Workers the watchdog has reported (their call ran past the warning limit). */
   readonly #stuck = new Set<number>();
   #stopped = false;
@@ -129,6 +161,9 @@ export class WorkerPool {
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
+    this.#submittedAt = new Float64Array(opts.capacity.jobs);
+    this.#procKey = new Float64Array(opts.capacity.jobs);
+    this.#pollMs = (opts.pollMicros ?? DEFAULT_POLL_MICROS) / 1000;
     const control = SharedMemory.allocateControl(opts.capacity);
     const arena = new CallArena();
     for (let i = 0; i < opts.capacity.workers; i++) {
@@ -244,7 +279,8 @@ export class WorkerPool {
       try {
         const prio = Atomics.load(ctl, rec + W_PRIO) === 1;
         if (state === WORKER_IDLE) {
-          this.mem.removeIdleLocked(index, prio);
+          // Not on its stack: popped and woken, and gone before it counted itself awake.
+          if (!this.mem.removeIdleLocked(index, prio)) Atomics.sub(ctl, S_N_WOKEN, 1);
           Atomics.sub(ctl, prio ? S_FREE_PRIO : S_FREE_WORKERS, 1);
         }
         if (state === WORKER_IDLE || state === WORKER_BUSY) {
@@ -488,14 +524,48 @@ export class WorkerPool {
     Atomics.store(ctl, j + J_DATA_LEN, packet.length);
     Atomics.store(ctl, j + J_WORKER, -1);
     Atomics.store(ctl, j + J_INTERNAL, internal ? 1 : 0);
+    // The procedure, for its service time: program and procedure of the header.
+    const key = procedureKey(packet);
+    this.#procKey[slot] = key;
+    this.#submittedAt[slot] = performance.now();
+    this.#inflight++;
     this.#pending.push({ slot });
-    this.#flush();
+    const seen = Atomics.load(ctl, S_DONE_SEQ);
+    const woke = this.#flush();
+    if (woke && this.#inflight === 1) this.#pollForAnswer(key, seen);
     return true;
   }
 
-  /** Links pending jobs onto the shared queue, in arrival order. */
-  #flush(): void {
-    if (this.#flushing || this.#pending.length === 0) return;
+  /**
+   * The only call in flight went to an idle Worker and its procedure
+   * usually answers within the poll: rather than let the event loop sleep
+   * and be woken for the answer (two thread wake-ups, each dearer than the
+   * call), poll the completion word for at most the poll time, then drain.
+   * Nothing else is waiting on the event loop then (no other call is in
+   * flight), and the bound keeps a new client's wait below it.
+   */
+  #pollForAnswer(key: number, seen: number): void {
+    const limit = this.#pollMs;
+    if (limit <= 0 || !((this.#serviceMs.get(key) ?? Infinity) < limit)) return;
+    const ctl = this.ctl;
+    // While the flag is set a Worker publishing skips its notify; we look at
+    // the sequence again after clearing it, so one of us sees the other.
+    Atomics.store(ctl, S_EL_POLLING, 1);
+    const until = performance.now() + limit;
+    while (Atomics.load(ctl, S_DONE_SEQ) === seen && performance.now() < until) {
+      // Poll: the Worker is running the call.
+    }
+    Atomics.store(ctl, S_EL_POLLING, 0);
+    if (Atomics.load(ctl, S_DONE_SEQ) !== seen) this.#drainAll();
+  }
+
+  /**
+   * Links pending jobs onto the shared queue, in arrival order, and wakes
+   * or starts workers for them (see #scheduleLocked). True when a worker
+   * was woken for them.
+   */
+  #flush(): boolean {
+    if (this.#flushing || this.#pending.length === 0) return false;
     const g = this.mem.serverLock.tryLock();
     if (!g) {
       // A worker holds the server lock for a few instructions: retry when it is free.
@@ -504,44 +574,126 @@ export class WorkerPool {
         this.#flushing = false;
         this.#flush();
       });
-      return;
+      return false;
     }
-    const wake: number[] = [];
-    let uncovered = 0;
-    let live = 0;
+    let plan: Schedule;
     try {
-      const ctl = this.ctl;
-      // One idle worker per new job, the most recently idle first (its isolate
-      // is the warmest). A high-priority job wakes a priority worker only when
-      // no normal one is idle.
-      for (const prio of this.#linkPendingLocked()) {
-        let w = this.mem.popIdleLocked(false);
-        if (w < 0 && prio) w = this.mem.popIdleLocked(true);
-        if (w >= 0) wake.push(w);
-      }
-      // Read under the lock: a joining worker moves itself from starting to live in one step.
-      const starting = Atomics.load(ctl, S_N_STARTING);
-      uncovered = Atomics.load(ctl, S_QUEUE_DEPTH) - wake.length - Atomics.load(ctl, S_IDLE_TOP) -
-        starting;
-      live = Atomics.load(ctl, S_N_WORKERS) + starting;
+      this.#linkPendingLocked();
+      plan = this.#scheduleLocked();
     } finally {
       g[Symbol.dispose]();
     }
-    // Wake after unlocking, so the woken worker does not sleep again on the lock.
-    for (const w of wake) this.mem.wakeWorker(w);
-    // libvirtd's rule: grow while queued jobs are not covered by idle (or
-    // starting) workers, up to max_workers.
-    const max = Atomics.load(this.ctl, S_MAX_WORKERS);
-    while (uncovered > 0 && live < max && this.#spawn(false)) {
+    this.#carryOut(plan);
+    return plan.wake.length > 0;
+  }
+
+  /**
+   * Decides who serves the queued jobs that no woken or starting worker is
+   * coming for. libvirtd wakes a free worker for every job and grows the
+   * pool when none is free, so that calls blocked in a driver do not hold
+   * up the rest. denovirt does the same while fewer workers than CPUs are
+   * running; a worker counts as running when it is woken, starting, or
+   * busy with a call that began less than GROW_AFTER_MS ago (a short call:
+   * it comes back to the queue when done). Once as many run as there are
+   * CPUs, the queue is served as fast as the machine allows, and more
+   * awake isolates would only add switching (measured on two cores: 64
+   * clients of AUTH_LIST spend about half again the CPU per call with 20
+   * workers awake as with 2). Jobs left queued then are looked at again
+   * after GROW_AFTER_MS, when the calls that were to cover them, if they
+   * are still running, count as blocked. Caller holds the server lock.
+   */
+  #scheduleLocked(): Schedule {
+    const ctl = this.ctl;
+    const woken = Atomics.load(ctl, S_N_WOKEN);
+    const starting = Atomics.load(ctl, S_N_STARTING);
+    // Jobs no woken worker is coming for, and of those, the ones no starting
+    // worker will take either (a starting worker may be a priority one).
+    let waiting = Atomics.load(ctl, S_QUEUE_DEPTH) - woken;
+    let uncovered = waiting - starting;
+    const plan: Schedule = { wake: [], grow: 0, recheck: false };
+    if (waiting <= 0) return plan;
+    let running = woken + starting + this.#shortCallsLocked(CPUS);
+    let live = Atomics.load(ctl, S_N_WORKERS) + starting;
+    const max = Atomics.load(ctl, S_MAX_WORKERS);
+    // The most recently idle worker first: its isolate is the warmest.
+    while (waiting > 0 && running < CPUS) {
+      const w = this.mem.popIdleLocked(false);
+      if (w >= 0) {
+        plan.wake.push(w);
+        Atomics.add(ctl, S_N_WOKEN, 1);
+      } else if (uncovered > 0 && live < max) {
+        plan.grow++;
+        live++;
+      } else break;
+      waiting--;
       uncovered--;
-      live++;
+      running++;
+    }
+    // High-priority jobs no normal worker was found for go to the priority
+    // workers, which serve nothing else: one each, as libvirtd wakes them.
+    let prio = Math.min(Atomics.load(ctl, S_QUEUE_PRIO), waiting);
+    for (; prio > 0; prio--) {
+      const w = this.mem.popIdleLocked(true);
+      if (w < 0) break;
+      plan.wake.push(w);
+      Atomics.add(ctl, S_N_WOKEN, 1);
+      waiting--;
+    }
+    plan.recheck = waiting > 0;
+    return plan;
+  }
+
+  /**
+   * Busy normal workers whose call began less than GROW_AFTER_MS ago,
+   * counting up to `cap`. Caller holds the server lock.
+   */
+  #shortCallsLocked(cap: number): number {
+    const ctl = this.ctl;
+    const now = Date.now() - this.#epochMs;
+    let n = 0;
+    for (let i = 0; i < this.#highWater && n < cap; i++) {
+      const rec = this.mem.worker(i);
+      if (Atomics.load(ctl, rec + W_STATE) !== WORKER_BUSY || Atomics.load(ctl, rec + W_PRIO)) {
+        continue;
+      }
+      const slot = Atomics.load(ctl, rec + W_JOB);
+      if (slot >= 0 && now - Atomics.load(ctl, this.mem.job(slot) + J_START_MS) < GROW_AFTER_MS) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Wakes and starts the workers a schedule names, with no lock held. */
+  #carryOut(plan: Schedule): void {
+    // Wake after unlocking, so the woken worker does not sleep again on the lock.
+    for (const w of plan.wake) this.mem.wakeWorker(w);
+    for (let n = plan.grow; n > 0 && this.#spawn(false); n--);
+    if (plan.recheck && this.#recheck === null && !this.#stopped) {
+      this.#recheck = setTimeout(() => {
+        this.#recheck = null;
+        this.#rescheduleQueued();
+      }, GROW_AFTER_MS + 1);
     }
   }
 
-  /** Caller holds the server lock. Returns, per job linked, whether it is high priority. */
-  #linkPendingLocked(): boolean[] {
+  /** Looks again at jobs left queued (see #scheduleLocked). */
+  #rescheduleQueued(): void {
+    if (this.#stopped) return;
+    const g = this.mem.serverLock.tryLock();
+    if (!g) return void this.mem.serverLock.whenFree().then(() => this.#rescheduleQueued());
+    let plan: Schedule;
+    try {
+      plan = this.#scheduleLocked();
+    } finally {
+      g[Symbol.dispose]();
+    }
+    this.#carryOut(plan);
+  }
+
+  /** Links the pending jobs at the queue's tail. Caller holds the server lock. */
+  #linkPendingLocked(): void {
     const ctl = this.ctl;
-    const prios: boolean[] = [];
     for (const { slot } of this.#pending) {
       const j = this.mem.job(slot);
       const tail = Atomics.load(ctl, S_QUEUE_TAIL);
@@ -552,16 +704,18 @@ export class WorkerPool {
       else Atomics.store(ctl, S_QUEUE_HEAD, slot);
       Atomics.store(ctl, S_QUEUE_TAIL, slot);
       Atomics.add(ctl, S_QUEUE_DEPTH, 1);
-      const prio = Atomics.load(ctl, j + J_PRIO) === 1;
-      if (prio) Atomics.add(ctl, S_QUEUE_PRIO, 1);
-      prios.push(prio);
+      if (Atomics.load(ctl, j + J_PRIO) === 1) Atomics.add(ctl, S_QUEUE_PRIO, 1);
     }
     this.#pending.length = 0;
-    return prios;
   }
 
   #finishJob(slot: number): void {
     const j = this.mem.job(slot);
+    this.#inflight--;
+    const key = this.#procKey[slot]!;
+    const took = performance.now() - this.#submittedAt[slot]!;
+    const avg = this.#serviceMs.get(key);
+    this.#serviceMs.set(key, avg === undefined ? took : avg + (took - avg) / 8);
     this.arena.free(Atomics.load(this.ctl, j + J_DATA_OFF), Atomics.load(this.ctl, j + J_DATA_LEN));
     Atomics.store(this.ctl, j + J_STATE, JOB_FREE);
     this.#freeJobs.push(slot);
@@ -594,6 +748,8 @@ export class WorkerPool {
   async stop(graceMs = 2000): Promise<void> {
     if (this.#watchdog !== null) clearInterval(this.#watchdog);
     this.#watchdog = null;
+    if (this.#recheck !== null) clearTimeout(this.#recheck);
+    this.#recheck = null;
     Atomics.store(this.ctl, S_SHUTDOWN, 1);
     for (let i = 0; i < this.#workers.length; i++) if (this.#workers[i]) this.mem.wakeWorker(i);
     const deadline = Date.now() + graceMs;
@@ -634,4 +790,10 @@ export class WorkerPool {
   get queueDepth(): number {
     return Atomics.load(this.ctl, S_QUEUE_DEPTH);
   }
+}
+
+/** A number naming a call's program and procedure (header words 1 and 3, after the length). */
+function procedureKey(packet: Uint8Array): number {
+  const v = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  return v.getUint32(4) * 65536 + (v.getUint32(12) & 0xffff);
 }

@@ -119,8 +119,11 @@ export class SharedMemory {
     return Atomics.load(this.ctl, (prio ? this.prioIdleBase : this.idleBase) + n - 1);
   }
 
-  /** Takes worker `index` off its idle stack if it is there. Caller holds the server lock. */
-  removeIdleLocked(index: number, prio: boolean): void {
+  /**
+   * Takes worker `index` off its idle stack if it is there; false when it
+   * was not (the event loop popped it to wake it). Caller holds the server lock.
+   */
+  removeIdleLocked(index: number, prio: boolean): boolean {
     const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;
     const base = prio ? this.prioIdleBase : this.idleBase;
     const n = Atomics.load(this.ctl, top);
@@ -130,8 +133,9 @@ export class SharedMemory {
         Atomics.store(this.ctl, base + j - 1, Atomics.load(this.ctl, base + j));
       }
       Atomics.store(this.ctl, top, n - 1);
-      return;
+      return true;
     }
+    return false;
   }
 
   /** Wakes worker `index` (bump, then notify its own word). No lock needed. */

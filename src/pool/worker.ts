@@ -34,6 +34,7 @@ import {
   S_FREE_WORKERS,
   S_N_PRIO,
   S_N_STARTING,
+  S_N_WOKEN,
   S_N_WORKERS,
   S_QUEUE_DEPTH,
   S_QUEUE_HEAD,
@@ -235,9 +236,12 @@ class PoolWorker {
         Atomics.wait(ctl, wakeWord, seen);
         server.lock();
         Atomics.sub(ctl, freeWord, 1);
-        // Woken by the event loop, we were popped already; woken for shutdown,
-        // retirement or spuriously, we may still be on the stack.
-        this.#mem.removeIdleLocked(this.#start.index, this.#start.prio);
+        // Woken by the event loop, we were popped already (and counted as
+        // woken); woken for shutdown, retirement or spuriously, we may still
+        // be on the stack.
+        if (!this.#mem.removeIdleLocked(this.#start.index, this.#start.prio)) {
+          Atomics.sub(ctl, S_N_WOKEN, 1);
+        }
       }
     } finally {
       server.unlock();
