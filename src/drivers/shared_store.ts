@@ -22,7 +22,7 @@ const INST_BASE = H_FREE + FREE_CLASSES; // instance table
 export const MAX_INSTANCES = 256;
 const INST_WORDS = 8;
 const I_LOCK = 0; // 2 words
-const I_STATE = 2; // INST_FREE / INST_LIVE / INST_DYING
+const I_STATE = 2; // INST_FREE / INST_LIVE / INST_DYING / INST_INIT
 const I_REFS = 3;
 const I_KIND = 4; // the driver id
 const I_KEY = 5; // hash of the instance key (shared instances are found by it)
@@ -42,6 +42,8 @@ const HEADER_BYTES = (DEATHS_BASE + HELD_THREADS) * 4;
 const INST_FREE = 0;
 const INST_LIVE = 1;
 const INST_DYING = 2;
+/** Reserved by an opener that is filling in its directory (see openInstance). */
+const INST_INIT = 3;
 
 // An object: 2 lock words, version, blob handle, live flag.
 const O_LOCK = 0;
@@ -281,6 +283,13 @@ export class SharedStore {
    * Opens an instance: a live shared one with the same key gets one more
    * reference; otherwise a new one is made with `init()`'s directory.
    * Returns the instance index and whether it was created.
+   *
+   * A new instance's slot is reserved (INIT) under the heap lock, and its
+   * directory filled under its own lock afterwards (init() allocates, which
+   * takes the heap lock). A second open of the same shared key meanwhile
+   * joins it and waits until it is LIVE — it must not take another slot
+   * (two "default" states), nor the reserved one (two owners of one slot,
+   * one reference: found by 32 clients connecting and disconnecting).
    */
   openInstance(
     kind: number,
@@ -290,40 +299,74 @@ export class SharedStore {
   ): { index: number; created: boolean } {
     const w = this.#words;
     const h = hashKey(key);
-    let index = -1;
-    {
-      using _ = this.#heap.lock();
-      if (shared) {
-        for (let i = 1; i < MAX_INSTANCES; i++) {
-          const b = this.#inst(i);
-          if (
-            Atomics.load(w, b + I_STATE) === INST_LIVE && Atomics.load(w, b + I_KIND) === kind &&
-            Atomics.load(w, b + I_KEY) === h
-          ) {
-            Atomics.add(w, b + I_REFS, 1);
-            return { index: i, created: false };
+    for (;;) {
+      let index = -1;
+      let joined = false;
+      {
+        using _ = this.#heap.lock();
+        if (shared) {
+          for (let i = 1; i < MAX_INSTANCES; i++) {
+            const b = this.#inst(i);
+            const state = Atomics.load(w, b + I_STATE);
+            if (
+              (state === INST_LIVE || state === INST_INIT) &&
+              Atomics.load(w, b + I_KIND) === kind &&
+              Atomics.load(w, b + I_KEY) === h
+            ) {
+              Atomics.add(w, b + I_REFS, 1);
+              if (state === INST_LIVE) return { index: i, created: false };
+              index = i;
+              joined = true;
+              break;
+            }
+          }
+        }
+        if (!joined) {
+          for (let i = 1; i < MAX_INSTANCES; i++) {
+            const b = this.#inst(i);
+            if (Atomics.load(w, b + I_STATE) === INST_FREE) {
+              index = i;
+              Atomics.store(w, b + I_STATE, INST_INIT);
+              Atomics.store(w, b + I_REFS, 1);
+              Atomics.store(w, b + I_KIND, kind);
+              Atomics.store(w, b + I_KEY, shared ? h : 0);
+              Atomics.store(w, b + I_DIR, 0);
+              Atomics.store(w, b + I_DIR_VERSION, 0);
+              break;
+            }
           }
         }
       }
-      for (let i = 1; i < MAX_INSTANCES; i++) {
-        const b = this.#inst(i);
-        if (Atomics.load(w, b + I_STATE) === INST_FREE) {
-          index = i;
-          Atomics.store(w, b + I_REFS, 1);
-          Atomics.store(w, b + I_KIND, kind);
-          Atomics.store(w, b + I_KEY, shared ? h : 0);
-          Atomics.store(w, b + I_DIR, 0);
-          Atomics.store(w, b + I_DIR_VERSION, 0);
-          break;
+      if (index < 0) throw new RangeError("Cannot open a driver instance: all are in use");
+      const state = this.#inst(index) + I_STATE;
+      if (joined) {
+        // The opener that reserved it is filling it in: wait for LIVE. If it
+        // failed, the slot went back to FREE (our reference with it): start over.
+        let now = Atomics.load(w, state);
+        while (now === INST_INIT) {
+          Atomics.wait(w, state, INST_INIT, 10);
+          now = Atomics.load(w, state);
         }
+        if (now === INST_LIVE) return { index, created: false };
+        continue;
       }
+      try {
+        using _ = this.instanceLock(index).lock();
+        this.#setDirectoryLocked(index, init());
+      } catch (e) {
+        using _ = this.#heap.lock();
+        Atomics.store(w, state, INST_FREE);
+        Atomics.notify(w, state);
+        throw e;
+      }
+      // LIVE under the heap lock, where openers look.
+      {
+        using _ = this.#heap.lock();
+        Atomics.store(w, state, INST_LIVE);
+      }
+      Atomics.notify(w, state);
+      return { index, created: true };
     }
-    if (index < 0) throw new RangeError("Cannot open a driver instance: all are in use");
-    // Fill the directory before the instance becomes findable (state LIVE).
-    using _ = this.instanceLock(index).lock();
-    this.#setDirectoryLocked(index, init());
-    Atomics.store(w, this.#inst(index) + I_STATE, INST_LIVE);
-    return { index, created: true };
   }
 
   /**
