@@ -614,9 +614,16 @@ export class WorkerPool {
     let running = woken + starting + this.#shortCallsLocked(CPUS);
     let live = Atomics.load(ctl, S_N_WORKERS) + starting;
     const max = Atomics.load(ctl, S_MAX_WORKERS);
+    // High-priority jobs may also go to the priority workers, which serve
+    // nothing else — when no normal worker is idle, before the pool grows.
+    let prio = Math.min(Atomics.load(ctl, S_QUEUE_PRIO), waiting);
     // The most recently idle worker first: its isolate is the warmest.
     while (waiting > 0 && running < CPUS) {
-      const w = this.mem.popIdleLocked(false);
+      let w = this.mem.popIdleLocked(false);
+      if (w < 0 && prio > 0) {
+        w = this.mem.popIdleLocked(true);
+        if (w >= 0) prio--;
+      }
       if (w >= 0) {
         plan.wake.push(w);
         Atomics.add(ctl, S_N_WOKEN, 1);
@@ -628,22 +635,12 @@ export class WorkerPool {
       uncovered--;
       running++;
     }
-    // High-priority jobs no normal worker was found for go to the priority
-    // workers, which serve nothing else: one each, as libvirtd wakes them.
-    let prio = Math.min(Atomics.load(ctl, S_QUEUE_PRIO), waiting);
-    for (; prio > 0; prio--) {
-      const w = this.mem.popIdleLocked(true);
-      if (w < 0) break;
-      plan.wake.push(w);
-      Atomics.add(ctl, S_N_WOKEN, 1);
-      waiting--;
-    }
     plan.recheck = waiting > 0;
     return plan;
   }
 
   /**
-   * Busy normal workers whose call began less than GROW_AFTER_MS ago,
+   * Busy workers (normal or priority) whose call began less than GROW_AFTER_MS ago,
    * counting up to `cap`. Caller holds the server lock.
    */
   #shortCallsLocked(cap: number): number {
@@ -652,9 +649,7 @@ export class WorkerPool {
     let n = 0;
     for (let i = 0; i < this.#highWater && n < cap; i++) {
       const rec = this.mem.worker(i);
-      if (Atomics.load(ctl, rec + W_STATE) !== WORKER_BUSY || Atomics.load(ctl, rec + W_PRIO)) {
-        continue;
-      }
+      if (Atomics.load(ctl, rec + W_STATE) !== WORKER_BUSY) continue;
       const slot = Atomics.load(ctl, rec + W_JOB);
       if (slot >= 0 && now - Atomics.load(ctl, this.mem.job(slot) + J_START_MS) < GROW_AFTER_MS) {
         n++;

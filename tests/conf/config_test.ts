@@ -27,6 +27,7 @@ qemu_state_dir = "/run/denovirt/qemu"
 qemu_emulator = "/usr/local/bin/qemu-system-x86_64"
 qemu_img = "/usr/local/bin/qemu-img"
 qemu_job_wait_seconds = 5
+dispatch_poll_us = 0
 `;
 
 Deno.test("parseConfig() reads every key denovirt uses", () => {
@@ -57,6 +58,7 @@ Deno.test("parseConfig() reads every key denovirt uses", () => {
     admin_keepalive_count: 5,
     stuck_call_warn_seconds: 60,
     stuck_call_kill_seconds: 0,
+    dispatch_poll_us: 0,
     qemu_config_dir: "/etc/denovirt/qemu",
     qemu_state_dir: "/run/denovirt/qemu",
     qemu_emulator: "/usr/local/bin/qemu-system-x86_64",

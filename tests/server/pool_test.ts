@@ -19,7 +19,7 @@ import {
 } from "../testdata/sleep_program.ts";
 import { decode, struct, uint } from "../../src/xdr/mod.ts";
 import { PAYLOAD_OFFSET, VIR_NET_ERROR, VIR_NET_OK } from "../../src/rpc/mod.ts";
-import { C_REFS, W_STATE, WORKER_BUSY } from "../../src/pool/layout.ts";
+import { C_REFS, S_EL_POLLING, S_N_WOKEN, W_STATE, WORKER_BUSY } from "../../src/pool/layout.ts";
 import { VirError } from "../../src/rpc/error.ts";
 import { VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU } from "../../src/rpc/error_codes.ts";
 
@@ -61,12 +61,49 @@ Deno.test("64 clients × 500 pipelined calls: every reply reaches its own client
       await new Promise((r) => setTimeout(r, 20));
       assert.equal(c.pending.length, 0);
     }));
+    // Every worker popped for a job counted itself awake again.
+    await eventually(
+      () => Atomics.load(d.server.pool.ctl, S_N_WOKEN) === 0,
+      2000,
+      "no woken worker left",
+    );
     for (const c of clients) c.close();
     await Promise.all(clients.map((c) => c.done));
   } finally {
     await d.stop();
   }
 });
+
+for (const poll of [100, 0]) {
+  Deno.test(`one client's calls back to back, dispatch_poll_us = ${poll}: each answered once, right; then nothing left waiting`, async () => {
+    const d = await startDaemon({ dispatch_poll_us: poll });
+    try {
+      const a = await RawClient.connect(d.rw);
+      const b = await RawClient.connect(d.rw);
+      // One client alone (the event loop may poll for each answer), then two at once (it must not).
+      const run = async (c: RawClient, base: number, n: number) => {
+        for (let i = 0; i < n; i++) {
+          const r = await c.reply(
+            await c.call(SLEEP_PROC_ECHO, (w) => w.writeUint(base + i), opts),
+          );
+          assert.equal(r.header.status, VIR_NET_OK);
+          assert.equal(valueOf(r.packet), base + i);
+        }
+      };
+      await run(a, 0, 2000);
+      await Promise.all([run(a, 10_000, 1000), run(b, 20_000, 1000)]);
+      assert.deepEqual([a.pending.length, b.pending.length], [0, 0]);
+      const ctl = d.server.pool.ctl;
+      // Idle again: no worker counted as woken, the poll flag down.
+      await eventually(() => Atomics.load(ctl, S_N_WOKEN) === 0, 2000, "no woken worker left");
+      assert.equal(Atomics.load(ctl, S_EL_POLLING), 0);
+      for (const c of [a, b]) c.close();
+      await Promise.all([a.done, b.done]);
+    } finally {
+      await d.stop();
+    }
+  });
+}
 
 Deno.test("with max_client_requests = 1 one client's calls complete in the order sent", async () => {
   const d = await startDaemon({ max_client_requests: 1 });
