@@ -127,7 +127,6 @@ export async function dispatchCall(
       streamData = data;
     },
   };
-  const name = `${service.program.name} ${info.name}`;
   try {
     // libvirtd's order: decode the arguments, then the API layer's checks
     // (connection open, read-only), then the driver's implementation.
@@ -151,6 +150,6 @@ export async function dispatchCall(
     // been changed in place without being written back: drop the cached ones.
     streamData = null;
     env.store.forgetAll();
-    return done(errorReply(header, asVirError(e, name)));
+    return done(errorReply(header, asVirError(e, `${service.program.name} ${info.name}`)));
   }
 }

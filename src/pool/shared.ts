@@ -145,9 +145,12 @@ export class SharedMemory {
     Atomics.notify(this.ctl, w, 1);
   }
 
+  /** Client locks made so far, by record index (one object per record, made on first use). */
+  readonly #clientLocks: (SharedMutex | undefined)[] = [];
+
   /** The lock of client record `index` (rank: after the server lock). */
   clientLock(index: number): SharedMutex {
-    return new SharedMutex(
+    return this.#clientLocks[index] ??= new SharedMutex(
       this.ctl,
       this.client(index) + C_LOCK,
       RANK_CLIENT,

@@ -296,10 +296,8 @@ class PoolWorker {
   #logVersion = -1;
 
   /** Applies the daemon's log filters and outputs when the admin program has changed them. */
-  async #followLogSettings(): Promise<void> {
+  async #followLogSettings(v: number): Promise<void> {
     const buf = this.#start.buffers.settings;
-    const v = settingsVersion(buf);
-    if (v === this.#logVersion) return;
     this.#logVersion = v;
     await setupLogging(
       this.#start.logLevel,
@@ -313,7 +311,8 @@ class PoolWorker {
     for (;;) {
       const job = this.#take();
       if (!job) break;
-      await this.#followLogSettings();
+      const v = settingsVersion(this.#start.buffers.settings);
+      if (v !== this.#logVersion) await this.#followLogSettings(v);
       try {
         await this.#run(job);
       } finally {
