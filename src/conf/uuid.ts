@@ -3,12 +3,38 @@
 
 const HEX = /^[0-9a-f]{32}$/;
 
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+/** Hex digit values by character code (lowercase only), -1 elsewhere. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let d = 0; d < 16; d++) HEX_VALUE["0123456789abcdef".charCodeAt(d)] = d;
+
 /** 16 bytes → `6695eb01-f6a4-8304-79aa-97f2502e193f`. */
 export function uuidToString(bytes: Uint8Array): string {
-  const h = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${
-    h.slice(20, 32)
-  }`;
+  let s = "";
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += "-";
+    s += BYTE_HEX[bytes[i]!]!;
+  }
+  return s;
+}
+
+/** The bytes of a UUID in canonical form (lowercase 8-4-4-4-12), or null if it is not one. */
+function canonicalBytes(s: string): Uint8Array | null {
+  if (s.length !== 36) return null;
+  const out = new Uint8Array(16);
+  let at = 0;
+  for (let i = 0; i < 16; i++) {
+    if (at === 8 || at === 13 || at === 18 || at === 23) {
+      if (s.charCodeAt(at) !== 0x2d) return null;
+      at++;
+    }
+    const hi = HEX_VALUE[s.charCodeAt(at)] ?? -1;
+    const lo = HEX_VALUE[s.charCodeAt(at + 1)] ?? -1;
+    if (hi < 0 || lo < 0) return null;
+    out[i] = hi * 16 + lo;
+    at += 2;
+  }
+  return out;
 }
 
 /**
@@ -41,6 +67,8 @@ export function parseUUID(s: string): string | null {
 
 /** Bytes of a UUID string; null if invalid (see parseUUID). */
 export function uuidFromString(s: string): Uint8Array | null {
+  const fast = canonicalBytes(s);
+  if (fast) return fast;
   const canonical = parseUUID(s);
   if (canonical === null) return null;
   const hex = canonical.replaceAll("-", "");

@@ -5,6 +5,8 @@
 import { XdrError } from "./error.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Strings up to this many bytes are tried as plain ASCII first. */
+const SHORT_ASCII = 64;
 
 /** Bytes of zero padding that follow `n` bytes of opaque data. */
 export function padding(n: number): number {
@@ -117,6 +119,17 @@ export class XdrReader {
     const n = this.readVarLength(max, "string");
     const at = this.#pos;
     const view = this.readFixedOpaqueView(n);
+    if (n <= SHORT_ASCII) {
+      // Names and URIs: mostly short and ASCII, decoded without the decoder's call.
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (view[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return String.fromCharCode.apply(null, view as unknown as number[]);
+    }
     try {
       return utf8.decode(view);
     } catch {

@@ -93,6 +93,14 @@ const rows: Row<any>[] = [
   { name: "string at max", codec: string(4), value: "abcd", bytes: "00000004 61626364" },
   { name: "string utf-8", codec: string(8), value: "é", bytes: "00000002 c3a90000" },
   { name: "string empty", codec: string(8), value: "", bytes: "00000000" },
+  // Short strings are tried as ASCII first; a non-ASCII byte anywhere sends them to the decoder.
+  { name: "string short, utf-8 last", codec: string(8), value: "abé", bytes: "00000004 6162c3a9" },
+  {
+    name: "string of 65 bytes (past the ASCII fast path)",
+    codec: string(80),
+    value: "x".repeat(65),
+    bytes: "00000041 " + "78".repeat(65) + "000000",
+  },
   { name: "fixed array", codec: fixedArray(int, 2), value: [1, -1], bytes: "00000001 ffffffff" },
   {
     name: "variable array",
@@ -203,6 +211,13 @@ const failures: FailRow[] = [
     name: "string not UTF-8",
     codec: string(8),
     bytes: "00000001 ff000000",
+    offset: 4,
+    reason: /UTF-8/,
+  },
+  {
+    name: "string ASCII then a broken sequence",
+    codec: string(8),
+    bytes: "00000003 6162c300",
     offset: 4,
     reason: /UTF-8/,
   },
