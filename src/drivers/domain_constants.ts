@@ -57,3 +57,12 @@ export const VIR_DOMAIN_EVENT_STOPPED_CRASHED = 2;
 export const VIR_DOMAIN_EVENT_STOPPED_FAILED = 5;
 export const VIR_DOMAIN_EVENT_ID_REBOOT = 1;
 export const VIR_DOMAIN_SHUTOFF_FAILED = 6;
+
+/** virDomainModificationImpact: which definition a call changes (CURRENT is 0). */
+export const VIR_DOMAIN_AFFECT_LIVE = 1 << 0;
+export const VIR_DOMAIN_AFFECT_CONFIG = 1 << 1;
+/** virDomainMemoryModFlags and virDomainVcpuFlags beyond the AFFECT_ ones. */
+export const VIR_DOMAIN_MEM_MAXIMUM = 1 << 2;
+export const VIR_DOMAIN_VCPU_MAXIMUM = 1 << 2;
+export const VIR_DOMAIN_VCPU_GUEST = 1 << 3;
+export const VIR_DOMAIN_VCPU_HOTPLUGGABLE = 1 << 4;

@@ -559,12 +559,12 @@ export class WorkerPool {
   }
 
   /**
-   * Links pending jobs onto the shared queue, in arrival order, and wakes
-   * or starts workers for them (see #scheduleLocked). True when a worker
-   * was woken for them.
+   * Links pending jobs (if any) onto the shared queue, in arrival order,
+   * and wakes or starts workers for the queued ones (see #scheduleLocked).
+   * True when a worker was woken.
    */
   #flush(): boolean {
-    if (this.#flushing || this.#pending.length === 0) return false;
+    if (this.#flushing) return false;
     const g = this.mem.serverLock.tryLock();
     if (!g) {
       // A worker holds the server lock for a few instructions: retry when it is free.
@@ -664,25 +664,12 @@ export class WorkerPool {
     for (const w of plan.wake) this.mem.wakeWorker(w);
     for (let n = plan.grow; n > 0 && this.#spawn(false); n--);
     if (plan.recheck && this.#recheck === null && !this.#stopped) {
+      // A second look at the jobs left queued, nothing new to link.
       this.#recheck = setTimeout(() => {
         this.#recheck = null;
-        this.#rescheduleQueued();
+        if (!this.#stopped) this.#flush();
       }, GROW_AFTER_MS + 1);
     }
-  }
-
-  /** Looks again at jobs left queued (see #scheduleLocked). */
-  #rescheduleQueued(): void {
-    if (this.#stopped) return;
-    const g = this.mem.serverLock.tryLock();
-    if (!g) return void this.mem.serverLock.whenFree().then(() => this.#rescheduleQueued());
-    let plan: Schedule;
-    try {
-      plan = this.#scheduleLocked();
-    } finally {
-      g[Symbol.dispose]();
-    }
-    this.#carryOut(plan);
   }
 
   /** Links the pending jobs at the queue's tail. Caller holds the server lock. */
@@ -786,8 +773,11 @@ export class WorkerPool {
   }
 }
 
-/** A number naming a call's program and procedure (header words 1 and 3, after the length). */
-function procedureKey(packet: Uint8Array): number {
-  const v = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
-  return v.getUint32(4) * 65536 + (v.getUint32(12) & 0xffff);
+/**
+ * A number naming a call's program and procedure: the program word (bytes
+ * 4–7, after the length) and the procedure's low 16 bits (bytes 14–15).
+ */
+function procedureKey(p: Uint8Array): number {
+  const prog = ((p[4]! << 24) | (p[5]! << 16) | (p[6]! << 8) | p[7]!) >>> 0;
+  return prog * 65536 + ((p[14]! << 8) | p[15]!);
 }

@@ -187,6 +187,27 @@ export class QemuConn implements RegistryAccess {
     return this.ctx.env.io({ op, ...args });
   }
 
+  /**
+   * Asks the event loop to open a stream it serves for this call (a console,
+   * a volume transfer): the client, and the call's header its STREAM packets carry.
+   */
+  ioStream(op: string, args: Record<string, unknown>): unknown {
+    const hd = this.ctx.header;
+    return this.io(op, {
+      client: this.ctx.client.index,
+      gen: this.ctx.client.gen,
+      header: {
+        prog: hd.prog,
+        vers: hd.vers,
+        proc: hd.proc,
+        type: hd.type,
+        serial: hd.serial,
+        status: 0,
+      },
+      ...args,
+    });
+  }
+
   // ---- Events ---------------------------------------------------------------------------------
 
   /**

@@ -5,7 +5,7 @@
 // process before it takes the job, as libvirt does, so it works even when a
 // call holding the job waits on a monitor that does not answer.
 
-import { checkFlagsIn } from "../flags.ts";
+import { checkFlagsIn, updateModificationImpact } from "../flags.ts";
 import { setMaxMemory } from "./tune.ts";
 import {
   hasManagedSave,
@@ -63,6 +63,11 @@ import {
   type QemuDomainEntry,
   type QemuDomainObj,
 } from "./state.ts";
+import {
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_MEM_MAXIMUM,
+} from "../domain_constants.ts";
 
 const VIR_DOMAIN_START_PAUSED = 1 << 0;
 const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0;
@@ -71,9 +76,6 @@ const VIR_DOMAIN_UNDEFINE_NVRAM = 1 << 2;
 const VIR_DOMAIN_UNDEFINE_KEEP_NVRAM = 1 << 3;
 const VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA = 1 << 4;
 const VIR_DOMAIN_DESTROY_GRACEFUL = 1 << 0;
-const VIR_DOMAIN_AFFECT_LIVE = 1 << 0;
-const VIR_DOMAIN_AFFECT_CONFIG = 1 << 1;
-const VIR_DOMAIN_MEM_MAXIMUM = 1 << 2;
 const VIR_CONNECT_LIST_DOMAINS_ACTIVE = 1 << 0;
 const VIR_CONNECT_LIST_DOMAINS_INACTIVE = 1 << 1;
 const VIR_CONNECT_LIST_DOMAINS_PERSISTENT = 1 << 2;
@@ -99,6 +101,29 @@ export function checkFlags(fn: string, flags: number, allowed: number): void {
 
 export const notRunning = (): VirError =>
   VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
+
+/**
+ * Which definitions a call with AFFECT_ flags changes (libvirt's
+ * virDomainObjUpdateModificationImpact for this driver): CURRENT is the
+ * live one of a running domain, the persistent one otherwise.
+ */
+export function affectedDefs(
+  flags: number,
+  o: QemuDomainObj,
+  transientMessage?: string,
+): { live: boolean; config: boolean } {
+  const f = updateModificationImpact(flags, {
+    active: o.pid !== 0,
+    persistent: o.persistent,
+    notActive: notRunning,
+    domain: VIR_FROM_QEMU,
+    ...(transientMessage ? { transientMessage } : {}),
+  });
+  return {
+    live: (f & VIR_DOMAIN_AFFECT_LIVE) !== 0,
+    config: (f & VIR_DOMAIN_AFFECT_CONFIG) !== 0,
+  };
+}
 const alreadyRunning = () =>
   VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is already running");
 
@@ -307,18 +332,7 @@ function openConsole(
     stateDir: d.stateDir,
     slot: d.monitors.indexOf(entry.uuid),
   }));
-  const hd = c.ctx.header;
-  c.io("qemu.console", {
-    client: c.ctx.client.index,
-    gen: c.ctx.client.gen,
-    header: {
-      prog: hd.prog,
-      vers: hd.vers,
-      proc: hd.proc,
-      type: hd.type,
-      serial: hd.serial,
-      status: 0,
-    },
+  c.ioStream("qemu.console", {
     path: consolePath(stateDir, slot, index),
   });
 }

@@ -10,10 +10,11 @@ import type { StatusFile } from "./state.ts";
 
 const utf8e = new TextEncoder();
 
-function fsError(what: string, e: unknown): VirError {
+/** A failed file operation as libvirt reports one: "WHAT: the system's reason". */
+export function fsError(what: string, e: unknown, domain = VIR_FROM_QEMU): VirError {
   return VirError.of(
     VIR_ERR_OPERATION_FAILED,
-    VIR_FROM_QEMU,
+    domain,
     `${what}: ${e instanceof Error ? e.message : e}`,
   );
 }

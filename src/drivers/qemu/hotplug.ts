@@ -11,7 +11,6 @@ import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_DEVICE_MISSING,
   VIR_ERR_OPERATION_FAILED,
-  VIR_ERR_OPERATION_INVALID,
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
@@ -23,12 +22,14 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import { h, type QemuConn } from "./conn.ts";
-import { checkFlags, configXML, notRunning } from "./domain.ts";
+import { affectedDefs, checkFlags, configXML } from "./domain.ts";
 import { configPath, writeDurable, writeStatus } from "./files.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
-const VIR_DOMAIN_AFFECT_LIVE = 1;
-const VIR_DOMAIN_AFFECT_CONFIG = 2;
+/** The refusal of a device change in the persistent definition of a transient domain. */
+const TRANSIENT_DEVICE = "cannot modify device on transient domain";
+import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
+
 /** VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED. */
 const EVENT_DEVICE_REMOVED = 15;
 
@@ -47,24 +48,6 @@ function parseDisk(xml: string): DiskDef {
     `<domain type='qemu'><name>d</name><memory>1024</memory><os><type>hvm</type></os><devices>${xml}</devices></domain>`,
   );
   return def.devices.disks[0]!;
-}
-
-/** Which definitions a call changes: CURRENT (0) means live when running, config otherwise. */
-function affected(flags: number, o: QemuDomainObj): { live: boolean; config: boolean } {
-  const active = o.pid !== 0;
-  const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 || (flags === 0 && active);
-  const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0 || (flags === 0 && !active);
-  if (live && !active) {
-    throw notRunning();
-  }
-  if (config && !o.persistent) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_INVALID,
-      VIR_FROM_QEMU,
-      "cannot modify device on transient domain",
-    );
-  }
-  return { live, config };
 }
 
 /** The node index of a running domain's disk (its -blockdev names). */
@@ -97,7 +80,7 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
   const { configDir, stateDir } = c.dir((d) => ({ configDir: d.configDir, stateDir: d.stateDir }));
   c.job(ref, "remoteDispatchDomainAttachDeviceFlags", (entry) => {
     const o = c.withObj(entry, (x) => x);
-    const { live, config } = affected(flags, o);
+    const { live, config } = affectedDefs(flags, o, TRANSIENT_DEVICE);
     const taken = (def: DomainDef) => def.devices.disks.some((d) => d.targetDev === disk.targetDev);
     if ((live && taken(o.def)) || (config && taken(o.newDef ?? o.def))) {
       throw VirError.of(
@@ -176,7 +159,7 @@ function detach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
     (disk.source?.path != null && d.source?.path === disk.source.path);
   c.job(ref, "remoteDispatchDomainDetachDeviceFlags", (entry) => {
     const o = c.withObj(entry, (x) => x);
-    const { live, config } = affected(flags, o);
+    const { live, config } = affectedDefs(flags, o, TRANSIENT_DEVICE);
     const missing = () =>
       VirError.of(VIR_ERR_DEVICE_MISSING, VIR_FROM_QEMU, `disk ${disk.targetDev} not found`);
     if (config && !(o.newDef ?? o.def).devices.disks.some(matches)) throw missing();

@@ -33,6 +33,7 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import type { QemuDomainEntry } from "./state.ts";
+import { fsError } from "./files.ts";
 
 const VIR_DOMAIN_SAVE_BYPASS_CACHE = 1;
 const VIR_DOMAIN_SAVE_RUNNING = 2;
@@ -234,21 +235,13 @@ const SAVE_MAGIC = "DenovirtQemuSave";
 const SAVE_VERSION = 1;
 const HEADER_BYTES = 16 + 12;
 
-function saveError(what: string, e: unknown): VirError {
-  return VirError.of(
-    VIR_ERR_OPERATION_FAILED,
-    VIR_FROM_QEMU,
-    `${what}: ${e instanceof Error ? e.message : e}`,
-  );
-}
-
 /** Reads a save file's header: the domain XML, where QEMU's stream starts, the paused flag. */
 export function readSaveHeader(path: string): { xml: string; offset: number; paused: boolean } {
   let f: Deno.FsFile;
   try {
     f = Deno.openSync(path, { read: true });
   } catch (e) {
-    throw saveError(`cannot open save file '${path}'`, e);
+    throw fsError(`cannot open save file '${path}'`, e);
   }
   try {
     const head = new Uint8Array(HEADER_BYTES);
@@ -332,7 +325,7 @@ function saveToFile(
         f.close();
       }
     } catch (e) {
-      throw saveError(`cannot write save file '${to}'`, e);
+      throw fsError(`cannot write save file '${to}'`, e);
     }
     saveState(c, entry.uuid, `>> ${shellQuote(to)}`, wasRunning, () => {
       try {

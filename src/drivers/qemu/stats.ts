@@ -18,11 +18,12 @@ import { h, QemuConn } from "./conn.ts";
 import { checkFlags, notRunning } from "./domain.ts";
 import { cpuNs, rssKiB } from "./proc.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
-
-const VIR_DOMAIN_AFFECT_LIVE = 1;
-const VIR_DOMAIN_AFFECT_CONFIG = 2;
-const VIR_DOMAIN_VCPU_MAXIMUM = 4;
-const VIR_DOMAIN_VCPU_GUEST = 8;
+import {
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_VCPU_GUEST,
+  VIR_DOMAIN_VCPU_MAXIMUM,
+} from "../domain_constants.ts";
 
 const VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6;
 const VIR_DOMAIN_MEMORY_STAT_RSS = 7;

@@ -27,7 +27,7 @@ import {
   type VolDef,
 } from "../../conf/storage_xml.ts";
 import { h, type QemuConn } from "./conn.ts";
-import { removeDurable, writeDurable } from "./files.ts";
+import { fsError, removeDurable, writeDurable } from "./files.ts";
 import type { QemuDirectory } from "./state.ts";
 
 const VIR_STORAGE_POOL_INACTIVE = 0;
@@ -127,11 +127,7 @@ function volumes(d: QemuDirectory, pool: QemuPool): VolDef[] {
   try {
     names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
   } catch (e) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_FAILED,
-      VIR_FROM_STORAGE,
-      `cannot read directory '${dir}': ${e instanceof Error ? e.message : e}`,
-    );
+    throw fsError(`cannot read directory '${dir}'`, e, VIR_FROM_STORAGE);
   }
   for (const name of names) {
     const path = `${dir}/${name}`;
@@ -379,11 +375,7 @@ export const storageHandlers: [number, Handler][] = [
         try {
           Deno.mkdirSync(p.def.target.path!, { recursive: true, mode: 0o711 });
         } catch (e) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_FAILED,
-            VIR_FROM_STORAGE,
-            `cannot create path '${p.def.target.path}': ${e instanceof Error ? e.message : e}`,
-          );
+          throw fsError(`cannot create path '${p.def.target.path}'`, e, VIR_FROM_STORAGE);
         }
       })
     ),
@@ -451,13 +443,7 @@ export const storageHandlers: [number, Handler][] = [
         try {
           Deno.removeSync(p.def.target.path!);
         } catch (e) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_FAILED,
-            VIR_FROM_STORAGE,
-            `cannot remove pool directory '${p.def.target.path}': ${
-              e instanceof Error ? e.message : e
-            }`,
-          );
+          throw fsError(`cannot remove pool directory '${p.def.target.path}'`, e, VIR_FROM_STORAGE);
         }
       })
     ),
@@ -631,11 +617,7 @@ export const storageHandlers: [number, Handler][] = [
         try {
           Deno.removeSync(vol.target.path!);
         } catch (e) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_FAILED,
-            VIR_FROM_STORAGE,
-            `cannot unlink file '${vol.target.path}': ${e instanceof Error ? e.message : e}`,
-          );
+          throw fsError(`cannot unlink file '${vol.target.path}'`, e, VIR_FROM_STORAGE);
         }
       })
     ),
@@ -700,22 +682,14 @@ export const storageHandlers: [number, Handler][] = [
       proc,
       h((c, a: { vol: WireVol; offset: bigint; length: bigint; flags: number }) => {
         const path = c.dir((d) => findVol(d, a.vol).vol.target.path!);
-        const hd = c.ctx.header;
-        c.io(proc === P.REMOTE_PROC_STORAGE_VOL_UPLOAD ? "storage.upload" : "storage.download", {
-          client: c.ctx.client.index,
-          gen: c.ctx.client.gen,
-          header: {
-            prog: hd.prog,
-            vers: hd.vers,
-            proc: hd.proc,
-            type: hd.type,
-            serial: hd.serial,
-            status: 0,
+        c.ioStream(
+          proc === P.REMOTE_PROC_STORAGE_VOL_UPLOAD ? "storage.upload" : "storage.download",
+          {
+            path,
+            offset: Number(a.offset),
+            length: Number(a.length),
           },
-          path,
-          offset: Number(a.offset),
-          length: Number(a.length),
-        });
+        );
       }),
     ] as [number, Handler]
   ),

@@ -17,33 +17,15 @@ import {
 } from "../../rpc/error_codes.ts";
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import { h, type QemuConn } from "./conn.ts";
-import { checkFlags, configXML, notRunning } from "./domain.ts";
+import { affectedDefs, checkFlags, configXML } from "./domain.ts";
 import { autostartPath, configPath, removeDurable, setAutostart, writeDurable } from "./files.ts";
-import type { QemuDomainObj } from "./state.ts";
-
-const VIR_DOMAIN_AFFECT_LIVE = 1;
-const VIR_DOMAIN_AFFECT_CONFIG = 2;
-const VIR_DOMAIN_VCPU_MAXIMUM = 4;
-const VIR_DOMAIN_VCPU_GUEST = 8;
-const VIR_DOMAIN_VCPU_HOTPLUGGABLE = 16;
-
-/** Resolves CURRENT (0) and checks the flags against the domain, as libvirt's virDomainObjUpdateModificationImpact. */
-function impact(flags: number, o: QemuDomainObj): { live: boolean; config: boolean } {
-  const active = o.pid !== 0;
-  const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 || ((flags & 3) === 0 && active);
-  const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0 || ((flags & 3) === 0 && !active);
-  if (live && !active) {
-    throw notRunning();
-  }
-  if (config && !o.persistent) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_INVALID,
-      VIR_FROM_QEMU,
-      "transient domains do not have any persistent config",
-    );
-  }
-  return { live, config };
-}
+import {
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_VCPU_GUEST,
+  VIR_DOMAIN_VCPU_HOTPLUGGABLE,
+  VIR_DOMAIN_VCPU_MAXIMUM,
+} from "../domain_constants.ts";
 
 /** Changes the persistent definition and writes it to disk. */
 function editConfig(
@@ -57,7 +39,7 @@ function editConfig(
   const configDir = c.dir((d) => d.configDir);
   c.job(ref, owner, (entry) => {
     c.withObj(entry, (o, save) => {
-      const { live: l, config } = impact(flags, o);
+      const { live: l, config } = affectedDefs(flags, o);
       if (l) live?.();
       if (config) {
         const def = o.newDef ?? o.def;

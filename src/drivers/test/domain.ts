@@ -57,6 +57,12 @@ import {
   VIR_DOMAIN_SHUTOFF_SAVED,
   VIR_DOMAIN_SHUTOFF_SHUTDOWN,
 } from "./state.ts";
+import {
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_MEM_MAXIMUM,
+  VIR_DOMAIN_VCPU_GUEST,
+  VIR_DOMAIN_VCPU_MAXIMUM,
+} from "../domain_constants.ts";
 
 // ---- Flags (libvirt-domain.h) ----------------------------------------------------------------
 const VIR_CONNECT_LIST_DOMAINS_ACTIVE = 1 << 0;
@@ -76,11 +82,6 @@ const VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT = 1 << 13;
 const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0;
 const VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
 const VIR_DOMAIN_START_PAUSED = 1 << 0;
-const VIR_DOMAIN_AFFECT_LIVE = 1 << 0;
-const VIR_DOMAIN_AFFECT_CONFIG = 1 << 1;
-const VIR_DOMAIN_MEM_MAXIMUM = 1 << 2;
-const VIR_DOMAIN_VCPU_MAXIMUM = 1 << 2;
-const VIR_DOMAIN_VCPU_GUEST = 1 << 3;
 /** The test driver's vCPU ceiling (testConnectGetMaxVcpus). */
 const TEST_MAX_VCPUS = 32;
 
@@ -852,7 +853,6 @@ function setVcpus(c: TestConn, dom: RemoteDomain, n: number, flags: number): voi
       }
       o.def.vcpusCurrent = n;
     }
-    void VIR_DOMAIN_AFFECT_LIVE;
     x.save();
   });
 }

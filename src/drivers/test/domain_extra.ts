@@ -7,6 +7,7 @@
 // 9.0's test driver does not implement have no handler here.
 
 import { findRedefined } from "../domain_list.ts";
+import { updateModificationImpact } from "../flags.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
@@ -106,11 +107,10 @@ import {
   VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT,
   VIR_DOMAIN_SHUTOFF_SAVED,
 } from "./state.ts";
+import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 
 // ---- Constants (libvirt-domain.h, libvirt-domain-snapshot.h) --------------------------------------
 
-const AFFECT_LIVE = 1;
-const AFFECT_CONFIG = 2;
 const TYPED_PARAM_STRING_OKAY = 4;
 
 const SNAP_CREATE_REDEFINE = 1 << 0;
@@ -207,7 +207,7 @@ function exclusiveFlags(
 }
 
 function exclusiveAffect(fn: string, flags: number): void {
-  exclusiveFlags(fn, VIR_FROM_DOMAIN, flags, AFFECT_LIVE, AFFECT_CONFIG, [
+  exclusiveFlags(fn, VIR_FROM_DOMAIN, flags, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_AFFECT_CONFIG, [
     "VIR_DOMAIN_AFFECT_LIVE",
     "VIR_DOMAIN_AFFECT_CONFIG",
   ]);
@@ -262,18 +262,12 @@ function modificationImpact(o: DomainObj, flags: number): number {
   // A running persistent domain has its persistent definition apart from the live one
   // (testDomainStartState); make it before anything changes the live one.
   if (active && o.persistent) persistentDef(o);
-  if ((flags & (AFFECT_LIVE | AFFECT_CONFIG)) === 0) {
-    flags |= active ? AFFECT_LIVE : AFFECT_CONFIG;
-  }
-  if (!active && (flags & AFFECT_LIVE)) throw notActive();
-  if (!o.persistent && (flags & AFFECT_CONFIG)) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_INVALID,
-      VIR_FROM_DOMAIN,
-      "transient domains do not have any persistent config",
-    );
-  }
-  return flags;
+  return updateModificationImpact(flags, {
+    active,
+    persistent: o.persistent,
+    notActive,
+    domain: VIR_FROM_DOMAIN,
+  });
 }
 
 /** The persistent definition of a running domain, made on first use (libvirt's newDef). */
@@ -284,7 +278,7 @@ function persistentDef(o: DomainObj): DomainDef {
 
 /** virDomainObjGetOneDefState: the one definition `flags` designate, and whether it is the live one. */
 function oneDef(o: DomainObj, flags: number): { def: DomainDef; live: boolean } {
-  if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG)) {
+  if ((flags & VIR_DOMAIN_AFFECT_LIVE) && (flags & VIR_DOMAIN_AFFECT_CONFIG)) {
     throw invalidArgError(
       VIR_FROM_DOMAIN,
       "virDomainObjGetOneDefState",
@@ -293,8 +287,8 @@ function oneDef(o: DomainObj, flags: number): { def: DomainDef; live: boolean } 
     );
   }
   flags = modificationImpact(o, flags);
-  const live = (flags & AFFECT_LIVE) !== 0;
-  if (isActive(o) && (flags & AFFECT_CONFIG)) return { def: persistentDef(o), live };
+  const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0;
+  if (isActive(o) && (flags & VIR_DOMAIN_AFFECT_CONFIG)) return { def: persistentDef(o), live };
   return { def: o.def, live };
 }
 
@@ -306,8 +300,8 @@ function bothDefs(
   flags = modificationImpact(o, flags);
   if (isActive(o)) {
     return {
-      live: flags & AFFECT_LIVE ? o.def : null,
-      config: flags & AFFECT_CONFIG ? persistentDef(o) : null,
+      live: flags & VIR_DOMAIN_AFFECT_LIVE ? o.def : null,
+      config: flags & VIR_DOMAIN_AFFECT_CONFIG ? persistentDef(o) : null,
     };
   }
   return { live: null, config: o.def };
@@ -1788,7 +1782,7 @@ function paramsHandlerSet(
   apply: (o: DomainObj, params: TypedParam[], flags: number) => void,
 ): Handler {
   return h((c, a: { dom: RemoteDomain; params: TypedParam[]; flags: number }) => {
-    checkFlags(fn, a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+    checkFlags(fn, a.flags, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
     validateParams(a.params, spec);
     c.domain(a.dom, (o, x) => {
       apply(o, a.params, a.flags);
@@ -1807,7 +1801,11 @@ function paramsHandlerGet(
   return h((c, a: { dom: RemoteDomain; nparams: number; flags: number }) => {
     if (a.nparams > max) throw rpcLimit("nparams too large");
     exclusiveAffect(api, a.flags);
-    checkFlags(fn, a.flags | TYPED_PARAM_STRING_OKAY, AFFECT_LIVE | AFFECT_CONFIG | 4);
+    checkFlags(
+      fn,
+      a.flags | TYPED_PARAM_STRING_OKAY,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
+    );
     if (a.nparams === 0) return { params: [], nparams: count };
     return c.domain(a.dom, (o, x) => {
       const { def } = oneDef(o, a.flags);
@@ -1992,7 +1990,11 @@ const paramHandlers: [number, Handler][] = [
     P.REMOTE_PROC_DOMAIN_GET_PERF_EVENTS,
     h((c, a: { dom: RemoteDomain; flags: number }) => {
       exclusiveAffect("virDomainGetPerfEvents", a.flags);
-      checkFlags("testDomainGetPerfEvents", a.flags, AFFECT_LIVE | AFFECT_CONFIG | 4);
+      checkFlags(
+        "testDomainGetPerfEvents",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
+      );
       return c.domain(a.dom, (o, x) => {
         const m = readPerf(oneDef(o, a.flags).def);
         if (o.newDef) x.save();
@@ -2006,7 +2008,11 @@ const paramHandlers: [number, Handler][] = [
       c,
       a: { dom: RemoteDomain; device: string; params: TypedParam[]; flags: number },
     ) => {
-      checkFlags("testDomainSetInterfaceParameters", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainSetInterfaceParameters",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       validateParams(a.params, {
         "inbound.average": VIR_TYPED_PARAM_UINT,
         "inbound.peak": VIR_TYPED_PARAM_UINT,
@@ -2063,7 +2069,11 @@ const paramHandlers: [number, Handler][] = [
     h((c, a: { dom: RemoteDomain; device: string; nparams: number; flags: number }) => {
       if (a.nparams > 16) throw rpcLimit("nparams too large");
       exclusiveAffect("virDomainGetInterfaceParameters", a.flags);
-      checkFlags("testDomainGetInterfaceParameters", a.flags | 4, AFFECT_LIVE | AFFECT_CONFIG | 4);
+      checkFlags(
+        "testDomainGetInterfaceParameters",
+        a.flags | 4,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
+      );
       if (a.nparams === 0) return { params: [], nparams: 7 };
       return c.domain(a.dom, (o, x) => {
         const net = findNet(oneDef(o, a.flags).def, a.device);
@@ -2091,7 +2101,11 @@ const paramHandlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE,
     h((c, a: { dom: RemoteDomain; disk: string; params: TypedParam[]; flags: number }) => {
-      checkFlags("testDomainSetBlockIoTune", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainSetBlockIoTune",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       validateParams(
         a.params,
         Object.fromEntries(
@@ -2157,7 +2171,11 @@ const paramHandlers: [number, Handler][] = [
     h((c, a: { dom: RemoteDomain; disk: string | null; nparams: number; flags: number }) => {
       if (a.nparams > 32) throw rpcLimit("nparams too large");
       exclusiveAffect("virDomainGetBlockIoTune", a.flags);
-      checkFlags("testDomainGetBlockIoTune", a.flags | 4, AFFECT_LIVE | AFFECT_CONFIG | 4);
+      checkFlags(
+        "testDomainGetBlockIoTune",
+        a.flags | 4,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
+      );
       if (a.nparams === 0) return { params: [], nparams: 20 };
       return c.domain(a.dom, (o, x) => {
         const { def } = oneDef(o, a.flags & ~4);
@@ -2953,7 +2971,11 @@ const statsHandlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_DOMAIN_PIN_EMULATOR,
     h((c, a: { dom: RemoteDomain; cpumap: Uint8Array; flags: number }) => {
-      checkFlags("testDomainPinEmulator", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainPinEmulator",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       c.domain(a.dom, (o, x) => {
         const { def } = oneDef(o, a.flags);
         const bits = bitsFromBytes(a.cpumap);
@@ -2967,7 +2989,11 @@ const statsHandlers: [number, Handler][] = [
     P.REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO,
     h((c, a: { dom: RemoteDomain; maplen: number; flags: number }) => {
       exclusiveAffect("virDomainGetEmulatorPinInfo", a.flags);
-      checkFlags("testDomainGetEmulatorPinInfo", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainGetEmulatorPinInfo",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       return c.domain(a.dom, (o, x) => {
         const { def } = oneDef(o, a.flags);
         const mask = bitsOf(def.cputune?.emulatorpin ?? null) ?? bitsOf(def.cpuset) ?? allCpus();
@@ -2982,7 +3008,11 @@ const statsHandlers: [number, Handler][] = [
     P.REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO,
     h((c, a: { dom: RemoteDomain; flags: number }) => {
       exclusiveAffect("virDomainGetIOThreadInfo", a.flags);
-      checkFlags("testDomainGetIOThreadInfo", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainGetIOThreadInfo",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       return c.domain(a.dom, (o, x) => {
         const { def } = oneDef(o, a.flags);
         const size = def.vcpusCurrent;
@@ -3025,7 +3055,11 @@ const statsHandlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_DOMAIN_PIN_IOTHREAD,
     h((c, a: { dom: RemoteDomain; iothreads_id: number; cpumap: Uint8Array; flags: number }) => {
-      checkFlags("testDomainPinIOThread", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainPinIOThread",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       c.domain(a.dom, (o, x) => {
         const { def } = oneDef(o, a.flags);
         const bits = bitsFromBytes(a.cpumap);
@@ -3043,7 +3077,7 @@ const statsHandlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS,
     h((c, a: { dom: RemoteDomain; iothread_id: number; params: TypedParam[]; flags: number }) => {
-      checkFlags("testDomainSetIOThreadParams", a.flags, AFFECT_LIVE);
+      checkFlags("testDomainSetIOThreadParams", a.flags, VIR_DOMAIN_AFFECT_LIVE);
       if (a.iothread_id === 0) {
         throw testError(VIR_ERR_INVALID_ARG, "invalid value of 0 for iothread_id");
       }
@@ -3159,7 +3193,7 @@ function changeIOThread(
   checkFlags(
     action === "add" ? "testDomainAddIOThread" : "testDomainDelIOThread",
     a.flags,
-    AFFECT_LIVE | AFFECT_CONFIG,
+    VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
   );
   if (a.iothread_id === 0) {
     throw testError(VIR_ERR_INVALID_ARG, "invalid value of 0 for iothread_id");
@@ -3462,7 +3496,11 @@ const metadataHandlers: [number, Handler][] = [
           throw apiInvalidArg(fn, "key", `key in ${fn} must not be NULL`);
         }
       }
-      checkFlags("testDomainSetMetadata", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainSetMetadata",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       c.domain(a.dom, (o, x) => {
         const { live, config } = bothDefs(o, a.flags);
         if (live) setMetadata(live, a.type, a.metadata, a.key, a.uri);
@@ -3494,7 +3532,11 @@ const metadataHandlers: [number, Handler][] = [
       if (a.type !== META_ELEMENT && a.uri !== null) {
         throw apiInvalidArg(fn, "uri", `uri in ${fn} must be NULL`);
       }
-      checkFlags("testDomainGetMetadata", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainGetMetadata",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       return c.domain(a.dom, (o, x) => {
         const { def } = oneDef(o, a.flags);
         const metadata = getMetadata(def, a.type, a.uri);
@@ -3630,7 +3672,11 @@ const miscHandlers: [number, Handler][] = [
       if (a.action >= LIFECYCLE_ACTIONS.length) {
         throw apiInvalidArg(fn, "action", `invalid lifecycle action '${a.action}'`);
       }
-      checkFlags("testDomainSetLifecycleAction", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainSetLifecycleAction",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       const action = LIFECYCLE_ACTIONS[a.action]!;
       if (a.type !== 2 && action.startsWith("coredump")) {
         throw VirError.of(
@@ -3661,7 +3707,11 @@ const miscHandlers: [number, Handler][] = [
           "period in virDomainSetMemoryStatsPeriod must be greater than or equal to 0",
         );
       }
-      checkFlags("testDomainSetMemoryStatsPeriod", a.flags, AFFECT_LIVE | AFFECT_CONFIG);
+      checkFlags(
+        "testDomainSetMemoryStatsPeriod",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+      );
       c.domain(a.dom, (o, x) => {
         const { def } = oneDef(o, a.flags);
         const mb = def.devices.memballoon;
