@@ -12,17 +12,25 @@ const PACKAGES: Record<string, string> = {
   "virt-admin": "libvirt-clients",
   libvirtd: "libvirt-daemon",
   python3_libvirt: "python3-libvirt",
+  perl_sys_virt: "libsys-virt-perl",
   go: "golang-go golang-github-digitalocean-go-libvirt-dev",
   "qemu-system-x86_64": "qemu-system-x86 qemu-utils",
   "qemu-img": "qemu-utils",
   ps: "procps",
 };
 
+/** A module a language's interpreter must load: the binding's import test. */
+const BINDINGS: Record<string, [string, string[]]> = {
+  python3_libvirt: ["/usr/bin/python3", ["-c", "import libvirt"]],
+  perl_sys_virt: ["/usr/bin/perl", ["-MSys::Virt", "-e", "1"]],
+};
+
 function present(tool: string): boolean {
-  if (tool === "python3_libvirt") {
+  const binding = BINDINGS[tool];
+  if (binding) {
     try {
-      const out = new Deno.Command("/usr/bin/python3", {
-        args: ["-c", "import libvirt"],
+      const out = new Deno.Command(binding[0], {
+        args: binding[1],
         stdout: "null",
         stderr: "null",
       })
