@@ -1211,3 +1211,31 @@ domTest("procedures libvirt 9.0's test driver lacks stay unsupported", async (a)
     ]);
   }
 });
+
+domTest(
+  "the domain XML follows every change, whichever client asks and whoever changed it",
+  async (a, b) => {
+    const xml = async (c: RawClient, flags = 0) =>
+      (await call(c, P.REMOTE_PROC_DOMAIN_GET_XML_DESC, { dom: DOM, flags })).xml as string;
+    const current = (x: string) => /<currentMemory unit='KiB'>(\d+)</.exec(x)![1];
+    for (let i = 1; i <= 40; i++) {
+      const kib = 1_048_576 + i * 1024;
+      // Asked before the change (the document may be kept), then after it.
+      for (const c of [a, b]) await xml(c);
+      await call(i % 2 ? a : b, P.REMOTE_PROC_DOMAIN_SET_MEMORY, { dom: DOM, memory: BigInt(kib) });
+      for (const c of [a, b]) assert.equal(current(await xml(c)), String(kib));
+    }
+    // The running and the persistent views are kept apart: a live-only change
+    // shows in one, not the other.
+    const before = await xml(a, 2);
+    await call(a, P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, { dom: DOM, memory: 524_288n, flags: 1 });
+    assert.equal(current(await xml(b)), "524288");
+    assert.equal(await xml(b, 2), before);
+    // A failed call (a live change of a stopped domain) leaves the document as it was.
+    await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom: DOM });
+    const stopped = await xml(a);
+    await failure(a, P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, { dom: DOM, memory: 4096n, flags: 1 });
+    assert.equal(await xml(a), stopped);
+    assert.equal(await xml(b), stopped);
+  },
+);

@@ -2,7 +2,7 @@
 // (define/start/stop/suspend/…), info and settings, with libvirt 9.0's
 // answers, errors and lifecycle events.
 
-import { checkFlagsIn } from "../flags.ts";
+import { checkFlagsIn, updateModificationImpact } from "../flags.ts";
 import { findRedefined } from "../domain_list.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
@@ -18,7 +18,7 @@ import {
   VIR_FROM_STREAMS,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
-import { param, VIR_TYPED_PARAM_UINT } from "../../rpc/typed_params.ts";
+import { param } from "../../rpc/typed_params.ts";
 import { uuidToString } from "../../conf/uuid.ts";
 import {
   assignTestIfnames,
@@ -59,8 +59,8 @@ import {
 } from "./state.ts";
 import {
   VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_MEM_MAXIMUM,
-  VIR_DOMAIN_VCPU_GUEST,
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../domain_constants.ts";
 
@@ -98,8 +98,103 @@ export function wire(e: { name: string; uuid: string; id: number }): RemoteDomai
   return TestConn.wire(e);
 }
 
+/**
+ * The documents this Worker last formatted, per definition and view.
+ * GET_XML_DESC is what tools repeat most, and formatting is most of its
+ * cost. A definition object is never changed after it was formatted here:
+ * the store hands out a freshly decoded object for every version, and a
+ * call that changes one writes it back (a new version) or, failing, has the
+ * store forget it — so a stale document is never found under a new version.
+ */
+const formatted = new WeakMap<DomainDef, Map<number, string>>();
+
+function formatDomainXMLCached(
+  def: DomainDef,
+  opts: { id: number; active: boolean; flags: number },
+): string {
+  // id ≥ -1 and the three view flags: one number per view.
+  const view = ((opts.id + 1) * 2 + (opts.active ? 1 : 0)) * 16 + opts.flags;
+  let views = formatted.get(def);
+  if (!views) formatted.set(def, views = new Map());
+  let xml = views.get(view);
+  if (xml === undefined) views.set(view, xml = formatDomainXML(def, opts));
+  return xml;
+}
+
 export function isActive(o: DomainObj): boolean {
   return o.state !== VIR_DOMAIN_SHUTOFF;
+}
+
+/** An error raised with virReportInvalidArg (str1 = the function, str2 = the argument, int1 = int2 = 0). */
+export function invalidArgError(
+  domain: number,
+  fn: string,
+  arg: string,
+  message: string,
+): VirError {
+  const e = new VirError({
+    code: VIR_ERR_INVALID_ARG,
+    domain,
+    str1: fn,
+    str2: arg,
+    int1: 0,
+    int2: 0,
+  });
+  e.message = message;
+  return e;
+}
+
+// ---- Definitions: live and persistent ---------------------------------------------------------------
+
+/** virDomainObjUpdateModificationImpact. */
+function modificationImpact(o: DomainObj, flags: number): number {
+  const active = isActive(o);
+  // A running persistent domain has its persistent definition apart from the live one
+  // (testDomainStartState); make it before anything changes the live one.
+  if (active && o.persistent) persistentDef(o);
+  return updateModificationImpact(flags, {
+    active,
+    persistent: o.persistent,
+    notActive,
+    domain: VIR_FROM_DOMAIN,
+  });
+}
+
+/** The persistent definition of a running domain, made on first use (libvirt's newDef). */
+function persistentDef(o: DomainObj): DomainDef {
+  if (!o.newDef) o.newDef = copyDomainDef(o.def);
+  return o.newDef;
+}
+
+/** virDomainObjGetOneDefState: the one definition `flags` designate, and whether it is the live one. */
+export function oneDef(o: DomainObj, flags: number): { def: DomainDef; live: boolean } {
+  if ((flags & VIR_DOMAIN_AFFECT_LIVE) && (flags & VIR_DOMAIN_AFFECT_CONFIG)) {
+    throw invalidArgError(
+      VIR_FROM_DOMAIN,
+      "virDomainObjGetOneDefState",
+      "flags",
+      "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
+    );
+  }
+  flags = modificationImpact(o, flags);
+  const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0;
+  if (isActive(o) && (flags & VIR_DOMAIN_AFFECT_CONFIG)) return { def: persistentDef(o), live };
+  return { def: o.def, live };
+}
+
+/** virDomainObjGetDefs: the live and/or persistent definitions `flags` designate. */
+export function bothDefs(
+  o: DomainObj,
+  flags: number,
+): { live: DomainDef | null; config: DomainDef | null } {
+  flags = modificationImpact(o, flags);
+  if (isActive(o)) {
+    return {
+      live: flags & VIR_DOMAIN_AFFECT_LIVE ? o.def : null,
+      config: flags & VIR_DOMAIN_AFFECT_CONFIG ? persistentDef(o) : null,
+    };
+  }
+  return { live: null, config: o.def };
 }
 
 export function notRunning(name: string): VirError {
@@ -395,7 +490,9 @@ export const domainHandlers: [number, Handler][] = [
         );
         // While running, the inactive view is the persistent config kept aside at start.
         const def = o.newDef && (a.flags & VIR_DOMAIN_XML_INACTIVE) ? o.newDef : o.def;
-        return { xml: formatDomainXML(def, { id: o.id, active: isActive(o), flags: a.flags }) };
+        return {
+          xml: formatDomainXMLCached(def, { id: o.id, active: isActive(o), flags: a.flags }),
+        };
       })
     ),
   ],
@@ -438,30 +535,13 @@ export const domainHandlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS,
-    h((c, a: { dom: RemoteDomain; nparams: number; flags: number }) =>
-      c.domain(
+    h((c, a: { dom: RemoteDomain; nparams: number; flags: number }) => {
+      checkFlags("testDomainGetSchedulerParametersFlags", a.flags, 0);
+      return c.domain(
         a.dom,
         () => ({ params: a.nparams >= 1 ? [param.uint("weight", 50)] : [] }),
-      )
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS,
-    h((
-      c,
-      a: {
-        dom: RemoteDomain;
-        params: { field: string; value: { tag: number; value: unknown } }[];
-        flags: number;
-      },
-    ) =>
-      // libvirt's test driver accepts the weight and keeps reporting 50.
-      c.domain(a.dom, () => {
-        for (const p of a.params) {
-          void (p.field === "weight" && p.value.tag === VIR_TYPED_PARAM_UINT);
-        }
-      })
-    ),
+      );
+    }),
   ],
 
   // ---- Definition ----------------------------------------------------------------------------
@@ -596,7 +676,9 @@ export const domainHandlers: [number, Handler][] = [
   // ---- Memory and vCPUs ---------------------------------------------------------------------------
   [
     P.REMOTE_PROC_DOMAIN_SET_MEMORY,
-    h((c, a: { dom: RemoteDomain; memory: bigint }) => setMemory(c, a.dom, a.memory, 0)),
+    h((c, a: { dom: RemoteDomain; memory: bigint }) =>
+      setMemory(c, a.dom, a.memory, VIR_DOMAIN_AFFECT_LIVE)
+    ),
   ],
   [
     P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS,
@@ -616,23 +698,23 @@ export const domainHandlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS,
-    h((c, a: DomFlags) =>
-      c.domain(a.dom, (o) => {
-        if (a.flags & VIR_DOMAIN_VCPU_GUEST) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_TEST,
-            "unsupported flags (0x8) in function testDomainGetVcpusFlags",
-          );
-        }
-        const def = (a.flags & VIR_DOMAIN_AFFECT_CONFIG) && o.newDef ? o.newDef : o.def;
+    h((c, a: DomFlags) => {
+      checkFlags(
+        "testDomainGetVcpusFlags",
+        a.flags,
+        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
+      );
+      return c.domain(a.dom, (o) => {
+        const { def } = oneDef(o, a.flags);
         return { num: a.flags & VIR_DOMAIN_VCPU_MAXIMUM ? def.vcpus : def.vcpusCurrent };
-      })
-    ),
+      });
+    }),
   ],
   [
     P.REMOTE_PROC_DOMAIN_SET_VCPUS,
-    h((c, a: { dom: RemoteDomain; nvcpus: number }) => setVcpus(c, a.dom, a.nvcpus, 0)),
+    h((c, a: { dom: RemoteDomain; nvcpus: number }) =>
+      setVcpus(c, a.dom, a.nvcpus, VIR_DOMAIN_AFFECT_LIVE)
+    ),
   ],
   [
     P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS,
@@ -804,54 +886,106 @@ function shutdown(c: TestConn, dom: RemoteDomain): void {
   );
 }
 
+/** testDomainSetMemoryFlags: the current (balloon) or, with MEM_MAXIMUM, the initial memory. */
 function setMemory(c: TestConn, dom: RemoteDomain, memory: bigint, flags: number): void {
+  checkFlags(
+    "testDomainSetMemoryFlags",
+    flags,
+    VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_MEM_MAXIMUM,
+  );
   c.domain(dom, (o, x) => {
     const kib = Number(memory);
+    const { def, live } = oneDef(o, flags);
     if (flags & VIR_DOMAIN_MEM_MAXIMUM) {
-      if (isActive(o) && !(flags & VIR_DOMAIN_AFFECT_CONFIG)) {
+      if (live) {
         throw VirError.of(
           VIR_ERR_OPERATION_INVALID,
           VIR_FROM_TEST,
           "cannot resize the maximum memory on an active domain",
         );
       }
-      o.def.memory = kib;
-      if (o.def.currentMemory > kib) o.def.currentMemory = kib;
+      if (def.cpu?.numa?.children.some((e) => e.name === "cell")) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_TEST,
+          "initial memory size of a domain with NUMA nodes cannot be modified with this API",
+        );
+      }
+      if (def.maxMemory && def.maxMemory.kib < kib) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_TEST,
+          "cannot set initial memory size greater than the maximum memory size",
+        );
+      }
+      def.memory = kib;
+      if (def.currentMemory > kib) def.currentMemory = kib;
     } else {
-      if (kib > o.def.memory) {
+      if (kib > def.memory) {
         throw VirError.of(
           VIR_ERR_INVALID_ARG,
           VIR_FROM_TEST,
           "cannot set memory higher than max memory",
         );
       }
-      o.def.currentMemory = kib;
+      def.currentMemory = kib;
     }
     x.save();
   });
 }
 
+/** virDomainDefSetVcpus: the first `n` vCPUs online, the others offline. */
+function setVcpusOnline(def: DomainDef, n: number): void {
+  def.vcpusCurrent = n;
+  def.vcpuList?.forEach((v, i) => (v.enabled = i < n));
+}
+
+/** virDomainDefSetVcpusMax: vCPUs added come offline; those beyond `n` go. */
+function setVcpusMax(def: DomainDef, n: number): void {
+  if (def.vcpuList) {
+    const list = def.vcpuList.slice(0, n);
+    for (let id = list.length; id < n; id++) {
+      list.push({ id, enabled: false, hotpluggable: "yes", order: null });
+    }
+    def.vcpuList = list;
+    def.vcpusCurrent = list.filter((v) => v.enabled).length;
+  } else {
+    // Without a <vcpus> list the online vCPUs are the first ones.
+    def.vcpusCurrent = Math.min(def.vcpusCurrent, n);
+  }
+  def.vcpus = n;
+}
+
+/** testDomainSetVcpusFlags: the live and/or persistent vCPU count, or the persistent maximum. */
 function setVcpus(c: TestConn, dom: RemoteDomain, n: number, flags: number): void {
+  checkFlags(
+    "testDomainSetVcpusFlags",
+    flags,
+    VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
+  );
+  if (n > TEST_MAX_VCPUS) {
+    throw VirError.of(
+      VIR_ERR_INVALID_ARG,
+      VIR_FROM_TEST,
+      `requested cpu amount exceeds maximum supported amount (${n} > ${TEST_MAX_VCPUS})`,
+    );
+  }
   c.domain(dom, (o, x) => {
-    if (n > TEST_MAX_VCPUS) {
-      throw VirError.of(
+    const { live, config } = bothDefs(o, flags);
+    const tooMany = (max: number) =>
+      VirError.of(
         VIR_ERR_INVALID_ARG,
         VIR_FROM_TEST,
-        `requested cpu amount exceeds maximum supported amount (${n} > ${TEST_MAX_VCPUS})`,
+        `requested cpu amount exceeds maximum (${n} > ${max})`,
       );
+    if (live && live.vcpus < n) throw tooMany(live.vcpus);
+    if (config && !(flags & VIR_DOMAIN_VCPU_MAXIMUM) && config.vcpus < n) {
+      throw tooMany(config.vcpus);
     }
-    if (flags & VIR_DOMAIN_VCPU_MAXIMUM) {
-      o.def.vcpus = n;
-      if (o.def.vcpusCurrent > n) o.def.vcpusCurrent = n;
-    } else {
-      if (n > o.def.vcpus) {
-        throw VirError.of(
-          VIR_ERR_INVALID_ARG,
-          VIR_FROM_TEST,
-          `requested cpu amount exceeds maximum allowed (${n} > ${o.def.vcpus})`,
-        );
-      }
-      o.def.vcpusCurrent = n;
+    if (live) setVcpusOnline(live, n);
+    if (config) {
+      if (flags & VIR_DOMAIN_VCPU_MAXIMUM) setVcpusMax(config, n);
+      else setVcpusOnline(config, n);
     }
     x.save();
   });
