@@ -194,11 +194,13 @@ Deno.test("the pool grows toward max_workers when jobs queue", async () => {
   const d = await startDaemon({ min_workers: 1, max_workers: 4, prio_workers: 0 });
   try {
     const cs = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(d.rw)));
+    // Calls long enough that the pool still has queued work while new
+    // isolates start, even on a busy machine.
     const serials = await Promise.all(
-      cs.map((c) => c.call(SLEEP_PROC_SLEEP, (w) => w.writeUint(300), opts)),
+      cs.map((c) => c.call(SLEEP_PROC_SLEEP, (w) => w.writeUint(3000), opts)),
     );
     await eventually(() => d.server.pool.workerCounts.normal === 4, 5000, "4 workers");
-    await Promise.all(cs.map((c, i) => c.reply(serials[i]!)));
+    await Promise.all(cs.map((c, i) => c.reply(serials[i]!, 10_000)));
     for (const c of cs) c.close();
     await Promise.all(cs.map((c) => c.done));
   } finally {
