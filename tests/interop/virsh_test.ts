@@ -120,6 +120,17 @@ const SCENARIOS: { name: string; commands: string; readonly?: boolean; path?: st
   },
   { name: "setvcpus too many", commands: "setvcpus test 99" },
   {
+    name: "memory and vCPUs, live and persistent",
+    commands:
+      "setmem test 900000 --config; setmem test 800000 --live; setmem test 700000 --live --config; " +
+      "setmaxmem test 6000000 --config; setmaxmem test 5000000 --live; setvcpus test 3 --maximum --config; " +
+      "setvcpus test 3 --config; setvcpus test 1 --live; vcpucount test; dominfo test; " +
+      "dumpxml test --inactive; destroy test; setmem test 500000; setmem test 300000 --config; " +
+      "setmaxmem test 4000000; setvcpus test 2 --live; setvcpus test 1; vcpucount test; start test; " +
+      "vcpucount test; dominfo test",
+  },
+
+  {
     name: "autostart",
     commands: "autostart test; dominfo test; autostart --disable test; dominfo test",
   },
