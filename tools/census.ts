@@ -42,6 +42,7 @@ interface Answer {
   ok: boolean;
   payload: Uint8Array;
   code: number;
+  domain: number;
   message: string;
 }
 
@@ -82,13 +83,14 @@ async function call(socket: string, proc: number, args: Uint8Array): Promise<Ans
     const r = await rpc(proc, (w) => w.writeRaw(args));
     const h = decodeHeader(r);
     if (h.status === VIR_NET_OK) {
-      return { ok: true, payload: r.subarray(PAYLOAD_OFFSET), code: 0, message: "" };
+      return { ok: true, payload: r.subarray(PAYLOAD_OFFSET), code: 0, domain: 0, message: "" };
     }
     const e = readRemoteError(new XdrReader(r, PAYLOAD_OFFSET));
     return {
       ok: false,
       payload: r.subarray(PAYLOAD_OFFSET),
       code: e.code,
+      domain: e.domain,
       message: e.message ?? "",
     };
   } finally {
@@ -143,8 +145,8 @@ if (import.meta.main) {
         if (!b.ok && same(a.payload, b.payload)) sameError++;
         else if (verbose) {
           differ.push(
-            `${p.name} (libvirtd error ${a.code}): ${
-              b.ok ? "answered" : `${b.code}: ${b.message}`
+            `${p.name}\n    libvirtd ${a.code}/${a.domain}: ${a.message}\n    denovirt ${
+              b.ok ? "answered" : `${b.code}/${b.domain}: ${b.message}`
             }`,
           );
         }

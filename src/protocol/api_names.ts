@@ -36,10 +36,15 @@ const ACRONYMS = new Set([
   "LXC",
   "FD",
   "SGX",
+  "SSH",
 ]);
 
 /** Words libvirt spells in mixed case inside API names. */
-const SPELLINGS: Record<string, string> = { NWFILTER: "NWFilter", IOTHREAD: "IOThread" };
+const SPELLINGS: Record<string, string> = {
+  NWFILTER: "NWFilter",
+  NWFILTERS: "NWFilters",
+  IOTHREAD: "IOThread",
+};
 
 /** Procedures whose API name does not follow from the procedure name word by word. */
 const OVERRIDES: Record<string, string> = {
@@ -89,5 +94,7 @@ export function apiErrorDomain(procName: string): number {
   }
   if (procName.includes("INTERFACE")) return VIR_FROM_INTERFACE;
   if (procName.includes("SECRET")) return VIR_FROM_SECRET;
+  // libvirt-host.c (virNode…, virConnect… host calls) reports in VIR_FROM_DOMAIN.
+  if (procName.startsWith("NODE_") || procName.startsWith("CONNECT_")) return VIR_FROM_DOMAIN;
   return VIR_FROM_NONE;
 }

@@ -23,6 +23,11 @@ export interface ProcedureInfo {
    * of its ACL permissions is one that changes state (not read/getattr/search).
    */
   readonly changesState: boolean;
+  /**
+   * An event the daemon sends (its arguments are libvirt's `…_msg` types).
+   * libvirtd has no dispatcher for it: a CALL of it is an unknown procedure.
+   */
+  readonly message: boolean;
 }
 
 /** A procedure whose argument and result types are declared. */
@@ -55,6 +60,10 @@ export function permChangesState(acl: string): boolean {
   return !(LOOKING_PERMS.has(perm) || perm.startsWith("search_"));
 }
 
+/** Event messages, by name: DOMAIN_EVENT_…, NETWORK_EVENT_…, CONNECT_EVENT_CONNECTION_CLOSED, … */
+const EVENT_MESSAGE =
+  /^(DOMAIN|NETWORK|STORAGE_POOL|NODE_DEVICE|SECRET|CONNECT)_EVENT_|^DOMAIN_MONITOR_EVENT$/;
+
 /** Parses the tab-separated annotation table (number, name, priority, acl, stream). */
 export function parseProcedureTable(tsv: string): Map<number, ProcedureInfo> {
   const out = new Map<number, ProcedureInfo>();
@@ -73,6 +82,7 @@ export function parseProcedureTable(tsv: string): Map<number, ProcedureInfo> {
       acl: perms,
       stream: stream === "read" || stream === "write" ? stream : null,
       changesState: perms.some(permChangesState),
+      message: EVENT_MESSAGE.test(name),
     });
   }
   return out;

@@ -221,7 +221,7 @@ export class Client {
       return;
     }
     const info = h.proc <= program.lastProc ? program.info.get(h.proc) : undefined;
-    if (!info) {
+    if (!info || info.message) {
       this.#rejectCall(h, VirError.rpc(`unknown procedure: ${h.proc}`));
       return;
     }

@@ -923,9 +923,10 @@ storageTest("test:///default's node devices: lists, capabilities, XML, parents",
   const parent = async (name: string) =>
     (await call(a, P.REMOTE_PROC_NODE_DEVICE_GET_PARENT, { name })).parentName;
   assert.equal(await parent("scsi_host11"), "scsi_host1");
-  // libvirtd answers no parent rather than an error, for a root device or a missing one.
+  // A root device has no parent (the dispatcher drops virNodeDeviceGetParent's
+  // error); a missing one fails the dispatcher's own lookup.
   assert.equal(await parent("computer"), null);
-  assert.equal(await parent("nope"), null);
+  await fails(a, P.REMOTE_PROC_NODE_DEVICE_GET_PARENT, { name: "nope" }, NO_DEV("nope"));
   assert.deepEqual(await call(a, P.REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS, { name: "computer" }), {
     num: 1,
   });

@@ -86,8 +86,9 @@ function size(t: Target, n: number): number {
   return t.kind === "array" ? n * 4 : n;
 }
 
+// Event messages are left out: a CALL of one is an unknown procedure, whatever it carries.
 const procs = [...REMOTE_PROGRAM_DEF.procedures.values()]
-  .filter((p) => p.proc <= REMOTE_PROC_LAST_9_0 && p.stream === null)
+  .filter((p) => p.proc <= REMOTE_PROC_LAST_9_0 && p.stream === null && !p.message)
   .map((p) => ({ p, ts: targets(p.args) }))
   .filter((x) => x.ts.length > 0);
 
@@ -131,7 +132,7 @@ Deno.test("one past the maximum, every variable-length argument of every procedu
         if (isFull) full++;
       }
     }
-    assert.ok(cases > 500, `only ${cases} fields`);
+    assert.ok(cases > 450, `only ${cases} fields`);
     // The connection was kept throughout and still works.
     assert.equal((await call(c, REMOTE_PROC_CONNECT_GET_LIB_VERSION)).lib_ver, 9000000n);
     assert.ok(fullSent.size >= 15 && full >= fullSent.size, `${full} sent in full`);

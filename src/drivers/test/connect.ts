@@ -5,6 +5,7 @@
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import {
+  remoteErrorNotSet,
   TEST_HV_VERSION,
   TEST_NODE_INFO,
   testBaselineCPU,
@@ -16,7 +17,9 @@ import {
   testFreeMemory,
   testHostname,
   testMaxVcpus,
+  testNodeAllocPages,
   testNodeCPUStats,
+  testNodeFreePages,
   testNodeGetCPUMap,
   testNodeMemoryStats,
   testSysinfoXML,
@@ -124,5 +127,36 @@ export const connectHandlers: [number, Handler][] = [
       testNodeMemoryStats(a.cellNum, a.nparams, a.flags);
       return { params: [], nparams: 0 };
     },
+  ],
+  [
+    P.REMOTE_PROC_NODE_GET_FREE_PAGES,
+    (_ctx, a: { pages: number[]; startCell: number; cellCount: number; flags: number }) => {
+      if (a.pages.length * a.cellCount > REMOTE_NODE_MAX_CELLS) {
+        throw VirError.of(
+          VIR_ERR_INTERNAL_ERROR,
+          VIR_FROM_RPC,
+          "the result won't fit into REMOTE_NODE_MAX_CELLS",
+        );
+      }
+      // The test driver fills the counts but returns 0 pages, which the
+      // dispatcher takes for a failure that set no error.
+      testNodeFreePages(a.pages, a.startCell, a.cellCount, a.flags);
+      throw remoteErrorNotSet();
+    },
+  ],
+  [
+    P.REMOTE_PROC_NODE_ALLOC_PAGES,
+    (
+      _ctx,
+      a: {
+        pageSizes: number[];
+        pageCounts: bigint[];
+        startCell: number;
+        cellCount: number;
+        flags: number;
+      },
+    ) => ({
+      ret: testNodeAllocPages(a.pageSizes, a.pageCounts, a.startCell, a.cellCount, a.flags),
+    }),
   ],
 ];

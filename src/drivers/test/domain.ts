@@ -79,6 +79,10 @@ const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
 const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
 const VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT = 1 << 12;
 const VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT = 1 << 13;
+const VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT = 1 << 14;
+const VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT = 1 << 15;
+/** VIR_CONNECT_LIST_DOMAINS_FILTERS_ALL: every filter flag above. */
+const VIR_CONNECT_LIST_DOMAINS_FILTERS_ALL = (1 << 16) - 1;
 const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0;
 const VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
 const VIR_DOMAIN_START_PAUSED = 1 << 0;
@@ -359,7 +363,13 @@ function listFilter(o: DomainObj, flags: number): boolean {
   if (
     !f(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, snaps, !snaps)
   ) return false;
-  return true;
+  const checkpoints = (o.checkpoints?.length ?? 0) > 0;
+  return f(
+    VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
+    VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
+    checkpoints,
+    !checkpoints,
+  );
 }
 
 /** Every domain object of the instance, read one by one under its own lock (list order = definition order). */
@@ -389,14 +399,15 @@ export const domainHandlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS,
-    h((c, a: { need_results: number; flags: number }) =>
-      c.dir((d) => {
+    h((c, a: { need_results: number; flags: number }) => {
+      checkFlags("testConnectListAllDomains", a.flags, VIR_CONNECT_LIST_DOMAINS_FILTERS_ALL);
+      return c.dir((d) => {
         const doms = eachDomain(c, d).filter(({ obj }) => listFilter(obj, a.flags)).map((
           { entry },
         ) => wire(entry));
         return { domains: a.need_results ? doms : [], ret: doms.length };
-      })
-    ),
+      });
+    }),
   ],
   [
     P.REMOTE_PROC_CONNECT_NUM_OF_DOMAINS,

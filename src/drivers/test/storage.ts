@@ -14,6 +14,7 @@
 // is not supported either, but libvirt's public API checks its capacity
 // first, so it has a handler that does just that.
 
+import { checkFlagsIn } from "../flags.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -501,15 +502,24 @@ function poolNames(c: TestConn, active: boolean): string[] {
   return c.dir((d) => d.pools.filter((e) => e.active === active).map((e) => e.name));
 }
 
-/** testStorageVolCreateXML / testStorageVolCreateXMLFrom. */
+/** VIR_STORAGE_VOL_CREATE_VALIDATE: check the document against libvirt's schema. */
+const VIR_STORAGE_VOL_CREATE_VALIDATE = 1 << 2;
+
+/**
+ * testStorageVolCreateXML / testStorageVolCreateXMLFrom. libvirt 9.0 hands
+ * VALIDATE on to the volume parser, which accepts none of its callers' flags:
+ * a document that passed the schema is then refused for that flag.
+ */
 function createVol(
   c: TestConn,
   pool: WirePool,
   xml: string,
+  flags: number,
   check: (view: PoolDef, vols: VolDef[], vol: VolDef) => void,
 ): { vol: WireVol } {
   return byName(c, pool.name, (o, x) => {
     checkActive(o, pool.name);
+    checkFlagsIn(VIR_FROM_STORAGE, "virStorageVolDefParseXML", flags, 0);
     const vol = parseVolXML(xml, o.def);
     check(spaceView(o.def, vol), o.volumes, vol);
     o.volumes.push(vol);
@@ -771,19 +781,20 @@ const handlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_STORAGE_VOL_CREATE_XML,
     h((c, a: { pool: WirePool; xml: string; flags: number }) => {
-      checkFlags("testStorageVolCreateXML", a.flags, 0);
-      return createVol(c, a.pool, a.xml, checkVolCreate);
+      checkFlags("testStorageVolCreateXML", a.flags, VIR_STORAGE_VOL_CREATE_VALIDATE);
+      return createVol(c, a.pool, a.xml, a.flags, checkVolCreate);
     }),
   ],
   [
     P.REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM,
     h((c, a: { pool: WirePool; xml: string; clonevol: WireVol; flags: number }) => {
-      checkFlags("testStorageVolCreateXMLFrom", a.flags, 0);
+      checkFlags("testStorageVolCreateXMLFrom", a.flags, VIR_STORAGE_VOL_CREATE_VALIDATE);
       // libvirt looks the volume to clone up by name in the target pool.
       return createVol(
         c,
         a.pool,
         a.xml,
+        a.flags,
         (view, vols, vol) => checkVolCreateFrom(view, vols, vol, a.clonevol.name),
       );
     }),
