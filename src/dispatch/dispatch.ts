@@ -35,6 +35,11 @@ export interface ProgramService {
   readonly program: Program;
   /** Checks made before decoding (e.g. "connection not open"); throws a VirError to refuse. */
   readonly admit?: (ctx: CallContext) => void;
+  /**
+   * The public API's argument checks, made after `admit` and before any
+   * handler is looked for (libvirtd runs them even for a call no driver has).
+   */
+  readonly checkArgs?: (ctx: CallContext, args: unknown) => void;
   /** The handler of a procedure for this call, or undefined when none implements it. */
   readonly handler: (ctx: CallContext) => Handler | undefined;
   /** The error for a procedure nobody implements. */
@@ -139,6 +144,7 @@ export async function dispatchCall(
       throw e;
     }
     service.admit?.(ctx);
+    service.checkArgs?.(ctx, args);
     const handler = service.handler(ctx);
     if (!handler) throw service.unsupported?.(info) ?? noSupport(info.name);
     const ret = await handler(ctx, args);

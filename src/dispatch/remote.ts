@@ -18,6 +18,7 @@ import {
   REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK,
 } from "../protocol/remote_procedure_numbers.ts";
 import { apiErrorDomain, apiName } from "../protocol/api_names.ts";
+import { apiPreamble } from "./api_checks.ts";
 import {
   REMOTE_AUTH_NONE,
   VIR_CONNECT_RO,
@@ -140,6 +141,7 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
         );
       }
     },
+    checkArgs: (ctx, args) => apiPreamble(ctx.header.proc, args),
     handler(ctx) {
       return connectionHandlers.get(ctx.header.proc) ??
         drivers.get(ctx.client.driver)?.handlers.get(ctx.header.proc);

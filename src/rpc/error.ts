@@ -13,7 +13,13 @@ import {
   type XdrWriter,
 } from "../xdr/mod.ts";
 import { VIR_NET_MESSAGE_STRING_MAX } from "./constants.ts";
-import { VIR_ERR_ERROR, VIR_ERR_INTERNAL_ERROR, VIR_ERR_RPC, VIR_FROM_RPC } from "./error_codes.ts";
+import {
+  VIR_ERR_ERROR,
+  VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_INVALID_ARG,
+  VIR_ERR_RPC,
+  VIR_FROM_RPC,
+} from "./error_codes.ts";
 import { VIR_ERROR_TEMPLATES } from "./error_messages.ts";
 
 const nonnullString = string(VIR_NET_MESSAGE_STRING_MAX);
@@ -104,6 +110,24 @@ export class VirError extends Error {
     const t = VIR_ERROR_TEMPLATES.get(code);
     const str1 = t ? (detail == null ? t[0] : t[1]) : (detail == null ? "unknown error" : "%s");
     return new VirError({ code, domain, str1, str2: detail ?? null });
+  }
+
+  /**
+   * A public API's argument check (virCheck…Arg, VIR_EXCLUSIVE_FLAGS, …):
+   * code 8 with the bare message, the function in str1, the argument in
+   * str2 and 0 in int1/int2 (virRaiseErrorFull, not virReportError).
+   */
+  static argument(domain: number, fn: string, arg: string, message: string): VirError {
+    const e = new VirError({
+      code: VIR_ERR_INVALID_ARG,
+      domain,
+      str1: fn,
+      str2: arg,
+      int1: 0,
+      int2: 0,
+    });
+    e.message = message;
+    return e;
   }
 
   /** An RPC-layer error (code 39, domain 7, template `%s`). */
