@@ -136,16 +136,7 @@ export function invalidArgError(
   arg: string,
   message: string,
 ): VirError {
-  const e = new VirError({
-    code: VIR_ERR_INVALID_ARG,
-    domain,
-    str1: fn,
-    str2: arg,
-    int1: 0,
-    int2: 0,
-  });
-  e.message = message;
-  return e;
+  return VirError.argument(domain, fn, arg, message);
 }
 
 // ---- Definitions: live and persistent ---------------------------------------------------------------

@@ -313,16 +313,7 @@ function invalidArg(fn: string, arg: string, rule: string, shownArg = arg): VirE
 }
 
 function argError(domain: number, fn: string, arg: string, message: string): VirError {
-  const e = new VirError({
-    code: VIR_ERR_INVALID_ARG,
-    domain,
-    str1: fn,
-    str2: arg,
-    int1: 0,
-    int2: 0,
-  });
-  e.message = message;
-  return e;
+  return VirError.argument(domain, fn, arg, message);
 }
 
 function cpuError(code: number, detail: string): VirError {
