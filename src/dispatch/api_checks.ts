@@ -251,6 +251,18 @@ export function canonicalizeFilename(path: string, cwd: string): string {
 }
 
 /**
+ * The daemon's working directory, "/" when it may not be read (libvirtd's
+ * own, once daemonised, is "/").
+ */
+function daemonCwd(): string {
+  try {
+    return Deno.cwd();
+  } catch {
+    return "/";
+  }
+}
+
+/**
  * What libvirt's public API function for procedure `proc` does in the
  * daemon before the driver: its argument checks (throwing the refusal
  * libvirtd sends), then relative paths made absolute against the daemon's
@@ -261,6 +273,6 @@ export function apiPreamble(proc: number, args: unknown): void {
   const field = PATH_ARGS.get(proc);
   if (field) {
     const a = args as Record<string, string>;
-    a[field] = canonicalizeFilename(a[field]!, Deno.cwd());
+    a[field] = canonicalizeFilename(a[field]!, a[field]!.startsWith("/") ? "/" : daemonCwd());
   }
 }
