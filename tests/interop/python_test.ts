@@ -80,6 +80,46 @@ for flags in (1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 31):
     tryit('domains %#x' % flags, lambda: [d.name() for d in c.listAllDomains(flags)])
 c.close()
 `,
+  "lifecycle calls with flags, transient domains, lifecycle actions": `
+import sys, libvirt
+c = libvirt.open('test+unix:///default?socket=' + sys.argv[1])
+def tryit(what, f):
+    try:
+        print(what, f())
+    except libvirt.libvirtError as e:
+        print(what, 'error', e.err)
+d = c.lookupByName('test')
+for name, f in (('state', lambda fl: d.state(fl)), ('hostname', lambda fl: d.hostname(fl)),
+                ('reset', lambda fl: d.reset(fl)), ('shutdown', lambda fl: d.shutdownFlags(fl)),
+                ('has msave', lambda fl: d.hasManagedSaveImage(fl)),
+                ('msave remove', lambda fl: d.managedSaveRemove(fl)),
+                ('messages', lambda fl: d.messages(fl)), ('reboot', lambda fl: d.reboot(fl))):
+    for fl in (1, 2, 8, 64):
+        tryit('%s %d' % (name, fl), lambda: f(fl))
+tryit('create flags', lambda: d.createWithFlags(1))
+tryit('destroy graceful', lambda: d.destroyFlags(1))
+tryit('destroy bad', lambda: d.destroyFlags(2))
+print(d.state(), d.ID())
+tryit('max vcpus stopped', d.maxVcpus)
+tryit('create', d.create)
+d.suspend()
+tryit('shutdown paused', d.shutdown)
+print(d.state())
+tryit('msave bad flags', lambda: d.managedSave(8))
+x = "<domain type='test'><name>tr</name><uuid>11111111-2222-3333-4444-555555555555</uuid><memory>1024</memory><on_poweroff>restart</on_poweroff><on_reboot>destroy</on_reboot><os><type>hvm</type></os></domain>"
+tryit('create xml paused', lambda: c.createXML(x, 1))
+t = c.createXML(x, 0)
+tryit('autostart transient', lambda: t.setAutostart(1))
+print(t.autostart(), t.isPersistent())
+tryit('shutdown restarts', t.shutdown)
+print(t.state(), t.ID())
+tryit('undefine transient', t.undefine)
+print(sorted(n.name() for n in c.listAllDomains()))
+tryit('reboot destroys', lambda: t.reboot(0))
+print(sorted(n.name() for n in c.listAllDomains()))
+tryit('define flags', lambda: c.defineXMLFlags(x.replace('tr<', 'tr2<'), 2))
+c.close()
+`,
   "events reach another client": `
 import sys, threading, time, libvirt
 libvirt.virEventRegisterDefaultImpl()

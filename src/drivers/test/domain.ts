@@ -85,7 +85,15 @@ const VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT = 1 << 15;
 const VIR_CONNECT_LIST_DOMAINS_FILTERS_ALL = (1 << 16) - 1;
 const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0;
 const VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
-const VIR_DOMAIN_START_PAUSED = 1 << 0;
+const VIR_DOMAIN_START_VALIDATE = 1 << 4;
+const VIR_DOMAIN_DEFINE_VALIDATE = 1 << 0;
+const VIR_DOMAIN_DESTROY_GRACEFUL = 1 << 0;
+/** DEFAULT (0), ACPI_POWER_BTN, GUEST_AGENT, INITCTL, SIGNAL, PARAVIRT. */
+const VIR_DOMAIN_REBOOT_ALL = (1 << 5) - 1;
+/** BYPASS_CACHE, RUNNING, PAUSED. */
+const VIR_DOMAIN_SAVE_MANAGED_FLAGS = (1 << 3) - 1;
+/** DEPRECATION, TAINTING. */
+const VIR_DOMAIN_MESSAGE_ALL = (1 << 2) - 1;
 /** The test driver's vCPU ceiling (testConnectGetMaxVcpus). */
 const TEST_MAX_VCPUS = 32;
 
@@ -441,7 +449,10 @@ export const domainHandlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_DOMAIN_GET_STATE,
-    h((c, a: DomFlags) => c.domain(a.dom, (o) => ({ state: o.state, reason: o.reason }))),
+    h((c, a: DomFlags) => {
+      checkFlags("testDomainGetState", a.flags, 0);
+      return c.domain(a.dom, (o) => ({ state: o.state, reason: o.reason }));
+    }),
   ],
   [P.REMOTE_PROC_DOMAIN_GET_OS_TYPE, h((c, a: Dom) => c.domain(a.dom, () => ({ type: "linux" })))],
   [
@@ -464,14 +475,8 @@ export const domainHandlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_DOMAIN_SET_AUTOSTART,
     h((c, a: { dom: RemoteDomain; autostart: number }) =>
+      // libvirt 9.0's test driver sets it on a transient domain too.
       c.domain(a.dom, (o, x) => {
-        if (!o.persistent) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_TEST,
-            "cannot set autostart for transient domain",
-          );
-        }
         o.autostart = a.autostart !== 0;
         x.save();
       })
@@ -479,7 +484,10 @@ export const domainHandlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE,
-    h((c, a: DomFlags) => c.domain(a.dom, (o) => ({ result: o.hasManagedSave ? 1 : 0 }))),
+    h((c, a: DomFlags) => {
+      checkFlags("testDomainHasManagedSaveImage", a.flags, 0);
+      return c.domain(a.dom, (o) => ({ result: o.hasManagedSave ? 1 : 0 }));
+    }),
   ],
   [
     P.REMOTE_PROC_DOMAIN_GET_XML_DESC,
@@ -514,13 +522,14 @@ export const domainHandlers: [number, Handler][] = [
   })],
   [
     P.REMOTE_PROC_DOMAIN_GET_HOSTNAME,
-    h((c, a: DomFlags) =>
-      c.domain(a.dom, (o, x) => {
+    h((c, a: DomFlags) => {
+      checkFlags("testDomainGetHostname", a.flags, 0);
+      return c.domain(a.dom, (o) => {
         if (!isActive(o)) throw notActive();
-        void x;
-        return { hostname: `${o.def.name}host` };
-      })
-    ),
+        // libvirt names the host after the name in the caller's handle.
+        return { hostname: `${a.dom.name}host` };
+      });
+    }),
   ],
   [
     P.REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE,
@@ -550,23 +559,25 @@ export const domainHandlers: [number, Handler][] = [
   [P.REMOTE_PROC_DOMAIN_DEFINE_XML, h((c, a: { xml: string }) => defineXML(c, a.xml))],
   [
     P.REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS,
-    h((c, a: { xml: string; flags: number }) => defineXML(c, a.xml)),
+    h((c, a: { xml: string; flags: number }) => {
+      // VALIDATE would check the document against libvirt's schema: not done (README).
+      checkFlags("testDomainDefineXMLFlags", a.flags, VIR_DOMAIN_DEFINE_VALIDATE);
+      return defineXML(c, a.xml);
+    }),
   ],
   [P.REMOTE_PROC_DOMAIN_UNDEFINE, h((c, a: Dom) => undefine(c, a.dom, 0))],
   [P.REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, h((c, a: DomFlags) => undefine(c, a.dom, a.flags))],
   [
     P.REMOTE_PROC_DOMAIN_CREATE_XML,
     h((c, a: { xml_desc: string; flags: number }) => {
+      // libvirt 9.0's test driver starts nothing paused: VALIDATE is its only flag.
+      checkFlags("testDomainCreateXML", a.flags, VIR_DOMAIN_START_VALIDATE);
       const def = assignTestIfnames(parseDomainXML(a.xml_desc));
       return c.dir((d, saveDir) => {
         const { entry } = addOrUpdate(c, d, def, false, true);
         using _ = c.store.objectLock(entry.handle).lock();
         const o = c.store.readLocked<DomainObj>(entry.handle);
         startLocked(o, { entry, dir: d }, VIR_DOMAIN_RUNNING_BOOTED);
-        if (a.flags & VIR_DOMAIN_START_PAUSED) {
-          o.state = VIR_DOMAIN_PAUSED;
-          o.reason = VIR_DOMAIN_PAUSED_USER;
-        }
         c.store.writeLocked(entry.handle, o);
         saveDir();
         c.lifecycle(d, entry, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
@@ -586,28 +597,28 @@ export const domainHandlers: [number, Handler][] = [
     P.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS,
     h((c, a: DomFlags) => ({ dom: create(c, a.dom, a.flags) })),
   ],
-  [P.REMOTE_PROC_DOMAIN_DESTROY, h((c, a: Dom) => destroy(c, a.dom))],
-  [P.REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h((c, a: DomFlags) => destroy(c, a.dom))],
-  [P.REMOTE_PROC_DOMAIN_SHUTDOWN, h((c, a: Dom) => shutdown(c, a.dom))],
-  [P.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, h((c, a: DomFlags) => shutdown(c, a.dom))],
+  [P.REMOTE_PROC_DOMAIN_DESTROY, h((c, a: Dom) => destroy(c, a.dom, 0))],
+  [P.REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h((c, a: DomFlags) => destroy(c, a.dom, a.flags))],
+  [P.REMOTE_PROC_DOMAIN_SHUTDOWN, h((c, a: Dom) => shutdown(c, a.dom, 0))],
+  [P.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, h((c, a: DomFlags) => shutdown(c, a.dom, a.flags))],
   [
     P.REMOTE_PROC_DOMAIN_REBOOT,
-    h((c, a: DomFlags) =>
-      c.domain(a.dom, (o, x) => {
+    h((c, a: DomFlags) => {
+      checkFlags("testDomainReboot", a.flags, VIR_DOMAIN_REBOOT_ALL);
+      lifecycleAction(c, a.dom, (o) => {
         if (!isActive(o)) throw notActive();
-        o.state = VIR_DOMAIN_RUNNING;
-        o.reason = VIR_DOMAIN_RUNNING_BOOTED;
-        x.save();
-      })
-    ),
+        return o.def.onReboot;
+      });
+    }),
   ],
   [
     P.REMOTE_PROC_DOMAIN_RESET,
-    h((c, a: DomFlags) =>
+    h((c, a: DomFlags) => {
+      checkFlags("testDomainReset", a.flags, 0);
       c.domain(a.dom, (o) => {
         if (!isActive(o)) throw notActive();
-      })
-    ),
+      });
+    }),
   ],
   [
     P.REMOTE_PROC_DOMAIN_SUSPEND,
@@ -641,8 +652,9 @@ export const domainHandlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_DOMAIN_MANAGED_SAVE,
-    h((c, a: DomFlags) =>
-      c.domain(a.dom, (o, x) => {
+    h((c, a: DomFlags) => {
+      checkFlags("testDomainManagedSave", a.flags, VIR_DOMAIN_SAVE_MANAGED_FLAGS);
+      return c.domain(a.dom, (o, x) => {
         if (!isActive(o)) throw notActive();
         if (!o.persistent) {
           throw VirError.of(
@@ -662,17 +674,18 @@ export const domainHandlers: [number, Handler][] = [
           VIR_DOMAIN_EVENT_STOPPED,
           VIR_DOMAIN_EVENT_STOPPED_SAVED,
         );
-      }, { dir: true })
-    ),
+      }, { dir: true });
+    }),
   ],
   [
     P.REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE,
-    h((c, a: DomFlags) =>
+    h((c, a: DomFlags) => {
+      checkFlags("testDomainManagedSaveRemove", a.flags, 0);
       c.domain(a.dom, (o, x) => {
         o.hasManagedSave = false;
         x.save();
-      })
-    ),
+      });
+    }),
   ],
 
   // ---- Memory and vCPUs ---------------------------------------------------------------------------
@@ -696,7 +709,10 @@ export const domainHandlers: [number, Handler][] = [
   ],
   [
     P.REMOTE_PROC_DOMAIN_GET_MAX_VCPUS,
-    h((c, a: Dom) => c.domain(a.dom, (o) => ({ num: o.def.vcpus }))),
+    // testDomainGetMaxVcpus asks for the live maximum: a stopped domain has none.
+    h((c, a: Dom) =>
+      c.domain(a.dom, (o) => ({ num: oneDef(o, VIR_DOMAIN_AFFECT_LIVE).def.vcpus }))
+    ),
   ],
   [
     P.REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS,
@@ -732,7 +748,13 @@ export const domainHandlers: [number, Handler][] = [
   ],
 
   // The test driver keeps no messages (tainting, deprecations) for its domains.
-  [P.REMOTE_PROC_DOMAIN_GET_MESSAGES, h((c, a: DomFlags) => c.domain(a.dom, () => ({ msgs: [] })))],
+  [
+    P.REMOTE_PROC_DOMAIN_GET_MESSAGES,
+    h((c, a: DomFlags) => {
+      checkFlags("testDomainGetMessages", a.flags, VIR_DOMAIN_MESSAGE_ALL);
+      return c.domain(a.dom, () => ({ msgs: [] }));
+    }),
+  ],
 
   // ---- Screenshot: libvirt's test image, as a stream ---------------------------------------------
   [
@@ -798,13 +820,7 @@ function undefine(c: TestConn, dom: RemoteDomain, flags: number): void {
         `cannot delete inactive domain with ${nsnapshots} snapshots`,
       );
     }
-    if (!o.persistent) {
-      throw VirError.of(
-        VIR_ERR_OPERATION_INVALID,
-        VIR_FROM_DOMAIN,
-        "cannot undefine transient domain",
-      );
-    }
+    // A transient domain is "undefined" too (it stays while it runs).
     o.hasManagedSave = false;
     c.lifecycle(x.dir, x.entry, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
     if (isActive(o)) {
@@ -821,6 +837,7 @@ function undefine(c: TestConn, dom: RemoteDomain, flags: number): void {
 }
 
 function create(c: TestConn, dom: RemoteDomain, flags: number): RemoteDomain {
+  checkFlags("testDomainCreateWithFlags", flags, 0);
   return c.domain(dom, (o, x) => {
     if (isActive(o)) {
       throw VirError.of(
@@ -831,10 +848,6 @@ function create(c: TestConn, dom: RemoteDomain, flags: number): RemoteDomain {
     }
     o.hasManagedSave = false;
     startLocked(o, x, VIR_DOMAIN_RUNNING_BOOTED);
-    if (flags & VIR_DOMAIN_START_PAUSED) {
-      o.state = VIR_DOMAIN_PAUSED;
-      o.reason = VIR_DOMAIN_PAUSED_USER;
-    }
     x.save();
     x.saveDir();
     c.lifecycle(x.dir, x.entry, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
@@ -864,7 +877,8 @@ function stop(
   }, { dir: true });
 }
 
-function destroy(c: TestConn, dom: RemoteDomain): void {
+function destroy(c: TestConn, dom: RemoteDomain, flags: number): void {
+  checkFlags("testDomainDestroyFlags", flags, VIR_DOMAIN_DESTROY_GRACEFUL);
   stop(
     c,
     dom,
@@ -876,16 +890,48 @@ function destroy(c: TestConn, dom: RemoteDomain): void {
   );
 }
 
-function shutdown(c: TestConn, dom: RemoteDomain): void {
-  stop(
-    c,
-    dom,
-    (o) => {
-      if (o.state !== VIR_DOMAIN_RUNNING) throw notRunning(o.def.name);
-    },
-    VIR_DOMAIN_SHUTOFF_SHUTDOWN,
-    VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN,
-  );
+function shutdown(c: TestConn, dom: RemoteDomain, flags: number): void {
+  checkFlags("testDomainShutdownFlags", flags, 0);
+  lifecycleAction(c, dom, (o) => {
+    if (o.state === VIR_DOMAIN_SHUTOFF) throw notRunning(dom.name);
+    return o.def.onPoweroff;
+  });
+}
+
+/**
+ * A guest's own shutdown or reboot (testDomainActionSetState): the
+ * lifecycle action `check` returns decides — "restart" (or
+ * "rename-restart") leaves it running, freshly booted; anything else stops
+ * it, as a shutdown, with its event (and a transient domain goes).
+ */
+function lifecycleAction(
+  c: TestConn,
+  dom: RemoteDomain,
+  check: (o: DomainObj) => string,
+): void {
+  c.domain(dom, (o, x) => {
+    const action = check(o);
+    if (action === "restart" || action === "rename-restart") {
+      o.state = VIR_DOMAIN_RUNNING;
+      o.reason = VIR_DOMAIN_RUNNING_BOOTED;
+      x.save();
+      return;
+    }
+    const before = { ...x.entry };
+    stopLocked(o, x.entry, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
+    c.lifecycle(
+      x.dir,
+      { ...before, id: -1 },
+      VIR_DOMAIN_EVENT_STOPPED,
+      VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN,
+    );
+    if (!o.persistent) {
+      x.remove();
+      return;
+    }
+    x.save();
+    x.saveDir();
+  }, { dir: true });
 }
 
 /** testDomainSetMemoryFlags: the current (balloon) or, with MEM_MAXIMUM, the initial memory. */
