@@ -118,6 +118,10 @@ print(sorted(n.name() for n in c.listAllDomains()))
 tryit('reboot destroys', lambda: t.reboot(0))
 print(sorted(n.name() for n in c.listAllDomains()))
 tryit('define flags', lambda: c.defineXMLFlags(x.replace('tr<', 'tr2<'), 2))
+# Metadata set and removed: libvirt keeps the emptied <metadata/> element.
+d.setMetadata(2, "<foo bar='1'/>", 'ex', 'http://example.org/', 0)
+d.setMetadata(2, None, 'ex', 'http://example.org/', 0)
+print([l.strip() for l in d.XMLDesc(0).splitlines() if 'metadata' in l])
 c.close()
 `,
   "events reach another client": `

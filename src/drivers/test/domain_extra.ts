@@ -3281,7 +3281,8 @@ function metadataChildren(def: DomainDef): { uri: string; node: MetaNode }[] {
 
 function writeMetadata(def: DomainDef, items: MetaNode[]): void {
   if (items.length === 0) {
-    def.metadata = null;
+    // libvirt keeps the <metadata> element it once made, empty.
+    if (def.metadata !== null) def.metadata = "<metadata/>";
     return;
   }
   def.metadata = `<metadata>\n${
