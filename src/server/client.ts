@@ -353,29 +353,48 @@ export class Client {
       }
       this.#duplex.delete(h.serial);
       // Finish (OK) is confirmed with an empty STREAM/OK once the sink has
-      // taken everything (an upload is on disk); ERROR is an abort.
-      if (h.status === VIR_NET_OK) {
-        const confirm = () => {
-          if (!this.#closing) {
-            this.#send(encodePacket({ ...d.h, type: VIR_NET_STREAM, status: VIR_NET_OK }), false);
-          }
-        };
-        if (d.sink.finish && !d.eof) d.sink.finish().then(confirm, () => d.sink.close());
-        else {
-          d.sink.close();
-          confirm();
+      // taken everything (an upload is on disk); an abort (ERROR) at once.
+      const confirm = () => {
+        if (!this.#closing) {
+          this.#send(encodePacket({ ...d.h, type: VIR_NET_STREAM, status: VIR_NET_OK }), false);
         }
-      } else d.sink.close();
+      };
+      if (h.status === VIR_NET_OK && d.sink.finish && !d.eof) {
+        d.sink.finish().then(confirm, () => d.sink.close());
+      } else {
+        d.sink.close();
+        this.#confirmStreamEnd(h, d.h, confirm);
+      }
       return;
     }
     const s = this.#streams.get(h.serial);
     if (!s || s.proc !== h.proc || s.prog !== h.prog) return; // no such stream: dropped, as libvirtd does
     this.#streams.delete(h.serial);
-    if (h.status === VIR_NET_OK) {
-      // Finish: confirm with an empty STREAM/OK.
-      this.#send(encodePacket({ ...s, type: VIR_NET_STREAM, status: VIR_NET_OK }), false);
+    this.#confirmStreamEnd(
+      h,
+      s,
+      () => this.#send(encodePacket({ ...s, type: VIR_NET_STREAM, status: VIR_NET_OK }), false),
+    );
+  }
+
+  /**
+   * The client ended a stream: a finish (OK) or an abort (ERROR) is
+   * confirmed with an empty STREAM/OK, as libvirtd confirms both (the
+   * client's libvirt waits for it); any other status is refused with an
+   * error reply to the stream's call.
+   */
+  #confirmStreamEnd(h: Header, call: Header, confirm: () => void): void {
+    if (h.status === VIR_NET_OK || h.status === VIR_NET_ERROR) {
+      confirm();
+      return;
     }
-    // STREAM/ERROR from the client is an abort: the stream is simply gone.
+    this.#send(
+      encodePacket(
+        { ...call, type: VIR_NET_REPLY, status: VIR_NET_ERROR },
+        (w) => writeVirError(w, VirError.rpc(`stream aborted with unexpected status ${h.status}`)),
+      ),
+      false,
+    );
   }
 
   /** Sends an unsolicited packet (an event). */

@@ -124,6 +124,20 @@ d.setMetadata(2, None, 'ex', 'http://example.org/', 0)
 print([l.strip() for l in d.XMLDesc(0).splitlines() if 'metadata' in l])
 c.close()
 `,
+  "streams aborted by the client are confirmed": `
+import sys, libvirt
+c = libvirt.open('test+unix:///default?socket=' + sys.argv[1])
+d = c.lookupByName('test')
+for read_first in (False, True):
+    st = c.newStream(0)
+    print(d.screenshot(st, 0, 0))
+    if read_first:
+        print(len(st.recv(1024)))
+    st.abort()
+    print('aborted')
+print('still served', c.getLibVersion(), d.state())
+c.close()
+`,
   "events reach another client": `
 import sys, threading, time, libvirt
 libvirt.virEventRegisterDefaultImpl()
