@@ -13,21 +13,25 @@ export function findRedefined<E extends { name: string; uuid: string }>(
   list: readonly E[],
   def: { name: string; uuid: string },
 ): E | undefined {
+  // The UUID is looked at first, then the name (virDomainObjListAddLocked's order).
+  const sameUuid = list.find((e) => e.uuid === def.uuid);
+  if (sameUuid) {
+    if (sameUuid.name !== def.name) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_FAILED,
+        VIR_FROM_DOMAIN,
+        `domain '${sameUuid.name}' is already defined with uuid ${def.uuid}`,
+      );
+    }
+    return sameUuid;
+  }
   const sameName = list.find((e) => e.name === def.name);
-  if (sameName && sameName.uuid !== def.uuid) {
+  if (sameName) {
     throw VirError.of(
       VIR_ERR_OPERATION_FAILED,
       VIR_FROM_DOMAIN,
       `domain '${def.name}' already exists with uuid ${sameName.uuid}`,
     );
   }
-  const sameUuid = list.find((e) => e.uuid === def.uuid);
-  if (sameUuid && sameUuid.name !== def.name) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_FAILED,
-      VIR_FROM_DOMAIN,
-      `domain '${sameUuid.name}' is already defined with uuid ${def.uuid}`,
-    );
-  }
-  return sameName ?? sameUuid;
+  return undefined;
 }

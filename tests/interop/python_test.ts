@@ -138,6 +138,37 @@ for read_first in (False, True):
 print('still served', c.getLibVersion(), d.state())
 c.close()
 `,
+  "snapshots of transient domains, metadata types, definition clashes": `
+import sys, libvirt
+c = libvirt.open('test+unix:///default?socket=' + sys.argv[1])
+def tryit(what, f):
+    try:
+        print(what, f())
+    except libvirt.libvirtError as e:
+        print(what, 'error', e.err)
+x = "<domain type='test'><name>tr</name><uuid>11111111-2222-3333-4444-555555555555</uuid><memory>1048576</memory><currentMemory>524288</currentMemory><vcpu>2</vcpu><os><type>hvm</type></os></domain>"
+t = c.createXML(x, 0)
+s1 = t.snapshotCreateXML("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
+t.setMemoryFlags(1048576, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+t.setMetadata(libvirt.VIR_DOMAIN_METADATA_TITLE, 'after', None, None, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+tryit('revert', lambda: t.revertToSnapshot(s1, 0))
+print(t.info()[:4], t.ID())
+tryit('title', lambda: t.metadata(libvirt.VIR_DOMAIN_METADATA_TITLE, None, 0))
+print([l.strip() for l in t.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).splitlines() if 'emory' in l])
+for ty, uri, fl in ((3, None, 0), (3, 'http://x/', 0), (3, None, 1), (-1, None, 0)):
+    tryit('get metadata %d %s %d' % (ty, uri, fl), lambda: t.metadata(ty, uri, fl))
+    tryit('set metadata %d %d' % (ty, fl), lambda: t.setMetadata(ty, 'x', None, None, fl))
+t.destroy()
+d = c.lookupByName('test')
+tryit('numa count', lambda: d.numaParameters(3))
+d.setMemoryFlags(1048576, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+tryit('undefine running', d.undefine)
+print([l.strip() for l in d.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).splitlines() if 'currentMemory' in l])
+tryit('undefine gone', lambda: d.undefineFlags(16))
+nd = c.defineXML(x.replace('>tr<', '>nd<').replace('5555</uuid>', '6666</uuid>'))
+tryit('clash', lambda: c.defineXML(x.replace('>tr<', '>test<').replace('5555</uuid>', '6666</uuid>')))
+c.close()
+`,
   "events reach another client": `
 import sys, threading, time, libvirt
 libvirt.virEventRegisterDefaultImpl()

@@ -799,12 +799,12 @@ function defineXML(c: TestConn, xml: string): { dom: RemoteDomain } {
 }
 
 function undefine(c: TestConn, dom: RemoteDomain, flags: number): void {
+  checkFlags(
+    "testDomainUndefineFlags",
+    flags,
+    VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+  );
   c.domain(dom, (o, x) => {
-    checkFlags(
-      "testDomainUndefineFlags",
-      flags,
-      VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
-    );
     if (o.hasManagedSave && !(flags & VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
       throw VirError.of(
         VIR_ERR_OPERATION_INVALID,
@@ -824,9 +824,9 @@ function undefine(c: TestConn, dom: RemoteDomain, flags: number): void {
     o.hasManagedSave = false;
     c.lifecycle(x.dir, x.entry, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
     if (isActive(o)) {
-      // A running domain stays, as a transient one.
+      // A running domain stays, as a transient one (its pending config
+      // stays too, shown as the inactive XML until it stops).
       o.persistent = false;
-      o.newDef = null;
       x.entry.persistent = false;
       x.save();
       x.saveDir();
