@@ -27,7 +27,7 @@ import {
   formatDomainXML,
   parseDomainXML,
 } from "../../conf/domain_xml.ts";
-import { TestConn } from "./conn.ts";
+import { type ObjectAccess, TestConn } from "./conn.ts";
 import {
   type DomainEntry,
   type DomainObj,
@@ -855,39 +855,31 @@ function create(c: TestConn, dom: RemoteDomain, flags: number): RemoteDomain {
   }, { dir: true });
 }
 
-/** Stops a domain with `reason`, raising STOPPED/`detail`; a transient domain disappears. */
-function stop(
+/** Stops a running domain with `reason`, raising STOPPED/`detail`; a transient domain disappears. */
+function stopWithEvent(
   c: TestConn,
-  dom: RemoteDomain,
-  check: (o: DomainObj) => void,
+  o: DomainObj,
+  x: ObjectAccess<DomainEntry>,
   reason: number,
   detail: number,
 ): void {
-  c.domain(dom, (o, x) => {
-    check(o);
-    const before = { ...x.entry };
-    stopLocked(o, x.entry, reason);
-    c.lifecycle(x.dir, { ...before, id: -1 }, VIR_DOMAIN_EVENT_STOPPED, detail);
-    if (!o.persistent) {
-      x.remove();
-      return;
-    }
-    x.save();
-    x.saveDir();
-  }, { dir: true });
+  const before = { ...x.entry };
+  stopLocked(o, x.entry, reason);
+  c.lifecycle(x.dir, { ...before, id: -1 }, VIR_DOMAIN_EVENT_STOPPED, detail);
+  if (!o.persistent) {
+    x.remove();
+    return;
+  }
+  x.save();
+  x.saveDir();
 }
 
 function destroy(c: TestConn, dom: RemoteDomain, flags: number): void {
   checkFlags("testDomainDestroyFlags", flags, VIR_DOMAIN_DESTROY_GRACEFUL);
-  stop(
-    c,
-    dom,
-    (o) => {
-      if (!isActive(o)) throw notActive();
-    },
-    VIR_DOMAIN_SHUTOFF_DESTROYED,
-    VIR_DOMAIN_EVENT_STOPPED_DESTROYED,
-  );
+  c.domain(dom, (o, x) => {
+    if (!isActive(o)) throw notActive();
+    stopWithEvent(c, o, x, VIR_DOMAIN_SHUTOFF_DESTROYED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
+  }, { dir: true });
 }
 
 function shutdown(c: TestConn, dom: RemoteDomain, flags: number): void {
@@ -902,7 +894,7 @@ function shutdown(c: TestConn, dom: RemoteDomain, flags: number): void {
  * A guest's own shutdown or reboot (testDomainActionSetState): the
  * lifecycle action `check` returns decides — "restart" (or
  * "rename-restart") leaves it running, freshly booted; anything else stops
- * it, as a shutdown, with its event (and a transient domain goes).
+ * it, as a shutdown.
  */
 function lifecycleAction(
   c: TestConn,
@@ -917,20 +909,7 @@ function lifecycleAction(
       x.save();
       return;
     }
-    const before = { ...x.entry };
-    stopLocked(o, x.entry, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
-    c.lifecycle(
-      x.dir,
-      { ...before, id: -1 },
-      VIR_DOMAIN_EVENT_STOPPED,
-      VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN,
-    );
-    if (!o.persistent) {
-      x.remove();
-      return;
-    }
-    x.save();
-    x.saveDir();
+    stopWithEvent(c, o, x, VIR_DOMAIN_SHUTOFF_SHUTDOWN, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN);
   }, { dir: true });
 }
 
