@@ -6,6 +6,7 @@
 
 import { parseUUID } from "./uuid.ts";
 import { SaxesParser } from "saxes";
+import { describeUnfinishedMarkup } from "./network_xml.ts";
 import {
   attr,
   child,
@@ -3594,8 +3595,17 @@ function xmlSyntaxToVirError(xml: string, err: XmlSyntaxError): VirError {
       "(domain_definition):1: Document is empty\n(null)\n^",
     );
   }
+  const lt = xml.lastIndexOf("<");
+  const unfinished = lt >= 0 && xml.indexOf(">", lt) < 0 &&
+      /^(document must contain a root element|unclosed tag|unexpected end)/.test(reason)
+    ? describeUnfinishedMarkup(xml, lt)
+    : null;
   if (/^\s*$/.test(xml)) {
     message = "Start tag expected, '<' not found";
+    pos = xml.length;
+  } else if (unfinished) {
+    // The document ends inside a tag or other markup: libxml2 names that construct.
+    message = unfinished;
     pos = xml.length;
   } else if (reason.startsWith("unclosed tag")) {
     const tail = xml.slice(xml.lastIndexOf("<"));

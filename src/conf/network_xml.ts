@@ -334,7 +334,7 @@ interface FirstError {
 }
 
 /** libxml2's complaint when the document ends inside a markup construct starting at `lt`. */
-function describeUnfinishedMarkup(text: string, lt: number): string | null {
+export function describeUnfinishedMarkup(text: string, lt: number): string | null {
   const rest = text.slice(lt);
   if (rest.startsWith("<!--")) return "Comment not terminated";
   if (rest.startsWith("<![CDATA[")) return "CData section not finished";
@@ -370,7 +370,8 @@ function describeUnfinishedMarkup(text: string, lt: number): string | null {
     const q = rest[i];
     if (q !== "'" && q !== '"') return `AttValue: " or ' expected`;
     const close = rest.indexOf(q, i + 1);
-    if (close < 0) return `AttValue: ${q} expected`;
+    // libxml2 names the single quote whichever one opened the value.
+    if (close < 0) return "AttValue: ' expected";
     i = close + 1;
     attrs++;
   }

@@ -169,6 +169,25 @@ nd = c.defineXML(x.replace('>tr<', '>nd<').replace('5555</uuid>', '6666</uuid>')
 tryit('clash', lambda: c.defineXML(x.replace('>tr<', '>test<').replace('5555</uuid>', '6666</uuid>')))
 c.close()
 `,
+  "documents cut short: libxml2's words": `
+import sys, libvirt
+c = libvirt.open('test+unix:///default?socket=' + sys.argv[1])
+d = c.lookupByName('test')
+for x in ["<domain type='test'><name>x</name><foo", "<domain", "<domain type='test'",
+          "<domain type='test'><name>x</name></dom", "<domain type='test'><name>x</name>",
+          "<domain><!-- x", "<domain a='1' b", "<domain type='test'><name a=\"x"]:
+    for define in (c.defineXML, lambda t: c.networkDefineXML(t.replace('domain', 'network'))):
+        try:
+            define(x)
+        except libvirt.libvirtError as e:
+            print(e.get_error_code(), e.get_error_domain(), repr(e.get_error_message()))
+for m in ["<foo", "<foo a='1'", "<foo>", "<foo></bar>"]:
+    try:
+        d.setMetadata(2, m, 'ev', 'http://e/', 0)
+    except libvirt.libvirtError as e:
+        print(e.get_error_code(), e.get_error_domain(), repr(e.get_error_message()))
+c.close()
+`,
   "events reach another client": `
 import sys, threading, time, libvirt
 libvirt.virEventRegisterDefaultImpl()

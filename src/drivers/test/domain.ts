@@ -235,6 +235,19 @@ export function startLocked(
   a.entry.active = true;
 }
 
+/**
+ * The domain a STOPPED event names, taken before `stopLocked`: libvirt's
+ * event carries the definition's id, which stopping resets only where a
+ * pending config takes over (a persistent domain); a transient one keeps
+ * its last id.
+ */
+export function stoppedEventRef(
+  o: DomainObj,
+  e: DomainEntry,
+): { name: string; uuid: string; id: number } {
+  return { name: e.name, uuid: e.uuid, id: o.newDef ? -1 : e.id };
+}
+
 /** Moves a domain to shut off (testDomainShutdownState): the pending persistent config takes over. */
 export function stopLocked(o: DomainObj, entry: DomainEntry, reason: number): void {
   o.state = VIR_DOMAIN_SHUTOFF;
@@ -863,9 +876,9 @@ function stopWithEvent(
   reason: number,
   detail: number,
 ): void {
-  const before = { ...x.entry };
+  const ref = stoppedEventRef(o, x.entry);
   stopLocked(o, x.entry, reason);
-  c.lifecycle(x.dir, { ...before, id: -1 }, VIR_DOMAIN_EVENT_STOPPED, detail);
+  c.lifecycle(x.dir, ref, VIR_DOMAIN_EVENT_STOPPED, detail);
   if (!o.persistent) {
     x.remove();
     return;

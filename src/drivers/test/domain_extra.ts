@@ -83,6 +83,7 @@ import {
   oneDef,
   startLocked,
   stopLocked,
+  stoppedEventRef,
   wire,
 } from "./domain.ts";
 import {
@@ -1323,7 +1324,7 @@ function saveDomain(
       o.def.name,
       formatDomainXML(o.def, { id: o.id, active: true, flags: VIR_DOMAIN_XML_SECURE }),
     );
-    const ref = stoppedRef(x.entry);
+    const ref = stoppedEventRef(o, x.entry);
     stopLocked(o, x.entry, VIR_DOMAIN_SHUTOFF_SAVED);
     c.lifecycle(x.dir, ref, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
     if (!o.persistent) {
@@ -1413,7 +1414,7 @@ function coreDump(
       );
     }
     if (a.flags & DUMP_CRASH) {
-      const ref = stoppedRef(x.entry);
+      const ref = stoppedEventRef(o, x.entry);
       stopLocked(o, x.entry, VIR_DOMAIN_SHUTOFF_CRASHED);
       c.lifecycle(x.dir, ref, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_CRASHED);
       if (!o.persistent) {
