@@ -188,6 +188,43 @@ for m in ["<foo", "<foo a='1'", "<foo>", "<foo></bar>"]:
         print(e.get_error_code(), e.get_error_domain(), repr(e.get_error_message()))
 c.close()
 `,
+  "events of transient domains": `
+import sys, threading, time, libvirt
+libvirt.virEventRegisterDefaultImpl()
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+uri = 'test+unix:///default?socket=' + sys.argv[1]
+watcher = libvirt.open(uri)
+actor = libvirt.open(uri)
+seen = []
+def cb(conn, dom, event, detail, opaque):
+    seen.append((dom.name(), dom.ID(), event, detail))
+cid = watcher.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+x = "<domain type='test'><name>tev</name><uuid>11111111-2222-3333-4444-000000000009</uuid><memory>1024</memory><os><type>hvm</type></os></domain>"
+def settle(n):
+    deadline = time.time() + 5
+    while len(seen) < n and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)
+t = actor.createXML(x, 0)
+s1 = t.snapshotCreateXML("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
+t.suspend()
+t.revertToSnapshot(s1, 0)
+t.revertToSnapshot(s1, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED)
+t.coreDump('/dev/null', libvirt.VIR_DUMP_CRASH)
+settle(8)
+t = actor.createXML(x, 0)
+actor.defineXML(x)
+t.destroy()
+settle(11)
+for s in seen:
+    print(s)
+watcher.domainEventDeregisterAny(cid)
+actor.lookupByName('tev').undefine()
+actor.close(); watcher.close()
+`,
   "events reach another client": `
 import sys, threading, time, libvirt
 libvirt.virEventRegisterDefaultImpl()

@@ -282,6 +282,10 @@ function addOrUpdate(
   if (existing) {
     using _ = c.store.objectLock(existing.handle).lock();
     const o = c.store.readLocked<DomainObj>(existing.handle);
+    // virDomainObjAssignDef hands back the definition replaced: the pending
+    // config of a running domain (none for a transient one), else the
+    // definition itself — "updated" means there was one.
+    const replaced = isActive(o) ? o.newDef !== null : true;
     if (live) {
       if (isActive(o)) {
         throw VirError.of(
@@ -299,7 +303,7 @@ function addOrUpdate(
     if (persistent) o.persistent = true;
     existing.persistent = o.persistent;
     c.store.writeLocked(existing.handle, o);
-    return { entry: existing, updated: true, obj: o };
+    return { entry: existing, updated: replaced, obj: o };
   }
   const obj: DomainObj = {
     def,

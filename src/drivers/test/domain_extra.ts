@@ -835,11 +835,12 @@ function snapshotRevert(c: TestConn, a: { snap: Snap; flags: number }): void {
     const events: [{ name: string; uuid: string; id: number }, number, number][] = [];
     if (ONLINE(state)) {
       // Transitions 2, 3, 5, 6, 8, 9: (stop,) load, start, (pause).
-      if (isActive(o) && !o.persistent) {
-        // A transient domain has no config to fall back to: libvirt's stop
-        // leaves its live definition (and id) in place, so the domain still
-        // counts as running, the snapshot's definition becomes its pending
-        // config and the live one runs on under a new id.
+      if (isActive(o) && o.newDef === null) {
+        // A running domain without a pending config (a transient one) has
+        // nothing to fall back to: libvirt's stop leaves its live definition
+        // (and id) in place, so it still counts as running, the snapshot's
+        // definition becomes its pending config and the live one runs on
+        // under a new id.
         events.push([
           { ...x.entry },
           VIR_DOMAIN_EVENT_STOPPED,
