@@ -76,6 +76,28 @@ export function deregister(
   });
 }
 
+/**
+ * A …_EVENT_DEREGISTER_ANY: drops this client's callback `id` of `family`,
+ * or fails as libvirtd does: "`words` event callback N not registered".
+ */
+export function deregisterAny(
+  c: RegistryAccess,
+  family: EventFamily,
+  id: number,
+  words: string,
+): void {
+  deregister(
+    c,
+    (cb) => cb.family === family && !cb.legacy && cb.id === id,
+    () =>
+      VirError.of(
+        VIR_ERR_INTERNAL_ERROR,
+        VIR_FROM_RPC,
+        `${words} event callback ${id} not registered`,
+      ),
+  );
+}
+
 function checkDomainEventID(id: number): void {
   if (id < 0 || id >= VIR_DOMAIN_EVENT_ID_LAST) {
     throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, `unsupported event ID ${id}`);
@@ -107,16 +129,7 @@ export function domainEventHandlers(
     [
       P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
       on((c, a: { callbackID: number }) => {
-        deregister(
-          c,
-          (cb) => cb.family === "domain" && !cb.legacy && cb.id === a.callbackID,
-          () =>
-            VirError.of(
-              VIR_ERR_INTERNAL_ERROR,
-              VIR_FROM_RPC,
-              `domain event callback ${a.callbackID} not registered`,
-            ),
-        );
+        deregisterAny(c, "domain", a.callbackID, "domain");
       }),
     ],
     [

@@ -1,8 +1,11 @@
 // Finding the external tools the interop suites drive (virsh, libvirtd,
-// python3-libvirt, go) and deciding what a missing one means: a skip with
-// instructions normally, a failure when DENOVIRT_REQUIRE_TOOLS=1 (CI).
+// python3-libvirt, Sys::Virt, go) and deciding what a missing one means: a
+// skip with instructions normally, a failure when DENOVIRT_REQUIRE_TOOLS=1
+// (CI); and the runner of the script differentials.
 
-import { which } from "../_daemons.ts";
+import assert from "node:assert/strict";
+import { startLibvirtd, which } from "../_daemons.ts";
+import { startDaemon } from "../server/_daemon.ts";
 
 export const REQUIRE_TOOLS = Deno.env.get("DENOVIRT_REQUIRE_TOOLS") === "1";
 
@@ -70,4 +73,54 @@ export function haveTools(suite: string, tools: string[]): boolean {
   if (REQUIRE_TOOLS) throw new Error(msg);
   console.warn(msg);
   return false;
+}
+
+/**
+ * One differential test: each script, run by `argv(script, socket)` once
+ * against libvirtd and once against denovirt, must print the same and
+ * exit the same; `check` looks further at libvirtd's output.
+ */
+export function scriptDifferential(opts: {
+  name: string;
+  tools: boolean;
+  argv: (script: string, socket: string) => string[];
+  scripts: Record<string, string>;
+  check?: (out: string) => void;
+}): void {
+  const run = async (script: string, socket: string) => {
+    const [cmd, ...args] = opts.argv(script, socket);
+    const out = await new Deno.Command(cmd!, {
+      args,
+      stdout: "piped",
+      stderr: "piped",
+      env: { LC_ALL: "C" },
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    return { code: out.code, out: text };
+  };
+  Deno.test({
+    name: opts.name,
+    ignore: !opts.tools,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn(t) {
+      const ref = await startLibvirtd();
+      assert.ok(ref, "libvirtd did not start");
+      const ours = await startDaemon();
+      try {
+        for (const [name, script] of Object.entries(opts.scripts)) {
+          await t.step(name, async () => {
+            const want = await run(script, ref.socket);
+            const got = await run(script, ours.rw);
+            assert.equal(got.out, want.out);
+            assert.equal(got.code, want.code);
+            opts.check?.(want.out);
+          });
+        }
+      } finally {
+        await ours.stop();
+        await ref.stop();
+      }
+    },
+  });
 }

@@ -4,9 +4,7 @@
 // sorted: libvirtd walks its object tables in hash order, seeded at random.
 
 import assert from "node:assert/strict";
-import { haveTools } from "./_tools.ts";
-import { startLibvirtd } from "../_daemons.ts";
-import { startDaemon } from "../server/_daemon.ts";
+import { haveTools, scriptDifferential } from "./_tools.ts";
 
 const PERL = "/usr/bin/perl";
 
@@ -115,42 +113,11 @@ $w->domain_event_deregister_any($id);
 `,
 };
 
-const tools = haveTools("Sys::Virt differential", ["perl_sys_virt", "libvirtd"]);
-
-async function run(script: string, socket: string): Promise<{ code: number; out: string }> {
-  const out = await new Deno.Command(PERL, {
-    args: ["-e", PRELUDE + script, socket],
-    stdout: "piped",
-    stderr: "piped",
-    env: { LC_ALL: "C" },
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return { code: out.code, out: text };
-}
-
-Deno.test({
+scriptDifferential({
   name: "Sys::Virt scripts print the same against libvirtd and denovirt",
-  ignore: !tools,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn(t) {
-    const ref = await startLibvirtd();
-    assert.ok(ref, "libvirtd did not start");
-    const ours = await startDaemon();
-    try {
-      for (const [name, script] of Object.entries(SCRIPTS)) {
-        await t.step(name, async () => {
-          const want = await run(script, ref.socket);
-          const got = await run(script, ours.rw);
-          assert.equal(got.out, want.out);
-          assert.equal(got.code, want.code);
-          // Each script ran to its end: no error it did not expect.
-          assert.doesNotMatch(want.out, /libvirt error code:| at -e line \d+/);
-        });
-      }
-    } finally {
-      await ours.stop();
-      await ref.stop();
-    }
-  },
+  tools: haveTools("Sys::Virt differential", ["perl_sys_virt", "libvirtd"]),
+  argv: (script, socket) => [PERL, "-e", PRELUDE + script, socket],
+  scripts: SCRIPTS,
+  // Each script ran to its end: no error it did not expect.
+  check: (out) => assert.doesNotMatch(out, /libvirt error code:| at -e line \d+/),
 });

@@ -2,12 +2,23 @@
 // the same against the real libvirtd and against denovirt — including the
 // events one client's actions raise for another client.
 
-import assert from "node:assert/strict";
-import { haveTools } from "./_tools.ts";
-import { startLibvirtd } from "../_daemons.ts";
-import { startDaemon } from "../server/_daemon.ts";
+import { haveTools, scriptDifferential } from "./_tools.ts";
 
 const PYTHON = "/usr/bin/python3";
+
+/**
+ * What every script starts with: `tryit` prints a call's result, or the
+ * error libvirt raised (or, for a client-side refusal, that it refused).
+ */
+const PRELUDE = `import sys, libvirt
+def tryit(what, f):
+    try:
+        print(what, f())
+    except libvirt.libvirtError as e:
+        print(what, 'error', e.err)
+    except LookupError as e:
+        print(what, 'client refused', e)
+`;
 
 /** Each script gets the socket path as argv[1] and prints what it saw. */
 const SCRIPTS: Record<string, string> = {
@@ -34,13 +45,6 @@ c.close()
 import sys, libvirt
 c = libvirt.open('test+unix:///default?socket=' + sys.argv[1])
 d = c.lookupByName('test')
-def tryit(what, f):
-    try:
-        print(what, f())
-    except libvirt.libvirtError as e:
-        print(what, 'error', e.err)
-    except LookupError as e:
-        print(what, 'client refused', e)
 tryit('sched', lambda: d.setSchedulerParameters({'weight': 100}))
 tryit('sched flags', lambda: d.setSchedulerParametersFlags({'weight': 10}, 0))
 tryit('sched bad flags', lambda: d.setSchedulerParametersFlags({'weight': 10}, 1))
@@ -62,11 +66,6 @@ c.close()
   "host calls the test driver lacks, list filters": `
 import sys, libvirt
 c = libvirt.open('test+unix:///default?socket=' + sys.argv[1])
-def tryit(what, f):
-    try:
-        print(what, f())
-    except libvirt.libvirtError as e:
-        print(what, 'error', e.err)
 tryit('free pages', lambda: c.getFreePages([4], 0, 1, 0))
 tryit('free pages flags', lambda: c.getFreePages([4], 0, 1, 1))
 tryit('free pages none', lambda: c.getFreePages([], 0, 1, 0))
@@ -83,11 +82,6 @@ c.close()
   "lifecycle calls with flags, transient domains, lifecycle actions": `
 import sys, libvirt
 c = libvirt.open('test+unix:///default?socket=' + sys.argv[1])
-def tryit(what, f):
-    try:
-        print(what, f())
-    except libvirt.libvirtError as e:
-        print(what, 'error', e.err)
 d = c.lookupByName('test')
 for name, f in (('state', lambda fl: d.state(fl)), ('hostname', lambda fl: d.hostname(fl)),
                 ('reset', lambda fl: d.reset(fl)), ('shutdown', lambda fl: d.shutdownFlags(fl)),
@@ -141,11 +135,6 @@ c.close()
   "snapshots of transient domains, metadata types, definition clashes": `
 import sys, libvirt
 c = libvirt.open('test+unix:///default?socket=' + sys.argv[1])
-def tryit(what, f):
-    try:
-        print(what, f())
-    except libvirt.libvirtError as e:
-        print(what, 'error', e.err)
 x = "<domain type='test'><name>tr</name><uuid>11111111-2222-3333-4444-555555555555</uuid><memory>1048576</memory><currentMemory>524288</currentMemory><vcpu>2</vcpu><os><type>hvm</type></os></domain>"
 t = c.createXML(x, 0)
 s1 = t.snapshotCreateXML("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
@@ -255,40 +244,9 @@ actor.close(); watcher.close()
 `,
 };
 
-const tools = haveTools("libvirt-python differential", ["python3_libvirt", "libvirtd"]);
-
-async function run(script: string, socket: string): Promise<{ code: number; out: string }> {
-  const out = await new Deno.Command(PYTHON, {
-    args: ["-c", script, socket],
-    stdout: "piped",
-    stderr: "piped",
-    env: { LC_ALL: "C" },
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return { code: out.code, out: text };
-}
-
-Deno.test({
+scriptDifferential({
   name: "libvirt-python scripts print the same against libvirtd and denovirt",
-  ignore: !tools,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn(t) {
-    const ref = await startLibvirtd();
-    assert.ok(ref, "libvirtd did not start");
-    const ours = await startDaemon();
-    try {
-      for (const [name, script] of Object.entries(SCRIPTS)) {
-        await t.step(name, async () => {
-          const want = await run(script, ref.socket);
-          const got = await run(script, ours.rw);
-          assert.equal(got.out, want.out);
-          assert.equal(got.code, want.code);
-        });
-      }
-    } finally {
-      await ours.stop();
-      await ref.stop();
-    }
-  },
+  tools: haveTools("libvirt-python differential", ["python3_libvirt", "libvirtd"]),
+  argv: (script, socket) => [PYTHON, "-c", PRELUDE + script, socket],
+  scripts: SCRIPTS,
 });

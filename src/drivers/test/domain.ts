@@ -137,16 +137,6 @@ export function isActive(o: DomainObj): boolean {
   return o.state !== VIR_DOMAIN_SHUTOFF;
 }
 
-/** An error raised with virReportInvalidArg (str1 = the function, str2 = the argument, int1 = int2 = 0). */
-export function invalidArgError(
-  domain: number,
-  fn: string,
-  arg: string,
-  message: string,
-): VirError {
-  return VirError.argument(domain, fn, arg, message);
-}
-
 // ---- Definitions: live and persistent ---------------------------------------------------------------
 
 /** virDomainObjUpdateModificationImpact. */
@@ -172,7 +162,7 @@ function persistentDef(o: DomainObj): DomainDef {
 /** virDomainObjGetOneDefState: the one definition `flags` designate, and whether it is the live one. */
 export function oneDef(o: DomainObj, flags: number): { def: DomainDef; live: boolean } {
   if ((flags & VIR_DOMAIN_AFFECT_LIVE) && (flags & VIR_DOMAIN_AFFECT_CONFIG)) {
-    throw invalidArgError(
+    throw VirError.argument(
       VIR_FROM_DOMAIN,
       "virDomainObjGetOneDefState",
       "flags",
@@ -241,7 +231,7 @@ export function startLocked(
  * pending config takes over (a persistent domain); a transient one keeps
  * its last id.
  */
-export function stoppedEventRef(
+function stoppedEventRef(
   o: DomainObj,
   e: DomainEntry,
 ): { name: string; uuid: string; id: number } {
@@ -680,17 +670,8 @@ export const domainHandlers: [number, Handler][] = [
             "cannot do managed save for transient domain",
           );
         }
-        const old = { ...x.entry };
-        stopLocked(o, x.entry, VIR_DOMAIN_SHUTOFF_SAVED);
         o.hasManagedSave = true;
-        x.save();
-        x.saveDir();
-        c.lifecycle(
-          x.dir,
-          { ...old, id: -1 },
-          VIR_DOMAIN_EVENT_STOPPED,
-          VIR_DOMAIN_EVENT_STOPPED_SAVED,
-        );
+        stopWithEvent(c, o, x, VIR_DOMAIN_SHUTOFF_SAVED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
       }, { dir: true });
     }),
   ],
@@ -873,7 +854,7 @@ function create(c: TestConn, dom: RemoteDomain, flags: number): RemoteDomain {
 }
 
 /** Stops a running domain with `reason`, raising STOPPED/`detail`; a transient domain disappears. */
-function stopWithEvent(
+export function stopWithEvent(
   c: TestConn,
   o: DomainObj,
   x: ObjectAccess<DomainEntry>,

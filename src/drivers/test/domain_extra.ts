@@ -77,13 +77,12 @@ import {
   checkFlags,
   domainHandlers,
   h,
-  invalidArgError,
   isActive,
   notActive,
   oneDef,
   startLocked,
   stopLocked,
-  stoppedEventRef,
+  stopWithEvent,
   wire,
 } from "./domain.ts";
 import {
@@ -186,7 +185,7 @@ function exclusiveFlags(
   names: [string, string],
 ): void {
   if ((flags & a) && (flags & b)) {
-    throw invalidArgError(
+    throw VirError.argument(
       domain,
       fn,
       "ctl",
@@ -654,7 +653,7 @@ function snapshotCreate(c: TestConn, a: { dom: RemoteDomain; xml_desc: string; f
   const fn = "virDomainSnapshotCreateXML";
   const flags = a.flags;
   if ((flags & SNAP_CREATE_CURRENT) && !(flags & SNAP_CREATE_REDEFINE)) {
-    throw invalidArgError(
+    throw VirError.argument(
       VIR_FROM_DOMAIN_SNAPSHOT,
       fn,
       "ctl",
@@ -1325,15 +1324,7 @@ function saveDomain(
       o.def.name,
       formatDomainXML(o.def, { id: o.id, active: true, flags: VIR_DOMAIN_XML_SECURE }),
     );
-    const ref = stoppedEventRef(o, x.entry);
-    stopLocked(o, x.entry, VIR_DOMAIN_SHUTOFF_SAVED);
-    c.lifecycle(x.dir, ref, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
-    if (!o.persistent) {
-      x.remove();
-      return;
-    }
-    x.save();
-    x.saveDir();
+    stopWithEvent(c, o, x, VIR_DOMAIN_SHUTOFF_SAVED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
   }, { dir: true });
 }
 
@@ -1415,15 +1406,7 @@ function coreDump(
       );
     }
     if (a.flags & DUMP_CRASH) {
-      const ref = stoppedEventRef(o, x.entry);
-      stopLocked(o, x.entry, VIR_DOMAIN_SHUTOFF_CRASHED);
-      c.lifecycle(x.dir, ref, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_CRASHED);
-      if (!o.persistent) {
-        x.remove();
-        return;
-      }
-      x.save();
-      x.saveDir();
+      stopWithEvent(c, o, x, VIR_DOMAIN_SHUTOFF_CRASHED, VIR_DOMAIN_EVENT_STOPPED_CRASHED);
     }
   }, { dir: true });
 }
@@ -3439,7 +3422,7 @@ function getMetadata(def: DomainDef, type: number, uri: string | null): string {
 }
 
 function apiInvalidArg(fn: string, arg: string, message: string): VirError {
-  return invalidArgError(VIR_FROM_DOMAIN, fn, arg, message);
+  return VirError.argument(VIR_FROM_DOMAIN, fn, arg, message);
 }
 
 const metadataHandlers: [number, Handler][] = [

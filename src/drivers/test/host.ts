@@ -298,7 +298,7 @@ export function remoteErrorNotSet(): VirError {
 function checkFlags(fn: string, flags: number, supported: number): void {
   const extra = (flags & ~supported) >>> 0;
   if (extra !== 0) {
-    throw argError(
+    throw VirError.argument(
       VIR_FROM_TEST,
       fn,
       "flags",
@@ -309,11 +309,7 @@ function checkFlags(fn: string, flags: number, supported: number): void {
 
 /** libvirt's public-API argument checks: code 8, domain 20, "ARG in FUNC RULE". */
 function invalidArg(fn: string, arg: string, rule: string, shownArg = arg): VirError {
-  return argError(VIR_FROM_DOMAIN, fn, arg, `${shownArg} in ${fn} ${rule}`);
-}
-
-function argError(domain: number, fn: string, arg: string, message: string): VirError {
-  return VirError.argument(domain, fn, arg, message);
+  return VirError.argument(VIR_FROM_DOMAIN, fn, arg, `${shownArg} in ${fn} ${rule}`);
 }
 
 function cpuError(code: number, detail: string): VirError {

@@ -29,7 +29,7 @@ import {
 } from "../../conf/network_xml.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { type ObjectAccess, TestConn } from "./conn.ts";
-import { deregister, register } from "../callbacks.ts";
+import { deregisterAny, register } from "../callbacks.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
 
 /** One network (virNetworkObj): the running definition, the pending persistent one, its state. */
@@ -575,16 +575,7 @@ const handlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY,
     h((c, a: { callbackID: number }) => {
-      deregister(
-        c,
-        (cb) => cb.family === "network" && cb.id === a.callbackID,
-        () =>
-          VirError.of(
-            VIR_ERR_INTERNAL_ERROR,
-            VIR_FROM_RPC,
-            `network event callback ${a.callbackID} not registered`,
-          ),
-      );
+      deregisterAny(c, "network", a.callbackID, "network");
     }),
   ],
 ];

@@ -42,7 +42,7 @@ import {
 } from "../../protocol/remote_types.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { TestConn } from "./conn.ts";
-import { deregister, register } from "../callbacks.ts";
+import { deregisterAny, register } from "../callbacks.ts";
 import type { Entry, TestDirectory, TestFamily } from "./state.ts";
 
 /** A node device object in the shared store. */
@@ -331,16 +331,7 @@ const handlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY,
     h((c, a: { callbackID: number }) => {
-      deregister(
-        c,
-        (cb) => cb.family === "node_device" && !cb.legacy && cb.id === a.callbackID,
-        () =>
-          VirError.of(
-            VIR_ERR_INTERNAL_ERROR,
-            VIR_FROM_RPC,
-            `node device event callback ${a.callbackID} not registered`,
-          ),
-      );
+      deregisterAny(c, "node_device", a.callbackID, "node device");
     }),
   ],
   // libvirtd keeps every client's secret event callbacks itself, so this
@@ -349,16 +340,7 @@ const handlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY,
     h((c, a: { callbackID: number }) => {
-      deregister(
-        c,
-        (cb) => cb.family === "secret" && !cb.legacy && cb.id === a.callbackID,
-        () =>
-          VirError.of(
-            VIR_ERR_INTERNAL_ERROR,
-            VIR_FROM_RPC,
-            `node device event callback ${a.callbackID} not registered`,
-          ),
-      );
+      deregisterAny(c, "secret", a.callbackID, "node device");
     }),
   ],
 ];

@@ -54,7 +54,7 @@ import {
 } from "../../conf/storage_xml.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { type ObjectAccess, TestConn } from "./conn.ts";
-import { deregister, register } from "../callbacks.ts";
+import { deregisterAny, register } from "../callbacks.ts";
 import { addMockVport, checkFlags, removeMockVport } from "./nodedev.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
 
@@ -856,16 +856,7 @@ const handlers: [number, Handler][] = [
   [
     P.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY,
     h((c, a: { callbackID: number }) => {
-      deregister(
-        c,
-        (cb) => cb.family === "storage_pool" && !cb.legacy && cb.id === a.callbackID,
-        () =>
-          VirError.of(
-            VIR_ERR_INTERNAL_ERROR,
-            VIR_FROM_RPC,
-            `storage pool event callback ${a.callbackID} not registered`,
-          ),
-      );
+      deregisterAny(c, "storage_pool", a.callbackID, "storage pool");
     }),
   ],
 ];
