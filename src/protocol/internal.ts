@@ -4,7 +4,7 @@
 // client: loading state at start-up, a QEMU process event. Arguments are one
 // JSON document, read only by the driver that made it.
 
-import { declare, defineProgram, parseProcedureTable, type Program } from "./program.ts";
+import { declare, defineProgram, parseProcedureTable } from "./program.ts";
 import { string, struct, xdrVoid } from "../xdr/mod.ts";
 import { REMOTE_STRING_MAX } from "./remote_types.ts";
 
@@ -18,7 +18,7 @@ export const INTERNAL_PROC_QEMU_EVENT = 2;
 
 export const internal_json_args = struct("internal_json_args", { json: string(REMOTE_STRING_MAX) });
 
-export const DENOVIRT_INTERNAL_PROGRAM_DEF: Program = defineProgram(
+export const DENOVIRT_INTERNAL_PROGRAM_DEF = defineProgram(
   "denovirt-internal",
   DENOVIRT_INTERNAL_PROGRAM,
   DENOVIRT_INTERNAL_VERSION,
