@@ -28,6 +28,7 @@ import {
   ADMIN_PROGRAM_DEF,
 } from "../protocol/admin.ts";
 import { VirError } from "../rpc/error.ts";
+import { fileError } from "../drivers/system_error.ts";
 import {
   VIR_ERR_ARGUMENT_UNSUPPORTED,
   VIR_ERR_INVALID_ARG,
@@ -151,7 +152,11 @@ function checkFilters(s: string): void {
   }
 }
 
-/** Checks libvirt's log output syntax: `LEVEL:stderr`, `LEVEL:file:PATH`, `LEVEL:syslog:NAME`, `LEVEL:journald`. */
+/**
+ * Checks libvirt's log output syntax: `LEVEL:stderr`, `LEVEL:file:PATH`,
+ * `LEVEL:syslog:NAME`, `LEVEL:journald`; a file output's file must open
+ * (virLogNewOutputToFile), so the caller hears of one it cannot have.
+ */
 function checkOutputs(s: string): void {
   for (const o of s.trim().split(/\s+/).filter((x) => x)) {
     if (!/^[1-4]:(stderr|journald|file:\S+|syslog:\S+)$/.test(o)) {
@@ -160,6 +165,14 @@ function checkOutputs(s: string): void {
         VIR_FROM_NONE,
         `Failed to parse and define log output ${o}`,
       );
+    }
+    const file = /^[1-4]:file:(\S+)$/.exec(o)?.[1];
+    if (file) {
+      try {
+        Deno.openSync(file, { append: true, create: true, mode: 0o600 }).close();
+      } catch (e) {
+        throw fileError(VIR_FROM_NONE, `failed to open ${file}`, file, e);
+      }
     }
   }
 }

@@ -15,6 +15,8 @@ export const DENOVIRT_INTERNAL_VERSION = 1;
 export const INTERNAL_PROC_QEMU_INIT = 1;
 /** A QEMU process event (a QMP event, or the process gone). */
 export const INTERNAL_PROC_QEMU_EVENT = 2;
+/** SIGHUP (libvirt's qemuStateReload): the persistent definitions read again from disk. */
+export const INTERNAL_PROC_QEMU_RELOAD = 3;
 
 export const internal_json_args = struct("internal_json_args", { json: string(REMOTE_STRING_MAX) });
 
@@ -25,9 +27,11 @@ export const DENOVIRT_INTERNAL_PROGRAM_DEF = defineProgram(
   parseProcedureTable(`
 1	QEMU_INIT	low	-	-
 2	QEMU_EVENT	low	-	-
+3	QEMU_RELOAD	low	-	-
 `),
   [
     declare(INTERNAL_PROC_QEMU_INIT, internal_json_args, xdrVoid),
     declare(INTERNAL_PROC_QEMU_EVENT, internal_json_args, xdrVoid),
+    declare(INTERNAL_PROC_QEMU_RELOAD, internal_json_args, xdrVoid),
   ],
 );

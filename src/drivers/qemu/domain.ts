@@ -42,7 +42,7 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import * as S from "../domain_constants.ts";
-import { buildCommandLine, serialsOf } from "./command_line.ts";
+import { buildCommandLine, requireDeviceReach, serialsOf } from "./command_line.ts";
 import { on, QemuConn } from "./conn.ts";
 import {
   configPath,
@@ -392,6 +392,7 @@ export function startDomain(
       : null);
   let pid: number;
   try {
+    requireDeviceReach(def);
     const args = buildCommandLine(def, {
       monitor,
       pidfile,

@@ -23,6 +23,7 @@ import {
 } from "../../conf/domain_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
 import { affectedDefs, checkFlags, configXML } from "./domain.ts";
+import { requireDiskReach } from "./command_line.ts";
 import { configPath, writeDurable, writeStatus } from "./files.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
@@ -97,6 +98,7 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
           `disk bus '${disk.targetBus}' cannot be hotplugged.`,
         );
       }
+      requireDiskReach(disk);
       const n = o.nextDiskNode ?? o.def.devices.disks.length;
       const alias = `virtio-disk${n}`;
       const qmp = (cmd: string, args: Record<string, unknown>) =>

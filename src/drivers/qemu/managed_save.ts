@@ -33,7 +33,7 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import type { QemuDomainEntry } from "./state.ts";
-import { fsError } from "./files.ts";
+import { fileError, requireReach } from "../system_error.ts";
 
 const VIR_DOMAIN_SAVE_BYPASS_CACHE = 1;
 const VIR_DOMAIN_SAVE_RUNNING = 2;
@@ -232,7 +232,7 @@ export function readSaveHeader(path: string): { xml: string; offset: number; pau
   try {
     f = Deno.openSync(path, { read: true });
   } catch (e) {
-    throw fsError(`cannot open save file '${path}'`, e);
+    throw fileError(VIR_FROM_QEMU, `cannot open save file '${path}'`, path, e);
   }
   try {
     const head = new Uint8Array(HEADER_BYTES);
@@ -316,7 +316,7 @@ function saveToFile(
         f.close();
       }
     } catch (e) {
-      throw fsError(`cannot write save file '${to}'`, e);
+      throw fileError(VIR_FROM_QEMU, `cannot write save file '${to}'`, to, e);
     }
     saveState(c, entry.uuid, `>> ${shellQuote(to)}`, wasRunning, () => {
       try {
@@ -405,6 +405,8 @@ function coreDump(c: QemuConn, ref: RemoteDomain, to: string, format: number, fl
     if (o.pid === 0) {
       throw notRunning();
     }
+    // QEMU writes the file: under --sandbox it must be one the daemon could write itself.
+    requireReach(VIR_FROM_QEMU, `Failed to create file '${to}'`, to, true);
     const qmp = (cmd: string, args?: Record<string, unknown>) =>
       c.io("qemu.qmp", args ? { uuid: entry.uuid, cmd, args } : { uuid: entry.uuid, cmd });
     const wasRunning = o.state === S.VIR_DOMAIN_RUNNING;

@@ -16,6 +16,7 @@ import {
   DENOVIRT_INTERNAL_PROGRAM_DEF,
   INTERNAL_PROC_QEMU_EVENT,
   INTERNAL_PROC_QEMU_INIT,
+  INTERNAL_PROC_QEMU_RELOAD,
 } from "../../protocol/internal.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
@@ -42,8 +43,10 @@ import { log } from "../../log.ts";
 import { domainEventHandlers, dropClientCallbacks } from "../callbacks.ts";
 import * as S from "../domain_constants.ts";
 import { charsFixed } from "../test/connect.ts";
+import { findRedefined } from "../domain_list.ts";
 import { on, QemuConn } from "./conn.ts";
 import {
+  addOrUpdate,
   checkFlags,
   domainHandlers,
   notRunning,
@@ -208,6 +211,55 @@ function init(ctx: CallContext, settings: QemuSettings): void {
         c.endJob(e);
       }
     }
+  } finally {
+    c.flush();
+  }
+}
+
+/**
+ * SIGHUP (the daemon's own client), as libvirt's qemuStateReload: every
+ * definition file is read again. A new one is defined (event DEFINED/ADDED);
+ * one of a known domain replaces its definition, or becomes its pending one
+ * while it runs, and its autostart flag follows the link. A domain whose file
+ * is gone stays, and nothing is started. New pool definitions are added too.
+ */
+function reload(ctx: CallContext): void {
+  const c = new QemuConn(ctx);
+  try {
+    const { configDir, emulator } = c.dir((d) => ({
+      configDir: d.configDir,
+      emulator: d.emulator,
+    }));
+    let defs: { xml: string; autostart: boolean }[] = [];
+    try {
+      defs = readDefinitions(configDir);
+    } catch (e) {
+      logger.error("cannot reload the domain definitions: {error}", { error: e });
+    }
+    for (const { xml, autostart } of defs) {
+      try {
+        const def = parseQemuDef(xml, emulator);
+        c.dir((d, save) => {
+          findRedefined(d.domains, def); // a name or UUID taken by another domain: not loaded
+          const { entry, updated } = addOrUpdate(c, d, def, true, false);
+          c.withObj(entry, (o, saveObj) => {
+            o.autostart = autostart;
+            saveObj();
+          });
+          save();
+          if (!updated) {
+            c.lifecycle(entry, S.VIR_DOMAIN_EVENT_DEFINED, S.VIR_DOMAIN_EVENT_DEFINED_ADDED);
+          }
+        });
+      } catch (e) {
+        logger.error("cannot reload a domain definition: {error}", { error: e });
+      }
+    }
+    c.dir((d, save) => {
+      loadPools(d);
+      save();
+    });
+    logger.info("reloaded the definitions in {dir}", { dir: configDir });
   } finally {
     c.flush();
   }
@@ -478,6 +530,7 @@ const onInternal = handlersOf(DENOVIRT_INTERNAL_PROGRAM_DEF);
 const internalHandlers = new Map<number, Handler>([
   onInternal(INTERNAL_PROC_QEMU_INIT, (ctx, a) => init(ctx, JSON.parse(a.json))),
   onInternal(INTERNAL_PROC_QEMU_EVENT, (ctx, a) => processEvent(ctx, JSON.parse(a.json))),
+  onInternal(INTERNAL_PROC_QEMU_RELOAD, (ctx) => reload(ctx)),
 ]);
 
 /** libvirt-qemu's monitor pass-through (`virsh qemu-monitor-command`), holding the domain's job. */

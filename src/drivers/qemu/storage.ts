@@ -27,7 +27,8 @@ import {
   type VolDef,
 } from "../../conf/storage_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
-import { fsError, removeDurable, writeDurable } from "./files.ts";
+import { removeDurable, writeDurable } from "./files.ts";
+import { fileError } from "../system_error.ts";
 import type { QemuDirectory } from "./state.ts";
 
 const VIR_STORAGE_POOL_INACTIVE = 0;
@@ -127,7 +128,7 @@ function volumes(d: QemuDirectory, pool: QemuPool): VolDef[] {
   try {
     names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
   } catch (e) {
-    throw fsError(`cannot read directory '${dir}'`, e, VIR_FROM_STORAGE);
+    throw fileError(VIR_FROM_STORAGE, `cannot read directory '${dir}'`, dir, e);
   }
   for (const name of names) {
     const path = `${dir}/${name}`;
@@ -374,7 +375,12 @@ export const storageHandlers: HandlerEntry[] = [
       try {
         Deno.mkdirSync(p.def.target.path!, { recursive: true, mode: 0o711 });
       } catch (e) {
-        throw fsError(`cannot create path '${p.def.target.path}'`, e, VIR_FROM_STORAGE);
+        throw fileError(
+          VIR_FROM_STORAGE,
+          `cannot create path '${p.def.target.path}'`,
+          p.def.target.path!,
+          e,
+        );
       }
     })),
   on(P.REMOTE_PROC_STORAGE_POOL_CREATE, (c, a) =>
@@ -426,7 +432,12 @@ export const storageHandlers: HandlerEntry[] = [
       try {
         Deno.removeSync(p.def.target.path!);
       } catch (e) {
-        throw fsError(`cannot remove pool directory '${p.def.target.path}'`, e, VIR_FROM_STORAGE);
+        throw fileError(
+          VIR_FROM_STORAGE,
+          `cannot remove pool directory '${p.def.target.path}'`,
+          p.def.target.path!,
+          e,
+        );
       }
     })),
   on(P.REMOTE_PROC_STORAGE_POOL_REFRESH, (c, a) =>
@@ -538,7 +549,12 @@ export const storageHandlers: HandlerEntry[] = [
       try {
         Deno.removeSync(vol.target.path!);
       } catch (e) {
-        throw fsError(`cannot unlink file '${vol.target.path}'`, e, VIR_FROM_STORAGE);
+        throw fileError(
+          VIR_FROM_STORAGE,
+          `cannot unlink file '${vol.target.path}'`,
+          vol.target.path!,
+          e,
+        );
       }
     })),
   on(P.REMOTE_PROC_STORAGE_VOL_GET_INFO, (c, a) =>
@@ -599,6 +615,8 @@ export function loadPools(d: QemuDirectory): void {
   for (const e of entries.filter((x) => x.isFile && x.name.endsWith(".xml"))) {
     try {
       const def = parsePoolXML(Deno.readTextFileSync(`${d.configDir}/storage/${e.name}`));
+      // A reload (SIGHUP) adds the pools defined since; the known ones stay as they are.
+      if (d.pools.some((p) => p.def.name === def.name || p.def.uuid === def.uuid)) continue;
       let autostart = false;
       try {
         Deno.statSync(poolAutostart(d, def.name));

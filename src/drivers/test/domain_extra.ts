@@ -7,6 +7,7 @@
 // 9.0's test driver does not implement have no handler here.
 
 import { findRedefined } from "../domain_list.ts";
+import { errnoOf, systemError } from "../system_error.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
@@ -24,7 +25,6 @@ import {
   VIR_ERR_OPERATION_INVALID,
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_ERR_SNAPSHOT_REVERT_RISKY,
-  VIR_ERR_SYSTEM_ERROR,
   VIR_ERR_XML_ERROR,
   VIR_FROM_DOMAIN,
   VIR_FROM_DOMAIN_CHECKPOINT,
@@ -205,22 +205,9 @@ function testError(code: number, detail: string): VirError {
   return VirError.of(code, VIR_FROM_TEST, detail);
 }
 
-/** virReportSystemError in the test driver: code 38, template "%s", int1 = errno. */
-function systemError(message: string, errno: number, strerror: string): VirError {
-  return new VirError({
-    code: VIR_ERR_SYSTEM_ERROR,
-    domain: VIR_FROM_TEST,
-    str1: "%s",
-    str2: `${message}: ${strerror}`,
-    int1: errno,
-  });
-}
-
-/** errno and its text from a Deno file-system error ("... (os error N): ..."). */
-function errnoOf(e: unknown): [number, string] {
-  const m = e instanceof Error ? /^(.*?) \(os error (\d+)\)/.exec(e.message) : null;
-  if (m) return [Number(m[2]), m[1]!];
-  return [5, "Input/output error"];
+/** virReportSystemError in the test driver. */
+function testSystemError(message: string, errno: number, strerror: string): VirError {
+  return systemError(VIR_FROM_TEST, message, errno, strerror);
 }
 
 /** The error libvirt raises when a driver fails without setting one (virErrorGenericFailure). */
@@ -1198,8 +1185,8 @@ function writeSaveImage(path: string, name: string, xml: string): void {
   try {
     file = Deno.openSync(path, { write: true, create: true, truncate: true, mode: 0o600 });
   } catch (e) {
-    const [errno, text] = errnoOf(e);
-    throw systemError(`saving domain '${name}' to '${path}': open failed`, errno, text);
+    const [errno, text] = errnoOf(e, path);
+    throw testSystemError(`saving domain '${name}' to '${path}': open failed`, errno, text);
   }
   try {
     let off = 0;
@@ -1211,8 +1198,8 @@ function writeSaveImage(path: string, name: string, xml: string): void {
     } catch {
       // Already failing.
     }
-    const [errno, text] = errnoOf(e);
-    throw systemError(`saving domain '${name}' to '${path}': write failed`, errno, text);
+    const [errno, text] = errnoOf(e, path);
+    throw testSystemError(`saving domain '${name}' to '${path}': write failed`, errno, text);
   }
   file.close();
 }
@@ -1223,12 +1210,12 @@ function readSaveImage(path: string): DomainDef {
   try {
     data = Deno.readFileSync(path);
   } catch (e) {
-    const [errno, text] = errnoOf(e);
-    if (errno === 21) throw systemError(`incomplete save header in '${path}'`, errno, text);
-    throw systemError(`cannot read domain image '${path}'`, errno, text);
+    const [errno, text] = errnoOf(e, path);
+    if (errno === 21) throw testSystemError(`incomplete save header in '${path}'`, errno, text);
+    throw testSystemError(`cannot read domain image '${path}'`, errno, text);
   }
   if (data.length < TEST_SAVE_MAGIC.length) {
-    throw systemError(`incomplete save header in '${path}'`, 0, "Success");
+    throw testSystemError(`incomplete save header in '${path}'`, 0, "Success");
   }
   for (let i = 0; i < TEST_SAVE_MAGIC.length; i++) {
     if (data[i] !== TEST_SAVE_MAGIC[i]) {
@@ -1236,7 +1223,7 @@ function readSaveImage(path: string): DomainDef {
     }
   }
   if (data.length < TEST_SAVE_MAGIC.length + 4) {
-    throw systemError(`failed to read metadata length in '${path}'`, 0, "Success");
+    throw testSystemError(`failed to read metadata length in '${path}'`, 0, "Success");
   }
   const len = new DataView(data.buffer, data.byteOffset).getInt32(TEST_SAVE_MAGIC.length, true);
   if (len < 1 || len > 8192) {
@@ -1244,7 +1231,7 @@ function readSaveImage(path: string): DomainDef {
   }
   const start = TEST_SAVE_MAGIC.length + 4;
   if (data.length < start + len) {
-    throw systemError(`incomplete metadata in '${path}'`, 0, "Success");
+    throw testSystemError(`incomplete metadata in '${path}'`, 0, "Success");
   }
   const xml = new TextDecoder().decode(data.subarray(start, start + len));
   return parseDomainXML(xml.replace(/\0[\s\S]*$/, ""));
@@ -1337,8 +1324,8 @@ function coreDump(
     try {
       Deno.writeFileSync(a.to, TEST_SAVE_MAGIC, { create: true, mode: 0o600 });
     } catch (e) {
-      const [errno, text] = errnoOf(e);
-      throw systemError(`domain '${o.def.name}' coredump: failed to open ${a.to}`, errno, text);
+      const [errno, text] = errnoOf(e, a.to);
+      throw testSystemError(`domain '${o.def.name}' coredump: failed to open ${a.to}`, errno, text);
     }
     if (a.dumpformat !== 0) {
       throw testError(
