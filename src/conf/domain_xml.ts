@@ -4,7 +4,7 @@
 // prints it. Facts (element order, defaults, error texts) were observed on
 // libvirt 9.0's test:///default driver; the code is our own.
 
-import { parseUUID } from "./uuid.ts";
+import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { SaxesParser } from "saxes";
 import { describeUnfinishedMarkup } from "./network_xml.ts";
 import {
@@ -682,21 +682,6 @@ function randomBytes(n: number): Uint8Array {
   crypto.getRandomValues(b);
   return b;
 }
-
-/** A random UUID as libvirt generates one (version 4, RFC 4122 variant). */
-export function generateUUID(): string {
-  const b = randomBytes(16);
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  return formatUUIDBytes(b);
-}
-
-function formatUUIDBytes(b: Uint8Array): string {
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-export { parseUUID } from "./uuid.ts";
 
 /** A random MAC in QEMU's 52:54:00 range, as libvirt assigns to interfaces without one. */
 export function generateMAC(): string {

@@ -3,7 +3,7 @@
 // virNetworkUpdate sections. Also holds the libvirt-style value parsers (IP, MAC, UUID, numbers)
 // and XML loading with libxml2-like syntax errors, shared with the interface model.
 
-import { parseUUID } from "./uuid.ts";
+import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { SaxesParser } from "saxes";
 import {
   attr,
@@ -1077,8 +1077,6 @@ export function macCompare(p: string, q: string): number {
     j++;
   }
 }
-
-export { parseUUID } from "./uuid.ts";
 
 // ---- Metadata (libxml2 copy, namespace sanitizing and serialization) ----------------------------
 
@@ -2289,7 +2287,7 @@ function parseNetworkElement(root: XmlElement, text: string): NetworkDef {
   if (bad) throw VirError.of(VIR_ERR_XML_DETAIL, VIR_FROM_XML, `invalid char in name: ${bad[0]}`);
   const uuidText = xpathText(child(root, "uuid"));
   let uuid: string;
-  if (uuidText === null) uuid = crypto.randomUUID();
+  if (uuidText === null) uuid = generateUUID();
   else {
     const u = parseUUID(uuidText);
     if (!u) throw VirError.internal(VIR_FROM_NETWORK, "malformed uuid element");

@@ -3,10 +3,10 @@
 // virNodeDeviceCreateXML and virNodeDeviceDestroy do there.
 
 import { type XmlElement, XmlWriter } from "./xml.ts";
+import { parseUUID } from "../util/uuid.ts";
 import {
   parseLibvirtXml,
   parsePciAddress,
-  parseUUID,
   type PciAddress,
   propEnum,
   propInt,

@@ -4,7 +4,7 @@
 // Also the parsing groundwork shared with nodedev_xml.ts: libxml2-style syntax
 // errors, XPath-like lookups, C number conversions, unit scaling and UUIDs.
 
-import { parseUUID } from "./uuid.ts";
+import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { escapeXml, parseXml, type XmlElement, XmlSyntaxError, XmlWriter } from "./xml.ts";
 import { VirError } from "../rpc/error.ts";
 import {
@@ -505,10 +505,6 @@ export function scaleInteger(
   }
   return value * sc;
 }
-
-// ---- UUIDs ---------------------------------------------------------------------------------
-
-export { parseUUID } from "./uuid.ts";
 
 /** virFileSanitizePath: collapses repeated slashes (keeping a leading `//`), drops a trailing one. */
 export function sanitizePath(path: string): string {
@@ -1090,7 +1086,7 @@ function parsePoolElement(root: XmlElement): PoolDef {
 
   const uuidStr = xpString(root, "uuid");
   let uuid: string;
-  if (uuidStr === null) uuid = crypto.randomUUID();
+  if (uuidStr === null) uuid = generateUUID();
   else {
     const u = parseUUID(uuidStr);
     if (!u) throw storageXmlError("malformed uuid element");

@@ -11,14 +11,13 @@ import {
   type DomainDef,
   formatDomainXML,
   generateMAC,
-  generateUUID,
   parseDomainXML,
-  parseUUID,
   VIR_DOMAIN_XML_INACTIVE,
   VIR_DOMAIN_XML_MIGRATABLE,
   VIR_DOMAIN_XML_SECURE,
 } from "../../src/conf/domain_xml.ts";
 import { VirError } from "../../src/rpc/error.ts";
+import { generateUUID, parseUUID } from "../../src/util/uuid.ts";
 
 const DIR = new URL("../testdata/xml/domain/", import.meta.url);
 

@@ -32,7 +32,7 @@ import {
   VIR_FROM_DOMAIN,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
-import { uuidToString } from "../../conf/uuid.ts";
+import { uuidToString } from "../../util/uuid.ts";
 import {
   copyDomainDef,
   type DomainDef,

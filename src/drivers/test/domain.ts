@@ -19,7 +19,7 @@ import {
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import { param } from "../../rpc/typed_params.ts";
-import { uuidToString } from "../../conf/uuid.ts";
+import { uuidToString } from "../../util/uuid.ts";
 import {
   assignTestIfnames,
   copyDomainDef,

@@ -68,7 +68,7 @@ import {
   snapshotIsExternal,
 } from "../../conf/snapshot_xml.ts";
 import { parseXml, XmlSyntaxError } from "../../conf/xml.ts";
-import { uuidToString } from "../../conf/uuid.ts";
+import { uuidToString } from "../../util/uuid.ts";
 import { DOMAIN_EVENT_CALLBACK_PROCS } from "../events.ts";
 import type { NetworkObj } from "./network.ts";
 import { on, type TestConn } from "./conn.ts";

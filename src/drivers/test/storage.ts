@@ -29,7 +29,7 @@ import {
   VIR_FROM_STORAGE,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
-import { uuidFromString, uuidToString } from "../../conf/uuid.ts";
+import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import {
   REMOTE_STORAGE_POOL_LIST_MAX,
   REMOTE_STORAGE_VOL_LIST_MAX,
