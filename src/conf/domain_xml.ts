@@ -4,6 +4,7 @@
 // prints it. Facts (element order, defaults, error texts) were observed on
 // libvirt 9.0's test:///default driver; the code is our own.
 
+import { formatMac, generateMAC, macIsMulticast, parseMac } from "../util/mac.ts";
 import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { SaxesParser } from "saxes";
 import { describeUnfinishedMarkup } from "./network_xml.ts";
@@ -675,29 +676,6 @@ function parseMemoryElement(
   }
   const bytes = value * scale;
   return Number((bytes + 1023n) / 1024n);
-}
-
-function randomBytes(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  crypto.getRandomValues(b);
-  return b;
-}
-
-/** A random MAC in QEMU's 52:54:00 range, as libvirt assigns to interfaces without one. */
-export function generateMAC(): string {
-  const b = randomBytes(3);
-  return ["52", "54", "00", ...Array.from(b, (x) => x.toString(16).padStart(2, "0"))].join(":");
-}
-
-function parseMAC(s: string): string | null {
-  const parts = s.split(/[:-]/);
-  if (parts.length !== 6) return null;
-  const out: string[] = [];
-  for (const p of parts) {
-    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return null;
-    out.push(p.toLowerCase().padStart(2, "0"));
-  }
-  return out.join(":");
 }
 
 /** virBitmapParse for cpusets ("0-3,^2"); returns the set bits, sorted. */
@@ -1485,12 +1463,12 @@ function parseInterface(el: XmlElement): NetDef {
   if (macEl) {
     const a = attr(macEl, "address");
     if (a !== undefined) {
-      const m = parseMAC(a);
+      const m = parseMac(a);
       if (m === null) throw xmlError(`unable to parse mac address '${a}'`);
-      if (parseInt(m.slice(0, 2), 16) & 1) {
+      if (macIsMulticast(m)) {
         throw xmlError(`expected unicast mac address, found multicast '${a}'`);
       }
-      mac = m;
+      mac = formatMac(m);
     }
   }
   const srcEl = child(el, "source");

@@ -3,6 +3,7 @@
 // virNetworkUpdate sections. Also holds the libvirt-style value parsers (IP, MAC, UUID, numbers)
 // and XML loading with libxml2-like syntax errors, shared with the interface model.
 
+import { formatMac, macCompare, parseMac } from "../util/mac.ts";
 import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { SaxesParser } from "saxes";
 import {
@@ -1040,42 +1041,6 @@ function addrRange(start: IPAddr, end: IPAddr, network: IPAddr | null, prefix: n
   const r = ((end.bytes[14]! << 8) | end.bytes[15]!) - ((start.bytes[14]! << 8) | start.bytes[15]!);
   if (r < 0) throw internalNone(`range ${startStr} - ${endStr} start larger than end`);
   return r + 1;
-}
-
-/** virMacAddrParse: six 1-2 digit hex groups separated by ':'. */
-export function parseMac(s: string): number[] | null {
-  const out: number[] = [];
-  let i = 0;
-  for (let k = 0; k < 6; k++) {
-    const m = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i));
-    if (!m || /[0-9a-fA-F]/.test(s[i + m[0].length] ?? "")) return null;
-    out.push(parseInt(m[0], 16));
-    i += m[0].length;
-    if (k === 5) return i >= s.length || s.charCodeAt(i) <= 32 ? out : null;
-    if (s[i] !== ":") return null;
-    i++;
-  }
-  return null;
-}
-
-export function formatMac(b: number[]): string {
-  return b.map((x) => x.toString(16).padStart(2, "0")).join(":");
-}
-
-/** virMacAddrCompare: case-insensitive, ignoring leading zeros of each group. */
-export function macCompare(p: string, q: string): number {
-  let i = 0;
-  let j = 0;
-  const hex = /[0-9a-fA-F]/;
-  for (;;) {
-    while (p[i] === "0" && hex.test(p[i + 1] ?? "")) i++;
-    while (q[j] === "0" && hex.test(q[j + 1] ?? "")) j++;
-    const c = (p[i] ?? "").toLowerCase();
-    const d = (q[j] ?? "").toLowerCase();
-    if (c === "" || d === "" || c !== d) return (c.charCodeAt(0) || 0) - (d.charCodeAt(0) || 0);
-    i++;
-    j++;
-  }
 }
 
 // ---- Metadata (libxml2 copy, namespace sanitizing and serialization) ----------------------------

@@ -10,13 +10,13 @@ import {
   diskNameToIndex,
   type DomainDef,
   formatDomainXML,
-  generateMAC,
   parseDomainXML,
   VIR_DOMAIN_XML_INACTIVE,
   VIR_DOMAIN_XML_MIGRATABLE,
   VIR_DOMAIN_XML_SECURE,
 } from "../../src/conf/domain_xml.ts";
 import { VirError } from "../../src/rpc/error.ts";
+import { generateMAC } from "../../src/util/mac.ts";
 import { generateUUID, parseUUID } from "../../src/util/uuid.ts";
 
 const DIR = new URL("../testdata/xml/domain/", import.meta.url);
