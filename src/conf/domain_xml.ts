@@ -4,6 +4,7 @@
 // prints it. Facts (element order, defaults, error texts) were observed on
 // libvirt 9.0's test:///default driver; the code is our own.
 
+import { formatBitmap, parseBitmap } from "../util/bitmap.ts";
 import { formatMac, generateMAC, macIsMulticast, parseMac } from "../util/mac.ts";
 import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { SaxesParser } from "saxes";
@@ -41,6 +42,9 @@ export const VIR_DOMAIN_XML_SECURE = 1;
 export const VIR_DOMAIN_XML_INACTIVE = 2;
 export const VIR_DOMAIN_XML_UPDATE_CPU = 4;
 export const VIR_DOMAIN_XML_MIGRATABLE = 8;
+
+/** VIR_DOMAIN_CPUMASK_LEN: the bits of a cpuset or nodeset bitmap. */
+export const VIR_DOMAIN_CPUMASK_LEN = 16384;
 
 // ---- Types ---------------------------------------------------------------------------------
 
@@ -616,7 +620,7 @@ function orderedAttrs(map: AttrMap | null, names: readonly string[]): [string, s
   return out;
 }
 
-// ---- Units, UUIDs, MACs, bitmaps -------------------------------------------------------------
+// ---- Units and bitmaps ----------------------------------------------------------------------
 
 /** The largest memory size libvirt accepts, in KiB (VIR_DOMAIN_MEMORY_PARAM_UNLIMITED). */
 const MEMORY_MAX_KIB = 9007199254740991n;
@@ -678,57 +682,10 @@ function parseMemoryElement(
   return Number((bytes + 1023n) / 1024n);
 }
 
-/** virBitmapParse for cpusets ("0-3,^2"); returns the set bits, sorted. */
-function parseBitmap(s: string, max = 4096): number[] | null {
-  const set = new Set<number>();
-  const negs = new Set<number>();
-  const parts = s.split(",");
-  for (const partRaw of parts) {
-    const part = partRaw.trim();
-    if (part === "") return null;
-    let neg = false;
-    let p = part;
-    if (p.startsWith("^")) {
-      neg = true;
-      p = p.slice(1);
-    }
-    const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(p);
-    if (!m) return null;
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    if (a >= max || b >= max) return null;
-    if (neg) {
-      if (m[2] !== undefined) return null;
-      negs.add(a);
-      continue;
-    }
-    if (b < a) return null;
-    for (let i = a; i <= b; i++) set.add(i);
-  }
-  for (const n of negs) set.delete(n);
-  return [...set].sort((x, y) => x - y);
-}
-
-function formatBitmap(bits: number[]): string {
-  const out: string[] = [];
-  let i = 0;
-  while (i < bits.length) {
-    const start = bits[i]!;
-    let end = start;
-    while (i + 1 < bits.length && bits[i + 1] === end + 1) {
-      end++;
-      i++;
-    }
-    out.push(start === end ? `${start}` : `${start}-${end}`);
-    i++;
-  }
-  return out.join(",");
-}
-
 function cpusetAttr(el: XmlElement, name: string): string | null {
   const v = attr(el, name);
   if (v === undefined) return null;
-  const bits = parseBitmap(v);
+  const bits = parseBitmap(v, VIR_DOMAIN_CPUMASK_LEN);
   if (bits === null) {
     throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_NONE, `Failed to parse bitmap '${v}'`);
   }
@@ -2678,7 +2635,7 @@ function parseVcpu(dom: XmlElement, def: DomainDef): void {
   def.vcpuPlacement = pl ?? "static";
   const cs = attr(v, "cpuset");
   if (cs !== undefined && cs !== "") {
-    const bits = parseBitmap(cs);
+    const bits = parseBitmap(cs, VIR_DOMAIN_CPUMASK_LEN);
     if (bits === null) {
       throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_NONE, `Failed to parse bitmap '${cs}'`);
     }

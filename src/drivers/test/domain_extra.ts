@@ -51,8 +51,10 @@ import {
   type NetDef,
   parseDomainXML,
   type RawElement,
+  VIR_DOMAIN_CPUMASK_LEN,
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
+import { bitmapFromBytes, bitmapToBytes, formatBitmap, parseBitmap } from "../../util/bitmap.ts";
 import {
   alignCheckpointDisks,
   alignSnapshotDisks,
@@ -307,93 +309,14 @@ function stringsFor(params: TypedParam[], flags: number): TypedParam[] {
   return params.filter((p) => p.value.tag !== VIR_TYPED_PARAM_STRING);
 }
 
-// ---- Bitmaps ------------------------------------------------------------------------------------
-
-/** virBitmapParse: "0-3,^2,5" → sorted bits, or null when malformed or beyond `size`. */
-function parseBitmap(s: string, size = 16384): number[] | null {
-  const bits = new Set<number>();
-  let i = 0;
-  const skip = () => {
-    while (i < s.length && /\s/.test(s[i]!)) i++;
-  };
-  const num = (): number | null => {
-    const m = /^[+-]?\d+/.exec(s.slice(i));
-    if (!m) return null;
-    i += m[0].length;
-    const n = Number(m[0]);
-    return Number.isSafeInteger(n) && n <= 0x7fffffff ? n : null;
-  };
-  skip();
-  if (i >= s.length) return null;
-  while (i < s.length) {
-    let neg = false;
-    if (s[i] === "^") {
-      i++;
-      neg = true;
-    }
-    if (!/\d/.test(s[i] ?? "")) return null;
-    const start = num();
-    if (start === null || start < 0) return null;
-    skip();
-    if (i >= s.length || s[i] === ",") {
-      if (neg) bits.delete(start);
-      else {
-        if (start >= size) return null;
-        bits.add(start);
-      }
-    } else if (s[i] === "-") {
-      if (neg) return null;
-      i++;
-      skip();
-      const last = num();
-      if (last === null || last < start) return null;
-      for (let b = start; b <= last; b++) {
-        if (b >= size) return null;
-        bits.add(b);
-      }
-      skip();
-    }
-    if (s[i] === ",") {
-      i++;
-      skip();
-    } else if (i >= s.length) break;
-    else return null;
-  }
-  return [...bits].sort((a, b) => a - b);
-}
-
-/** virBitmapFormat: ranges of consecutive bits, "" for none. */
-function formatBitmap(bits: number[]): string {
-  const sorted = [...new Set(bits)].sort((a, b) => a - b);
-  const out: string[] = [];
-  let i = 0;
-  while (i < sorted.length) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    out.push(j === i ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return out.join(",");
-}
-
-/** virBitmapNewData: the set bits of a CPU map. */
-function bitsFromBytes(b: Uint8Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < b.length * 8; i++) if (b[i >> 3]! & (1 << (i & 7))) out.push(i);
-  return out;
-}
-
-/** virBitmapToDataBuf: a CPU map of `len` bytes. */
-function writeBits(out: Uint8Array, offset: number, len: number, bits: number[]): void {
-  for (const bit of bits) if (bit < len * 8) out[offset + (bit >> 3)]! |= 1 << (bit & 7);
-}
+// ---- CPU sets --------------------------------------------------------------------------------------
 
 function allCpus(n = HOST_CPUS): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
 function bitsOf(cpuset: string | null): number[] | null {
-  return cpuset === null ? null : parseBitmap(cpuset) ?? [];
+  return cpuset === null ? null : parseBitmap(cpuset, VIR_DOMAIN_CPUMASK_LEN) ?? [];
 }
 
 // ---- Snapshot tree (virDomainMomentObjList) ------------------------------------------------------------
@@ -1500,7 +1423,7 @@ function readNumatune(def: DomainDef): Numatune {
     specified: true,
     mode: Math.max(0, NUMA_MODES.indexOf(get("mode") ?? "strict")),
     placement: get("placement") === "auto" ? 2 : 1,
-    nodeset: nodeset === undefined ? null : parseBitmap(nodeset),
+    nodeset: nodeset === undefined ? null : parseBitmap(nodeset, VIR_DOMAIN_CPUMASK_LEN),
   };
 }
 
@@ -1794,7 +1717,7 @@ const paramHandlers: HandlerEntry[] = [
           }
         } else if (p.field === "numa_nodeset") {
           const s = p.value.value as string;
-          nodeset = parseBitmap(s, 16384);
+          nodeset = parseBitmap(s, VIR_DOMAIN_CPUMASK_LEN);
           if (nodeset === null) {
             throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_NONE, `Failed to parse bitmap '${s}'`);
           }
@@ -2732,7 +2655,7 @@ const statsHandlers: HandlerEntry[] = [
           continue;
         }
         const mask = vcpuMask(def, i);
-        writeBits(cpumaps, i * a.maplen, a.maplen, mask);
+        bitmapToBytes(cpumaps, i * a.maplen, a.maplen, mask);
         info.push({
           number: i,
           state: 1,
@@ -2756,7 +2679,7 @@ const statsHandlers: HandlerEntry[] = [
       const cpumaps = new Uint8Array(Math.max(0, a.ncpumaps * a.maplen));
       let i = 0;
       for (; i < def.vcpus && i < a.ncpumaps; i++) {
-        writeBits(cpumaps, i * a.maplen, a.maplen, vcpuMask(def, i));
+        bitmapToBytes(cpumaps, i * a.maplen, a.maplen, vcpuMask(def, i));
       }
       if (o.newDef) x.save();
       return { cpumaps, num: i };
@@ -2770,7 +2693,7 @@ const statsHandlers: HandlerEntry[] = [
     );
     c.domain(a.dom, (o, x) => {
       const { def } = oneDef(o, a.flags);
-      const bits = bitsFromBytes(a.cpumap);
+      const bits = bitmapFromBytes(a.cpumap);
       if (bits.length === 0) throw testError(VIR_ERR_INVALID_ARG, "Empty cpu list for pinning");
       ensureCputune(def).emulatorpin = formatBitmap(bits);
       x.save();
@@ -2787,7 +2710,7 @@ const statsHandlers: HandlerEntry[] = [
       const { def } = oneDef(o, a.flags);
       const mask = bitsOf(def.cputune?.emulatorpin ?? null) ?? bitsOf(def.cpuset) ?? allCpus();
       const cpumaps = new Uint8Array(Math.max(0, a.maplen));
-      writeBits(cpumaps, 0, a.maplen, mask);
+      bitmapToBytes(cpumaps, 0, a.maplen, mask);
       if (o.newDef) x.save();
       return { cpumaps, ret: 1 };
     });
@@ -2818,7 +2741,7 @@ const statsHandlers: HandlerEntry[] = [
           bytes = (size + 7) >> 3;
         }
         const cpumap = new Uint8Array(bytes);
-        writeBits(cpumap, 0, bytes, bits);
+        bitmapToBytes(cpumap, 0, bytes, bits);
         return { iothread_id: t.id, cpumap };
       });
       if (o.newDef) x.save();
@@ -2835,7 +2758,7 @@ const statsHandlers: HandlerEntry[] = [
     );
     c.domain(a.dom, (o, x) => {
       const { def } = oneDef(o, a.flags);
-      const bits = bitsFromBytes(a.cpumap);
+      const bits = bitmapFromBytes(a.cpumap);
       if (bits.length === 0) {
         throw testError(VIR_ERR_INVALID_ARG, "Empty iothread cpumap list for pinning");
       }
@@ -2932,7 +2855,7 @@ function pinVcpu(
       );
     }
     const t = ensureCputune(def);
-    const cpuset = formatBitmap(bitsFromBytes(a.cpumap));
+    const cpuset = formatBitmap(bitmapFromBytes(a.cpumap));
     const pin = t.vcpupins.find((p) => p.vcpu === a.vcpu);
     if (pin) pin.cpuset = cpuset;
     else {
