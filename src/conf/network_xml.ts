@@ -3,6 +3,7 @@
 // virNetworkUpdate sections. Also holds the libvirt-style value parsers (IP, MAC, UUID, numbers)
 // and XML loading with libxml2-like syntax errors, shared with the interface model.
 
+import { checkFlagsIn } from "../util/flags.ts";
 import { formatMac, macCompare, parseMac } from "../util/mac.ts";
 import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { SaxesParser } from "saxes";
@@ -19,7 +20,6 @@ import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
-  VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_NAME,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_INVALID,
@@ -256,20 +256,6 @@ export function unknownCauseError(): VirError {
     int1: 0,
     int2: 0,
   });
-}
-
-/** `unsupported flags (0x..) in function NAME`, as virCheckFlags reports in the test driver. */
-export function unsupportedFlagsError(flags: number, func: string): VirError {
-  const e = new VirError({
-    code: VIR_ERR_INVALID_ARG,
-    domain: VIR_FROM_TEST,
-    str1: func,
-    str2: "flags",
-    int1: 0,
-    int2: 0,
-  });
-  e.message = `unsupported flags (0x${(flags >>> 0).toString(16)}) in function ${func}`;
-  return e;
 }
 
 // ---- XML loading with libxml2-like errors ----------------------------------------------------
@@ -3049,7 +3035,7 @@ export function networkUpdate(
   flags: number,
 ): NetworkDef {
   const allowed = VIR_NETWORK_UPDATE_AFFECT_LIVE | VIR_NETWORK_UPDATE_AFFECT_CONFIG;
-  if ((flags & ~allowed) !== 0) throw unsupportedFlagsError(flags & ~allowed, "testNetworkUpdate");
+  checkFlagsIn(VIR_FROM_TEST, "testNetworkUpdate", flags, allowed);
   const copy: NetworkDef = structuredClone(def);
   const el = loadFragment(xml);
   const noSupport = (what: string) =>

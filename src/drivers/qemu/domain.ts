@@ -5,7 +5,8 @@
 // process before it takes the job, as libvirt does, so it works even when a
 // call holding the job waits on a monitor that does not answer.
 
-import { checkFlagsIn, updateModificationImpact } from "../flags.ts";
+import { updateModificationImpact } from "../flags.ts";
+import { checkFlagsIn } from "../../util/flags.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import { setMaxMemory } from "./tune.ts";
 import {

@@ -74,9 +74,9 @@ import { uuidToString } from "../../util/uuid.ts";
 import { DOMAIN_EVENT_CALLBACK_PROCS } from "../events.ts";
 import type { NetworkObj } from "./network.ts";
 import { on, type TestConn } from "./conn.ts";
+import { checkFlags } from "./errors.ts";
 import {
   bothDefs,
-  checkFlags,
   create,
   createXML,
   isActive,

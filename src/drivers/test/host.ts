@@ -2,6 +2,7 @@
 // (capabilities, sysinfo), node figures, CPU model lists and baselines, and the errors it raises.
 
 import { VirError } from "../../rpc/error.ts";
+import { checkFlags } from "./errors.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
@@ -293,19 +294,6 @@ export function remoteErrorNotSet(): VirError {
 }
 
 // ---- Errors -------------------------------------------------------------------------------------
-
-/** virCheckFlags in the test driver: code 8, domain 12, str1 = function, str2 = "flags". */
-function checkFlags(fn: string, flags: number, supported: number): void {
-  const extra = (flags & ~supported) >>> 0;
-  if (extra !== 0) {
-    throw VirError.argument(
-      VIR_FROM_TEST,
-      fn,
-      "flags",
-      `unsupported flags (0x${extra.toString(16)}) in function ${fn}`,
-    );
-  }
-}
 
 /** libvirt's public-API argument checks: code 8, domain 20, "ARG in FUNC RULE". */
 function invalidArg(fn: string, arg: string, rule: string, shownArg = arg): VirError {

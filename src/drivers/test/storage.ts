@@ -14,7 +14,7 @@
 // is not supported either, but libvirt's public API checks its capacity
 // first, so it has a handler that does just that.
 
-import { checkFlagsIn } from "../flags.ts";
+import { checkFlagsIn } from "../../util/flags.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -55,7 +55,8 @@ import {
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { type ObjectAccess, on, type TestConn } from "./conn.ts";
 import { deregisterAny, register } from "../callbacks.ts";
-import { addMockVport, checkFlags, removeMockVport } from "./nodedev.ts";
+import { addMockVport, removeMockVport } from "./nodedev.ts";
+import { checkFlags } from "./errors.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
 
 /** A storage pool object in the shared store: its definition, state and volumes. */
