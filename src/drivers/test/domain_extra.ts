@@ -40,6 +40,7 @@ import {
   VIR_TYPED_PARAM_BOOLEAN,
   VIR_TYPED_PARAM_INT,
   VIR_TYPED_PARAM_STRING,
+  VIR_TYPED_PARAM_STRING_OKAY,
   VIR_TYPED_PARAM_UINT,
   VIR_TYPED_PARAM_ULLONG,
 } from "../../rpc/typed_params.ts";
@@ -55,6 +56,7 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import { bitmapFromBytes, bitmapToBytes, formatBitmap, parseBitmap } from "../../util/bitmap.ts";
+import { validateTypedParams } from "../../util/typed_params.ts";
 import {
   alignCheckpointDisks,
   alignSnapshotDisks,
@@ -114,8 +116,6 @@ import {
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 
 // ---- Constants (libvirt-domain.h, libvirt-domain-snapshot.h) --------------------------------------
-
-const TYPED_PARAM_STRING_OKAY = 4;
 
 const SNAP_CREATE_REDEFINE = 1 << 0;
 const SNAP_CREATE_CURRENT = 1 << 1;
@@ -240,41 +240,6 @@ function stoppedRef(e: DomainEntry): { name: string; uuid: string; id: number } 
 
 // ---- Typed parameters ----------------------------------------------------------------------------
 
-const TYPE_NAMES = ["", "int", "uint", "llong", "ullong", "double", "boolean", "string"];
-
-/** virTypedParamsValidate: every parameter known and of its type, none repeated. */
-function validateParams(params: TypedParam[], spec: Record<string, number>): void {
-  const sorted = [...params].sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
-  let last: string | null = null;
-  for (const p of sorted) {
-    const want = spec[p.field];
-    if (want === undefined) {
-      throw VirError.of(
-        VIR_ERR_ARGUMENT_UNSUPPORTED,
-        VIR_FROM_NONE,
-        `parameter '${p.field}' not supported`,
-      );
-    }
-    if (p.value.tag !== want) {
-      throw VirError.of(
-        VIR_ERR_INVALID_ARG,
-        VIR_FROM_NONE,
-        `invalid type '${TYPE_NAMES[p.value.tag] ?? ""}' for parameter '${p.field}', expected '${
-          TYPE_NAMES[want]
-        }'`,
-      );
-    }
-    if (last === p.field) {
-      throw VirError.of(
-        VIR_ERR_INVALID_ARG,
-        VIR_FROM_NONE,
-        `parameter '${p.field}' occurs multiple times`,
-      );
-    }
-    last = p.field;
-  }
-}
-
 function paramNum(p: TypedParam): number {
   return Number(p.value.value as number | bigint);
 }
@@ -305,7 +270,7 @@ function paramsReply(
 }
 
 function stringsFor(params: TypedParam[], flags: number): TypedParam[] {
-  if (flags & TYPED_PARAM_STRING_OKAY) return params;
+  if (flags & VIR_TYPED_PARAM_STRING_OKAY) return params;
   return params.filter((p) => p.value.tag !== VIR_TYPED_PARAM_STRING);
 }
 
@@ -1559,7 +1524,7 @@ function paramsHandlerSet(
 ) {
   return (c: TestConn, a: { dom: RemoteDomain; params: TypedParam[]; flags: number }): void => {
     checkFlags(fn, a.flags, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
-    validateParams(a.params, spec);
+    validateTypedParams(a.params, spec);
     c.domain(a.dom, (o, x) => {
       apply(o, a.params, a.flags);
       x.save();
@@ -1571,7 +1536,7 @@ function paramsHandlerSet(
 function setSchedulerParams(withFlags: boolean) {
   return (c: TestConn, a: { dom: RemoteDomain; params: TypedParam[]; flags?: number }): void => {
     checkFlags("testDomainSetSchedulerParametersFlags", withFlags ? a.flags! : 0, 0);
-    validateParams(a.params, { weight: VIR_TYPED_PARAM_UINT });
+    validateTypedParams(a.params, { weight: VIR_TYPED_PARAM_UINT });
     c.domain(a.dom, () => {});
   };
 }
@@ -1593,7 +1558,7 @@ function paramsHandlerGet(
     if (exclusive) exclusiveAffect(api, a.flags);
     checkFlags(
       fn,
-      a.flags | TYPED_PARAM_STRING_OKAY,
+      a.flags | VIR_TYPED_PARAM_STRING_OKAY,
       VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
     );
     if (a.nparams === 0) return { params: [], nparams: count };
@@ -1801,7 +1766,7 @@ const paramHandlers: HandlerEntry[] = [
       a.flags,
       VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
     );
-    validateParams(a.params, {
+    validateTypedParams(a.params, {
       "inbound.average": VIR_TYPED_PARAM_UINT,
       "inbound.peak": VIR_TYPED_PARAM_UINT,
       "inbound.burst": VIR_TYPED_PARAM_UINT,
@@ -1888,7 +1853,7 @@ const paramHandlers: HandlerEntry[] = [
       a.flags,
       VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
     );
-    validateParams(
+    validateTypedParams(
       a.params,
       Object.fromEntries(
         IOTUNE_FIELDS.map((
@@ -1981,8 +1946,8 @@ const paramHandlers: HandlerEntry[] = [
     });
   }),
   on(P.REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, (_c, a) => {
-    // The daemon's public API adds VIR_TYPED_PARAM_STRING_OKAY, which the test driver refuses.
-    checkFlags("testDomainGetLaunchSecurityInfo", a.flags | TYPED_PARAM_STRING_OKAY, 0);
+    // The daemon's public API adds VIR_VIR_TYPED_PARAM_STRING_OKAY, which the test driver refuses.
+    checkFlags("testDomainGetLaunchSecurityInfo", a.flags | VIR_TYPED_PARAM_STRING_OKAY, 0);
     return { params: [] };
   }),
 ];
@@ -2784,7 +2749,7 @@ const statsHandlers: HandlerEntry[] = [
       }
       const t = o.iothreadParams?.find((p) => p.id === a.iothread_id);
       if (!t) throw unknownError();
-      validateParams(a.params, {
+      validateTypedParams(a.params, {
         poll_max_ns: VIR_TYPED_PARAM_ULLONG,
         poll_grow: VIR_TYPED_PARAM_UINT,
         poll_shrink: VIR_TYPED_PARAM_UINT,
