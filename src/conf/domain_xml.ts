@@ -9,16 +9,8 @@ import { formatMac, generateMAC, macIsMulticast, parseMac } from "../util/mac.ts
 import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { SaxesParser } from "saxes";
 import { describeUnfinishedMarkup } from "./network_xml.ts";
-import {
-  attr,
-  child,
-  children,
-  escapeXml,
-  parseXml,
-  type XmlElement,
-  XmlSyntaxError,
-  XmlWriter,
-} from "./xml.ts";
+import { attr, child, children, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
+import { escapeXml, XmlWriter } from "../util/xml_writer.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,

@@ -1,7 +1,8 @@
 // The host interface XML model: parses <interface> documents the way libvirt 9.0's test driver
 // does (virInterfaceDefineXML) and formats them back as virInterfaceGetXMLDesc.
 
-import { attr, child, children, escapeXml, type XmlElement } from "./xml.ts";
+import { attr, child, children, type XmlElement } from "../util/xml.ts";
+import { escapeXml } from "../util/xml_writer.ts";
 import { VirError } from "../rpc/error.ts";
 import { VIR_ERR_XML_ERROR, VIR_FROM_INTERFACE } from "../rpc/error_codes.ts";
 import {

@@ -7,15 +7,8 @@ import { checkFlagsIn } from "../util/flags.ts";
 import { formatMac, macCompare, parseMac } from "../util/mac.ts";
 import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { SaxesParser } from "saxes";
-import {
-  attr,
-  child,
-  children,
-  escapeXml,
-  parseXml,
-  type XmlElement,
-  XmlSyntaxError,
-} from "./xml.ts";
+import { attr, child, children, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
+import { escapeXml } from "../util/xml_writer.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,

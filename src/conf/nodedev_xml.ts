@@ -2,7 +2,8 @@
 // four devices of test:///default, and the test driver's vHBA mock: what
 // virNodeDeviceCreateXML and virNodeDeviceDestroy do there.
 
-import { type XmlElement, XmlWriter } from "./xml.ts";
+import type { XmlElement } from "../util/xml.ts";
+import { XmlWriter } from "../util/xml_writer.ts";
 import { parseUUID } from "../util/uuid.ts";
 import {
   parseLibvirtXml,

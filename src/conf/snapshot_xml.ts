@@ -5,15 +5,8 @@
 // defaults, error texts) were observed on libvirt 9.0's test:///default
 // driver; the code is our own.
 
-import {
-  attr,
-  child,
-  formatElement,
-  parseXml,
-  type XmlElement,
-  XmlSyntaxError,
-  XmlWriter,
-} from "./xml.ts";
+import { attr, child, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
+import { formatElement, XmlWriter } from "../util/xml_writer.ts";
 import {
   copyDomainDef,
   type DiskDef,

@@ -5,7 +5,8 @@
 // errors, XPath-like lookups, C number conversions, unit scaling and UUIDs.
 
 import { generateUUID, parseUUID } from "../util/uuid.ts";
-import { escapeXml, parseXml, type XmlElement, XmlSyntaxError, XmlWriter } from "./xml.ts";
+import { parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
+import { escapeXml, XmlWriter } from "../util/xml_writer.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,

@@ -71,7 +71,7 @@ import {
   snapshotDomainCopy,
   snapshotIsExternal,
 } from "../../conf/snapshot_xml.ts";
-import { parseXml, XmlSyntaxError } from "../../conf/xml.ts";
+import { parseXml, XmlSyntaxError } from "../../util/xml.ts";
 import { uuidToString } from "../../util/uuid.ts";
 import { DOMAIN_EVENT_CALLBACK_PROCS } from "../events.ts";
 import type { NetworkObj } from "./network.ts";

@@ -16,14 +16,8 @@ import {
   VIR_FROM_RPC,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
-import {
-  attr,
-  children,
-  parseXml,
-  type XmlElement,
-  XmlSyntaxError,
-  XmlWriter,
-} from "../../conf/xml.ts";
+import { attr, children, parseXml, type XmlElement, XmlSyntaxError } from "../../util/xml.ts";
+import { XmlWriter } from "../../util/xml_writer.ts";
 
 // ---- Fixed figures ----------------------------------------------------------------------------
 

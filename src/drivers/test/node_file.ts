@@ -7,7 +7,8 @@
 import { VirError } from "../../rpc/error.ts";
 import { fileError } from "../system_error.ts";
 import { VIR_ERR_XML_ERROR, VIR_FROM_TEST } from "../../rpc/error_codes.ts";
-import { attr, formatElement, parseXml, type XmlElement } from "../../conf/xml.ts";
+import { attr, parseXml, type XmlElement } from "../../util/xml.ts";
+import { formatElement } from "../../util/xml_writer.ts";
 import { assignTestIfnames, copyDomainDef, parseDomainXML } from "../../conf/domain_xml.ts";
 import { parseNetworkXML } from "../../conf/network_xml.ts";
 import { parseInterfaceXML } from "../../conf/interface_xml.ts";
