@@ -8,9 +8,9 @@ import { formatBitmap, parseBitmap } from "../util/bitmap.ts";
 import { formatMac, generateMAC, macIsMulticast, parseMac } from "../util/mac.ts";
 import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { SaxesParser } from "saxes";
-import { describeUnfinishedMarkup } from "./network_xml.ts";
 import { attr, child, children, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
 import { escapeXml, XmlWriter } from "../util/xml_writer.ts";
+import { libxmlError } from "../util/xml_error.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
@@ -2796,7 +2796,9 @@ export function parseDomainXML(xml: string): DomainDef {
   try {
     dom = parseXml(xml);
   } catch (e) {
-    if (e instanceof XmlSyntaxError) throw xmlSyntaxToVirError(xml, e);
+    if (e instanceof XmlSyntaxError) {
+      throw libxmlError(xml, "(domain_definition)", VIR_FROM_DOMAIN, e);
+    }
     throw e;
   }
   return parseDomainElement(dom, xml);
@@ -3463,152 +3465,6 @@ function validate(def: DomainDef): void {
       throw VirError.of(VIR_ERR_XML_DETAIL, VIR_FROM_DOMAIN, "No master USB controller specified");
     }
   }
-}
-
-// ---- Malformed XML: libxml2's wording -------------------------------------------------------
-
-interface OpenTag {
-  name: string;
-  line: number;
-}
-
-/** Re-reads a malformed document to word the failure as libvirt (libxml2) reports it. */
-function xmlSyntaxToVirError(xml: string, err: XmlSyntaxError): VirError {
-  const reason = err.reason.replace(/^\d+:\d+: /, "");
-  const lines = xml.split("\n");
-  let pos = Math.min(xml.length, lineStartOffset(lines, err.line) + err.column);
-  let message = reason;
-  // Track the open tags (with their lines) up to the failure.
-  const stack: OpenTag[] = [];
-  let failStack: OpenTag[] | null = null;
-  let popped: OpenTag | null = null;
-  const parser = new SaxesParser({ position: true });
-  parser.on("opentag", (t) => {
-    if (!t.isSelfClosing) stack.push({ name: t.name, line: parser.line });
-  });
-  parser.on("closetag", (t) => {
-    if (!t.isSelfClosing && failStack === null) popped = stack.pop() ?? null;
-  });
-  parser.on("error", (e) => {
-    if (failStack !== null) return;
-    failStack = [...stack];
-    if (e.message.includes("unexpected close tag") && popped) failStack.push(popped);
-  });
-  try {
-    parser.write(xml).close();
-  } catch {
-    // reported through the error handler
-  }
-  const open = (failStack ?? stack)[(failStack ?? stack).length - 1];
-  if (xml === "") {
-    return VirError.of(
-      VIR_ERR_XML_DETAIL,
-      VIR_FROM_DOMAIN,
-      "(domain_definition):1: Document is empty\n(null)\n^",
-    );
-  }
-  const lt = xml.lastIndexOf("<");
-  const unfinished = lt >= 0 && xml.indexOf(">", lt) < 0 &&
-      /^(document must contain a root element|unclosed tag|unexpected end)/.test(reason)
-    ? describeUnfinishedMarkup(xml, lt)
-    : null;
-  if (/^\s*$/.test(xml)) {
-    message = "Start tag expected, '<' not found";
-    pos = xml.length;
-  } else if (unfinished) {
-    // The document ends inside a tag or other markup: libxml2 names that construct.
-    message = unfinished;
-    pos = xml.length;
-  } else if (reason.startsWith("unclosed tag")) {
-    const tail = xml.slice(xml.lastIndexOf("<"));
-    if (/^<\/[^>]*$/.test(tail)) message = "expected '>'";
-    else if (open) message = `Premature end of data in tag ${open.name} line ${open.line}`;
-    pos = xml.length;
-  } else if (reason.startsWith("unexpected close tag")) {
-    const m = /<\/\s*([^\s>]+)\s*>$/.exec(xml.slice(0, pos));
-    if (m && open) {
-      message = `Opening and ending tag mismatch: ${open.name} line ${open.line} and ${m[1]}`;
-    }
-  } else if (
-    reason.startsWith("text data outside of root node") ||
-    reason.startsWith("documents may contain only one root")
-  ) {
-    const lead = xml.length - xml.trimStart().length;
-    if (!xml.trimStart().startsWith("<")) {
-      message = "Start tag expected, '<' not found";
-      pos = lead;
-    } else {
-      message = "Extra content at the end of the document";
-      pos = endOfRoot(xml);
-      while (pos < xml.length && /\s/.test(xml[pos]!)) pos++;
-    }
-  } else if (reason.startsWith("duplicate attribute: ")) {
-    message = `Attribute ${reason.slice(21).replace(/\.$/, "")} redefined`;
-    const before = xml.slice(0, pos);
-    const q = Math.max(before.lastIndexOf("'"), before.lastIndexOf('"'));
-    if (q >= 0) pos = q + 1;
-  } else if (reason.startsWith("undefined entity")) {
-    const m = /&([^;&\s]+);$/.exec(xml.slice(0, pos));
-    if (m) message = `Entity '${m[1]}' not defined`;
-  } else if (reason.startsWith("unquoted attribute value")) {
-    message = `AttValue: " or ' expected`;
-    pos = Math.max(0, pos - 1);
-  } else if (reason.startsWith("disallowed character") && xml[pos - 1] === "<") {
-    message = "Unescaped '<' not allowed in attributes values";
-    pos = pos - 1;
-  }
-  return VirError.of(VIR_ERR_XML_DETAIL, VIR_FROM_DOMAIN, libvirtParseErrorText(xml, pos, message));
-}
-
-/** libvirt's catchXMLError text: file, line, message, the line of input and a pointer. */
-function libvirtParseErrorText(xml: string, pos: number, message: string): string {
-  const line = xml.slice(0, pos).split("\n").length;
-  let cur = pos;
-  const at = (i: number) => (i < xml.length ? xml[i]! : "\0");
-  while (cur > 0 && (at(cur) === "\n" || at(cur) === "\r")) cur--;
-  while (cur > 0 && at(cur) !== "\n" && at(cur) !== "\r") cur--;
-  if (at(cur) === "\n" || at(cur) === "\r") cur++;
-  const col = pos - cur;
-  let content = "";
-  while (cur < xml.length && at(cur) !== "\n" && at(cur) !== "\r") content += xml[cur++];
-  let pointer = "";
-  for (let n = 0; n < col && n < content.length; n++) pointer += content[n] === "\t" ? "\t" : "-";
-  pointer += "^";
-  return `(domain_definition):${line}: ${message}\n${
-    content === "" ? "(null)" : content
-  }\n${pointer}`;
-}
-
-function lineStartOffset(lines: string[], line: number): number {
-  let off = 0;
-  for (let i = 0; i < line - 1; i++) off += lines[i]!.length + 1;
-  return off;
-}
-
-/** Offset just after the root element's end tag. */
-function endOfRoot(xml: string): number {
-  let depth = 0;
-  let pos = -1;
-  const parser = new SaxesParser({ position: true });
-  parser.on("opentag", (t) => {
-    depth++;
-    if (t.isSelfClosing) {
-      depth--;
-      if (depth === 0 && pos < 0) pos = parser.position;
-    }
-  });
-  parser.on("closetag", (t) => {
-    if (t.isSelfClosing) return;
-    depth--;
-    if (depth === 0 && pos < 0) pos = parser.position;
-  });
-  parser.on("error", () => {});
-  try {
-    parser.write(xml).close();
-  } catch {
-    // ignored
-  }
-  return pos < 0 ? 0 : pos;
 }
 
 // ---- Formatting ----------------------------------------------------------------------------

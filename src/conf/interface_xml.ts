@@ -3,10 +3,10 @@
 
 import { attr, child, children, type XmlElement } from "../util/xml.ts";
 import { escapeXml } from "../util/xml_writer.ts";
+import { parseXmlDocument } from "../util/xml_error.ts";
 import { VirError } from "../rpc/error.ts";
 import { VIR_ERR_XML_ERROR, VIR_FROM_INTERFACE } from "../rpc/error_codes.ts";
 import {
-  loadDocument,
   parseInt32,
   parseUIntP,
   prop,
@@ -332,7 +332,7 @@ function parseInterfaceElement(el: XmlElement, parent: ParentType): InterfaceDef
 
 /** Parses an <interface> document as virInterfaceDefineXML does in the test driver. */
 export function parseInterfaceXML(xml: string): InterfaceDef {
-  const root = loadDocument(xml, "interface", "(interface_definition)", VIR_FROM_INTERFACE);
+  const root = parseXmlDocument(xml, "(interface_definition)", VIR_FROM_INTERFACE, "interface");
   return parseInterfaceElement(root, "none");
 }
 

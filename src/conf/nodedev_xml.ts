@@ -5,8 +5,8 @@
 import type { XmlElement } from "../util/xml.ts";
 import { XmlWriter } from "../util/xml_writer.ts";
 import { parseUUID } from "../util/uuid.ts";
+import { parseXmlDocument } from "../util/xml_error.ts";
 import {
-  parseLibvirtXml,
   parsePciAddress,
   type PciAddress,
   propEnum,
@@ -695,7 +695,7 @@ export function parseNodeDeviceXML(
   xml: string,
   mode: "create" | "existing" = "create",
 ): NodeDeviceDef {
-  const root = parseLibvirtXml(xml, "(node_device_definition)", "device", VIR_FROM_NODEDEV);
+  const root = parseXmlDocument(xml, "(node_device_definition)", VIR_FROM_NODEDEV, "device");
   return parseDeviceElement(root, mode === "create");
 }
 

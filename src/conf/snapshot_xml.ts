@@ -5,8 +5,9 @@
 // defaults, error texts) were observed on libvirt 9.0's test:///default
 // driver; the code is our own.
 
-import { attr, child, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
+import { attr, child, type XmlElement } from "../util/xml.ts";
 import { formatElement, XmlWriter } from "../util/xml_writer.ts";
+import { parseXmlDocument } from "../util/xml_error.ts";
 import {
   copyDomainDef,
   type DiskDef,
@@ -140,23 +141,6 @@ function textOf(el: XmlElement, ...path: string[]): string | null {
   return cur.text;
 }
 
-/** Parses malformed XML through the domain parser to word the failure as libxml2 does. */
-function syntaxError(xml: string): VirError {
-  try {
-    parseDomainXML(xml);
-  } catch (e) {
-    if (e instanceof VirError) {
-      return new VirError({
-        code: e.code,
-        domain: VIR_FROM_DOMAIN_SNAPSHOT,
-        str1: e.str1,
-        str2: e.str2?.replace(/^\(domain_definition\)/, "(domain_snapshot)") ?? null,
-      });
-    }
-  }
-  return xmlError("malformed XML");
-}
-
 /** A <domain> (or <inactiveDomain>) element parsed as an inactive definition. */
 function parseEmbeddedDomain(el: XmlElement): DomainDef {
   const copy: XmlElement = { ...el, name: "domain" };
@@ -201,16 +185,12 @@ function parseDisk(el: XmlElement): SnapshotDisk {
  * defaults to it.
  */
 export function parseSnapshotXML(xml: string, opts: { redefine: boolean }): SnapshotDef {
-  let root: XmlElement;
-  try {
-    root = parseXml(xml);
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) throw syntaxError(xml);
-    throw e;
-  }
-  if (root.name !== "domainsnapshot") {
-    throw xmlError(`expecting root element of 'domainsnapshot', not '${root.name}'`, VIR_FROM_XML);
-  }
+  const root = parseXmlDocument(
+    xml,
+    "(domain_snapshot)",
+    VIR_FROM_DOMAIN_SNAPSHOT,
+    "domainsnapshot",
+  );
   let name = textOf(root, "name");
   if (name === null && opts.redefine) throw xmlError("a redefined snapshot must have a name");
   const description = textOf(root, "description");
@@ -509,27 +489,12 @@ function checkpointError(code: number, detail: string): VirError {
 
 /** virDomainCheckpointDefParseString. */
 export function parseCheckpointXML(xml: string, opts: { redefine: boolean }): CheckpointDef {
-  let root: XmlElement;
-  try {
-    root = parseXml(xml);
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) {
-      const err = syntaxError(xml);
-      throw new VirError({
-        code: err.code,
-        domain: VIR_FROM_DOMAIN_CHECKPOINT,
-        str1: err.str1,
-        str2: err.str2?.replace(/^\(domain_snapshot\)/, "(domain_checkpoint)") ?? null,
-      });
-    }
-    throw e;
-  }
-  if (root.name !== "domaincheckpoint") {
-    throw xmlError(
-      `expecting root element of 'domaincheckpoint', not '${root.name}'`,
-      VIR_FROM_XML,
-    );
-  }
+  const root = parseXmlDocument(
+    xml,
+    "(domain_checkpoint)",
+    VIR_FROM_DOMAIN_CHECKPOINT,
+    "domaincheckpoint",
+  );
   let name = textOf(root, "name");
   if (name === null && opts.redefine) {
     throw checkpointError(VIR_ERR_XML_ERROR, "a redefined checkpoint must have a name");

@@ -1,11 +1,12 @@
 // Storage pool and storage volume XML as libvirt 9.0 reads and writes it for
 // the test driver (test:///default), with the test driver's own storage rules:
 // pool defaults, volume paths and keys, pool space accounting, source discovery.
-// Also the parsing groundwork shared with nodedev_xml.ts: libxml2-style syntax
-// errors, XPath-like lookups, C number conversions, unit scaling and UUIDs.
+// Also the parsing groundwork shared with nodedev_xml.ts: XPath-like lookups,
+// C number conversions and unit scaling.
 
 import { generateUUID, parseUUID } from "../util/uuid.ts";
-import { parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
+import { localName, type XmlElement } from "../util/xml.ts";
+import { parseXmlDocument } from "../util/xml_error.ts";
 import { escapeXml, XmlWriter } from "../util/xml_writer.ts";
 import { VirError } from "../rpc/error.ts";
 import {
@@ -28,274 +29,6 @@ import {
 // =====================================================================================
 // Shared groundwork (also used by nodedev_xml.ts)
 // =====================================================================================
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** A syntax error found by emulating libxml2: its message and where its cursor stood. */
-interface LibxmlError {
-  pos: number;
-  msg: string;
-}
-
-const NAME_START = /[A-Za-z_:\u00C0-\uFFFF]/;
-const NAME_CHAR = /[A-Za-z0-9_:.\-\u00B7\u00C0-\uFFFF]/;
-const XML_SPACE = /[ \t\r\n]/;
-const PREDEFINED_ENTITIES = new Set(["lt", "gt", "amp", "quot", "apos"]);
-
-function isXmlChar(c: number): boolean {
-  return c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) ||
-    (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
-}
-
-/**
- * Walks a document the way libxml2 does and returns the first fatal error it
- * would report (message and cursor), or null when the error is not one of
- * the kinds emulated here.
- */
-function libxmlDiagnose(s: string): LibxmlError | null {
-  const n = s.length;
-  let i = 0;
-  const lineAt = (p: number) => s.slice(0, p).split("\n").length;
-  const skipSpace = () => {
-    while (i < n && XML_SPACE.test(s[i]!)) i++;
-  };
-  const readName = (p: number): string => {
-    if (p >= n || !NAME_START.test(s[p]!)) return "";
-    let e = p + 1;
-    while (e < n && NAME_CHAR.test(s[e]!)) e++;
-    return s.slice(p, e);
-  };
-  // A reference at i (s[i] === '&'): returns the position after it or an error.
-  const reference = (): LibxmlError | number => {
-    if (s[i + 1] === "#") {
-      const hex = s[i + 2] === "x";
-      let p = i + (hex ? 3 : 2);
-      const start = p;
-      const digit = hex ? /[0-9a-fA-F]/ : /[0-9]/;
-      while (p < n && digit.test(s[p]!)) p++;
-      if (p === start || s[p] !== ";") {
-        return { pos: p, msg: `CharRef: invalid ${hex ? "hexadecimal" : "decimal"} value` };
-      }
-      const v = parseInt(s.slice(start, p), hex ? 16 : 10);
-      if (!isXmlChar(v)) return { pos: p + 1, msg: `xmlParseCharRef: invalid xmlChar value ${v}` };
-      return p + 1;
-    }
-    const name = readName(i + 1);
-    if (!name) return { pos: i + 1, msg: "xmlParseEntityRef: no name" };
-    const after = i + 1 + name.length;
-    if (s[after] !== ";") return { pos: after, msg: "EntityRef: expecting ';'" };
-    if (!PREDEFINED_ENTITIES.has(name)) {
-      return { pos: after + 1, msg: `Entity '${name}' not defined` };
-    }
-    return after + 1;
-  };
-  // Comments and processing instructions; returns false when neither is at i.
-  const misc = (): LibxmlError | boolean => {
-    if (s.startsWith("<!--", i)) {
-      const e = s.indexOf("-->", i + 4);
-      if (e < 0) return { pos: n, msg: "Comment not terminated" };
-      i = e + 3;
-      return true;
-    }
-    if (s.startsWith("<?", i)) {
-      if (s.startsWith("<?xml", i) && XML_SPACE.test(s[i + 5] ?? "")) {
-        return { pos: i + 5, msg: "XML declaration allowed only at the start of the document" };
-      }
-      const e = s.indexOf("?>", i + 2);
-      if (e < 0) return { pos: n, msg: "ParsePI: PI processing error" };
-      i = e + 2;
-      return true;
-    }
-    return false;
-  };
-
-  if (s.startsWith("<?xml") && XML_SPACE.test(s[5] ?? "")) {
-    const e = s.indexOf("?>");
-    if (e < 0) return null;
-    i = e + 2;
-  }
-  for (;;) {
-    skipSpace();
-    const m = misc();
-    if (typeof m === "object") return m;
-    if (!m) break;
-  }
-  if (s.startsWith("<!DOCTYPE", i)) return null;
-  if (n === 0) return { pos: 0, msg: "Document is empty" };
-  if (i >= n || s[i] !== "<") return { pos: i, msg: "Start tag expected, '<' not found" };
-
-  const stack: { name: string; line: number }[] = [];
-  // Parses a start tag at i (s[i] === '<'); returns an error or whether it was empty.
-  const startTag = (): LibxmlError | boolean => {
-    const tagLine = lineAt(i);
-    i++;
-    const name = readName(i);
-    if (!name) return { pos: i, msg: "StartTag: invalid element name" };
-    i += name.length;
-    const seen = new Set<string>();
-    for (;;) {
-      const before = i;
-      skipSpace();
-      if (s[i] === ">") {
-        i++;
-        stack.push({ name, line: tagLine });
-        return false;
-      }
-      if (s.startsWith("/>", i)) {
-        i += 2;
-        return true;
-      }
-      if (i >= n) {
-        return seen.size === 0
-          ? { pos: n, msg: `Couldn't find end of Start Tag ${name} line ${tagLine}` }
-          : { pos: n, msg: "attributes construct error" };
-      }
-      if (i === before && seen.size > 0) return { pos: i, msg: "attributes construct error" };
-      const attr = readName(i);
-      if (!attr) return { pos: i, msg: "error parsing attribute name" };
-      i += attr.length;
-      skipSpace();
-      if (s[i] !== "=") {
-        return { pos: i, msg: `Specification mandates value for attribute ${attr}` };
-      }
-      i++;
-      skipSpace();
-      const q = s[i];
-      if (q !== '"' && q !== "'") return { pos: i, msg: `AttValue: " or ' expected` };
-      i++;
-      while (i < n && s[i] !== q) {
-        if (s[i] === "<") return { pos: i, msg: "Unescaped '<' not allowed in attributes values" };
-        if (s[i] === "&") {
-          const r = reference();
-          if (typeof r === "object") return r;
-          i = r;
-        } else i++;
-      }
-      if (i >= n) return { pos: n, msg: `AttValue: ${q} expected` };
-      i++;
-      if (seen.has(attr)) return { pos: i, msg: `Attribute ${attr} redefined` };
-      seen.add(attr);
-    }
-  };
-
-  const first = startTag();
-  if (typeof first === "object") return first;
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (i >= n) return { pos: n, msg: `Premature end of data in tag ${top.name} line ${top.line}` };
-    const c = s[i]!;
-    if (c === "<") {
-      if (s.startsWith("</", i)) {
-        i += 2;
-        const name = readName(i);
-        i += name.length;
-        skipSpace();
-        if (s[i] !== ">") return { pos: i, msg: "expected '>'" };
-        i++;
-        if (name !== top.name) {
-          return {
-            pos: i,
-            msg: `Opening and ending tag mismatch: ${top.name} line ${top.line} and ${name}`,
-          };
-        }
-        stack.pop();
-        continue;
-      }
-      if (s.startsWith("<![CDATA[", i)) {
-        const e = s.indexOf("]]>", i + 9);
-        if (e < 0) return null;
-        i = e + 3;
-        continue;
-      }
-      const m = misc();
-      if (typeof m === "object") return m;
-      if (m) continue;
-      if (s.startsWith("<!", i)) return null;
-      const r = startTag();
-      if (typeof r === "object") return r;
-      continue;
-    }
-    if (c === "&") {
-      const r = reference();
-      if (typeof r === "object") return r;
-      i = r;
-      continue;
-    }
-    if (s.startsWith("]]>", i)) return { pos: i, msg: "Sequence ']]>' not allowed in content" };
-    const cp = s.codePointAt(i)!;
-    if (!isXmlChar(cp)) return { pos: i, msg: `PCDATA invalid Char value ${cp}` };
-    i += cp > 0xffff ? 2 : 1;
-  }
-  for (;;) {
-    skipSpace();
-    const m = misc();
-    if (typeof m === "object") return m;
-    if (!m) break;
-  }
-  if (i < n) return { pos: i, msg: "Extra content at the end of the document" };
-  return null;
-}
-
-/** libvirt's rendering of a libxml2 error: `label:line: message`, the line, a pointer. */
-function formatLibxmlError(text: string, label: string, pos: number, msg: string): string {
-  const line = text.slice(0, pos).split("\n").length;
-  const bytes = encoder.encode(text);
-  const cur = encoder.encode(text.slice(0, pos)).length;
-  const isEol = (b: number | undefined) => b === 0x0a || b === 0x0d;
-  let c = cur;
-  while (c > 0 && isEol(bytes[c])) c--;
-  while (c > 0 && !isEol(bytes[c])) c--;
-  if (isEol(bytes[c])) c++;
-  const col = cur - c;
-  let e = c;
-  while (e < bytes.length && !isEol(bytes[e])) e++;
-  const context = e > c ? decoder.decode(bytes.slice(c, e)) : "(null)";
-  return `${label}:${line}: ${msg}\n${context}\n${"-".repeat(col)}^`;
-}
-
-/**
- * Parses a document as libvirt's virXMLParse does: libxml2's syntax errors
- * (VIR_ERR_XML_DETAIL in `domain`, libvirt's `label:line: message` form) and
- * the root element check (VIR_ERR_XML_ERROR from the XML domain).
- */
-export function parseLibvirtXml(
-  text: string,
-  label: string,
-  root: string,
-  domain: number,
-): XmlElement {
-  let doc: XmlElement;
-  try {
-    doc = parseXml(text);
-  } catch (e) {
-    if (!(e instanceof XmlSyntaxError)) throw e;
-    const d = libxmlDiagnose(text);
-    if (d) {
-      throw VirError.of(VIR_ERR_XML_DETAIL, domain, formatLibxmlError(text, label, d.pos, d.msg));
-    }
-    const lines = text.split("\n");
-    const lineText = lines[e.line - 1] ?? "";
-    const pos = lines.slice(0, e.line - 1).reduce((a, l) => a + l.length + 1, 0) +
-      Math.max(0, Math.min(e.column - 1, lineText.length));
-    throw VirError.of(VIR_ERR_XML_DETAIL, domain, formatLibxmlError(text, label, pos, e.reason));
-  }
-  const local = localName(doc.name);
-  if (local !== root) {
-    throw VirError.of(
-      VIR_ERR_XML_ERROR,
-      VIR_FROM_XML,
-      `expecting root element of '${root}', not '${local}'`,
-    );
-  }
-  return doc;
-}
-
-/** An element's name without its namespace prefix. */
-export function localName(name: string): string {
-  const c = name.indexOf(":");
-  return c < 0 ? name : name.slice(c + 1);
-}
 
 /** XPath string value of an element: all its character data. */
 export function textContent(el: XmlElement): string {
@@ -1065,7 +798,7 @@ export const TEST_POOL_CAPACITY = 100 * 1024 * 1024 * 1024;
  * none is given, and the test driver's capacity (100 GiB, all available).
  */
 export function parsePoolXML(xml: string): PoolDef {
-  const root = parseLibvirtXml(xml, "(storage_pool_definition)", "pool", VIR_FROM_STORAGE);
+  const root = parseXmlDocument(xml, "(storage_pool_definition)", VIR_FROM_STORAGE, "pool");
   return parsePoolElement(root);
 }
 
@@ -1324,7 +1057,7 @@ function strToUIntLoose(s: string): boolean {
  * network pools that have no target path). Allocation defaults to capacity.
  */
 export function parseVolXML(xml: string, pool: PoolDef): VolDef {
-  const root = parseLibvirtXml(xml, "(storage_volume_definition)", "volume", VIR_FROM_STORAGE);
+  const root = parseXmlDocument(xml, "(storage_volume_definition)", VIR_FROM_STORAGE, "volume");
   const vol = parseVolElement(root, pool);
   const path = `${pool.target.path ?? "(null)"}/${vol.name}`;
   vol.target.path = path;
@@ -1754,11 +1487,11 @@ export function findPoolSources(type: string, srcSpec: string | null): string {
   }
   let source: PoolSource | null = null;
   if (srcSpec !== null) {
-    const root = parseLibvirtXml(
+    const root = parseXmlDocument(
       srcSpec,
       "(storage_source_specification)",
-      "source",
       VIR_FROM_STORAGE,
+      "source",
     );
     source = parsePoolSource(root, idx < 0 ? null : POOL_TYPES[idx]!, idx);
   }

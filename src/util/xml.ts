@@ -111,6 +111,12 @@ export function children(el: XmlElement, name: string): XmlElement[] {
   return el.children.filter((c) => c.name === name);
 }
 
+/** An element's name without its namespace prefix (what libxml2 calls its name). */
+export function localName(name: string): string {
+  const c = name.indexOf(":");
+  return c < 0 ? name : name.slice(c + 1);
+}
+
 /** Follows a path of child names, e.g. `path(dom, "os", "type")`. */
 export function path(el: XmlElement, ...names: string[]): XmlElement | undefined {
   let cur: XmlElement | undefined = el;

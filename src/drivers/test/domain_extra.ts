@@ -72,6 +72,7 @@ import {
   snapshotIsExternal,
 } from "../../conf/snapshot_xml.ts";
 import { parseXml, XmlSyntaxError } from "../../util/xml.ts";
+import { libxmlError } from "../../util/xml_error.ts";
 import { uuidToString } from "../../util/uuid.ts";
 import { DOMAIN_EVENT_CALLBACK_PROCS } from "../events.ts";
 import type { NetworkObj } from "./network.ts";
@@ -3037,23 +3038,6 @@ function unnamespaced(n: MetaNode, uri: string): MetaNode {
   return strip(n, true);
 }
 
-/** A malformed metadata fragment, worded as libxml2 words it (via the domain parser). */
-function metadataSyntaxError(xml: string): VirError {
-  try {
-    parseDomainXML(xml);
-  } catch (e) {
-    if (e instanceof VirError && e.str2?.startsWith("(domain_definition)")) {
-      return new VirError({
-        code: e.code,
-        domain: VIR_FROM_DOMAIN,
-        str1: e.str1,
-        str2: e.str2.replace(/^\(domain_definition\)/, "(metadata_xml)"),
-      });
-    }
-  }
-  return VirError.of(VIR_ERR_XML_ERROR, VIR_FROM_DOMAIN, "(metadata_xml): malformed XML");
-}
-
 function noMetadata(): VirError {
   return VirError.of(
     VIR_ERR_NO_DOMAIN_METADATA,
@@ -3084,7 +3068,7 @@ function setMetadata(
       let fresh: MetaNode | null = null;
       if (metadata) {
         fresh = parseMeta(metadata);
-        if (!fresh) throw metadataSyntaxError(metadata);
+        if (!fresh) throw libxmlError(metadata, "(metadata_xml)", VIR_FROM_DOMAIN);
         if (!/^[\p{L}_][\p{L}\p{N}._\-]*$/u.test(key ?? "")) {
           throw VirError.of(
             VIR_ERR_INTERNAL_ERROR,

@@ -9,15 +9,15 @@ import {
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_FAILED,
-  VIR_ERR_XML_DETAIL,
   VIR_ERR_XML_ERROR,
   VIR_FROM_CPU,
   VIR_FROM_DOMAIN,
   VIR_FROM_RPC,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
-import { attr, children, parseXml, type XmlElement, XmlSyntaxError } from "../../util/xml.ts";
+import { attr, children, type XmlElement } from "../../util/xml.ts";
 import { XmlWriter } from "../../util/xml_writer.ts";
+import { parseXmlDocument } from "../../util/xml_error.ts";
 
 // ---- Fixed figures ----------------------------------------------------------------------------
 
@@ -380,43 +380,8 @@ function firstString(el: XmlElement, name: string): string | null {
   return s === "" ? null : s;
 }
 
-/** libxml2-style report of a malformed CPU document (best effort on the wording). */
-function cpuXmlSyntaxError(text: string, e: XmlSyntaxError): VirError {
-  let detail: string;
-  const lines = text.split("\n");
-  const start = text.trimStart();
-  if (start === "") {
-    detail = "(CPU_definition):1: Document is empty\n(null)\n^";
-  } else if (!start.startsWith("<")) {
-    const line = text.slice(0, text.length - start.length).split("\n").length;
-    detail = `(CPU_definition):${line}: Start tag expected, '<' not found\n${
-      lines[line - 1] ?? ""
-    }\n^`;
-  } else {
-    const line = Math.min(Math.max(e.line, 1), lines.length);
-    const src = lines[line - 1] ?? "";
-    const col = Math.min(Math.max(e.column, 0), src.length);
-    let reason = e.reason.replace(/^\d+:\d+: /, "");
-    const unclosed = /^unclosed tag: (\S+)/.exec(reason);
-    if (unclosed) {
-      // libxml2 names the tag with the line of its start tag.
-      const at = text.lastIndexOf(`<${unclosed[1]}`);
-      const tagLine = at < 0 ? line : text.slice(0, at).split("\n").length;
-      reason = `Premature end of data in tag ${unclosed[1]} line ${tagLine}`;
-    }
-    detail = `(CPU_definition):${line}: ${reason}\n${src}\n${"-".repeat(col)}^`;
-  }
-  return new VirError({ code: VIR_ERR_XML_DETAIL, domain: VIR_FROM_CPU, str1: "%s", str2: detail });
-}
-
 function parseHostCpu(text: string): HostCpu {
-  let root: XmlElement;
-  try {
-    root = parseXml(text);
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) throw cpuXmlSyntaxError(text, e);
-    throw e;
-  }
+  const root = parseXmlDocument(text, "(CPU_definition)", VIR_FROM_CPU);
   if (root.name !== "cpu") {
     throw cpuError(VIR_ERR_XML_ERROR, "XML does not contain expected 'cpu' element");
   }
