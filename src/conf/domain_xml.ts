@@ -7,10 +7,19 @@
 import { formatBitmap, parseBitmap } from "../util/bitmap.ts";
 import { formatMac, generateMAC, macIsMulticast, parseMac } from "../util/mac.ts";
 import { generateUUID, parseUUID } from "../util/uuid.ts";
-import { SaxesParser } from "saxes";
-import { attr, child, children, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
+import {
+  attr,
+  child,
+  children,
+  element,
+  parseXml,
+  type XmlElement,
+  XmlSyntaxError,
+} from "../util/xml.ts";
 import { escapeXml, XmlWriter } from "../util/xml_writer.ts";
 import { libxmlError } from "../util/xml_error.ts";
+import { dumpXml } from "../util/xml_dump.ts";
+import { metadataElement } from "../util/xml_metadata.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
@@ -435,8 +444,8 @@ export interface DomainDef {
   genid: string | null;
   title: string | null;
   description: string | null;
-  /** the <metadata> element as libvirt re-emits it (libxml2 formatting), or null */
-  metadata: string | null;
+  /** the <metadata> element as libvirt keeps it (metadataElement), or null */
+  metadata: XmlElement | null;
   /** maximum memory for hotplug, KiB, with slots */
   maxMemory: { kib: number; slots: number | null } | null;
   /** max memory, KiB */
@@ -699,207 +708,6 @@ export function diskNameToIndex(name: string): number {
   }
   if (i < name.length && !/^\d+$/.test(name.slice(i))) return -1;
   return idx;
-}
-
-// ---- Metadata (libxml2 re-serialisation) ------------------------------------------------------
-
-interface MNode {
-  kind: "el" | "text" | "comment" | "cdata" | "pi";
-  name: string;
-  attrs: [string, string][];
-  children: MNode[];
-  value: string;
-}
-
-/** Parses the whole document again keeping mixed content, to reproduce <metadata>. */
-function parseFullTree(xml: string): MNode | null {
-  const parser = new SaxesParser({ position: false });
-  const stack: MNode[] = [];
-  let root: MNode | null = null;
-  parser.on("opentag", (tag) => {
-    const el: MNode = {
-      kind: "el",
-      name: tag.name,
-      attrs: Object.entries(tag.attributes as Record<string, string>),
-      children: [],
-      value: "",
-    };
-    const top = stack[stack.length - 1];
-    if (top) top.children.push(el);
-    else root ??= el;
-    stack.push(el);
-  });
-  parser.on("closetag", () => {
-    stack.pop();
-  });
-  parser.on("text", (t) => {
-    const top = stack[stack.length - 1];
-    if (!top) return;
-    const last = top.children[top.children.length - 1];
-    if (last && last.kind === "text") last.value += t;
-    else top.children.push({ kind: "text", name: "", attrs: [], children: [], value: t });
-  });
-  parser.on("cdata", (t) => {
-    stack[stack.length - 1]?.children.push({
-      kind: "cdata",
-      name: "",
-      attrs: [],
-      children: [],
-      value: t,
-    });
-  });
-  parser.on("comment", (t) => {
-    stack[stack.length - 1]?.children.push({
-      kind: "comment",
-      name: "",
-      attrs: [],
-      children: [],
-      value: t,
-    });
-  });
-  parser.on("processinginstruction", (pi) => {
-    stack[stack.length - 1]?.children.push({
-      kind: "pi",
-      name: pi.target,
-      attrs: [],
-      children: [],
-      value: pi.body,
-    });
-  });
-  parser.on("error", () => {});
-  try {
-    parser.write(xml).close();
-  } catch {
-    return null;
-  }
-  return root;
-}
-
-function nsDecls(n: MNode): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const [k, v] of n.attrs) {
-    if (k === "xmlns") m.set("", v);
-    else if (k.startsWith("xmlns:")) m.set(k.slice(6), v);
-  }
-  return m;
-}
-
-function prefixOf(name: string): string {
-  const i = name.indexOf(":");
-  return i < 0 ? "" : name.slice(0, i);
-}
-
-function libxmlEscapeText(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /\r/g,
-    "&#13;",
-  );
-}
-
-function libxmlEscapeAttr(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /"/g,
-    "&quot;",
-  )
-    .replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
-}
-
-function isBlank(n: MNode): boolean {
-  return n.kind === "text" && /^[ \t\r\n]*$/.test(n.value);
-}
-
-/** Serialises like xmlNodeDump(format=1): indents only element-only content. */
-function dumpNode(n: MNode, depth: number, format: boolean, out: string[]): void {
-  if (n.kind === "text") {
-    out.push(libxmlEscapeText(n.value));
-    return;
-  }
-  if (n.kind === "comment") {
-    out.push(`<!--${n.value}-->`);
-    return;
-  }
-  if (n.kind === "cdata") {
-    out.push(`<![CDATA[${n.value}]]>`);
-    return;
-  }
-  if (n.kind === "pi") {
-    out.push(n.value ? `<?${n.name} ${n.value}?>` : `<?${n.name}?>`);
-    return;
-  }
-  let s = `<${n.name}`;
-  for (const [k, v] of n.attrs) s += ` ${k}="${libxmlEscapeAttr(v)}"`;
-  if (n.children.length === 0) {
-    out.push(s + "/>");
-    return;
-  }
-  out.push(s + ">");
-  const fmt = format && n.children.every((c) => c.kind !== "text" && c.kind !== "cdata");
-  for (const c of n.children) {
-    if (fmt) out.push("\n" + "  ".repeat(depth + 1));
-    dumpNode(c, depth + 1, fmt, out);
-  }
-  if (fmt) out.push("\n" + "  ".repeat(depth));
-  out.push(`</${n.name}>`);
-}
-
-/** Drops whitespace-only text the way libxml2 does when blanks are not kept. */
-function stripBlanks(n: MNode): MNode {
-  if (n.kind !== "el") return n;
-  const kept: MNode[] = [];
-  n.children.forEach((c, i) => {
-    if (isBlank(c)) {
-      const atEnd = i === n.children.length - 1;
-      const keep = (kept.length === 0 && atEnd) ||
-        (kept.length > 0 && (kept[kept.length - 1]!.kind === "text" || kept[0]!.kind === "text"));
-      if (!keep) return;
-      kept.push(c);
-      return;
-    }
-    kept.push(stripBlanks(c));
-  });
-  return { ...n, children: kept };
-}
-
-/**
- * The <metadata> element as libvirt keeps and prints it: children without a
- * namespace and repeated namespaces dropped, namespaces declared outside
- * the element hoisted onto it, libxml2's formatting.
- */
-function buildMetadata(xml: string): string | null {
-  const root = parseFullTree(xml);
-  if (!root) return null;
-  const meta = root.children.find((c) => c.kind === "el" && c.name === "metadata");
-  if (!meta) return null;
-  const rootNs = nsDecls(root);
-  const metaNs = nsDecls(meta);
-  const seen = new Set<string>();
-  const kept: MNode[] = [];
-  const hoisted: [string, string][] = [];
-  for (const c of meta.children) {
-    if (c.kind !== "el") continue;
-    const p = prefixOf(c.name);
-    const own = nsDecls(c);
-    const uri = own.get(p) ?? metaNs.get(p) ?? rootNs.get(p);
-    if (uri === undefined || uri === "") continue;
-    if (seen.has(uri)) continue;
-    seen.add(uri);
-    if (!own.has(p) && !metaNs.has(p) && rootNs.has(p)) {
-      const key = p === "" ? "xmlns" : `xmlns:${p}`;
-      if (!hoisted.some(([k]) => k === key)) hoisted.push([key, uri]);
-    }
-    kept.push(stripBlanks(c));
-  }
-  const metaAttrs = meta.attrs.filter(([k]) => k === "xmlns" || k.startsWith("xmlns:"));
-  const node: MNode = {
-    kind: "el",
-    name: "metadata",
-    attrs: [...metaAttrs, ...hoisted],
-    children: kept,
-    value: "",
-  };
-  const out: string[] = [];
-  dumpNode(node, 1, true, out);
-  return out.join("");
 }
 
 // ---- Parsing: device pieces ----------------------------------------------------------------
@@ -2801,10 +2609,10 @@ export function parseDomainXML(xml: string): DomainDef {
     }
     throw e;
   }
-  return parseDomainElement(dom, xml);
+  return parseDomainElement(dom);
 }
 
-function parseDomainElement(dom: XmlElement, xml: string): DomainDef {
+function parseDomainElement(dom: XmlElement): DomainDef {
   if (dom.name !== "domain") {
     throw xmlError(`expecting root element of 'domain', not '${dom.name}'`, VIR_FROM_XML);
   }
@@ -2837,7 +2645,7 @@ function parseDomainElement(dom: XmlElement, xml: string): DomainDef {
   const title = nameEl ? childString(dom, "title") : null;
   if (title !== null && /[\n]/.test(title)) throw xmlError("Domain title can't contain newlines");
   const description = childString(dom, "description");
-  const metadata = child(dom, "metadata") ? buildMetadata(xml) : null;
+  const metadata = metadataElement(dom);
 
   const def: DomainDef = {
     type: virtType,
@@ -3336,7 +3144,7 @@ function postParse(def: DomainDef): void {
 
   // implicit video for graphics
   if (d.graphics.length > 0 && d.videos.length === 0) {
-    d.videos.push(parseVideo({ name: "video", attrs: [], children: [], text: "", line: 0 }));
+    d.videos.push(parseVideo(element("video")));
   }
   for (const v of d.videos) {
     if (v.model === "default") {
@@ -4362,7 +4170,8 @@ export function formatDomainXML(
   for (const s of def.seclabels) writeRaw(w, s);
   w.close("domain");
   const out = w.toString();
-  return def.metadata === null ? out : out.replace(`  ${METADATA_MARK}`, () => `  ${def.metadata}`);
+  const md = def.metadata;
+  return md === null ? out : out.replace(`  ${METADATA_MARK}`, () => `  ${dumpXml(md, 1)}`);
 }
 
 function formatOs(w: XmlWriter, def: DomainDef, _ctx: FmtCtx): void {

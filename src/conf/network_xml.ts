@@ -6,9 +6,9 @@
 import { checkFlagsIn } from "../util/flags.ts";
 import { formatMac, macCompare, parseMac } from "../util/mac.ts";
 import { generateUUID, parseUUID } from "../util/uuid.ts";
-import { SaxesParser } from "saxes";
 import { attr, child, children, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
 import { libxmlError, parseXmlDocument } from "../util/xml_error.ts";
+import { metadataXML } from "../util/xml_metadata.ts";
 import { escapeXml } from "../util/xml_writer.ts";
 import { VirError } from "../rpc/error.ts";
 import {
@@ -742,248 +742,6 @@ function addrRange(start: IPAddr, end: IPAddr, network: IPAddr | null, prefix: n
   const r = ((end.bytes[14]! << 8) | end.bytes[15]!) - ((start.bytes[14]! << 8) | start.bytes[15]!);
   if (r < 0) throw internalNone(`range ${startStr} - ${endStr} start larger than end`);
   return r + 1;
-}
-
-// ---- Metadata (libxml2 copy, namespace sanitizing and serialization) ----------------------------
-
-type MNode =
-  | {
-    kind: "el";
-    name: string;
-    nsDecls: [string, string][];
-    attrs: [string, string][];
-    children: MNode[];
-  }
-  | { kind: "text"; text: string }
-  | { kind: "cdata"; text: string }
-  | { kind: "comment"; text: string }
-  | { kind: "pi"; target: string; body: string };
-
-type MEl = Extract<MNode, { kind: "el" }>;
-
-/** Parses the whole document keeping every node, dropping blanks the way libxml2 does with keepBlanks=0. */
-function parseFullTree(text: string): MEl | null {
-  const p = new SaxesParser({ position: true });
-  const stack: MEl[] = [];
-  let root: MEl | null = null;
-  const isBlank = (s: string) => /^[ \t\n\r]*$/.test(s);
-  let pendingText: string | null = null;
-  const flushText = (nextIsEnd: boolean) => {
-    if (pendingText === null) return;
-    const t = pendingText;
-    pendingText = null;
-    const parent = stack[stack.length - 1];
-    if (!parent) return;
-    if (isBlank(t)) {
-      // libxml2's areBlanks heuristic
-      const kids = parent.children;
-      const last = kids[kids.length - 1];
-      const firstKid = kids[0];
-      const keep = (kids.length === 0 && nextIsEnd) || last?.kind === "text" ||
-        firstKid?.kind === "text";
-      if (!keep) return;
-    }
-    const last = parent.children[parent.children.length - 1];
-    if (last?.kind === "text") last.text += t;
-    else parent.children.push({ kind: "text", text: t });
-  };
-  p.on("text", (t) => {
-    pendingText = (pendingText ?? "") + t;
-  });
-  p.on("opentag", (tag) => {
-    flushText(false);
-    const attrs: [string, string][] = [];
-    const nsDecls: [string, string][] = [];
-    for (const [k, v] of Object.entries(tag.attributes as Record<string, string>)) {
-      if (k === "xmlns") nsDecls.push(["", v]);
-      else if (k.startsWith("xmlns:")) nsDecls.push([k.slice(6), v]);
-      else attrs.push([k, v]);
-    }
-    const el: MEl = { kind: "el", name: tag.name, nsDecls, attrs, children: [] };
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(el);
-    else root ??= el;
-    stack.push(el);
-  });
-  p.on("closetag", () => {
-    flushText(true);
-    stack.pop();
-  });
-  p.on("cdata", (t) => {
-    flushText(false);
-    stack[stack.length - 1]?.children.push({ kind: "cdata", text: t });
-  });
-  p.on("comment", (t) => {
-    flushText(false);
-    stack[stack.length - 1]?.children.push({ kind: "comment", text: t });
-  });
-  p.on("processinginstruction", (pi) => {
-    flushText(false);
-    stack[stack.length - 1]?.children.push({ kind: "pi", target: pi.target, body: pi.body });
-  });
-  try {
-    p.write(text).close();
-  } catch {
-    return null;
-  }
-  return root;
-}
-
-function prefixOf(qname: string): string {
-  const i = qname.indexOf(":");
-  return i < 0 ? "" : qname.slice(0, i);
-}
-
-/** Resolves a prefix through a scope chain; undefined when not declared. */
-function lookupNs(scopes: [string, string][][], prefix: string): string | undefined {
-  if (prefix === "xml") return "http://www.w3.org/XML/1998/namespace";
-  for (let i = scopes.length - 1; i >= 0; i--) {
-    for (const [p, uri] of scopes[i]!) if (p === prefix) return uri;
-  }
-  return undefined;
-}
-
-/**
- * The <metadata> element as libvirt 9.0 stores it (xmlCopyNode + virXMLNodeSanitizeNamespaces)
- * and prints it (xmlNodeDump, format=1, at nesting `level`).
- */
-function captureMetadata(text: string, level: number): string | null {
-  const root = parseFullTree(text);
-  if (!root) return null;
-  const outer: [string, string][][] = [root.nsDecls];
-  const md = root.children.find((c): c is MEl => c.kind === "el" && c.name === "metadata");
-  if (!md) return null;
-  // namespaces in scope at <metadata> (declared on the root) and inside the copy
-  const mdScopes = [...outer];
-  const copy: MEl = {
-    kind: "el",
-    name: md.name,
-    nsDecls: [...md.nsDecls],
-    attrs: [...md.attrs],
-    children: [],
-  };
-  const hoisted: [string, string][] = [];
-  const ensureNs = (
-    prefix: string,
-    copyScopes: [string, string][][],
-    origScopes: [string, string][][],
-  ) => {
-    if (prefix === "xml") return;
-    if (lookupNs(copyScopes, prefix) !== undefined) return;
-    if (hoisted.some(([p]) => p === prefix)) return;
-    const uri = lookupNs(origScopes, prefix);
-    if (uri !== undefined) hoisted.push([prefix, uri]);
-  };
-  const copyEl = (
-    el: MEl,
-    origScopes: [string, string][][],
-    copyScopes: [string, string][][],
-  ): MEl => {
-    const oScopes = [...origScopes, el.nsDecls];
-    const cScopes = [...copyScopes, el.nsDecls];
-    ensureNs(prefixOf(el.name), cScopes, oScopes);
-    for (const [k] of el.attrs) if (prefixOf(k)) ensureNs(prefixOf(k), cScopes, oScopes);
-    const out: MEl = {
-      kind: "el",
-      name: el.name,
-      nsDecls: [...el.nsDecls],
-      attrs: [...el.attrs],
-      children: [],
-    };
-    for (const c of el.children) {
-      out.children.push(c.kind === "el" ? copyEl(c, oScopes, cScopes) : { ...c });
-    }
-    return out;
-  };
-  // sanitize: drop children without a namespace, then later ones sharing a namespace
-  const seen = new Set<string>();
-  const mdOrig = [...mdScopes, md.nsDecls];
-  for (const c of md.children) {
-    if (c.kind !== "el") continue;
-    const uri = lookupNs([...mdOrig, c.nsDecls], prefixOf(c.name));
-    if (!uri) continue;
-    if (seen.has(uri)) continue;
-    seen.add(uri);
-    copy.children.push(copyEl(c, mdOrig, [copy.nsDecls]));
-  }
-  copy.nsDecls.push(...hoisted);
-  return serializeMNode(copy, level);
-}
-
-function escText(s: string): string {
-  return s.replace(
-    /[&<>\r]/g,
-    (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&#13;"),
-  );
-}
-
-function escAttr(s: string): string {
-  let out = "";
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === "&") out += "&amp;";
-    else if (ch === "<") out += "&lt;";
-    else if (ch === ">") out += "&gt;";
-    else if (ch === '"') out += "&quot;";
-    else if (ch === "\n") out += "&#10;";
-    else if (ch === "\r") out += "&#13;";
-    else if (ch === "\t") out += "&#9;";
-    else if (cp >= 0x80) out += `&#x${cp.toString(16).toUpperCase()};`;
-    else out += ch;
-  }
-  return out;
-}
-
-function quoteNs(uri: string): string {
-  return uri.includes('"') ? `'${uri}'` : `"${uri}"`;
-}
-
-function serializeMNode(root: MEl, level: number): string {
-  let out = "";
-  const dump = (n: MNode, lvl: number, format: boolean, isRoot: boolean) => {
-    const indent = "  ".repeat(lvl);
-    switch (n.kind) {
-      case "text":
-        out += escText(n.text);
-        return;
-      case "cdata":
-        out += `<![CDATA[${n.text}]]>`;
-        return;
-      case "comment":
-        if (format && !isRoot) out += indent;
-        out += `<!--${n.text}-->`;
-        return;
-      case "pi":
-        if (format && !isRoot) out += indent;
-        out += n.body === "" ? `<?${n.target}?>` : `<?${n.target} ${n.body}?>`;
-        return;
-      case "el": {
-        if (format && !isRoot) out += indent;
-        out += `<${n.name}`;
-        for (const [p, uri] of n.nsDecls) {
-          out += p === "" ? ` xmlns=${quoteNs(uri)}` : ` xmlns:${p}=${quoteNs(uri)}`;
-        }
-        for (const [k, v] of n.attrs) out += ` ${k}="${escAttr(v)}"`;
-        if (n.children.length === 0) {
-          out += "/>";
-          return;
-        }
-        out += ">";
-        const childFormat = format &&
-          !n.children.some((c) => c.kind === "text" || c.kind === "cdata");
-        if (childFormat) out += "\n";
-        for (const c of n.children) {
-          dump(c, lvl + 1, childFormat, false);
-          if (childFormat) out += "\n";
-        }
-        if (childFormat) out += indent;
-        out += `</${n.name}>`;
-        return;
-      }
-    }
-  };
-  dump(root, level, true, true);
-  return out;
 }
 
 // ---- A virBuffer look-alike ---------------------------------------------------------------------
@@ -1946,7 +1704,7 @@ function parseForward(netName: string, el: XmlElement): NetworkForwardDef {
 }
 
 /** Parses the <network> element tree (virNetworkDefParseXML); `text` feeds <metadata>. */
-function parseNetworkElement(root: XmlElement, text: string): NetworkDef {
+function parseNetworkElement(root: XmlElement): NetworkDef {
   const name = xpathText(child(root, "name"));
   if (name === null) throw VirError.of(VIR_ERR_NO_NAME, VIR_FROM_NETWORK);
   const bad = /[/]/.exec(name);
@@ -2117,14 +1875,14 @@ function parseNetworkElement(root: XmlElement, text: string): NetworkDef {
       `mtu size only allowed in open, route, nat, and isolated mode, not in ${mode} (network '${name}')`,
     );
   }
-  if (child(root, "metadata")) def.metadata = captureMetadata(text, 1);
+  def.metadata = metadataXML(root, 1);
   return def;
 }
 
 /** Parses a <network> document as virNetworkDefineXML / virNetworkCreateXML do in the test driver. */
 export function parseNetworkXML(xml: string): NetworkDef {
   const root = parseXmlDocument(xml, "(network_definition)", VIR_FROM_NETWORK, "network");
-  return parseNetworkElement(root, xml);
+  return parseNetworkElement(root);
 }
 
 // ---- Network formatting -------------------------------------------------------------------------

@@ -71,8 +71,9 @@ import {
   snapshotDomainCopy,
   snapshotIsExternal,
 } from "../../conf/snapshot_xml.ts";
-import { parseXml, XmlSyntaxError } from "../../util/xml.ts";
-import { libxmlError } from "../../util/xml_error.ts";
+import { appendNode, element, lookupNamespace, prefixOf, type XmlElement } from "../../util/xml.ts";
+import { parseXmlDocument } from "../../util/xml_error.ts";
+import { extractNamespaceXML, injectNamespace, isNCName } from "../../util/xml_metadata.ts";
 import { uuidToString } from "../../util/uuid.ts";
 import { DOMAIN_EVENT_CALLBACK_PROCS } from "../events.ts";
 import type { NetworkObj } from "./network.ts";
@@ -2913,131 +2914,6 @@ const META_DESCRIPTION = 0;
 const META_TITLE = 1;
 const META_ELEMENT = 2;
 
-interface MetaNode {
-  kind: "el" | "text";
-  name: string;
-  attrs: [string, string][];
-  children: MetaNode[];
-  value: string;
-}
-
-/** Parses an XML fragment keeping mixed content (for <metadata> children). */
-function parseMeta(xml: string): MetaNode | null {
-  let root: MetaNode | null = null;
-  try {
-    const el = parseXml(xml);
-    const conv = (e: typeof el): MetaNode => ({
-      kind: "el",
-      name: e.name,
-      attrs: e.attrs.map(([k, v]) => [k, v] as [string, string]),
-      children: e.children.map(conv),
-      value: e.children.length === 0 ? e.text : "",
-    });
-    root = conv(el);
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) return null;
-    throw e;
-  }
-  return root;
-}
-
-function escText(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /\r/g,
-    "&#13;",
-  );
-}
-
-function escAttr(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /"/g,
-    "&quot;",
-  )
-    .replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
-}
-
-/** xmlNodeDump(format=1) of an element tree at `depth`. */
-function dumpMeta(n: MetaNode, depth: number): string {
-  let s = `<${n.name}`;
-  for (const [k, v] of n.attrs) s += ` ${k}="${escAttr(v)}"`;
-  if (n.children.length === 0) {
-    if (n.value === "") return s + "/>";
-    return `${s}>${escText(n.value)}</${n.name}>`;
-  }
-  s += ">";
-  for (const c of n.children) s += "\n" + "  ".repeat(depth + 1) + dumpMeta(c, depth + 1);
-  return s + "\n" + "  ".repeat(depth) + `</${n.name}>`;
-}
-
-/** The <metadata> element's children, with their namespace URIs. */
-function metadataChildren(def: DomainDef): { uri: string; node: MetaNode }[] {
-  if (!def.metadata) return [];
-  const root = parseMeta(def.metadata);
-  if (!root) return [];
-  const out: { uri: string; node: MetaNode }[] = [];
-  for (const c of root.children) {
-    const p = c.name.includes(":") ? c.name.slice(0, c.name.indexOf(":")) : "";
-    const key = p === "" ? "xmlns" : `xmlns:${p}`;
-    const uri = c.attrs.find(([k]) => k === key)?.[1] ??
-      root.attrs.find(([k]) => k === key)?.[1] ?? "";
-    out.push({ uri, node: c });
-  }
-  return out;
-}
-
-function writeMetadata(def: DomainDef, items: MetaNode[]): void {
-  if (items.length === 0) {
-    // libvirt keeps the <metadata> element it once made, empty.
-    if (def.metadata !== null) def.metadata = "<metadata/>";
-    return;
-  }
-  def.metadata = `<metadata>\n${
-    items.map((n) => "    " + dumpMeta(n, 2)).join("\n")
-  }\n  </metadata>`;
-}
-
-function prefixOf(name: string): string {
-  return name.includes(":") ? name.slice(0, name.indexOf(":")) : "";
-}
-
-function localOf(name: string): string {
-  return name.includes(":") ? name.slice(name.indexOf(":") + 1) : name;
-}
-
-function isNsDecl(k: string): boolean {
-  return k === "xmlns" || k.startsWith("xmlns:");
-}
-
-/**
- * virXMLInjectNamespace: the element and its un-prefixed descendants move
- * into namespace `key`; its own declarations stay, the new one comes last.
- */
-function namespaced(n: MetaNode, key: string, uri: string, top: boolean): MetaNode {
-  const decls = n.attrs.filter(([k]) => isNsDecl(k));
-  const attrs = n.attrs.filter(([k]) => !isNsDecl(k));
-  return {
-    kind: "el",
-    name: prefixOf(n.name) === "" ? `${key}:${n.name}` : n.name,
-    attrs: top ? [...decls, [`xmlns:${key}`, uri], ...attrs] : n.attrs,
-    children: n.children.map((c) => namespaced(c, key, uri, false)),
-    value: n.value,
-  };
-}
-
-/** virXMLExtractNamespaceXML: the element with the namespace of `uri` taken off. */
-function unnamespaced(n: MetaNode, uri: string): MetaNode {
-  const decl = n.attrs.find(([k, v]) => k.startsWith("xmlns:") && v === uri);
-  const key = decl ? decl[0].slice(6) : null;
-  const strip = (m: MetaNode, top: boolean): MetaNode => ({
-    kind: "el",
-    name: key !== null && prefixOf(m.name) === key ? localOf(m.name) : m.name,
-    attrs: top ? m.attrs.filter(([k]) => k !== `xmlns:${key}`) : m.attrs,
-    children: m.children.map((c) => strip(c, false)),
-    value: m.value,
-  });
-  return strip(n, true);
-}
-
 function noMetadata(): VirError {
   return VirError.of(
     VIR_ERR_NO_DOMAIN_METADATA,
@@ -3064,24 +2940,30 @@ function setMetadata(
       def.title = metadata ? metadata : null;
       return;
     case META_ELEMENT: {
-      let items = metadataChildren(def);
-      let fresh: MetaNode | null = null;
+      // virDomainDefSetMetadata: parse and namespace the new element, drop those
+      // sharing its namespace, add it (making <metadata> if there was none).
+      let fresh: XmlElement | null = null;
       if (metadata) {
-        fresh = parseMeta(metadata);
-        if (!fresh) throw libxmlError(metadata, "(metadata_xml)", VIR_FROM_DOMAIN);
-        if (!/^[\p{L}_][\p{L}\p{N}._\-]*$/u.test(key ?? "")) {
+        // Parsed keeping blanks, unlike a definition's <metadata>.
+        fresh = parseXmlDocument(metadata, "(metadata_xml)", VIR_FROM_DOMAIN);
+        if (!isNCName(key ?? "")) {
           throw VirError.of(
             VIR_ERR_INTERNAL_ERROR,
             VIR_FROM_XML,
             "failed to validate prefix for a new XML namespace",
           );
         }
-        fresh = namespaced(fresh, key ?? "", uri ?? "", true);
+        fresh = injectNamespace(fresh, uri ?? "", key ?? "");
       }
-      items = items.filter((i) => i.uri !== uri);
-      const nodes = items.map((i) => i.node);
-      if (fresh) nodes.push(fresh);
-      writeMetadata(def, nodes);
+      const md = def.metadata;
+      if (md === null && fresh === null) return;
+      const kept = element("metadata", md?.attrs ?? []);
+      for (const n of md?.nodes ?? []) {
+        if (n.kind === "element" && lookupNamespace([kept, n], prefixOf(n.name)) === uri) continue;
+        appendNode(kept, n);
+      }
+      if (fresh) appendNode(kept, fresh);
+      def.metadata = kept;
       return;
     }
     default:
@@ -3100,9 +2982,10 @@ function getMetadata(def: DomainDef, type: number, uri: string | null): string {
       if (def.title === null) throw noMetadata();
       return def.title;
     case META_ELEMENT: {
-      const item = metadataChildren(def).find((i) => i.uri === uri);
-      if (!item) throw noMetadata();
-      return dumpMeta(unnamespaced(item.node, uri ?? ""), 0);
+      const md = def.metadata;
+      const xml = md === null ? null : extractNamespaceXML(md, uri ?? "");
+      if (xml === null) throw noMetadata();
+      return xml;
     }
     default:
       // A negative type passes virDomainObjGetMetadata's range check and finds nothing.
