@@ -2,7 +2,7 @@
 // does (virInterfaceDefineXML) and formats them back as virInterfaceGetXMLDesc.
 
 import { attr, child, children, type XmlElement } from "../util/xml.ts";
-import { escapeXml } from "../util/xml_writer.ts";
+import { escapeXml, VirBuffer } from "../util/xml_writer.ts";
 import { parseXmlDocument } from "../util/xml_error.ts";
 import { VirError } from "../rpc/error.ts";
 import { VIR_ERR_XML_ERROR, VIR_FROM_INTERFACE } from "../rpc/error_codes.ts";
@@ -16,7 +16,6 @@ import {
   propUInt,
   type Tristate,
   unknownCauseError,
-  VirBuffer,
   xpathAttr,
 } from "./network_xml.ts";
 

@@ -9,7 +9,7 @@ import { generateUUID, parseUUID } from "../util/uuid.ts";
 import { attr, child, children, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
 import { libxmlError, parseXmlDocument } from "../util/xml_error.ts";
 import { metadataXML } from "../util/xml_metadata.ts";
-import { escapeXml } from "../util/xml_writer.ts";
+import { VirBuffer } from "../util/xml_writer.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
@@ -742,35 +742,6 @@ function addrRange(start: IPAddr, end: IPAddr, network: IPAddr | null, prefix: n
   const r = ((end.bytes[14]! << 8) | end.bytes[15]!) - ((start.bytes[14]! << 8) | start.bytes[15]!);
   if (r < 0) throw internalNone(`range ${startStr} - ${endStr} start larger than end`);
   return r + 1;
-}
-
-// ---- A virBuffer look-alike ---------------------------------------------------------------------
-
-/** Text built like libvirt's virBuffer with auto-indent: indentation is added at line starts. */
-export class VirBuffer {
-  #s = "";
-  #indent = 0;
-
-  add(text: string): this {
-    if (text === "") return this;
-    if (this.#s === "" || this.#s.endsWith("\n")) this.#s += " ".repeat(this.#indent);
-    this.#s += text;
-    return this;
-  }
-
-  adjust(n: number): this {
-    this.#indent += n;
-    return this;
-  }
-
-  toString(): string {
-    return this.#s;
-  }
-}
-
-/** virBufferEscapeString: the format with the escaped value, or nothing when the value is null. */
-function esc(fmt: string, v: string | null): string {
-  return v === null ? "" : fmt.replace("%s", escapeXml(v));
 }
 
 // ---- Shared sub-elements: bandwidth, vlan, virtualport, route, PCI address ---------------------
@@ -1900,7 +1871,7 @@ function formatIPDef(buf: VirBuffer, ip: NetworkIPDef): void {
   if (ip.prefix > 0) s += ` prefix='${ip.prefix}'`;
   if (ip.localPtr !== null) s += ` localPtr='${ip.localPtr}'`;
   buf.add(s + ">\n").adjust(2);
-  if (ip.tftpRoot !== null) buf.add(esc("<tftp root='%s'/>\n", ip.tftpRoot));
+  if (ip.tftpRoot !== null) buf.escapeString("<tftp root='%s'/>\n", ip.tftpRoot);
   if (ip.ranges.length || ip.hosts.length) {
     buf.add("<dhcp>\n").adjust(2);
     for (const r of ip.ranges) {
@@ -1924,8 +1895,8 @@ function formatIPDef(buf: VirBuffer, ip: NetworkIPDef): void {
       } else buf.add(hs + "/>\n");
     }
     if (ip.bootpFile !== null) {
-      buf.add(esc("<bootp file='%s'", ip.bootpFile));
-      if (ip.bootpServer !== null) buf.add(esc(" server='%s'", ip.bootpServer));
+      buf.escapeString("<bootp file='%s'", ip.bootpFile);
+      if (ip.bootpServer !== null) buf.escapeString(" server='%s'", ip.bootpServer);
       buf.add("/>\n");
     }
     buf.adjust(-2).add("</dhcp>\n");
@@ -1947,20 +1918,20 @@ function formatDNS(buf: VirBuffer, dns: NetworkDNSDef): void {
   buf.add(s + ">\n").adjust(2);
   for (const f of dns.forwarders) {
     buf.add("<forwarder");
-    buf.add(esc(" domain='%s'", f.domain));
+    buf.escapeString(" domain='%s'", f.domain);
     if (f.addr !== null) buf.add(` addr='${f.addr}'`);
     buf.add("/>\n");
   }
   for (const t of dns.txts) {
-    buf.add(esc("<txt name='%s' ", t.name));
-    buf.add(esc("value='%s'/>\n", t.value));
+    buf.escapeString("<txt name='%s' ", t.name);
+    buf.escapeString("value='%s'/>\n", t.value);
   }
   for (const r of dns.srvs) {
     if (r.service === null || r.protocol === null) continue;
-    buf.add(esc("<srv service='%s' ", r.service));
-    buf.add(esc("protocol='%s'", r.protocol));
-    buf.add(esc(" domain='%s'", r.domain));
-    buf.add(esc(" target='%s'", r.target));
+    buf.escapeString("<srv service='%s' ", r.service);
+    buf.escapeString("protocol='%s'", r.protocol);
+    buf.escapeString(" domain='%s'", r.domain);
+    buf.escapeString(" target='%s'", r.target);
     if (r.port) buf.add(` port='${r.port}'`);
     if (r.priority) buf.add(` priority='${r.priority}'`);
     if (r.weight) buf.add(` weight='${r.weight}'`);
@@ -1968,7 +1939,7 @@ function formatDNS(buf: VirBuffer, dns: NetworkDNSDef): void {
   }
   for (const h of dns.hosts) {
     buf.add(`<host ip='${h.ip}'>\n`).adjust(2);
-    for (const n of h.hostnames) buf.add(esc("<hostname>%s</hostname>\n", n));
+    for (const n of h.hostnames) buf.escapeString("<hostname>%s</hostname>\n", n);
     buf.adjust(-2).add("</host>\n");
   }
   buf.adjust(-2).add("</dns>\n");
@@ -1991,7 +1962,7 @@ function formatForward(buf: VirBuffer, def: NetworkDef, inactive: boolean): void
   const first = f.ifs[0];
   const dev = f.pfs.length === 0 && first?.type === "netdev" ? first.dev : null;
   buf.add("<forward");
-  buf.add(esc(" dev='%s'", dev));
+  buf.escapeString(" dev='%s'", dev);
   buf.add(` mode='${f.mode}'`);
   if (f.mode === "hostdev") buf.add(f.managed ? " managed='yes'" : " managed='no'");
   const short =
@@ -2022,11 +1993,11 @@ function formatForward(buf: VirBuffer, def: NetworkDef, inactive: boolean): void
       }
     }
   }
-  if (f.pfs.length) buf.add(esc("<pf dev='%s'/>\n", f.pfs[0]!.dev));
+  if (f.pfs.length) buf.escapeString("<pf dev='%s'/>\n", f.pfs[0]!.dev);
   if (f.ifs.length && (!f.pfs.length || !inactive)) {
     for (const i of f.ifs) {
       if (i.type === "netdev") {
-        buf.add(esc("<interface dev='%s'", i.dev));
+        buf.escapeString("<interface dev='%s'", i.dev);
         if (!inactive && i.connections > 0) buf.add(` connections='${i.connections}'`);
         buf.add("/>\n");
       } else {
@@ -2051,7 +2022,7 @@ export function formatNetworkXML(def: NetworkDef, opts: { inactive: boolean }): 
   if (def.ipv6) buf.add(" ipv6='yes'");
   if (def.trustGuestRxFilters) buf.add(` trustGuestRxFilters='${def.trustGuestRxFilters}'`);
   buf.add(">\n").adjust(2);
-  buf.add(esc("<name>%s</name>\n", def.name));
+  buf.escapeString("<name>%s</name>\n", def.name);
   buf.add(`<uuid>${def.uuid}</uuid>\n`);
   if (def.metadata !== null) buf.add(def.metadata + "\n");
   formatForward(buf, def, opts.inactive);
@@ -2059,8 +2030,8 @@ export function formatNetworkXML(def: NetworkDef, opts: { inactive: boolean }): 
   const hasBridge = mode === "none" || mode === "nat" || mode === "route" || mode === "open";
   if (hasBridge || def.bridge !== null || def.macTableManager !== null) {
     buf.add("<bridge");
-    buf.add(esc(" name='%s'", def.bridge));
-    buf.add(esc(" zone='%s'", def.bridgeZone));
+    buf.escapeString(" name='%s'", def.bridge);
+    buf.escapeString(" zone='%s'", def.bridgeZone);
     if (hasBridge) {
       buf.add(` stp='${def.stp ? "on" : "off"}' delay='${BigInt.asIntN(64, BigInt(def.delay))}'`);
     }
