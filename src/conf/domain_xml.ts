@@ -18,6 +18,7 @@ import {
 } from "../util/xml.ts";
 import { escapeXml, XmlWriter } from "../util/xml_writer.ts";
 import { libxmlError } from "../util/xml_error.ts";
+import { propEnum, propTristate, propUInt } from "../util/xml_props.ts";
 import { dumpXml } from "../util/xml_dump.ts";
 import { metadataElement } from "../util/xml_metadata.ts";
 import { VirError } from "../rpc/error.ts";
@@ -538,35 +539,6 @@ function badXPathValue(value: string, xpath: string): VirError {
   return xmlError(`Invalid value '${value}' for element or attribute '${xpath}'`, VIR_FROM_XML);
 }
 
-/** An attribute restricted to a set of values (absent → undefined). */
-function enumAttr(el: XmlElement, name: string, values: readonly string[]): string | undefined {
-  const v = attr(el, name);
-  if (v === undefined) return undefined;
-  if (!values.includes(v)) throw badAttr(el, name, v);
-  return v;
-}
-
-function tristateBool(el: XmlElement, name: string): string | null {
-  return enumAttr(el, name, ["yes", "no"]) ?? null;
-}
-
-function tristateSwitch(el: XmlElement, name: string): string | null {
-  return enumAttr(el, name, ["on", "off"]) ?? null;
-}
-
-function uintAttr(el: XmlElement, name: string): number | null {
-  const v = attr(el, name);
-  if (v === undefined) return null;
-  const n = parseUInt(v);
-  if (n === null) {
-    throw xmlError(
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'. Expected non-negative integer value`,
-      VIR_FROM_XML,
-    );
-  }
-  return n;
-}
-
 /** strtoul-like unsigned decimal/hex/octal reader (as virStrToLong_ui with base 0 is not used: decimal). */
 function parseUInt(v: string): number | null {
   if (!/^\s*\+?\d+$/.test(v)) return null;
@@ -743,7 +715,7 @@ function parseAddress(el: XmlElement): DeviceAddress | null {
   if (type === undefined) throw xmlError("No type specified for device address");
   switch (type) {
     case "pci": {
-      const mf = enumAttr(el, "multifunction", ["on", "off"]) ?? null;
+      const mf = propEnum(el, "multifunction", ["on", "off"]) ?? null;
       return {
         type: "pci",
         domain: numAttrBase0(el, "domain", "domain", 0xffff),
@@ -756,26 +728,26 @@ function parseAddress(el: XmlElement): DeviceAddress | null {
     case "drive":
       return {
         type: "drive",
-        controller: uintAttr(el, "controller") ?? 0,
-        bus: uintAttr(el, "bus") ?? 0,
-        target: uintAttr(el, "target") ?? 0,
-        unit: uintAttr(el, "unit") ?? 0,
+        controller: propUInt(el, "controller", 10) ?? 0,
+        bus: propUInt(el, "bus", 10) ?? 0,
+        target: propUInt(el, "target", 10) ?? 0,
+        unit: propUInt(el, "unit", 10) ?? 0,
       };
     case "virtio-serial":
       return {
         type: "virtio-serial",
-        controller: uintAttr(el, "controller") ?? 0,
-        bus: uintAttr(el, "bus") ?? 0,
-        port: uintAttr(el, "port"),
+        controller: propUInt(el, "controller", 10) ?? 0,
+        bus: propUInt(el, "bus", 10) ?? 0,
+        port: propUInt(el, "port", 10),
       };
     case "ccid":
       return {
         type: "ccid",
-        controller: uintAttr(el, "controller") ?? 0,
-        slot: uintAttr(el, "slot") ?? 0,
+        controller: propUInt(el, "controller", 10) ?? 0,
+        slot: propUInt(el, "slot", 10) ?? 0,
       };
     case "usb":
-      return { type: "usb", bus: uintAttr(el, "bus") ?? 0, port: attr(el, "port") ?? null };
+      return { type: "usb", bus: propUInt(el, "bus", 10) ?? 0, port: attr(el, "port") ?? null };
     case "none":
       return null;
     case "spapr-vio":
@@ -824,9 +796,9 @@ function parseDeviceInfo(el: XmlElement, allowBoot = true): DeviceInfo {
   const rom = child(el, "rom");
   if (rom) info.rom = pickAttrs(rom, ["enabled", "bar", "file"]);
   const acpi = child(el, "acpi");
-  if (acpi) info.acpiIndex = uintAttr(acpi, "index");
+  if (acpi) info.acpiIndex = propUInt(acpi, "index", 10);
   const master = child(el, "master");
-  if (master) info.masterStartport = uintAttr(master, "startport") ?? 0;
+  if (master) info.masterStartport = propUInt(master, "startport", 10) ?? 0;
   return info;
 }
 
@@ -975,8 +947,8 @@ function defaultDiskBus(dev: string, device: string, osType: string): string | n
 }
 
 function parseDisk(el: XmlElement): DiskDef & { explicitBus: boolean } {
-  const type = enumAttr(el, "type", DISK_TYPES) ?? "file";
-  const device = enumAttr(el, "device", DISK_DEVICES) ?? "disk";
+  const type = propEnum(el, "type", DISK_TYPES) ?? "file";
+  const device = propEnum(el, "device", DISK_DEVICES) ?? "disk";
   const target = child(el, "target");
   const source = parseDiskSource(child(el, "source"), type);
   const dev = target ? attr(target, "dev") : undefined;
@@ -1001,7 +973,7 @@ function parseDisk(el: XmlElement): DiskDef & { explicitBus: boolean } {
       throw VirError.of(VIR_ERR_NO_SOURCE, VIR_FROM_DOMAIN, dev);
     }
   }
-  const busAttr = target ? enumAttr(target, "bus", DISK_BUSES) : undefined;
+  const busAttr = target ? propEnum(target, "bus", DISK_BUSES) : undefined;
   const driverEl = child(el, "driver");
   const iotuneEl = child(el, "iotune");
   const iotune: [string, string][] = [];
@@ -1018,7 +990,7 @@ function parseDisk(el: XmlElement): DiskDef & { explicitBus: boolean } {
     type,
     device,
     model: attr(el, "model") ?? null,
-    rawio: tristateBool(el, "rawio"),
+    rawio: propTristate(el, "rawio"),
     sgio: attr(el, "sgio") ?? null,
     snapshot: attr(el, "snapshot") ?? null,
     driver: driverEl ? pickAttrs(driverEl, DISK_DRIVER_ATTRS) : null,
@@ -1067,7 +1039,7 @@ const CONTROLLER_TYPES = [
 ] as const;
 
 function parseController(el: XmlElement): ControllerDef {
-  const type = enumAttr(el, "type", CONTROLLER_TYPES) ?? "ide";
+  const type = propEnum(el, "type", CONTROLLER_TYPES) ?? "ide";
   const idxAttr = attr(el, "index");
   let index = -1;
   if (idxAttr !== undefined) {
@@ -1128,9 +1100,9 @@ function parseController(el: XmlElement): ControllerDef {
 
 function parseFilesystem(el: XmlElement): FilesystemDef {
   const type =
-    enumAttr(el, "type", ["mount", "block", "file", "template", "ram", "bind", "volume"]) ??
+    propEnum(el, "type", ["mount", "block", "file", "template", "ram", "bind", "volume"]) ??
       "mount";
-  const accessmode = enumAttr(el, "accessmode", ["passthrough", "mapped", "squash"]) ??
+  const accessmode = propEnum(el, "accessmode", ["passthrough", "mapped", "squash"]) ??
     "passthrough";
   const src = child(el, "source");
   const tgt = child(el, "target");
@@ -1214,7 +1186,7 @@ const NET_TYPES = [
 ] as const;
 
 function parseInterface(el: XmlElement): NetDef {
-  const type = enumAttr(el, "type", NET_TYPES) ?? "user";
+  const type = propEnum(el, "type", NET_TYPES) ?? "user";
   const macEl = child(el, "mac");
   let mac: string | null = null;
   if (macEl) {
@@ -1292,7 +1264,7 @@ function parseInterface(el: XmlElement): NetDef {
     macType: macEl ? attr(macEl, "type") ?? null : null,
     macCheck: macEl ? attr(macEl, "check") ?? null : null,
     managed: type === "hostdev" && attr(el, "managed") === "yes",
-    trustGuestRxFilters: tristateBool(el, "trustGuestRxFilters"),
+    trustGuestRxFilters: propTristate(el, "trustGuestRxFilters"),
     source,
     sourceChildren,
     vlan: child(el, "vlan") ? raw(child(el, "vlan")!) : null,
@@ -1317,8 +1289,8 @@ function parseInterface(el: XmlElement): NetDef {
     filterref: child(el, "filterref") ? raw(child(el, "filterref")!) : null,
     tune: child(el, "tune") ? raw(child(el, "tune")!) : null,
     teaming: child(el, "teaming") ? pickAttrs(child(el, "teaming")!, ["type", "persistent"]) : null,
-    linkState: linkEl ? enumAttr(linkEl, "state", ["up", "down"]) ?? null : null,
-    mtu: mtuEl ? uintAttr(mtuEl, "size") : null,
+    linkState: linkEl ? propEnum(linkEl, "state", ["up", "down"]) ?? null : null,
+    mtu: mtuEl ? propUInt(mtuEl, "size", 10) : null,
     coalesce: child(el, "coalesce") ? raw(child(el, "coalesce")!) : null,
     info: parseDeviceInfo(el),
   };
@@ -1535,7 +1507,7 @@ function parsePort(el: XmlElement, name: string): number | null {
 }
 
 function parseGraphics(el: XmlElement): GraphicsDef {
-  const type = enumAttr(el, "type", GRAPHICS_TYPES)!;
+  const type = propEnum(el, "type", GRAPHICS_TYPES)!;
   if (type === undefined) throw xmlError("missing graphics device type");
   const g: GraphicsDef = {
     type,
@@ -1551,8 +1523,8 @@ function parseGraphics(el: XmlElement): GraphicsDef {
   const listenAttr = attr(el, "listen") ?? null;
   const listenEls = children(el, "listen");
   for (const l of listenEls) {
-    const lt = enumAttr(l, "type", ["address", "network", "socket", "none"]);
-    if (lt === undefined) throw xmlError("graphics listen type must be specified");
+    const lt = propEnum(l, "type", ["address", "network", "socket", "none"]);
+    if (lt === null) throw xmlError("graphics listen type must be specified");
     g.listens.push({
       type: lt,
       address: lt === "address" ? attr(l, "address") ?? null : null,
@@ -1758,7 +1730,7 @@ function parseSound(el: XmlElement): SoundDef {
   return {
     model,
     codecs,
-    audioId: audio ? uintAttr(audio, "id") : null,
+    audioId: audio ? propUInt(audio, "id", 10) : null,
     info: parseDeviceInfo(el, false),
   };
 }
@@ -1791,7 +1763,7 @@ function normalizePciSource(src: RawElement): RawElement {
 }
 
 function parseHostdev(el: XmlElement): HostdevDef {
-  const mode = enumAttr(el, "mode", ["subsystem", "capabilities"]) ?? "subsystem";
+  const mode = propEnum(el, "mode", ["subsystem", "capabilities"]) ?? "subsystem";
   const type = attr(el, "type");
   if (type === undefined) throw xmlError("missing type in hostdev");
   const subsysTypes = ["usb", "pci", "scsi", "scsi_host", "mdev"];
@@ -1842,14 +1814,14 @@ function parseWatchdog(el: XmlElement): WatchdogDef {
 }
 
 function parseMemballoon(el: XmlElement): MemballoonDef {
-  const model = enumAttr(el, "model", [
+  const model = propEnum(el, "model", [
     "virtio",
     "xen",
     "none",
     "virtio-transitional",
     "virtio-non-transitional",
   ]);
-  if (model === undefined) throw missingAttr(el, "model");
+  if (model === null) throw missingAttr(el, "model");
   const stats = child(el, "stats");
   let period: number | null = null;
   if (stats) {
@@ -1863,8 +1835,8 @@ function parseMemballoon(el: XmlElement): MemballoonDef {
   const drv = child(el, "driver");
   return {
     model,
-    autodeflate: tristateSwitch(el, "autodeflate"),
-    freePageReporting: tristateSwitch(el, "freePageReporting"),
+    autodeflate: propEnum(el, "autodeflate", ["on", "off"]),
+    freePageReporting: propEnum(el, "freePageReporting", ["on", "off"]),
     statsPeriod: period,
     driver: drv ? pickAttrs(drv, ["iommu", "ats", "packed", "page_per_vq"]) : null,
     info: parseDeviceInfo(el, false),
@@ -1889,8 +1861,8 @@ function parseRng(el: XmlElement): RngDef {
   const drv = child(el, "driver");
   const r: RngDef = {
     model,
-    rateBytes: rate ? uintAttr(rate, "bytes") : null,
-    ratePeriod: rate ? uintAttr(rate, "period") : null,
+    rateBytes: rate ? propUInt(rate, "bytes", 10) : null,
+    ratePeriod: rate ? propUInt(rate, "period", 10) : null,
     backendModel: bmodel,
     backendFile: null,
     backendChr: null,
@@ -2088,12 +2060,12 @@ function parseFeatures(el: XmlElement): RawElement[] {
     if (FEATURE_BARE.includes(name)) {
       out = el0(name);
     } else if (FEATURE_STATE.includes(name)) {
-      const st = enumAttr(f, "state", ["on", "off"]) ?? "on";
+      const st = propEnum(f, "state", ["on", "off"]) ?? "on";
       out = el0(name, [["state", st]]);
     } else {
       switch (name) {
         case "apic": {
-          const eoi = tristateSwitch(f, "eoi");
+          const eoi = propEnum(f, "eoi", ["on", "off"]);
           out = el0(name, eoi ? [["eoi", eoi]] : []);
           break;
         }
@@ -2103,7 +2075,7 @@ function parseFeatures(el: XmlElement): RawElement[] {
           break;
         }
         case "smm": {
-          const st = enumAttr(f, "state", ["on", "off"]) ?? "on";
+          const st = propEnum(f, "state", ["on", "off"]) ?? "on";
           const kids: RawElement[] = [];
           const tseg = child(f, "tseg");
           if (tseg && st === "on") {
@@ -2204,7 +2176,7 @@ function parseCpu(el: XmlElement): CpuDef {
   }
   const modelEl = child(el, "model");
   const model = modelEl ? (modelEl.text === "" ? null : modelEl.text) : null;
-  const match = enumAttr(el, "match", ["minimum", "exact", "strict"]) ?? null;
+  const match = propEnum(el, "match", ["minimum", "exact", "strict"]) ?? null;
   const check = attr(el, "check") ?? null;
   const topo = child(el, "topology");
   let topology: CpuDef["topology"] = null;
@@ -2300,7 +2272,7 @@ function parseClock(el: XmlElement | undefined): DomainDef["clock"] {
     const cu = child(t, "catchup");
     timers.push({
       name,
-      present: tristateBool(t, "present"),
+      present: propTristate(t, "present"),
       tickpolicy: attr(t, "tickpolicy") ?? null,
       track: attr(t, "track") ?? null,
       frequency: name === "tsc" ? attr(t, "frequency") ?? null : null,
@@ -2392,7 +2364,7 @@ function parseOs(dom: XmlElement, virtType: string): DomainOs {
       }
       const bm = child(os, "bootmenu");
       if (bm) {
-        const en = tristateBool(bm, "enable");
+        const en = propTristate(bm, "enable");
         if (en !== null) {
           o.bootmenu = { enable: en, timeout: en === "yes" ? attr(bm, "timeout") ?? null : null };
         }
@@ -2400,7 +2372,7 @@ function parseOs(dom: XmlElement, virtType: string): DomainOs {
       const bios = child(os, "bios");
       if (bios) {
         o.bios = {
-          useserial: tristateBool(bios, "useserial"),
+          useserial: propTristate(bios, "useserial"),
           rebootTimeout: attr(bios, "rebootTimeout") ?? null,
         };
       }
@@ -2431,7 +2403,7 @@ function parseVcpu(dom: XmlElement, def: DomainDef): void {
     if (n === null) throw xmlError("current vcpus count must be an integer");
     cur = n;
   }
-  const pl = enumAttr(v, "placement", ["static", "auto"]);
+  const pl = propEnum(v, "placement", ["static", "auto"]);
   def.vcpuPlacement = pl ?? "static";
   const cs = attr(v, "cpuset");
   if (cs !== undefined && cs !== "") {
@@ -2440,7 +2412,7 @@ function parseVcpu(dom: XmlElement, def: DomainDef): void {
       throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_NONE, `Failed to parse bitmap '${cs}'`);
     }
     def.cpuset = formatBitmap(bits);
-    if (pl === undefined) def.vcpuPlacement = "static";
+    if (pl === null) def.vcpuPlacement = "static";
   }
   def.vcpus = max;
   def.vcpusCurrent = cur;
@@ -2453,7 +2425,7 @@ function parseVcpu(dom: XmlElement, def: DomainDef): void {
       list.push({ id: i, enabled: false, hotpluggable: null, order: null });
     }
     for (const e of children(vcpusEl, "vcpu")) {
-      const id = uintAttr(e, "id");
+      const id = propUInt(e, "id", 10);
       if (id === null) throw xmlError("missing vcpu id");
       if (id >= max) throw xmlError(`vcpu id '${id}' is out of range of maximum vcpu count`);
       const item = list[id]!;
@@ -2482,7 +2454,7 @@ function parseIothreads(dom: XmlElement, def: DomainDef): void {
   const idsEl = child(dom, "iothreadids");
   if (idsEl) {
     for (const e of children(idsEl, "iothread")) {
-      const id = uintAttr(e, "id");
+      const id = propUInt(e, "id", 10);
       if (id === null || id === 0) throw xmlError("invalid iothread 'id' value");
       if (ids.some((x) => x.id === id)) throw xmlError(`duplicate iothread id '${id}' found`);
       ids.push({ id, autofill: false });
@@ -2531,7 +2503,7 @@ function parseCputune(dom: XmlElement, def: DomainDef): void {
     if (c && c.text !== "" && c.text !== "0") tune.items.push([k, c.text]);
   }
   for (const p of children(ct, "vcpupin")) {
-    const vcpu = uintAttr(p, "vcpu");
+    const vcpu = propUInt(p, "vcpu", 10);
     if (vcpu === null) throw xmlError("missing vcpu id in vcpupin");
     const cs = cpusetAttr(p, "cpuset");
     if (cs === null) throw xmlError("missing cpuset for vcpupin");
@@ -2542,7 +2514,7 @@ function parseCputune(dom: XmlElement, def: DomainDef): void {
   const ep = child(ct, "emulatorpin");
   if (ep) tune.emulatorpin = cpusetAttr(ep, "cpuset");
   for (const p of children(ct, "iothreadpin")) {
-    const id = uintAttr(p, "iothread");
+    const id = propUInt(p, "iothread", 10);
     const cs = cpusetAttr(p, "cpuset");
     if (id !== null && cs !== null) tune.iothreadpins.push({ iothread: id, cpuset: cs });
   }
@@ -2713,7 +2685,7 @@ function parseDomainElement(dom: XmlElement): DomainDef {
   const memEl = child(dom, "memory");
   const mem = memEl ? parseMemoryElement(memEl, "./memory[1]") : null;
   def.memory = mem ?? 0;
-  if (memEl) def.memoryDumpCore = tristateSwitch(memEl, "dumpCore");
+  if (memEl) def.memoryDumpCore = propEnum(memEl, "dumpCore", ["on", "off"]);
   const maxEl = child(dom, "maxMemory");
   if (maxEl) {
     const kib = parseMemoryElement(maxEl, "./maxMemory[1]");
@@ -2788,8 +2760,8 @@ function parseDomainElement(dom: XmlElement): DomainDef {
     const s3 = child(pm, "suspend-to-mem");
     const s4 = child(pm, "suspend-to-disk");
     def.pm = {
-      suspendToMem: s3 ? tristateBool(s3, "enabled") : null,
-      suspendToDisk: s4 ? tristateBool(s4, "enabled") : null,
+      suspendToMem: s3 ? propTristate(s3, "enabled") : null,
+      suspendToDisk: s4 ? propTristate(s4, "enabled") : null,
     };
   }
   const perf = child(dom, "perf");

@@ -6,18 +6,9 @@ import { escapeXml, VirBuffer } from "../util/xml_writer.ts";
 import { parseXmlDocument } from "../util/xml_error.ts";
 import { VirError } from "../rpc/error.ts";
 import { VIR_ERR_XML_ERROR, VIR_FROM_INTERFACE } from "../rpc/error_codes.ts";
-import {
-  parseInt32,
-  parseUIntP,
-  prop,
-  propEnum,
-  propInt,
-  propTristate,
-  propUInt,
-  type Tristate,
-  unknownCauseError,
-  xpathAttr,
-} from "./network_xml.ts";
+import { type Tristate, unknownCauseError } from "./network_xml.ts";
+import { strToInt, strToUIntP } from "../util/strtol.ts";
+import { prop, propEnum, propInt, propTristate, propUInt, xpathAttr } from "../util/xml_props.ts";
 
 export type InterfaceType = "ethernet" | "bridge" | "bond" | "vlan";
 
@@ -130,7 +121,7 @@ const BOND_MODES = [
 function xpathInt(el: XmlElement | undefined, name: string): { rc: 0 | -1 | -2; value: number } {
   const s = xpathAttr(el, name);
   if (s === null) return { rc: -1, value: 0 };
-  const v = parseInt32(s);
+  const v = strToInt(s);
   return v === null ? { rc: -2, value: 0 } : { rc: 0, value: v };
 }
 
@@ -252,7 +243,7 @@ function parseVlan(def: InterfaceDef, el: XmlElement): void {
 type ParentType = InterfaceType | "none";
 
 function parseInterfaceElement(el: XmlElement, parent: ParentType): InterfaceDef {
-  const type = propEnum(el, "type", TYPES, true)!;
+  const type = propEnum(el, "type", TYPES, { required: true })!;
   if (
     (parent === "bond" && type !== "ethernet") ||
     (parent === "bridge" && type === "bridge") ||
@@ -285,7 +276,7 @@ function parseInterfaceElement(el: XmlElement, parent: ParentType): InterfaceDef
     }
     const mtu = xpathAttr(child(el, "mtu"), "size");
     if (mtu !== null) {
-      const v = parseUIntP(mtu);
+      const v = strToUIntP(mtu);
       // libvirt 9.0 fails without setting an error for an unparsable size
       if (v === null) throw unknownCauseError();
       if (v > 100000) {

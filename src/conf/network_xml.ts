@@ -4,9 +4,20 @@
 // and XML loading with libxml2-like syntax errors, shared with the interface model.
 
 import { checkFlagsIn } from "../util/flags.ts";
+import { strToUInt, strToULongLongP } from "../util/strtol.ts";
+import {
+  prop,
+  propEnum,
+  propTristate,
+  propUInt,
+  propULongLong,
+  stringValue,
+  xpathAttr,
+  xpathString,
+} from "../util/xml_props.ts";
 import { formatMac, macCompare, parseMac } from "../util/mac.ts";
 import { generateUUID, parseUUID } from "../util/uuid.ts";
-import { attr, child, children, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
+import { child, children, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
 import { libxmlError, parseXmlDocument } from "../util/xml_error.ts";
 import { metadataXML } from "../util/xml_metadata.ts";
 import { VirBuffer } from "../util/xml_writer.ts";
@@ -254,194 +265,11 @@ export function unknownCauseError(): VirError {
 
 // ---- Reading helpers ----------------------------------------------------------------------------
 
-/** XPath string() of an element: all descendant character data. */
-export function stringValue(el: XmlElement): string {
-  let s = el.text;
-  for (const c of el.children) s += stringValue(c);
-  return s;
-}
-
-/** virXPathString on an element's string value: null when absent or empty. */
-export function xpathText(el: XmlElement | undefined): string | null {
-  if (!el) return null;
-  const s = stringValue(el);
-  return s === "" ? null : s;
-}
-
-/** virXPathString("string(./@name)"): null when absent or empty. */
-export function xpathAttr(el: XmlElement | undefined, name: string): string | null {
-  if (!el) return null;
-  const v = attr(el, name);
-  return v === undefined || v === "" ? null : v;
-}
-
-/** virXMLPropString: null only when absent. */
-export function prop(el: XmlElement | undefined, name: string): string | null {
-  if (!el) return null;
-  return attr(el, name) ?? null;
-}
-
-const C_SPACE = /^[ \t\n\v\f\r]*/;
-
-/**
- * strtol-family parsing as libvirt's virStrToLong_* use it: leading C whitespace, optional sign,
- * base 0/10/16 prefixes, the whole string must be consumed. Returns the value modulo 2^64 for
- * unsigned parses of negative numbers (as strtoul does), or null on failure/overflow.
- */
-export function strToInt(
-  s: string,
-  opts: { base: 0 | 10 | 16; signed: boolean; bits: 32 | 64; allowNegative: boolean },
-): bigint | null {
-  let i = C_SPACE.exec(s)![0].length;
-  let neg = false;
-  if (s[i] === "+" || s[i] === "-") {
-    neg = s[i] === "-";
-    i++;
-  }
-  if (neg && !opts.allowNegative) return null;
-  let base = opts.base as number;
-  if (
-    (base === 0 || base === 16) && s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X") &&
-    /[0-9a-fA-F]/.test(s[i + 2] ?? "")
-  ) {
-    base = 16;
-    i += 2;
-  } else if (base === 0) {
-    base = s[i] === "0" ? 8 : 10;
-  }
-  const digits = base === 16 ? /^[0-9a-fA-F]+/ : base === 8 ? /^[0-7]+/ : /^[0-9]+/;
-  const m = digits.exec(s.slice(i));
-  if (!m) return null;
-  if (i + m[0].length !== s.length) return null;
-  let v = 0n;
-  const b = BigInt(base);
-  for (const ch of m[0]) v = v * b + BigInt(parseInt(ch, 16));
-  const max64 = (1n << 64n) - 1n;
-  if (opts.signed) {
-    const lim = opts.bits === 64 ? 1n << 63n : 1n << 31n;
-    if (neg ? v > lim : v > lim - 1n) return null;
-    return neg ? -v : v;
-  }
-  if (v > max64) return null;
-  if (neg) v = (max64 + 1n - v) & max64;
-  if (opts.bits === 32) {
-    // libvirt accepts 32-bit-sized negative numbers for unsigned int (e.g. -1 -> 4294967295)
-    if ((v & 0xffffffff00000000n) === 0xffffffff00000000n) v &= 0xffffffffn;
-    if (v > 0xffffffffn) return null;
-  }
-  return v;
-}
-
-/** virStrToLong_ui (base 10 unless given), negative values wrap. */
-export function parseUInt(s: string, base: 0 | 10 | 16 = 10): number | null {
-  const v = strToInt(s, { base, signed: false, bits: 32, allowNegative: true });
-  return v === null ? null : Number(v);
-}
-
-/** virStrToLong_uip: non-negative unsigned int. */
-export function parseUIntP(s: string, base: 0 | 10 | 16 = 10): number | null {
-  const v = strToInt(s, { base, signed: false, bits: 32, allowNegative: false });
-  return v === null ? null : Number(v);
-}
-
-/** virStrToLong_ullp / _ulp: non-negative 64-bit, as a decimal string. */
-export function parseULLP(s: string, base: 0 | 10 | 16 = 10): string | null {
-  const v = strToInt(s, { base, signed: false, bits: 64, allowNegative: false });
-  return v === null ? null : v.toString();
-}
-
-/** virStrToLong_i: signed int. */
-export function parseInt32(s: string, base: 0 | 10 | 16 = 10): number | null {
-  const v = strToInt(s, { base, signed: true, bits: 32, allowNegative: true });
-  return v === null ? null : Number(v);
-}
-
-/** virXMLPropUInt: absent -> null; bad -> libvirt's XML error. */
-export function propUInt(
-  el: XmlElement,
-  name: string,
-  base: 0 | 10 | 16,
-  required = false,
-): number | null {
-  const v = attr(el, name);
-  if (v === undefined) {
-    if (required) {
-      throw xmlError(VIR_FROM_XML, `Missing required attribute '${name}' in element '${el.name}'`);
-    }
-    return null;
-  }
-  const n = parseUIntP(v, base);
-  if (n === null) {
-    throw xmlError(
-      VIR_FROM_XML,
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'. Expected non-negative integer value`,
-    );
-  }
-  return n;
-}
-
-/** virXMLPropULongLong: absent -> null; value as a decimal string. */
-export function propULongLong(el: XmlElement, name: string, base: 0 | 10 | 16): string | null {
-  const v = attr(el, name);
-  if (v === undefined) return null;
-  const n = parseULLP(v, base);
-  if (n === null) {
-    throw xmlError(
-      VIR_FROM_XML,
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'. Expected non-negative integer value`,
-    );
-  }
-  return n;
-}
-
-/** virXMLPropInt: absent -> null. */
-export function propInt(el: XmlElement, name: string, base: 0 | 10 | 16): number | null {
-  const v = attr(el, name);
-  if (v === undefined) return null;
-  const n = parseInt32(v, base);
-  if (n === null) {
-    throw xmlError(
-      VIR_FROM_XML,
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'. Expected integer value`,
-    );
-  }
-  return n;
-}
-
-/** virXMLPropEnum: the value must be one of `values` (libvirt's error otherwise). */
-export function propEnum<T extends string>(
-  el: XmlElement | undefined,
-  name: string,
-  values: readonly T[],
-  required = false,
-): T | null {
-  if (!el) return null;
-  const v = attr(el, name);
-  if (v === undefined) {
-    if (required) {
-      throw xmlError(VIR_FROM_XML, `Missing required attribute '${name}' in element '${el.name}'`);
-    }
-    return null;
-  }
-  if (!(values as readonly string[]).includes(v)) {
-    throw xmlError(
-      VIR_FROM_XML,
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'.`,
-    );
-  }
-  return v as T;
-}
-
-/** virXMLPropTristateBool. */
-export function propTristate(el: XmlElement | undefined, name: string): Tristate {
-  return propEnum(el, name, ["yes", "no"] as const);
-}
-
 /** virXPathUInt on an attribute: -1 absent/empty, -2 bad, else the value. */
 function xpathUIntAttr(el: XmlElement | undefined, name: string): number | -1 | -2 {
   const s = xpathAttr(el, name);
   if (s === null) return -1;
-  const v = parseUInt(s);
+  const v = strToUInt(s);
   return v === null ? -2 : v;
 }
 
@@ -753,7 +581,7 @@ function parseRate(el: XmlElement): BandwidthRate {
   const floor = prop(el, "floor");
   const r: BandwidthRate = { average: "0", peak: "0", floor: "0", burst: "0" };
   const conv = (v: string, what: string) => {
-    const n = parseULLP(v);
+    const n = strToULongLongP(v)?.toString() ?? null;
     if (n === null) {
       throw VirError.of(
         VIR_ERR_CONFIG_UNSUPPORTED,
@@ -857,7 +685,7 @@ export function parseVlan(el: XmlElement): VlanDef {
   }
   const def: VlanDef = { trunk: false, tags: [], nativeMode: null, nativeTag: 0 };
   for (const t of tagEls) {
-    const id = propUInt(t, "id", 10, true)!;
+    const id = propUInt(t, "id", 10, { required: true })!;
     if (id > 4095) throw fail(`vlan tag id ${id} too large (maximum 4095)`);
     const mode = propEnum(t, "nativeMode", ["tagged", "untagged"] as const);
     if (mode) {
@@ -932,7 +760,7 @@ export function parseVirtualPort(el: XmlElement, requireType: boolean): VirtualP
     const num = (name: string, max: number, what: string, rangeMsg: string) => {
       const v = prop(params, name);
       if (v === null) return null;
-      const n = parseUInt(v, 0);
+      const n = strToUInt(v, 0);
       if (n === null) throw fail(`cannot parse value of ${what} parameter`);
       if (n > max) throw fail(rangeMsg);
       return n;
@@ -1144,7 +972,7 @@ const FORWARD_MODES: readonly NetworkForwardMode[] = [
 
 function parseLease(el: XmlElement | undefined): DHCPLease | null {
   if (!el) return null;
-  const expiry = propULongLong(el, "expiry", 0);
+  const expiry = propULongLong(el, "expiry", 0)?.toString() ?? null;
   if (expiry === null) return null;
   const unit = propEnum(el, "unit", ["seconds", "minutes", "hours"] as const) ?? "minutes";
   const e = BigInt(expiry);
@@ -1676,11 +1504,11 @@ function parseForward(netName: string, el: XmlElement): NetworkForwardDef {
 
 /** Parses the <network> element tree (virNetworkDefParseXML); `text` feeds <metadata>. */
 function parseNetworkElement(root: XmlElement): NetworkDef {
-  const name = xpathText(child(root, "name"));
+  const name = xpathString(child(root, "name"));
   if (name === null) throw VirError.of(VIR_ERR_NO_NAME, VIR_FROM_NETWORK);
   const bad = /[/]/.exec(name);
   if (bad) throw VirError.of(VIR_ERR_XML_DETAIL, VIR_FROM_XML, `invalid char in name: ${bad[0]}`);
-  const uuidText = xpathText(child(root, "uuid"));
+  const uuidText = xpathString(child(root, "uuid"));
   let uuid: string;
   if (uuidText === null) uuid = generateUUID();
   else {
@@ -1738,7 +1566,7 @@ function parseNetworkElement(root: XmlElement): NetworkDef {
   def.stp = stp !== "off";
   const delay = xpathAttr(bridgeEl, "delay");
   if (delay !== null) {
-    const d = parseULLP(delay);
+    const d = strToULongLongP(delay)?.toString() ?? null;
     if (d === null) throw netXmlError(`Invalid delay value in network '${name}'`);
     def.delay = d;
   }
@@ -1760,7 +1588,7 @@ function parseNetworkElement(root: XmlElement): NetworkDef {
   }
   const mtu = xpathAttr(child(root, "mtu"), "size");
   if (mtu !== null) {
-    const v = parseUInt(mtu);
+    const v = strToUInt(mtu);
     if (v === null) throw netXmlError(`Invalid mtu size '${mtu}' in network '${name}'`);
     def.mtu = v;
   }

@@ -6,23 +6,19 @@ import type { XmlElement } from "../util/xml.ts";
 import { XmlWriter } from "../util/xml_writer.ts";
 import { parseUUID } from "../util/uuid.ts";
 import { parseXmlDocument } from "../util/xml_error.ts";
+import { parsePciAddress, type PciAddress, type Size, toSize } from "./storage_xml.ts";
+import { type Base, strToInt, strToUIntP, strToULongLongP } from "../util/strtol.ts";
 import {
-  parsePciAddress,
-  type PciAddress,
+  prop,
   propEnum,
   propInt,
-  propString,
-  type Size,
-  strToInt,
-  strToUIntP,
-  strToULongLongP,
-  textContent,
-  toSize,
-  xpAttr,
-  xpNode,
-  xpNodes,
-  xpString,
-} from "./storage_xml.ts";
+  propUInt,
+  stringValue,
+  xpathAttr,
+  xpathNode,
+  xpathNodes,
+  xpathString,
+} from "../util/xml_props.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
@@ -254,8 +250,14 @@ function unsupported(detail: string): VirError {
 }
 
 /** A required unsigned int child: "no X supplied" / "invalid X supplied" for the device. */
-function reqUInt(node: XmlElement, child: string, what: string, dev: string, base = 10): number {
-  const s = xpString(node, child);
+function reqUInt(
+  node: XmlElement,
+  child: string,
+  what: string,
+  dev: string,
+  base: Base = 10,
+): number {
+  const s = xpathString(node, child);
   if (s === null) throw internal(`no ${what} supplied for '${dev}'`);
   const v = strToUIntP(s, base);
   if (v === null) throw internal(`invalid ${what} supplied for '${dev}'`);
@@ -264,7 +266,7 @@ function reqUInt(node: XmlElement, child: string, what: string, dev: string, bas
 
 /** A required hex id attribute (`<vendor id='0x8086'>`). */
 function reqHexId(node: XmlElement, child: string, what: string, dev: string): number {
-  const s = xpAttr(node, [child], "id");
+  const s = xpathAttr(node, "id", child);
   if (s === null) throw internal(`no ${what} supplied for '${dev}'`);
   const v = strToUIntP(s, 16);
   if (v === null) throw internal(`invalid ${what} supplied for '${dev}'`);
@@ -272,7 +274,7 @@ function reqHexId(node: XmlElement, child: string, what: string, dev: string): n
 }
 
 function reqULongLong(node: XmlElement, child: string, what: string, dev: string): Size {
-  const s = xpString(node, child);
+  const s = xpathString(node, child);
   if (s === null) throw internal(`no ${what} supplied for '${dev}'`);
   const v = strToULongLongP(s, 10);
   if (v === null) throw internal(`invalid ${what} supplied for '${dev}'`);
@@ -280,22 +282,22 @@ function reqULongLong(node: XmlElement, child: string, what: string, dev: string
 }
 
 function parseMdevTypes(node: XmlElement, into: MdevType[]): void {
-  for (const t of xpNodes(node, "type")) {
-    const id = xpAttr(t, [], "id");
+  for (const t of xpathNodes(node, "type")) {
+    const id = xpathAttr(t, "id");
     if (id === null) throw xmlError("missing 'id' attribute for mediated device's <type> element");
-    const deviceAPI = xpString(t, "deviceAPI");
+    const deviceAPI = xpathString(t, "deviceAPI");
     if (deviceAPI === null) throw xmlError(`missing device API for mediated device type '${id}'`);
-    const inst = xpString(t, "availableInstances");
+    const inst = xpathString(t, "availableInstances");
     const availableInstances = inst === null ? null : strToUIntP(inst, 10);
     if (availableInstances === null) {
       throw xmlError(`missing number of available instances for mediated device type '${id}'`);
     }
-    into.push({ id, name: xpString(t, "name"), deviceAPI, availableInstances });
+    into.push({ id, name: xpathString(t, "name"), deviceAPI, availableInstances });
   }
 }
 
 function parsePcieLink(node: XmlElement): PcieLink {
-  const width = propInt(node, "width", 10, { unsigned: true, required: true })!;
+  const width = propUInt(node, "width", 10, { required: true })!;
   const speed = propEnum(node, "speed", PCIE_SPEEDS, { nonzero: true });
   const port = propInt(node, "port", 10) ?? -1;
   return { port, speed, width };
@@ -303,7 +305,7 @@ function parsePcieLink(node: XmlElement): PcieLink {
 
 function parsePci(node: XmlElement, dev: string): NodeDevCap {
   let klass = -1;
-  const cls = xpString(node, "class");
+  const cls = xpathString(node, "class");
   if (cls !== null) {
     const v = strToInt(cls, 16);
     if (v === null || v > 0xffffff) throw internal(`invalid PCI class supplied for '${dev}'`);
@@ -318,8 +320,8 @@ function parsePci(node: XmlElement, dev: string): NodeDevCap {
     function: reqUInt(node, "function", "PCI function ID", dev),
     vendor: reqHexId(node, "vendor", "PCI vendor ID", dev),
     product: reqHexId(node, "product", "PCI product ID", dev),
-    vendorName: xpString(node, "vendor"),
-    productName: xpString(node, "product"),
+    vendorName: xpathString(node, "vendor"),
+    productName: xpathString(node, "product"),
     physFunction: null,
     virtFunctions: null,
     hdrType: null,
@@ -328,22 +330,22 @@ function parsePci(node: XmlElement, dev: string): NodeDevCap {
     numaNode: -1,
     pciExpress: null,
   };
-  for (const sub of xpNodes(node, "capability")) {
-    const t = propString(sub, "type");
+  for (const sub of xpathNodes(node, "capability")) {
+    const t = prop(sub, "type");
     if (t === null) throw xmlError("Missing capability type");
     if (t === "phys_function") {
-      const a = xpNode(sub, "address");
+      const a = xpathNode(sub, "address");
       if (!a) throw xmlError("Missing address in 'phys_function' capability");
       cap.physFunction = parsePciAddress(a);
     } else if (t === "virt_functions") {
-      const max = xpAttr(sub, [], "maxCount");
+      const max = xpathAttr(sub, "maxCount");
       let maxCount = 0;
       if (max !== null) {
         const v = strToUIntP(max, 10);
         if (v === null) throw xmlError("Malformed 'maxCount' parameter");
         maxCount = v;
       }
-      const addresses = xpNodes(sub, "address").map(parsePciAddress);
+      const addresses = xpathNodes(sub, "address").map(parsePciAddress);
       cap.virtFunctions = {
         maxCount,
         addresses: [...(cap.virtFunctions?.addresses ?? []), ...addresses],
@@ -355,21 +357,21 @@ function parsePci(node: XmlElement, dev: string): NodeDevCap {
       cap.hdrType = t;
     }
   }
-  const iommu = xpNode(node, "iommuGroup");
+  const iommu = xpathNode(node, "iommuGroup");
   if (iommu) {
-    const number = propInt(iommu, "number", 10, { unsigned: true, required: true })!;
-    cap.iommuGroup = { number, addresses: xpNodes(iommu, "address").map(parsePciAddress) };
+    const number = propUInt(iommu, "number", 10, { required: true })!;
+    cap.iommuGroup = { number, addresses: xpathNodes(iommu, "address").map(parsePciAddress) };
   }
-  const numa = xpAttr(node, ["numa"], "node");
+  const numa = xpathAttr(node, "node", "numa");
   if (numa !== null) {
     const v = strToInt(numa, 10);
     if (v === null) throw internal(`invalid NUMA node ID supplied for '${dev}'`);
     cap.numaNode = v;
   }
-  const pcie = xpNode(node, "pci-express");
+  const pcie = xpathNode(node, "pci-express");
   if (pcie) {
     const link = (v: string) => {
-      const l = xpNodes(pcie, "link").find((e) => propString(e, "validity") === v);
+      const l = xpathNodes(pcie, "link").find((e) => prop(e, "validity") === v);
       return l ? parsePcieLink(l) : null;
     };
     cap.pciExpress = { cap: link("cap"), sta: link("sta") };
@@ -382,7 +384,7 @@ function parseScsiHost(node: XmlElement, dev: string, create: boolean): NodeDevC
   if (!create) {
     host = reqUInt(node, "host", "SCSI host ID", dev);
     uniqueId = -1;
-    const u = xpString(node, "unique_id");
+    const u = xpathString(node, "unique_id");
     if (u !== null) {
       const v = strToInt(u, 10);
       if (v === null) throw internal(`invalid unique_id supplied for '${dev}'`);
@@ -391,22 +393,22 @@ function parseScsiHost(node: XmlElement, dev: string, create: boolean): NodeDevC
   }
   let fcHost: { wwnn: string; wwpn: string; fabricWwn: string | null } | null = null;
   let vportOps: { maxVports: number; vports: number } | null = null;
-  for (const sub of xpNodes(node, "capability")) {
-    const t = propString(sub, "type");
+  for (const sub of xpathNodes(node, "capability")) {
+    const t = prop(sub, "type");
     if (t === null) throw internal(`missing SCSI host capability type for '${dev}'`);
     if (t === "vport_ops") {
       vportOps = { maxVports: 0, vports: 0 };
     } else if (t === "fc_host") {
       // With no WWN given libvirt generates one, which fails for the test driver.
-      const wwnn = xpString(sub, "wwnn");
+      const wwnn = xpathString(sub, "wwnn");
       if (wwnn === null) {
         throw internal(`no WWNN supplied for '${dev}', and auto-generation failed`);
       }
-      const wwpn = xpString(sub, "wwpn");
+      const wwpn = xpathString(sub, "wwpn");
       if (wwpn === null) {
         throw internal(`no WWPN supplied for '${dev}', and auto-generation failed`);
       }
-      fcHost = { wwnn, wwpn, fabricWwn: xpString(sub, "fabric_wwn") };
+      fcHost = { wwnn, wwpn, fabricWwn: xpathString(sub, "fabric_wwn") };
     } else {
       throw internal(`unknown SCSI host capability type '${t}' for '${dev}'`);
     }
@@ -415,8 +417,8 @@ function parseScsiHost(node: XmlElement, dev: string, create: boolean): NodeDevC
 }
 
 function parseCcwAddress(node: XmlElement, dev: string): CcwAddress {
-  const field = (name: "cssid" | "ssid" | "devno", base: number) => {
-    const s = xpString(node, name);
+  const field = (name: "cssid" | "ssid" | "devno", base: Base) => {
+    const s = xpathString(node, name);
     if (s === null) throw unsupported(`missing ${name} value for '${dev}'`);
     const v = strToUIntP(s, base);
     if (v === null) throw unsupported(`invalid ${name} value '${s}' for '${dev}'`);
@@ -426,7 +428,7 @@ function parseCcwAddress(node: XmlElement, dev: string): CcwAddress {
 }
 
 function parseApAdapter(node: XmlElement, dev: string): number {
-  const s = xpString(node, "ap-adapter");
+  const s = xpathString(node, "ap-adapter");
   if (s === null) throw unsupported(`missing ap-adapter value for '${dev}'`);
   const v = strToUIntP(s, 0);
   if (v === null) throw unsupported(`invalid ap-adapter value '${s}' for '${dev}'`);
@@ -437,23 +439,23 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
   const type = propEnum(node, "type", NODE_DEV_CAP_TYPES, { required: true })!;
   switch (type) {
     case "system": {
-      const uuidStr = xpString(node, "hardware", "uuid");
+      const uuidStr = xpathString(node, "hardware", "uuid");
       if (uuidStr === null) throw internal(`no system UUID supplied for '${dev}'`);
       const uuid = parseUUID(uuidStr);
       if (!uuid) throw internal(`malformed uuid element for '${dev}'`);
       return {
         type,
-        product: xpString(node, "product"),
+        product: xpathString(node, "product"),
         hardware: {
-          vendor: xpString(node, "hardware", "vendor"),
-          version: xpString(node, "hardware", "version"),
-          serial: xpString(node, "hardware", "serial"),
+          vendor: xpathString(node, "hardware", "vendor"),
+          version: xpathString(node, "hardware", "version"),
+          serial: xpathString(node, "hardware", "serial"),
           uuid,
         },
         firmware: {
-          vendor: xpString(node, "firmware", "vendor"),
-          version: xpString(node, "firmware", "version"),
-          releaseDate: xpString(node, "firmware", "release_date"),
+          vendor: xpathString(node, "firmware", "vendor"),
+          version: xpathString(node, "firmware", "version"),
+          releaseDate: xpathString(node, "firmware", "release_date"),
         },
       };
     }
@@ -466,8 +468,8 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         device: reqUInt(node, "device", "USB device number", dev),
         vendor: reqHexId(node, "vendor", "USB vendor ID", dev),
         product: reqHexId(node, "product", "USB product ID", dev),
-        vendorName: xpString(node, "vendor"),
-        productName: xpString(node, "product"),
+        vendorName: xpathString(node, "vendor"),
+        productName: xpathString(node, "product"),
       };
     case "usb":
       return {
@@ -476,14 +478,14 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         class: reqUInt(node, "class", "USB interface class", dev),
         subclass: reqUInt(node, "subclass", "USB interface subclass", dev),
         protocol: reqUInt(node, "protocol", "USB interface protocol", dev),
-        description: xpString(node, "description"),
+        description: xpathString(node, "description"),
       };
     case "net": {
-      const iface = xpString(node, "interface");
+      const iface = xpathString(node, "interface");
       if (iface === null) throw internal(`no network interface supplied for '${dev}'`);
       const seen = new Set<string>();
-      for (const f of xpNodes(node, "feature")) {
-        const name = propString(f, "name");
+      for (const f of xpathNodes(node, "feature")) {
+        const name = prop(f, "name");
         if (name === null) throw xmlError("missing network device feature name");
         if (!NET_FEATURES.includes(name)) {
           throw xmlError(`unknown network device feature '${name}'`);
@@ -491,7 +493,7 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         seen.add(name);
       }
       let subtype: "80203" | "80211" | null = null;
-      const st = xpAttr(node, ["capability"], "type");
+      const st = xpathAttr(node, "type", "capability");
       if (st !== null) {
         if (st !== "80203" && st !== "80211") {
           throw unsupported(`invalid network type supplied for '${dev}'`);
@@ -499,15 +501,15 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         subtype = st;
       }
       const link = { speed: 0, state: null as string | null };
-      const ln = xpNode(node, "link");
+      const ln = xpathNode(node, "link");
       if (ln) {
         link.state = propEnum(ln, "state", LINK_STATES, { nonzero: true });
-        link.speed = propInt(ln, "speed", 10, { unsigned: true }) ?? 0;
+        link.speed = propUInt(ln, "speed", 10) ?? 0;
       }
       return {
         type,
         interface: iface,
-        address: xpString(node, "address"),
+        address: xpathString(node, "address"),
         link,
         features: NET_FEATURES.filter((f) => seen.has(f)),
         subtype,
@@ -516,18 +518,18 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
     case "scsi_host":
       return parseScsiHost(node, dev, create);
     case "scsi_target": {
-      const target = xpString(node, "target");
+      const target = xpathString(node, "target");
       if (target === null) throw internal(`no target name supplied for '${dev}'`);
       let fcRemotePort = null;
-      for (const sub of xpNodes(node, "capability")) {
-        const t = propString(sub, "type");
+      for (const sub of xpathNodes(node, "capability")) {
+        const t = prop(sub, "type");
         if (t === null) throw internal(`missing type for SCSI target capability for '${dev}'`);
         if (t !== "fc_remote_port") {
           throw internal(`unknown SCSI target capability type '${t}' for '${dev}'`);
         }
-        const rport = xpString(sub, "rport");
+        const rport = xpathString(sub, "rport");
         if (rport === null) throw internal(`missing rport name for '${dev}'`);
-        const wwpn = xpString(sub, "wwpn");
+        const wwpn = xpathString(sub, "wwpn");
         if (wwpn === null) throw internal(`missing wwpn identifier for '${dev}'`);
         fcRemotePort = { rport, wwpn };
       }
@@ -540,31 +542,31 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         bus: reqUInt(node, "bus", "SCSI bus ID", dev),
         target: reqUInt(node, "target", "SCSI target ID", dev),
         lun: reqUInt(node, "lun", "SCSI LUN ID", dev),
-        scsiType: xpString(node, "type"),
+        scsiType: xpathString(node, "type"),
       };
     case "storage": {
-      const block = xpString(node, "block");
+      const block = xpathString(node, "block");
       if (block === null) throw internal(`no block device path supplied for '${dev}'`);
       const cap: Extract<NodeDevCap, { type: "storage" }> = {
         type,
         block,
-        bus: xpString(node, "bus"),
-        driveType: xpString(node, "drive_type"),
-        model: xpString(node, "model"),
-        vendor: xpString(node, "vendor"),
-        serial: xpString(node, "serial"),
+        bus: xpathString(node, "bus"),
+        driveType: xpathString(node, "drive_type"),
+        model: xpathString(node, "model"),
+        vendor: xpathString(node, "vendor"),
+        serial: xpathString(node, "serial"),
         size: 0,
         removable: null,
         hotpluggable: false,
       };
-      for (const sub of xpNodes(node, "capability")) {
-        const t = propString(sub, "type");
+      for (const sub of xpathNodes(node, "capability")) {
+        const t = prop(sub, "type");
         if (t === null) throw internal(`missing storage capability type for '${dev}'`);
         if (t === "hotpluggable") cap.hotpluggable = true;
         else if (t === "removable") {
           cap.removable = {
-            mediaAvailable: xpNodes(sub, "media_available").some((m) => textContent(m) === "1"),
-            mediaLabel: xpString(sub, "media_label"),
+            mediaAvailable: xpathNodes(sub, "media_available").some((m) => stringValue(m) === "1"),
+            mediaLabel: xpathString(sub, "media_label"),
             mediaSize: reqULongLong(sub, "media_size", "removable media size", dev),
           };
         } else throw internal(`unknown storage capability type '${t}' for '${dev}'`);
@@ -573,32 +575,32 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
       return cap;
     }
     case "drm": {
-      const t = xpString(node, "type");
+      const t = xpathString(node, "type");
       if (t !== "primary" && t !== "control" && t !== "render") {
         throw unsupported(`unknown drm type '${t ?? "(null)"}' for '${dev}'`);
       }
       return { type, drmType: t };
     }
     case "mdev": {
-      const mdevType = xpAttr(node, ["type"], "id");
+      const mdevType = xpathAttr(node, "id", "type");
       if (mdevType === null) throw unsupported(`missing type id attribute for '${dev}'`);
       let uuid: string | null = null;
-      const u = xpString(node, "uuid");
+      const u = xpathString(node, "uuid");
       if (u !== null) {
         uuid = parseUUID(u);
         if (!uuid) throw internal(`Invalid uuid '${u}' for new mdev device`);
       }
       let iommuGroup = 0;
-      const ig = xpAttr(node, ["iommuGroup"], "number");
+      const ig = xpathAttr(node, "number", "iommuGroup");
       if (ig !== null) {
         const v = strToUIntP(ig, 10);
         if (v === null) throw internal(`invalid iommuGroup number attribute for '${dev}'`);
         iommuGroup = v;
       }
       const attrs: { name: string; value: string }[] = [];
-      for (const a of xpNodes(node, "attr")) {
+      for (const a of xpathNodes(node, "attr")) {
         // An incomplete <attr> is dropped: libvirt ignores the failure.
-        const name = xpAttr(a, [], "name"), value = xpAttr(a, [], "value");
+        const name = xpathAttr(a, "name"), value = xpathAttr(a, "value");
         if (name !== null && value !== null) attrs.push({ name, value });
       }
       return { type, mdevType, uuid, iommuGroup, attrs };
@@ -608,19 +610,19 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
     case "css": {
       const addr = parseCcwAddress(node, dev);
       let mdevTypes: MdevType[] | null = null;
-      for (const sub of xpNodes(node, "capability")) {
-        const t = propString(sub, "type");
+      for (const sub of xpathNodes(node, "capability")) {
+        const t = prop(sub, "type");
         if (t === null) throw xmlError("Missing capability type");
         if (t === "mdev_types") parseMdevTypes(sub, mdevTypes ??= []);
       }
-      const ch = xpNode(node, "channel_dev_addr");
+      const ch = xpathNode(node, "channel_dev_addr");
       return { type, ...addr, channelDevAddr: ch ? parseCcwAddress(ch, dev) : null, mdevTypes };
     }
     case "ap_card":
       return { type, adapter: parseApAdapter(node, dev) };
     case "ap_queue": {
       const adapter = parseApAdapter(node, dev);
-      const s = xpString(node, "ap-domain");
+      const s = xpathString(node, "ap-domain");
       if (s === null) throw unsupported(`missing ap-domain value for '${dev}'`);
       const domain = strToUIntP(s, 0);
       if (domain === null) throw unsupported(`invalid ap-domain value '${s}' for '${dev}'`);
@@ -629,8 +631,8 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
     }
     case "ap_matrix": {
       let mdevTypes: MdevType[] | null = null;
-      for (const sub of xpNodes(node, "capability")) {
-        const t = propString(sub, "type");
+      for (const sub of xpathNodes(node, "capability")) {
+        const t = prop(sub, "type");
         if (t === null) throw xmlError("Missing capability type");
         if (t === "mdev_types") parseMdevTypes(sub, mdevTypes ??= []);
       }
@@ -644,13 +646,13 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
 function parseDeviceElement(root: XmlElement, create: boolean): NodeDeviceDef {
   let name = "new device";
   if (!create) {
-    const n = xpString(root, "name");
+    const n = xpathString(root, "name");
     if (n === null) throw VirError.of(VIR_ERR_NO_NAME, VIR_FROM_NODEDEV);
     name = n;
   }
   const def: NodeDeviceDef = {
     name,
-    path: xpString(root, "path"),
+    path: xpathString(root, "path"),
     devnode: null,
     devlinks: [],
     parent: null,
@@ -660,14 +662,14 @@ function parseDeviceElement(root: XmlElement, create: boolean): NodeDeviceDef {
     driver: null,
     caps: [],
   };
-  for (const d of xpNodes(root, "devnode")) {
+  for (const d of xpathNodes(root, "devnode")) {
     const t = propEnum(d, "type", ["dev", "link"] as const, { required: true });
-    if (t === "dev") def.devnode = textContent(d);
-    else def.devlinks.push(textContent(d));
+    if (t === "dev") def.devnode = stringValue(d);
+    else def.devlinks.push(stringValue(d));
   }
-  def.parent = xpString(root, "parent");
-  def.parentWwnn = xpAttr(root, ["parent"], "wwnn");
-  def.parentWwpn = xpAttr(root, ["parent"], "wwpn");
+  def.parent = xpathString(root, "parent");
+  def.parentWwnn = xpathAttr(root, "wwnn", "parent");
+  def.parentWwpn = xpathAttr(root, "wwpn", "parent");
   if (def.parentWwnn !== null && def.parentWwpn === null) {
     throw xmlError(
       `when providing parent wwnn='${def.parentWwnn}', the wwpn must also be provided`,
@@ -678,8 +680,8 @@ function parseDeviceElement(root: XmlElement, create: boolean): NodeDeviceDef {
       `when providing parent wwpn='${def.parentWwpn}', the wwnn must also be provided`,
     );
   }
-  def.parentFabricWwn = xpAttr(root, ["parent"], "fabric_wwn");
-  const caps = xpNodes(root, "capability");
+  def.parentFabricWwn = xpathAttr(root, "fabric_wwn", "parent");
+  const caps = xpathNodes(root, "capability");
   if (caps.length === 0) throw internal(`no device capabilities for '${name}'`);
   for (const c of caps) def.caps.push(parseCap(c, name, create));
   return def;

@@ -8,6 +8,7 @@
 import { attr, child, type XmlElement } from "../util/xml.ts";
 import { formatElement, XmlWriter } from "../util/xml_writer.ts";
 import { parseXmlDocument } from "../util/xml_error.ts";
+import { propEnum, xpathString } from "../util/xml_props.ts";
 import {
   copyDomainDef,
   type DiskDef,
@@ -23,7 +24,6 @@ import {
   VIR_ERR_XML_ERROR,
   VIR_FROM_DOMAIN_CHECKPOINT,
   VIR_FROM_DOMAIN_SNAPSHOT,
-  VIR_FROM_XML,
 } from "../rpc/error_codes.ts";
 
 /** virDomainSnapshotState: virDomainState plus disk-snapshot. */
@@ -119,28 +119,6 @@ function internal(detail: string): VirError {
   return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_DOMAIN_SNAPSHOT, detail);
 }
 
-/** virXMLPropEnumDefault with VIR_XML_PROP_NONZERO: null when absent. */
-function enumProp(el: XmlElement, name: string, values: readonly string[]): number | null {
-  const v = attr(el, name);
-  if (v === undefined) return null;
-  const i = values.indexOf(v);
-  if (i <= 0) {
-    throw xmlError(
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'.`,
-      VIR_FROM_XML,
-    );
-  }
-  return i;
-}
-
-/** virXPathString: the text of a child element, null when absent or empty. */
-function textOf(el: XmlElement, ...path: string[]): string | null {
-  let cur: XmlElement | undefined = el;
-  for (const p of path) cur = cur ? child(cur, p) : undefined;
-  if (!cur || cur.text === "") return null;
-  return cur.text;
-}
-
 /** A <domain> (or <inactiveDomain>) element parsed as an inactive definition. */
 function parseEmbeddedDomain(el: XmlElement): DomainDef {
   const copy: XmlElement = { ...el, name: "domain" };
@@ -150,9 +128,8 @@ function parseEmbeddedDomain(el: XmlElement): DomainDef {
 function parseDisk(el: XmlElement): SnapshotDisk {
   const name = attr(el, "name");
   if (name === undefined) throw internal("missing name from disk snapshot element");
-  const snap = enumProp(el, "snapshot", LOCATIONS);
-  const typeIdx = enumProp(el, "type", STORAGE_TYPES) ?? 1;
-  const type = STORAGE_TYPES[typeIdx]!;
+  const snap = propEnum(el, "snapshot", LOCATIONS, { nonzero: true });
+  const type = propEnum(el, "type", STORAGE_TYPES, { nonzero: true }) ?? STORAGE_TYPES[1]!;
   if (type === "volume" || type === "dir") {
     throw xmlError(`unsupported disk snapshot type '${type}'`);
   }
@@ -173,7 +150,7 @@ function parseDisk(el: XmlElement): SnapshotDisk {
   if (path !== null && type !== "network" && !path.startsWith("/")) {
     throw xmlError(`disk snapshot image path '${path}' must be absolute`);
   }
-  let snapshot = snap === null ? null : LOCATIONS[snap]!;
+  let snapshot: string | null = snap;
   if (snapshot === null && (path !== null || format !== null)) snapshot = "external";
   return { name, snapshot, type, path, format };
 }
@@ -191,9 +168,9 @@ export function parseSnapshotXML(xml: string, opts: { redefine: boolean }): Snap
     VIR_FROM_DOMAIN_SNAPSHOT,
     "domainsnapshot",
   );
-  let name = textOf(root, "name");
+  let name = xpathString(root, "name");
   if (name === null && opts.redefine) throw xmlError("a redefined snapshot must have a name");
-  const description = textOf(root, "description");
+  const description = xpathString(root, "description");
   let creationTime: number;
   let parent: string | null = null;
   let state: string | null = null;
@@ -201,13 +178,13 @@ export function parseSnapshotXML(xml: string, opts: { redefine: boolean }): Snap
   let inactiveDom: DomainDef | null = null;
   let offline = false;
   if (opts.redefine) {
-    const ct = textOf(root, "creationTime");
+    const ct = xpathString(root, "creationTime");
     if (ct === null || !/^\s*[+-]?\d+$/.test(ct)) {
       throw internal("missing creationTime from existing snapshot");
     }
     creationTime = Number(ct);
-    parent = textOf(root, "parent", "name");
-    const st = textOf(root, "state");
+    parent = xpathString(root, "parent", "name");
+    const st = xpathString(root, "state");
     if (st === null) throw xmlError("missing state from existing snapshot");
     const si = (SNAPSHOT_STATES as readonly string[]).indexOf(st);
     if (si <= 0) throw unsupported(`Invalid state '${st}' in domain snapshot XML`);
@@ -227,8 +204,7 @@ export function parseSnapshotXML(xml: string, opts: { redefine: boolean }): Snap
   const memEl = child(root, "memory");
   if (memEl) {
     memoryFile = attr(memEl, "file") ?? null;
-    const m = enumProp(memEl, "snapshot", LOCATIONS);
-    memory = m === null ? null : LOCATIONS[m]!;
+    memory = propEnum(memEl, "snapshot", LOCATIONS, { nonzero: true });
     if (memory === "manual") throw xmlError("'manual' memory snapshot mode not supported");
   }
   if (memory === null) {
@@ -495,16 +471,16 @@ export function parseCheckpointXML(xml: string, opts: { redefine: boolean }): Ch
     VIR_FROM_DOMAIN_CHECKPOINT,
     "domaincheckpoint",
   );
-  let name = textOf(root, "name");
+  let name = xpathString(root, "name");
   if (name === null && opts.redefine) {
     throw checkpointError(VIR_ERR_XML_ERROR, "a redefined checkpoint must have a name");
   }
-  const description = textOf(root, "description");
+  const description = xpathString(root, "description");
   let creationTime: number;
   let parent: string | null = null;
   let dom: DomainDef | null = null;
   if (opts.redefine) {
-    const ct = textOf(root, "creationTime");
+    const ct = xpathString(root, "creationTime");
     if (ct === null || !/^\s*[+-]?\d+$/.test(ct)) {
       throw checkpointError(
         VIR_ERR_INTERNAL_ERROR,
@@ -512,7 +488,7 @@ export function parseCheckpointXML(xml: string, opts: { redefine: boolean }): Ch
       );
     }
     creationTime = Number(ct);
-    parent = textOf(root, "parent", "name");
+    parent = xpathString(root, "parent", "name");
     const domEl = child(root, "domain");
     if (domEl) dom = parseEmbeddedDomain(domEl);
   } else {

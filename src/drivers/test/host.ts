@@ -15,9 +15,10 @@ import {
   VIR_FROM_RPC,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
-import { attr, children, type XmlElement } from "../../util/xml.ts";
+import { attr, children } from "../../util/xml.ts";
 import { XmlWriter } from "../../util/xml_writer.ts";
 import { parseXmlDocument } from "../../util/xml_error.ts";
+import { xpathString } from "../../util/xml_props.ts";
 
 // ---- Fixed figures ----------------------------------------------------------------------------
 
@@ -368,18 +369,6 @@ interface HostCpu {
   features: string[];
 }
 
-/** The string value of an element (its text, untrimmed, as XPath string() gives it). */
-function stringValue(el: XmlElement): string {
-  return el.text + el.children.map(stringValue).join("");
-}
-
-function firstString(el: XmlElement, name: string): string | null {
-  const c = children(el, name)[0];
-  if (c === undefined) return null;
-  const s = stringValue(c);
-  return s === "" ? null : s;
-}
-
 function parseHostCpu(text: string): HostCpu {
   const root = parseXmlDocument(text, "(CPU_definition)", VIR_FROM_CPU);
   if (root.name !== "cpu") {
@@ -388,12 +377,12 @@ function parseHostCpu(text: string): HostCpu {
   if (attr(root, "mode") !== undefined) {
     throw cpuError(VIR_ERR_CONFIG_UNSUPPORTED, "Attribute mode is only allowed for guest CPU");
   }
-  const arch = firstString(root, "arch");
+  const arch = xpathString(root, "arch");
   if (arch === null) throw cpuError(VIR_ERR_XML_ERROR, "Missing CPU architecture");
   if (!ARCHES.has(arch)) throw cpuError(VIR_ERR_CONFIG_UNSUPPORTED, `Unknown architecture ${arch}`);
-  const model = firstString(root, "model");
+  const model = xpathString(root, "model");
   if (model === null) throw cpuError(VIR_ERR_XML_ERROR, "Missing CPU model name");
-  const vendor = firstString(root, "vendor");
+  const vendor = xpathString(root, "vendor");
   const features: string[] = [];
   for (const f of children(root, "feature")) {
     const name = attr(f, "name");
