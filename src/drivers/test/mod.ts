@@ -12,7 +12,14 @@ import { TestConn } from "./conn.ts";
 import { loadNodeFile } from "./node_file.ts";
 import { domainEventHandlers, dropClientCallbacks } from "../callbacks.ts";
 import { defaultDomainObj, domainHandlers } from "./domain.ts";
-import { domainExtraHandlers } from "./domain_extra.ts";
+import { snapshotHandlers } from "./snapshot.ts";
+import { checkpointHandlers } from "./checkpoint.ts";
+import { saveHandlers } from "./save.ts";
+import { tuneHandlers } from "./tune.ts";
+import { statsHandlers } from "./stats.ts";
+import { vcpuHandlers } from "./vcpu.ts";
+import { metadataHandlers } from "./metadata.ts";
+import { miscHandlers } from "./domain_misc.ts";
 import { connectHandlers } from "./connect.ts";
 import type { DomainEntry, TestDirectory, TestFamily } from "./state.ts";
 import { networkFamily } from "./network.ts";
@@ -115,7 +122,14 @@ export const testDriver: Driver = {
   handlers: new Map<number, Handler>([
     ...connectHandlers,
     ...domainHandlers,
-    ...domainExtraHandlers,
+    ...snapshotHandlers,
+    ...checkpointHandlers,
+    ...saveHandlers,
+    ...tuneHandlers,
+    ...statsHandlers,
+    ...vcpuHandlers,
+    ...metadataHandlers,
+    ...miscHandlers,
     ...eventHandlers,
     ...FAMILIES.flatMap((f) => f.handlers),
   ]),
