@@ -845,7 +845,8 @@ const DISK_DRIVER_ATTRS = [
   "packed",
   "page_per_vq",
 ] as const;
-const IOTUNE_ORDER = [
+/** The <iotune> children in libvirt's order (and the block I/O tuning parameters). */
+export const IOTUNE_ORDER = [
   "total_bytes_sec",
   "read_bytes_sec",
   "write_bytes_sec",

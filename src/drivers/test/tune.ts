@@ -30,6 +30,7 @@ import {
 } from "../../rpc/typed_params.ts";
 import {
   type DomainDef,
+  IOTUNE_ORDER,
   type NetDef,
   type RawElement,
   VIR_DOMAIN_CPUMASK_LEN,
@@ -301,29 +302,6 @@ function rateElement(name: string, r: Rate | null): RawElement[] {
   if (r.burst) attrs.push(["burst", String(r.burst)]);
   return [{ name, attrs, children: [], text: "" }];
 }
-
-const IOTUNE_FIELDS = [
-  "total_bytes_sec",
-  "read_bytes_sec",
-  "write_bytes_sec",
-  "total_iops_sec",
-  "read_iops_sec",
-  "write_iops_sec",
-  "total_bytes_sec_max",
-  "read_bytes_sec_max",
-  "write_bytes_sec_max",
-  "total_iops_sec_max",
-  "read_iops_sec_max",
-  "write_iops_sec_max",
-  "size_iops_sec",
-  "group_name",
-  "total_bytes_sec_max_length",
-  "read_bytes_sec_max_length",
-  "write_bytes_sec_max_length",
-  "total_iops_sec_max_length",
-  "read_iops_sec_max_length",
-  "write_iops_sec_max_length",
-];
 
 function paramsHandlerSet(
   fn: string,
@@ -664,7 +642,7 @@ export const tuneHandlers: HandlerEntry[] = [
     validateTypedParams(
       a.params,
       Object.fromEntries(
-        IOTUNE_FIELDS.map((
+        IOTUNE_ORDER.map((
           f,
         ) => [f, f === "group_name" ? VIR_TYPED_PARAM_STRING : VIR_TYPED_PARAM_ULLONG]),
       ),
@@ -713,7 +691,7 @@ export const tuneHandlers: HandlerEntry[] = [
           }
         }
       }
-      disk.iotune = IOTUNE_FIELDS.filter((f) => {
+      disk.iotune = IOTUNE_ORDER.filter((f) => {
         const v = info.get(f);
         return v !== undefined && v !== "" && v !== "0";
       }).map((f) => [f, info.get(f)!]);
@@ -742,7 +720,7 @@ export const tuneHandlers: HandlerEntry[] = [
       const info = new Map<string, string>(def.devices.disks[idx]!.iotune);
       if (o.newDef) x.save();
       return paramsReply(
-        IOTUNE_FIELDS.map((f) =>
+        IOTUNE_ORDER.map((f) =>
           f === "group_name"
             ? param.string(f, info.get(f) ?? "")
             : param.ullong(f, BigInt(info.get(f) ?? 0))
