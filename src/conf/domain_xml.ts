@@ -4269,59 +4269,6 @@ function formatDevices(w: XmlWriter, def: DomainDef, ctx: FmtCtx): void {
   w.close("devices");
 }
 
-// ---- Driver helpers ------------------------------------------------------------------------
-
-/**
- * Names interfaces without a <target dev> 'testnetN' (lowest N not used by
- * another interface of the domain), as the test driver does when a domain is
- * defined or created. Mutates and returns the definition.
- */
-export function assignTestIfnames(def: DomainDef): DomainDef {
-  for (const n of def.devices.interfaces) {
-    if (n.targetDev !== null) continue;
-    for (let i = 0; i < 1024; i++) {
-      const name = `testnet${i}`;
-      if (!def.devices.interfaces.some((x) => x.targetDev === name)) {
-        n.targetDev = name;
-        break;
-      }
-    }
-  }
-  return def;
-}
-
-/** The definition test:///default starts with (libvirt's built-in default domain). */
-const DEFAULT_DOMAIN_XML = `<domain type='test'>
-  <name>test</name>
-  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
-  <memory>8388608</memory>
-  <currentMemory>2097152</currentMemory>
-  <vcpu>2</vcpu>
-  <os>
-    <type>hvm</type>
-  </os>
-  <devices>
-    <disk type='file' device='disk'>
-      <source file='/guest/diskimage1'/>
-      <target dev='vda' bus='virtio'/>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
-    </disk>
-    <interface type='network'>
-      <mac address='aa:bb:cc:dd:ee:ff'/>
-      <source network='default' bridge='virbr0'/>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x1' function='0x0'/>
-    </interface>
-    <memballoon model='virtio'>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x2' function='0x0'/>
-    </memballoon>
-  </devices>
-</domain>`;
-
-/** The default domain `test` of test:///default (running there with id 1). */
-export function defaultTestDomain(): DomainDef {
-  return assignTestIfnames(parseDomainXML(DEFAULT_DOMAIN_XML));
-}
-
 /**
  * virDomainDefCopy: a copy made by formatting (secure) and re-parsing, as the
  * test driver makes the persistent definition of a domain it starts. The copy

@@ -412,17 +412,3 @@ export function formatInterfaceXML(def: InterfaceDef, _opts: { inactive: boolean
 }
 
 /** eth1 of test:///default, as libvirt's test driver defines it (active). */
-export const DEFAULT_TEST_INTERFACE_XML = `<interface type="ethernet" name="eth1">
-  <start mode="onboot"/>
-  <mac address="aa:bb:cc:dd:ee:ff"/>
-  <mtu size="1492"/>
-  <protocol family="ipv4">
-    <ip address="192.168.0.5" prefix="24"/>
-    <route gateway="192.168.0.1"/>
-  </protocol>
-</interface>
-`;
-
-export function defaultTestInterface(): InterfaceDef {
-  return parseInterfaceXML(DEFAULT_TEST_INTERFACE_XML);
-}

@@ -3,7 +3,6 @@
 // virNetworkUpdate sections. Also holds the libvirt-style value parsers (IP, MAC, UUID, numbers)
 // and XML loading with libxml2-like syntax errors, shared with the interface model.
 
-import { checkFlagsIn } from "../util/flags.ts";
 import { strToUInt, strToULongLongP } from "../util/strtol.ts";
 import {
   prop,
@@ -35,7 +34,6 @@ import {
   VIR_FROM_NET,
   VIR_FROM_NETWORK,
   VIR_FROM_NONE,
-  VIR_FROM_TEST,
   VIR_FROM_XML,
 } from "../rpc/error_codes.ts";
 
@@ -1885,27 +1883,6 @@ export function formatNetworkXML(def: NetworkDef, opts: { inactive: boolean }): 
   return buf.toString();
 }
 
-// ---- The test driver's default network ---------------------------------------------------------
-
-/** The network `default` of test:///default, as libvirt's test driver defines it. */
-export const DEFAULT_TEST_NETWORK_XML = `<network>
-  <name>default</name>
-  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
-  <bridge name='virbr0'/>
-  <forward/>
-  <ip address='192.168.122.1' netmask='255.255.255.0'>
-    <dhcp>
-      <range start='192.168.122.2' end='192.168.122.254'/>
-    </dhcp>
-  </ip>
-</network>
-`;
-
-/** The definition of test:///default's network `default` (active, persistent, not autostarted). */
-export function defaultTestNetwork(): NetworkDef {
-  return parseNetworkXML(DEFAULT_TEST_NETWORK_XML);
-}
-
 // ---- virNetworkUpdate -------------------------------------------------------------------------
 
 export const VIR_NETWORK_UPDATE_COMMAND_NONE = 0;
@@ -2294,20 +2271,17 @@ function updateDNSTxt(def: NetworkDef, command: number, el: XmlElement): void {
 
 /**
  * Applies one virNetworkUpdate change to a copy of `def` (virNetworkDefUpdateSection, then the
- * format/parse re-check libvirt runs) and returns the new definition. `flags` are checked as the
- * test driver's virCheckFlags does; choosing the live or persistent definition (AFFECT_LIVE /
- * AFFECT_CONFIG / CURRENT) is the caller's job.
+ * format/parse re-check libvirt runs) and returns the new definition. Checking the flags and
+ * choosing the live or persistent definition (AFFECT_LIVE / AFFECT_CONFIG / CURRENT) are the
+ * driver's job.
  */
-export function networkUpdate(
+export function networkDefUpdate(
   def: NetworkDef,
   command: number,
   section: number,
   parentIndex: number,
   xml: string,
-  flags: number,
 ): NetworkDef {
-  const allowed = VIR_NETWORK_UPDATE_AFFECT_LIVE | VIR_NETWORK_UPDATE_AFFECT_CONFIG;
-  checkFlagsIn(VIR_FROM_TEST, "testNetworkUpdate", flags, allowed);
   const copy: NetworkDef = structuredClone(def);
   const el = loadFragment(xml);
   const noSupport = (what: string) =>

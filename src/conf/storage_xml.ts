@@ -1,8 +1,8 @@
 // Storage pool and storage volume XML as libvirt 9.0 reads and writes it for
-// the test driver (test:///default), with the test driver's own storage rules:
-// pool defaults, volume paths and keys, pool space accounting, source discovery.
-// Also the parsing groundwork shared with nodedev_xml.ts: XPath-like lookups,
-// C number conversions and unit scaling.
+// the test driver (test:///default), with the pool defaults and volume paths
+// and keys its parse applies, the pool list's conflict checks, and what
+// nodedev_xml.ts shares: sizes, unit scaling, PCI addresses. The test
+// driver's own volume checks and accounting are in src/drivers/test/.
 
 import { generateUUID, parseUUID } from "../util/uuid.ts";
 import type { XmlElement } from "../util/xml.ts";
@@ -25,7 +25,6 @@ import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
-  VIR_ERR_NO_STORAGE_VOL,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
@@ -34,7 +33,6 @@ import {
   VIR_ERR_XML_ERROR,
   VIR_FROM_NONE,
   VIR_FROM_STORAGE,
-  VIR_FROM_TEST,
   VIR_FROM_XML,
 } from "../rpc/error_codes.ts";
 
@@ -543,7 +541,11 @@ function emptySource(): PoolSource {
 }
 
 /** virStoragePoolDefParseSource; `type` null stands for an unknown pool type. */
-function parsePoolSource(node: XmlElement, type: PoolType | null, typeNumber: number): PoolSource {
+export function parsePoolSource(
+  node: XmlElement,
+  type: PoolType | null,
+  typeNumber: number,
+): PoolSource {
   if (type === null) {
     throw VirError.of(
       VIR_ERR_INTERNAL_ERROR,
@@ -1066,84 +1068,6 @@ export function formatVolXML(def: VolDef, pool: PoolDef): string {
 // The test driver's storage rules
 // =====================================================================================
 
-const DEFAULT_POOL_XML = "<pool type='dir'>" +
-  "  <name>default-pool</name>" +
-  "  <uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>" +
-  "  <target>" +
-  "    <path>/default-pool</path>" +
-  "  </target>" +
-  "</pool>";
-
-/** default-pool of test:///default: a dir pool at /default-pool, 100 GiB free. */
-export function defaultTestPool(): PoolDef {
-  return parsePoolXML(DEFAULT_POOL_XML);
-}
-
-/**
- * The checks testStorageVolCreateXML makes before adding `vol` to `pool`:
- * a volume of that name must not exist, and the pool must have room for its
- * allocation.
- */
-export function checkVolCreate(pool: PoolDef, existing: readonly VolDef[], vol: VolDef): void {
-  if (existing.some((v) => v.name === vol.name)) {
-    throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_TEST, "storage vol already exists");
-  }
-  checkVolSpace(pool, vol);
-}
-
-function checkVolSpace(pool: PoolDef, vol: VolDef): void {
-  if (BigInt(pool.allocation) + BigInt(vol.allocation) > BigInt(pool.capacity)) {
-    throw VirError.of(
-      VIR_ERR_INTERNAL_ERROR,
-      VIR_FROM_TEST,
-      `Not enough free space in pool for volume '${vol.name}'`,
-    );
-  }
-}
-
-/**
- * The checks of testStorageVolCreateXMLFrom, in its order: the new name is
- * free, the volume cloned from (`origName`) exists, the pool has room.
- */
-export function checkVolCreateFrom(
-  pool: PoolDef,
-  existing: readonly VolDef[],
-  vol: VolDef,
-  origName: string,
-): void {
-  if (existing.some((v) => v.name === vol.name)) {
-    throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_TEST, "storage vol already exists");
-  }
-  if (!existing.some((v) => v.name === origName)) {
-    throw VirError.of(
-      VIR_ERR_NO_STORAGE_VOL,
-      VIR_FROM_TEST,
-      `no storage vol with matching name '${origName}'`,
-    );
-  }
-  checkVolSpace(pool, vol);
-}
-
-/** The pool after a volume is added: allocation grows by the volume's allocation. */
-export function poolWithVolumeAdded(pool: PoolDef, vol: VolDef): PoolDef {
-  const allocation = BigInt(pool.allocation) + BigInt(vol.allocation);
-  return {
-    ...pool,
-    allocation: Number(allocation),
-    available: Number(BigInt(pool.capacity) - allocation),
-  };
-}
-
-/** The pool after a volume is deleted. */
-export function poolWithVolumeRemoved(pool: PoolDef, vol: VolDef): PoolDef {
-  const allocation = BigInt(pool.allocation) - BigInt(vol.allocation);
-  return {
-    ...pool,
-    allocation: Number(allocation),
-    available: Number(BigInt(pool.capacity) - allocation),
-  };
-}
-
 /** A pool as a pool list holds it, for checkPoolListAdd. */
 export interface PoolListEntry {
   def: PoolDef;
@@ -1295,62 +1219,4 @@ export function volInfoType(pool: PoolDef): number {
     default:
       return 1; // block
   }
-}
-
-const POOL_SOURCES_LOGICAL = "<sources>\n" +
-  "  <source>\n" +
-  "    <device path='/dev/sda20'/>\n" +
-  "    <name>testvg1</name>\n" +
-  "    <format type='lvm2'/>\n" +
-  "  </source>\n" +
-  "  <source>\n" +
-  "    <device path='/dev/sda21'/>\n" +
-  "    <name>testvg2</name>\n" +
-  "    <format type='lvm2'/>\n" +
-  "  </source>\n" +
-  "</sources>\n";
-
-/**
- * testConnectFindStoragePoolSources: fixed answers for logical and netfs
- * pools, libvirt's errors otherwise (including its quirk that type "dir",
- * enum value 0, is reported as unknown while unknown types pass on).
- * libvirt 9.0 crashes on a netfs spec without `<host>`; here that is the
- * "hostname must be specified" error instead.
- */
-export function findPoolSources(type: string, srcSpec: string | null): string {
-  const idx = (POOL_TYPES as readonly string[]).indexOf(type);
-  if (idx === 0) {
-    throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_TEST, `unknown storage pool type ${type}`);
-  }
-  let source: PoolSource | null = null;
-  if (srcSpec !== null) {
-    const root = parseXmlDocument(
-      srcSpec,
-      "(storage_source_specification)",
-      VIR_FROM_STORAGE,
-      "source",
-    );
-    source = parsePoolSource(root, idx < 0 ? null : POOL_TYPES[idx]!, idx);
-  }
-  if (type === "logical") return POOL_SOURCES_LOGICAL;
-  if (type === "netfs") {
-    const host = source?.hosts[0];
-    if (!host) {
-      throw VirError.of(
-        VIR_ERR_INVALID_ARG,
-        VIR_FROM_TEST,
-        "hostname must be specified for netfs sources",
-      );
-    }
-    return "<sources>\n  <source>\n" +
-      `    <host name='${host.name}'/>\n` +
-      "    <dir path='/testshare'/>\n" +
-      "    <format type='nfs'/>\n" +
-      "  </source>\n</sources>\n";
-  }
-  throw VirError.of(
-    VIR_ERR_NO_SUPPORT,
-    VIR_FROM_TEST,
-    `pool type '${type}' does not support source discovery`,
-  );
 }

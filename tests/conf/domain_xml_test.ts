@@ -4,9 +4,7 @@
 
 import assert from "node:assert/strict";
 import {
-  assignTestIfnames,
   copyDomainDef,
-  defaultTestDomain,
   diskNameToIndex,
   type DomainDef,
   formatDomainXML,
@@ -18,6 +16,8 @@ import {
 import { VirError } from "../../src/rpc/error.ts";
 import { generateMAC } from "../../src/util/mac.ts";
 import { generateUUID, parseUUID } from "../../src/util/uuid.ts";
+import { assignTestIfnames } from "../../src/drivers/test/domain_common.ts";
+import { defaultTestDomain } from "../../src/drivers/test/defaults.ts";
 
 const DIR = new URL("../testdata/xml/domain/", import.meta.url);
 

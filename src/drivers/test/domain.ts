@@ -22,7 +22,6 @@ import {
 import { param } from "../../rpc/typed_params.ts";
 import { uuidToString } from "../../util/uuid.ts";
 import {
-  assignTestIfnames,
   copyDomainDef,
   type DomainDef,
   formatDomainXML,
@@ -64,6 +63,7 @@ import {
   VIR_DOMAIN_MEM_MAXIMUM,
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../domain_constants.ts";
+import { assignTestIfnames } from "./domain_common.ts";
 
 // ---- Flags (libvirt-domain.h) ----------------------------------------------------------------
 const VIR_CONNECT_LIST_DOMAINS_ACTIVE = 1 << 0;

@@ -13,7 +13,6 @@ import {
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import {
-  defaultTestInterface,
   formatInterfaceXML,
   type InterfaceDef,
   parseInterfaceXML,
@@ -21,6 +20,7 @@ import {
 import { checkFlags } from "./errors.ts";
 import { type ObjectAccess, on, type TestConn } from "./conn.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
+import { defaultTestInterface } from "./defaults.ts";
 
 /** One host interface (virInterfaceObj). */
 export interface InterfaceObj {

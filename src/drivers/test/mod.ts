@@ -7,7 +7,6 @@ import type { Driver } from "../driver.ts";
 import type { WorkerExtension } from "../../pool/worker.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INVALID_ARG, VIR_FROM_TEST } from "../../rpc/error_codes.ts";
-import { defaultTestDomain } from "../../conf/domain_xml.ts";
 import { TestConn } from "./conn.ts";
 import { loadNodeFile } from "./node_file.ts";
 import { domainEventHandlers, dropClientCallbacks } from "../callbacks.ts";
@@ -26,6 +25,7 @@ import { networkFamily } from "./network.ts";
 import { interfaceFamily } from "./interface.ts";
 import { storageFamily } from "./storage.ts";
 import { nodedevFamily } from "./nodedev.ts";
+import { defaultTestDomain } from "./defaults.ts";
 
 /** The object families beyond domains, each in its own module. */
 const FAMILIES: TestFamily[] = [networkFamily, interfaceFamily, storageFamily, nodedevFamily];

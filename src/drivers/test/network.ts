@@ -18,10 +18,9 @@ import {
 } from "../../rpc/error_codes.ts";
 import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import {
-  defaultTestNetwork,
   formatNetworkXML,
   type NetworkDef,
-  networkUpdate,
+  networkDefUpdate,
   parseNetworkXML,
   VIR_NETWORK_UPDATE_AFFECT_CONFIG,
   VIR_NETWORK_UPDATE_AFFECT_LIVE,
@@ -31,6 +30,7 @@ import { type ObjectAccess, on, type TestConn } from "./conn.ts";
 import { checkFlags } from "./errors.ts";
 import { deregisterAny, register } from "../callbacks.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
+import { defaultTestNetwork } from "./defaults.ts";
 
 /** One network (virNetworkObj): the running definition, the pending persistent one, its state. */
 export interface NetworkObj {
@@ -75,6 +75,23 @@ const REMOTE_NETWORK_LIST_MAX = 16384;
 
 function wire(e: { name: string; uuid: string }): WireNet {
   return { name: e.name, uuid: uuidFromString(e.uuid)! };
+}
+
+/**
+ * The test driver's virNetworkUpdate of one definition: its flag check
+ * (testNetworkUpdate), then virNetworkDefUpdateSection on a copy of `def`.
+ */
+export function networkUpdate(
+  def: NetworkDef,
+  command: number,
+  section: number,
+  parentIndex: number,
+  xml: string,
+  flags: number,
+): NetworkDef {
+  const allowed = VIR_NETWORK_UPDATE_AFFECT_LIVE | VIR_NETWORK_UPDATE_AFFECT_CONFIG;
+  checkFlags("testNetworkUpdate", flags, allowed);
+  return networkDefUpdate(def, command, section, parentIndex, xml);
 }
 
 function noNetworkByName(name: string): VirError {

@@ -24,14 +24,8 @@ import {
 } from "../../rpc/error_codes.ts";
 import {
   capabilityNames,
-  createVHBA,
-  defaultTestNodeDevices,
-  destroyNodeDevice,
-  destroyVport,
   deviceHasCap,
   formatNodeDeviceXML,
-  MOCK_VHBA_NAME,
-  mockCreateVport,
   NODE_DEV_CAP_TYPES,
   type NodeDeviceDef,
   parseNodeDeviceXML,
@@ -44,6 +38,14 @@ import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { on, type TestConn } from "./conn.ts";
 import { deregisterAny, register } from "../callbacks.ts";
 import type { Entry, TestDirectory, TestFamily } from "./state.ts";
+import {
+  createVHBA,
+  destroyNodeDevice,
+  destroyVport,
+  MOCK_VHBA_NAME,
+  mockCreateVport,
+} from "./vhba.ts";
+import { defaultTestNodeDevices } from "./defaults.ts";
 
 /** A node device object in the shared store. */
 export interface NodeDevObj {

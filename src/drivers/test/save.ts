@@ -20,7 +20,6 @@ import {
   VIR_FROM_DOMAIN,
 } from "../../rpc/error_codes.ts";
 import {
-  assignTestIfnames,
   type DomainDef,
   formatDomainXML,
   parseDomainXML,
@@ -39,6 +38,7 @@ import {
   VIR_DOMAIN_SHUTOFF,
   VIR_DOMAIN_SHUTOFF_SAVED,
 } from "./state.ts";
+import { assignTestIfnames } from "./domain_common.ts";
 
 const SAVE_RUNNING = 2;
 const SAVE_PAUSED = 4;

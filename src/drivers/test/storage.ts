@@ -36,18 +36,12 @@ import {
 } from "../../protocol/remote_types.ts";
 import {
   checkPoolListAdd,
-  checkVolCreate,
-  checkVolCreateFrom,
-  defaultTestPool,
-  findPoolSources,
   formatPoolXML,
   formatVolXML,
   parsePoolXML,
   parseVolXML,
   type PoolDef,
   type PoolType,
-  poolWithVolumeAdded,
-  poolWithVolumeRemoved,
   TEST_POOL_CAPACITY,
   type VolDef,
   volInfoType,
@@ -58,6 +52,14 @@ import { deregisterAny, register } from "../callbacks.ts";
 import { addMockVport, removeMockVport } from "./nodedev.ts";
 import { checkFlags } from "./errors.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
+import {
+  checkVolCreate,
+  checkVolCreateFrom,
+  findPoolSources,
+  poolWithVolumeAdded,
+  poolWithVolumeRemoved,
+} from "./storage_rules.ts";
+import { defaultTestPool } from "./defaults.ts";
 
 /** A storage pool object in the shared store: its definition, state and volumes. */
 export interface PoolObj {
