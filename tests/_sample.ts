@@ -3,7 +3,7 @@
 // lists. Used by the census and by tests that call every procedure.
 
 import type { Codec } from "../src/xdr/mod.ts";
-import { uuidFromString } from "../src/conf/uuid.ts";
+import { uuidFromString } from "../src/util/uuid.ts";
 
 const u = (s: string) => uuidFromString(s)!;
 

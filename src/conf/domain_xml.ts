@@ -4,19 +4,23 @@
 // prints it. Facts (element order, defaults, error texts) were observed on
 // libvirt 9.0's test:///default driver; the code is our own.
 
-import { parseUUID } from "./uuid.ts";
-import { SaxesParser } from "saxes";
-import { describeUnfinishedMarkup } from "./network_xml.ts";
+import { formatBitmap, parseBitmap } from "../util/bitmap.ts";
+import { formatMac, generateMAC, macIsMulticast, parseMac } from "../util/mac.ts";
+import { generateUUID, parseUUID } from "../util/uuid.ts";
 import {
   attr,
   child,
   children,
-  escapeXml,
+  element,
   parseXml,
   type XmlElement,
   XmlSyntaxError,
-  XmlWriter,
-} from "./xml.ts";
+} from "../util/xml.ts";
+import { escapeXml, XmlWriter } from "../util/xml_writer.ts";
+import { libxmlError } from "../util/xml_error.ts";
+import { propEnum, propTristate, propUInt } from "../util/xml_props.ts";
+import { dumpXml } from "../util/xml_dump.ts";
+import { metadataElement } from "../util/xml_metadata.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
@@ -40,6 +44,9 @@ export const VIR_DOMAIN_XML_SECURE = 1;
 export const VIR_DOMAIN_XML_INACTIVE = 2;
 export const VIR_DOMAIN_XML_UPDATE_CPU = 4;
 export const VIR_DOMAIN_XML_MIGRATABLE = 8;
+
+/** VIR_DOMAIN_CPUMASK_LEN: the bits of a cpuset or nodeset bitmap. */
+export const VIR_DOMAIN_CPUMASK_LEN = 16384;
 
 // ---- Types ---------------------------------------------------------------------------------
 
@@ -438,8 +445,8 @@ export interface DomainDef {
   genid: string | null;
   title: string | null;
   description: string | null;
-  /** the <metadata> element as libvirt re-emits it (libxml2 formatting), or null */
-  metadata: string | null;
+  /** the <metadata> element as libvirt keeps it (metadataElement), or null */
+  metadata: XmlElement | null;
   /** maximum memory for hotplug, KiB, with slots */
   maxMemory: { kib: number; slots: number | null } | null;
   /** max memory, KiB */
@@ -532,35 +539,6 @@ function badXPathValue(value: string, xpath: string): VirError {
   return xmlError(`Invalid value '${value}' for element or attribute '${xpath}'`, VIR_FROM_XML);
 }
 
-/** An attribute restricted to a set of values (absent → undefined). */
-function enumAttr(el: XmlElement, name: string, values: readonly string[]): string | undefined {
-  const v = attr(el, name);
-  if (v === undefined) return undefined;
-  if (!values.includes(v)) throw badAttr(el, name, v);
-  return v;
-}
-
-function tristateBool(el: XmlElement, name: string): string | null {
-  return enumAttr(el, name, ["yes", "no"]) ?? null;
-}
-
-function tristateSwitch(el: XmlElement, name: string): string | null {
-  return enumAttr(el, name, ["on", "off"]) ?? null;
-}
-
-function uintAttr(el: XmlElement, name: string): number | null {
-  const v = attr(el, name);
-  if (v === undefined) return null;
-  const n = parseUInt(v);
-  if (n === null) {
-    throw xmlError(
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'. Expected non-negative integer value`,
-      VIR_FROM_XML,
-    );
-  }
-  return n;
-}
-
 /** strtoul-like unsigned decimal/hex/octal reader (as virStrToLong_ui with base 0 is not used: decimal). */
 function parseUInt(v: string): number | null {
   if (!/^\s*\+?\d+$/.test(v)) return null;
@@ -615,7 +593,7 @@ function orderedAttrs(map: AttrMap | null, names: readonly string[]): [string, s
   return out;
 }
 
-// ---- Units, UUIDs, MACs, bitmaps -------------------------------------------------------------
+// ---- Units and bitmaps ----------------------------------------------------------------------
 
 /** The largest memory size libvirt accepts, in KiB (VIR_DOMAIN_MEMORY_PARAM_UNLIMITED). */
 const MEMORY_MAX_KIB = 9007199254740991n;
@@ -677,95 +655,10 @@ function parseMemoryElement(
   return Number((bytes + 1023n) / 1024n);
 }
 
-function randomBytes(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  crypto.getRandomValues(b);
-  return b;
-}
-
-/** A random UUID as libvirt generates one (version 4, RFC 4122 variant). */
-export function generateUUID(): string {
-  const b = randomBytes(16);
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  return formatUUIDBytes(b);
-}
-
-function formatUUIDBytes(b: Uint8Array): string {
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-export { parseUUID } from "./uuid.ts";
-
-/** A random MAC in QEMU's 52:54:00 range, as libvirt assigns to interfaces without one. */
-export function generateMAC(): string {
-  const b = randomBytes(3);
-  return ["52", "54", "00", ...Array.from(b, (x) => x.toString(16).padStart(2, "0"))].join(":");
-}
-
-function parseMAC(s: string): string | null {
-  const parts = s.split(/[:-]/);
-  if (parts.length !== 6) return null;
-  const out: string[] = [];
-  for (const p of parts) {
-    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return null;
-    out.push(p.toLowerCase().padStart(2, "0"));
-  }
-  return out.join(":");
-}
-
-/** virBitmapParse for cpusets ("0-3,^2"); returns the set bits, sorted. */
-function parseBitmap(s: string, max = 4096): number[] | null {
-  const set = new Set<number>();
-  const negs = new Set<number>();
-  const parts = s.split(",");
-  for (const partRaw of parts) {
-    const part = partRaw.trim();
-    if (part === "") return null;
-    let neg = false;
-    let p = part;
-    if (p.startsWith("^")) {
-      neg = true;
-      p = p.slice(1);
-    }
-    const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(p);
-    if (!m) return null;
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    if (a >= max || b >= max) return null;
-    if (neg) {
-      if (m[2] !== undefined) return null;
-      negs.add(a);
-      continue;
-    }
-    if (b < a) return null;
-    for (let i = a; i <= b; i++) set.add(i);
-  }
-  for (const n of negs) set.delete(n);
-  return [...set].sort((x, y) => x - y);
-}
-
-function formatBitmap(bits: number[]): string {
-  const out: string[] = [];
-  let i = 0;
-  while (i < bits.length) {
-    const start = bits[i]!;
-    let end = start;
-    while (i + 1 < bits.length && bits[i + 1] === end + 1) {
-      end++;
-      i++;
-    }
-    out.push(start === end ? `${start}` : `${start}-${end}`);
-    i++;
-  }
-  return out.join(",");
-}
-
 function cpusetAttr(el: XmlElement, name: string): string | null {
   const v = attr(el, name);
   if (v === undefined) return null;
-  const bits = parseBitmap(v);
+  const bits = parseBitmap(v, VIR_DOMAIN_CPUMASK_LEN);
   if (bits === null) {
     throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_NONE, `Failed to parse bitmap '${v}'`);
   }
@@ -787,207 +680,6 @@ export function diskNameToIndex(name: string): number {
   }
   if (i < name.length && !/^\d+$/.test(name.slice(i))) return -1;
   return idx;
-}
-
-// ---- Metadata (libxml2 re-serialisation) ------------------------------------------------------
-
-interface MNode {
-  kind: "el" | "text" | "comment" | "cdata" | "pi";
-  name: string;
-  attrs: [string, string][];
-  children: MNode[];
-  value: string;
-}
-
-/** Parses the whole document again keeping mixed content, to reproduce <metadata>. */
-function parseFullTree(xml: string): MNode | null {
-  const parser = new SaxesParser({ position: false });
-  const stack: MNode[] = [];
-  let root: MNode | null = null;
-  parser.on("opentag", (tag) => {
-    const el: MNode = {
-      kind: "el",
-      name: tag.name,
-      attrs: Object.entries(tag.attributes as Record<string, string>),
-      children: [],
-      value: "",
-    };
-    const top = stack[stack.length - 1];
-    if (top) top.children.push(el);
-    else root ??= el;
-    stack.push(el);
-  });
-  parser.on("closetag", () => {
-    stack.pop();
-  });
-  parser.on("text", (t) => {
-    const top = stack[stack.length - 1];
-    if (!top) return;
-    const last = top.children[top.children.length - 1];
-    if (last && last.kind === "text") last.value += t;
-    else top.children.push({ kind: "text", name: "", attrs: [], children: [], value: t });
-  });
-  parser.on("cdata", (t) => {
-    stack[stack.length - 1]?.children.push({
-      kind: "cdata",
-      name: "",
-      attrs: [],
-      children: [],
-      value: t,
-    });
-  });
-  parser.on("comment", (t) => {
-    stack[stack.length - 1]?.children.push({
-      kind: "comment",
-      name: "",
-      attrs: [],
-      children: [],
-      value: t,
-    });
-  });
-  parser.on("processinginstruction", (pi) => {
-    stack[stack.length - 1]?.children.push({
-      kind: "pi",
-      name: pi.target,
-      attrs: [],
-      children: [],
-      value: pi.body,
-    });
-  });
-  parser.on("error", () => {});
-  try {
-    parser.write(xml).close();
-  } catch {
-    return null;
-  }
-  return root;
-}
-
-function nsDecls(n: MNode): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const [k, v] of n.attrs) {
-    if (k === "xmlns") m.set("", v);
-    else if (k.startsWith("xmlns:")) m.set(k.slice(6), v);
-  }
-  return m;
-}
-
-function prefixOf(name: string): string {
-  const i = name.indexOf(":");
-  return i < 0 ? "" : name.slice(0, i);
-}
-
-function libxmlEscapeText(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /\r/g,
-    "&#13;",
-  );
-}
-
-function libxmlEscapeAttr(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /"/g,
-    "&quot;",
-  )
-    .replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
-}
-
-function isBlank(n: MNode): boolean {
-  return n.kind === "text" && /^[ \t\r\n]*$/.test(n.value);
-}
-
-/** Serialises like xmlNodeDump(format=1): indents only element-only content. */
-function dumpNode(n: MNode, depth: number, format: boolean, out: string[]): void {
-  if (n.kind === "text") {
-    out.push(libxmlEscapeText(n.value));
-    return;
-  }
-  if (n.kind === "comment") {
-    out.push(`<!--${n.value}-->`);
-    return;
-  }
-  if (n.kind === "cdata") {
-    out.push(`<![CDATA[${n.value}]]>`);
-    return;
-  }
-  if (n.kind === "pi") {
-    out.push(n.value ? `<?${n.name} ${n.value}?>` : `<?${n.name}?>`);
-    return;
-  }
-  let s = `<${n.name}`;
-  for (const [k, v] of n.attrs) s += ` ${k}="${libxmlEscapeAttr(v)}"`;
-  if (n.children.length === 0) {
-    out.push(s + "/>");
-    return;
-  }
-  out.push(s + ">");
-  const fmt = format && n.children.every((c) => c.kind !== "text" && c.kind !== "cdata");
-  for (const c of n.children) {
-    if (fmt) out.push("\n" + "  ".repeat(depth + 1));
-    dumpNode(c, depth + 1, fmt, out);
-  }
-  if (fmt) out.push("\n" + "  ".repeat(depth));
-  out.push(`</${n.name}>`);
-}
-
-/** Drops whitespace-only text the way libxml2 does when blanks are not kept. */
-function stripBlanks(n: MNode): MNode {
-  if (n.kind !== "el") return n;
-  const kept: MNode[] = [];
-  n.children.forEach((c, i) => {
-    if (isBlank(c)) {
-      const atEnd = i === n.children.length - 1;
-      const keep = (kept.length === 0 && atEnd) ||
-        (kept.length > 0 && (kept[kept.length - 1]!.kind === "text" || kept[0]!.kind === "text"));
-      if (!keep) return;
-      kept.push(c);
-      return;
-    }
-    kept.push(stripBlanks(c));
-  });
-  return { ...n, children: kept };
-}
-
-/**
- * The <metadata> element as libvirt keeps and prints it: children without a
- * namespace and repeated namespaces dropped, namespaces declared outside
- * the element hoisted onto it, libxml2's formatting.
- */
-function buildMetadata(xml: string): string | null {
-  const root = parseFullTree(xml);
-  if (!root) return null;
-  const meta = root.children.find((c) => c.kind === "el" && c.name === "metadata");
-  if (!meta) return null;
-  const rootNs = nsDecls(root);
-  const metaNs = nsDecls(meta);
-  const seen = new Set<string>();
-  const kept: MNode[] = [];
-  const hoisted: [string, string][] = [];
-  for (const c of meta.children) {
-    if (c.kind !== "el") continue;
-    const p = prefixOf(c.name);
-    const own = nsDecls(c);
-    const uri = own.get(p) ?? metaNs.get(p) ?? rootNs.get(p);
-    if (uri === undefined || uri === "") continue;
-    if (seen.has(uri)) continue;
-    seen.add(uri);
-    if (!own.has(p) && !metaNs.has(p) && rootNs.has(p)) {
-      const key = p === "" ? "xmlns" : `xmlns:${p}`;
-      if (!hoisted.some(([k]) => k === key)) hoisted.push([key, uri]);
-    }
-    kept.push(stripBlanks(c));
-  }
-  const metaAttrs = meta.attrs.filter(([k]) => k === "xmlns" || k.startsWith("xmlns:"));
-  const node: MNode = {
-    kind: "el",
-    name: "metadata",
-    attrs: [...metaAttrs, ...hoisted],
-    children: kept,
-    value: "",
-  };
-  const out: string[] = [];
-  dumpNode(node, 1, true, out);
-  return out.join("");
 }
 
 // ---- Parsing: device pieces ----------------------------------------------------------------
@@ -1023,7 +715,7 @@ function parseAddress(el: XmlElement): DeviceAddress | null {
   if (type === undefined) throw xmlError("No type specified for device address");
   switch (type) {
     case "pci": {
-      const mf = enumAttr(el, "multifunction", ["on", "off"]) ?? null;
+      const mf = propEnum(el, "multifunction", ["on", "off"]) ?? null;
       return {
         type: "pci",
         domain: numAttrBase0(el, "domain", "domain", 0xffff),
@@ -1036,26 +728,26 @@ function parseAddress(el: XmlElement): DeviceAddress | null {
     case "drive":
       return {
         type: "drive",
-        controller: uintAttr(el, "controller") ?? 0,
-        bus: uintAttr(el, "bus") ?? 0,
-        target: uintAttr(el, "target") ?? 0,
-        unit: uintAttr(el, "unit") ?? 0,
+        controller: propUInt(el, "controller", 10) ?? 0,
+        bus: propUInt(el, "bus", 10) ?? 0,
+        target: propUInt(el, "target", 10) ?? 0,
+        unit: propUInt(el, "unit", 10) ?? 0,
       };
     case "virtio-serial":
       return {
         type: "virtio-serial",
-        controller: uintAttr(el, "controller") ?? 0,
-        bus: uintAttr(el, "bus") ?? 0,
-        port: uintAttr(el, "port"),
+        controller: propUInt(el, "controller", 10) ?? 0,
+        bus: propUInt(el, "bus", 10) ?? 0,
+        port: propUInt(el, "port", 10),
       };
     case "ccid":
       return {
         type: "ccid",
-        controller: uintAttr(el, "controller") ?? 0,
-        slot: uintAttr(el, "slot") ?? 0,
+        controller: propUInt(el, "controller", 10) ?? 0,
+        slot: propUInt(el, "slot", 10) ?? 0,
       };
     case "usb":
-      return { type: "usb", bus: uintAttr(el, "bus") ?? 0, port: attr(el, "port") ?? null };
+      return { type: "usb", bus: propUInt(el, "bus", 10) ?? 0, port: attr(el, "port") ?? null };
     case "none":
       return null;
     case "spapr-vio":
@@ -1104,9 +796,9 @@ function parseDeviceInfo(el: XmlElement, allowBoot = true): DeviceInfo {
   const rom = child(el, "rom");
   if (rom) info.rom = pickAttrs(rom, ["enabled", "bar", "file"]);
   const acpi = child(el, "acpi");
-  if (acpi) info.acpiIndex = uintAttr(acpi, "index");
+  if (acpi) info.acpiIndex = propUInt(acpi, "index", 10);
   const master = child(el, "master");
-  if (master) info.masterStartport = uintAttr(master, "startport") ?? 0;
+  if (master) info.masterStartport = propUInt(master, "startport", 10) ?? 0;
   return info;
 }
 
@@ -1153,7 +845,8 @@ const DISK_DRIVER_ATTRS = [
   "packed",
   "page_per_vq",
 ] as const;
-const IOTUNE_ORDER = [
+/** The <iotune> children in libvirt's order (and the block I/O tuning parameters). */
+export const IOTUNE_ORDER = [
   "total_bytes_sec",
   "read_bytes_sec",
   "write_bytes_sec",
@@ -1255,8 +948,8 @@ function defaultDiskBus(dev: string, device: string, osType: string): string | n
 }
 
 function parseDisk(el: XmlElement): DiskDef & { explicitBus: boolean } {
-  const type = enumAttr(el, "type", DISK_TYPES) ?? "file";
-  const device = enumAttr(el, "device", DISK_DEVICES) ?? "disk";
+  const type = propEnum(el, "type", DISK_TYPES) ?? "file";
+  const device = propEnum(el, "device", DISK_DEVICES) ?? "disk";
   const target = child(el, "target");
   const source = parseDiskSource(child(el, "source"), type);
   const dev = target ? attr(target, "dev") : undefined;
@@ -1281,7 +974,7 @@ function parseDisk(el: XmlElement): DiskDef & { explicitBus: boolean } {
       throw VirError.of(VIR_ERR_NO_SOURCE, VIR_FROM_DOMAIN, dev);
     }
   }
-  const busAttr = target ? enumAttr(target, "bus", DISK_BUSES) : undefined;
+  const busAttr = target ? propEnum(target, "bus", DISK_BUSES) : undefined;
   const driverEl = child(el, "driver");
   const iotuneEl = child(el, "iotune");
   const iotune: [string, string][] = [];
@@ -1298,7 +991,7 @@ function parseDisk(el: XmlElement): DiskDef & { explicitBus: boolean } {
     type,
     device,
     model: attr(el, "model") ?? null,
-    rawio: tristateBool(el, "rawio"),
+    rawio: propTristate(el, "rawio"),
     sgio: attr(el, "sgio") ?? null,
     snapshot: attr(el, "snapshot") ?? null,
     driver: driverEl ? pickAttrs(driverEl, DISK_DRIVER_ATTRS) : null,
@@ -1347,7 +1040,7 @@ const CONTROLLER_TYPES = [
 ] as const;
 
 function parseController(el: XmlElement): ControllerDef {
-  const type = enumAttr(el, "type", CONTROLLER_TYPES) ?? "ide";
+  const type = propEnum(el, "type", CONTROLLER_TYPES) ?? "ide";
   const idxAttr = attr(el, "index");
   let index = -1;
   if (idxAttr !== undefined) {
@@ -1408,9 +1101,9 @@ function parseController(el: XmlElement): ControllerDef {
 
 function parseFilesystem(el: XmlElement): FilesystemDef {
   const type =
-    enumAttr(el, "type", ["mount", "block", "file", "template", "ram", "bind", "volume"]) ??
+    propEnum(el, "type", ["mount", "block", "file", "template", "ram", "bind", "volume"]) ??
       "mount";
-  const accessmode = enumAttr(el, "accessmode", ["passthrough", "mapped", "squash"]) ??
+  const accessmode = propEnum(el, "accessmode", ["passthrough", "mapped", "squash"]) ??
     "passthrough";
   const src = child(el, "source");
   const tgt = child(el, "target");
@@ -1494,18 +1187,18 @@ const NET_TYPES = [
 ] as const;
 
 function parseInterface(el: XmlElement): NetDef {
-  const type = enumAttr(el, "type", NET_TYPES) ?? "user";
+  const type = propEnum(el, "type", NET_TYPES) ?? "user";
   const macEl = child(el, "mac");
   let mac: string | null = null;
   if (macEl) {
     const a = attr(macEl, "address");
     if (a !== undefined) {
-      const m = parseMAC(a);
+      const m = parseMac(a);
       if (m === null) throw xmlError(`unable to parse mac address '${a}'`);
-      if (parseInt(m.slice(0, 2), 16) & 1) {
+      if (macIsMulticast(m)) {
         throw xmlError(`expected unicast mac address, found multicast '${a}'`);
       }
-      mac = m;
+      mac = formatMac(m);
     }
   }
   const srcEl = child(el, "source");
@@ -1572,7 +1265,7 @@ function parseInterface(el: XmlElement): NetDef {
     macType: macEl ? attr(macEl, "type") ?? null : null,
     macCheck: macEl ? attr(macEl, "check") ?? null : null,
     managed: type === "hostdev" && attr(el, "managed") === "yes",
-    trustGuestRxFilters: tristateBool(el, "trustGuestRxFilters"),
+    trustGuestRxFilters: propTristate(el, "trustGuestRxFilters"),
     source,
     sourceChildren,
     vlan: child(el, "vlan") ? raw(child(el, "vlan")!) : null,
@@ -1597,8 +1290,8 @@ function parseInterface(el: XmlElement): NetDef {
     filterref: child(el, "filterref") ? raw(child(el, "filterref")!) : null,
     tune: child(el, "tune") ? raw(child(el, "tune")!) : null,
     teaming: child(el, "teaming") ? pickAttrs(child(el, "teaming")!, ["type", "persistent"]) : null,
-    linkState: linkEl ? enumAttr(linkEl, "state", ["up", "down"]) ?? null : null,
-    mtu: mtuEl ? uintAttr(mtuEl, "size") : null,
+    linkState: linkEl ? propEnum(linkEl, "state", ["up", "down"]) ?? null : null,
+    mtu: mtuEl ? propUInt(mtuEl, "size", 10) : null,
     coalesce: child(el, "coalesce") ? raw(child(el, "coalesce")!) : null,
     info: parseDeviceInfo(el),
   };
@@ -1815,7 +1508,7 @@ function parsePort(el: XmlElement, name: string): number | null {
 }
 
 function parseGraphics(el: XmlElement): GraphicsDef {
-  const type = enumAttr(el, "type", GRAPHICS_TYPES)!;
+  const type = propEnum(el, "type", GRAPHICS_TYPES)!;
   if (type === undefined) throw xmlError("missing graphics device type");
   const g: GraphicsDef = {
     type,
@@ -1831,8 +1524,8 @@ function parseGraphics(el: XmlElement): GraphicsDef {
   const listenAttr = attr(el, "listen") ?? null;
   const listenEls = children(el, "listen");
   for (const l of listenEls) {
-    const lt = enumAttr(l, "type", ["address", "network", "socket", "none"]);
-    if (lt === undefined) throw xmlError("graphics listen type must be specified");
+    const lt = propEnum(l, "type", ["address", "network", "socket", "none"]);
+    if (lt === null) throw xmlError("graphics listen type must be specified");
     g.listens.push({
       type: lt,
       address: lt === "address" ? attr(l, "address") ?? null : null,
@@ -2038,7 +1731,7 @@ function parseSound(el: XmlElement): SoundDef {
   return {
     model,
     codecs,
-    audioId: audio ? uintAttr(audio, "id") : null,
+    audioId: audio ? propUInt(audio, "id", 10) : null,
     info: parseDeviceInfo(el, false),
   };
 }
@@ -2071,7 +1764,7 @@ function normalizePciSource(src: RawElement): RawElement {
 }
 
 function parseHostdev(el: XmlElement): HostdevDef {
-  const mode = enumAttr(el, "mode", ["subsystem", "capabilities"]) ?? "subsystem";
+  const mode = propEnum(el, "mode", ["subsystem", "capabilities"]) ?? "subsystem";
   const type = attr(el, "type");
   if (type === undefined) throw xmlError("missing type in hostdev");
   const subsysTypes = ["usb", "pci", "scsi", "scsi_host", "mdev"];
@@ -2122,14 +1815,14 @@ function parseWatchdog(el: XmlElement): WatchdogDef {
 }
 
 function parseMemballoon(el: XmlElement): MemballoonDef {
-  const model = enumAttr(el, "model", [
+  const model = propEnum(el, "model", [
     "virtio",
     "xen",
     "none",
     "virtio-transitional",
     "virtio-non-transitional",
   ]);
-  if (model === undefined) throw missingAttr(el, "model");
+  if (model === null) throw missingAttr(el, "model");
   const stats = child(el, "stats");
   let period: number | null = null;
   if (stats) {
@@ -2143,8 +1836,8 @@ function parseMemballoon(el: XmlElement): MemballoonDef {
   const drv = child(el, "driver");
   return {
     model,
-    autodeflate: tristateSwitch(el, "autodeflate"),
-    freePageReporting: tristateSwitch(el, "freePageReporting"),
+    autodeflate: propEnum(el, "autodeflate", ["on", "off"]),
+    freePageReporting: propEnum(el, "freePageReporting", ["on", "off"]),
     statsPeriod: period,
     driver: drv ? pickAttrs(drv, ["iommu", "ats", "packed", "page_per_vq"]) : null,
     info: parseDeviceInfo(el, false),
@@ -2169,8 +1862,8 @@ function parseRng(el: XmlElement): RngDef {
   const drv = child(el, "driver");
   const r: RngDef = {
     model,
-    rateBytes: rate ? uintAttr(rate, "bytes") : null,
-    ratePeriod: rate ? uintAttr(rate, "period") : null,
+    rateBytes: rate ? propUInt(rate, "bytes", 10) : null,
+    ratePeriod: rate ? propUInt(rate, "period", 10) : null,
     backendModel: bmodel,
     backendFile: null,
     backendChr: null,
@@ -2368,12 +2061,12 @@ function parseFeatures(el: XmlElement): RawElement[] {
     if (FEATURE_BARE.includes(name)) {
       out = el0(name);
     } else if (FEATURE_STATE.includes(name)) {
-      const st = enumAttr(f, "state", ["on", "off"]) ?? "on";
+      const st = propEnum(f, "state", ["on", "off"]) ?? "on";
       out = el0(name, [["state", st]]);
     } else {
       switch (name) {
         case "apic": {
-          const eoi = tristateSwitch(f, "eoi");
+          const eoi = propEnum(f, "eoi", ["on", "off"]);
           out = el0(name, eoi ? [["eoi", eoi]] : []);
           break;
         }
@@ -2383,7 +2076,7 @@ function parseFeatures(el: XmlElement): RawElement[] {
           break;
         }
         case "smm": {
-          const st = enumAttr(f, "state", ["on", "off"]) ?? "on";
+          const st = propEnum(f, "state", ["on", "off"]) ?? "on";
           const kids: RawElement[] = [];
           const tseg = child(f, "tseg");
           if (tseg && st === "on") {
@@ -2484,7 +2177,7 @@ function parseCpu(el: XmlElement): CpuDef {
   }
   const modelEl = child(el, "model");
   const model = modelEl ? (modelEl.text === "" ? null : modelEl.text) : null;
-  const match = enumAttr(el, "match", ["minimum", "exact", "strict"]) ?? null;
+  const match = propEnum(el, "match", ["minimum", "exact", "strict"]) ?? null;
   const check = attr(el, "check") ?? null;
   const topo = child(el, "topology");
   let topology: CpuDef["topology"] = null;
@@ -2580,7 +2273,7 @@ function parseClock(el: XmlElement | undefined): DomainDef["clock"] {
     const cu = child(t, "catchup");
     timers.push({
       name,
-      present: tristateBool(t, "present"),
+      present: propTristate(t, "present"),
       tickpolicy: attr(t, "tickpolicy") ?? null,
       track: attr(t, "track") ?? null,
       frequency: name === "tsc" ? attr(t, "frequency") ?? null : null,
@@ -2672,7 +2365,7 @@ function parseOs(dom: XmlElement, virtType: string): DomainOs {
       }
       const bm = child(os, "bootmenu");
       if (bm) {
-        const en = tristateBool(bm, "enable");
+        const en = propTristate(bm, "enable");
         if (en !== null) {
           o.bootmenu = { enable: en, timeout: en === "yes" ? attr(bm, "timeout") ?? null : null };
         }
@@ -2680,7 +2373,7 @@ function parseOs(dom: XmlElement, virtType: string): DomainOs {
       const bios = child(os, "bios");
       if (bios) {
         o.bios = {
-          useserial: tristateBool(bios, "useserial"),
+          useserial: propTristate(bios, "useserial"),
           rebootTimeout: attr(bios, "rebootTimeout") ?? null,
         };
       }
@@ -2711,16 +2404,16 @@ function parseVcpu(dom: XmlElement, def: DomainDef): void {
     if (n === null) throw xmlError("current vcpus count must be an integer");
     cur = n;
   }
-  const pl = enumAttr(v, "placement", ["static", "auto"]);
+  const pl = propEnum(v, "placement", ["static", "auto"]);
   def.vcpuPlacement = pl ?? "static";
   const cs = attr(v, "cpuset");
   if (cs !== undefined && cs !== "") {
-    const bits = parseBitmap(cs);
+    const bits = parseBitmap(cs, VIR_DOMAIN_CPUMASK_LEN);
     if (bits === null) {
       throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_NONE, `Failed to parse bitmap '${cs}'`);
     }
     def.cpuset = formatBitmap(bits);
-    if (pl === undefined) def.vcpuPlacement = "static";
+    if (pl === null) def.vcpuPlacement = "static";
   }
   def.vcpus = max;
   def.vcpusCurrent = cur;
@@ -2733,7 +2426,7 @@ function parseVcpu(dom: XmlElement, def: DomainDef): void {
       list.push({ id: i, enabled: false, hotpluggable: null, order: null });
     }
     for (const e of children(vcpusEl, "vcpu")) {
-      const id = uintAttr(e, "id");
+      const id = propUInt(e, "id", 10);
       if (id === null) throw xmlError("missing vcpu id");
       if (id >= max) throw xmlError(`vcpu id '${id}' is out of range of maximum vcpu count`);
       const item = list[id]!;
@@ -2762,7 +2455,7 @@ function parseIothreads(dom: XmlElement, def: DomainDef): void {
   const idsEl = child(dom, "iothreadids");
   if (idsEl) {
     for (const e of children(idsEl, "iothread")) {
-      const id = uintAttr(e, "id");
+      const id = propUInt(e, "id", 10);
       if (id === null || id === 0) throw xmlError("invalid iothread 'id' value");
       if (ids.some((x) => x.id === id)) throw xmlError(`duplicate iothread id '${id}' found`);
       ids.push({ id, autofill: false });
@@ -2811,7 +2504,7 @@ function parseCputune(dom: XmlElement, def: DomainDef): void {
     if (c && c.text !== "" && c.text !== "0") tune.items.push([k, c.text]);
   }
   for (const p of children(ct, "vcpupin")) {
-    const vcpu = uintAttr(p, "vcpu");
+    const vcpu = propUInt(p, "vcpu", 10);
     if (vcpu === null) throw xmlError("missing vcpu id in vcpupin");
     const cs = cpusetAttr(p, "cpuset");
     if (cs === null) throw xmlError("missing cpuset for vcpupin");
@@ -2822,7 +2515,7 @@ function parseCputune(dom: XmlElement, def: DomainDef): void {
   const ep = child(ct, "emulatorpin");
   if (ep) tune.emulatorpin = cpusetAttr(ep, "cpuset");
   for (const p of children(ct, "iothreadpin")) {
-    const id = uintAttr(p, "iothread");
+    const id = propUInt(p, "iothread", 10);
     const cs = cpusetAttr(p, "cpuset");
     if (id !== null && cs !== null) tune.iothreadpins.push({ iothread: id, cpuset: cs });
   }
@@ -2884,13 +2577,15 @@ export function parseDomainXML(xml: string): DomainDef {
   try {
     dom = parseXml(xml);
   } catch (e) {
-    if (e instanceof XmlSyntaxError) throw xmlSyntaxToVirError(xml, e);
+    if (e instanceof XmlSyntaxError) {
+      throw libxmlError(xml, "(domain_definition)", VIR_FROM_DOMAIN, e);
+    }
     throw e;
   }
-  return parseDomainElement(dom, xml);
+  return parseDomainElement(dom);
 }
 
-function parseDomainElement(dom: XmlElement, xml: string): DomainDef {
+function parseDomainElement(dom: XmlElement): DomainDef {
   if (dom.name !== "domain") {
     throw xmlError(`expecting root element of 'domain', not '${dom.name}'`, VIR_FROM_XML);
   }
@@ -2923,7 +2618,7 @@ function parseDomainElement(dom: XmlElement, xml: string): DomainDef {
   const title = nameEl ? childString(dom, "title") : null;
   if (title !== null && /[\n]/.test(title)) throw xmlError("Domain title can't contain newlines");
   const description = childString(dom, "description");
-  const metadata = child(dom, "metadata") ? buildMetadata(xml) : null;
+  const metadata = metadataElement(dom);
 
   const def: DomainDef = {
     type: virtType,
@@ -2991,7 +2686,7 @@ function parseDomainElement(dom: XmlElement, xml: string): DomainDef {
   const memEl = child(dom, "memory");
   const mem = memEl ? parseMemoryElement(memEl, "./memory[1]") : null;
   def.memory = mem ?? 0;
-  if (memEl) def.memoryDumpCore = tristateSwitch(memEl, "dumpCore");
+  if (memEl) def.memoryDumpCore = propEnum(memEl, "dumpCore", ["on", "off"]);
   const maxEl = child(dom, "maxMemory");
   if (maxEl) {
     const kib = parseMemoryElement(maxEl, "./maxMemory[1]");
@@ -3066,8 +2761,8 @@ function parseDomainElement(dom: XmlElement, xml: string): DomainDef {
     const s3 = child(pm, "suspend-to-mem");
     const s4 = child(pm, "suspend-to-disk");
     def.pm = {
-      suspendToMem: s3 ? tristateBool(s3, "enabled") : null,
-      suspendToDisk: s4 ? tristateBool(s4, "enabled") : null,
+      suspendToMem: s3 ? propTristate(s3, "enabled") : null,
+      suspendToDisk: s4 ? propTristate(s4, "enabled") : null,
     };
   }
   const perf = child(dom, "perf");
@@ -3422,7 +3117,7 @@ function postParse(def: DomainDef): void {
 
   // implicit video for graphics
   if (d.graphics.length > 0 && d.videos.length === 0) {
-    d.videos.push(parseVideo({ name: "video", attrs: [], children: [], text: "", line: 0 }));
+    d.videos.push(parseVideo(element("video")));
   }
   for (const v of d.videos) {
     if (v.model === "default") {
@@ -3551,152 +3246,6 @@ function validate(def: DomainDef): void {
       throw VirError.of(VIR_ERR_XML_DETAIL, VIR_FROM_DOMAIN, "No master USB controller specified");
     }
   }
-}
-
-// ---- Malformed XML: libxml2's wording -------------------------------------------------------
-
-interface OpenTag {
-  name: string;
-  line: number;
-}
-
-/** Re-reads a malformed document to word the failure as libvirt (libxml2) reports it. */
-function xmlSyntaxToVirError(xml: string, err: XmlSyntaxError): VirError {
-  const reason = err.reason.replace(/^\d+:\d+: /, "");
-  const lines = xml.split("\n");
-  let pos = Math.min(xml.length, lineStartOffset(lines, err.line) + err.column);
-  let message = reason;
-  // Track the open tags (with their lines) up to the failure.
-  const stack: OpenTag[] = [];
-  let failStack: OpenTag[] | null = null;
-  let popped: OpenTag | null = null;
-  const parser = new SaxesParser({ position: true });
-  parser.on("opentag", (t) => {
-    if (!t.isSelfClosing) stack.push({ name: t.name, line: parser.line });
-  });
-  parser.on("closetag", (t) => {
-    if (!t.isSelfClosing && failStack === null) popped = stack.pop() ?? null;
-  });
-  parser.on("error", (e) => {
-    if (failStack !== null) return;
-    failStack = [...stack];
-    if (e.message.includes("unexpected close tag") && popped) failStack.push(popped);
-  });
-  try {
-    parser.write(xml).close();
-  } catch {
-    // reported through the error handler
-  }
-  const open = (failStack ?? stack)[(failStack ?? stack).length - 1];
-  if (xml === "") {
-    return VirError.of(
-      VIR_ERR_XML_DETAIL,
-      VIR_FROM_DOMAIN,
-      "(domain_definition):1: Document is empty\n(null)\n^",
-    );
-  }
-  const lt = xml.lastIndexOf("<");
-  const unfinished = lt >= 0 && xml.indexOf(">", lt) < 0 &&
-      /^(document must contain a root element|unclosed tag|unexpected end)/.test(reason)
-    ? describeUnfinishedMarkup(xml, lt)
-    : null;
-  if (/^\s*$/.test(xml)) {
-    message = "Start tag expected, '<' not found";
-    pos = xml.length;
-  } else if (unfinished) {
-    // The document ends inside a tag or other markup: libxml2 names that construct.
-    message = unfinished;
-    pos = xml.length;
-  } else if (reason.startsWith("unclosed tag")) {
-    const tail = xml.slice(xml.lastIndexOf("<"));
-    if (/^<\/[^>]*$/.test(tail)) message = "expected '>'";
-    else if (open) message = `Premature end of data in tag ${open.name} line ${open.line}`;
-    pos = xml.length;
-  } else if (reason.startsWith("unexpected close tag")) {
-    const m = /<\/\s*([^\s>]+)\s*>$/.exec(xml.slice(0, pos));
-    if (m && open) {
-      message = `Opening and ending tag mismatch: ${open.name} line ${open.line} and ${m[1]}`;
-    }
-  } else if (
-    reason.startsWith("text data outside of root node") ||
-    reason.startsWith("documents may contain only one root")
-  ) {
-    const lead = xml.length - xml.trimStart().length;
-    if (!xml.trimStart().startsWith("<")) {
-      message = "Start tag expected, '<' not found";
-      pos = lead;
-    } else {
-      message = "Extra content at the end of the document";
-      pos = endOfRoot(xml);
-      while (pos < xml.length && /\s/.test(xml[pos]!)) pos++;
-    }
-  } else if (reason.startsWith("duplicate attribute: ")) {
-    message = `Attribute ${reason.slice(21).replace(/\.$/, "")} redefined`;
-    const before = xml.slice(0, pos);
-    const q = Math.max(before.lastIndexOf("'"), before.lastIndexOf('"'));
-    if (q >= 0) pos = q + 1;
-  } else if (reason.startsWith("undefined entity")) {
-    const m = /&([^;&\s]+);$/.exec(xml.slice(0, pos));
-    if (m) message = `Entity '${m[1]}' not defined`;
-  } else if (reason.startsWith("unquoted attribute value")) {
-    message = `AttValue: " or ' expected`;
-    pos = Math.max(0, pos - 1);
-  } else if (reason.startsWith("disallowed character") && xml[pos - 1] === "<") {
-    message = "Unescaped '<' not allowed in attributes values";
-    pos = pos - 1;
-  }
-  return VirError.of(VIR_ERR_XML_DETAIL, VIR_FROM_DOMAIN, libvirtParseErrorText(xml, pos, message));
-}
-
-/** libvirt's catchXMLError text: file, line, message, the line of input and a pointer. */
-function libvirtParseErrorText(xml: string, pos: number, message: string): string {
-  const line = xml.slice(0, pos).split("\n").length;
-  let cur = pos;
-  const at = (i: number) => (i < xml.length ? xml[i]! : "\0");
-  while (cur > 0 && (at(cur) === "\n" || at(cur) === "\r")) cur--;
-  while (cur > 0 && at(cur) !== "\n" && at(cur) !== "\r") cur--;
-  if (at(cur) === "\n" || at(cur) === "\r") cur++;
-  const col = pos - cur;
-  let content = "";
-  while (cur < xml.length && at(cur) !== "\n" && at(cur) !== "\r") content += xml[cur++];
-  let pointer = "";
-  for (let n = 0; n < col && n < content.length; n++) pointer += content[n] === "\t" ? "\t" : "-";
-  pointer += "^";
-  return `(domain_definition):${line}: ${message}\n${
-    content === "" ? "(null)" : content
-  }\n${pointer}`;
-}
-
-function lineStartOffset(lines: string[], line: number): number {
-  let off = 0;
-  for (let i = 0; i < line - 1; i++) off += lines[i]!.length + 1;
-  return off;
-}
-
-/** Offset just after the root element's end tag. */
-function endOfRoot(xml: string): number {
-  let depth = 0;
-  let pos = -1;
-  const parser = new SaxesParser({ position: true });
-  parser.on("opentag", (t) => {
-    depth++;
-    if (t.isSelfClosing) {
-      depth--;
-      if (depth === 0 && pos < 0) pos = parser.position;
-    }
-  });
-  parser.on("closetag", (t) => {
-    if (t.isSelfClosing) return;
-    depth--;
-    if (depth === 0 && pos < 0) pos = parser.position;
-  });
-  parser.on("error", () => {});
-  try {
-    parser.write(xml).close();
-  } catch {
-    // ignored
-  }
-  return pos < 0 ? 0 : pos;
 }
 
 // ---- Formatting ----------------------------------------------------------------------------
@@ -4594,7 +4143,8 @@ export function formatDomainXML(
   for (const s of def.seclabels) writeRaw(w, s);
   w.close("domain");
   const out = w.toString();
-  return def.metadata === null ? out : out.replace(`  ${METADATA_MARK}`, () => `  ${def.metadata}`);
+  const md = def.metadata;
+  return md === null ? out : out.replace(`  ${METADATA_MARK}`, () => `  ${dumpXml(md, 1)}`);
 }
 
 function formatOs(w: XmlWriter, def: DomainDef, _ctx: FmtCtx): void {
@@ -4717,59 +4267,6 @@ function formatDevices(w: XmlWriter, def: DomainDef, ctx: FmtCtx): void {
     formatElementIf(w, "panic", [["model", p.model]], (sub) => formatInfo(sub, p.info));
   }
   w.close("devices");
-}
-
-// ---- Driver helpers ------------------------------------------------------------------------
-
-/**
- * Names interfaces without a <target dev> 'testnetN' (lowest N not used by
- * another interface of the domain), as the test driver does when a domain is
- * defined or created. Mutates and returns the definition.
- */
-export function assignTestIfnames(def: DomainDef): DomainDef {
-  for (const n of def.devices.interfaces) {
-    if (n.targetDev !== null) continue;
-    for (let i = 0; i < 1024; i++) {
-      const name = `testnet${i}`;
-      if (!def.devices.interfaces.some((x) => x.targetDev === name)) {
-        n.targetDev = name;
-        break;
-      }
-    }
-  }
-  return def;
-}
-
-/** The definition test:///default starts with (libvirt's built-in default domain). */
-const DEFAULT_DOMAIN_XML = `<domain type='test'>
-  <name>test</name>
-  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
-  <memory>8388608</memory>
-  <currentMemory>2097152</currentMemory>
-  <vcpu>2</vcpu>
-  <os>
-    <type>hvm</type>
-  </os>
-  <devices>
-    <disk type='file' device='disk'>
-      <source file='/guest/diskimage1'/>
-      <target dev='vda' bus='virtio'/>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
-    </disk>
-    <interface type='network'>
-      <mac address='aa:bb:cc:dd:ee:ff'/>
-      <source network='default' bridge='virbr0'/>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x1' function='0x0'/>
-    </interface>
-    <memballoon model='virtio'>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x2' function='0x0'/>
-    </memballoon>
-  </devices>
-</domain>`;
-
-/** The default domain `test` of test:///default (running there with id 1). */
-export function defaultTestDomain(): DomainDef {
-  return assignTestIfnames(parseDomainXML(DEFAULT_DOMAIN_XML));
 }
 
 /**

@@ -1,23 +1,14 @@
 // The host interface XML model: parses <interface> documents the way libvirt 9.0's test driver
 // does (virInterfaceDefineXML) and formats them back as virInterfaceGetXMLDesc.
 
-import { attr, child, children, escapeXml, type XmlElement } from "./xml.ts";
+import { attr, child, children, type XmlElement } from "../util/xml.ts";
+import { escapeXml, VirBuffer } from "../util/xml_writer.ts";
+import { parseXmlDocument } from "../util/xml_error.ts";
 import { VirError } from "../rpc/error.ts";
 import { VIR_ERR_XML_ERROR, VIR_FROM_INTERFACE } from "../rpc/error_codes.ts";
-import {
-  loadDocument,
-  parseInt32,
-  parseUIntP,
-  prop,
-  propEnum,
-  propInt,
-  propTristate,
-  propUInt,
-  type Tristate,
-  unknownCauseError,
-  VirBuffer,
-  xpathAttr,
-} from "./network_xml.ts";
+import { type Tristate, unknownCauseError } from "./network_xml.ts";
+import { strToInt, strToUIntP } from "../util/strtol.ts";
+import { prop, propEnum, propInt, propTristate, propUInt, xpathAttr } from "../util/xml_props.ts";
 
 export type InterfaceType = "ethernet" | "bridge" | "bond" | "vlan";
 
@@ -130,7 +121,7 @@ const BOND_MODES = [
 function xpathInt(el: XmlElement | undefined, name: string): { rc: 0 | -1 | -2; value: number } {
   const s = xpathAttr(el, name);
   if (s === null) return { rc: -1, value: 0 };
-  const v = parseInt32(s);
+  const v = strToInt(s);
   return v === null ? { rc: -2, value: 0 } : { rc: 0, value: v };
 }
 
@@ -252,7 +243,7 @@ function parseVlan(def: InterfaceDef, el: XmlElement): void {
 type ParentType = InterfaceType | "none";
 
 function parseInterfaceElement(el: XmlElement, parent: ParentType): InterfaceDef {
-  const type = propEnum(el, "type", TYPES, true)!;
+  const type = propEnum(el, "type", TYPES, { required: true })!;
   if (
     (parent === "bond" && type !== "ethernet") ||
     (parent === "bridge" && type === "bridge") ||
@@ -285,7 +276,7 @@ function parseInterfaceElement(el: XmlElement, parent: ParentType): InterfaceDef
     }
     const mtu = xpathAttr(child(el, "mtu"), "size");
     if (mtu !== null) {
-      const v = parseUIntP(mtu);
+      const v = strToUIntP(mtu);
       // libvirt 9.0 fails without setting an error for an unparsable size
       if (v === null) throw unknownCauseError();
       if (v > 100000) {
@@ -331,7 +322,7 @@ function parseInterfaceElement(el: XmlElement, parent: ParentType): InterfaceDef
 
 /** Parses an <interface> document as virInterfaceDefineXML does in the test driver. */
 export function parseInterfaceXML(xml: string): InterfaceDef {
-  const root = loadDocument(xml, "interface", "(interface_definition)", VIR_FROM_INTERFACE);
+  const root = parseXmlDocument(xml, "(interface_definition)", VIR_FROM_INTERFACE, "interface");
   return parseInterfaceElement(root, "none");
 }
 
@@ -421,17 +412,3 @@ export function formatInterfaceXML(def: InterfaceDef, _opts: { inactive: boolean
 }
 
 /** eth1 of test:///default, as libvirt's test driver defines it (active). */
-export const DEFAULT_TEST_INTERFACE_XML = `<interface type="ethernet" name="eth1">
-  <start mode="onboot"/>
-  <mac address="aa:bb:cc:dd:ee:ff"/>
-  <mtu size="1492"/>
-  <protocol family="ipv4">
-    <ip address="192.168.0.5" prefix="24"/>
-    <route gateway="192.168.0.1"/>
-  </protocol>
-</interface>
-`;
-
-export function defaultTestInterface(): InterfaceDef {
-  return parseInterfaceXML(DEFAULT_TEST_INTERFACE_XML);
-}

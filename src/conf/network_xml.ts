@@ -3,22 +3,27 @@
 // virNetworkUpdate sections. Also holds the libvirt-style value parsers (IP, MAC, UUID, numbers)
 // and XML loading with libxml2-like syntax errors, shared with the interface model.
 
-import { parseUUID } from "./uuid.ts";
-import { SaxesParser } from "saxes";
+import { strToUInt, strToULongLongP } from "../util/strtol.ts";
 import {
-  attr,
-  child,
-  children,
-  escapeXml,
-  parseXml,
-  type XmlElement,
-  XmlSyntaxError,
-} from "./xml.ts";
+  prop,
+  propEnum,
+  propTristate,
+  propUInt,
+  propULongLong,
+  stringValue,
+  xpathAttr,
+  xpathString,
+} from "../util/xml_props.ts";
+import { formatMac, macCompare, parseMac } from "../util/mac.ts";
+import { generateUUID, parseUUID } from "../util/uuid.ts";
+import { child, children, parseXml, type XmlElement, XmlSyntaxError } from "../util/xml.ts";
+import { libxmlError, parseXmlDocument } from "../util/xml_error.ts";
+import { metadataXML } from "../util/xml_metadata.ts";
+import { VirBuffer } from "../util/xml_writer.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
-  VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_NAME,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_INVALID,
@@ -29,7 +34,6 @@ import {
   VIR_FROM_NET,
   VIR_FROM_NETWORK,
   VIR_FROM_NONE,
-  VIR_FROM_TEST,
   VIR_FROM_XML,
 } from "../rpc/error_codes.ts";
 
@@ -257,489 +261,13 @@ export function unknownCauseError(): VirError {
   });
 }
 
-/** `unsupported flags (0x..) in function NAME`, as virCheckFlags reports in the test driver. */
-export function unsupportedFlagsError(flags: number, func: string): VirError {
-  const e = new VirError({
-    code: VIR_ERR_INVALID_ARG,
-    domain: VIR_FROM_TEST,
-    str1: func,
-    str2: "flags",
-    int1: 0,
-    int2: 0,
-  });
-  e.message = `unsupported flags (0x${(flags >>> 0).toString(16)}) in function ${func}`;
-  return e;
-}
-
-// ---- XML loading with libxml2-like errors ----------------------------------------------------
-
-/**
- * Parses `text` and checks its root element like libvirt's virXMLParse: malformed XML gives
- * VIR_ERR_XML_DETAIL in `domain` with libxml2's wording (`(docName):LINE: message` plus the
- * offending line and a caret), a different root gives VIR_ERR_XML_ERROR in VIR_FROM_XML.
- */
-export function loadDocument(
-  text: string,
-  rootName: string,
-  docName: string,
-  domain: number,
-): XmlElement {
-  let root: XmlElement;
-  try {
-    root = parseXml(text);
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) throw libxmlSyntaxError(text, docName, domain, e);
-    throw e;
-  }
-  if (root.name !== rootName) {
-    throw xmlError(VIR_FROM_XML, `expecting root element of '${rootName}', not '${root.name}'`);
-  }
-  return root;
-}
-
-interface ErrPos {
-  msg: string;
-  line: number;
-  col: number;
-}
-
-function posOfOffset(text: string, offset: number): { line: number; col: number } {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  const col = offset - (before.lastIndexOf("\n") + 1);
-  return { line, col };
-}
-
-function offsetOf(text: string, line: number, col: number): number {
-  let off = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = text.indexOf("\n", off);
-    if (nl < 0) return text.length;
-    off = nl + 1;
-  }
-  return Math.min(off + col, text.length);
-}
-
-function firstNonSpace(text: string, from: number): number {
-  let i = from;
-  while (i < text.length && /\s/.test(text[i]!)) i++;
-  return i;
-}
-
-interface FirstError {
-  reason: string;
-  line: number;
-  col: number;
-  lastClosed: { name: string; line: number } | undefined;
-}
-
-/** libxml2's complaint when the document ends inside a markup construct starting at `lt`. */
-export function describeUnfinishedMarkup(text: string, lt: number): string | null {
-  const rest = text.slice(lt);
-  if (rest.startsWith("<!--")) return "Comment not terminated";
-  if (rest.startsWith("<![CDATA[")) return "CData section not finished";
-  if (rest.startsWith("<?")) return "ParsePI: PI not terminated";
-  if (rest.startsWith("</")) return "expected '>'";
-  if (rest.startsWith("<!")) return null;
-  const m = /^<([^\s/>]+)/.exec(rest);
-  if (!m) return "StartTag: invalid element name";
-  const name = m[1]!;
-  const line = posOfOffset(text, lt).line;
-  let i = m[0].length;
-  const ws = () => {
-    while (i < rest.length && /\s/.test(rest[i]!)) i++;
-  };
-  let attrs = 0;
-  for (;;) {
-    const before = i;
-    ws();
-    if (i >= rest.length) {
-      return attrs > 0 && before === i
-        ? "attributes construct error"
-        : `Couldn't find end of Start Tag ${name} line ${line}`;
-    }
-    const an = /^[^\s=/>]+/.exec(rest.slice(i));
-    if (!an) return `Couldn't find end of Start Tag ${name} line ${line}`;
-    i += an[0].length;
-    ws();
-    if (i >= rest.length || rest[i] !== "=") {
-      return `Specification mandates value for attribute ${an[0]}`;
-    }
-    i++;
-    ws();
-    const q = rest[i];
-    if (q !== "'" && q !== '"') return `AttValue: " or ' expected`;
-    const close = rest.indexOf(q, i + 1);
-    // libxml2 names the single quote whichever one opened the value.
-    if (close < 0) return "AttValue: ' expected";
-    i = close + 1;
-    attrs++;
-  }
-}
-
-/** The first '&' that does not start a well-formed reference, with libxml2's message for it. */
-function badAmpersand(text: string): { offset: number; msg: string } | null {
-  const re = /&(#x[0-9a-fA-F]+;|#[0-9]+;|[A-Za-z_:][-A-Za-z0-9._:]*;?)?/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const ref = m[1];
-    if (ref === undefined) return { offset: m.index + 1, msg: "xmlParseEntityRef: no name" };
-    if (!ref.startsWith("#") && !ref.endsWith(";")) {
-      return { offset: m.index + 1 + ref.length, msg: "EntityRef: expecting ';'" };
-    }
-  }
-  return null;
-}
-
-/** Re-parses a malformed document to describe its first error the way libxml2 words it. */
-function describeSyntaxError(text: string, e: XmlSyntaxError): ErrPos {
-  const stack: { name: string; line: number }[] = [];
-  let lastClosed: { name: string; line: number } | undefined;
-  let rootEnd = -1;
-  let sawRoot = false;
-  const found: { first?: FirstError } = {};
-  const p = new SaxesParser({ position: true });
-  p.on("error", (err) => {
-    if (!found.first) {
-      found.first = {
-        reason: err.message.replace(/^\d+:\d+: /, ""),
-        line: p.line,
-        col: p.column,
-        lastClosed,
-      };
-    }
-  });
-  p.on("opentag", (t) => {
-    sawRoot = true;
-    stack.push({ name: t.name, line: p.line });
-  });
-  p.on("closetag", () => {
-    lastClosed = stack.pop();
-    if (stack.length === 0 && rootEnd < 0) rootEnd = p.position;
-  });
-  try {
-    p.write(text).close();
-  } catch {
-    // errors are collected by the handler
-  }
-  const f = found.first;
-  const r = f?.reason ?? e.reason.replace(/^\d+:\d+: /, "");
-  const line = f?.line ?? e.line;
-  const col = f?.col ?? e.column;
-  const off = offsetOf(text, line, col);
-  const lines = text.split("\n");
-  const endPos = { line: lines.length, col: lines[lines.length - 1]!.length };
-  if (r.startsWith("DTDs and entity")) return { msg: r, line, col };
-  const amp = badAmpersand(text);
-  if (amp && amp.offset <= off) return { msg: amp.msg, ...posOfOffset(text, amp.offset) };
-  const atEnd = r.startsWith("document must contain a root element") ||
-    r.startsWith("unclosed tag") ||
-    r.startsWith("unexpected end");
-  if (atEnd) {
-    if (rootEnd >= 0) {
-      return {
-        msg: "Extra content at the end of the document",
-        ...posOfOffset(text, firstNonSpace(text, rootEnd)),
-      };
-    }
-    const lt = text.lastIndexOf("<");
-    if (lt >= 0 && text.indexOf(">", lt) < 0) {
-      const msg = describeUnfinishedMarkup(text, lt);
-      if (msg) return { msg, ...endPos };
-    }
-  }
-  if (r.startsWith("document must contain a root element")) {
-    if (text === "") return { msg: "Document is empty", ...endPos };
-    if (text.trim() === "") return { msg: "Start tag expected, '<' not found", ...endPos };
-    return {
-      msg: "Start tag expected, '<' not found",
-      ...posOfOffset(text, firstNonSpace(text, 0)),
-    };
-  }
-  if (
-    r.startsWith("text data outside of root node") ||
-    r.startsWith("documents may contain only one root")
-  ) {
-    if (!sawRoot || rootEnd < 0) {
-      return {
-        msg: "Start tag expected, '<' not found",
-        ...posOfOffset(text, firstNonSpace(text, 0)),
-      };
-    }
-    return {
-      msg: "Extra content at the end of the document",
-      ...posOfOffset(text, firstNonSpace(text, rootEnd)),
-    };
-  }
-  const unclosed = /^unclosed tag: (.*)$/.exec(r);
-  if (unclosed || r.startsWith("unexpected end")) {
-    const top = stack[stack.length - 1];
-    const name = unclosed ? unclosed[1]! : top?.name ?? "";
-    const tagLine = top?.name === name ? top.line : line;
-    return { msg: `Premature end of data in tag ${name} line ${tagLine}`, ...endPos };
-  }
-  if (r.startsWith("unexpected close tag")) {
-    const lt = text.lastIndexOf("</", off - 1);
-    const closeName = /^<\/\s*([^\s>]*)/.exec(text.slice(lt))?.[1] ?? "";
-    const open = f?.lastClosed;
-    if (open) {
-      return {
-        msg: `Opening and ending tag mismatch: ${open.name} line ${open.line} and ${closeName}`,
-        line,
-        col,
-      };
-    }
-    return { msg: "Extra content at the end of the document", line, col };
-  }
-  if (r.startsWith("unquoted attribute value")) {
-    return { msg: `AttValue: " or ' expected`, line, col: Math.max(0, col - 1) };
-  }
-  if (r.startsWith("disallowed character.") && text[off - 1] === "<") {
-    return {
-      msg: "Unescaped '<' not allowed in attributes values",
-      line,
-      col: Math.max(0, col - 1),
-    };
-  }
-  if (
-    r.startsWith("disallowed character in tag name") ||
-    r.startsWith("disallowed character in attribute name")
-  ) {
-    return { msg: "error parsing attribute name", line, col: Math.max(0, col - 1) };
-  }
-  if (r.startsWith("undefined entity")) {
-    const a = text.lastIndexOf("&", off - 1);
-    return { msg: `Entity '${text.slice(a + 1, off - 1)}' not defined`, line, col };
-  }
-  const dup = /^duplicate attribute: (.*)\.$/.exec(r);
-  if (dup) {
-    // libxml2 stops right after the repeated attribute's value
-    const lt = text.lastIndexOf("<", off - 1);
-    const re = /([^\s=/>]+)\s*=\s*('[^']*'|"[^"]*")/g;
-    re.lastIndex = lt + 1;
-    let seen = 0;
-    let at = off;
-    for (let m = re.exec(text); m && m.index < off; m = re.exec(text)) {
-      if (m[1] === dup[1] && ++seen === 2) {
-        at = m.index + m[0].length;
-        break;
-      }
-    }
-    return { msg: `Attribute ${dup[1]} redefined`, ...posOfOffset(text, at) };
-  }
-  return { msg: r, line, col };
-}
-
-function libxmlSyntaxError(
-  text: string,
-  docName: string,
-  domain: number,
-  e: XmlSyntaxError,
-): VirError {
-  const d = describeSyntaxError(text, e);
-  if (d.msg.startsWith("DTDs and entity")) {
-    return VirError.of(VIR_ERR_XML_DETAIL, domain, `${docName}:${d.line}: ${d.msg}`);
-  }
-  const lines = text.split("\n");
-  const ctx = (lines[d.line - 1] ?? "").replace(/\r$/, "");
-  const context = ctx === "" ? "(null)" : ctx;
-  const caret = "-".repeat(Math.min(d.col, ctx.length)) + "^";
-  return VirError.of(
-    VIR_ERR_XML_DETAIL,
-    domain,
-    `${docName}:${d.line}: ${d.msg}\n${context}\n${caret}`,
-  );
-}
-
 // ---- Reading helpers ----------------------------------------------------------------------------
-
-/** XPath string() of an element: all descendant character data. */
-export function stringValue(el: XmlElement): string {
-  let s = el.text;
-  for (const c of el.children) s += stringValue(c);
-  return s;
-}
-
-/** virXPathString on an element's string value: null when absent or empty. */
-export function xpathText(el: XmlElement | undefined): string | null {
-  if (!el) return null;
-  const s = stringValue(el);
-  return s === "" ? null : s;
-}
-
-/** virXPathString("string(./@name)"): null when absent or empty. */
-export function xpathAttr(el: XmlElement | undefined, name: string): string | null {
-  if (!el) return null;
-  const v = attr(el, name);
-  return v === undefined || v === "" ? null : v;
-}
-
-/** virXMLPropString: null only when absent. */
-export function prop(el: XmlElement | undefined, name: string): string | null {
-  if (!el) return null;
-  return attr(el, name) ?? null;
-}
-
-const C_SPACE = /^[ \t\n\v\f\r]*/;
-
-/**
- * strtol-family parsing as libvirt's virStrToLong_* use it: leading C whitespace, optional sign,
- * base 0/10/16 prefixes, the whole string must be consumed. Returns the value modulo 2^64 for
- * unsigned parses of negative numbers (as strtoul does), or null on failure/overflow.
- */
-export function strToInt(
-  s: string,
-  opts: { base: 0 | 10 | 16; signed: boolean; bits: 32 | 64; allowNegative: boolean },
-): bigint | null {
-  let i = C_SPACE.exec(s)![0].length;
-  let neg = false;
-  if (s[i] === "+" || s[i] === "-") {
-    neg = s[i] === "-";
-    i++;
-  }
-  if (neg && !opts.allowNegative) return null;
-  let base = opts.base as number;
-  if (
-    (base === 0 || base === 16) && s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X") &&
-    /[0-9a-fA-F]/.test(s[i + 2] ?? "")
-  ) {
-    base = 16;
-    i += 2;
-  } else if (base === 0) {
-    base = s[i] === "0" ? 8 : 10;
-  }
-  const digits = base === 16 ? /^[0-9a-fA-F]+/ : base === 8 ? /^[0-7]+/ : /^[0-9]+/;
-  const m = digits.exec(s.slice(i));
-  if (!m) return null;
-  if (i + m[0].length !== s.length) return null;
-  let v = 0n;
-  const b = BigInt(base);
-  for (const ch of m[0]) v = v * b + BigInt(parseInt(ch, 16));
-  const max64 = (1n << 64n) - 1n;
-  if (opts.signed) {
-    const lim = opts.bits === 64 ? 1n << 63n : 1n << 31n;
-    if (neg ? v > lim : v > lim - 1n) return null;
-    return neg ? -v : v;
-  }
-  if (v > max64) return null;
-  if (neg) v = (max64 + 1n - v) & max64;
-  if (opts.bits === 32) {
-    // libvirt accepts 32-bit-sized negative numbers for unsigned int (e.g. -1 -> 4294967295)
-    if ((v & 0xffffffff00000000n) === 0xffffffff00000000n) v &= 0xffffffffn;
-    if (v > 0xffffffffn) return null;
-  }
-  return v;
-}
-
-/** virStrToLong_ui (base 10 unless given), negative values wrap. */
-export function parseUInt(s: string, base: 0 | 10 | 16 = 10): number | null {
-  const v = strToInt(s, { base, signed: false, bits: 32, allowNegative: true });
-  return v === null ? null : Number(v);
-}
-
-/** virStrToLong_uip: non-negative unsigned int. */
-export function parseUIntP(s: string, base: 0 | 10 | 16 = 10): number | null {
-  const v = strToInt(s, { base, signed: false, bits: 32, allowNegative: false });
-  return v === null ? null : Number(v);
-}
-
-/** virStrToLong_ullp / _ulp: non-negative 64-bit, as a decimal string. */
-export function parseULLP(s: string, base: 0 | 10 | 16 = 10): string | null {
-  const v = strToInt(s, { base, signed: false, bits: 64, allowNegative: false });
-  return v === null ? null : v.toString();
-}
-
-/** virStrToLong_i: signed int. */
-export function parseInt32(s: string, base: 0 | 10 | 16 = 10): number | null {
-  const v = strToInt(s, { base, signed: true, bits: 32, allowNegative: true });
-  return v === null ? null : Number(v);
-}
-
-/** virXMLPropUInt: absent -> null; bad -> libvirt's XML error. */
-export function propUInt(
-  el: XmlElement,
-  name: string,
-  base: 0 | 10 | 16,
-  required = false,
-): number | null {
-  const v = attr(el, name);
-  if (v === undefined) {
-    if (required) {
-      throw xmlError(VIR_FROM_XML, `Missing required attribute '${name}' in element '${el.name}'`);
-    }
-    return null;
-  }
-  const n = parseUIntP(v, base);
-  if (n === null) {
-    throw xmlError(
-      VIR_FROM_XML,
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'. Expected non-negative integer value`,
-    );
-  }
-  return n;
-}
-
-/** virXMLPropULongLong: absent -> null; value as a decimal string. */
-export function propULongLong(el: XmlElement, name: string, base: 0 | 10 | 16): string | null {
-  const v = attr(el, name);
-  if (v === undefined) return null;
-  const n = parseULLP(v, base);
-  if (n === null) {
-    throw xmlError(
-      VIR_FROM_XML,
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'. Expected non-negative integer value`,
-    );
-  }
-  return n;
-}
-
-/** virXMLPropInt: absent -> null. */
-export function propInt(el: XmlElement, name: string, base: 0 | 10 | 16): number | null {
-  const v = attr(el, name);
-  if (v === undefined) return null;
-  const n = parseInt32(v, base);
-  if (n === null) {
-    throw xmlError(
-      VIR_FROM_XML,
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'. Expected integer value`,
-    );
-  }
-  return n;
-}
-
-/** virXMLPropEnum: the value must be one of `values` (libvirt's error otherwise). */
-export function propEnum<T extends string>(
-  el: XmlElement | undefined,
-  name: string,
-  values: readonly T[],
-  required = false,
-): T | null {
-  if (!el) return null;
-  const v = attr(el, name);
-  if (v === undefined) {
-    if (required) {
-      throw xmlError(VIR_FROM_XML, `Missing required attribute '${name}' in element '${el.name}'`);
-    }
-    return null;
-  }
-  if (!(values as readonly string[]).includes(v)) {
-    throw xmlError(
-      VIR_FROM_XML,
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'.`,
-    );
-  }
-  return v as T;
-}
-
-/** virXMLPropTristateBool. */
-export function propTristate(el: XmlElement | undefined, name: string): Tristate {
-  return propEnum(el, name, ["yes", "no"] as const);
-}
 
 /** virXPathUInt on an attribute: -1 absent/empty, -2 bad, else the value. */
 function xpathUIntAttr(el: XmlElement | undefined, name: string): number | -1 | -2 {
   const s = xpathAttr(el, name);
   if (s === null) return -1;
-  const v = parseUInt(s);
+  const v = strToUInt(s);
   return v === null ? -2 : v;
 }
 
@@ -1042,315 +570,6 @@ function addrRange(start: IPAddr, end: IPAddr, network: IPAddr | null, prefix: n
   return r + 1;
 }
 
-/** virMacAddrParse: six 1-2 digit hex groups separated by ':'. */
-export function parseMac(s: string): number[] | null {
-  const out: number[] = [];
-  let i = 0;
-  for (let k = 0; k < 6; k++) {
-    const m = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i));
-    if (!m || /[0-9a-fA-F]/.test(s[i + m[0].length] ?? "")) return null;
-    out.push(parseInt(m[0], 16));
-    i += m[0].length;
-    if (k === 5) return i >= s.length || s.charCodeAt(i) <= 32 ? out : null;
-    if (s[i] !== ":") return null;
-    i++;
-  }
-  return null;
-}
-
-export function formatMac(b: number[]): string {
-  return b.map((x) => x.toString(16).padStart(2, "0")).join(":");
-}
-
-/** virMacAddrCompare: case-insensitive, ignoring leading zeros of each group. */
-export function macCompare(p: string, q: string): number {
-  let i = 0;
-  let j = 0;
-  const hex = /[0-9a-fA-F]/;
-  for (;;) {
-    while (p[i] === "0" && hex.test(p[i + 1] ?? "")) i++;
-    while (q[j] === "0" && hex.test(q[j + 1] ?? "")) j++;
-    const c = (p[i] ?? "").toLowerCase();
-    const d = (q[j] ?? "").toLowerCase();
-    if (c === "" || d === "" || c !== d) return (c.charCodeAt(0) || 0) - (d.charCodeAt(0) || 0);
-    i++;
-    j++;
-  }
-}
-
-export { parseUUID } from "./uuid.ts";
-
-// ---- Metadata (libxml2 copy, namespace sanitizing and serialization) ----------------------------
-
-type MNode =
-  | {
-    kind: "el";
-    name: string;
-    nsDecls: [string, string][];
-    attrs: [string, string][];
-    children: MNode[];
-  }
-  | { kind: "text"; text: string }
-  | { kind: "cdata"; text: string }
-  | { kind: "comment"; text: string }
-  | { kind: "pi"; target: string; body: string };
-
-type MEl = Extract<MNode, { kind: "el" }>;
-
-/** Parses the whole document keeping every node, dropping blanks the way libxml2 does with keepBlanks=0. */
-function parseFullTree(text: string): MEl | null {
-  const p = new SaxesParser({ position: true });
-  const stack: MEl[] = [];
-  let root: MEl | null = null;
-  const isBlank = (s: string) => /^[ \t\n\r]*$/.test(s);
-  let pendingText: string | null = null;
-  const flushText = (nextIsEnd: boolean) => {
-    if (pendingText === null) return;
-    const t = pendingText;
-    pendingText = null;
-    const parent = stack[stack.length - 1];
-    if (!parent) return;
-    if (isBlank(t)) {
-      // libxml2's areBlanks heuristic
-      const kids = parent.children;
-      const last = kids[kids.length - 1];
-      const firstKid = kids[0];
-      const keep = (kids.length === 0 && nextIsEnd) || last?.kind === "text" ||
-        firstKid?.kind === "text";
-      if (!keep) return;
-    }
-    const last = parent.children[parent.children.length - 1];
-    if (last?.kind === "text") last.text += t;
-    else parent.children.push({ kind: "text", text: t });
-  };
-  p.on("text", (t) => {
-    pendingText = (pendingText ?? "") + t;
-  });
-  p.on("opentag", (tag) => {
-    flushText(false);
-    const attrs: [string, string][] = [];
-    const nsDecls: [string, string][] = [];
-    for (const [k, v] of Object.entries(tag.attributes as Record<string, string>)) {
-      if (k === "xmlns") nsDecls.push(["", v]);
-      else if (k.startsWith("xmlns:")) nsDecls.push([k.slice(6), v]);
-      else attrs.push([k, v]);
-    }
-    const el: MEl = { kind: "el", name: tag.name, nsDecls, attrs, children: [] };
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(el);
-    else root ??= el;
-    stack.push(el);
-  });
-  p.on("closetag", () => {
-    flushText(true);
-    stack.pop();
-  });
-  p.on("cdata", (t) => {
-    flushText(false);
-    stack[stack.length - 1]?.children.push({ kind: "cdata", text: t });
-  });
-  p.on("comment", (t) => {
-    flushText(false);
-    stack[stack.length - 1]?.children.push({ kind: "comment", text: t });
-  });
-  p.on("processinginstruction", (pi) => {
-    flushText(false);
-    stack[stack.length - 1]?.children.push({ kind: "pi", target: pi.target, body: pi.body });
-  });
-  try {
-    p.write(text).close();
-  } catch {
-    return null;
-  }
-  return root;
-}
-
-function prefixOf(qname: string): string {
-  const i = qname.indexOf(":");
-  return i < 0 ? "" : qname.slice(0, i);
-}
-
-/** Resolves a prefix through a scope chain; undefined when not declared. */
-function lookupNs(scopes: [string, string][][], prefix: string): string | undefined {
-  if (prefix === "xml") return "http://www.w3.org/XML/1998/namespace";
-  for (let i = scopes.length - 1; i >= 0; i--) {
-    for (const [p, uri] of scopes[i]!) if (p === prefix) return uri;
-  }
-  return undefined;
-}
-
-/**
- * The <metadata> element as libvirt 9.0 stores it (xmlCopyNode + virXMLNodeSanitizeNamespaces)
- * and prints it (xmlNodeDump, format=1, at nesting `level`).
- */
-function captureMetadata(text: string, level: number): string | null {
-  const root = parseFullTree(text);
-  if (!root) return null;
-  const outer: [string, string][][] = [root.nsDecls];
-  const md = root.children.find((c): c is MEl => c.kind === "el" && c.name === "metadata");
-  if (!md) return null;
-  // namespaces in scope at <metadata> (declared on the root) and inside the copy
-  const mdScopes = [...outer];
-  const copy: MEl = {
-    kind: "el",
-    name: md.name,
-    nsDecls: [...md.nsDecls],
-    attrs: [...md.attrs],
-    children: [],
-  };
-  const hoisted: [string, string][] = [];
-  const ensureNs = (
-    prefix: string,
-    copyScopes: [string, string][][],
-    origScopes: [string, string][][],
-  ) => {
-    if (prefix === "xml") return;
-    if (lookupNs(copyScopes, prefix) !== undefined) return;
-    if (hoisted.some(([p]) => p === prefix)) return;
-    const uri = lookupNs(origScopes, prefix);
-    if (uri !== undefined) hoisted.push([prefix, uri]);
-  };
-  const copyEl = (
-    el: MEl,
-    origScopes: [string, string][][],
-    copyScopes: [string, string][][],
-  ): MEl => {
-    const oScopes = [...origScopes, el.nsDecls];
-    const cScopes = [...copyScopes, el.nsDecls];
-    ensureNs(prefixOf(el.name), cScopes, oScopes);
-    for (const [k] of el.attrs) if (prefixOf(k)) ensureNs(prefixOf(k), cScopes, oScopes);
-    const out: MEl = {
-      kind: "el",
-      name: el.name,
-      nsDecls: [...el.nsDecls],
-      attrs: [...el.attrs],
-      children: [],
-    };
-    for (const c of el.children) {
-      out.children.push(c.kind === "el" ? copyEl(c, oScopes, cScopes) : { ...c });
-    }
-    return out;
-  };
-  // sanitize: drop children without a namespace, then later ones sharing a namespace
-  const seen = new Set<string>();
-  const mdOrig = [...mdScopes, md.nsDecls];
-  for (const c of md.children) {
-    if (c.kind !== "el") continue;
-    const uri = lookupNs([...mdOrig, c.nsDecls], prefixOf(c.name));
-    if (!uri) continue;
-    if (seen.has(uri)) continue;
-    seen.add(uri);
-    copy.children.push(copyEl(c, mdOrig, [copy.nsDecls]));
-  }
-  copy.nsDecls.push(...hoisted);
-  return serializeMNode(copy, level);
-}
-
-function escText(s: string): string {
-  return s.replace(
-    /[&<>\r]/g,
-    (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&#13;"),
-  );
-}
-
-function escAttr(s: string): string {
-  let out = "";
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === "&") out += "&amp;";
-    else if (ch === "<") out += "&lt;";
-    else if (ch === ">") out += "&gt;";
-    else if (ch === '"') out += "&quot;";
-    else if (ch === "\n") out += "&#10;";
-    else if (ch === "\r") out += "&#13;";
-    else if (ch === "\t") out += "&#9;";
-    else if (cp >= 0x80) out += `&#x${cp.toString(16).toUpperCase()};`;
-    else out += ch;
-  }
-  return out;
-}
-
-function quoteNs(uri: string): string {
-  return uri.includes('"') ? `'${uri}'` : `"${uri}"`;
-}
-
-function serializeMNode(root: MEl, level: number): string {
-  let out = "";
-  const dump = (n: MNode, lvl: number, format: boolean, isRoot: boolean) => {
-    const indent = "  ".repeat(lvl);
-    switch (n.kind) {
-      case "text":
-        out += escText(n.text);
-        return;
-      case "cdata":
-        out += `<![CDATA[${n.text}]]>`;
-        return;
-      case "comment":
-        if (format && !isRoot) out += indent;
-        out += `<!--${n.text}-->`;
-        return;
-      case "pi":
-        if (format && !isRoot) out += indent;
-        out += n.body === "" ? `<?${n.target}?>` : `<?${n.target} ${n.body}?>`;
-        return;
-      case "el": {
-        if (format && !isRoot) out += indent;
-        out += `<${n.name}`;
-        for (const [p, uri] of n.nsDecls) {
-          out += p === "" ? ` xmlns=${quoteNs(uri)}` : ` xmlns:${p}=${quoteNs(uri)}`;
-        }
-        for (const [k, v] of n.attrs) out += ` ${k}="${escAttr(v)}"`;
-        if (n.children.length === 0) {
-          out += "/>";
-          return;
-        }
-        out += ">";
-        const childFormat = format &&
-          !n.children.some((c) => c.kind === "text" || c.kind === "cdata");
-        if (childFormat) out += "\n";
-        for (const c of n.children) {
-          dump(c, lvl + 1, childFormat, false);
-          if (childFormat) out += "\n";
-        }
-        if (childFormat) out += indent;
-        out += `</${n.name}>`;
-        return;
-      }
-    }
-  };
-  dump(root, level, true, true);
-  return out;
-}
-
-// ---- A virBuffer look-alike ---------------------------------------------------------------------
-
-/** Text built like libvirt's virBuffer with auto-indent: indentation is added at line starts. */
-export class VirBuffer {
-  #s = "";
-  #indent = 0;
-
-  add(text: string): this {
-    if (text === "") return this;
-    if (this.#s === "" || this.#s.endsWith("\n")) this.#s += " ".repeat(this.#indent);
-    this.#s += text;
-    return this;
-  }
-
-  adjust(n: number): this {
-    this.#indent += n;
-    return this;
-  }
-
-  toString(): string {
-    return this.#s;
-  }
-}
-
-/** virBufferEscapeString: the format with the escaped value, or nothing when the value is null. */
-function esc(fmt: string, v: string | null): string {
-  return v === null ? "" : fmt.replace("%s", escapeXml(v));
-}
-
 // ---- Shared sub-elements: bandwidth, vlan, virtualport, route, PCI address ---------------------
 
 function parseRate(el: XmlElement): BandwidthRate {
@@ -1360,7 +579,7 @@ function parseRate(el: XmlElement): BandwidthRate {
   const floor = prop(el, "floor");
   const r: BandwidthRate = { average: "0", peak: "0", floor: "0", burst: "0" };
   const conv = (v: string, what: string) => {
-    const n = parseULLP(v);
+    const n = strToULongLongP(v)?.toString() ?? null;
     if (n === null) {
       throw VirError.of(
         VIR_ERR_CONFIG_UNSUPPORTED,
@@ -1464,7 +683,7 @@ export function parseVlan(el: XmlElement): VlanDef {
   }
   const def: VlanDef = { trunk: false, tags: [], nativeMode: null, nativeTag: 0 };
   for (const t of tagEls) {
-    const id = propUInt(t, "id", 10, true)!;
+    const id = propUInt(t, "id", 10, { required: true })!;
     if (id > 4095) throw fail(`vlan tag id ${id} too large (maximum 4095)`);
     const mode = propEnum(t, "nativeMode", ["tagged", "untagged"] as const);
     if (mode) {
@@ -1539,7 +758,7 @@ export function parseVirtualPort(el: XmlElement, requireType: boolean): VirtualP
     const num = (name: string, max: number, what: string, rangeMsg: string) => {
       const v = prop(params, name);
       if (v === null) return null;
-      const n = parseUInt(v, 0);
+      const n = strToUInt(v, 0);
       if (n === null) throw fail(`cannot parse value of ${what} parameter`);
       if (n > max) throw fail(rangeMsg);
       return n;
@@ -1751,7 +970,7 @@ const FORWARD_MODES: readonly NetworkForwardMode[] = [
 
 function parseLease(el: XmlElement | undefined): DHCPLease | null {
   if (!el) return null;
-  const expiry = propULongLong(el, "expiry", 0);
+  const expiry = propULongLong(el, "expiry", 0)?.toString() ?? null;
   if (expiry === null) return null;
   const unit = propEnum(el, "unit", ["seconds", "minutes", "hours"] as const) ?? "minutes";
   const e = BigInt(expiry);
@@ -2282,14 +1501,14 @@ function parseForward(netName: string, el: XmlElement): NetworkForwardDef {
 }
 
 /** Parses the <network> element tree (virNetworkDefParseXML); `text` feeds <metadata>. */
-function parseNetworkElement(root: XmlElement, text: string): NetworkDef {
-  const name = xpathText(child(root, "name"));
+function parseNetworkElement(root: XmlElement): NetworkDef {
+  const name = xpathString(child(root, "name"));
   if (name === null) throw VirError.of(VIR_ERR_NO_NAME, VIR_FROM_NETWORK);
   const bad = /[/]/.exec(name);
   if (bad) throw VirError.of(VIR_ERR_XML_DETAIL, VIR_FROM_XML, `invalid char in name: ${bad[0]}`);
-  const uuidText = xpathText(child(root, "uuid"));
+  const uuidText = xpathString(child(root, "uuid"));
   let uuid: string;
-  if (uuidText === null) uuid = crypto.randomUUID();
+  if (uuidText === null) uuid = generateUUID();
   else {
     const u = parseUUID(uuidText);
     if (!u) throw VirError.internal(VIR_FROM_NETWORK, "malformed uuid element");
@@ -2345,7 +1564,7 @@ function parseNetworkElement(root: XmlElement, text: string): NetworkDef {
   def.stp = stp !== "off";
   const delay = xpathAttr(bridgeEl, "delay");
   if (delay !== null) {
-    const d = parseULLP(delay);
+    const d = strToULongLongP(delay)?.toString() ?? null;
     if (d === null) throw netXmlError(`Invalid delay value in network '${name}'`);
     def.delay = d;
   }
@@ -2367,7 +1586,7 @@ function parseNetworkElement(root: XmlElement, text: string): NetworkDef {
   }
   const mtu = xpathAttr(child(root, "mtu"), "size");
   if (mtu !== null) {
-    const v = parseUInt(mtu);
+    const v = strToUInt(mtu);
     if (v === null) throw netXmlError(`Invalid mtu size '${mtu}' in network '${name}'`);
     def.mtu = v;
   }
@@ -2453,14 +1672,14 @@ function parseNetworkElement(root: XmlElement, text: string): NetworkDef {
       `mtu size only allowed in open, route, nat, and isolated mode, not in ${mode} (network '${name}')`,
     );
   }
-  if (child(root, "metadata")) def.metadata = captureMetadata(text, 1);
+  def.metadata = metadataXML(root, 1);
   return def;
 }
 
 /** Parses a <network> document as virNetworkDefineXML / virNetworkCreateXML do in the test driver. */
 export function parseNetworkXML(xml: string): NetworkDef {
-  const root = loadDocument(xml, "network", "(network_definition)", VIR_FROM_NETWORK);
-  return parseNetworkElement(root, xml);
+  const root = parseXmlDocument(xml, "(network_definition)", VIR_FROM_NETWORK, "network");
+  return parseNetworkElement(root);
 }
 
 // ---- Network formatting -------------------------------------------------------------------------
@@ -2478,7 +1697,7 @@ function formatIPDef(buf: VirBuffer, ip: NetworkIPDef): void {
   if (ip.prefix > 0) s += ` prefix='${ip.prefix}'`;
   if (ip.localPtr !== null) s += ` localPtr='${ip.localPtr}'`;
   buf.add(s + ">\n").adjust(2);
-  if (ip.tftpRoot !== null) buf.add(esc("<tftp root='%s'/>\n", ip.tftpRoot));
+  if (ip.tftpRoot !== null) buf.escapeString("<tftp root='%s'/>\n", ip.tftpRoot);
   if (ip.ranges.length || ip.hosts.length) {
     buf.add("<dhcp>\n").adjust(2);
     for (const r of ip.ranges) {
@@ -2502,8 +1721,8 @@ function formatIPDef(buf: VirBuffer, ip: NetworkIPDef): void {
       } else buf.add(hs + "/>\n");
     }
     if (ip.bootpFile !== null) {
-      buf.add(esc("<bootp file='%s'", ip.bootpFile));
-      if (ip.bootpServer !== null) buf.add(esc(" server='%s'", ip.bootpServer));
+      buf.escapeString("<bootp file='%s'", ip.bootpFile);
+      if (ip.bootpServer !== null) buf.escapeString(" server='%s'", ip.bootpServer);
       buf.add("/>\n");
     }
     buf.adjust(-2).add("</dhcp>\n");
@@ -2525,20 +1744,20 @@ function formatDNS(buf: VirBuffer, dns: NetworkDNSDef): void {
   buf.add(s + ">\n").adjust(2);
   for (const f of dns.forwarders) {
     buf.add("<forwarder");
-    buf.add(esc(" domain='%s'", f.domain));
+    buf.escapeString(" domain='%s'", f.domain);
     if (f.addr !== null) buf.add(` addr='${f.addr}'`);
     buf.add("/>\n");
   }
   for (const t of dns.txts) {
-    buf.add(esc("<txt name='%s' ", t.name));
-    buf.add(esc("value='%s'/>\n", t.value));
+    buf.escapeString("<txt name='%s' ", t.name);
+    buf.escapeString("value='%s'/>\n", t.value);
   }
   for (const r of dns.srvs) {
     if (r.service === null || r.protocol === null) continue;
-    buf.add(esc("<srv service='%s' ", r.service));
-    buf.add(esc("protocol='%s'", r.protocol));
-    buf.add(esc(" domain='%s'", r.domain));
-    buf.add(esc(" target='%s'", r.target));
+    buf.escapeString("<srv service='%s' ", r.service);
+    buf.escapeString("protocol='%s'", r.protocol);
+    buf.escapeString(" domain='%s'", r.domain);
+    buf.escapeString(" target='%s'", r.target);
     if (r.port) buf.add(` port='${r.port}'`);
     if (r.priority) buf.add(` priority='${r.priority}'`);
     if (r.weight) buf.add(` weight='${r.weight}'`);
@@ -2546,7 +1765,7 @@ function formatDNS(buf: VirBuffer, dns: NetworkDNSDef): void {
   }
   for (const h of dns.hosts) {
     buf.add(`<host ip='${h.ip}'>\n`).adjust(2);
-    for (const n of h.hostnames) buf.add(esc("<hostname>%s</hostname>\n", n));
+    for (const n of h.hostnames) buf.escapeString("<hostname>%s</hostname>\n", n);
     buf.adjust(-2).add("</host>\n");
   }
   buf.adjust(-2).add("</dns>\n");
@@ -2569,7 +1788,7 @@ function formatForward(buf: VirBuffer, def: NetworkDef, inactive: boolean): void
   const first = f.ifs[0];
   const dev = f.pfs.length === 0 && first?.type === "netdev" ? first.dev : null;
   buf.add("<forward");
-  buf.add(esc(" dev='%s'", dev));
+  buf.escapeString(" dev='%s'", dev);
   buf.add(` mode='${f.mode}'`);
   if (f.mode === "hostdev") buf.add(f.managed ? " managed='yes'" : " managed='no'");
   const short =
@@ -2600,11 +1819,11 @@ function formatForward(buf: VirBuffer, def: NetworkDef, inactive: boolean): void
       }
     }
   }
-  if (f.pfs.length) buf.add(esc("<pf dev='%s'/>\n", f.pfs[0]!.dev));
+  if (f.pfs.length) buf.escapeString("<pf dev='%s'/>\n", f.pfs[0]!.dev);
   if (f.ifs.length && (!f.pfs.length || !inactive)) {
     for (const i of f.ifs) {
       if (i.type === "netdev") {
-        buf.add(esc("<interface dev='%s'", i.dev));
+        buf.escapeString("<interface dev='%s'", i.dev);
         if (!inactive && i.connections > 0) buf.add(` connections='${i.connections}'`);
         buf.add("/>\n");
       } else {
@@ -2629,7 +1848,7 @@ export function formatNetworkXML(def: NetworkDef, opts: { inactive: boolean }): 
   if (def.ipv6) buf.add(" ipv6='yes'");
   if (def.trustGuestRxFilters) buf.add(` trustGuestRxFilters='${def.trustGuestRxFilters}'`);
   buf.add(">\n").adjust(2);
-  buf.add(esc("<name>%s</name>\n", def.name));
+  buf.escapeString("<name>%s</name>\n", def.name);
   buf.add(`<uuid>${def.uuid}</uuid>\n`);
   if (def.metadata !== null) buf.add(def.metadata + "\n");
   formatForward(buf, def, opts.inactive);
@@ -2637,8 +1856,8 @@ export function formatNetworkXML(def: NetworkDef, opts: { inactive: boolean }): 
   const hasBridge = mode === "none" || mode === "nat" || mode === "route" || mode === "open";
   if (hasBridge || def.bridge !== null || def.macTableManager !== null) {
     buf.add("<bridge");
-    buf.add(esc(" name='%s'", def.bridge));
-    buf.add(esc(" zone='%s'", def.bridgeZone));
+    buf.escapeString(" name='%s'", def.bridge);
+    buf.escapeString(" zone='%s'", def.bridgeZone);
     if (hasBridge) {
       buf.add(` stp='${def.stp ? "on" : "off"}' delay='${BigInt.asIntN(64, BigInt(def.delay))}'`);
     }
@@ -2662,27 +1881,6 @@ export function formatNetworkXML(def: NetworkDef, opts: { inactive: boolean }): 
   for (const pg of def.portGroups) formatPortGroup(buf, pg);
   buf.adjust(-2).add("</network>\n");
   return buf.toString();
-}
-
-// ---- The test driver's default network ---------------------------------------------------------
-
-/** The network `default` of test:///default, as libvirt's test driver defines it. */
-export const DEFAULT_TEST_NETWORK_XML = `<network>
-  <name>default</name>
-  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
-  <bridge name='virbr0'/>
-  <forward/>
-  <ip address='192.168.122.1' netmask='255.255.255.0'>
-    <dhcp>
-      <range start='192.168.122.2' end='192.168.122.254'/>
-    </dhcp>
-  </ip>
-</network>
-`;
-
-/** The definition of test:///default's network `default` (active, persistent, not autostarted). */
-export function defaultTestNetwork(): NetworkDef {
-  return parseNetworkXML(DEFAULT_TEST_NETWORK_XML);
 }
 
 // ---- virNetworkUpdate -------------------------------------------------------------------------
@@ -3073,20 +2271,17 @@ function updateDNSTxt(def: NetworkDef, command: number, el: XmlElement): void {
 
 /**
  * Applies one virNetworkUpdate change to a copy of `def` (virNetworkDefUpdateSection, then the
- * format/parse re-check libvirt runs) and returns the new definition. `flags` are checked as the
- * test driver's virCheckFlags does; choosing the live or persistent definition (AFFECT_LIVE /
- * AFFECT_CONFIG / CURRENT) is the caller's job.
+ * format/parse re-check libvirt runs) and returns the new definition. Checking the flags and
+ * choosing the live or persistent definition (AFFECT_LIVE / AFFECT_CONFIG / CURRENT) are the
+ * driver's job.
  */
-export function networkUpdate(
+export function networkDefUpdate(
   def: NetworkDef,
   command: number,
   section: number,
   parentIndex: number,
   xml: string,
-  flags: number,
 ): NetworkDef {
-  const allowed = VIR_NETWORK_UPDATE_AFFECT_LIVE | VIR_NETWORK_UPDATE_AFFECT_CONFIG;
-  if ((flags & ~allowed) !== 0) throw unsupportedFlagsError(flags & ~allowed, "testNetworkUpdate");
   const copy: NetworkDef = structuredClone(def);
   const el = loadFragment(xml);
   const noSupport = (what: string) =>
@@ -3136,7 +2331,7 @@ function loadFragment(xml: string): XmlElement {
     return parseXml(xml);
   } catch (e) {
     if (e instanceof XmlSyntaxError) {
-      throw libxmlSyntaxError(xml, "network_update_xml", VIR_FROM_NETWORK, e);
+      throw libxmlError(xml, "network_update_xml", VIR_FROM_NETWORK, e);
     }
     throw e;
   }

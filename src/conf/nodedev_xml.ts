@@ -1,37 +1,30 @@
-// Node device XML as libvirt 9.0 reads and writes it (node_device_conf), the
-// four devices of test:///default, and the test driver's vHBA mock: what
-// virNodeDeviceCreateXML and virNodeDeviceDestroy do there.
+// Node device XML as libvirt 9.0 reads and writes it (node_device_conf). The
+// test driver's devices and its vHBA mock are in src/drivers/test/.
 
-import { type XmlElement, XmlWriter } from "./xml.ts";
+import type { XmlElement } from "../util/xml.ts";
+import { XmlWriter } from "../util/xml_writer.ts";
+import { parseUUID } from "../util/uuid.ts";
+import { parseXmlDocument } from "../util/xml_error.ts";
+import { parsePciAddress, type PciAddress, type Size, toSize } from "./storage_xml.ts";
+import { type Base, strToInt, strToUIntP, strToULongLongP } from "../util/strtol.ts";
 import {
-  parseLibvirtXml,
-  parsePciAddress,
-  parseUUID,
-  type PciAddress,
+  prop,
   propEnum,
   propInt,
-  propString,
-  type Size,
-  strToInt,
-  strToUIntP,
-  strToULongLongP,
-  textContent,
-  toSize,
-  xpAttr,
-  xpNode,
-  xpNodes,
-  xpString,
-} from "./storage_xml.ts";
+  propUInt,
+  stringValue,
+  xpathAttr,
+  xpathNode,
+  xpathNodes,
+  xpathString,
+} from "../util/xml_props.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_NO_NAME,
-  VIR_ERR_NO_NODE_DEVICE,
   VIR_ERR_XML_ERROR,
   VIR_FROM_NODEDEV,
-  VIR_FROM_NONE,
-  VIR_FROM_TEST,
 } from "../rpc/error_codes.ts";
 
 // =====================================================================================
@@ -253,8 +246,14 @@ function unsupported(detail: string): VirError {
 }
 
 /** A required unsigned int child: "no X supplied" / "invalid X supplied" for the device. */
-function reqUInt(node: XmlElement, child: string, what: string, dev: string, base = 10): number {
-  const s = xpString(node, child);
+function reqUInt(
+  node: XmlElement,
+  child: string,
+  what: string,
+  dev: string,
+  base: Base = 10,
+): number {
+  const s = xpathString(node, child);
   if (s === null) throw internal(`no ${what} supplied for '${dev}'`);
   const v = strToUIntP(s, base);
   if (v === null) throw internal(`invalid ${what} supplied for '${dev}'`);
@@ -263,7 +262,7 @@ function reqUInt(node: XmlElement, child: string, what: string, dev: string, bas
 
 /** A required hex id attribute (`<vendor id='0x8086'>`). */
 function reqHexId(node: XmlElement, child: string, what: string, dev: string): number {
-  const s = xpAttr(node, [child], "id");
+  const s = xpathAttr(node, "id", child);
   if (s === null) throw internal(`no ${what} supplied for '${dev}'`);
   const v = strToUIntP(s, 16);
   if (v === null) throw internal(`invalid ${what} supplied for '${dev}'`);
@@ -271,7 +270,7 @@ function reqHexId(node: XmlElement, child: string, what: string, dev: string): n
 }
 
 function reqULongLong(node: XmlElement, child: string, what: string, dev: string): Size {
-  const s = xpString(node, child);
+  const s = xpathString(node, child);
   if (s === null) throw internal(`no ${what} supplied for '${dev}'`);
   const v = strToULongLongP(s, 10);
   if (v === null) throw internal(`invalid ${what} supplied for '${dev}'`);
@@ -279,22 +278,22 @@ function reqULongLong(node: XmlElement, child: string, what: string, dev: string
 }
 
 function parseMdevTypes(node: XmlElement, into: MdevType[]): void {
-  for (const t of xpNodes(node, "type")) {
-    const id = xpAttr(t, [], "id");
+  for (const t of xpathNodes(node, "type")) {
+    const id = xpathAttr(t, "id");
     if (id === null) throw xmlError("missing 'id' attribute for mediated device's <type> element");
-    const deviceAPI = xpString(t, "deviceAPI");
+    const deviceAPI = xpathString(t, "deviceAPI");
     if (deviceAPI === null) throw xmlError(`missing device API for mediated device type '${id}'`);
-    const inst = xpString(t, "availableInstances");
+    const inst = xpathString(t, "availableInstances");
     const availableInstances = inst === null ? null : strToUIntP(inst, 10);
     if (availableInstances === null) {
       throw xmlError(`missing number of available instances for mediated device type '${id}'`);
     }
-    into.push({ id, name: xpString(t, "name"), deviceAPI, availableInstances });
+    into.push({ id, name: xpathString(t, "name"), deviceAPI, availableInstances });
   }
 }
 
 function parsePcieLink(node: XmlElement): PcieLink {
-  const width = propInt(node, "width", 10, { unsigned: true, required: true })!;
+  const width = propUInt(node, "width", 10, { required: true })!;
   const speed = propEnum(node, "speed", PCIE_SPEEDS, { nonzero: true });
   const port = propInt(node, "port", 10) ?? -1;
   return { port, speed, width };
@@ -302,7 +301,7 @@ function parsePcieLink(node: XmlElement): PcieLink {
 
 function parsePci(node: XmlElement, dev: string): NodeDevCap {
   let klass = -1;
-  const cls = xpString(node, "class");
+  const cls = xpathString(node, "class");
   if (cls !== null) {
     const v = strToInt(cls, 16);
     if (v === null || v > 0xffffff) throw internal(`invalid PCI class supplied for '${dev}'`);
@@ -317,8 +316,8 @@ function parsePci(node: XmlElement, dev: string): NodeDevCap {
     function: reqUInt(node, "function", "PCI function ID", dev),
     vendor: reqHexId(node, "vendor", "PCI vendor ID", dev),
     product: reqHexId(node, "product", "PCI product ID", dev),
-    vendorName: xpString(node, "vendor"),
-    productName: xpString(node, "product"),
+    vendorName: xpathString(node, "vendor"),
+    productName: xpathString(node, "product"),
     physFunction: null,
     virtFunctions: null,
     hdrType: null,
@@ -327,22 +326,22 @@ function parsePci(node: XmlElement, dev: string): NodeDevCap {
     numaNode: -1,
     pciExpress: null,
   };
-  for (const sub of xpNodes(node, "capability")) {
-    const t = propString(sub, "type");
+  for (const sub of xpathNodes(node, "capability")) {
+    const t = prop(sub, "type");
     if (t === null) throw xmlError("Missing capability type");
     if (t === "phys_function") {
-      const a = xpNode(sub, "address");
+      const a = xpathNode(sub, "address");
       if (!a) throw xmlError("Missing address in 'phys_function' capability");
       cap.physFunction = parsePciAddress(a);
     } else if (t === "virt_functions") {
-      const max = xpAttr(sub, [], "maxCount");
+      const max = xpathAttr(sub, "maxCount");
       let maxCount = 0;
       if (max !== null) {
         const v = strToUIntP(max, 10);
         if (v === null) throw xmlError("Malformed 'maxCount' parameter");
         maxCount = v;
       }
-      const addresses = xpNodes(sub, "address").map(parsePciAddress);
+      const addresses = xpathNodes(sub, "address").map(parsePciAddress);
       cap.virtFunctions = {
         maxCount,
         addresses: [...(cap.virtFunctions?.addresses ?? []), ...addresses],
@@ -354,21 +353,21 @@ function parsePci(node: XmlElement, dev: string): NodeDevCap {
       cap.hdrType = t;
     }
   }
-  const iommu = xpNode(node, "iommuGroup");
+  const iommu = xpathNode(node, "iommuGroup");
   if (iommu) {
-    const number = propInt(iommu, "number", 10, { unsigned: true, required: true })!;
-    cap.iommuGroup = { number, addresses: xpNodes(iommu, "address").map(parsePciAddress) };
+    const number = propUInt(iommu, "number", 10, { required: true })!;
+    cap.iommuGroup = { number, addresses: xpathNodes(iommu, "address").map(parsePciAddress) };
   }
-  const numa = xpAttr(node, ["numa"], "node");
+  const numa = xpathAttr(node, "node", "numa");
   if (numa !== null) {
     const v = strToInt(numa, 10);
     if (v === null) throw internal(`invalid NUMA node ID supplied for '${dev}'`);
     cap.numaNode = v;
   }
-  const pcie = xpNode(node, "pci-express");
+  const pcie = xpathNode(node, "pci-express");
   if (pcie) {
     const link = (v: string) => {
-      const l = xpNodes(pcie, "link").find((e) => propString(e, "validity") === v);
+      const l = xpathNodes(pcie, "link").find((e) => prop(e, "validity") === v);
       return l ? parsePcieLink(l) : null;
     };
     cap.pciExpress = { cap: link("cap"), sta: link("sta") };
@@ -381,7 +380,7 @@ function parseScsiHost(node: XmlElement, dev: string, create: boolean): NodeDevC
   if (!create) {
     host = reqUInt(node, "host", "SCSI host ID", dev);
     uniqueId = -1;
-    const u = xpString(node, "unique_id");
+    const u = xpathString(node, "unique_id");
     if (u !== null) {
       const v = strToInt(u, 10);
       if (v === null) throw internal(`invalid unique_id supplied for '${dev}'`);
@@ -390,22 +389,22 @@ function parseScsiHost(node: XmlElement, dev: string, create: boolean): NodeDevC
   }
   let fcHost: { wwnn: string; wwpn: string; fabricWwn: string | null } | null = null;
   let vportOps: { maxVports: number; vports: number } | null = null;
-  for (const sub of xpNodes(node, "capability")) {
-    const t = propString(sub, "type");
+  for (const sub of xpathNodes(node, "capability")) {
+    const t = prop(sub, "type");
     if (t === null) throw internal(`missing SCSI host capability type for '${dev}'`);
     if (t === "vport_ops") {
       vportOps = { maxVports: 0, vports: 0 };
     } else if (t === "fc_host") {
       // With no WWN given libvirt generates one, which fails for the test driver.
-      const wwnn = xpString(sub, "wwnn");
+      const wwnn = xpathString(sub, "wwnn");
       if (wwnn === null) {
         throw internal(`no WWNN supplied for '${dev}', and auto-generation failed`);
       }
-      const wwpn = xpString(sub, "wwpn");
+      const wwpn = xpathString(sub, "wwpn");
       if (wwpn === null) {
         throw internal(`no WWPN supplied for '${dev}', and auto-generation failed`);
       }
-      fcHost = { wwnn, wwpn, fabricWwn: xpString(sub, "fabric_wwn") };
+      fcHost = { wwnn, wwpn, fabricWwn: xpathString(sub, "fabric_wwn") };
     } else {
       throw internal(`unknown SCSI host capability type '${t}' for '${dev}'`);
     }
@@ -414,8 +413,8 @@ function parseScsiHost(node: XmlElement, dev: string, create: boolean): NodeDevC
 }
 
 function parseCcwAddress(node: XmlElement, dev: string): CcwAddress {
-  const field = (name: "cssid" | "ssid" | "devno", base: number) => {
-    const s = xpString(node, name);
+  const field = (name: "cssid" | "ssid" | "devno", base: Base) => {
+    const s = xpathString(node, name);
     if (s === null) throw unsupported(`missing ${name} value for '${dev}'`);
     const v = strToUIntP(s, base);
     if (v === null) throw unsupported(`invalid ${name} value '${s}' for '${dev}'`);
@@ -425,7 +424,7 @@ function parseCcwAddress(node: XmlElement, dev: string): CcwAddress {
 }
 
 function parseApAdapter(node: XmlElement, dev: string): number {
-  const s = xpString(node, "ap-adapter");
+  const s = xpathString(node, "ap-adapter");
   if (s === null) throw unsupported(`missing ap-adapter value for '${dev}'`);
   const v = strToUIntP(s, 0);
   if (v === null) throw unsupported(`invalid ap-adapter value '${s}' for '${dev}'`);
@@ -436,23 +435,23 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
   const type = propEnum(node, "type", NODE_DEV_CAP_TYPES, { required: true })!;
   switch (type) {
     case "system": {
-      const uuidStr = xpString(node, "hardware", "uuid");
+      const uuidStr = xpathString(node, "hardware", "uuid");
       if (uuidStr === null) throw internal(`no system UUID supplied for '${dev}'`);
       const uuid = parseUUID(uuidStr);
       if (!uuid) throw internal(`malformed uuid element for '${dev}'`);
       return {
         type,
-        product: xpString(node, "product"),
+        product: xpathString(node, "product"),
         hardware: {
-          vendor: xpString(node, "hardware", "vendor"),
-          version: xpString(node, "hardware", "version"),
-          serial: xpString(node, "hardware", "serial"),
+          vendor: xpathString(node, "hardware", "vendor"),
+          version: xpathString(node, "hardware", "version"),
+          serial: xpathString(node, "hardware", "serial"),
           uuid,
         },
         firmware: {
-          vendor: xpString(node, "firmware", "vendor"),
-          version: xpString(node, "firmware", "version"),
-          releaseDate: xpString(node, "firmware", "release_date"),
+          vendor: xpathString(node, "firmware", "vendor"),
+          version: xpathString(node, "firmware", "version"),
+          releaseDate: xpathString(node, "firmware", "release_date"),
         },
       };
     }
@@ -465,8 +464,8 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         device: reqUInt(node, "device", "USB device number", dev),
         vendor: reqHexId(node, "vendor", "USB vendor ID", dev),
         product: reqHexId(node, "product", "USB product ID", dev),
-        vendorName: xpString(node, "vendor"),
-        productName: xpString(node, "product"),
+        vendorName: xpathString(node, "vendor"),
+        productName: xpathString(node, "product"),
       };
     case "usb":
       return {
@@ -475,14 +474,14 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         class: reqUInt(node, "class", "USB interface class", dev),
         subclass: reqUInt(node, "subclass", "USB interface subclass", dev),
         protocol: reqUInt(node, "protocol", "USB interface protocol", dev),
-        description: xpString(node, "description"),
+        description: xpathString(node, "description"),
       };
     case "net": {
-      const iface = xpString(node, "interface");
+      const iface = xpathString(node, "interface");
       if (iface === null) throw internal(`no network interface supplied for '${dev}'`);
       const seen = new Set<string>();
-      for (const f of xpNodes(node, "feature")) {
-        const name = propString(f, "name");
+      for (const f of xpathNodes(node, "feature")) {
+        const name = prop(f, "name");
         if (name === null) throw xmlError("missing network device feature name");
         if (!NET_FEATURES.includes(name)) {
           throw xmlError(`unknown network device feature '${name}'`);
@@ -490,7 +489,7 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         seen.add(name);
       }
       let subtype: "80203" | "80211" | null = null;
-      const st = xpAttr(node, ["capability"], "type");
+      const st = xpathAttr(node, "type", "capability");
       if (st !== null) {
         if (st !== "80203" && st !== "80211") {
           throw unsupported(`invalid network type supplied for '${dev}'`);
@@ -498,15 +497,15 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         subtype = st;
       }
       const link = { speed: 0, state: null as string | null };
-      const ln = xpNode(node, "link");
+      const ln = xpathNode(node, "link");
       if (ln) {
         link.state = propEnum(ln, "state", LINK_STATES, { nonzero: true });
-        link.speed = propInt(ln, "speed", 10, { unsigned: true }) ?? 0;
+        link.speed = propUInt(ln, "speed", 10) ?? 0;
       }
       return {
         type,
         interface: iface,
-        address: xpString(node, "address"),
+        address: xpathString(node, "address"),
         link,
         features: NET_FEATURES.filter((f) => seen.has(f)),
         subtype,
@@ -515,18 +514,18 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
     case "scsi_host":
       return parseScsiHost(node, dev, create);
     case "scsi_target": {
-      const target = xpString(node, "target");
+      const target = xpathString(node, "target");
       if (target === null) throw internal(`no target name supplied for '${dev}'`);
       let fcRemotePort = null;
-      for (const sub of xpNodes(node, "capability")) {
-        const t = propString(sub, "type");
+      for (const sub of xpathNodes(node, "capability")) {
+        const t = prop(sub, "type");
         if (t === null) throw internal(`missing type for SCSI target capability for '${dev}'`);
         if (t !== "fc_remote_port") {
           throw internal(`unknown SCSI target capability type '${t}' for '${dev}'`);
         }
-        const rport = xpString(sub, "rport");
+        const rport = xpathString(sub, "rport");
         if (rport === null) throw internal(`missing rport name for '${dev}'`);
-        const wwpn = xpString(sub, "wwpn");
+        const wwpn = xpathString(sub, "wwpn");
         if (wwpn === null) throw internal(`missing wwpn identifier for '${dev}'`);
         fcRemotePort = { rport, wwpn };
       }
@@ -539,31 +538,31 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
         bus: reqUInt(node, "bus", "SCSI bus ID", dev),
         target: reqUInt(node, "target", "SCSI target ID", dev),
         lun: reqUInt(node, "lun", "SCSI LUN ID", dev),
-        scsiType: xpString(node, "type"),
+        scsiType: xpathString(node, "type"),
       };
     case "storage": {
-      const block = xpString(node, "block");
+      const block = xpathString(node, "block");
       if (block === null) throw internal(`no block device path supplied for '${dev}'`);
       const cap: Extract<NodeDevCap, { type: "storage" }> = {
         type,
         block,
-        bus: xpString(node, "bus"),
-        driveType: xpString(node, "drive_type"),
-        model: xpString(node, "model"),
-        vendor: xpString(node, "vendor"),
-        serial: xpString(node, "serial"),
+        bus: xpathString(node, "bus"),
+        driveType: xpathString(node, "drive_type"),
+        model: xpathString(node, "model"),
+        vendor: xpathString(node, "vendor"),
+        serial: xpathString(node, "serial"),
         size: 0,
         removable: null,
         hotpluggable: false,
       };
-      for (const sub of xpNodes(node, "capability")) {
-        const t = propString(sub, "type");
+      for (const sub of xpathNodes(node, "capability")) {
+        const t = prop(sub, "type");
         if (t === null) throw internal(`missing storage capability type for '${dev}'`);
         if (t === "hotpluggable") cap.hotpluggable = true;
         else if (t === "removable") {
           cap.removable = {
-            mediaAvailable: xpNodes(sub, "media_available").some((m) => textContent(m) === "1"),
-            mediaLabel: xpString(sub, "media_label"),
+            mediaAvailable: xpathNodes(sub, "media_available").some((m) => stringValue(m) === "1"),
+            mediaLabel: xpathString(sub, "media_label"),
             mediaSize: reqULongLong(sub, "media_size", "removable media size", dev),
           };
         } else throw internal(`unknown storage capability type '${t}' for '${dev}'`);
@@ -572,32 +571,32 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
       return cap;
     }
     case "drm": {
-      const t = xpString(node, "type");
+      const t = xpathString(node, "type");
       if (t !== "primary" && t !== "control" && t !== "render") {
         throw unsupported(`unknown drm type '${t ?? "(null)"}' for '${dev}'`);
       }
       return { type, drmType: t };
     }
     case "mdev": {
-      const mdevType = xpAttr(node, ["type"], "id");
+      const mdevType = xpathAttr(node, "id", "type");
       if (mdevType === null) throw unsupported(`missing type id attribute for '${dev}'`);
       let uuid: string | null = null;
-      const u = xpString(node, "uuid");
+      const u = xpathString(node, "uuid");
       if (u !== null) {
         uuid = parseUUID(u);
         if (!uuid) throw internal(`Invalid uuid '${u}' for new mdev device`);
       }
       let iommuGroup = 0;
-      const ig = xpAttr(node, ["iommuGroup"], "number");
+      const ig = xpathAttr(node, "number", "iommuGroup");
       if (ig !== null) {
         const v = strToUIntP(ig, 10);
         if (v === null) throw internal(`invalid iommuGroup number attribute for '${dev}'`);
         iommuGroup = v;
       }
       const attrs: { name: string; value: string }[] = [];
-      for (const a of xpNodes(node, "attr")) {
+      for (const a of xpathNodes(node, "attr")) {
         // An incomplete <attr> is dropped: libvirt ignores the failure.
-        const name = xpAttr(a, [], "name"), value = xpAttr(a, [], "value");
+        const name = xpathAttr(a, "name"), value = xpathAttr(a, "value");
         if (name !== null && value !== null) attrs.push({ name, value });
       }
       return { type, mdevType, uuid, iommuGroup, attrs };
@@ -607,19 +606,19 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
     case "css": {
       const addr = parseCcwAddress(node, dev);
       let mdevTypes: MdevType[] | null = null;
-      for (const sub of xpNodes(node, "capability")) {
-        const t = propString(sub, "type");
+      for (const sub of xpathNodes(node, "capability")) {
+        const t = prop(sub, "type");
         if (t === null) throw xmlError("Missing capability type");
         if (t === "mdev_types") parseMdevTypes(sub, mdevTypes ??= []);
       }
-      const ch = xpNode(node, "channel_dev_addr");
+      const ch = xpathNode(node, "channel_dev_addr");
       return { type, ...addr, channelDevAddr: ch ? parseCcwAddress(ch, dev) : null, mdevTypes };
     }
     case "ap_card":
       return { type, adapter: parseApAdapter(node, dev) };
     case "ap_queue": {
       const adapter = parseApAdapter(node, dev);
-      const s = xpString(node, "ap-domain");
+      const s = xpathString(node, "ap-domain");
       if (s === null) throw unsupported(`missing ap-domain value for '${dev}'`);
       const domain = strToUIntP(s, 0);
       if (domain === null) throw unsupported(`invalid ap-domain value '${s}' for '${dev}'`);
@@ -628,8 +627,8 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
     }
     case "ap_matrix": {
       let mdevTypes: MdevType[] | null = null;
-      for (const sub of xpNodes(node, "capability")) {
-        const t = propString(sub, "type");
+      for (const sub of xpathNodes(node, "capability")) {
+        const t = prop(sub, "type");
         if (t === null) throw xmlError("Missing capability type");
         if (t === "mdev_types") parseMdevTypes(sub, mdevTypes ??= []);
       }
@@ -643,13 +642,13 @@ function parseCap(node: XmlElement, dev: string, create: boolean): NodeDevCap {
 function parseDeviceElement(root: XmlElement, create: boolean): NodeDeviceDef {
   let name = "new device";
   if (!create) {
-    const n = xpString(root, "name");
+    const n = xpathString(root, "name");
     if (n === null) throw VirError.of(VIR_ERR_NO_NAME, VIR_FROM_NODEDEV);
     name = n;
   }
   const def: NodeDeviceDef = {
     name,
-    path: xpString(root, "path"),
+    path: xpathString(root, "path"),
     devnode: null,
     devlinks: [],
     parent: null,
@@ -659,14 +658,14 @@ function parseDeviceElement(root: XmlElement, create: boolean): NodeDeviceDef {
     driver: null,
     caps: [],
   };
-  for (const d of xpNodes(root, "devnode")) {
+  for (const d of xpathNodes(root, "devnode")) {
     const t = propEnum(d, "type", ["dev", "link"] as const, { required: true });
-    if (t === "dev") def.devnode = textContent(d);
-    else def.devlinks.push(textContent(d));
+    if (t === "dev") def.devnode = stringValue(d);
+    else def.devlinks.push(stringValue(d));
   }
-  def.parent = xpString(root, "parent");
-  def.parentWwnn = xpAttr(root, ["parent"], "wwnn");
-  def.parentWwpn = xpAttr(root, ["parent"], "wwpn");
+  def.parent = xpathString(root, "parent");
+  def.parentWwnn = xpathAttr(root, "wwnn", "parent");
+  def.parentWwpn = xpathAttr(root, "wwpn", "parent");
   if (def.parentWwnn !== null && def.parentWwpn === null) {
     throw xmlError(
       `when providing parent wwnn='${def.parentWwnn}', the wwpn must also be provided`,
@@ -677,8 +676,8 @@ function parseDeviceElement(root: XmlElement, create: boolean): NodeDeviceDef {
       `when providing parent wwpn='${def.parentWwpn}', the wwnn must also be provided`,
     );
   }
-  def.parentFabricWwn = xpAttr(root, ["parent"], "fabric_wwn");
-  const caps = xpNodes(root, "capability");
+  def.parentFabricWwn = xpathAttr(root, "fabric_wwn", "parent");
+  const caps = xpathNodes(root, "capability");
   if (caps.length === 0) throw internal(`no device capabilities for '${name}'`);
   for (const c of caps) def.caps.push(parseCap(c, name, create));
   return def;
@@ -694,7 +693,7 @@ export function parseNodeDeviceXML(
   xml: string,
   mode: "create" | "existing" = "create",
 ): NodeDeviceDef {
-  const root = parseLibvirtXml(xml, "(node_device_definition)", "device", VIR_FROM_NODEDEV);
+  const root = parseXmlDocument(xml, "(node_device_definition)", VIR_FROM_NODEDEV, "device");
   return parseDeviceElement(root, mode === "create");
 }
 
@@ -956,222 +955,4 @@ export function deviceHasCap(def: NodeDeviceDef, cap: string): boolean {
     ) return true;
   }
   return false;
-}
-
-const DEFAULT_DEVICES = [
-  "<device>" +
-  "  <name>computer</name>" +
-  "  <capability type='system'>" +
-  "    <hardware>" +
-  "      <vendor>Libvirt</vendor>" +
-  "      <version>Test driver</version>" +
-  "      <serial>123456</serial>" +
-  "      <uuid>11111111-2222-3333-4444-555555555555</uuid>" +
-  "    </hardware>" +
-  "    <firmware>" +
-  "      <vendor>Libvirt</vendor>" +
-  "      <version>Test Driver</version>" +
-  "      <release_date>01/22/2007</release_date>" +
-  "    </firmware>" +
-  "  </capability>" +
-  "</device>",
-  "<device>" +
-  "  <name>scsi_host1</name>" +
-  "  <parent>computer</parent>" +
-  "  <capability type='scsi_host'>" +
-  "    <host>1</host>" +
-  "    <unique_id>0</unique_id>" +
-  "    <capability type='fc_host'>" +
-  "      <wwnn>2000000012341234</wwnn>" +
-  "      <wwpn>1000000012341234</wwpn>" +
-  "      <fabric_wwn>2000000043214321</fabric_wwn>" +
-  "    </capability>" +
-  "    <capability type='vport_ops'>" +
-  "      <max_vports>127</max_vports>" +
-  "      <vports>1</vports>" +
-  "    </capability>" +
-  "  </capability>" +
-  "</device>",
-  "<device>" +
-  "  <name>scsi_host2</name>" +
-  "  <parent>computer</parent>" +
-  "  <capability type='scsi_host'>" +
-  "    <host>2</host>" +
-  "    <unique_id>1</unique_id>" +
-  "    <capability type='fc_host'>" +
-  "      <wwnn>2000000056785678</wwnn>" +
-  "      <wwpn>1000000056785678</wwpn>" +
-  "      <fabric_wwn>2000000087658765</fabric_wwn>" +
-  "    </capability>" +
-  "    <capability type='vport_ops'>" +
-  "      <max_vports>127</max_vports>" +
-  "      <vports>0</vports>" +
-  "    </capability>" +
-  "  </capability>" +
-  "</device>",
-  "<device>" +
-  "  <name>scsi_host11</name>" +
-  "  <parent>scsi_host1</parent>" +
-  "  <capability type='scsi_host'>" +
-  "    <host>11</host>" +
-  "    <unique_id>10</unique_id>" +
-  "    <capability type='fc_host'>" +
-  "      <wwnn>2000000034563456</wwnn>" +
-  "      <wwpn>1000000034563456</wwpn>" +
-  "      <fabric_wwn>2000000043214321</fabric_wwn>" +
-  "    </capability>" +
-  "  </capability>" +
-  "</device>",
-];
-
-/**
- * The devices of test:///default in its definition order: computer,
- * scsi_host1, scsi_host2, scsi_host11 (vport_ops shows 0/0, as libvirt 9.0
- * does not read max_vports/vports back).
- */
-export function defaultTestNodeDevices(): NodeDeviceDef[] {
-  return DEFAULT_DEVICES.map((x) => parseNodeDeviceXML(x, "existing"));
-}
-
-// ---- the vHBA mock -------------------------------------------------------------------------
-
-/** virNodeDeviceGetWWNs: the WWNs of a device's fc_host capability. */
-export function nodeDeviceGetWWNs(def: NodeDeviceDef): { wwnn: string; wwpn: string } {
-  for (const c of def.caps) {
-    if (c.type === "scsi_host" && c.fcHost) return { wwnn: c.fcHost.wwnn, wwpn: c.fcHost.wwpn };
-  }
-  throw internal("Device is not a fibre channel HBA");
-}
-
-function scsiHostCap(def: NodeDeviceDef) {
-  return def.caps.find((c): c is Extract<NodeDevCap, { type: "scsi_host" }> =>
-    c.type === "scsi_host"
-  );
-}
-
-function isVportCapable(def: NodeDeviceDef): boolean {
-  return def.caps.some((c) => c.type === "scsi_host" && c.vportOps !== null);
-}
-
-function checkVportParent(parent: NodeDeviceDef): NodeDeviceDef {
-  if (!isVportCapable(parent)) {
-    throw internal(`Parent device ${parent.name} is not capable of vport operations`);
-  }
-  return parent;
-}
-
-/**
- * virNodeDeviceObjListGetParentHost: the parent a new vHBA would be created
- * on: by `<parent>` name, by parent WWNN/WWPN, by parent fabric WWN, or the
- * first vport-capable HBA; with libvirt's errors.
- */
-export function findVHBAParent(def: NodeDeviceDef, devs: readonly NodeDeviceDef[]): NodeDeviceDef {
-  const notFound = () => internal(`Could not find parent device for '${def.name}'`);
-  if (def.parent !== null) {
-    const p = devs.find((d) => d.name === def.parent);
-    if (!p) throw notFound();
-    return checkVportParent(p);
-  }
-  const fc = (d: NodeDeviceDef) => scsiHostCap(d)?.fcHost ?? null;
-  if (def.parentWwnn !== null && def.parentWwpn !== null) {
-    const p = devs.find((d) =>
-      fc(d)?.wwnn === def.parentWwnn && fc(d)?.wwpn === def.parentWwpn && isVportCapable(d)
-    );
-    if (!p) throw notFound();
-    return checkVportParent(p);
-  }
-  if (def.parentFabricWwn !== null) {
-    const p = devs.find((d) => fc(d)?.fabricWwn === def.parentFabricWwn && isVportCapable(d));
-    if (!p) throw notFound();
-    return checkVportParent(p);
-  }
-  const p = devs.find(isVportCapable);
-  if (!p) throw internal("Could not find any vport capable device");
-  return p;
-}
-
-/** Name of the device the test driver's vHBA mock always creates. */
-export const MOCK_VHBA_NAME = "scsi_host12";
-
-/**
- * testNodeDeviceMockCreateVport: a copy of scsi_host11 named scsi_host12
- * with the given WWNs (host and unique_id unchanged, its parent scsi_host1
- * whatever parent was asked for). It replaces an existing scsi_host12.
- * Without scsi_host11 libvirt fails without saying why.
- */
-export function mockCreateVport(
-  devs: readonly NodeDeviceDef[],
-  wwnn: string,
-  wwpn: string,
-): NodeDeviceDef {
-  const src = devs.find((d) => d.name === "scsi_host11");
-  if (!src) {
-    throw new VirError({
-      code: VIR_ERR_INTERNAL_ERROR,
-      domain: VIR_FROM_NONE,
-      str1: "An error occurred, but the cause is unknown",
-    });
-  }
-  // libvirt formats scsi_host11 and parses the text back as an existing device.
-  const copy = parseNodeDeviceXML(formatNodeDeviceXML(src), "existing");
-  copy.name = MOCK_VHBA_NAME;
-  for (const c of copy.caps) {
-    if (c.type !== "scsi_host") continue;
-    if (c.fcHost) c.fcHost = { ...c.fcHost, wwnn, wwpn };
-    else {
-      c.host++;
-      c.uniqueId++;
-    }
-  }
-  return copy;
-}
-
-/**
- * testNodeDeviceCreateXML: the device virNodeDeviceCreateXML adds for the
- * parsed `xmlDef` (parseNodeDeviceXML in "create" mode), given the current
- * devices. `parentDef` is the parent as the caller resolved it, or null to
- * resolve it here as libvirt does (its errors included). The result goes into
- * the device list in place of any existing device of the same name. The
- * handle libvirt returns carries xmlDef.parent as its parent name.
- */
-export function createVHBA(
-  parentDef: NodeDeviceDef | null,
-  xmlDef: NodeDeviceDef,
-  existing: readonly NodeDeviceDef[],
-): NodeDeviceDef {
-  const { wwnn, wwpn } = nodeDeviceGetWWNs(xmlDef);
-  if (parentDef) checkVportParent(parentDef);
-  else findVHBAParent(xmlDef, existing);
-  return mockCreateVport(existing, wwnn, wwpn);
-}
-
-/** The test driver's "no such device" error (VIR_FROM_TEST). */
-function noDevice(name: string): VirError {
-  return VirError.of(
-    VIR_ERR_NO_NODE_DEVICE,
-    VIR_FROM_TEST,
-    `no node device with matching name '${name}'`,
-  );
-}
-
-/**
- * testNodeDeviceDestroy: the device list after virNodeDeviceDestroy(name).
- * Only a fibre channel HBA whose parent exists is removed; for any other
- * device libvirt 9.0 reports success and changes nothing.
- */
-export function destroyNodeDevice(
-  name: string,
-  existing: readonly NodeDeviceDef[],
-): NodeDeviceDef[] {
-  const def = existing.find((d) => d.name === name);
-  if (!def) throw noDevice(name);
-  const fc = def.caps.some((c) => c.type === "scsi_host" && c.fcHost);
-  if (!fc || !existing.some((d) => d.name === def.parent)) return [...existing];
-  return existing.filter((d) => d !== def);
-}
-
-/** testDestroyVport (destroying a pool with an fc_host adapter): removes scsi_host12. */
-export function destroyVport(existing: readonly NodeDeviceDef[]): NodeDeviceDef[] {
-  if (!existing.some((d) => d.name === MOCK_VHBA_NAME)) throw noDevice(MOCK_VHBA_NAME);
-  return existing.filter((d) => d.name !== MOCK_VHBA_NAME);
 }

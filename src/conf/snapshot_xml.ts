@@ -5,15 +5,10 @@
 // defaults, error texts) were observed on libvirt 9.0's test:///default
 // driver; the code is our own.
 
-import {
-  attr,
-  child,
-  formatElement,
-  parseXml,
-  type XmlElement,
-  XmlSyntaxError,
-  XmlWriter,
-} from "./xml.ts";
+import { attr, child, type XmlElement } from "../util/xml.ts";
+import { formatElement, XmlWriter } from "../util/xml_writer.ts";
+import { parseXmlDocument } from "../util/xml_error.ts";
+import { propEnum, xpathString } from "../util/xml_props.ts";
 import {
   copyDomainDef,
   type DiskDef,
@@ -29,7 +24,6 @@ import {
   VIR_ERR_XML_ERROR,
   VIR_FROM_DOMAIN_CHECKPOINT,
   VIR_FROM_DOMAIN_SNAPSHOT,
-  VIR_FROM_XML,
 } from "../rpc/error_codes.ts";
 
 /** virDomainSnapshotState: virDomainState plus disk-snapshot. */
@@ -125,45 +119,6 @@ function internal(detail: string): VirError {
   return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_DOMAIN_SNAPSHOT, detail);
 }
 
-/** virXMLPropEnumDefault with VIR_XML_PROP_NONZERO: null when absent. */
-function enumProp(el: XmlElement, name: string, values: readonly string[]): number | null {
-  const v = attr(el, name);
-  if (v === undefined) return null;
-  const i = values.indexOf(v);
-  if (i <= 0) {
-    throw xmlError(
-      `Invalid value for attribute '${name}' in element '${el.name}': '${v}'.`,
-      VIR_FROM_XML,
-    );
-  }
-  return i;
-}
-
-/** virXPathString: the text of a child element, null when absent or empty. */
-function textOf(el: XmlElement, ...path: string[]): string | null {
-  let cur: XmlElement | undefined = el;
-  for (const p of path) cur = cur ? child(cur, p) : undefined;
-  if (!cur || cur.text === "") return null;
-  return cur.text;
-}
-
-/** Parses malformed XML through the domain parser to word the failure as libxml2 does. */
-function syntaxError(xml: string): VirError {
-  try {
-    parseDomainXML(xml);
-  } catch (e) {
-    if (e instanceof VirError) {
-      return new VirError({
-        code: e.code,
-        domain: VIR_FROM_DOMAIN_SNAPSHOT,
-        str1: e.str1,
-        str2: e.str2?.replace(/^\(domain_definition\)/, "(domain_snapshot)") ?? null,
-      });
-    }
-  }
-  return xmlError("malformed XML");
-}
-
 /** A <domain> (or <inactiveDomain>) element parsed as an inactive definition. */
 function parseEmbeddedDomain(el: XmlElement): DomainDef {
   const copy: XmlElement = { ...el, name: "domain" };
@@ -173,9 +128,8 @@ function parseEmbeddedDomain(el: XmlElement): DomainDef {
 function parseDisk(el: XmlElement): SnapshotDisk {
   const name = attr(el, "name");
   if (name === undefined) throw internal("missing name from disk snapshot element");
-  const snap = enumProp(el, "snapshot", LOCATIONS);
-  const typeIdx = enumProp(el, "type", STORAGE_TYPES) ?? 1;
-  const type = STORAGE_TYPES[typeIdx]!;
+  const snap = propEnum(el, "snapshot", LOCATIONS, { nonzero: true });
+  const type = propEnum(el, "type", STORAGE_TYPES, { nonzero: true }) ?? STORAGE_TYPES[1]!;
   if (type === "volume" || type === "dir") {
     throw xmlError(`unsupported disk snapshot type '${type}'`);
   }
@@ -196,7 +150,7 @@ function parseDisk(el: XmlElement): SnapshotDisk {
   if (path !== null && type !== "network" && !path.startsWith("/")) {
     throw xmlError(`disk snapshot image path '${path}' must be absolute`);
   }
-  let snapshot = snap === null ? null : LOCATIONS[snap]!;
+  let snapshot: string | null = snap;
   if (snapshot === null && (path !== null || format !== null)) snapshot = "external";
   return { name, snapshot, type, path, format };
 }
@@ -208,19 +162,15 @@ function parseDisk(el: XmlElement): SnapshotDisk {
  * defaults to it.
  */
 export function parseSnapshotXML(xml: string, opts: { redefine: boolean }): SnapshotDef {
-  let root: XmlElement;
-  try {
-    root = parseXml(xml);
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) throw syntaxError(xml);
-    throw e;
-  }
-  if (root.name !== "domainsnapshot") {
-    throw xmlError(`expecting root element of 'domainsnapshot', not '${root.name}'`, VIR_FROM_XML);
-  }
-  let name = textOf(root, "name");
+  const root = parseXmlDocument(
+    xml,
+    "(domain_snapshot)",
+    VIR_FROM_DOMAIN_SNAPSHOT,
+    "domainsnapshot",
+  );
+  let name = xpathString(root, "name");
   if (name === null && opts.redefine) throw xmlError("a redefined snapshot must have a name");
-  const description = textOf(root, "description");
+  const description = xpathString(root, "description");
   let creationTime: number;
   let parent: string | null = null;
   let state: string | null = null;
@@ -228,13 +178,13 @@ export function parseSnapshotXML(xml: string, opts: { redefine: boolean }): Snap
   let inactiveDom: DomainDef | null = null;
   let offline = false;
   if (opts.redefine) {
-    const ct = textOf(root, "creationTime");
+    const ct = xpathString(root, "creationTime");
     if (ct === null || !/^\s*[+-]?\d+$/.test(ct)) {
       throw internal("missing creationTime from existing snapshot");
     }
     creationTime = Number(ct);
-    parent = textOf(root, "parent", "name");
-    const st = textOf(root, "state");
+    parent = xpathString(root, "parent", "name");
+    const st = xpathString(root, "state");
     if (st === null) throw xmlError("missing state from existing snapshot");
     const si = (SNAPSHOT_STATES as readonly string[]).indexOf(st);
     if (si <= 0) throw unsupported(`Invalid state '${st}' in domain snapshot XML`);
@@ -254,8 +204,7 @@ export function parseSnapshotXML(xml: string, opts: { redefine: boolean }): Snap
   const memEl = child(root, "memory");
   if (memEl) {
     memoryFile = attr(memEl, "file") ?? null;
-    const m = enumProp(memEl, "snapshot", LOCATIONS);
-    memory = m === null ? null : LOCATIONS[m]!;
+    memory = propEnum(memEl, "snapshot", LOCATIONS, { nonzero: true });
     if (memory === "manual") throw xmlError("'manual' memory snapshot mode not supported");
   }
   if (memory === null) {
@@ -516,37 +465,22 @@ function checkpointError(code: number, detail: string): VirError {
 
 /** virDomainCheckpointDefParseString. */
 export function parseCheckpointXML(xml: string, opts: { redefine: boolean }): CheckpointDef {
-  let root: XmlElement;
-  try {
-    root = parseXml(xml);
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) {
-      const err = syntaxError(xml);
-      throw new VirError({
-        code: err.code,
-        domain: VIR_FROM_DOMAIN_CHECKPOINT,
-        str1: err.str1,
-        str2: err.str2?.replace(/^\(domain_snapshot\)/, "(domain_checkpoint)") ?? null,
-      });
-    }
-    throw e;
-  }
-  if (root.name !== "domaincheckpoint") {
-    throw xmlError(
-      `expecting root element of 'domaincheckpoint', not '${root.name}'`,
-      VIR_FROM_XML,
-    );
-  }
-  let name = textOf(root, "name");
+  const root = parseXmlDocument(
+    xml,
+    "(domain_checkpoint)",
+    VIR_FROM_DOMAIN_CHECKPOINT,
+    "domaincheckpoint",
+  );
+  let name = xpathString(root, "name");
   if (name === null && opts.redefine) {
     throw checkpointError(VIR_ERR_XML_ERROR, "a redefined checkpoint must have a name");
   }
-  const description = textOf(root, "description");
+  const description = xpathString(root, "description");
   let creationTime: number;
   let parent: string | null = null;
   let dom: DomainDef | null = null;
   if (opts.redefine) {
-    const ct = textOf(root, "creationTime");
+    const ct = xpathString(root, "creationTime");
     if (ct === null || !/^\s*[+-]?\d+$/.test(ct)) {
       throw checkpointError(
         VIR_ERR_INTERNAL_ERROR,
@@ -554,7 +488,7 @@ export function parseCheckpointXML(xml: string, opts: { redefine: boolean }): Ch
       );
     }
     creationTime = Number(ct);
-    parent = textOf(root, "parent", "name");
+    parent = xpathString(root, "parent", "name");
     const domEl = child(root, "domain");
     if (domEl) dom = parseEmbeddedDomain(domEl);
   } else {

@@ -1,17 +1,30 @@
 // Storage pool and storage volume XML as libvirt 9.0 reads and writes it for
-// the test driver (test:///default), with the test driver's own storage rules:
-// pool defaults, volume paths and keys, pool space accounting, source discovery.
-// Also the parsing groundwork shared with nodedev_xml.ts: libxml2-style syntax
-// errors, XPath-like lookups, C number conversions, unit scaling and UUIDs.
+// the test driver (test:///default), with the pool defaults and volume paths
+// and keys its parse applies, the pool list's conflict checks, and what
+// nodedev_xml.ts shares: sizes, unit scaling, PCI addresses. The test
+// driver's own volume checks and accounting are in src/drivers/test/.
 
-import { parseUUID } from "./uuid.ts";
-import { escapeXml, parseXml, type XmlElement, XmlSyntaxError, XmlWriter } from "./xml.ts";
+import { generateUUID, parseUUID } from "../util/uuid.ts";
+import type { XmlElement } from "../util/xml.ts";
+import { strToInt, strToLongLong, strToUInt, strToULongLongP } from "../util/strtol.ts";
+import {
+  prop,
+  propEnum,
+  propInt,
+  propTristate,
+  propUInt,
+  xpathAttr,
+  xpathNode,
+  xpathNodes,
+  xpathString,
+} from "../util/xml_props.ts";
+import { parseXmlDocument } from "../util/xml_error.ts";
+import { escapeXml, XmlWriter } from "../util/xml_writer.ts";
 import { VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
-  VIR_ERR_NO_STORAGE_VOL,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
@@ -20,7 +33,6 @@ import {
   VIR_ERR_XML_ERROR,
   VIR_FROM_NONE,
   VIR_FROM_STORAGE,
-  VIR_FROM_TEST,
   VIR_FROM_XML,
 } from "../rpc/error_codes.ts";
 
@@ -28,441 +40,12 @@ import {
 // Shared groundwork (also used by nodedev_xml.ts)
 // =====================================================================================
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** A syntax error found by emulating libxml2: its message and where its cursor stood. */
-interface LibxmlError {
-  pos: number;
-  msg: string;
-}
-
-const NAME_START = /[A-Za-z_:\u00C0-\uFFFF]/;
-const NAME_CHAR = /[A-Za-z0-9_:.\-\u00B7\u00C0-\uFFFF]/;
-const XML_SPACE = /[ \t\r\n]/;
-const PREDEFINED_ENTITIES = new Set(["lt", "gt", "amp", "quot", "apos"]);
-
-function isXmlChar(c: number): boolean {
-  return c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) ||
-    (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
-}
-
-/**
- * Walks a document the way libxml2 does and returns the first fatal error it
- * would report (message and cursor), or null when the error is not one of
- * the kinds emulated here.
- */
-function libxmlDiagnose(s: string): LibxmlError | null {
-  const n = s.length;
-  let i = 0;
-  const lineAt = (p: number) => s.slice(0, p).split("\n").length;
-  const skipSpace = () => {
-    while (i < n && XML_SPACE.test(s[i]!)) i++;
-  };
-  const readName = (p: number): string => {
-    if (p >= n || !NAME_START.test(s[p]!)) return "";
-    let e = p + 1;
-    while (e < n && NAME_CHAR.test(s[e]!)) e++;
-    return s.slice(p, e);
-  };
-  // A reference at i (s[i] === '&'): returns the position after it or an error.
-  const reference = (): LibxmlError | number => {
-    if (s[i + 1] === "#") {
-      const hex = s[i + 2] === "x";
-      let p = i + (hex ? 3 : 2);
-      const start = p;
-      const digit = hex ? /[0-9a-fA-F]/ : /[0-9]/;
-      while (p < n && digit.test(s[p]!)) p++;
-      if (p === start || s[p] !== ";") {
-        return { pos: p, msg: `CharRef: invalid ${hex ? "hexadecimal" : "decimal"} value` };
-      }
-      const v = parseInt(s.slice(start, p), hex ? 16 : 10);
-      if (!isXmlChar(v)) return { pos: p + 1, msg: `xmlParseCharRef: invalid xmlChar value ${v}` };
-      return p + 1;
-    }
-    const name = readName(i + 1);
-    if (!name) return { pos: i + 1, msg: "xmlParseEntityRef: no name" };
-    const after = i + 1 + name.length;
-    if (s[after] !== ";") return { pos: after, msg: "EntityRef: expecting ';'" };
-    if (!PREDEFINED_ENTITIES.has(name)) {
-      return { pos: after + 1, msg: `Entity '${name}' not defined` };
-    }
-    return after + 1;
-  };
-  // Comments and processing instructions; returns false when neither is at i.
-  const misc = (): LibxmlError | boolean => {
-    if (s.startsWith("<!--", i)) {
-      const e = s.indexOf("-->", i + 4);
-      if (e < 0) return { pos: n, msg: "Comment not terminated" };
-      i = e + 3;
-      return true;
-    }
-    if (s.startsWith("<?", i)) {
-      if (s.startsWith("<?xml", i) && XML_SPACE.test(s[i + 5] ?? "")) {
-        return { pos: i + 5, msg: "XML declaration allowed only at the start of the document" };
-      }
-      const e = s.indexOf("?>", i + 2);
-      if (e < 0) return { pos: n, msg: "ParsePI: PI processing error" };
-      i = e + 2;
-      return true;
-    }
-    return false;
-  };
-
-  if (s.startsWith("<?xml") && XML_SPACE.test(s[5] ?? "")) {
-    const e = s.indexOf("?>");
-    if (e < 0) return null;
-    i = e + 2;
-  }
-  for (;;) {
-    skipSpace();
-    const m = misc();
-    if (typeof m === "object") return m;
-    if (!m) break;
-  }
-  if (s.startsWith("<!DOCTYPE", i)) return null;
-  if (n === 0) return { pos: 0, msg: "Document is empty" };
-  if (i >= n || s[i] !== "<") return { pos: i, msg: "Start tag expected, '<' not found" };
-
-  const stack: { name: string; line: number }[] = [];
-  // Parses a start tag at i (s[i] === '<'); returns an error or whether it was empty.
-  const startTag = (): LibxmlError | boolean => {
-    const tagLine = lineAt(i);
-    i++;
-    const name = readName(i);
-    if (!name) return { pos: i, msg: "StartTag: invalid element name" };
-    i += name.length;
-    const seen = new Set<string>();
-    for (;;) {
-      const before = i;
-      skipSpace();
-      if (s[i] === ">") {
-        i++;
-        stack.push({ name, line: tagLine });
-        return false;
-      }
-      if (s.startsWith("/>", i)) {
-        i += 2;
-        return true;
-      }
-      if (i >= n) {
-        return seen.size === 0
-          ? { pos: n, msg: `Couldn't find end of Start Tag ${name} line ${tagLine}` }
-          : { pos: n, msg: "attributes construct error" };
-      }
-      if (i === before && seen.size > 0) return { pos: i, msg: "attributes construct error" };
-      const attr = readName(i);
-      if (!attr) return { pos: i, msg: "error parsing attribute name" };
-      i += attr.length;
-      skipSpace();
-      if (s[i] !== "=") {
-        return { pos: i, msg: `Specification mandates value for attribute ${attr}` };
-      }
-      i++;
-      skipSpace();
-      const q = s[i];
-      if (q !== '"' && q !== "'") return { pos: i, msg: `AttValue: " or ' expected` };
-      i++;
-      while (i < n && s[i] !== q) {
-        if (s[i] === "<") return { pos: i, msg: "Unescaped '<' not allowed in attributes values" };
-        if (s[i] === "&") {
-          const r = reference();
-          if (typeof r === "object") return r;
-          i = r;
-        } else i++;
-      }
-      if (i >= n) return { pos: n, msg: `AttValue: ${q} expected` };
-      i++;
-      if (seen.has(attr)) return { pos: i, msg: `Attribute ${attr} redefined` };
-      seen.add(attr);
-    }
-  };
-
-  const first = startTag();
-  if (typeof first === "object") return first;
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (i >= n) return { pos: n, msg: `Premature end of data in tag ${top.name} line ${top.line}` };
-    const c = s[i]!;
-    if (c === "<") {
-      if (s.startsWith("</", i)) {
-        i += 2;
-        const name = readName(i);
-        i += name.length;
-        skipSpace();
-        if (s[i] !== ">") return { pos: i, msg: "expected '>'" };
-        i++;
-        if (name !== top.name) {
-          return {
-            pos: i,
-            msg: `Opening and ending tag mismatch: ${top.name} line ${top.line} and ${name}`,
-          };
-        }
-        stack.pop();
-        continue;
-      }
-      if (s.startsWith("<![CDATA[", i)) {
-        const e = s.indexOf("]]>", i + 9);
-        if (e < 0) return null;
-        i = e + 3;
-        continue;
-      }
-      const m = misc();
-      if (typeof m === "object") return m;
-      if (m) continue;
-      if (s.startsWith("<!", i)) return null;
-      const r = startTag();
-      if (typeof r === "object") return r;
-      continue;
-    }
-    if (c === "&") {
-      const r = reference();
-      if (typeof r === "object") return r;
-      i = r;
-      continue;
-    }
-    if (s.startsWith("]]>", i)) return { pos: i, msg: "Sequence ']]>' not allowed in content" };
-    const cp = s.codePointAt(i)!;
-    if (!isXmlChar(cp)) return { pos: i, msg: `PCDATA invalid Char value ${cp}` };
-    i += cp > 0xffff ? 2 : 1;
-  }
-  for (;;) {
-    skipSpace();
-    const m = misc();
-    if (typeof m === "object") return m;
-    if (!m) break;
-  }
-  if (i < n) return { pos: i, msg: "Extra content at the end of the document" };
-  return null;
-}
-
-/** libvirt's rendering of a libxml2 error: `label:line: message`, the line, a pointer. */
-function formatLibxmlError(text: string, label: string, pos: number, msg: string): string {
-  const line = text.slice(0, pos).split("\n").length;
-  const bytes = encoder.encode(text);
-  const cur = encoder.encode(text.slice(0, pos)).length;
-  const isEol = (b: number | undefined) => b === 0x0a || b === 0x0d;
-  let c = cur;
-  while (c > 0 && isEol(bytes[c])) c--;
-  while (c > 0 && !isEol(bytes[c])) c--;
-  if (isEol(bytes[c])) c++;
-  const col = cur - c;
-  let e = c;
-  while (e < bytes.length && !isEol(bytes[e])) e++;
-  const context = e > c ? decoder.decode(bytes.slice(c, e)) : "(null)";
-  return `${label}:${line}: ${msg}\n${context}\n${"-".repeat(col)}^`;
-}
-
-/**
- * Parses a document as libvirt's virXMLParse does: libxml2's syntax errors
- * (VIR_ERR_XML_DETAIL in `domain`, libvirt's `label:line: message` form) and
- * the root element check (VIR_ERR_XML_ERROR from the XML domain).
- */
-export function parseLibvirtXml(
-  text: string,
-  label: string,
-  root: string,
-  domain: number,
-): XmlElement {
-  let doc: XmlElement;
-  try {
-    doc = parseXml(text);
-  } catch (e) {
-    if (!(e instanceof XmlSyntaxError)) throw e;
-    const d = libxmlDiagnose(text);
-    if (d) {
-      throw VirError.of(VIR_ERR_XML_DETAIL, domain, formatLibxmlError(text, label, d.pos, d.msg));
-    }
-    const lines = text.split("\n");
-    const lineText = lines[e.line - 1] ?? "";
-    const pos = lines.slice(0, e.line - 1).reduce((a, l) => a + l.length + 1, 0) +
-      Math.max(0, Math.min(e.column - 1, lineText.length));
-    throw VirError.of(VIR_ERR_XML_DETAIL, domain, formatLibxmlError(text, label, pos, e.reason));
-  }
-  const local = localName(doc.name);
-  if (local !== root) {
-    throw VirError.of(
-      VIR_ERR_XML_ERROR,
-      VIR_FROM_XML,
-      `expecting root element of '${root}', not '${local}'`,
-    );
-  }
-  return doc;
-}
-
-/** An element's name without its namespace prefix. */
-export function localName(name: string): string {
-  const c = name.indexOf(":");
-  return c < 0 ? name : name.slice(c + 1);
-}
-
-/** XPath string value of an element: all its character data. */
-export function textContent(el: XmlElement): string {
-  let s = el.text;
-  for (const c of el.children) s += textContent(c);
-  return s;
-}
-
-/** The elements `path` names below `el`, in document order (like XPath `./a/b`). */
-export function xpNodes(el: XmlElement, ...path: string[]): XmlElement[] {
-  let cur = [el];
-  for (const name of path) {
-    const next: XmlElement[] = [];
-    for (const e of cur) for (const c of e.children) if (c.name === name) next.push(c);
-    cur = next;
-  }
-  return cur;
-}
-
-/** First element at `path`, or undefined. */
-export function xpNode(el: XmlElement, ...path: string[]): XmlElement | undefined {
-  return xpNodes(el, ...path)[0];
-}
-
-/** virXPathString("string(./path)"): the first match's text, null when absent or empty. */
-export function xpString(el: XmlElement, ...path: string[]): string | null {
-  const n = xpNode(el, ...path);
-  if (!n) return null;
-  const t = textContent(n);
-  return t === "" ? null : t;
-}
-
-/** virXPathString("string(./path/@attr)"): null when absent or empty. */
-export function xpAttr(el: XmlElement, path: string[], attr: string): string | null {
-  for (const n of xpNodes(el, ...path)) {
-    for (const [k, v] of n.attrs) if (k === attr) return v === "" ? null : v;
-  }
-  return null;
-}
-
-/** virXMLPropString: the attribute exactly as written (empty string kept), or null. */
-export function propString(el: XmlElement, attr: string): string | null {
-  for (const [k, v] of el.attrs) if (k === attr) return v;
-  return null;
-}
-
-function xmlPropError(detail: string): VirError {
-  return VirError.of(VIR_ERR_XML_ERROR, VIR_FROM_XML, detail);
-}
-
-/** virXMLPropEnum: null when absent (unless required), error on an unknown or excluded value. */
-export function propEnum<T extends string>(
-  el: XmlElement,
-  attr: string,
-  values: readonly T[],
-  opts: { required?: boolean; nonzero?: boolean } = {},
-): T | null {
-  const v = propString(el, attr);
-  if (v === null) {
-    if (opts.required) {
-      throw xmlPropError(`Missing required attribute '${attr}' in element '${localName(el.name)}'`);
-    }
-    return null;
-  }
-  const idx = values.indexOf(v as T);
-  if (idx < 0 || (opts.nonzero && idx === 0)) {
-    throw xmlPropError(
-      `Invalid value for attribute '${attr}' in element '${localName(el.name)}': '${v}'.`,
-    );
-  }
-  return values[idx]!;
-}
-
-/** virXMLPropTristateBool: "yes" / "no" / null. */
-export function propTristateBool(el: XmlElement, attr: string): "yes" | "no" | null {
-  const v = propEnum(el, attr, ["absent", "yes", "no"] as const, { nonzero: true });
-  return v === "absent" ? null : v;
-}
-
-/** virXMLPropInt / virXMLPropUInt. */
-export function propInt(
-  el: XmlElement,
-  attr: string,
-  base: number,
-  opts: { unsigned?: boolean; required?: boolean } = {},
-): number | null {
-  const v = propString(el, attr);
-  if (v === null) {
-    if (opts.required) {
-      throw xmlPropError(`Missing required attribute '${attr}' in element '${localName(el.name)}'`);
-    }
-    return null;
-  }
-  const r = opts.unsigned ? strToUIntP(v, base) : strToInt(v, base);
-  if (r === null) {
-    throw xmlPropError(
-      `Invalid value for attribute '${attr}' in element '${localName(el.name)}': '${v}'. ` +
-        (opts.unsigned ? "Expected non-negative integer value" : "Expected integer value"),
-    );
-  }
-  return r;
-}
-
-// ---- C number conversions ---------------------------------------------------------------
-
-const C_SPACE = /^[ \t\n\v\f\r]*/;
-
-/**
- * strtoull/strtoll over the whole string (as libvirt's virStrToLong_* use
- * them): leading white space, a sign, a 0x prefix for base 16 or 0, digits,
- * nothing after. Returns the magnitude and sign, or null.
- */
-function cParse(s: string, base: number): { neg: boolean; mag: bigint } | null {
-  let i = C_SPACE.exec(s)![0].length;
-  let neg = false;
-  if (s[i] === "+" || s[i] === "-") {
-    neg = s[i] === "-";
-    i++;
-  }
-  let b = base;
-  if (
-    (b === 16 || b === 0) && s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X") &&
-    /[0-9a-fA-F]/.test(s[i + 2] ?? "")
-  ) {
-    i += 2;
-    b = 16;
-  } else if (b === 0) {
-    b = s[i] === "0" ? 8 : 10;
-  }
-  const digits = b === 16 ? /[0-9a-fA-F]/ : b === 8 ? /[0-7]/ : /[0-9]/;
-  const start = i;
-  while (i < s.length && digits.test(s[i]!)) i++;
-  if (i === start || i !== s.length) return null;
-  let mag = 0n;
-  for (const ch of s.slice(start, i)) mag = mag * BigInt(b) + BigInt(parseInt(ch, 16));
-  return { neg, mag };
-}
-
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MAX = (1n << 63n) - 1n;
 
-/** virStrToLong_ll. */
-export function strToLongLong(s: string, base = 10): bigint | null {
-  const r = cParse(s, base);
-  if (!r) return null;
-  if (r.neg ? r.mag > I64_MAX + 1n : r.mag > I64_MAX) return null;
-  return r.neg ? -r.mag : r.mag;
-}
-
-/** virStrToLong_i. */
-export function strToInt(s: string, base = 10): number | null {
-  const v = strToLongLong(s, base);
-  if (v === null || v < -2147483648n || v > 2147483647n) return null;
-  return Number(v);
-}
-
-/** virStrToLong_ullp: no minus sign allowed. */
-export function strToULongLongP(s: string, base = 10): bigint | null {
-  const r = cParse(s, base);
-  if (!r || r.neg || s.includes("-") || r.mag > U64_MAX) return null;
-  return r.mag;
-}
-
-/** virStrToLong_uip: unsigned int, no minus sign allowed. */
-export function strToUIntP(s: string, base = 10): number | null {
-  const v = strToULongLongP(s, base);
-  if (v === null || v > 0xffffffffn) return null;
-  return Number(v);
+/** virStrToLong_ui as virStorageCheckCompat uses it: an unsigned int, "-N" wrapping. */
+function isUInt(s: string): boolean {
+  return strToUInt(s) !== null;
 }
 
 /** A byte count as stored in a definition: a number while exact, else a decimal string. */
@@ -470,10 +53,6 @@ export type Size = number | string;
 
 export function toSize(v: bigint): Size {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-}
-
-export function sizeToBigInt(v: Size): bigint {
-  return BigInt(v);
 }
 
 /** virScaleInteger: applies a unit suffix; errors come from VIR_FROM_NONE like libvirt's. */
@@ -505,10 +84,6 @@ export function scaleInteger(
   }
   return value * sc;
 }
-
-// ---- UUIDs ---------------------------------------------------------------------------------
-
-export { parseUUID } from "./uuid.ts";
 
 /** virFileSanitizePath: collapses repeated slashes (keeping a leading `//`), drops a trailing one. */
 export function sanitizePath(path: string): string {
@@ -822,8 +397,8 @@ const NO_PERMS: StoragePerms = { mode: null, owner: null, group: null, label: nu
 
 /** virSecretLookupParseSecret (errors from VIR_FROM_NONE, as libvirt's). */
 function parseSecretLookup(node: XmlElement, type: string | null): SecretLookup {
-  const uuid = propString(node, "uuid");
-  const usage = propString(node, "usage");
+  const uuid = prop(node, "uuid");
+  const usage = prop(node, "usage");
   if (uuid === null && usage === null) {
     throw VirError.of(VIR_ERR_XML_ERROR, VIR_FROM_NONE, "missing secret uuid or usage attribute");
   }
@@ -840,25 +415,25 @@ function parseSecretLookup(node: XmlElement, type: string | null): SecretLookup 
 
 /** virStorageDefParsePerms for the permissions element at `path`. */
 function parsePerms(el: XmlElement, ...path: string[]): StoragePerms {
-  const node = xpNode(el, ...path);
+  const node = xpathNode(el, ...path);
   if (!node) return { ...NO_PERMS };
   const perms: StoragePerms = { ...NO_PERMS };
-  const mode = xpString(node, "mode");
+  const mode = xpathString(node, "mode");
   if (mode !== null) {
     const m = strToInt(mode, 8);
     if (m === null || (m & ~0o777) !== 0) throw storageXmlError("malformed octal mode");
     perms.mode = m;
   }
   for (const [field, what] of [["owner", "owner"], ["group", "group"]] as const) {
-    if (!xpNode(node, field)) continue;
-    const s = xpString(node, field);
+    if (!xpathNode(node, field)) continue;
+    const s = xpathString(node, field);
     const v = s === null ? null : strToLongLong(s, 10);
     if (v === null || ((v < 0n || v > 0xffffffffn) && v !== -1n)) {
       throw storageXmlError(`malformed ${what} element`);
     }
     perms[field] = v === -1n || v === 0xffffffffn ? null : Number(v);
   }
-  perms.label = xpString(node, "label");
+  perms.label = xpathString(node, "label");
   return perms;
 }
 
@@ -869,23 +444,23 @@ function parseAdapter(node: XmlElement): PoolAdapter | null {
   if (type === "fc_host") {
     return {
       type,
-      parent: propString(node, "parent"),
-      managed: propTristateBool(node, "managed"),
-      parentWwnn: propString(node, "parent_wwnn"),
-      parentWwpn: propString(node, "parent_wwpn"),
-      parentFabricWwn: propString(node, "parent_fabric_wwn"),
-      wwpn: propString(node, "wwpn"),
-      wwnn: propString(node, "wwnn"),
+      parent: prop(node, "parent"),
+      managed: propTristate(node, "managed"),
+      parentWwnn: prop(node, "parent_wwnn"),
+      parentWwpn: prop(node, "parent_wwpn"),
+      parentFabricWwn: prop(node, "parent_fabric_wwn"),
+      wwpn: prop(node, "wwpn"),
+      wwnn: prop(node, "wwnn"),
     };
   }
   if (type === "scsi_host") {
-    const name = propString(node, "name");
+    const name = prop(node, "name");
     let parentAddr = null;
-    if (xpNode(node, "parentaddr")) {
-      const addrNode = xpNode(node, "parentaddr", "address");
+    if (xpathNode(node, "parentaddr")) {
+      const addrNode = xpathNode(node, "parentaddr", "address");
       if (!addrNode) throw storageXmlError("Missing scsi_host PCI address element");
       const address = parsePciAddress(addrNode);
-      const uid = xpAttr(node, ["parentaddr"], "unique_id");
+      const uid = xpathAttr(node, "unique_id", "parentaddr");
       const uniqueId = uid === null ? null : strToInt(uid, 10);
       if (uniqueId === null || uniqueId < 0) {
         throw storageXmlError("Missing or invalid scsi adapter 'unique_id' value");
@@ -896,27 +471,27 @@ function parseAdapter(node: XmlElement): PoolAdapter | null {
   }
   // No type: the legacy form, a scsi_host adapter by name only.
   if (
-    propString(node, "wwnn") !== null || propString(node, "wwpn") !== null ||
-    propString(node, "parent") !== null
+    prop(node, "wwnn") !== null || prop(node, "wwpn") !== null ||
+    prop(node, "parent") !== null
   ) {
     throw storageXmlError(
       "Use of 'wwnn', 'wwpn', and 'parent' attributes requires use of the adapter 'type'",
     );
   }
-  if (xpNode(node, "parentaddr")) {
+  if (xpathNode(node, "parentaddr")) {
     throw storageXmlError("Use of 'parentaddr' element requires use of the adapter 'type'");
   }
-  const name = propString(node, "name");
+  const name = prop(node, "name");
   return name === null ? null : { type: "scsi_host", name, parentAddr: null };
 }
 
 /** virPCIDeviceAddressParseXML (the parts a storage adapter uses). */
 export function parsePciAddress(node: XmlElement): PciAddress {
   const addr: PciAddress = {
-    domain: propInt(node, "domain", 0, { unsigned: true }) ?? 0,
-    bus: propInt(node, "bus", 0, { unsigned: true }) ?? 0,
-    slot: propInt(node, "slot", 0, { unsigned: true }) ?? 0,
-    function: propInt(node, "function", 0, { unsigned: true }) ?? 0,
+    domain: propUInt(node, "domain", 0) ?? 0,
+    bus: propUInt(node, "bus", 0) ?? 0,
+    slot: propUInt(node, "slot", 0) ?? 0,
+    function: propUInt(node, "function", 0) ?? 0,
   };
   propEnum(node, "multifunction", ["default", "on", "off"] as const, { nonzero: true });
   const hex = (n: number) => n.toString(16);
@@ -932,9 +507,9 @@ export function parsePciAddress(node: XmlElement): PciAddress {
 }
 
 function parseAuth(node: XmlElement): PoolAuth {
-  const username = xpAttr(node, [], "username");
+  const username = xpathAttr(node, "username");
   if (username === null) throw storageXmlError("missing username for auth");
-  const typeStr = xpAttr(node, [], "type");
+  const typeStr = xpathAttr(node, "type");
   let type: "none" | "chap" | "ceph" = "none";
   if (typeStr !== null) {
     if (typeStr !== "none" && typeStr !== "chap" && typeStr !== "ceph") {
@@ -942,9 +517,9 @@ function parseAuth(node: XmlElement): PoolAuth {
     }
     type = typeStr;
   }
-  const secretNode = xpNode(node, "secret");
+  const secretNode = xpathNode(node, "secret");
   if (!secretNode) throw storageXmlError("Missing <secret> element in auth");
-  const secret = parseSecretLookup(secretNode, propString(secretNode, "type"));
+  const secret = parseSecretLookup(secretNode, prop(secretNode, "type"));
   if (type === "none") throw unsupported("storage pool missing auth type");
   return { type, username, secret };
 }
@@ -966,7 +541,11 @@ function emptySource(): PoolSource {
 }
 
 /** virStoragePoolDefParseSource; `type` null stands for an unknown pool type. */
-function parsePoolSource(node: XmlElement, type: PoolType | null, typeNumber: number): PoolSource {
+export function parsePoolSource(
+  node: XmlElement,
+  type: PoolType | null,
+  typeNumber: number,
+): PoolSource {
   if (type === null) {
     throw VirError.of(
       VIR_ERR_INTERNAL_ERROR,
@@ -976,34 +555,34 @@ function parsePoolSource(node: XmlElement, type: PoolType | null, typeNumber: nu
   }
   const info = POOL_INFO[type];
   const src = emptySource();
-  src.name = xpString(node, "name");
+  src.name = xpathString(node, "name");
   if (type === "rbd" && src.name === null) {
     throw storageXmlError("element 'name' is mandatory for RBD pool");
   }
   if (info.formats) {
-    const f = xpAttr(node, ["format"], "type");
+    const f = xpathAttr(node, "type", "format");
     if (f === null) src.format = info.defaultFormat;
     else if (!info.formats.includes(f)) throw unsupported(`unknown pool format type ${f}`);
     else src.format = f;
   }
-  for (const h of xpNodes(node, "host")) {
-    const name = propString(h, "name");
+  for (const h of xpathNodes(node, "host")) {
+    const name = prop(h, "name");
     if (name === null) throw storageXmlError("missing storage pool host name");
     src.hosts.push({ name, port: propInt(h, "port", 10) ?? 0 });
   }
-  src.initiatorIqn = xpAttr(node, ["initiator", "iqn"], "name");
-  for (const d of xpNodes(node, "device")) {
-    const path = propString(d, "path");
+  src.initiatorIqn = xpathAttr(node, "name", "initiator", "iqn");
+  for (const d of xpathNodes(node, "device")) {
+    const path = prop(d, "path");
     if (path === null) throw storageXmlError("missing storage pool source device path");
-    src.devices.push({ path, partSeparator: propTristateBool(d, "part_separator") });
+    src.devices.push({ path, partSeparator: propTristate(d, "part_separator") });
   }
-  const dir = xpAttr(node, ["dir"], "path");
+  const dir = xpathAttr(node, "path", "dir");
   src.dir = dir === null ? (type === "gluster" ? "/" : null) : sanitizePath(dir);
-  const adapterNode = xpNode(node, "adapter");
+  const adapterNode = xpathNode(node, "adapter");
   if (adapterNode) src.adapter = parseAdapter(adapterNode);
-  const authNode = xpNode(node, "auth");
+  const authNode = xpathNode(node, "auth");
   if (authNode) src.auth = parseAuth(authNode);
-  src.protocolVer = xpAttr(node, ["protocol"], "ver");
+  src.protocolVer = xpathAttr(node, "ver", "protocol");
   if (src.protocolVer !== null) {
     const idx = info.formats && src.format ? info.formats.indexOf(src.format) : 0;
     if (idx !== 0 && idx !== 1) {
@@ -1019,8 +598,8 @@ function parsePoolSource(node: XmlElement, type: PoolType | null, typeNumber: nu
       );
     }
   }
-  src.vendor = xpAttr(node, ["vendor"], "name");
-  src.product = xpAttr(node, ["product"], "name");
+  src.vendor = xpathAttr(node, "name", "vendor");
+  src.product = xpathAttr(node, "name", "product");
   return src;
 }
 
@@ -1068,14 +647,14 @@ export const TEST_POOL_CAPACITY = 100 * 1024 * 1024 * 1024;
  * none is given, and the test driver's capacity (100 GiB, all available).
  */
 export function parsePoolXML(xml: string): PoolDef {
-  const root = parseLibvirtXml(xml, "(storage_pool_definition)", "pool", VIR_FROM_STORAGE);
+  const root = parseXmlDocument(xml, "(storage_pool_definition)", VIR_FROM_STORAGE, "pool");
   return parsePoolElement(root);
 }
 
 function parsePoolElement(root: XmlElement): PoolDef {
   const type = propEnum(root, "type", POOL_TYPES, { required: true })!;
   const info = POOL_INFO[type];
-  const sourceNode = xpNode(root, "source");
+  const sourceNode = xpathNode(root, "source");
   let source: PoolSource;
   if (sourceNode) {
     source = parsePoolSource(sourceNode, type, POOL_TYPES.indexOf(type));
@@ -1083,14 +662,14 @@ function parsePoolElement(root: XmlElement): PoolDef {
     source = emptySource();
     if (info.formats) source.format = info.defaultFormat;
   }
-  let name = xpString(root, "name");
+  let name = xpathString(root, "name");
   if (name === null && info.flags & SRC_NAME) name = source.name;
   if (name === null) throw storageXmlError("missing pool source name element");
   if (name.includes("/")) throw storageXmlError(`name ${name} cannot contain '/'`);
 
-  const uuidStr = xpString(root, "uuid");
+  const uuidStr = xpathString(root, "uuid");
   let uuid: string;
-  if (uuidStr === null) uuid = crypto.randomUUID();
+  if (uuidStr === null) uuid = generateUUID();
   else {
     const u = parseUUID(uuidStr);
     if (!u) throw storageXmlError("malformed uuid element");
@@ -1098,9 +677,9 @@ function parsePoolElement(root: XmlElement): PoolDef {
   }
 
   let cow: "yes" | "no" | null = null;
-  const cowNode = xpNode(root, "features", "cow");
+  const cowNode = xpathNode(root, "features", "cow");
   if (cowNode) {
-    cow = propTristateBool(cowNode, "state");
+    cow = propTristate(cowNode, "state");
     if (cow !== null && type !== "fs" && type !== "dir") {
       throw VirError.of(
         VIR_ERR_NO_SUPPORT,
@@ -1129,7 +708,7 @@ function parsePoolElement(root: XmlElement): PoolDef {
     if (type === "logical") raw = `/dev/${source.name}`;
     else if (type === "zfs") raw = `/dev/zvol/${source.name}`;
     else {
-      raw = xpString(root, "target", "path");
+      raw = xpathString(root, "target", "path");
       if (raw === null) throw storageXmlError("missing storage pool target path");
     }
     targetPath = sanitizePath(raw);
@@ -1141,7 +720,7 @@ function parsePoolElement(root: XmlElement): PoolDef {
   }
 
   let refreshAllocation: "default" | "capacity" | null = null;
-  const refresh = xpAttr(root, ["refresh", "volume"], "allocation");
+  const refresh = xpathAttr(root, "allocation", "refresh", "volume");
   if (refresh !== null) {
     if (refresh !== "default" && refresh !== "capacity") {
       throw unsupported(`unknown storage pool volume refresh allocation type ${refresh}`);
@@ -1176,7 +755,7 @@ function volFormatFromString(kind: "file" | "disk", f: string): string | null {
 }
 
 function parseEncryption(node: XmlElement): VolEncryption {
-  const format = xpAttr(node, [], "format");
+  const format = xpathAttr(node, "format");
   if (format === null) throw storageXmlError("unknown volume encryption format");
   if (!["default", "qcow", "luks", "luks2"].includes(format)) {
     throw unsupported(`unknown volume encryption format type ${format}`);
@@ -1185,8 +764,8 @@ function parseEncryption(node: XmlElement): VolEncryption {
     nonzero: true,
   }) as "qemu" | "librbd" | null;
   const secrets: SecretLookup[] = [];
-  for (const s of xpNodes(node, "secret")) {
-    const t = xpAttr(s, [], "type");
+  for (const s of xpathNodes(node, "secret")) {
+    const t = xpathAttr(s, "type");
     if (t === null) throw storageXmlError("unknown volume encryption secret type");
     if (t !== "passphrase") throw unsupported(`unknown volume encryption secret type ${t}`);
     secrets.push(parseSecretLookup(s, "passphrase"));
@@ -1199,19 +778,19 @@ function parseEncryption(node: XmlElement): VolEncryption {
     ivgen: null,
   };
   if (format === "luks") {
-    const c = xpNode(node, "cipher");
+    const c = xpathNode(node, "cipher");
     if (c) {
-      const name = propString(c, "name");
+      const name = prop(c, "name");
       if (name === null) throw storageXmlError("cipher info missing 'name' attribute");
-      const size = propInt(c, "size", 10, { unsigned: true, required: true })!;
-      enc.cipher = { name, size, mode: propString(c, "mode"), hash: propString(c, "hash") };
+      const size = propUInt(c, "size", 10, { required: true })!;
+      enc.cipher = { name, size, mode: prop(c, "mode"), hash: prop(c, "hash") };
     }
-    const iv = xpNode(node, "ivgen");
+    const iv = xpathNode(node, "ivgen");
     if (iv) {
       if (!enc.cipher) throw storageXmlError("ivgen element found, but cipher is missing");
-      const name = propString(iv, "name");
+      const name = prop(iv, "name");
       if (name === null) throw storageXmlError("missing ivgen info name string");
-      enc.ivgen = { name, hash: propString(iv, "hash") };
+      enc.ivgen = { name, hash: prop(iv, "hash") };
     }
   }
   return enc;
@@ -1220,11 +799,11 @@ function parseEncryption(node: XmlElement): VolEncryption {
 /** virStorageVolDefParseXML: the volume as libvirt reads it for a pool of `pool`'s type. */
 export function parseVolElement(root: XmlElement, pool: PoolDef): VolDef {
   const volKind = POOL_INFO[pool.type].volFormats;
-  const name = xpString(root, "name");
+  const name = xpathString(root, "name");
   if (name === null) throw storageXmlError("missing volume name element");
-  const key = xpString(root, "key");
+  const key = xpathString(root, "key");
   let type: VolType = "file";
-  const typeStr = xpAttr(root, [], "type");
+  const typeStr = xpathAttr(root, "type");
   if (typeStr !== null) {
     if (!(VOL_TYPES as readonly string[]).includes(typeStr)) {
       throw unsupported(`unknown volume type '${typeStr}'`);
@@ -1241,36 +820,36 @@ export function parseVolElement(root: XmlElement, pool: PoolDef): VolDef {
   };
 
   let backingStore: VolDef["backingStore"] = null;
-  const bsPath = xpString(root, "backingStore", "path");
+  const bsPath = xpathString(root, "backingStore", "path");
   if (bsPath !== null) {
-    const format = volFormat(xpAttr(root, ["backingStore", "format"], "type"));
+    const format = volFormat(xpathAttr(root, "type", "backingStore", "format"));
     backingStore = { path: bsPath, format, perms: parsePerms(root, "backingStore", "permissions") };
   }
 
-  const capStr = xpString(root, "capacity");
-  const capUnit = xpAttr(root, ["capacity"], "unit");
+  const capStr = xpathString(root, "capacity");
+  const capUnit = xpathAttr(root, "unit", "capacity");
   if (capStr === null) throw storageXmlError("missing capacity element");
   const capacity = parseStorageSize(capStr, capUnit);
   let allocation = capacity;
-  const allocStr = xpString(root, "allocation");
+  const allocStr = xpathString(root, "allocation");
   if (allocStr !== null) {
-    allocation = parseStorageSize(allocStr, xpAttr(root, ["allocation"], "unit"));
+    allocation = parseStorageSize(allocStr, xpathAttr(root, "unit", "allocation"));
   }
 
-  const format = volFormat(xpAttr(root, ["target", "format"], "type"));
+  const format = volFormat(xpathAttr(root, "type", "target", "format"));
   const perms = parsePerms(root, "target", "permissions");
-  const encNode = xpNode(root, "target", "encryption");
+  const encNode = xpathNode(root, "target", "encryption");
   const encryption = encNode ? parseEncryption(encNode) : null;
-  let compat = xpString(root, "target", "compat");
+  let compat = xpathString(root, "target", "compat");
   if (compat !== null) {
     const parts = compat.split(".");
-    const ok = parts.length >= 2 && strToUIntLoose(parts[0]!) &&
-      strToUIntLoose(parts.slice(1).join("."));
+    const ok = parts.length >= 2 && isUInt(parts[0]!) &&
+      isUInt(parts.slice(1).join("."));
     if (!ok) throw storageXmlError("forbidden characters in 'compat' attribute");
   }
-  const nocow = xpNode(root, "target", "nocow") !== undefined;
+  const nocow = xpathNode(root, "target", "nocow") !== undefined;
   let clusterSize = 0n;
-  const csStr = xpString(root, "target", "clusterSize");
+  const csStr = xpathString(root, "target", "clusterSize");
   if (csStr !== null) {
     const v = strToULongLongP(csStr, 10);
     if (v === null) {
@@ -1280,13 +859,13 @@ export function parseVolElement(root: XmlElement, pool: PoolDef): VolDef {
         `Invalid value '${csStr}' for element or attribute './target/clusterSize'`,
       );
     }
-    clusterSize = scaleInteger(v, xpAttr(root, ["target", "clusterSize"], "unit"), 1n, U64_MAX);
+    clusterSize = scaleInteger(v, xpathAttr(root, "unit", "target", "clusterSize"), 1n, U64_MAX);
   }
   let features: string[] | null = null;
-  if (xpNode(root, "target", "features")) {
+  if (xpathNode(root, "target", "features")) {
     if (compat === null) compat = "1.1";
     const set = new Set<string>();
-    for (const f of xpNodes(root, "target", "features").flatMap((n) => n.children)) {
+    for (const f of xpathNodes(root, "target", "features").flatMap((n) => n.children)) {
       if (!VOL_FEATURES.includes(f.name)) throw unsupported(`unsupported feature ${f.name}`);
       set.add(f.name);
     }
@@ -1300,7 +879,7 @@ export function parseVolElement(root: XmlElement, pool: PoolDef): VolDef {
     capacity: toSize(capacity),
     allocation: toSize(allocation),
     target: {
-      path: xpString(root, "target", "path"),
+      path: xpathString(root, "target", "path"),
       format,
       perms,
       encryption,
@@ -1313,13 +892,6 @@ export function parseVolElement(root: XmlElement, pool: PoolDef): VolDef {
   };
 }
 
-/** virStrToLong_ui as virStorageCheckCompat uses it: an unsigned int, "-N" wrapping. */
-function strToUIntLoose(s: string): boolean {
-  const r = cParse(s, 10);
-  if (!r) return false;
-  return r.neg ? r.mag <= 0xffffffffn : r.mag <= 0xffffffffn;
-}
-
 /**
  * Parses a volume as virStorageVolCreateXML / virStorageVolCreateXMLFrom do
  * in the test driver: libvirt's parse for `pool`'s type, then the test
@@ -1327,7 +899,7 @@ function strToUIntLoose(s: string): boolean {
  * network pools that have no target path). Allocation defaults to capacity.
  */
 export function parseVolXML(xml: string, pool: PoolDef): VolDef {
-  const root = parseLibvirtXml(xml, "(storage_volume_definition)", "volume", VIR_FROM_STORAGE);
+  const root = parseXmlDocument(xml, "(storage_volume_definition)", VIR_FROM_STORAGE, "volume");
   const vol = parseVolElement(root, pool);
   const path = `${pool.target.path ?? "(null)"}/${vol.name}`;
   vol.target.path = path;
@@ -1496,84 +1068,6 @@ export function formatVolXML(def: VolDef, pool: PoolDef): string {
 // The test driver's storage rules
 // =====================================================================================
 
-const DEFAULT_POOL_XML = "<pool type='dir'>" +
-  "  <name>default-pool</name>" +
-  "  <uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>" +
-  "  <target>" +
-  "    <path>/default-pool</path>" +
-  "  </target>" +
-  "</pool>";
-
-/** default-pool of test:///default: a dir pool at /default-pool, 100 GiB free. */
-export function defaultTestPool(): PoolDef {
-  return parsePoolXML(DEFAULT_POOL_XML);
-}
-
-/**
- * The checks testStorageVolCreateXML makes before adding `vol` to `pool`:
- * a volume of that name must not exist, and the pool must have room for its
- * allocation.
- */
-export function checkVolCreate(pool: PoolDef, existing: readonly VolDef[], vol: VolDef): void {
-  if (existing.some((v) => v.name === vol.name)) {
-    throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_TEST, "storage vol already exists");
-  }
-  checkVolSpace(pool, vol);
-}
-
-function checkVolSpace(pool: PoolDef, vol: VolDef): void {
-  if (BigInt(pool.allocation) + BigInt(vol.allocation) > BigInt(pool.capacity)) {
-    throw VirError.of(
-      VIR_ERR_INTERNAL_ERROR,
-      VIR_FROM_TEST,
-      `Not enough free space in pool for volume '${vol.name}'`,
-    );
-  }
-}
-
-/**
- * The checks of testStorageVolCreateXMLFrom, in its order: the new name is
- * free, the volume cloned from (`origName`) exists, the pool has room.
- */
-export function checkVolCreateFrom(
-  pool: PoolDef,
-  existing: readonly VolDef[],
-  vol: VolDef,
-  origName: string,
-): void {
-  if (existing.some((v) => v.name === vol.name)) {
-    throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_TEST, "storage vol already exists");
-  }
-  if (!existing.some((v) => v.name === origName)) {
-    throw VirError.of(
-      VIR_ERR_NO_STORAGE_VOL,
-      VIR_FROM_TEST,
-      `no storage vol with matching name '${origName}'`,
-    );
-  }
-  checkVolSpace(pool, vol);
-}
-
-/** The pool after a volume is added: allocation grows by the volume's allocation. */
-export function poolWithVolumeAdded(pool: PoolDef, vol: VolDef): PoolDef {
-  const allocation = BigInt(pool.allocation) + BigInt(vol.allocation);
-  return {
-    ...pool,
-    allocation: Number(allocation),
-    available: Number(BigInt(pool.capacity) - allocation),
-  };
-}
-
-/** The pool after a volume is deleted. */
-export function poolWithVolumeRemoved(pool: PoolDef, vol: VolDef): PoolDef {
-  const allocation = BigInt(pool.allocation) - BigInt(vol.allocation);
-  return {
-    ...pool,
-    allocation: Number(allocation),
-    available: Number(BigInt(pool.capacity) - allocation),
-  };
-}
-
 /** A pool as a pool list holds it, for checkPoolListAdd. */
 export interface PoolListEntry {
   def: PoolDef;
@@ -1585,10 +1079,7 @@ function scsiHostNumber(name: string | null): number | null {
   if (name === null) return null;
   const n = name.startsWith("scsi_host") ? name.slice(5) : name;
   if (!n.startsWith("host")) return null;
-  const r = cParse(n.slice(4), 10);
-  return r && r.mag <= 0xffffffffn
-    ? Number(r.neg ? (0x100000000n - r.mag) % 0x100000000n : r.mag)
-    : null;
+  return strToUInt(n.slice(4));
 }
 
 function singleHostMatch(a: PoolSource, b: PoolSource): boolean {
@@ -1728,62 +1219,4 @@ export function volInfoType(pool: PoolDef): number {
     default:
       return 1; // block
   }
-}
-
-const POOL_SOURCES_LOGICAL = "<sources>\n" +
-  "  <source>\n" +
-  "    <device path='/dev/sda20'/>\n" +
-  "    <name>testvg1</name>\n" +
-  "    <format type='lvm2'/>\n" +
-  "  </source>\n" +
-  "  <source>\n" +
-  "    <device path='/dev/sda21'/>\n" +
-  "    <name>testvg2</name>\n" +
-  "    <format type='lvm2'/>\n" +
-  "  </source>\n" +
-  "</sources>\n";
-
-/**
- * testConnectFindStoragePoolSources: fixed answers for logical and netfs
- * pools, libvirt's errors otherwise (including its quirk that type "dir",
- * enum value 0, is reported as unknown while unknown types pass on).
- * libvirt 9.0 crashes on a netfs spec without `<host>`; here that is the
- * "hostname must be specified" error instead.
- */
-export function findPoolSources(type: string, srcSpec: string | null): string {
-  const idx = (POOL_TYPES as readonly string[]).indexOf(type);
-  if (idx === 0) {
-    throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_TEST, `unknown storage pool type ${type}`);
-  }
-  let source: PoolSource | null = null;
-  if (srcSpec !== null) {
-    const root = parseLibvirtXml(
-      srcSpec,
-      "(storage_source_specification)",
-      "source",
-      VIR_FROM_STORAGE,
-    );
-    source = parsePoolSource(root, idx < 0 ? null : POOL_TYPES[idx]!, idx);
-  }
-  if (type === "logical") return POOL_SOURCES_LOGICAL;
-  if (type === "netfs") {
-    const host = source?.hosts[0];
-    if (!host) {
-      throw VirError.of(
-        VIR_ERR_INVALID_ARG,
-        VIR_FROM_TEST,
-        "hostname must be specified for netfs sources",
-      );
-    }
-    return "<sources>\n  <source>\n" +
-      `    <host name='${host.name}'/>\n` +
-      "    <dir path='/testshare'/>\n" +
-      "    <format type='nfs'/>\n" +
-      "  </source>\n</sources>\n";
-  }
-  throw VirError.of(
-    VIR_ERR_NO_SUPPORT,
-    VIR_FROM_TEST,
-    `pool type '${type}' does not support source discovery`,
-  );
 }

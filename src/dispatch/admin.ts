@@ -30,7 +30,6 @@ import {
 import { VirError } from "../rpc/error.ts";
 import { fileError } from "../drivers/system_error.ts";
 import {
-  VIR_ERR_ARGUMENT_UNSUPPORTED,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_CLIENT,
   VIR_ERR_NO_SERVER,
@@ -39,6 +38,7 @@ import {
   VIR_FROM_RPC,
 } from "../rpc/error_codes.ts";
 import { param, type TypedParam, VIR_TYPED_PARAM_UINT } from "../rpc/typed_params.ts";
+import { type TypedParamsWording, validateTypedParams } from "../util/typed_params.ts";
 import {
   C_CONN_TIME,
   C_FLAGS,
@@ -117,26 +117,21 @@ function noClient(id: bigint): VirError {
   return VirError.of(VIR_ERR_NO_CLIENT, VIR_FROM_RPC, `No client with matching ID '${id}'`);
 }
 
+/** How the admin server words its typed-parameter checks: in the order sent, repeats allowed. */
+const ADMIN_PARAMS: TypedParamsWording = {
+  wrongType: (field) => `invalid type for parameter '${field}'`,
+  inOrder: true,
+  repeats: true,
+};
+
+/** The values of uint parameters named in `allowed`, checked as the admin server checks them. */
 function uintParams(params: TypedParam[], allowed: readonly string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const p of params) {
-    if (!allowed.includes(p.field)) {
-      throw VirError.of(
-        VIR_ERR_ARGUMENT_UNSUPPORTED,
-        VIR_FROM_NONE,
-        `parameter '${p.field}' not supported`,
-      );
-    }
-    if (p.value.tag !== VIR_TYPED_PARAM_UINT) {
-      throw VirError.of(
-        VIR_ERR_INVALID_ARG,
-        VIR_FROM_NONE,
-        `invalid type for parameter '${p.field}'`,
-      );
-    }
-    out.set(p.field, p.value.value as number);
-  }
-  return out;
+  validateTypedParams(
+    params,
+    Object.fromEntries(allowed.map((name) => [name, VIR_TYPED_PARAM_UINT])),
+    ADMIN_PARAMS,
+  );
+  return new Map(params.map((p) => [p.field, p.value.value as number]));
 }
 
 /** Checks libvirt's log filter syntax: `LEVEL:[+]NAME` items separated by spaces. */

@@ -20,7 +20,7 @@ import {
 } from "./events.ts";
 import type { CallContext } from "../dispatch/context.ts";
 import * as P from "../protocol/remote_procedure_numbers.ts";
-import { uuidToString } from "../conf/uuid.ts";
+import { uuidToString } from "../util/uuid.ts";
 
 /** What registration needs of a driver connection: the call, and its directory under the instance lock. */
 export interface RegistryAccess {

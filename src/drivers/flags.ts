@@ -1,26 +1,14 @@
-// Flag checks every driver makes: libvirt's virCheckFlags (a flag outside
-// those a driver function accepts is refused with code 8, the driver's error
-// domain, the function's name in str1 and "flags" in str2) and
-// virDomainObjUpdateModificationImpact.
+/**
+ * libvirt's virDomainObjUpdateModificationImpact, which every driver's
+ * domain calls use to resolve VIR_DOMAIN_AFFECT_* (virCheckFlags itself is
+ * in src/util/flags.ts).
+ *
+ * @module
+ */
 
 import { VirError } from "../rpc/error.ts";
-import { VIR_ERR_INVALID_ARG, VIR_ERR_OPERATION_INVALID } from "../rpc/error_codes.ts";
+import { VIR_ERR_OPERATION_INVALID } from "../rpc/error_codes.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "./domain_constants.ts";
-
-export function checkFlagsIn(domain: number, fn: string, flags: number, allowed: number): void {
-  const bad = (flags & ~allowed) >>> 0;
-  if (bad === 0) return;
-  const e = new VirError({
-    code: VIR_ERR_INVALID_ARG,
-    domain,
-    str1: fn,
-    str2: "flags",
-    int1: 0,
-    int2: 0,
-  });
-  e.message = `unsupported flags (0x${bad.toString(16)}) in function ${fn}`;
-  throw e;
-}
 
 /**
  * libvirt's virDomainObjUpdateModificationImpact: AFFECT_CURRENT (neither

@@ -1,7 +1,7 @@
 // Typed parameters (virTypedParameter) on the wire: a field name and a
 // value whose XDR type is chosen by the VIR_TYPED_PARAM_* discriminant.
 
-import { type Codec, double, hyper, int, string, struct, uhyper, uint, union } from "../xdr/mod.ts";
+import { double, hyper, int, string, struct, uhyper, uint, union } from "../xdr/mod.ts";
 import { VIR_NET_MESSAGE_STRING_MAX } from "./constants.ts";
 
 export const VIR_TYPED_PARAM_INT = 1;
@@ -67,12 +67,3 @@ export const param = {
     value: { tag: VIR_TYPED_PARAM_STRING, value: v },
   }),
 };
-
-/** The plain JS value of a parameter (bigint for the 64-bit types). */
-export function paramValue(p: TypedParam): number | bigint | string | boolean {
-  const v = p.value;
-  return v.tag === VIR_TYPED_PARAM_BOOLEAN ? v.value !== 0 : v.value;
-}
-
-/** A `Codec` alias so schema files can say `array(typedParam, MAX)`. */
-export const typedParamCodec: Codec<TypedParam> = typed_param;

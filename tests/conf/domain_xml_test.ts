@@ -4,21 +4,20 @@
 
 import assert from "node:assert/strict";
 import {
-  assignTestIfnames,
   copyDomainDef,
-  defaultTestDomain,
   diskNameToIndex,
   type DomainDef,
   formatDomainXML,
-  generateMAC,
-  generateUUID,
   parseDomainXML,
-  parseUUID,
   VIR_DOMAIN_XML_INACTIVE,
   VIR_DOMAIN_XML_MIGRATABLE,
   VIR_DOMAIN_XML_SECURE,
 } from "../../src/conf/domain_xml.ts";
 import { VirError } from "../../src/rpc/error.ts";
+import { generateMAC } from "../../src/util/mac.ts";
+import { generateUUID, parseUUID } from "../../src/util/uuid.ts";
+import { assignTestIfnames } from "../../src/drivers/test/domain_common.ts";
+import { defaultTestDomain } from "../../src/drivers/test/defaults.ts";
 
 const DIR = new URL("../testdata/xml/domain/", import.meta.url);
 

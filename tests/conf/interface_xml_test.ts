@@ -4,12 +4,12 @@
 
 import assert from "node:assert/strict";
 import {
-  defaultTestInterface,
   formatInterfaceXML,
   type InterfaceDef,
   parseInterfaceXML,
 } from "../../src/conf/interface_xml.ts";
 import { VirError } from "../../src/rpc/error.ts";
+import { defaultTestInterface } from "../../src/drivers/test/defaults.ts";
 
 const DIR = new URL("../testdata/xml/interface/", import.meta.url);
 

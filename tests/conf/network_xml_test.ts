@@ -4,16 +4,16 @@
 
 import assert from "node:assert/strict";
 import {
-  defaultTestNetwork,
   dhcpLeases,
   formatIP,
   formatNetworkXML,
   type NetworkDef,
-  networkUpdate,
   parseIP,
   parseNetworkXML,
 } from "../../src/conf/network_xml.ts";
 import { VirError } from "../../src/rpc/error.ts";
+import { defaultTestNetwork } from "../../src/drivers/test/defaults.ts";
+import { networkUpdate } from "../../src/drivers/test/network.ts";
 
 const DIR = new URL("../testdata/xml/network/", import.meta.url);
 

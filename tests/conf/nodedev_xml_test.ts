@@ -5,16 +5,14 @@
 import assert from "node:assert/strict";
 import {
   capabilityNames,
-  createVHBA,
-  defaultTestNodeDevices,
-  destroyNodeDevice,
-  destroyVport,
   deviceHasCap,
   formatNodeDeviceXML,
   type NodeDeviceDef,
   parseNodeDeviceXML,
 } from "../../src/conf/nodedev_xml.ts";
 import { VirError } from "../../src/rpc/error.ts";
+import { createVHBA, destroyNodeDevice, destroyVport } from "../../src/drivers/test/vhba.ts";
+import { defaultTestNodeDevices } from "../../src/drivers/test/defaults.ts";
 
 const DIR = new URL("../testdata/xml/nodedev/", import.meta.url);
 

@@ -5,23 +5,25 @@
 import assert from "node:assert/strict";
 import {
   checkPoolListAdd,
-  checkVolCreate,
-  checkVolCreateFrom,
-  defaultTestPool,
-  findPoolSources,
   formatPoolXML,
   formatVolXML,
   parsePoolXML,
   parseVolXML,
   type PoolDef,
   type PoolListEntry,
-  poolWithVolumeAdded,
-  poolWithVolumeRemoved,
   sanitizePath,
   type VolDef,
   volInfoType,
 } from "../../src/conf/storage_xml.ts";
 import { VirError } from "../../src/rpc/error.ts";
+import {
+  checkVolCreate,
+  checkVolCreateFrom,
+  findPoolSources,
+  poolWithVolumeAdded,
+  poolWithVolumeRemoved,
+} from "../../src/drivers/test/storage_rules.ts";
+import { defaultTestPool } from "../../src/drivers/test/defaults.ts";
 
 const DIR = new URL("../testdata/xml/storage/", import.meta.url);
 

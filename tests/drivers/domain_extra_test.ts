@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { RawClient } from "../_rpc_client.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import { param } from "../../src/rpc/typed_params.ts";
-import { uuidFromString } from "../../src/conf/uuid.ts";
+import { uuidFromString } from "../../src/util/uuid.ts";
 import { type Any, call, fails, failure, nextEvent, twoClientTest } from "./_driver.ts";
 
 const domTest = twoClientTest;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { RawClient } from "../_rpc_client.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
-import { uuidFromString, uuidToString } from "../../src/conf/uuid.ts";
+import { uuidFromString, uuidToString } from "../../src/util/uuid.ts";
 import { call, fails, nextEvent, twoClientTest } from "./_driver.ts";
 
 const netTest = twoClientTest;

@@ -13,7 +13,7 @@ import {
 } from "../../src/protocol/qemu.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import * as S from "../../src/drivers/domain_constants.ts";
-import { uuidFromString } from "../../src/conf/uuid.ts";
+import { uuidFromString } from "../../src/util/uuid.ts";
 import { haveTools } from "../interop/_tools.ts";
 import { call, failure, nextEvent, openClient } from "./_driver.ts";
 import { killQemus, tinyVM } from "./_qemu.ts";

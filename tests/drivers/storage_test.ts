@@ -11,7 +11,7 @@ import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import { VIR_NET_MESSAGE } from "../../src/rpc/constants.ts";
 import { PAYLOAD_OFFSET } from "../../src/rpc/header.ts";
 import { type Codec, decode } from "../../src/xdr/mod.ts";
-import { uuidFromString, uuidToString } from "../../src/conf/uuid.ts";
+import { uuidFromString, uuidToString } from "../../src/util/uuid.ts";
 import { type Any, call, type Err, fails, failure, twoClientTest } from "./_driver.ts";
 
 const storageTest = twoClientTest;

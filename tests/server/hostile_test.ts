@@ -13,7 +13,7 @@ import {
 } from "../../src/rpc/mod.ts";
 import { REMOTE_PROC_AUTH_LIST } from "../../src/protocol/remote_procedure_numbers.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
-import { uuidFromString } from "../../src/conf/uuid.ts";
+import { uuidFromString } from "../../src/util/uuid.ts";
 import { call, nextEvent, openClient } from "../drivers/_driver.ts";
 
 async function authList(path: string): Promise<number> {

@@ -4,7 +4,7 @@
 // libvirt prints them) and the domain types it can run (qemu; kvm when
 // /dev/kvm exists). Machine types are asked of the emulator once per Worker.
 
-import { XmlWriter } from "../../conf/xml.ts";
+import { XmlWriter } from "../../util/xml_writer.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INVALID_ARG, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 

@@ -21,7 +21,7 @@ import {
   VIR_ERR_OPERATION_TIMEOUT,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
-import { uuidFromString, uuidToString } from "../../conf/uuid.ts";
+import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import type { RegistryAccess } from "../callbacks.ts";
 import type { QemuDirectory, QemuDomainEntry, QemuDomainObj } from "./state.ts";

@@ -1,75 +1,59 @@
-// The QEMU driver's domain procedures: persistent definitions on disk, and
-// lifecycle on real QEMU processes through the event loop (launch, QMP
-// commands, kill), with libvirt's states, reasons, errors and events. A
-// state change holds the domain's job for its whole length; destroy kills the
-// process before it takes the job, as libvirt does, so it works even when a
-// call holding the job waits on a monitor that does not answer.
+/**
+ * The QEMU driver's domain API entry points (libvirt's qemu_driver.c):
+ * define, undefine, create, lookups and lists, start, shutdown, destroy,
+ * consoles, memory. A state change holds the domain's job for its whole
+ * length; destroy kills the process before it takes the job, as libvirt
+ * does, so it works even when a call holding the job waits on a monitor
+ * that does not answer. What other families share (persistent definitions
+ * on disk, starting and stopping QEMU) is in domain_common.ts.
+ *
+ * @module
+ */
 
-import { checkFlagsIn, updateModificationImpact } from "../flags.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import { setMaxMemory } from "./tune.ts";
-import {
-  hasManagedSave,
-  type Incoming,
-  managedIncoming,
-  managedSavePath,
-  removeManagedSave,
-} from "./managed_save.ts";
 import { diskNode } from "./hotplug.ts";
 import { findRedefined } from "../domain_list.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
-  VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_DOMAIN,
-  VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
   VIR_ERR_OPERATION_UNSUPPORTED,
-  VIR_ERR_XML_ERROR,
-  VIR_FROM_DOMAIN,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
-import { uuidToString } from "../../conf/uuid.ts";
-import {
-  copyDomainDef,
-  type DomainDef,
-  formatDomainXML,
-  parseDomainXML,
-  VIR_DOMAIN_XML_INACTIVE,
-  VIR_DOMAIN_XML_SECURE,
-} from "../../conf/domain_xml.ts";
+import { uuidToString } from "../../util/uuid.ts";
+import { formatDomainXML, VIR_DOMAIN_XML_INACTIVE } from "../../conf/domain_xml.ts";
 import * as S from "../domain_constants.ts";
-import { buildCommandLine, requireDeviceReach, serialsOf } from "./command_line.ts";
+import { serialsOf } from "./command_line.ts";
 import { on, QemuConn } from "./conn.ts";
-import {
-  configPath,
-  consolePath,
-  logPath,
-  monitorPath,
-  pidPath,
-  removeDurable,
-  setAutostart,
-  statusPath,
-  writeDurable,
-  writeStatus,
-} from "./files.ts";
+import { configPath, consolePath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import { cpuNs } from "./proc.ts";
-import {
-  QEMU_MONITOR_SLOTS,
-  type QemuDirectory,
-  type QemuDomainEntry,
-  type QemuDomainObj,
-} from "./state.ts";
+import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 import {
   VIR_DOMAIN_AFFECT_CONFIG,
   VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_MEM_MAXIMUM,
 } from "../domain_constants.ts";
+import {
+  addOrUpdate,
+  alreadyRunning,
+  checkFlags,
+  configXML,
+  KILL_GRACE_MS,
+  neverRan,
+  notRunning,
+  parseQemuDef,
+  removeDomainIf,
+  startDomain,
+  stopDomain,
+  VIR_DOMAIN_START_PAUSED,
+} from "./domain_common.ts";
+import { hasManagedSave, removeManagedSave } from "./save_image.ts";
 
-const VIR_DOMAIN_START_PAUSED = 1 << 0;
 const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0;
 const VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
 const VIR_DOMAIN_UNDEFINE_NVRAM = 1 << 2;
@@ -88,128 +72,6 @@ const VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE = 1 << 8;
 const VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE = 1 << 9;
 const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
 const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
-/** How long QEMU gets to end on SIGTERM before SIGKILL (libvirt's virProcessKillPainfully). */
-const KILL_GRACE_MS = 10_000;
-
-/** libvirt's virCheckFlags in the QEMU driver. */
-export function checkFlags(fn: string, flags: number, allowed: number): void {
-  checkFlagsIn(VIR_FROM_QEMU, fn, flags, allowed);
-}
-
-export const notRunning = (): VirError =>
-  VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not running");
-
-/**
- * Which definitions a call with AFFECT_ flags changes (libvirt's
- * virDomainObjUpdateModificationImpact for this driver): CURRENT is the
- * live one of a running domain, the persistent one otherwise.
- */
-export function affectedDefs(
-  flags: number,
-  o: QemuDomainObj,
-  transientMessage?: string,
-): { live: boolean; config: boolean } {
-  const f = updateModificationImpact(flags, {
-    active: o.pid !== 0,
-    persistent: o.persistent,
-    notActive: notRunning,
-    domain: VIR_FROM_QEMU,
-    ...(transientMessage ? { transientMessage } : {}),
-  });
-  return {
-    live: (f & VIR_DOMAIN_AFFECT_LIVE) !== 0,
-    config: (f & VIR_DOMAIN_AFFECT_CONFIG) !== 0,
-  };
-}
-const alreadyRunning = () =>
-  VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is already running");
-
-/** Parses a definition for this driver: QEMU virt types only, names usable as file names. */
-export function parseQemuDef(xml: string, emulator: string): DomainDef {
-  const def = parseDomainXML(xml);
-  if (def.type !== "qemu" && def.type !== "kvm") {
-    throw VirError.of(
-      VIR_ERR_CONFIG_UNSUPPORTED,
-      VIR_FROM_QEMU,
-      `Emulator '${def.devices.emulator ?? emulator}' does not support virt type '${def.type}'`,
-    );
-  }
-  if (def.name.includes("/")) {
-    throw VirError.of(
-      VIR_ERR_XML_ERROR,
-      VIR_FROM_DOMAIN,
-      `name ${def.name} cannot contain '/'`,
-    );
-  }
-  def.devices.emulator ??= emulator;
-  return def;
-}
-
-function newObj(def: DomainDef, persistent: boolean): QemuDomainObj {
-  return {
-    def,
-    newDef: null,
-    id: -1,
-    state: S.VIR_DOMAIN_SHUTOFF,
-    reason: S.VIR_DOMAIN_SHUTOFF_UNKNOWN,
-    persistent,
-    autostart: false,
-    pid: 0,
-    monitor: "",
-    job: null,
-    stopping: null,
-  };
-}
-
-/**
- * Adds a domain from a definition, or replaces the definition of the one of
- * the same name and UUID (the pending persistent one while it runs).
- */
-export function addOrUpdate(
-  c: QemuConn,
-  d: QemuDirectory,
-  def: DomainDef,
-  persistent: boolean,
-  live: boolean,
-): { entry: QemuDomainEntry; updated: boolean } {
-  const existing = findRedefined(d.domains, def);
-  if (existing) {
-    c.withObj(existing, (o, save) => {
-      if (live && o.pid !== 0) {
-        throw VirError.of(
-          VIR_ERR_OPERATION_INVALID,
-          VIR_FROM_DOMAIN,
-          `domain '${def.name}' is already active`,
-        );
-      }
-      if (o.pid !== 0) o.newDef = def;
-      else o.def = def;
-      if (persistent) o.persistent = true;
-      existing.persistent = o.persistent;
-      save();
-    });
-    return { entry: existing, updated: true };
-  }
-  const entry: QemuDomainEntry = {
-    name: def.name,
-    uuid: def.uuid,
-    handle: c.store.createObject(newObj(def, persistent)),
-    id: -1,
-    active: false,
-    persistent,
-  };
-  d.domains.push(entry);
-  return { entry, updated: false };
-}
-
-/** The persistent definition as it goes on disk. */
-export function configXML(def: DomainDef): string {
-  return formatDomainXML(def, {
-    id: -1,
-    active: false,
-    flags: VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
-  });
-}
 
 function defineXML(c: QemuConn, xml: string): { dom: RemoteDomain } {
   const { emulator, configDir } = c.dir((d) => d);
@@ -332,236 +194,6 @@ function openConsole(
   c.ioStream("qemu.console", {
     path: consolePath(stateDir, slot, index),
   });
-}
-
-/** Takes a free monitor slot for `uuid` (its own if it has one). Caller holds the instance lock. */
-export function takeMonitorSlot(d: QemuDirectory, uuid: string): number {
-  let slot = d.monitors.indexOf(uuid);
-  if (slot < 0) slot = d.monitors.indexOf("");
-  if (slot < 0 && d.monitors.length < QEMU_MONITOR_SLOTS) slot = d.monitors.length;
-  if (slot < 0) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_FAILED,
-      VIR_FROM_QEMU,
-      `too many running domains (at most ${QEMU_MONITOR_SLOTS})`,
-    );
-  }
-  d.monitors[slot] = uuid;
-  return slot;
-}
-
-function releaseMonitorSlot(d: QemuDirectory, uuid: string): boolean {
-  const slot = d.monitors.indexOf(uuid);
-  if (slot < 0) return false;
-  d.monitors[slot] = "";
-  return true;
-}
-
-/** Starts the domain's QEMU. Caller holds the domain's job. */
-export function startDomain(
-  c: QemuConn,
-  entry: QemuDomainEntry,
-  flags: number,
-  bootReason = S.VIR_DOMAIN_RUNNING_BOOTED,
-  from?: Incoming,
-): void {
-  let reason = bootReason;
-  const d = c.dir((x) => x);
-  const def = c.withObj(entry, (o) => {
-    if (o.pid !== 0) throw alreadyRunning();
-    return o.def;
-  });
-  const { id, slot } = c.dir((x, save) => {
-    const slot = takeMonitorSlot(x, def.uuid);
-    const n = x.nextDomId++;
-    save();
-    return { id: n, slot };
-  });
-  const monitor = monitorPath(d.stateDir, slot);
-  const pidfile = pidPath(d.stateDir, def.uuid);
-  let kvm = false;
-  try {
-    kvm = def.type === "kvm" && Deno.statSync("/dev/kvm") !== null;
-  } catch {
-    kvm = false;
-  }
-  // A managed save image brings the guest back instead of a boot.
-  const restoreFrom: Incoming | null = from ??
-    (hasManagedSave(d.configDir, def.name)
-      ? managedIncoming(managedSavePath(d.configDir, def.name))
-      : null);
-  let pid: number;
-  try {
-    requireDeviceReach(def);
-    const args = buildCommandLine(def, {
-      monitor,
-      pidfile,
-      kvm,
-      console: (i) => consolePath(d.stateDir, slot, i),
-    });
-    if (restoreFrom) args.push(...restoreFrom.args);
-    pid = (c.io("qemu.launch", {
-      uuid: def.uuid,
-      emulator: def.devices.emulator ?? d.emulator,
-      args,
-      monitor,
-      pidfile,
-      log: logPath(d.stateDir, def.uuid),
-    }) as { pid: number }).pid;
-  } catch (e) {
-    // QEMU did not come up (or could not be described): its monitor slot is free again.
-    c.dir((x, save) => {
-      if (releaseMonitorSlot(x, def.uuid)) save();
-    });
-    throw e;
-  }
-  try {
-    // The running definition shows the VNC port QEMU took (virsh vncdisplay reads it).
-    let vncPort: number | null = null;
-    if (def.devices.graphics.some((g) => g.type === "vnc")) {
-      const vnc = c.io("qemu.qmp", { uuid: def.uuid, cmd: "query-vnc" }) as { service?: string };
-      vncPort = vnc.service ? Number(vnc.service) : null;
-    }
-    const o = c.withObj(entry, (o, save) => {
-      if (o.persistent) o.newDef = copyDomainDef(o.def);
-      o.diskNodes = Object.fromEntries(o.def.devices.disks.map((d, i) => [d.targetDev, i]));
-      // The live definition names each disk's device as the command line did.
-      o.def.devices.disks.forEach((d, i) => {
-        d.info.alias ??= `${d.targetBus === "virtio" ? "virtio-disk" : "ide0-"}${i}`;
-      });
-      o.nextDiskNode = o.def.devices.disks.length;
-      const g = o.def.devices.graphics.find((x) => x.type === "vnc");
-      if (g && vncPort !== null) g.port = vncPort;
-      o.pid = pid;
-      o.monitor = monitor;
-      o.id = id;
-      o.state = S.VIR_DOMAIN_PAUSED;
-      o.reason = S.VIR_DOMAIN_PAUSED_USER;
-      o.stopping = null;
-      save();
-      return o;
-    });
-    writeStatus(d.stateDir, {
-      uuid: def.uuid,
-      name: def.name,
-      id,
-      pid,
-      monitor,
-      xml: formatDomainXML(o.def, { id, active: true, flags: VIR_DOMAIN_XML_SECURE }),
-      persistent: o.persistent,
-    });
-    c.syncEntry(entry, o);
-    const dom = { name: def.name, uuid: def.uuid, id };
-    let restoredPaused = false;
-    if (restoreFrom) {
-      restoredPaused = restoreFrom.finish(c, def.uuid).paused;
-      reason = S.VIR_DOMAIN_RUNNING_RESTORED;
-    }
-    c.lifecycle(
-      dom,
-      S.VIR_DOMAIN_EVENT_STARTED,
-      restoreFrom ? S.VIR_DOMAIN_EVENT_STARTED_RESTORED : S.VIR_DOMAIN_EVENT_STARTED_BOOTED,
-    );
-    if ((flags & VIR_DOMAIN_START_PAUSED) || restoredPaused) {
-      c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
-    } else {
-      c.io("qemu.qmp", { uuid: def.uuid, cmd: "cont" });
-      c.withObj(entry, (o, save) => {
-        o.state = S.VIR_DOMAIN_RUNNING;
-        o.reason = reason;
-        save();
-      });
-    }
-  } catch (e) {
-    c.io("qemu.kill", { uuid: def.uuid, pid, graceMs: 1000 });
-    stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_FAILED);
-    throw e;
-  }
-}
-
-/**
- * Marks a domain shut off once its process is gone (libvirt's
- * qemuProcessStop): the status file goes, the pending persistent definition
- * takes over, a transient domain leaves the list. Caller holds the job.
- */
-export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number): boolean {
-  const stateDir = c.dir((d) => d.stateDir);
-  let transient = false;
-  const o = c.withObj(entry, (o, save) => {
-    o.state = S.VIR_DOMAIN_SHUTOFF;
-    o.reason = reason;
-    o.pid = 0;
-    o.id = -1;
-    o.monitor = "";
-    o.stopping = null;
-    delete o.diskNodes;
-    delete o.nextDiskNode;
-    if (o.newDef) {
-      o.def = o.newDef;
-      o.newDef = null;
-    }
-    transient = !o.persistent;
-    save();
-    return o;
-  });
-  for (const f of [statusPath(stateDir, entry.uuid), pidPath(stateDir, entry.uuid)]) {
-    try {
-      Deno.removeSync(f);
-    } catch {
-      // Already gone.
-    }
-  }
-  c.dir((d, save) => {
-    if (releaseMonitorSlot(d, entry.uuid)) save();
-  });
-  if (transient) removeDomainIf(c, entry, () => true);
-  else c.syncEntry(entry, o);
-  return transient;
-}
-
-/**
- * Takes a domain out of the list and frees it, if `pred` holds for its entry
- * (under the instance lock, so nobody can find it meanwhile).
- */
-export function removeDomainIf(
-  c: QemuConn,
-  entry: QemuDomainEntry,
-  pred: (e: QemuDomainEntry) => boolean,
-): void {
-  c.dir((d, save) => {
-    const e = d.domains.find((x) => x.handle === entry.handle);
-    if (!e || !pred(e)) return;
-    d.domains = d.domains.filter((x) => x !== e);
-    save();
-    c.store.destroyObject(e.handle);
-  });
-}
-
-/** A transient domain that never ran does not stay behind when its start fails. */
-export const neverRan = (e: QemuDomainEntry): boolean => !e.persistent && !e.active;
-
-/**
- * Ends the QEMU of a domain whose state this call has just written out (save,
- * managed save, dump --crash): its exit is this call's doing, not news.
- */
-export function endAfterSave(
-  c: QemuConn,
-  entry: QemuDomainEntry,
-  o: QemuDomainObj,
-  reason: number,
-  detail: number,
-): void {
-  c.withObj(entry, (x, save) => {
-    x.stopping = "destroy";
-    save();
-  });
-  c.io("qemu.kill", { uuid: entry.uuid, pid: o.pid, graceMs: KILL_GRACE_MS });
-  stopDomain(c, entry, reason);
-  c.lifecycle(
-    { name: entry.name, uuid: entry.uuid, id: o.id },
-    S.VIR_DOMAIN_EVENT_STOPPED,
-    detail,
-  );
 }
 
 function destroy(c: QemuConn, ref: RemoteDomain, flags: number): void {

@@ -22,7 +22,6 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
-import { affectedDefs, checkFlags, configXML } from "./domain.ts";
 import { requireDiskReach } from "./command_line.ts";
 import { configPath, writeDurable, writeStatus } from "./files.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
@@ -30,6 +29,7 @@ import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 /** The refusal of a device change in the persistent definition of a transient domain. */
 const TRANSIENT_DEVICE = "cannot modify device on transient domain";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
+import { affectedDefs, checkFlags, configXML } from "./domain_common.ts";
 
 /** VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED. */
 const EVENT_DEVICE_REMOVED = 15;

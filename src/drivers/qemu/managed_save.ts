@@ -1,8 +1,13 @@
-// Managed save (virsh managedsave, as libvirt-guests uses at host shutdown):
-// QEMU's state is migrated into `<configDir>/save/NAME.save` and the process
-// ends; the next start brings the guest back from it (-incoming) instead of
-// booting, then the image is removed. Whether the guest was paused is kept
-// beside the image, so it comes back as it was.
+/**
+ * Managed save (virsh managedsave, as libvirt-guests uses at host
+ * shutdown): QEMU's state is migrated into `<configDir>/save/NAME.save` and
+ * the process ends; the next start brings the guest back from it
+ * (save_image.ts) instead of booting, then the image is removed. Whether the
+ * guest was paused is kept beside the image, so it comes back as it was.
+ * Also `virsh save`/`restore` to a file of the user's, and `virsh dump`.
+ *
+ * @module
+ */
 
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
@@ -16,6 +21,22 @@ import {
 } from "../../rpc/error_codes.ts";
 import * as S from "../domain_constants.ts";
 import { on, pause, QemuConn } from "./conn.ts";
+import { findRedefined } from "../domain_list.ts";
+import {
+  formatDomainXML,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_XML_SECURE,
+} from "../../conf/domain_xml.ts";
+import type { QemuDomainEntry } from "./state.ts";
+import { fileError, requireReach } from "../system_error.ts";
+import {
+  fileIncoming,
+  hasManagedSave,
+  managedSavePath,
+  pausedMarker,
+  removeManagedSave,
+  shellQuote,
+} from "./save_image.ts";
 import {
   addOrUpdate,
   checkFlags,
@@ -25,47 +46,11 @@ import {
   parseQemuDef,
   removeDomainIf,
   startDomain,
-} from "./domain.ts";
-import { findRedefined } from "../domain_list.ts";
-import {
-  formatDomainXML,
-  VIR_DOMAIN_XML_INACTIVE,
-  VIR_DOMAIN_XML_SECURE,
-} from "../../conf/domain_xml.ts";
-import type { QemuDomainEntry } from "./state.ts";
-import { fileError, requireReach } from "../system_error.ts";
+} from "./domain_common.ts";
 
 const VIR_DOMAIN_SAVE_BYPASS_CACHE = 1;
 const VIR_DOMAIN_SAVE_RUNNING = 2;
 const VIR_DOMAIN_SAVE_PAUSED = 4;
-
-export const managedSavePath = (configDir: string, name: string) =>
-  `${configDir}/save/${name}.save`;
-const pausedMarker = (path: string) => `${path}.paused`;
-
-export function hasManagedSave(configDir: string, name: string): boolean {
-  try {
-    return Deno.statSync(managedSavePath(configDir, name)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-export function removeManagedSave(configDir: string, name: string): void {
-  const path = managedSavePath(configDir, name);
-  for (const f of [path, pausedMarker(path)]) {
-    try {
-      Deno.removeSync(f);
-    } catch {
-      // Not there.
-    }
-  }
-}
-
-/** A file name as a word of a POSIX shell command (QEMU runs exec: migrations with /bin/sh). */
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
 
 /** Waits for QEMU's migration to end; throws its error if it failed. */
 function awaitMigration(c: QemuConn, uuid: string, what: string): void {
@@ -107,62 +92,6 @@ function saveState(
     if (wasRunning) c.io("qemu.qmp", { uuid, cmd: "cont" });
     throw e;
   }
-}
-
-/** Where a start takes the guest's state from instead of booting it. */
-export interface Incoming {
-  /** QEMU's -incoming arguments. */
-  args: string[];
-  /** Called once QEMU runs: waits until it has read the state; says whether the guest was paused. */
-  finish(c: QemuConn, uuid: string): { paused: boolean };
-}
-
-/** QEMU is in "inmigrate" while it reads the state, then paused (-S). */
-function awaitIncoming(c: QemuConn, uuid: string): void {
-  for (;;) {
-    const s = c.io("qemu.qmp", { uuid, cmd: "query-status" }) as { status?: string };
-    if (s.status !== "inmigrate") return;
-    pause(50);
-  }
-}
-
-/** A start from the domain's managed save image, which goes once read. */
-export function managedIncoming(path: string): Incoming {
-  return {
-    args: ["-incoming", `exec:cat ${shellQuote(path)}`],
-    finish: (c, uuid) => finishRestore(c, uuid, path),
-  };
-}
-
-/** A start from a `virsh save` file: QEMU's stream follows our header at `offset`. */
-export function fileIncoming(path: string, offset: number, paused: boolean): Incoming {
-  return {
-    args: ["-incoming", `exec:tail -c +${offset + 1} ${shellQuote(path)}`],
-    finish: (c, uuid) => {
-      awaitIncoming(c, uuid);
-      return { paused };
-    },
-  };
-}
-
-/** After a start from a managed save image: removes it, says whether the guest was paused. */
-function finishRestore(c: QemuConn, uuid: string, path: string): { paused: boolean } {
-  awaitIncoming(c, uuid);
-  let paused = false;
-  try {
-    Deno.statSync(pausedMarker(path));
-    paused = true;
-  } catch {
-    paused = false;
-  }
-  for (const f of [path, pausedMarker(path)]) {
-    try {
-      Deno.removeSync(f);
-    } catch {
-      // Gone already.
-    }
-  }
-  return { paused };
 }
 
 function managedSave(c: QemuConn, ref: RemoteDomain, flags: number): void {
@@ -217,10 +146,11 @@ export const managedSaveHandlers: HandlerEntry[] = [
   }),
 ];
 
-// ---- virsh save / restore: a file of the user's -------------------------------------------------
 //
 // The file is denovirt's header — magic, version, XML length, paused flag, the
 // domain's XML — followed by QEMU's migration stream, which QEMU appends itself.
+
+// ---- virsh save / restore: a file of the user's -------------------------------------------------
 
 const SAVE_MAGIC = "DenovirtQemuSave";
 const SAVE_VERSION = 1;
@@ -384,6 +314,7 @@ const VIR_DUMP_LIVE = 2;
 const VIR_DUMP_BYPASS_CACHE = 4;
 const VIR_DUMP_RESET = 8;
 const VIR_DUMP_MEMORY_ONLY = 16;
+
 /** virDomainCoreDumpFormat: RAW (ELF) is the only format without a compression library. */
 const VIR_DOMAIN_CORE_DUMP_FORMAT_RAW = 0;
 

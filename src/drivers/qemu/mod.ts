@@ -46,16 +46,7 @@ import * as S from "../domain_constants.ts";
 import { charsFixed } from "../test/connect.ts";
 import { findRedefined } from "../domain_list.ts";
 import { on, QemuConn } from "./conn.ts";
-import {
-  addOrUpdate,
-  checkFlags,
-  domainHandlers,
-  notRunning,
-  parseQemuDef,
-  startDomain,
-  stopDomain,
-  takeMonitorSlot,
-} from "./domain.ts";
+import { domainHandlers } from "./domain.ts";
 import { readDefinitions, readStatuses } from "./files.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
@@ -74,6 +65,15 @@ import {
   type QemuSettings,
   type StatusFile,
 } from "./state.ts";
+import {
+  addOrUpdate,
+  checkFlags,
+  notRunning,
+  parseQemuDef,
+  startDomain,
+  stopDomain,
+  takeMonitorSlot,
+} from "./domain_common.ts";
 
 const logger = log("qemu");
 

@@ -14,7 +14,6 @@ import {
 import { param, type TypedParam } from "../../rpc/typed_params.ts";
 import * as S from "../domain_constants.ts";
 import { on, QemuConn } from "./conn.ts";
-import { checkFlags, notRunning } from "./domain.ts";
 import { cpuNs, rssKiB } from "./proc.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 import {
@@ -23,6 +22,7 @@ import {
   VIR_DOMAIN_VCPU_GUEST,
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../domain_constants.ts";
+import { checkFlags, notRunning } from "./domain_common.ts";
 
 const VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6;
 const VIR_DOMAIN_MEMORY_STAT_RSS = 7;

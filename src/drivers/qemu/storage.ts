@@ -17,7 +17,7 @@ import {
   VIR_ERR_OPERATION_INVALID,
   VIR_FROM_STORAGE,
 } from "../../rpc/error_codes.ts";
-import { uuidFromString, uuidToString } from "../../conf/uuid.ts";
+import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import {
   formatPoolXML,
   formatVolXML,

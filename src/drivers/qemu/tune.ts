@@ -17,7 +17,6 @@ import {
 } from "../../rpc/error_codes.ts";
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
-import { affectedDefs, checkFlags, configXML } from "./domain.ts";
 import { autostartPath, configPath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import {
   VIR_DOMAIN_AFFECT_CONFIG,
@@ -26,6 +25,7 @@ import {
   VIR_DOMAIN_VCPU_HOTPLUGGABLE,
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../domain_constants.ts";
+import { affectedDefs, checkFlags, configXML } from "./domain_common.ts";
 
 /** Changes the persistent definition and writes it to disk. */
 function editConfig(

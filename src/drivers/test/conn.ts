@@ -16,7 +16,7 @@ import {
 } from "../events.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_NO_DOMAIN, VIR_FROM_TEST } from "../../rpc/error_codes.ts";
-import { uuidFromString, uuidToString } from "../../conf/uuid.ts";
+import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import type { DomainEntry, DomainObj, Entry, TestDirectory } from "./state.ts";
 

@@ -2,7 +2,8 @@
 // (define/start/stop/suspend/…), info and settings, with libvirt 9.0's
 // answers, errors and lifecycle events.
 
-import { checkFlagsIn, updateModificationImpact } from "../flags.ts";
+import { updateModificationImpact } from "../flags.ts";
+import { checkFlags } from "./errors.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import { findRedefined } from "../domain_list.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
@@ -19,9 +20,8 @@ import {
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import { param } from "../../rpc/typed_params.ts";
-import { uuidToString } from "../../conf/uuid.ts";
+import { uuidToString } from "../../util/uuid.ts";
 import {
-  assignTestIfnames,
   copyDomainDef,
   type DomainDef,
   formatDomainXML,
@@ -63,6 +63,7 @@ import {
   VIR_DOMAIN_MEM_MAXIMUM,
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../domain_constants.ts";
+import { assignTestIfnames } from "./domain_common.ts";
 
 // ---- Flags (libvirt-domain.h) ----------------------------------------------------------------
 const VIR_CONNECT_LIST_DOMAINS_ACTIVE = 1 << 0;
@@ -100,11 +101,6 @@ const TEST_MAX_VCPUS = 32;
 const VIR_DOMAIN_XML_SECURE = 1;
 const VIR_DOMAIN_XML_INACTIVE = 2;
 const VIR_DOMAIN_XML_MIGRATABLE = 8;
-
-/** libvirt's virCheckFlags: any flag outside `allowed` is refused, naming the driver function. */
-export function checkFlags(fn: string, flags: number, allowed: number): void {
-  checkFlagsIn(VIR_FROM_TEST, fn, flags, allowed);
-}
 
 export function wire(e: { name: string; uuid: string; id: number }): RemoteDomain {
   return TestConn.wire(e);

@@ -2,27 +2,23 @@
 // (capabilities, sysinfo), node figures, CPU model lists and baselines, and the errors it raises.
 
 import { VirError } from "../../rpc/error.ts";
+import { checkFlags } from "./errors.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_FAILED,
-  VIR_ERR_XML_DETAIL,
   VIR_ERR_XML_ERROR,
   VIR_FROM_CPU,
   VIR_FROM_DOMAIN,
   VIR_FROM_RPC,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
-import {
-  attr,
-  children,
-  parseXml,
-  type XmlElement,
-  XmlSyntaxError,
-  XmlWriter,
-} from "../../conf/xml.ts";
+import { attr, children } from "../../util/xml.ts";
+import { XmlWriter } from "../../util/xml_writer.ts";
+import { parseXmlDocument } from "../../util/xml_error.ts";
+import { xpathString } from "../../util/xml_props.ts";
 
 // ---- Fixed figures ----------------------------------------------------------------------------
 
@@ -294,19 +290,6 @@ export function remoteErrorNotSet(): VirError {
 
 // ---- Errors -------------------------------------------------------------------------------------
 
-/** virCheckFlags in the test driver: code 8, domain 12, str1 = function, str2 = "flags". */
-function checkFlags(fn: string, flags: number, supported: number): void {
-  const extra = (flags & ~supported) >>> 0;
-  if (extra !== 0) {
-    throw VirError.argument(
-      VIR_FROM_TEST,
-      fn,
-      "flags",
-      `unsupported flags (0x${extra.toString(16)}) in function ${fn}`,
-    );
-  }
-}
-
 /** libvirt's public-API argument checks: code 8, domain 20, "ARG in FUNC RULE". */
 function invalidArg(fn: string, arg: string, rule: string, shownArg = arg): VirError {
   return VirError.argument(VIR_FROM_DOMAIN, fn, arg, `${shownArg} in ${fn} ${rule}`);
@@ -386,67 +369,20 @@ interface HostCpu {
   features: string[];
 }
 
-/** The string value of an element (its text, untrimmed, as XPath string() gives it). */
-function stringValue(el: XmlElement): string {
-  return el.text + el.children.map(stringValue).join("");
-}
-
-function firstString(el: XmlElement, name: string): string | null {
-  const c = children(el, name)[0];
-  if (c === undefined) return null;
-  const s = stringValue(c);
-  return s === "" ? null : s;
-}
-
-/** libxml2-style report of a malformed CPU document (best effort on the wording). */
-function cpuXmlSyntaxError(text: string, e: XmlSyntaxError): VirError {
-  let detail: string;
-  const lines = text.split("\n");
-  const start = text.trimStart();
-  if (start === "") {
-    detail = "(CPU_definition):1: Document is empty\n(null)\n^";
-  } else if (!start.startsWith("<")) {
-    const line = text.slice(0, text.length - start.length).split("\n").length;
-    detail = `(CPU_definition):${line}: Start tag expected, '<' not found\n${
-      lines[line - 1] ?? ""
-    }\n^`;
-  } else {
-    const line = Math.min(Math.max(e.line, 1), lines.length);
-    const src = lines[line - 1] ?? "";
-    const col = Math.min(Math.max(e.column, 0), src.length);
-    let reason = e.reason.replace(/^\d+:\d+: /, "");
-    const unclosed = /^unclosed tag: (\S+)/.exec(reason);
-    if (unclosed) {
-      // libxml2 names the tag with the line of its start tag.
-      const at = text.lastIndexOf(`<${unclosed[1]}`);
-      const tagLine = at < 0 ? line : text.slice(0, at).split("\n").length;
-      reason = `Premature end of data in tag ${unclosed[1]} line ${tagLine}`;
-    }
-    detail = `(CPU_definition):${line}: ${reason}\n${src}\n${"-".repeat(col)}^`;
-  }
-  return new VirError({ code: VIR_ERR_XML_DETAIL, domain: VIR_FROM_CPU, str1: "%s", str2: detail });
-}
-
 function parseHostCpu(text: string): HostCpu {
-  let root: XmlElement;
-  try {
-    root = parseXml(text);
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) throw cpuXmlSyntaxError(text, e);
-    throw e;
-  }
+  const root = parseXmlDocument(text, "(CPU_definition)", VIR_FROM_CPU);
   if (root.name !== "cpu") {
     throw cpuError(VIR_ERR_XML_ERROR, "XML does not contain expected 'cpu' element");
   }
   if (attr(root, "mode") !== undefined) {
     throw cpuError(VIR_ERR_CONFIG_UNSUPPORTED, "Attribute mode is only allowed for guest CPU");
   }
-  const arch = firstString(root, "arch");
+  const arch = xpathString(root, "arch");
   if (arch === null) throw cpuError(VIR_ERR_XML_ERROR, "Missing CPU architecture");
   if (!ARCHES.has(arch)) throw cpuError(VIR_ERR_CONFIG_UNSUPPORTED, `Unknown architecture ${arch}`);
-  const model = firstString(root, "model");
+  const model = xpathString(root, "model");
   if (model === null) throw cpuError(VIR_ERR_XML_ERROR, "Missing CPU model name");
-  const vendor = firstString(root, "vendor");
+  const vendor = xpathString(root, "vendor");
   const features: string[] = [];
   for (const f of children(root, "feature")) {
     const name = attr(f, "name");

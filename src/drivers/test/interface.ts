@@ -13,14 +13,14 @@ import {
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import {
-  defaultTestInterface,
   formatInterfaceXML,
   type InterfaceDef,
   parseInterfaceXML,
 } from "../../conf/interface_xml.ts";
-import { unsupportedFlagsError } from "../../conf/network_xml.ts";
+import { checkFlags } from "./errors.ts";
 import { type ObjectAccess, on, type TestConn } from "./conn.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
+import { defaultTestInterface } from "./defaults.ts";
 
 /** One host interface (virInterfaceObj). */
 export interface InterfaceObj {
@@ -44,11 +44,6 @@ const VIR_CONNECT_LIST_INTERFACES_ACTIVE = 1 << 1;
 const VIR_INTERFACE_DEFINE_VALIDATE = 1 << 0;
 /** REMOTE_INTERFACE_LIST_MAX of remote_protocol.x. */
 const REMOTE_INTERFACE_LIST_MAX = 16384;
-
-function checkFlags(flags: number, allowed: number, func: string): void {
-  const bad = (flags & ~allowed) >>> 0;
-  if (bad) throw unsupportedFlagsError(bad, func);
-}
 
 /** The directory entry of an interface: `uuid` holds its MAC ("" when it has none). */
 function entryOf(def: InterfaceDef, handle: number, active: boolean): ActiveEntry {
@@ -105,7 +100,7 @@ function asciiCaseEqual(a: string, b: string): boolean {
 
 /** Sets an interface's state (testInterfaceCreate/Destroy): refuses a no-op change. */
 function setActive(c: TestConn, iface: WireIface, flags: number, active: boolean): void {
-  checkFlags(flags, 0, active ? "testInterfaceCreate" : "testInterfaceDestroy");
+  checkFlags(active ? "testInterfaceCreate" : "testInterfaceDestroy", flags, 0);
   byName(c, iface.name, (o, x) => {
     if (o.active === active) throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_TEST);
     o.active = active;
@@ -167,7 +162,7 @@ const handlers: HandlerEntry[] = [
   ),
   on(P.REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, (c, a) => {
     const both = VIR_CONNECT_LIST_INTERFACES_ACTIVE | VIR_CONNECT_LIST_INTERFACES_INACTIVE;
-    checkFlags(a.flags, both, "testConnectListAllInterfaces");
+    checkFlags("testConnectListAllInterfaces", a.flags, both);
     return c.dir((d) => {
       const ifaces = d.interfaces.filter((e) =>
         !(a.flags & both) ||
@@ -180,13 +175,13 @@ const handlers: HandlerEntry[] = [
 
   // Definitions
   on(P.REMOTE_PROC_INTERFACE_GET_XML_DESC, (c, a) => {
-    checkFlags(a.flags, 0, "testInterfaceGetXMLDesc");
+    checkFlags("testInterfaceGetXMLDesc", a.flags, 0);
     return byName(c, a.iface.name, (o) => ({
       xml: formatInterfaceXML(o.def, { inactive: false }),
     }));
   }),
   on(P.REMOTE_PROC_INTERFACE_DEFINE_XML, (c, a) => {
-    checkFlags(a.flags, VIR_INTERFACE_DEFINE_VALIDATE, "testInterfaceDefineXML");
+    checkFlags("testInterfaceDefineXML", a.flags, VIR_INTERFACE_DEFINE_VALIDATE);
     return c.dir((d, save) => {
       const def = parseInterfaceXML(a.xml);
       // virInterfaceObjListAssignDef: a definition with a known name replaces the old one and
@@ -221,7 +216,7 @@ const handlers: HandlerEntry[] = [
 
   // Transactions
   on(P.REMOTE_PROC_INTERFACE_CHANGE_BEGIN, (c, a) => {
-    checkFlags(a.flags, 0, "testInterfaceChangeBegin");
+    checkFlags("testInterfaceChangeBegin", a.flags, 0);
     c.dir((d, save) => {
       if (transactionOf(d)) {
         throw VirError.of(
@@ -239,7 +234,7 @@ const handlers: HandlerEntry[] = [
     });
   }),
   on(P.REMOTE_PROC_INTERFACE_CHANGE_COMMIT, (c, a) => {
-    checkFlags(a.flags, 0, "testInterfaceChangeCommit");
+    checkFlags("testInterfaceChangeCommit", a.flags, 0);
     c.dir((d, save) => {
       if (!transactionOf(d)) throw noTransaction("be committed");
       d.ifaceTransaction = null;
@@ -247,7 +242,7 @@ const handlers: HandlerEntry[] = [
     });
   }),
   on(P.REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK, (c, a) => {
-    checkFlags(a.flags, 0, "testInterfaceChangeRollback");
+    checkFlags("testInterfaceChangeRollback", a.flags, 0);
     c.dir((d, save) => {
       const t = transactionOf(d);
       if (!t) throw noTransaction("rollback");

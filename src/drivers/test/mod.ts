@@ -8,18 +8,25 @@ import { acceptsTestUri, TEST_DRIVER_ID } from "../builtin.ts";
 import type { WorkerExtension } from "../../pool/worker.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INVALID_ARG, VIR_FROM_TEST } from "../../rpc/error_codes.ts";
-import { defaultTestDomain } from "../../conf/domain_xml.ts";
 import { TestConn } from "./conn.ts";
 import { loadNodeFile } from "./node_file.ts";
 import { domainEventHandlers, dropClientCallbacks } from "../callbacks.ts";
 import { defaultDomainObj, domainHandlers } from "./domain.ts";
-import { domainExtraHandlers } from "./domain_extra.ts";
+import { snapshotHandlers } from "./snapshot.ts";
+import { checkpointHandlers } from "./checkpoint.ts";
+import { saveHandlers } from "./save.ts";
+import { tuneHandlers } from "./tune.ts";
+import { statsHandlers } from "./stats.ts";
+import { vcpuHandlers } from "./vcpu.ts";
+import { metadataHandlers } from "./metadata.ts";
+import { miscHandlers } from "./domain_misc.ts";
 import { connectHandlers } from "./connect.ts";
 import type { DomainEntry, TestDirectory, TestFamily } from "./state.ts";
 import { networkFamily } from "./network.ts";
 import { interfaceFamily } from "./interface.ts";
 import { storageFamily } from "./storage.ts";
 import { nodedevFamily } from "./nodedev.ts";
+import { defaultTestDomain } from "./defaults.ts";
 
 /** The object families beyond domains, each in its own module. */
 const FAMILIES: TestFamily[] = [networkFamily, interfaceFamily, storageFamily, nodedevFamily];
@@ -114,7 +121,14 @@ export const testDriver: Driver = {
   handlers: new Map<number, Handler>([
     ...connectHandlers,
     ...domainHandlers,
-    ...domainExtraHandlers,
+    ...snapshotHandlers,
+    ...checkpointHandlers,
+    ...saveHandlers,
+    ...tuneHandlers,
+    ...statsHandlers,
+    ...vcpuHandlers,
+    ...metadataHandlers,
+    ...miscHandlers,
     ...eventHandlers,
     ...FAMILIES.flatMap((f) => f.handlers),
   ]),

@@ -16,21 +16,21 @@ import {
   VIR_FROM_RPC,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
-import { uuidFromString, uuidToString } from "../../conf/uuid.ts";
+import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import {
-  defaultTestNetwork,
   formatNetworkXML,
   type NetworkDef,
-  networkUpdate,
+  networkDefUpdate,
   parseNetworkXML,
-  unsupportedFlagsError,
   VIR_NETWORK_UPDATE_AFFECT_CONFIG,
   VIR_NETWORK_UPDATE_AFFECT_LIVE,
 } from "../../conf/network_xml.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { type ObjectAccess, on, type TestConn } from "./conn.ts";
+import { checkFlags } from "./errors.ts";
 import { deregisterAny, register } from "../callbacks.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
+import { defaultTestNetwork } from "./defaults.ts";
 
 /** One network (virNetworkObj): the running definition, the pending persistent one, its state. */
 export interface NetworkObj {
@@ -77,9 +77,21 @@ function wire(e: { name: string; uuid: string }): WireNet {
   return { name: e.name, uuid: uuidFromString(e.uuid)! };
 }
 
-function checkFlags(flags: number, allowed: number, func: string): void {
-  const bad = (flags & ~allowed) >>> 0;
-  if (bad) throw unsupportedFlagsError(bad, func);
+/**
+ * The test driver's virNetworkUpdate of one definition: its flag check
+ * (testNetworkUpdate), then virNetworkDefUpdateSection on a copy of `def`.
+ */
+export function networkUpdate(
+  def: NetworkDef,
+  command: number,
+  section: number,
+  parentIndex: number,
+  xml: string,
+  flags: number,
+): NetworkDef {
+  const allowed = VIR_NETWORK_UPDATE_AFFECT_LIVE | VIR_NETWORK_UPDATE_AFFECT_CONFIG;
+  checkFlags("testNetworkUpdate", flags, allowed);
+  return networkDefUpdate(def, command, section, parentIndex, xml);
 }
 
 function noNetworkByName(name: string): VirError {
@@ -248,7 +260,7 @@ function assignDef(
 }
 
 function createXML(c: TestConn, xml: string, flags: number, func: string): { net: WireNet } {
-  checkFlags(flags, VIR_NETWORK_CREATE_VALIDATE, func);
+  checkFlags(func, flags, VIR_NETWORK_CREATE_VALIDATE);
   const def = parseNetworkXML(xml);
   return c.dir((d, save) => {
     const entry = assignDef(c, d, def, true, true, (o) => (o.active = true));
@@ -259,7 +271,7 @@ function createXML(c: TestConn, xml: string, flags: number, func: string): { net
 }
 
 function defineXML(c: TestConn, xml: string, flags: number, func: string): { net: WireNet } {
-  checkFlags(flags, VIR_NETWORK_DEFINE_VALIDATE, func);
+  checkFlags(func, flags, VIR_NETWORK_DEFINE_VALIDATE);
   const def = parseNetworkXML(xml);
   return c.dir((d, save) => {
     const entry = assignDef(c, d, def, false, false, () => {});
@@ -282,7 +294,7 @@ function update(
   },
 ): void {
   const both = VIR_NETWORK_UPDATE_AFFECT_LIVE | VIR_NETWORK_UPDATE_AFFECT_CONFIG;
-  checkFlags(a.flags, both, "testNetworkUpdate");
+  checkFlags("testNetworkUpdate", a.flags, both);
   byUUID(c, a.net.uuid, (o, x) => {
     let flags = a.flags;
     // VIR_NETWORK_UPDATE_AFFECT_CURRENT: the live definition of an active network, else the config.
@@ -371,7 +383,7 @@ const handlers: HandlerEntry[] = [
     (c, a) => ({ names: names(c, false, a.maxnames) }),
   ),
   on(P.REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, (c, a) => {
-    checkFlags(a.flags, VIR_CONNECT_LIST_NETWORKS_FILTERS_ALL, "testConnectListAllNetworks");
+    checkFlags("testConnectListAllNetworks", a.flags, VIR_CONNECT_LIST_NETWORKS_FILTERS_ALL);
     return c.dir((d) => {
       const nets = c.readAll<NetworkObj, ActiveEntry>(d.networks)
         .filter(({ obj }) => matches(obj, a.flags))
@@ -451,7 +463,7 @@ const handlers: HandlerEntry[] = [
 
   // Information
   on(P.REMOTE_PROC_NETWORK_GET_XML_DESC, (c, a) => {
-    checkFlags(a.flags, 0, "testNetworkGetXMLDesc");
+    checkFlags("testNetworkGetXMLDesc", a.flags, 0);
     return byName(c, a.net.name, (o) => ({ xml: formatNetworkXML(o.def, { inactive: false }) }));
   }),
   on(P.REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, (c, a) =>

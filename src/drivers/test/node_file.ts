@@ -7,8 +7,9 @@
 import { VirError } from "../../rpc/error.ts";
 import { fileError } from "../system_error.ts";
 import { VIR_ERR_XML_ERROR, VIR_FROM_TEST } from "../../rpc/error_codes.ts";
-import { attr, formatElement, parseXml, type XmlElement } from "../../conf/xml.ts";
-import { assignTestIfnames, copyDomainDef, parseDomainXML } from "../../conf/domain_xml.ts";
+import { attr, parseXml, type XmlElement } from "../../util/xml.ts";
+import { formatElement } from "../../util/xml_writer.ts";
+import { copyDomainDef, parseDomainXML } from "../../conf/domain_xml.ts";
 import { parseNetworkXML } from "../../conf/network_xml.ts";
 import { parseInterfaceXML } from "../../conf/interface_xml.ts";
 import { parsePoolXML, parseVolXML } from "../../conf/storage_xml.ts";
@@ -20,6 +21,7 @@ import type { NetworkObj } from "./network.ts";
 import type { InterfaceObj } from "./interface.ts";
 import type { PoolObj } from "./storage.ts";
 import type { NodeDevObj } from "./nodedev.ts";
+import { assignTestIfnames } from "./domain_common.ts";
 
 function xmlError(path: string): VirError {
   return VirError.of(VIR_ERR_XML_ERROR, VIR_FROM_TEST, `failed to parse xml document '${path}'`);

@@ -12,7 +12,7 @@
 // supported": lookup scsi_host by WWN, define/undefine/create, autostart,
 // is-active/is-persistent, update, detach/reattach/reset.
 
-import { checkFlagsIn } from "../flags.ts";
+import { checkFlags } from "./errors.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -24,14 +24,8 @@ import {
 } from "../../rpc/error_codes.ts";
 import {
   capabilityNames,
-  createVHBA,
-  defaultTestNodeDevices,
-  destroyNodeDevice,
-  destroyVport,
   deviceHasCap,
   formatNodeDeviceXML,
-  MOCK_VHBA_NAME,
-  mockCreateVport,
   NODE_DEV_CAP_TYPES,
   type NodeDeviceDef,
   parseNodeDeviceXML,
@@ -44,6 +38,14 @@ import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { on, type TestConn } from "./conn.ts";
 import { deregisterAny, register } from "../callbacks.ts";
 import type { Entry, TestDirectory, TestFamily } from "./state.ts";
+import {
+  createVHBA,
+  destroyNodeDevice,
+  destroyVport,
+  MOCK_VHBA_NAME,
+  mockCreateVport,
+} from "./vhba.ts";
+import { defaultTestNodeDevices } from "./defaults.ts";
 
 /** A node device object in the shared store. */
 export interface NodeDevObj {
@@ -62,11 +64,6 @@ const LIST_CAP_FILTERS = (1 << NODE_DEV_CAP_TYPES.length) - 1;
 const VIR_NODE_DEVICE_CREATE_XML_VALIDATE = 1;
 
 // ---- Errors ------------------------------------------------------------------------------------
-
-/** virCheckFlags in the test driver: code 8, domain 12, str1 = function, str2 = "flags". */
-export function checkFlags(fn: string, flags: number, allowed: number): void {
-  checkFlagsIn(VIR_FROM_TEST, fn, flags, allowed);
-}
 
 /** libvirtd's generated check of a list call's `maxnames` (before the driver is called). */
 function checkMaxnames(maxnames: number, max: number, name: string): void {

@@ -23,7 +23,7 @@ export interface DomainObj {
   hasManagedSave: boolean;
   /** Scheduler weight (the test driver's only scheduler parameter). */
   schedWeight: number;
-  // ---- Optional runtime state kept by domain_extra.ts (absent = libvirt's initial value) ----
+  // ---- Optional runtime state of snapshot.ts, checkpoint.ts, stats.ts and vcpu.ts (absent = libvirt's initial value) ----
   /** Snapshots, in creation order (see SnapshotObj). */
   snapshots?: SnapshotObj[];
   /** Names of the root snapshots, in libvirt's child-list order (newest linked first). */

@@ -14,7 +14,7 @@
 // is not supported either, but libvirt's public API checks its capacity
 // first, so it has a handler that does just that.
 
-import { checkFlagsIn } from "../flags.ts";
+import { checkFlagsIn } from "../../util/flags.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -29,25 +29,19 @@ import {
   VIR_FROM_STORAGE,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
-import { uuidFromString, uuidToString } from "../../conf/uuid.ts";
+import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import {
   REMOTE_STORAGE_POOL_LIST_MAX,
   REMOTE_STORAGE_VOL_LIST_MAX,
 } from "../../protocol/remote_types.ts";
 import {
   checkPoolListAdd,
-  checkVolCreate,
-  checkVolCreateFrom,
-  defaultTestPool,
-  findPoolSources,
   formatPoolXML,
   formatVolXML,
   parsePoolXML,
   parseVolXML,
   type PoolDef,
   type PoolType,
-  poolWithVolumeAdded,
-  poolWithVolumeRemoved,
   TEST_POOL_CAPACITY,
   type VolDef,
   volInfoType,
@@ -55,8 +49,17 @@ import {
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { type ObjectAccess, on, type TestConn } from "./conn.ts";
 import { deregisterAny, register } from "../callbacks.ts";
-import { addMockVport, checkFlags, removeMockVport } from "./nodedev.ts";
+import { addMockVport, removeMockVport } from "./nodedev.ts";
+import { checkFlags } from "./errors.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
+import {
+  checkVolCreate,
+  checkVolCreateFrom,
+  findPoolSources,
+  poolWithVolumeAdded,
+  poolWithVolumeRemoved,
+} from "./storage_rules.ts";
+import { defaultTestPool } from "./defaults.ts";
 
 /** A storage pool object in the shared store: its definition, state and volumes. */
 export interface PoolObj {

@@ -1,7 +1,7 @@
-// UUIDs between libvirt's text forms and the wire's 16 bytes.
+// UUIDs between libvirt's text forms and the wire's 16 bytes, and generated ones.
 
 import assert from "node:assert/strict";
-import { parseUUID, uuidFromString, uuidToString } from "../../src/conf/uuid.ts";
+import { generateUUID, parseUUID, uuidFromString, uuidToString } from "../../src/util/uuid.ts";
 
 const BYTES = Uint8Array.from([
   0x66,
@@ -54,4 +54,15 @@ Deno.test("uuidFromString() reads every form virUUIDParse accepts, and nothing e
   ) {
     assert.equal(uuidFromString(s), null, s);
   }
+});
+
+Deno.test("generateUUID() makes a version 4, RFC 4122 variant UUID, a new one each time", () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 64; i++) {
+    const u = generateUUID();
+    assert.match(u, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(parseUUID(u), u);
+    seen.add(u);
+  }
+  assert.equal(seen.size, 64);
 });

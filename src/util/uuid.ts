@@ -1,5 +1,17 @@
-// UUIDs as libvirt writes them (lowercase 8-4-4-4-12) and as the wire
-// carries them (16 raw bytes).
+/**
+ * UUIDs as libvirt writes them (lowercase 8-4-4-4-12), parses them
+ * (virUUIDParse), generates them (virUUIDGenerate) and as the wire carries
+ * them (16 raw bytes): libvirt's src/util/viruuid.c.
+ *
+ * @example
+ * ```ts
+ * import { parseUUID, uuidFromString } from "./uuid.ts";
+ * parseUUID("6695EB01F6A4830479AA97F2502E193F"); // "6695eb01-f6a4-8304-79aa-97f2502e193f"
+ * uuidFromString("6695eb01-f6a4-8304-79aa-97f2502e193f")?.length; // 16
+ * ```
+ *
+ * @module
+ */
 
 const HEX = /^[0-9a-f]{32}$/;
 
@@ -78,7 +90,14 @@ export function uuidFromString(s: string): Uint8Array | null {
   return out;
 }
 
-/** A random UUID, as libvirt generates one for an object defined without. */
-export function randomUuid(): string {
-  return crypto.randomUUID();
+/**
+ * A random UUID as libvirt generates one for an object defined without
+ * (virUUIDGenerate: version 4, RFC 4122 variant).
+ */
+export function generateUUID(): string {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  return uuidToString(b);
 }
