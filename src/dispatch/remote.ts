@@ -31,6 +31,7 @@ import {
 } from "../rpc/constants.ts";
 import { VirError } from "../rpc/error.ts";
 import {
+  VIR_ERR_AUTH_FAILED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_NO_CONNECT,
   VIR_ERR_OPERATION_DENIED,
@@ -38,6 +39,7 @@ import {
   VIR_FROM_RPC,
 } from "../rpc/error_codes.ts";
 import { CF_CLOSE_CALLBACK, CF_CONN_OPEN, CF_KEEPALIVE, CF_READONLY } from "../pool/layout.ts";
+import { remoteErrorNotSet } from "../drivers/test/host.ts";
 import type { DriverRegistry } from "../drivers/driver.ts";
 import type { CallContext, Handler } from "./context.ts";
 import { noSupport, type ProgramService } from "./dispatch.ts";
@@ -81,6 +83,20 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
 
   const connectionHandlers = new Map<number, Handler>([
     [REMOTE_PROC_AUTH_LIST, () => ({ types: [REMOTE_AUTH_NONE] })],
+    // Every socket's auth is "none": libvirtd's SASL steps refuse with
+    // VIR_ERR_AUTH_FAILED, and its polkit check fails without setting an error.
+    [REMOTE_PROC_AUTH_SASL_INIT, () => {
+      throw VirError.of(VIR_ERR_AUTH_FAILED, VIR_FROM_RPC, "authentication failed");
+    }],
+    [REMOTE_PROC_AUTH_SASL_START, () => {
+      throw VirError.of(VIR_ERR_AUTH_FAILED, VIR_FROM_RPC, "authentication failed");
+    }],
+    [REMOTE_PROC_AUTH_SASL_STEP, () => {
+      throw VirError.of(VIR_ERR_AUTH_FAILED, VIR_FROM_RPC, "authentication failed");
+    }],
+    [REMOTE_PROC_AUTH_POLKIT, () => {
+      throw remoteErrorNotSet();
+    }],
     [REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, (ctx, args: { feature: number }) => {
       if (args.feature === VIR_DRV_FEATURE_PROGRAM_KEEPALIVE) {
         // The event loop starts pinging the client when it sees this flag.
