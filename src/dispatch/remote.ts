@@ -16,7 +16,20 @@ import {
   REMOTE_PROC_CONNECT_SET_IDENTITY,
   REMOTE_PROC_CONNECT_SUPPORTS_FEATURE,
   REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK,
+  REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO,
+  REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS,
+  REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES,
+  REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE,
+  REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME,
+  REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS,
+  REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART,
+  REMOTE_PROC_NODE_GET_SEV_INFO,
 } from "../protocol/remote_procedure_numbers.ts";
+import type { ProcedureInfo } from "../protocol/program.ts";
+import {
+  VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+  VIR_DOMAIN_VCPU_GUEST,
+} from "../drivers/domain_constants.ts";
 import { apiErrorDomain, apiName } from "../protocol/api_names.ts";
 import { apiPreamble } from "./api_checks.ts";
 import {
@@ -68,6 +81,36 @@ const FEATURES_AFTER_OPEN = new Set([
   VIR_DRV_FEATURE_REMOTE_CLOSE_CALLBACK,
   VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER,
 ]);
+
+/**
+ * Procedures whose public API decides read-only access otherwise than their
+ * ACL annotations say (the rest are refused when an ACL permission changes
+ * state): facts from libvirt 9.0's libvirt-domain.c, libvirt-host.c,
+ * libvirt-nodedev.c and remote_daemon_dispatch.c, each measured against
+ * libvirtd by tests/server/readonly_test.ts.
+ */
+// deno-lint-ignore no-explicit-any
+const READ_ONLY_RULES = new Map<number, (args: any) => boolean>([
+  // virCheckReadOnlyGoto only for the flag or source that asks the guest agent.
+  [REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, (a) => (a.flags & VIR_DOMAIN_VCPU_GUEST) !== 0],
+  [
+    REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES,
+    (a) => a.source === VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+  ],
+  // No read-only check at all, whatever the ACL says.
+  [REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE, () => false],
+  [REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME, () => false],
+  [REMOTE_PROC_CONNECT_SET_IDENTITY, () => false],
+  // Read-only access refused though the ACL only reads.
+  [REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, () => true],
+  [REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, () => true],
+  [REMOTE_PROC_NODE_GET_SEV_INFO, () => true],
+  [REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART, () => true],
+]);
+
+function refusesReadOnly(p: ProcedureInfo, args: unknown): boolean {
+  return READ_ONLY_RULES.get(p.proc)?.(args) ?? p.changesState;
+}
 
 function notOpen(): VirError {
   return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "hypervisor connection not open");
@@ -148,16 +191,19 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
     admit(ctx) {
       const flags = ctx.client.flags;
       if (!(flags & CF_CONN_OPEN) && !NO_CONNECTION_NEEDED.has(ctx.header.proc)) throw notOpen();
-      if ((flags & CF_READONLY) && ctx.procedure.changesState) {
-        const name = ctx.procedure.name;
-        throw VirError.of(
-          VIR_ERR_OPERATION_DENIED,
-          apiErrorDomain(name),
-          `read only access prevents ${apiName(name)}`,
-        );
-      }
     },
-    checkArgs: (ctx, args) => apiPreamble(ctx.header.proc, args),
+    // The API's checks: read-only access and its arguments, in the API's own order.
+    checkArgs: (ctx, args) =>
+      apiPreamble(ctx.header.proc, args, () => {
+        if ((ctx.client.flags & CF_READONLY) && refusesReadOnly(ctx.procedure, args)) {
+          const name = ctx.procedure.name;
+          throw VirError.of(
+            VIR_ERR_OPERATION_DENIED,
+            apiErrorDomain(name),
+            `read only access prevents ${apiName(name)}`,
+          );
+        }
+      }),
     handler(ctx) {
       return connectionHandlers.get(ctx.header.proc) ??
         drivers.get(ctx.client.driver)?.handlers.get(ctx.header.proc);
