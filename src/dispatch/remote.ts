@@ -27,6 +27,13 @@ import {
 } from "../protocol/remote_procedure_numbers.ts";
 import type { ProcedureInfo } from "../protocol/program.ts";
 import {
+  type TypedParam,
+  validateTypedParams,
+  VIR_TYPED_PARAM_LLONG,
+  VIR_TYPED_PARAM_STRING,
+  VIR_TYPED_PARAM_ULLONG,
+} from "../rpc/typed_params.ts";
+import {
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
   VIR_DOMAIN_VCPU_GUEST,
 } from "../drivers/domain_constants.ts";
@@ -112,6 +119,19 @@ function refusesReadOnly(p: ProcedureInfo, args: unknown): boolean {
   return READ_ONLY_RULES.get(p.proc)?.(args) ?? p.changesState;
 }
 
+/** virIdentitySetParameters: the VIR_CONNECT_IDENTITY_* parameters and their types. */
+const IDENTITY_PARAMS: Record<string, number> = {
+  "user-name": VIR_TYPED_PARAM_STRING,
+  "unix-user-id": VIR_TYPED_PARAM_ULLONG,
+  "group-name": VIR_TYPED_PARAM_STRING,
+  "unix-group-id": VIR_TYPED_PARAM_ULLONG,
+  "process-id": VIR_TYPED_PARAM_LLONG,
+  "process-time": VIR_TYPED_PARAM_ULLONG,
+  "sasl-user-name": VIR_TYPED_PARAM_STRING,
+  "x509-distinguished-name": VIR_TYPED_PARAM_STRING,
+  "selinux-context": VIR_TYPED_PARAM_STRING,
+};
+
 function notOpen(): VirError {
   return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "hypervisor connection not open");
 }
@@ -181,9 +201,11 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
       ctx.client.update(0, CF_CLOSE_CALLBACK);
     }],
     [REMOTE_PROC_CONNECT_GET_LIB_VERSION, () => ({ lib_ver: BigInt(LIBVIR_VERSION_NUMBER) })],
-    // libvirtd records the identity a privileged client asserts; denovirt has
-    // no identity-based access control, so there is nothing to record.
-    [REMOTE_PROC_CONNECT_SET_IDENTITY, () => undefined],
+    // libvirtd checks and records the identity a privileged client asserts;
+    // denovirt has no identity-based access control, so it only checks.
+    [REMOTE_PROC_CONNECT_SET_IDENTITY, (_ctx, args: { params: TypedParam[] }) => {
+      validateTypedParams(args.params, IDENTITY_PARAMS);
+    }],
   ]);
 
   return {

@@ -3,6 +3,8 @@
 
 import { type Codec, double, hyper, int, string, struct, uhyper, uint, union } from "../xdr/mod.ts";
 import { VIR_NET_MESSAGE_STRING_MAX } from "./constants.ts";
+import { VirError } from "./error.ts";
+import { VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_ERR_INVALID_ARG, VIR_FROM_NONE } from "./error_codes.ts";
 
 export const VIR_TYPED_PARAM_INT = 1;
 export const VIR_TYPED_PARAM_UINT = 2;
@@ -76,3 +78,38 @@ export function paramValue(p: TypedParam): number | bigint | string | boolean {
 
 /** A `Codec` alias so schema files can say `array(typedParam, MAX)`. */
 export const typedParamCodec: Codec<TypedParam> = typed_param;
+
+const TYPE_NAMES = ["", "int", "uint", "llong", "ullong", "double", "boolean", "string"];
+
+/** virTypedParamsValidate: every parameter known and of its type, none repeated. */
+export function validateTypedParams(params: TypedParam[], spec: Record<string, number>): void {
+  const sorted = [...params].sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+  let last: string | null = null;
+  for (const p of sorted) {
+    const want = spec[p.field];
+    if (want === undefined) {
+      throw VirError.of(
+        VIR_ERR_ARGUMENT_UNSUPPORTED,
+        VIR_FROM_NONE,
+        `parameter '${p.field}' not supported`,
+      );
+    }
+    if (p.value.tag !== want) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_NONE,
+        `invalid type '${TYPE_NAMES[p.value.tag] ?? ""}' for parameter '${p.field}', expected '${
+          TYPE_NAMES[want]
+        }'`,
+      );
+    }
+    if (last === p.field) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_NONE,
+        `parameter '${p.field}' occurs multiple times`,
+      );
+    }
+    last = p.field;
+  }
+}

@@ -37,6 +37,7 @@ import {
 import {
   param,
   type TypedParam,
+  validateTypedParams,
   VIR_TYPED_PARAM_BOOLEAN,
   VIR_TYPED_PARAM_INT,
   VIR_TYPED_PARAM_STRING,
@@ -250,41 +251,6 @@ function stoppedRef(e: DomainEntry): { name: string; uuid: string; id: number } 
 }
 
 // ---- Typed parameters ----------------------------------------------------------------------------
-
-const TYPE_NAMES = ["", "int", "uint", "llong", "ullong", "double", "boolean", "string"];
-
-/** virTypedParamsValidate: every parameter known and of its type, none repeated. */
-function validateParams(params: TypedParam[], spec: Record<string, number>): void {
-  const sorted = [...params].sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
-  let last: string | null = null;
-  for (const p of sorted) {
-    const want = spec[p.field];
-    if (want === undefined) {
-      throw VirError.of(
-        VIR_ERR_ARGUMENT_UNSUPPORTED,
-        VIR_FROM_NONE,
-        `parameter '${p.field}' not supported`,
-      );
-    }
-    if (p.value.tag !== want) {
-      throw VirError.of(
-        VIR_ERR_INVALID_ARG,
-        VIR_FROM_NONE,
-        `invalid type '${TYPE_NAMES[p.value.tag] ?? ""}' for parameter '${p.field}', expected '${
-          TYPE_NAMES[want]
-        }'`,
-      );
-    }
-    if (last === p.field) {
-      throw VirError.of(
-        VIR_ERR_INVALID_ARG,
-        VIR_FROM_NONE,
-        `parameter '${p.field}' occurs multiple times`,
-      );
-    }
-    last = p.field;
-  }
-}
 
 function paramNum(p: TypedParam): number {
   return Number(p.value.value as number | bigint);
@@ -1718,7 +1684,7 @@ function paramsHandlerSet(
 ): Handler {
   return h((c, a: { dom: RemoteDomain; params: TypedParam[]; flags: number }) => {
     checkFlags(fn, a.flags, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
-    validateParams(a.params, spec);
+    validateTypedParams(a.params, spec);
     c.domain(a.dom, (o, x) => {
       apply(o, a.params, a.flags);
       x.save();
@@ -1730,7 +1696,7 @@ function paramsHandlerSet(
 function setSchedulerParams(withFlags: boolean): Handler {
   return h((c, a: { dom: RemoteDomain; params: TypedParam[]; flags?: number }) => {
     checkFlags("testDomainSetSchedulerParametersFlags", withFlags ? a.flags! : 0, 0);
-    validateParams(a.params, { weight: VIR_TYPED_PARAM_UINT });
+    validateTypedParams(a.params, { weight: VIR_TYPED_PARAM_UINT });
     c.domain(a.dom, () => {});
   });
 }
@@ -1962,7 +1928,7 @@ const paramHandlers: [number, Handler][] = [
         a.flags,
         VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
       );
-      validateParams(a.params, {
+      validateTypedParams(a.params, {
         "inbound.average": VIR_TYPED_PARAM_UINT,
         "inbound.peak": VIR_TYPED_PARAM_UINT,
         "inbound.burst": VIR_TYPED_PARAM_UINT,
@@ -2055,7 +2021,7 @@ const paramHandlers: [number, Handler][] = [
         a.flags,
         VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
       );
-      validateParams(
+      validateTypedParams(
         a.params,
         Object.fromEntries(
           IOTUNE_FIELDS.map((
@@ -3040,7 +3006,7 @@ const statsHandlers: [number, Handler][] = [
         }
         const t = o.iothreadParams?.find((p) => p.id === a.iothread_id);
         if (!t) throw unknownError();
-        validateParams(a.params, {
+        validateTypedParams(a.params, {
           poll_max_ns: VIR_TYPED_PARAM_ULLONG,
           poll_grow: VIR_TYPED_PARAM_UINT,
           poll_shrink: VIR_TYPED_PARAM_UINT,
