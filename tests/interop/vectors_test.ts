@@ -12,6 +12,7 @@ const FOLDERS = [
   "xml/interface",
   "xml/network",
   "xml/nodedev",
+  "xml/snapshot",
   "xml/storage",
   "test_driver",
 ];
@@ -29,7 +30,7 @@ function files(dir: string, prefix = ""): string[] {
 
 /** What the scripts write (every other file is an input they read). */
 const OUTPUT =
-  /\.(out|secure|copy|migratable|live|live-inactive|live-secure|poolout|update\.out)\.xml$|\.(err|info|caps|result|expected|update\.err)\.json$|^(capabilities|sysinfo)\.xml$|^(host_facts|cpu_models|baseline)\.json$/;
+  /\.(out|secure|copy|migratable|live|live-inactive|live-secure|poolout|update\.out)\.xml$|\.(err|info|caps|result|expected|update\.err)\.json$|^(capabilities|sysinfo|running|paused_child|shutoff|redefine\.out)\.xml$|^(host_facts|cpu_models|baseline)\.json$/;
 
 const maskUuid = (s: string) => s.replace(/<uuid>[0-9a-f-]{36}<\/uuid>/g, "<uuid/>");
 
