@@ -226,6 +226,16 @@ async function slowQemu(dir: string): Promise<string> {
   return dst;
 }
 
+/** How many of the daemon's Workers are running a call right now. */
+function busyWorkers(d: TestDaemon): number {
+  let n = 0;
+  for (let i = 0; i < 64; i++) {
+    const w = d.server.pool.mem.worker(i) + W_STATE;
+    if (Atomics.load(d.server.pool.ctl, w) === WORKER_BUSY) n++;
+  }
+  return n;
+}
+
 /** Lets the wrapper's launch of domain `uuid` go on. */
 async function release(dir: string, uuid: string): Promise<void> {
   await Deno.writeTextFile(`${dir}/go-${uuid}`, "");
@@ -331,20 +341,12 @@ Deno.test({
   const b = await openClient(d, URI);
   try {
     const [d1] = await defineSlow(a, dir, emulator, [["slow1", U1]]);
-    const busy = () => {
-      let n = 0;
-      for (let i = 0; i < 64; i++) {
-        const w = d.server.pool.mem.worker(i) + W_STATE;
-        if (Atomics.load(d.server.pool.ctl, w) === WORKER_BUSY) n++;
-      }
-      return n;
-    };
     const first = call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 });
     await until(() => noted(dir, "started", U1) === 1, 60_000, "the first start under way");
     const second = failure(b, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 });
     // Both calls are running in Workers while the first launch is held: the
     // second can only be waiting for the domain's job.
-    await until(() => busy() >= 2, 60_000, "the second start running");
+    await until(() => busyWorkers(d) >= 2, 60_000, "the second start running");
     await release(dir, U1);
     await first;
     assert.equal(
@@ -464,7 +466,7 @@ qemuTest("destroy works while a call waits on a monitor that does not answer", a
       P.REMOTE_PROC_DOMAIN_SUSPEND,
       (w) => sus.args.encode(w, { dom }),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => busyWorkers(d) >= 1, 60_000, "the suspend running");
     // destroy kills first (SIGTERM is not handled by a stopped process; SIGKILL
     // follows after libvirt's 10 s), then takes the job the suspend gives up.
     const destroyed = b.call(P.REMOTE_PROC_DOMAIN_DESTROY, (w) => sus.args.encode(w, { dom }));
