@@ -34,7 +34,7 @@ export function log(...category: string[]): Logger {
 
 /** A sink appending formatted lines to a file (libvirt's `file:` output). */
 function fileSink(path: string): Sink {
-  const file = Deno.openSync(path, { append: true, create: true });
+  const file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
   const format = getTextFormatter();
   const enc = new TextEncoder();
   return Object.assign((record: Parameters<Sink>[0]) => {

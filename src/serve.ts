@@ -1,43 +1,79 @@
-// `deno task serve`: works out the run directory, then runs the daemon
-// (src/main.ts) under Deno permissions narrowed to it — read and write its
-// run directory, listen on its three sockets, read libvirt's data files —
-// instead of running it with broad permissions.
+// `deno task serve`: the daemon as users start it. By default it runs in this
+// process with every permission (the task's -A), as libvirtd runs with its
+// user's rights: it reads and writes the files clients name (save images,
+// node files, core dumps, disks, pool targets, log files) — whoever can reach
+// the rw socket (0700) has those rights already — and reads /proc, which Deno
+// opens only with every permission. `--sandbox` (or `sandbox = 1` in the
+// config) runs it instead as a child whose Deno permissions reach only its own
+// directories, libvirt's data files and the paths given with `--allow-path` /
+// `sandbox_allow_paths`; this process passes signals on, and the child stops
+// once this process is gone.
 
 import { defaultConfig, defaultRunDir, loadConfig, qemuDirs } from "./conf/config.ts";
 import { KILL, PS } from "./drivers/qemu/proc.ts";
 import { consolePath, CONSOLES_PER_SLOT, monitorPath } from "./drivers/qemu/files.ts";
 import { QEMU_MONITOR_SLOTS } from "./drivers/qemu/state.ts";
+import { watchParent } from "./parent_watch.ts";
 
-const args = [...Deno.args];
-const at = (flag: string) => {
-  const i = args.indexOf(flag);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+// The process that started this one (`deno task`, a supervisor), read as early as can be.
+const launcher = Deno.ppid;
 
-let runDir = at("--run-dir");
-const config = at("--config");
-let settings = defaultConfig();
-if (config) {
-  try {
-    settings = await loadConfig(config);
-    runDir ??= settings.unix_sock_dir;
-  } catch {
-    // main.ts reports a bad settings file itself.
+const USAGE = `usage: deno task serve [--sandbox] [--allow-path PATH]... [--exit-with-parent]
+                       [--config FILE] [--run-dir DIR] [--lock-check]
+
+  --sandbox           run the daemon under Deno permissions narrowed to its own directories
+  --allow-path PATH   under --sandbox, let it read and write PATH too (repeatable)
+  --exit-with-parent  stop once the process that started this one is gone (deno task's setting)
+  --config FILE       settings in libvirtd.conf syntax
+  --run-dir DIR       where the sockets go (overrides unix_sock_dir)
+  --lock-check        check every lock acquisition against the lock order`;
+
+const daemonArgs: string[] = [];
+const allowPaths: string[] = [];
+let sandbox = false;
+let exitWithParent = false;
+let runDir: string | undefined;
+let configPath: string | undefined;
+for (let i = 0; i < Deno.args.length; i++) {
+  const a = Deno.args[i]!;
+  if (a === "--sandbox") sandbox = true;
+  else if (a === "--exit-with-parent") exitWithParent = true;
+  else if (a === "--allow-path" && Deno.args[i + 1]) allowPaths.push(Deno.args[++i]!);
+  else if (a === "--help" || a === "-h") {
+    console.log(USAGE);
+    Deno.exit(0);
+  } else {
+    if (a === "--config") configPath = Deno.args[i + 1];
+    if (a === "--run-dir") runDir = Deno.args[i + 1];
+    daemonArgs.push(a);
   }
 }
-runDir ??= defaultRunDir();
+
+let settings = defaultConfig();
+if (configPath) {
+  try {
+    settings = await loadConfig(configPath);
+  } catch {
+    // The daemon reports a bad settings file itself.
+  }
+}
+if (settings.sandbox === 1) sandbox = true;
+
+if (!sandbox) {
+  if (allowPaths.length > 0) console.error("denovirt: --allow-path only matters with --sandbox");
+  const watch = exitWithParent ? ["--parent-pid", String(launcher)] : [];
+  const { main } = await import("./main.ts");
+  Deno.exit(await main([...daemonArgs, ...watch]));
+}
+
+runDir ??= configPath ? settings.unix_sock_dir : defaultRunDir();
+
 await Deno.mkdir(runDir, { recursive: true, mode: 0o755 });
 runDir = await Deno.realPath(runDir);
-
 const src = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 const sockets = ["libvirt-sock", "libvirt-sock-ro", "libvirt-admin-sock"].map((f) =>
   `unix:${runDir}/${f}`
 );
-// `--allow-path P` (repeatable) lets the daemon read and write P too (save files, node files, logs).
-const extra: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === "--allow-path" && args[i + 1]) extra.push(args[i + 1]!);
-}
 // The QEMU driver: its directories (by default inside the run directory), the
 // two programs it runs, and /proc, where it checks on its QEMU processes.
 const qemu = qemuDirs({ ...settings, unix_sock_dir: runDir });
@@ -49,18 +85,23 @@ const monitors = Array.from({ length: QEMU_MONITOR_SLOTS }, (_, i) => [
     (_, k) => `unix:${consolePath(qemu.stateDir, i, k)}`,
   ),
 ]).flat();
+// Log files the settings name are the administrator's choice, as the directories are.
+const logFiles = [...settings.log_outputs.matchAll(/(?:^|\s)[1-4]:file:(\S+)/g)].map((m) => m[1]!);
+const extra = [...settings.sandbox_allow_paths, ...allowPaths];
 const reads = [
   src,
   runDir,
   "/usr/share/libvirt",
   "/proc",
+  "/dev/kvm",
   ...qemuPaths,
-  ...(config ? [config] : []),
+  ...(configPath ? [configPath] : []),
+  ...logFiles,
   ...extra,
 ];
 const flags = [
   `--allow-read=${reads.join(",")}`,
-  `--allow-write=${[runDir, ...qemuPaths, ...extra].join(",")}`,
+  `--allow-write=${[runDir, ...qemuPaths, ...logFiles, ...extra].join(",")}`,
   `--allow-net=${[...sockets, ...monitors].join(",")}`,
   `--allow-run=${[settings.qemu_emulator, settings.qemu_img, PS, KILL].join(",")}`,
   "--allow-env=XDG_RUNTIME_DIR,TMPDIR,DENOVIRT_LOCK_CHECK",
@@ -72,22 +113,33 @@ const daemon = new Deno.Command(Deno.execPath(), {
     "--no-prompt",
     ...flags,
     `${src}/main.ts`,
-    ...args.filter((a, i) =>
-      !["--run-dir", "--allow-path"].includes(a) &&
-      !["--run-dir", "--allow-path"].includes(args[i - 1] ?? "")
-    ),
+    ...daemonArgs,
     "--run-dir",
     runDir,
+    // The daemon stops once this launcher is gone, however it went (kill -9 included).
+    "--parent-pid",
+    String(Deno.pid),
   ],
-  stdin: "inherit",
+  stdin: "null",
   stdout: "inherit",
   stderr: "inherit",
 }).spawn();
-// Signals reach the daemon through the process group; forward them for a direct kill too.
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
+// Signals reach the daemon through the process group from a terminal; a
+// supervisor's reach only this process: pass them on (SIGHUP too, which would
+// otherwise end this process and so the daemon).
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   Deno.addSignalListener(sig, () => {
     try {
       daemon.kill(sig);
+    } catch {
+      // Already gone.
+    }
+  });
+}
+if (exitWithParent) {
+  watchParent(launcher, () => {
+    try {
+      daemon.kill("SIGTERM");
     } catch {
       // Already gone.
     }

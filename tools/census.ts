@@ -292,7 +292,7 @@ export async function runCensus(
   return res;
 }
 
-/** The report `deno task census` prints (README's census paragraph quotes these figures). */
+/** The report `deno task census` prints (docs/testing.md's census paragraph quotes these figures). */
 export function formatCensus(r: CensusResult, verbose = false): string {
   const lines = [
     `Remote procedures declared: ${r.declared} (up to ${REMOTE_PROC_LAST_9_0} in libvirt 9.0)`,

@@ -46,6 +46,8 @@ const KEYS: Record<string, KeySpec> = {
   qemu_emulator: { type: "string" },
   qemu_img: { type: "string" },
   qemu_job_wait_seconds: { type: "int", min: 1, max: 3600 },
+  sandbox: { type: "int", min: 0, max: 1 },
+  sandbox_allow_paths: { type: "list" },
 };
 
 export interface DaemonConfig {
@@ -94,6 +96,13 @@ export interface DaemonConfig {
   qemu_img: string;
   /** How long a call waits for a domain's job (libvirt's state change lock) before it fails. */
   qemu_job_wait_seconds: number;
+  /**
+   * `deno task serve` runs the daemon under Deno permissions narrowed to its
+   * own directories (as `--sandbox` does): 1, or 0 (the default) for libvirtd's reach.
+   */
+  sandbox: number;
+  /** Under the sandbox, further files and directories the daemon may read and write (`--allow-path`). */
+  sandbox_allow_paths: string[];
 }
 
 /** The QEMU driver's directories, defaults filled in. */
@@ -159,6 +168,8 @@ export function defaultConfig(): DaemonConfig {
     qemu_emulator: "/usr/bin/qemu-system-x86_64",
     qemu_img: "/usr/bin/qemu-img",
     qemu_job_wait_seconds: 30,
+    sandbox: 0,
+    sandbox_allow_paths: [],
   };
 }
 

@@ -4,6 +4,7 @@
 // socket, reconfiguring logging) are sent to it as control requests.
 
 import type { Handler } from "./context.ts";
+import { handlersOf } from "./handlers.ts";
 import type { ProgramService } from "./dispatch.ts";
 import { noSupport } from "./dispatch.ts";
 import {
@@ -27,6 +28,7 @@ import {
   ADMIN_PROGRAM_DEF,
 } from "../protocol/admin.ts";
 import { VirError } from "../rpc/error.ts";
+import { fileError } from "../drivers/system_error.ts";
 import {
   VIR_ERR_ARGUMENT_UNSUPPORTED,
   VIR_ERR_INVALID_ARG,
@@ -150,7 +152,11 @@ function checkFilters(s: string): void {
   }
 }
 
-/** Checks libvirt's log output syntax: `LEVEL:stderr`, `LEVEL:file:PATH`, `LEVEL:syslog:NAME`, `LEVEL:journald`. */
+/**
+ * Checks libvirt's log output syntax: `LEVEL:stderr`, `LEVEL:file:PATH`,
+ * `LEVEL:syslog:NAME`, `LEVEL:journald`; a file output's file must open
+ * (virLogNewOutputToFile), so the caller hears of one it cannot have.
+ */
 function checkOutputs(s: string): void {
   for (const o of s.trim().split(/\s+/).filter((x) => x)) {
     if (!/^[1-4]:(stderr|journald|file:\S+|syslog:\S+)$/.test(o)) {
@@ -159,6 +165,14 @@ function checkOutputs(s: string): void {
         VIR_FROM_NONE,
         `Failed to parse and define log output ${o}`,
       );
+    }
+    const file = /^[1-4]:file:(\S+)$/.exec(o)?.[1];
+    if (file) {
+      try {
+        Deno.openSync(file, { append: true, create: true, mode: 0o600 }).close();
+      } catch (e) {
+        throw fileError(VIR_FROM_NONE, `failed to open ${file}`, file, e);
+      }
     }
   }
 }
@@ -193,19 +207,17 @@ export function adminService(
     transport: VIR_CLIENT_TRANS_UNIX,
   });
 
+  const on = handlersOf(ADMIN_PROGRAM_DEF);
   const handlers = new Map<number, Handler>([
-    [ADMIN_PROC_CONNECT_OPEN, () => undefined],
-    [ADMIN_PROC_CONNECT_CLOSE, (ctx) => ctx.closeAfterReply()],
-    [ADMIN_PROC_CONNECT_GET_LIB_VERSION, () => ({ libVer: BigInt(LIBVIR_VERSION_NUMBER) })],
-    [ADMIN_PROC_CONNECT_LIST_SERVERS, (_ctx, a: { need_results: number }) => {
+    on(ADMIN_PROC_CONNECT_OPEN, () => undefined),
+    on(ADMIN_PROC_CONNECT_CLOSE, (ctx) => ctx.closeAfterReply()),
+    on(ADMIN_PROC_CONNECT_GET_LIB_VERSION, () => ({ libVer: BigInt(LIBVIR_VERSION_NUMBER) })),
+    on(ADMIN_PROC_CONNECT_LIST_SERVERS, (_ctx, a) => {
       const names = [...views.keys()].map((name) => ({ name }));
       return { servers: a.need_results ? names : [], ret: names.length };
-    }],
-    [
-      ADMIN_PROC_CONNECT_LOOKUP_SERVER,
-      (_ctx, a: { name: string }) => ({ srv: { name: server(a).name } }),
-    ],
-    [ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS, (_ctx, a: { srv: Srv }) => {
+    }),
+    on(ADMIN_PROC_CONNECT_LOOKUP_SERVER, (_ctx, a) => ({ srv: { name: server(a).name } })),
+    on(ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS, (_ctx, a) => {
       const v = server(a.srv);
       return {
         params: [
@@ -221,8 +233,8 @@ export function adminService(
             : []),
         ],
       };
-    }],
-    [ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS, (_ctx, a: { srv: Srv; params: TypedParam[] }) => {
+    }),
+    on(ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS, (_ctx, a) => {
       const v = server(a.srv);
       const p = uintParams(a.params, ["minWorkers", "maxWorkers", "prioWorkers"]);
       const min = p.get("minWorkers") ?? v.word(S_MIN_WORKERS);
@@ -242,26 +254,26 @@ export function adminService(
       const prio = p.get("prioWorkers");
       if (prio !== undefined) Atomics.store(v.ctl, S_PRIO_WORKERS, prio);
       control({ op: "resize", server: v.name });
-    }],
-    [ADMIN_PROC_SERVER_LIST_CLIENTS, (_ctx, a: { srv: Srv; need_results: number }) => {
+    }),
+    on(ADMIN_PROC_SERVER_LIST_CLIENTS, (_ctx, a) => {
       const v = server(a.srv);
       const list = v.clients().map((c) => wire(v, c));
       return { clients: a.need_results ? list : [], ret: list.length };
-    }],
-    [ADMIN_PROC_SERVER_LOOKUP_CLIENT, (_ctx, a: { srv: Srv; id: bigint }) => {
+    }),
+    on(ADMIN_PROC_SERVER_LOOKUP_CLIENT, (_ctx, a) => {
       const { v, found } = client({ srv: a.srv, id: a.id, timestamp: 0n, transport: 0 });
       return { clnt: wire(v, found) };
-    }],
-    [ADMIN_PROC_CLIENT_GET_INFO, (_ctx, a: { clnt: Clnt }) => {
+    }),
+    on(ADMIN_PROC_CLIENT_GET_INFO, (_ctx, a) => {
       const { found } = client(a.clnt);
       // Deno exposes no SO_PEERCRED: the peer's uid/gid/pid are not known here.
       return { params: [param.boolean("readonly", (found.flags & CF_READONLY) !== 0)] };
-    }],
-    [ADMIN_PROC_CLIENT_CLOSE, (_ctx, a: { clnt: Clnt }) => {
+    }),
+    on(ADMIN_PROC_CLIENT_CLOSE, (_ctx, a) => {
       const { v } = client(a.clnt);
       control({ op: "disconnect", server: v.name, client: Number(a.clnt.id) });
-    }],
-    [ADMIN_PROC_SERVER_GET_CLIENT_LIMITS, (_ctx, a: { srv: Srv }) => {
+    }),
+    on(ADMIN_PROC_SERVER_GET_CLIENT_LIMITS, (_ctx, a) => {
       const v = server(a.srv);
       return {
         params: [
@@ -271,8 +283,8 @@ export function adminService(
           param.uint("nclients_unauth", v.word(S_N_CLIENTS_UNAUTH)),
         ],
       };
-    }],
-    [ADMIN_PROC_SERVER_SET_CLIENT_LIMITS, (_ctx, a: { srv: Srv; params: TypedParam[] }) => {
+    }),
+    on(ADMIN_PROC_SERVER_SET_CLIENT_LIMITS, (_ctx, a) => {
       const v = server(a.srv);
       const p = uintParams(a.params, ["nclients_max", "nclients_unauth_max"]);
       const max = p.get("nclients_max") ?? v.word(S_MAX_CLIENTS);
@@ -287,23 +299,23 @@ export function adminService(
       // The event loop reads the limit before each accept: it applies at once.
       Atomics.store(v.ctl, S_MAX_CLIENTS, max);
       Atomics.store(v.ctl, S_MAX_CLIENTS_UNAUTH, unauth);
-    }],
-    [ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS, () => {
+    }),
+    on(ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS, () => {
       const o = setting("log_outputs");
       return { outputs: o, noutputs: count(o) };
-    }],
-    [ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS, () => {
+    }),
+    on(ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS, () => {
       const f = setting("log_filters");
       return { filters: f === "" ? null : f, nfilters: count(f) };
-    }],
-    [ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS, (_ctx, a: { outputs: string | null }) => {
+    }),
+    on(ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS, (_ctx, a) => {
       if (a.outputs) checkOutputs(a.outputs);
       control({ op: "log", filters: null, outputs: a.outputs ?? "" });
-    }],
-    [ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS, (_ctx, a: { filters: string | null }) => {
+    }),
+    on(ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS, (_ctx, a) => {
       if (a.filters) checkFilters(a.filters);
       control({ op: "log", filters: a.filters ?? "", outputs: null });
-    }],
+    }),
   ]);
 
   return {

@@ -3,6 +3,7 @@
 // dispatcher answers itself before any driver is involved.
 
 import { REMOTE_PROGRAM_DEF } from "../protocol/remote.ts";
+import { handlersOf } from "./handlers.ts";
 import {
   REMOTE_PROC_AUTH_LIST,
   REMOTE_PROC_AUTH_POLKIT,
@@ -27,7 +28,6 @@ import {
 } from "../protocol/remote_procedure_numbers.ts";
 import type { ProcedureInfo } from "../protocol/program.ts";
 import {
-  type TypedParam,
   validateTypedParams,
   VIR_TYPED_PARAM_LLONG,
   VIR_TYPED_PARAM_STRING,
@@ -144,23 +144,24 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
     ctx.client.update(0, CF_CONN_OPEN | CF_CLOSE_CALLBACK, 0, 0);
   };
 
+  const on = handlersOf(REMOTE_PROGRAM_DEF);
   const connectionHandlers = new Map<number, Handler>([
-    [REMOTE_PROC_AUTH_LIST, () => ({ types: [REMOTE_AUTH_NONE] })],
+    on(REMOTE_PROC_AUTH_LIST, () => ({ types: [REMOTE_AUTH_NONE] })),
     // Every socket's auth is "none": libvirtd's SASL steps refuse with
     // VIR_ERR_AUTH_FAILED, and its polkit check fails without setting an error.
-    [REMOTE_PROC_AUTH_SASL_INIT, () => {
+    on(REMOTE_PROC_AUTH_SASL_INIT, () => {
       throw VirError.of(VIR_ERR_AUTH_FAILED, VIR_FROM_RPC, "authentication failed");
-    }],
-    [REMOTE_PROC_AUTH_SASL_START, () => {
+    }),
+    on(REMOTE_PROC_AUTH_SASL_START, () => {
       throw VirError.of(VIR_ERR_AUTH_FAILED, VIR_FROM_RPC, "authentication failed");
-    }],
-    [REMOTE_PROC_AUTH_SASL_STEP, () => {
+    }),
+    on(REMOTE_PROC_AUTH_SASL_STEP, () => {
       throw VirError.of(VIR_ERR_AUTH_FAILED, VIR_FROM_RPC, "authentication failed");
-    }],
-    [REMOTE_PROC_AUTH_POLKIT, () => {
+    }),
+    on(REMOTE_PROC_AUTH_POLKIT, () => {
       throw remoteErrorNotSet();
-    }],
-    [REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, (ctx, args: { feature: number }) => {
+    }),
+    on(REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, (ctx, args) => {
       if (args.feature === VIR_DRV_FEATURE_PROGRAM_KEEPALIVE) {
         // The event loop starts pinging the client when it sees this flag.
         ctx.client.update(CF_KEEPALIVE, 0);
@@ -168,8 +169,8 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
       }
       if (!(ctx.client.flags & CF_CONN_OPEN)) throw notOpen();
       return { supported: FEATURES_AFTER_OPEN.has(args.feature) ? 1 : 0 };
-    }],
-    [REMOTE_PROC_CONNECT_OPEN, async (ctx, args: { name: string | null; flags: number }) => {
+    }),
+    on(REMOTE_PROC_CONNECT_OPEN, async (ctx, args) => {
       if (ctx.client.flags & CF_CONN_OPEN) {
         // libvirtd 9.0 refuses and also drops the connection it had.
         await closeConnection(ctx);
@@ -189,23 +190,23 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
         readonly ? args.flags | VIR_CONNECT_RO : args.flags,
       );
       ctx.client.update(CF_CONN_OPEN | (readonly ? CF_READONLY : 0), 0, d.id, instance);
-    }],
-    [REMOTE_PROC_CONNECT_CLOSE, async (ctx) => {
+    }),
+    on(REMOTE_PROC_CONNECT_CLOSE, async (ctx) => {
       if (ctx.client.flags & CF_CONN_OPEN) await closeConnection(ctx);
       ctx.closeAfterReply();
-    }],
-    [REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, (ctx) => {
+    }),
+    on(REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, (ctx) => {
       ctx.client.update(CF_CLOSE_CALLBACK, 0);
-    }],
-    [REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, (ctx) => {
+    }),
+    on(REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, (ctx) => {
       ctx.client.update(0, CF_CLOSE_CALLBACK);
-    }],
-    [REMOTE_PROC_CONNECT_GET_LIB_VERSION, () => ({ lib_ver: BigInt(LIBVIR_VERSION_NUMBER) })],
+    }),
+    on(REMOTE_PROC_CONNECT_GET_LIB_VERSION, () => ({ lib_ver: BigInt(LIBVIR_VERSION_NUMBER) })),
     // libvirtd checks and records the identity a privileged client asserts;
     // denovirt has no identity-based access control, so it only checks.
-    [REMOTE_PROC_CONNECT_SET_IDENTITY, (_ctx, args: { params: TypedParam[] }) => {
+    on(REMOTE_PROC_CONNECT_SET_IDENTITY, (_ctx, args) => {
       validateTypedParams(args.params, IDENTITY_PARAMS);
-    }],
+    }),
   ]);
 
   return {

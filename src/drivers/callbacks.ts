@@ -4,6 +4,8 @@
 // when its connection closes. Also the domain event procedures, for any driver.
 
 import { VirError } from "../rpc/error.ts";
+import { type HandlerEntry, handlersWith } from "../dispatch/handlers.ts";
+import { REMOTE_PROGRAM_DEF } from "../protocol/remote.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
@@ -16,7 +18,7 @@ import {
   type EventRegistry,
   VIR_DOMAIN_EVENT_ID_LAST,
 } from "./events.ts";
-import type { CallContext, Handler } from "../dispatch/context.ts";
+import type { CallContext } from "../dispatch/context.ts";
 import * as P from "../protocol/remote_procedure_numbers.ts";
 import { uuidToString } from "../conf/uuid.ts";
 
@@ -107,72 +109,53 @@ function checkDomainEventID(id: number): void {
 /** The domain event (de)registration procedures, over a driver's connection type. */
 export function domainEventHandlers(
   connOf: (ctx: CallContext) => RegistryAccess,
-): [number, Handler][] {
-  const on = <A>(fn: (c: RegistryAccess, a: A) => unknown): Handler => (ctx, a: A) =>
-    fn(connOf(ctx), a);
+): HandlerEntry[] {
+  const on = handlersWith(REMOTE_PROGRAM_DEF, connOf);
   return [
-    [
-      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
-      on((c, a: { eventID: number; dom: { uuid: Uint8Array } | null }) => {
-        checkDomainEventID(a.eventID);
-        return {
-          callbackID: register(
-            c,
-            "domain",
-            a.eventID,
-            a.dom ? uuidToString(a.dom.uuid) : null,
-            false,
+    on(P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, (c, a) => {
+      checkDomainEventID(a.eventID);
+      return {
+        callbackID: register(
+          c,
+          "domain",
+          a.eventID,
+          a.dom ? uuidToString(a.dom.uuid) : null,
+          false,
+        ),
+      };
+    }),
+    on(P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, (c, a) => {
+      deregisterAny(c, "domain", a.callbackID, "domain");
+    }),
+    on(P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, (c, a) => {
+      checkDomainEventID(a.eventID);
+      register(c, "domain", a.eventID, null, true);
+    }),
+    on(P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, (c, a) => {
+      deregister(
+        c,
+        (cb) => cb.family === "domain" && cb.legacy && cb.eventID === a.eventID,
+        () =>
+          VirError.of(
+            VIR_ERR_INTERNAL_ERROR,
+            VIR_FROM_RPC,
+            `domain event ${a.eventID} not registered`,
           ),
-        };
-      }),
-    ],
-    [
-      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
-      on((c, a: { callbackID: number }) => {
-        deregisterAny(c, "domain", a.callbackID, "domain");
-      }),
-    ],
-    [
-      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY,
-      on((c, a: { eventID: number }) => {
-        checkDomainEventID(a.eventID);
-        register(c, "domain", a.eventID, null, true);
-      }),
-    ],
-    [
-      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY,
-      on((c, a: { eventID: number }) => {
-        deregister(
-          c,
-          (cb) => cb.family === "domain" && cb.legacy && cb.eventID === a.eventID,
-          () =>
-            VirError.of(
-              VIR_ERR_INTERNAL_ERROR,
-              VIR_FROM_RPC,
-              `domain event ${a.eventID} not registered`,
-            ),
-        );
-      }),
-    ],
-    [
-      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER,
-      on((c) => {
-        register(c, "domain", 0, null, true);
-        // libvirtd answers 0 here even on success.
-        return { cb_registered: 0 };
-      }),
-    ],
-    [
-      P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER,
-      on((c) => {
-        deregister(
-          c,
-          (cb) => cb.family === "domain" && cb.legacy && cb.eventID === 0,
-          () => VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "domain event 0 not registered"),
-        );
-        return { cb_registered: 0 };
-      }),
-    ],
+      );
+    }),
+    on(P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER, (c) => {
+      register(c, "domain", 0, null, true);
+      // libvirtd answers 0 here even on success.
+      return { cb_registered: 0 };
+    }),
+    on(P.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER, (c) => {
+      deregister(
+        c,
+        (cb) => cb.family === "domain" && cb.legacy && cb.eventID === 0,
+        () => VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "domain event 0 not registered"),
+      );
+      return { cb_registered: 0 };
+    }),
   ];
 }
 

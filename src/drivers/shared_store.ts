@@ -9,7 +9,10 @@ import {
   RANK_DRIVER,
   RANK_HEAP,
   RANK_OBJECT,
+  releaseIfOwner,
   SharedMutex,
+  THREAD_SLOTS,
+  threadSlot,
 } from "../pool/lock.ts";
 
 // ---- Layout (Int32 words at the start of the store buffer) ---------------------------------
@@ -20,7 +23,7 @@ const H_FREE = 4; // free-list heads by size class, FREE_CLASSES words
 const FREE_CLASSES = 28;
 const INST_BASE = H_FREE + FREE_CLASSES; // instance table
 export const MAX_INSTANCES = 256;
-const INST_WORDS = 8;
+const INST_WORDS = 9;
 const I_LOCK = 0; // 2 words
 const I_STATE = 2; // INST_FREE / INST_LIVE / INST_DYING / INST_INIT
 const I_REFS = 3;
@@ -28,16 +31,20 @@ const I_KIND = 4; // the driver id
 const I_KEY = 5; // hash of the instance key (shared instances are found by it)
 const I_DIR = 6; // blob handle of the directory
 const I_DIR_VERSION = 7;
-// Object locks held, per thread: a row of HELD_SLOTS handles for each thread id below
-// HELD_THREADS, written only by that thread, so the event loop can release a dead
+// Bumped each time the slot is reserved, so an opener that joined a reservation
+// can tell the slot was freed and reused while it waited (see openInstance).
+const I_GEN = 8;
+// Object locks, per thread slot (src/pool/lock.ts): a row of HELD_SLOTS handles,
+// written only by the thread in that slot, so the event loop can release a dead
 // Worker's object locks (instance locks are found by scanning the instance table).
+// A handle is noted before the lock is tried and cleared after it is released;
+// recovery releases only locks whose word names the dead thread.
 const HELD_BASE = INST_BASE + MAX_INSTANCES * INST_WORDS;
-const HELD_THREADS = 256;
 const HELD_SLOTS = 4;
-// Per thread id below HELD_THREADS: bumped when a thread of that id dies, so
-// something it claimed (a QEMU domain's job) can be seen to be orphaned.
-const DEATHS_BASE = HELD_BASE + HELD_THREADS * HELD_SLOTS;
-const HEADER_BYTES = (DEATHS_BASE + HELD_THREADS) * 4;
+// Per thread slot: bumped when the thread in that slot dies, so something it
+// claimed (a QEMU domain's job) can be seen to be orphaned.
+const DEATHS_BASE = HELD_BASE + THREAD_SLOTS * HELD_SLOTS;
+const HEADER_BYTES = (DEATHS_BASE + THREAD_SLOTS) * 4;
 
 const INST_FREE = 0;
 const INST_LIVE = 1;
@@ -63,34 +70,32 @@ function hashKey(key: string): number {
 }
 
 /**
- * Releases the store locks (heap, instance table entries) a dead thread
- * held, as a robust mutex would. Object locks are not tracked by owner
- * position and are not recovered.
+ * Releases the store locks a dead thread held — the heap lock, instance
+ * locks, and the object locks its row notes — as a robust mutex would, and
+ * counts the death in its slot. Event loop only, after the thread is gone.
  */
 export function releaseStoreLocks(sab: SharedArrayBuffer, threadId: number): void {
   const w = new Int32Array(sab);
-  const release = (at: number) => {
-    if (Atomics.load(w, at + 1) !== threadId) return;
-    Atomics.store(w, at + 1, 0);
-    Atomics.store(w, at, 0);
-    Atomics.notify(w, at);
-  };
-  release(H_LOCK);
-  for (let i = 1; i < MAX_INSTANCES; i++) release(INST_BASE + i * INST_WORDS + I_LOCK);
-  if (threadId >= HELD_THREADS) return;
-  Atomics.add(w, DEATHS_BASE + threadId, 1);
-  const row = HELD_BASE + threadId * HELD_SLOTS;
+  releaseIfOwner(w, H_LOCK, threadId);
+  for (let i = 1; i < MAX_INSTANCES; i++) {
+    releaseIfOwner(w, INST_BASE + i * INST_WORDS + I_LOCK, threadId);
+  }
+  const slot = threadSlot(threadId);
+  Atomics.add(w, DEATHS_BASE + slot, 1);
+  const row = HELD_BASE + slot * HELD_SLOTS;
   for (let k = 0; k < HELD_SLOTS; k++) {
     const handle = Atomics.load(w, row + k);
-    if (handle !== 0) release(handle / 4 + 1 + O_LOCK);
+    if (handle !== 0) releaseIfOwner(w, handle / 4 + 1 + O_LOCK, threadId);
     Atomics.store(w, row + k, 0);
   }
 }
 
 /**
- * An object's lock that also notes itself in its thread's row of held
- * object locks while held (for dead-holder recovery). Rows are per thread,
- * so plain atomic stores suffice.
+ * An object's lock that also notes itself in its thread's row of object
+ * locks from just before it is tried until just after it is released (for
+ * dead-holder recovery, which checks the lock word's owner, so a death
+ * anywhere in between is recovered right). Rows are per thread slot, so
+ * plain atomic stores suffice.
  */
 class ObjectMutex extends SharedMutex {
   readonly #words: Int32Array;
@@ -101,19 +106,18 @@ class ObjectMutex extends SharedMutex {
     super(words, handle / 4 + 1 + O_LOCK, RANK_OBJECT, `object ${handle}`, tracker);
     this.#words = words;
     this.#handle = handle;
-    const t = tracker.threadId;
-    this.#row = t < HELD_THREADS ? HELD_BASE + t * HELD_SLOTS : -1;
+    this.#row = HELD_BASE + threadSlot(tracker.threadId) * HELD_SLOTS;
   }
 
   override lock(): Disposable {
-    const d = super.lock();
     this.#note(0, this.#handle);
-    return d;
+    return super.lock();
   }
 
   override tryLock(): Disposable | null {
+    this.#note(0, this.#handle);
     const d = super.tryLock();
-    if (d) this.#note(0, this.#handle);
+    if (!d) this.#note(this.#handle, 0);
     return d;
   }
 
@@ -124,7 +128,6 @@ class ObjectMutex extends SharedMutex {
 
   /** Replaces the first slot of this thread's row holding `from` with `to`. */
   #note(from: number, to: number): void {
-    if (this.#row < 0) return;
     for (let k = 0; k < HELD_SLOTS; k++) {
       if (Atomics.load(this.#words, this.#row + k) === from) {
         Atomics.store(this.#words, this.#row + k, to);
@@ -158,23 +161,28 @@ export class SharedStore {
     this.#heap = new SharedMutex(this.#words, H_LOCK, RANK_HEAP, "store", tracker);
   }
 
-  /** The calling thread's id (0 for the event loop, a Worker's own otherwise). */
+  /** The calling thread's id (src/pool/lock.ts: unique to its isolate). */
   get threadId(): number {
     return this.#tracker.threadId;
   }
 
   /**
-   * How many threads of id `threadId` have died so far: a claim recorded with
-   * (thread id, this count) is orphaned once the count has moved on.
+   * How many threads in `threadId`'s slot have died so far: a claim recorded
+   * with (thread id, this count) is orphaned once the count has moved on.
    */
   deaths(threadId: number): number {
-    return threadId < HELD_THREADS ? Atomics.load(this.#words, DEATHS_BASE + threadId) : 0;
+    return Atomics.load(this.#words, DEATHS_BASE + threadSlot(threadId));
   }
 
   // ---- Heap (caller holds the heap lock) ------------------------------------------------
 
   #allocLocked(n: number): number {
     const cls = Math.max(MIN_CLASS, Math.ceil(Math.log2(n + 4)));
+    if (cls >= FREE_CLASSES) {
+      throw new RangeError(
+        `Cannot allocate ${n} bytes: larger than the driver store's largest block`,
+      );
+    }
     const w = this.#words;
     const head = Atomics.load(w, H_FREE + cls);
     let off: number;
@@ -240,7 +248,6 @@ export class SharedStore {
     return JSON.parse(utf8d.decode(this.#bytes.slice(off + 8, off + 8 + len)));
   }
 
-  /** Reads a versioned blob through this Worker's cache. */
   /**
    * The decoded value, shared with this Worker's cache (no copy): a caller
    * that changes it must write it back, or call `forget` — TestConn does the
@@ -302,6 +309,7 @@ export class SharedStore {
     for (;;) {
       let index = -1;
       let joined = false;
+      let gen = 0;
       {
         using _ = this.#heap.lock();
         if (shared) {
@@ -317,6 +325,7 @@ export class SharedStore {
               if (state === INST_LIVE) return { index: i, created: false };
               index = i;
               joined = true;
+              gen = Atomics.load(w, b + I_GEN);
               break;
             }
           }
@@ -326,6 +335,7 @@ export class SharedStore {
             const b = this.#inst(i);
             if (Atomics.load(w, b + I_STATE) === INST_FREE) {
               index = i;
+              Atomics.add(w, b + I_GEN, 1);
               Atomics.store(w, b + I_STATE, INST_INIT);
               Atomics.store(w, b + I_REFS, 1);
               Atomics.store(w, b + I_KIND, kind);
@@ -341,13 +351,21 @@ export class SharedStore {
       const state = this.#inst(index) + I_STATE;
       if (joined) {
         // The opener that reserved it is filling it in: wait for LIVE. If it
-        // failed, the slot went back to FREE (our reference with it): start over.
-        let now = Atomics.load(w, state);
-        while (now === INST_INIT) {
+        // failed, the slot went back to FREE (our reference with it) and may
+        // have been reserved again by then — for another key: the
+        // generation tells. Either way, start over.
+        const genWord = this.#inst(index) + I_GEN;
+        for (;;) {
+          let now: number;
+          {
+            // Both words under the heap lock, where slots are reserved and freed.
+            using _ = this.#heap.lock();
+            now = Atomics.load(w, genWord) === gen ? Atomics.load(w, state) : INST_FREE;
+          }
+          if (now === INST_LIVE) return { index, created: false };
+          if (now !== INST_INIT) break;
           Atomics.wait(w, state, INST_INIT, 10);
-          now = Atomics.load(w, state);
         }
-        if (now === INST_LIVE) return { index, created: false };
         continue;
       }
       try {
@@ -395,6 +413,32 @@ export class SharedStore {
     Atomics.store(this.#words, b + I_STATE, INST_FREE);
   }
 
+  /** Instance slots in use (reserved, live or dying): diagnostics, tests and the soak. */
+  get instancesInUse(): number {
+    let n = 0;
+    for (let i = 1; i < MAX_INSTANCES; i++) {
+      if (Atomics.load(this.#words, this.#inst(i) + I_STATE) !== INST_FREE) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Bytes of the heap handed out and not freed (blocks, with their class
+   * words): diagnostics, tests and the soak, which checks it returns to its
+   * baseline. Walks the free lists under the heap lock.
+   */
+  get bytesInUse(): number {
+    using _ = this.#heap.lock();
+    const w = this.#words;
+    let free = 0;
+    for (let cls = 0; cls < FREE_CLASSES; cls++) {
+      for (let off = Atomics.load(w, H_FREE + cls); off !== 0; off = Atomics.load(w, off / 4 + 1)) {
+        free += 1 << cls;
+      }
+    }
+    return Atomics.load(w, H_TOP) - HEADER_BYTES - free;
+  }
+
   instanceRefs(index: number): number {
     return Atomics.load(this.#words, this.#inst(index) + I_REFS);
   }
@@ -410,8 +454,12 @@ export class SharedStore {
   #setDirectoryLocked(index: number, dir: unknown): void {
     const b = this.#inst(index);
     const old = Atomics.load(this.#words, b + I_DIR);
-    Atomics.store(this.#words, b + I_DIR, this.#writeBlob(dir));
+    const blob = this.#writeBlob(dir);
+    // The stamp before the handle: a Worker dying between the two leaves the
+    // old value under a new stamp (caches miss and read the old value), never
+    // a new value under the stamp other Workers' caches trust.
     Atomics.store(this.#words, b + I_DIR_VERSION, this.#stamp());
+    Atomics.store(this.#words, b + I_DIR, blob);
     this.#cache.delete(-index);
     if (old) this.#free(old);
   }
@@ -455,8 +503,10 @@ export class SharedStore {
     const o = handle / 4 + 1;
     const w = this.#words;
     const old = Atomics.load(w, o + O_BLOB);
-    Atomics.store(w, o + O_BLOB, this.#writeBlob(value));
+    const blob = this.#writeBlob(value);
+    // The stamp first (see #setDirectoryLocked).
     Atomics.store(w, o + O_VERSION, this.#stamp());
+    Atomics.store(w, o + O_BLOB, blob);
     this.#cache.delete(handle);
     this.#free(old);
   }

@@ -3,10 +3,12 @@
 // describes each slot, who writes it and under which lock.
 
 // ---- Lock words ------------------------------------------------------------------------------
-/** A lock is two words: its state (0 free, 1 held, 2 held with waiters) and its owner's thread id. */
+/**
+ * A lock takes two words: the first is its state (0 free, else the owner's
+ * thread id, with LOCK_WAITERS set when someone may sleep on it; see
+ * src/pool/lock.ts); the second is reserved.
+ */
 export const LOCK_STATE = 0;
-export const LOCK_OWNER = 1;
-export const LOCK_WORDS = 2;
 
 // ---- The server section (word 0 onward) --------------------------------------------------
 /** The server lock: guards the job queue, job-slot links and the worker counts. */
@@ -57,6 +59,11 @@ export const S_EL_POLLING = 27;
  * does not grow for jobs they cover.
  */
 export const S_N_WOKEN = 28;
+/**
+ * Of S_N_WOKEN, the priority workers: each was woken for a high-priority job,
+ * which normal workers leave to it (see the pick in src/pool/worker.ts).
+ */
+export const S_N_WOKEN_PRIO = 29;
 export const SERVER_WORDS = 32;
 
 // ---- Job slots ---------------------------------------------------------------------------------

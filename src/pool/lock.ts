@@ -1,9 +1,9 @@
-// Mutexes in shared memory, built on Atomics (a futex mutex: 0 free,
-// 1 held, 2 held with waiters), each with a rank in the daemon's one lock
+// Mutexes in shared memory, built on Atomics (a futex mutex whose word
+// holds its owner's thread id), each with a rank in the daemon's one lock
 // order: server → client → driver → object → heap. With checking on, every
 // acquisition is compared with the locks this thread already holds.
 
-import { LOCK_OWNER, LOCK_STATE } from "./layout.ts";
+import { LOCK_STATE } from "./layout.ts";
 
 /** The lock order. A thread may only take a lock of a higher rank than all it holds. */
 export const RANK_SERVER = 1;
@@ -34,7 +34,7 @@ export class LockOrderError extends Error {
 
 /** One thread's view of the locks it holds, for order checking. */
 export class LockTracker {
-  /** Thread id written into a lock's owner word: 1 for the event loop, 2+ for workers. */
+  /** Thread id written into the words of the locks it holds (see `threadIdOf`). */
   readonly threadId: number;
   /** Whether acquisitions are checked (the control word S_LOCK_CHECK, read once). */
   readonly checking: boolean;
@@ -68,25 +68,68 @@ export class LockTracker {
 }
 
 /**
- * A mutex whose two words live at `at` in `words` (a view of a
- * SharedArrayBuffer). `lock()` may sleep in Atomics.wait and so is for
- * Workers only; the event loop uses `tryLock()` and `whenFree()`.
+ * Thread ids. Each isolate that takes locks has an id unique for the
+ * daemon's life: its slot (1 for the event loop, one per worker record of
+ * every pool — `THREAD_SLOTS` in all) plus `THREAD_SLOTS` × how many
+ * isolates used that slot before it. A lock word holds its owner's id, so a
+ * late unlock from an isolate that was terminated and replaced never
+ * releases its successor's lock (see "When a Worker dies" in THREADING.md).
+ */
+export const THREAD_SLOTS = 2048;
+/** The event loop's thread id (slot 1, never reused). */
+export const EVENT_LOOP_THREAD = 1;
+/** A thread id's slot (rows of per-thread bookkeeping are per slot). */
+export function threadSlot(threadId: number): number {
+  return threadId % THREAD_SLOTS;
+}
+/** The id of the `incarnation`-th isolate in `slot`; stays below `LOCK_WAITERS`. */
+export function threadIdOf(slot: number, incarnation: number): number {
+  return slot + THREAD_SLOTS * (incarnation % (LOCK_WAITERS / THREAD_SLOTS));
+}
+
+/** Set in a held lock's word when a thread may be sleeping on it (the unlock must notify). */
+export const LOCK_WAITERS = 1 << 30;
+
+/**
+ * Releases the lock at `at` if thread `threadId` holds it (a dead thread's
+ * lock, recovered as a robust mutex would be): one compare-exchange, so it
+ * cannot release a lock another thread took meanwhile. True if released.
+ */
+export function releaseIfOwner(words: Int32Array, at: number, threadId: number): boolean {
+  const s = at + LOCK_STATE;
+  for (;;) {
+    const c = Atomics.load(words, s);
+    if (c === 0 || (c & ~LOCK_WAITERS) !== threadId) return false;
+    if (Atomics.compareExchange(words, s, c, 0) === c) {
+      Atomics.notify(words, s);
+      return true;
+    }
+  }
+}
+
+/**
+ * A mutex at word `at` of `words` (a view of a SharedArrayBuffer): 0 when
+ * free, else the owner's thread id, with `LOCK_WAITERS` set when a thread
+ * may sleep on it — so who holds it changes in the same compare-exchange
+ * that takes or releases it, and recovery after a death has no gap.
+ * `lock()` may sleep in Atomics.wait and so is for Workers only; the event
+ * loop uses `tryLock()` and `whenFree()`.
  */
 export class SharedMutex {
   readonly #words: Int32Array;
   readonly #state: number;
-  readonly #owner: number;
   readonly #rank: number;
   readonly #name: string;
   readonly #tracker: LockTracker;
+  readonly #me: number;
 
   constructor(words: Int32Array, at: number, rank: number, label: string, tracker: LockTracker) {
     this.#words = words;
     this.#state = at + LOCK_STATE;
-    this.#owner = at + LOCK_OWNER;
     this.#rank = rank;
     this.#name = `${RANK_NAMES[rank] ?? `rank ${rank}`} ${label}`.trim();
     this.#tracker = tracker;
+    this.#me = tracker.threadId;
   }
 
   get name(): string {
@@ -95,13 +138,10 @@ export class SharedMutex {
 
   /** The thread id that holds the lock, or 0. */
   get owner(): number {
-    return Atomics.load(this.#words, this.#owner);
+    return Atomics.load(this.#words, this.#state) & ~LOCK_WAITERS;
   }
 
   #acquired(): Disposable {
-    // The owner word is informative (diagnostics, dead-holder recovery); the
-    // state word's compareExchange is what orders the critical section.
-    Atomics.store(this.#words, this.#owner, this.#tracker.threadId);
     this.#tracker.push(this.#rank, this.#name);
     return { [Symbol.dispose]: () => this.unlock() };
   }
@@ -111,15 +151,22 @@ export class SharedMutex {
     this.#tracker.check(this.#rank, this.#name);
     const w = this.#words;
     const s = this.#state;
-    // Uncontended: 0 → 1 in one compareExchange.
-    let c = Atomics.compareExchange(w, s, 0, 1);
-    if (c !== 0) {
-      // Contended: announce a waiter (2) so the holder's unlock will notify.
-      if (c !== 2) c = Atomics.exchange(w, s, 2);
-      while (c !== 0) {
-        Atomics.wait(w, s, 2);
-        c = Atomics.exchange(w, s, 2);
+    const me = this.#me;
+    // Uncontended: free → ours in one compareExchange.
+    let c = Atomics.compareExchange(w, s, 0, me);
+    while (c !== 0) {
+      // Held: make sure the holder's unlock will notify, then sleep.
+      if (!(c & LOCK_WAITERS)) {
+        const seen = Atomics.compareExchange(w, s, c, c | LOCK_WAITERS);
+        if (seen !== c) {
+          c = seen === 0 ? Atomics.compareExchange(w, s, 0, me | LOCK_WAITERS) : seen;
+          continue;
+        }
+        c |= LOCK_WAITERS;
       }
+      Atomics.wait(w, s, c);
+      // Take it marked: other sleepers may remain, so our unlock must notify.
+      c = Atomics.compareExchange(w, s, 0, me | LOCK_WAITERS);
     }
     return this.#acquired();
   }
@@ -127,7 +174,7 @@ export class SharedMutex {
   /** Takes the lock if it is free; never sleeps. */
   tryLock(): Disposable | null {
     this.#tracker.check(this.#rank, this.#name);
-    if (Atomics.compareExchange(this.#words, this.#state, 0, 1) !== 0) return null;
+    if (Atomics.compareExchange(this.#words, this.#state, 0, this.#me) !== 0) return null;
     return this.#acquired();
   }
 
@@ -140,11 +187,14 @@ export class SharedMutex {
     const w = this.#words;
     const s = this.#state;
     for (;;) {
-      const c = Atomics.load(w, s);
+      let c = Atomics.load(w, s);
       if (c === 0) return;
-      // Mark a waiter (1 → 2) so the holder's unlock notifies us.
-      if (c === 1 && Atomics.compareExchange(w, s, 1, 2) !== 1) continue;
-      const r = Atomics.waitAsync(w, s, 2);
+      // Mark a waiter so the holder's unlock notifies us.
+      if (!(c & LOCK_WAITERS)) {
+        if (Atomics.compareExchange(w, s, c, c | LOCK_WAITERS) !== c) continue;
+        c |= LOCK_WAITERS;
+      }
+      const r = Atomics.waitAsync(w, s, c);
       if (r.async) {
         await r.value;
         // An unlock wakes one waiter, and it may have been us, who do not
@@ -157,11 +207,16 @@ export class SharedMutex {
 
   unlock(): void {
     this.#tracker.pop(this.#name);
-    Atomics.store(this.#words, this.#owner, 0);
-    // 1 → 0 means nobody waits; 2 means someone may: clear and wake one.
-    if (Atomics.sub(this.#words, this.#state, 1) !== 1) {
-      Atomics.store(this.#words, this.#state, 0);
-      Atomics.notify(this.#words, this.#state, 1);
+    const w = this.#words;
+    const s = this.#state;
+    const me = this.#me;
+    // Ours and unmarked → free, nobody to wake.
+    const c = Atomics.compareExchange(w, s, me, 0);
+    if (c === me) return;
+    // Ours and marked → free, wake one. Anything else is not ours (the lock
+    // was recovered from this thread as dead and taken since): leave it.
+    if (c === (me | LOCK_WAITERS) && Atomics.compareExchange(w, s, c, 0) === c) {
+      Atomics.notify(w, s, 1);
     }
   }
 }

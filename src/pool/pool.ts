@@ -27,8 +27,7 @@ import {
   J_WORKER,
   JOB_FREE,
   JOB_QUEUED,
-  LOCK_OWNER,
-  LOCK_STATE,
+  JOB_RUNNING,
   MAIL_DROPPED,
   MAIL_REPLY,
   S_DONE_SEQ,
@@ -45,6 +44,7 @@ import {
   S_N_PRIO,
   S_N_STARTING,
   S_N_WOKEN,
+  S_N_WOKEN_PRIO,
   S_N_WORKERS,
   S_PRIO_WORKERS,
   S_QUEUE_DEPTH,
@@ -55,7 +55,7 @@ import {
   S_STUCK_WORKERS,
   W_JOB,
   W_JOB_REF,
-  W_MAIL_LEN,
+  W_MAIL_WAITING,
   W_PRIO,
   W_RETIRE,
   W_STATE,
@@ -73,6 +73,7 @@ import { VIR_NET_ERROR, VIR_NET_REPLY } from "../rpc/constants.ts";
 import { VirError, writeVirError } from "../rpc/error.ts";
 import { VIR_FROM_RPC } from "../rpc/error_codes.ts";
 import { releaseStoreLocks } from "../drivers/shared_store.ts";
+import { releaseIfOwner, THREAD_SLOTS, threadIdOf } from "./lock.ts";
 
 export interface PoolOptions {
   minWorkers: number;
@@ -99,6 +100,22 @@ export interface PoolOptions {
    * flight, in µs (0: never); see "Polling for a short call" in THREADING.md.
    */
   pollMicros?: number;
+  /**
+   * The thread slot of this pool's worker record 0 (src/pool/lock.ts): the
+   * pools of one daemon share the drivers' store, so their Workers' slots
+   * must not overlap. Default 2 (slot 1 is the event loop).
+   */
+  threadSlotBase?: number;
+  /**
+   * When the pool's clock starts (ms since the Unix epoch; default: now).
+   * Call start times are kept as 32-bit ms since then, so they wrap every
+   * 2³¹ ms (24.8 days); tests and the soak set it in the past to cross the wrap.
+   */
+  epochMs?: number;
+  /** The call arena's largest size in bytes (default 1 GiB; tests lower it). */
+  arenaMaxBytes?: number;
+  /** Workers running short calls at once (default RUNNING_TARGET; see #scheduleLocked). */
+  runningTarget?: number;
 }
 
 /** A busy worker's call younger than this (ms) counts as running, not blocked (see #scheduleLocked). */
@@ -113,6 +130,17 @@ const RUNNING_TARGET = Math.max(1, (navigator.hardwareConcurrency || 1) - 1);
 
 /** The event loop's default poll for a short call (µs). */
 export const DEFAULT_POLL_MICROS = 100;
+
+/**
+ * How long after ending a Worker's isolate the event loop waits before it
+ * recovers what the Worker held. `terminate()` only asks V8 to stop the
+ * isolate, which may run a few more instructions first (it stops at its
+ * next interrupt check; a sleep in Atomics.wait is interrupted at once).
+ * Locks are safe regardless (a late unlock cannot release a lock that names
+ * another owner); the wait keeps the counts the recovery fixes from being
+ * changed after it by an isolate that is on its way out.
+ */
+const DEATH_GRACE_MS = 20;
 
 /** What #scheduleLocked decided: workers to wake, how many to start, whether to look again. */
 interface Schedule {
@@ -157,7 +185,15 @@ export class WorkerPool {
   /** Workers the watchdog has reported (their call ran past the warning limit). */
   readonly #stuck = new Set<number>();
   #stopped = false;
-  readonly #epochMs = Date.now();
+  readonly #epochMs: number;
+  readonly #slotBase: number;
+  readonly #runningTarget: number;
+  /** Per worker record: isolates started in it so far (the thread id's incarnation). */
+  readonly #incarnation: number[];
+  /** Per worker record: the thread id of the isolate in it now. */
+  readonly #threadIds: number[];
+  /** Records of dead Workers whose recovery has not finished: not reused until it has. */
+  readonly #recovering = new Set<number>();
   /** Told of every mailbox record after the pool has done its own bookkeeping. */
   onRecord: (r: MailRecord) => void = () => {};
   /** Every server of the daemon (this one included), filled by the daemon before start. */
@@ -168,8 +204,21 @@ export class WorkerPool {
     this.#submittedAt = new Float64Array(opts.capacity.jobs);
     this.#procKey = new Float64Array(opts.capacity.jobs);
     this.#pollMs = (opts.pollMicros ?? DEFAULT_POLL_MICROS) / 1000;
+    this.#epochMs = opts.epochMs ?? Date.now();
+    this.#slotBase = opts.threadSlotBase ?? 2;
+    this.#runningTarget = opts.runningTarget ?? RUNNING_TARGET;
+    if (this.#slotBase + opts.capacity.workers > THREAD_SLOTS) {
+      throw new RangeError(
+        `Cannot make ${opts.capacity.workers} workers: thread slots end at ${THREAD_SLOTS}`,
+      );
+    }
+    this.#incarnation = new Array(opts.capacity.workers).fill(0);
+    this.#threadIds = new Array(opts.capacity.workers).fill(0);
     const control = SharedMemory.allocateControl(opts.capacity);
-    const arena = new CallArena();
+    const arena = new CallArena(
+      Math.min(1 << 20, opts.arenaMaxBytes ?? 1 << 30),
+      opts.arenaMaxBytes ?? 1 << 30,
+    );
     for (let i = 0; i < opts.capacity.workers; i++) {
       this.#mailboxes.push(allocateMailbox());
       this.#answers.push(allocateAnswerBox());
@@ -254,57 +303,90 @@ export class WorkerPool {
   }
 
   /**
-   * A Worker died (an uncaught error ended its isolate). What it held is
-   * recovered, as a robust mutex would be: locks it owned are released, its
-   * client reference dropped, its counts fixed, its call answered with an
-   * error; then the pool is brought back to its targets.
+   * Ends the isolate in worker record `index` — a Worker that died (an
+   * uncaught error ended it) or one the watchdog kills — and recovers what it
+   * held (see #recover). False when no isolate runs there.
    */
-  #died(index: number): void {
-    const ctl = this.ctl;
-    const rec = this.mem.worker(index);
-    const tid = 2 + index;
-    this.#workers[index]?.terminate();
+  kill(index: number): boolean {
+    const w = this.#workers[index];
+    if (!w) return false;
+    w.terminate();
     this.#workers[index] = null;
-    const state = Atomics.load(ctl, rec + W_STATE);
-    if (state === WORKER_STARTING) Atomics.sub(ctl, S_N_STARTING, 1);
-    // Locks whose owner word names the dead thread: the server lock, client locks, driver-store locks.
-    const release = (at: number) => {
-      if (Atomics.load(ctl, at + LOCK_OWNER) !== tid) return;
-      Atomics.store(ctl, at + LOCK_OWNER, 0);
-      Atomics.store(ctl, at + LOCK_STATE, 0);
-      Atomics.notify(ctl, at + LOCK_STATE);
-    };
-    release(S_LOCK);
-    for (let i = 0; i < this.#opts.capacity.clients; i++) release(this.mem.client(i) + C_LOCK);
-    releaseStoreLocks(this.store, tid);
-    const fix = () => {
-      const g = this.mem.serverLock.tryLock();
-      if (!g) return void this.mem.serverLock.whenFree().then(fix);
-      try {
-        const prio = Atomics.load(ctl, rec + W_PRIO) === 1;
-        if (state === WORKER_IDLE) {
-          // Not on its stack: popped and woken, and gone before it counted itself awake.
-          if (!this.mem.removeIdleLocked(index, prio)) Atomics.sub(ctl, S_N_WOKEN, 1);
-          Atomics.sub(ctl, prio ? S_FREE_PRIO : S_FREE_WORKERS, 1);
-        }
-        if (state === WORKER_IDLE || state === WORKER_BUSY) {
-          Atomics.sub(ctl, prio ? S_N_PRIO : S_N_WORKERS, 1);
-        }
-        Atomics.store(ctl, rec + W_STATE, WORKER_FREE);
-      } finally {
-        g[Symbol.dispose]();
-      }
-      const slot = Atomics.load(ctl, rec + W_JOB);
-      Atomics.store(ctl, rec + W_JOB, -1);
-      if (slot >= 0) this.#abandonJob(slot, Atomics.load(ctl, rec + W_JOB_REF) === 1);
-      Atomics.store(ctl, rec + W_JOB_REF, 0);
-      Atomics.store(ctl, rec + W_MAIL_LEN, 0);
-      if (!this.#stopped) this.resize();
-    };
-    fix();
+    this.#recovering.add(index);
+    setTimeout(() => this.#recover(index, this.#threadIds[index]!), DEATH_GRACE_MS);
+    return true;
   }
 
-  /** Answers a dead Worker's call with an error and frees its slot. */
+  /**
+   * Recovers a dead Worker's record as a robust mutex would: locks whose word
+   * names its thread are released, its counts fixed under the server lock,
+   * what it published drained, its call answered with an error and its
+   * client reference dropped; then the pool is brought back to its targets.
+   * The record is not reused until all of that is done.
+   */
+  #recover(index: number, tid: number): void {
+    const ctl = this.ctl;
+    const rec = this.mem.worker(index);
+    // One compare-exchange each: a lock the dead thread no longer holds is left alone.
+    releaseIfOwner(ctl, S_LOCK, tid);
+    for (let i = 0; i < this.#opts.capacity.clients; i++) {
+      releaseIfOwner(ctl, this.mem.client(i) + C_LOCK, tid);
+    }
+    releaseStoreLocks(this.store, tid);
+    const g = this.mem.serverLock.tryLock();
+    if (!g) return void this.mem.serverLock.whenFree().then(() => this.#recover(index, tid));
+    try {
+      const state = Atomics.load(ctl, rec + W_STATE);
+      const prio = Atomics.load(ctl, rec + W_PRIO) === 1;
+      if (state === WORKER_STARTING) Atomics.sub(ctl, S_N_STARTING, 1);
+      if (state === WORKER_IDLE) {
+        // Not on its stack: popped and woken, and gone before it counted itself awake.
+        if (!this.mem.removeIdleLocked(index, prio)) this.#unwokenLocked(prio);
+        Atomics.sub(ctl, prio ? S_FREE_PRIO : S_FREE_WORKERS, 1);
+      }
+      if (state === WORKER_IDLE || state === WORKER_BUSY) {
+        Atomics.sub(ctl, prio ? S_N_PRIO : S_N_WORKERS, 1);
+      }
+      Atomics.store(ctl, rec + W_STATE, WORKER_FREE);
+    } finally {
+      g[Symbol.dispose]();
+    }
+    // What it published before it died is delivered as usual (a reply
+    // finishes its job); a job of its still running is answered with an error.
+    this.#drain(index);
+    const heldRef = Atomics.load(ctl, rec + W_JOB_REF) === 1;
+    for (let slot = 0; slot < this.#opts.capacity.jobs; slot++) {
+      const j = this.mem.job(slot);
+      if (
+        Atomics.load(ctl, j + J_STATE) === JOB_RUNNING && Atomics.load(ctl, j + J_WORKER) === index
+      ) {
+        this.#abandonJob(slot, heldRef);
+      }
+    }
+    Atomics.store(ctl, rec + W_JOB, -1);
+    Atomics.store(ctl, rec + W_JOB_REF, 0);
+    Atomics.store(ctl, rec + W_MAIL_WAITING, 0);
+    this.#recovering.delete(index);
+    if (!this.#stopped) {
+      this.resize();
+      this.#flush();
+    }
+  }
+
+  /**
+   * A popped-and-woken Worker will never count itself awake (it died or was
+   * never woken): take it off the woken counts. Caller holds the server lock.
+   */
+  #unwokenLocked(prio: boolean): void {
+    Atomics.sub(this.ctl, S_N_WOKEN, 1);
+    if (prio) Atomics.sub(this.ctl, S_N_WOKEN_PRIO, 1);
+  }
+
+  /**
+   * Answers a dead Worker's call with an error and frees its slot; drops the
+   * client reference it held (an atomic add: only the event loop frees
+   * records, after C_REFS reaches 0, so no lock is needed to lower it).
+   */
   #abandonJob(slot: number, heldRef: boolean): void {
     const ctl = this.ctl;
     const j = this.mem.job(slot);
@@ -331,7 +413,10 @@ export class WorkerPool {
     Atomics.store(this.ctl, rec + W_RETIRE, 0);
     Atomics.store(this.ctl, rec + W_STATE, WORKER_FREE);
     // Its mailbox may still hold its last batch.
-    this.#drainAll();
+    this.#drain(index);
+    // It may have been woken for a job it then left for retirement: look
+    // again at what is queued, so no job waits for an unrelated submit.
+    if (!this.#stopped) this.#flush();
   }
 
   /** Counts a connected client in S_N_CLIENTS (seen by the admin program). */
@@ -368,7 +453,7 @@ export class WorkerPool {
    */
   #watch(): void {
     const ctl = this.ctl;
-    const now = Date.now() - this.#epochMs;
+    const now = this.#clock();
     const warn = (this.#opts.stuckWarnSeconds ?? 0) * 1000;
     const kill = (this.#opts.stuckKillSeconds ?? 0) * 1000;
     for (let i = 0; i < this.#highWater; i++) {
@@ -379,7 +464,7 @@ export class WorkerPool {
         Atomics.store(ctl, S_STUCK_WORKERS, this.#stuck.size);
         continue;
       }
-      const ran = now - Atomics.load(ctl, this.mem.job(slot) + J_START_MS);
+      const ran = msSince(now, Atomics.load(ctl, this.mem.job(slot) + J_START_MS));
       if (warn > 0 && ran > warn && !this.#stuck.has(i)) {
         this.#stuck.add(i);
         Atomics.store(ctl, S_STUCK_WORKERS, this.#stuck.size);
@@ -398,17 +483,26 @@ export class WorkerPool {
         });
         this.#stuck.delete(i);
         Atomics.store(ctl, S_STUCK_WORKERS, this.#stuck.size);
-        this.#died(i);
+        this.kill(i);
       }
     }
   }
 
-  /** Live Workers (normal, priority), counting ones still starting. */
-  /** The Worker isolate in record `index` now (null when none): a changed one means the old one is gone. */
-  workerAt(index: number): Worker | null {
-    return this.#workers[index] ?? null;
+  /**
+   * Which isolate runs in worker record `index` now (its incarnation), or -1
+   * when none does: a request answered later goes only to the isolate that
+   * asked (see answerIo).
+   */
+  isolateOf(index: number): number {
+    return this.#workers[index] ? this.#incarnation[index]! : -1;
   }
 
+  /** The thread id of the isolate in worker record `index` now, or of its last one. */
+  threadIdOf(index: number): number {
+    return this.#threadIds[index] ?? 0;
+  }
+
+  /** Live Workers (normal, priority), counting ones still starting. */
   get workerCounts(): { normal: number; prio: number; starting: number } {
     return {
       normal: Atomics.load(this.ctl, S_N_WORKERS),
@@ -419,9 +513,12 @@ export class WorkerPool {
 
   #spawn(prio: boolean): boolean {
     const index = this.#workers.findIndex((w, i) =>
-      w === null && Atomics.load(this.ctl, this.mem.worker(i) + W_STATE) !== WORKER_STARTING
+      w === null && !this.#recovering.has(i) &&
+      Atomics.load(this.ctl, this.mem.worker(i) + W_STATE) === WORKER_FREE
     );
     if (index < 0) return false;
+    const threadId = threadIdOf(this.#slotBase + index, ++this.#incarnation[index]!);
+    this.#threadIds[index] = threadId;
     const rec = this.mem.worker(index);
     Atomics.store(this.ctl, rec + W_STATE, WORKER_STARTING);
     Atomics.store(this.ctl, rec + W_PRIO, prio ? 1 : 0);
@@ -431,13 +528,16 @@ export class WorkerPool {
     this.#highWater = Math.max(this.#highWater, index + 1);
     Atomics.store(this.ctl, rec + W_RETIRE, 0);
     // Not on the per-call path: the one message a Worker sends, when it leaves.
-    w.onmessage = () => this.#exited(index);
+    // Both handlers check the record still holds this isolate.
+    w.onmessage = () => {
+      if (this.#workers[index] === w) this.#exited(index);
+    };
     // The worker moves itself from "starting" to "live" when it joins.
     Atomics.add(this.ctl, S_N_STARTING, 1);
     w.addEventListener("error", (e) => {
       e.preventDefault();
       logger.error("worker {index} died: {message}", { index, message: e.message });
-      this.#died(index);
+      if (this.#workers[index] === w) this.kill(index);
     });
     const start: WorkerStart = {
       buffers: {
@@ -451,7 +551,7 @@ export class WorkerPool {
         settings: this.#opts.settings,
       },
       index,
-      threadId: 2 + index,
+      threadId,
       prio,
       modules: this.#opts.modules,
       epochMs: this.#epochMs,
@@ -516,15 +616,26 @@ export class WorkerPool {
     prio: boolean,
     internal = false,
   ): boolean {
-    const slot = this.#freeJobs.pop();
-    if (slot === undefined) return false;
+    if (this.#freeJobs.length === 0) return false;
+    // The packet's block first: with the arena full nothing has been taken yet.
+    let off: number;
+    try {
+      off = this.arena.store(packet);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      logger.warn("call arena full ({bytes} bytes in use): refusing a call", {
+        bytes: this.arena.inUse,
+      });
+      return false;
+    }
+    const slot = this.#freeJobs.pop()!;
     const ctl = this.ctl;
     const j = this.mem.job(slot);
     // Filled before the slot is linked; the link under the server lock publishes it.
     Atomics.store(ctl, j + J_CLIENT, client);
     Atomics.store(ctl, j + J_CLIENT_GEN, gen);
     Atomics.store(ctl, j + J_PRIO, prio ? 1 : 0);
-    Atomics.store(ctl, j + J_DATA_OFF, this.arena.store(packet));
+    Atomics.store(ctl, j + J_DATA_OFF, off);
     Atomics.store(ctl, j + J_DATA_LEN, packet.length);
     Atomics.store(ctl, j + J_WORKER, -1);
     Atomics.store(ctl, j + J_INTERNAL, internal ? 1 : 0);
@@ -616,22 +727,30 @@ export class WorkerPool {
     let uncovered = waiting - starting;
     const plan: Schedule = { wake: [], grow: 0, recheck: false };
     if (waiting <= 0) return plan;
-    let running = woken + starting + this.#shortCallsLocked(RUNNING_TARGET);
+    let running = woken + starting + this.#shortCallsLocked(this.#runningTarget);
     let live = Atomics.load(ctl, S_N_WORKERS) + starting;
     const max = Atomics.load(ctl, S_MAX_WORKERS);
     // High-priority jobs may also go to the priority workers, which serve
     // nothing else — when no normal worker is idle, before the pool grows.
-    let prio = Math.min(Atomics.load(ctl, S_QUEUE_PRIO), waiting);
+    // Those a woken priority worker is coming for are covered already.
+    let prio = Math.max(
+      0,
+      Math.min(Atomics.load(ctl, S_QUEUE_PRIO) - Atomics.load(ctl, S_N_WOKEN_PRIO), waiting),
+    );
     // The most recently idle worker first: its isolate is the warmest.
-    while (waiting > 0 && running < RUNNING_TARGET) {
+    while (waiting > 0 && running < this.#runningTarget) {
       let w = this.mem.popIdleLocked(false);
+      let forPrio = false;
       if (w < 0 && prio > 0) {
         w = this.mem.popIdleLocked(true);
-        if (w >= 0) prio--;
+        forPrio = w >= 0;
+        if (forPrio) prio--;
       }
       if (w >= 0) {
         plan.wake.push(w);
         Atomics.add(ctl, S_N_WOKEN, 1);
+        // A normal worker woken with it must not take the job it is woken for.
+        if (forPrio) Atomics.add(ctl, S_N_WOKEN_PRIO, 1);
       } else if (uncovered > 0 && live < max) {
         plan.grow++;
         live++;
@@ -650,13 +769,16 @@ export class WorkerPool {
    */
   #shortCallsLocked(cap: number): number {
     const ctl = this.ctl;
-    const now = Date.now() - this.#epochMs;
+    const now = this.#clock();
     let n = 0;
     for (let i = 0; i < this.#highWater && n < cap; i++) {
       const rec = this.mem.worker(i);
       if (Atomics.load(ctl, rec + W_STATE) !== WORKER_BUSY) continue;
       const slot = Atomics.load(ctl, rec + W_JOB);
-      if (slot >= 0 && now - Atomics.load(ctl, this.mem.job(slot) + J_START_MS) < GROW_AFTER_MS) {
+      if (
+        slot >= 0 &&
+        msSince(now, Atomics.load(ctl, this.mem.job(slot) + J_START_MS)) < GROW_AFTER_MS
+      ) {
         n++;
       }
     }
@@ -707,16 +829,22 @@ export class WorkerPool {
     this.#freeJobs.push(slot);
   }
 
+  /** The pool's clock: ms since its epoch, as the 32-bit word J_START_MS holds it. */
+  #clock(): number {
+    return (Date.now() - this.#epochMs) | 0;
+  }
+
   #drainAll(): void {
     // Only records that ever had a Worker can hold mail.
     const n = this.#highWater;
-    for (let i = 0; i < n; i++) {
-      const box = this.#mailboxes[i]!;
-      drainMailbox(box, this.ctl, this.mem.worker(i), (r) => {
-        if (r.kind === MAIL_REPLY || r.kind === MAIL_DROPPED) this.#finishJob(r.slot);
-        this.onRecord(r);
-      });
-    }
+    for (let i = 0; i < n; i++) this.#drain(i);
+  }
+
+  #drain(index: number): void {
+    drainMailbox(this.#mailboxes[index]!, this.ctl, this.mem.worker(index), (r) => {
+      if (r.kind === MAIL_REPLY || r.kind === MAIL_DROPPED) this.#finishJob(r.slot);
+      this.onRecord(r);
+    });
   }
 
   async #completionLoop(): Promise<void> {
@@ -758,11 +886,17 @@ export class WorkerPool {
     }
   }
 
-  /** Answers a worker's I/O request (MAIL_IO) and wakes it. */
-  answerIo(worker: number, answer: IoAnswer): void {
+  /**
+   * Answers the I/O request (MAIL_IO) that isolate `isolate` of worker
+   * record `worker` made, and wakes it. False, writing nothing, when that
+   * isolate is gone: the answer box then belongs to its successor, whose own
+   * answer must not be overwritten.
+   */
+  answerIo(worker: number, isolate: number, answer: IoAnswer): boolean {
     const box = this.#answers[worker];
-    if (!box) return;
+    if (!box || isolate < 0 || this.isolateOf(worker) !== isolate) return false;
     writeAnswer(box, this.ctl, this.mem.worker(worker), answer);
+    return true;
   }
 
   /** Idle normal and priority workers right now (for tests and the admin program). */
@@ -771,6 +905,16 @@ export class WorkerPool {
       normal: Atomics.load(this.ctl, S_FREE_WORKERS),
       prio: Atomics.load(this.ctl, S_FREE_PRIO),
     };
+  }
+
+  /** Calls submitted whose answer has not come back (queued, pending a link, or running). */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Records of dead Workers whose recovery is still under way. */
+  get recovering(): number {
+    return this.#recovering.size;
   }
 
   get queueDepth(): number {
@@ -785,4 +929,12 @@ export class WorkerPool {
 function procedureKey(p: Uint8Array): number {
   const prog = ((p[4]! << 24) | (p[5]! << 16) | (p[6]! << 8) | p[7]!) >>> 0;
   return prog * 65536 + ((p[14]! << 8) | p[15]!);
+}
+
+/**
+ * Milliseconds from `start` to `now`, both 32-bit readings of a pool's
+ * clock: right across the clock's wrap, for spans under 2³¹ ms (24.8 days).
+ */
+export function msSince(now: number, start: number): number {
+  return (now - start) | 0;
 }

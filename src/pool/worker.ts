@@ -35,6 +35,7 @@ import {
   S_N_PRIO,
   S_N_STARTING,
   S_N_WOKEN,
+  S_N_WOKEN_PRIO,
   S_N_WORKERS,
   S_QUEUE_DEPTH,
   S_QUEUE_HEAD,
@@ -68,7 +69,7 @@ export interface WorkerStart {
   buffers: SharedBuffers;
   /** Index of this worker's record. */
   index: number;
-  /** Thread id for lock owner words (2 + index). */
+  /** Thread id for lock words: unique to this isolate (src/pool/lock.ts). */
   threadId: number;
   /** True for a priority worker. */
   prio: boolean;
@@ -137,9 +138,11 @@ class PoolWorker {
   /** Counts this worker as live and idle-capable; called once under no lock. */
   #join(): void {
     using _ = this.#mem.serverLock.lock();
-    // One step under the server lock: the event loop reads both words under it.
+    // One step under the server lock: the event loop reads both words under
+    // it, and the state says which of the two counts this worker is in now.
     Atomics.sub(this.#ctl, S_N_STARTING, 1);
     Atomics.add(this.#ctl, this.#start.prio ? S_N_PRIO : S_N_WORKERS, 1);
+    Atomics.store(this.#ctl, this.#record + W_STATE, WORKER_BUSY);
   }
 
   #leave(): void {
@@ -148,15 +151,23 @@ class PoolWorker {
     Atomics.store(this.#ctl, this.#record + W_STATE, WORKER_EXITED);
   }
 
-  /** The first queued job this worker may take, or -1. Caller holds the server lock. */
+  /**
+   * The first queued job this worker may take, or -1. Priority workers serve
+   * only high-priority jobs. A normal worker takes the oldest job, except the
+   * oldest high-priority ones that priority workers were woken for and have
+   * not yet come for (S_N_WOKEN_PRIO): had it taken one, that priority worker
+   * would find nothing, and the job the normal worker was woken for would
+   * wait for it to finish. Caller holds the server lock.
+   */
   #pickLocked(): number {
     const ctl = this.#ctl;
-    let slot = Atomics.load(ctl, S_QUEUE_HEAD);
-    if (!this.#start.prio) return slot;
-    // Priority workers serve only high-priority jobs, the oldest first.
-    while (slot >= 0) {
+    const prio = this.#start.prio;
+    let leave = prio ? 0 : Atomics.load(ctl, S_N_WOKEN_PRIO);
+    for (let slot = Atomics.load(ctl, S_QUEUE_HEAD); slot >= 0;) {
       const j = this.#mem.job(slot);
-      if (Atomics.load(ctl, j + J_PRIO) === 1) return slot;
+      const high = Atomics.load(ctl, j + J_PRIO) === 1;
+      if (high && leave > 0) leave--;
+      else if (high || !prio) return slot;
       slot = Atomics.load(ctl, j + J_NEXT);
     }
     return -1;
@@ -199,7 +210,8 @@ class PoolWorker {
           const j = this.#mem.job(slot);
           Atomics.store(ctl, j + J_STATE, JOB_RUNNING);
           Atomics.store(ctl, j + J_WORKER, this.#start.index);
-          Atomics.store(ctl, j + J_START_MS, Date.now() - this.#start.epochMs);
+          // The pool's clock: 32-bit ms since its epoch (it wraps; see msSince).
+          Atomics.store(ctl, j + J_START_MS, (Date.now() - this.#start.epochMs) | 0);
           const client = Atomics.load(ctl, j + J_CLIENT);
           const gen = Atomics.load(ctl, j + J_CLIENT_GEN);
           const c = this.#mem.client(client);
@@ -241,6 +253,7 @@ class PoolWorker {
         // be on the stack.
         if (!this.#mem.removeIdleLocked(this.#start.index, this.#start.prio)) {
           Atomics.sub(ctl, S_N_WOKEN, 1);
+          if (this.#start.prio) Atomics.sub(ctl, S_N_WOKEN_PRIO, 1);
         }
       }
     } finally {

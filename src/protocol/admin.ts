@@ -14,13 +14,7 @@ import {
 } from "../xdr/mod.ts";
 import { typed_param } from "../rpc/typed_params.ts";
 import { ADMIN_PROGRAM, ADMIN_PROTOCOL_VERSION } from "../rpc/constants.ts";
-import {
-  type Declaration,
-  declare,
-  defineProgram,
-  parseProcedureTable,
-  type Program,
-} from "./program.ts";
+import { declare, defineProgram, parseProcedureTable } from "./program.ts";
 
 // ---- Limits (admin_protocol.x consts) ------------------------------------------
 export const ADMIN_STRING_MAX = 4194304;
@@ -257,8 +251,7 @@ export const ADMIN_PROCEDURES_TSV = `
 19\tCONNECT_SET_DAEMON_TIMEOUT\tlow\t-\t-
 `;
 
-// deno-lint-ignore no-explicit-any
-export const adminDeclarations: readonly Declaration<any, any>[] = [
+export const adminDeclarations = [
   declare(ADMIN_PROC_CONNECT_OPEN, admin_connect_open_args, xdrVoid),
   declare(ADMIN_PROC_CONNECT_CLOSE, xdrVoid, xdrVoid),
   declare(ADMIN_PROC_CONNECT_GET_LIB_VERSION, xdrVoid, admin_connect_get_lib_version_ret),
@@ -314,9 +307,9 @@ export const adminDeclarations: readonly Declaration<any, any>[] = [
   declare(ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS, admin_connect_set_logging_filters_args, xdrVoid),
   declare(ADMIN_PROC_SERVER_UPDATE_TLS_FILES, admin_server_update_tls_files_args, xdrVoid),
   declare(ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT, admin_connect_set_daemon_timeout_args, xdrVoid),
-];
+] as const;
 
-export const ADMIN_PROGRAM_DEF: Program = defineProgram(
+export const ADMIN_PROGRAM_DEF = defineProgram(
   "admin",
   ADMIN_PROGRAM,
   ADMIN_PROTOCOL_VERSION,

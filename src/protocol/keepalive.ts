@@ -7,7 +7,7 @@ import {
   KEEPALIVE_PROGRAM,
   KEEPALIVE_PROTOCOL_VERSION,
 } from "../rpc/constants.ts";
-import { declare, defineProgram, parseProcedureTable, type Program } from "./program.ts";
+import { declare, defineProgram, parseProcedureTable } from "./program.ts";
 
 /** Keepalive packets are answered by the event loop, never by a worker: priority is moot. */
 const KEEPALIVE_PROCEDURES_TSV = `
@@ -15,7 +15,7 @@ const KEEPALIVE_PROCEDURES_TSV = `
 2	PONG	high	-	-
 `;
 
-export const KEEPALIVE_PROGRAM_DEF: Program = defineProgram(
+export const KEEPALIVE_PROGRAM_DEF = defineProgram(
   "keepalive",
   KEEPALIVE_PROGRAM,
   KEEPALIVE_PROTOCOL_VERSION,

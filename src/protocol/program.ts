@@ -36,7 +36,15 @@ export interface Procedure<A = unknown, R = unknown> extends ProcedureInfo {
   readonly ret: Codec<R>;
 }
 
-export interface Program {
+/**
+ * A program: its number, version and procedures. `M` maps each declared
+ * procedure number to its declaration, so handlers can be typed from it
+ * (src/dispatch/handlers.ts); it exists only for the type checker.
+ */
+// deno-lint-ignore no-explicit-any
+export interface Program<M = Record<number, Declaration<number, any, any>>> {
+  /** Never set: carries the procedure map's type. */
+  readonly types?: M;
   readonly name: string;
   readonly prog: number;
   readonly vers: number;
@@ -96,26 +104,36 @@ export function parseProcedureTable(tsv: string): Map<number, ProcedureInfo> {
 }
 
 /** Declares the types of a procedure whose annotations come from `info`. */
-export interface Declaration<A, R> {
-  readonly proc: number;
+export interface Declaration<P extends number, A, R> {
+  readonly proc: P;
   readonly args: Codec<A>;
   readonly ret: Codec<R>;
 }
 
-export function declare<A, R>(proc: number, args: Codec<A>, ret: Codec<R>): Declaration<A, R> {
+export function declare<const P extends number, A, R>(
+  proc: P,
+  args: Codec<A>,
+  ret: Codec<R>,
+): Declaration<P, A, R> {
   return { proc, args, ret };
 }
 
+/** The procedure map of a list of declarations: number → declaration. */
+export type ProceduresOf<D> = {
+  // deno-lint-ignore no-explicit-any
+  [K in D as K extends Declaration<infer P, any, any> ? P : never]: K;
+};
+
 /** Builds a program from its annotation table and its type declarations. */
-export function defineProgram(
+// deno-lint-ignore no-explicit-any
+export function defineProgram<const D extends readonly Declaration<number, any, any>[]>(
   name: string,
   prog: number,
   vers: number,
   info: ReadonlyMap<number, ProcedureInfo>,
-  // deno-lint-ignore no-explicit-any
-  declarations: readonly Declaration<any, any>[],
+  declarations: D,
   lastProc = Math.max(0, ...info.keys()),
-): Program {
+): Program<ProceduresOf<D[number]>> {
   const procedures = new Map<number, Procedure>();
   for (const d of declarations) {
     const i = info.get(d.proc);

@@ -3,7 +3,7 @@
 // pass-through, monitor event callbacks. Served on the rw and ro sockets
 // beside the remote program.
 
-import { declare, defineProgram, parseProcedureTable, type Program } from "./program.ts";
+import { declare, defineProgram, parseProcedureTable } from "./program.ts";
 import { hyper, int, struct, uint, xdrVoid } from "../xdr/mod.ts";
 import {
   remote_domain,
@@ -35,7 +35,7 @@ const monitorCommandRet = struct("qemu_domain_monitor_command_ret", {
   result: remote_nonnull_string,
 });
 
-export const QEMU_PROGRAM_DEF: Program = defineProgram(
+export const QEMU_PROGRAM_DEF = defineProgram(
   "qemu",
   QEMU_PROGRAM,
   QEMU_PROTOCOL_VERSION,

@@ -2,7 +2,7 @@
 // annotations, and the argument/result types of each declared family.
 
 import { REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION } from "../rpc/constants.ts";
-import { defineProgram, parseProcedureTable, type Program } from "./program.ts";
+import { defineProgram, parseProcedureTable } from "./program.ts";
 import { REMOTE_PROCEDURES_TSV } from "./remote_procedures_data.ts";
 import { hostDeclarations } from "./remote_host.ts";
 import { domainDeclarations } from "./remote_domain.ts";
@@ -14,7 +14,7 @@ import { domainExtraDeclarations } from "./remote_domain_extra.ts";
  */
 export const REMOTE_PROC_LAST_9_0 = 443;
 
-export const REMOTE_PROGRAM_DEF: Program = defineProgram(
+export const REMOTE_PROGRAM_DEF = defineProgram(
   "remote",
   REMOTE_PROGRAM,
   REMOTE_PROTOCOL_VERSION,

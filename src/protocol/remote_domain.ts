@@ -13,7 +13,7 @@ import {
   ushort,
   xdrVoid,
 } from "../xdr/mod.ts";
-import { type Declaration, declare } from "./program.ts";
+import { declare } from "./program.ts";
 import {
   charArray,
   REMOTE_CPUMAP_MAX,
@@ -1299,8 +1299,7 @@ export const remote_domain_set_autostart_once_args = struct(
   { dom: remote_nonnull_domain, autostart: int },
 );
 
-// deno-lint-ignore no-explicit-any
-export const domainDeclarations: readonly Declaration<any, any>[] = [
+export const domainDeclarations = [
   declare(REMOTE_PROC_DOMAIN_ATTACH_DEVICE, remote_domain_attach_device_args, xdrVoid),
   declare(REMOTE_PROC_DOMAIN_CREATE, remote_domain_create_args, xdrVoid),
   declare(
@@ -1771,4 +1770,4 @@ export const domainDeclarations: readonly Declaration<any, any>[] = [
   declare(REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE, remote_domain_set_autostart_once_args, xdrVoid),
   declare(REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP, remote_domain_set_throttle_group_args, xdrVoid),
   declare(REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP, remote_domain_del_throttle_group_args, xdrVoid),
-];
+] as const;

@@ -2,7 +2,7 @@
 // connection-level domain listing, domain events, snapshots, checkpoints, migration.
 
 import { array, hyper, int, opaque, struct, uhyper, uint, xdrVoid } from "../xdr/mod.ts";
-import { type Declaration, declare } from "./program.ts";
+import { declare } from "./program.ts";
 import {
   REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX,
   remote_domain,
@@ -849,8 +849,7 @@ export const remote_domain_migrate_confirm3_params_args = struct(
 
 // ---- Declarations -----------------------------------------------------------------------------------
 
-// deno-lint-ignore no-explicit-any
-export const domainExtraDeclarations: readonly Declaration<any, any>[] = [
+export const domainExtraDeclarations = [
   declare(
     REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS,
     remote_connect_list_defined_domains_args,
@@ -1274,4 +1273,4 @@ export const domainExtraDeclarations: readonly Declaration<any, any>[] = [
     xdrVoid,
   ),
   declare(REMOTE_PROC_DOMAIN_EVENT_NIC_MAC_CHANGE, remote_domain_event_nic_mac_change_msg, xdrVoid),
-];
+] as const;

@@ -15,7 +15,7 @@ import {
   uint,
   xdrVoid,
 } from "../xdr/mod.ts";
-import { type Declaration, declare } from "./program.ts";
+import { declare } from "./program.ts";
 import {
   REMOTE_PROC_AUTH_LIST,
   REMOTE_PROC_AUTH_POLKIT,
@@ -1464,8 +1464,7 @@ export const remote_secret_event_value_changed_msg = struct(
   { callbackID: int, secret: remote_nonnull_secret },
 );
 
-// deno-lint-ignore no-explicit-any
-export const hostDeclarations: readonly Declaration<any, any>[] = [
+export const hostDeclarations = [
   declare(REMOTE_PROC_CONNECT_OPEN, remote_connect_open_args, xdrVoid),
   declare(REMOTE_PROC_CONNECT_CLOSE, xdrVoid, xdrVoid),
   declare(REMOTE_PROC_CONNECT_GET_TYPE, xdrVoid, remote_connect_get_type_ret),
@@ -2130,4 +2129,4 @@ export const hostDeclarations: readonly Declaration<any, any>[] = [
     xdrVoid,
   ),
   declare(REMOTE_PROC_NODE_DEVICE_UPDATE, remote_node_device_update_args, xdrVoid),
-];
+] as const;

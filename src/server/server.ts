@@ -81,6 +81,12 @@ export interface ServerOptions {
   onLogSettings?: (filters: string, outputs: string) => Promise<void> | void;
   /** Unread bytes after which a client is dropped (default MAX_QUEUED_BYTES; tests lower it). */
   maxQueuedBytes?: number;
+  /** Where the pools' clocks start (ms since the Unix epoch): tests and the soak cross the 2³¹ ms wrap. */
+  clockEpochMs?: number;
+  /** The libvirtd server's call arena limit in bytes (tests lower it). */
+  arenaMaxBytes?: number;
+  /** The libvirtd server's running-worker target (default: the CPUs but one; tests set it). */
+  runningTarget?: number;
 }
 
 interface Service {
@@ -118,6 +124,8 @@ export class NetServer implements ClientHost {
     Promise.reject(VirError.internal(VIR_FROM_RPC, `no I/O handler for '${req.op}'`));
   /** Closed clients whose record is marked CLOSING in shared memory. */
   readonly #marked = new Set<Client>();
+  /** Closed clients whose driver connection close has been submitted (or was not needed). */
+  readonly #driverClosing = new Set<Client>();
   /** Told of the requests Workers send the event loop (admin program). */
   onControl: (req: ControlRequest) => void = () => {};
 
@@ -255,27 +263,39 @@ export class NetServer implements ClientHost {
       return;
     }
     this.#marked.add(client);
-    if (this.flags(client) & CF_CONN_OPEN) {
-      // A Worker closes the driver connection for it, as libvirtd's client
-      // close hook does: shared driver state drops its reference, event
-      // registrations go.
-      client.inflight++;
-      if (!this.pool.submit(client.index, client.gen, CONNECT_CLOSE_CALL, true, true)) {
-        client.inflight--;
-      }
-    }
     this.#maybeFinalize(client);
   }
 
-  /** Frees a closed client's record once no job of it is queued or running. */
+  /**
+   * Frees a closed client's record once no job of it is queued or running —
+   * after its driver connection is closed. The record is freed only after it
+   * was marked closing (so no queued job of this client can run).
+   */
   #maybeFinalize(client: Client): void {
-    // The record is freed only after it was marked closing (so no queued job
-    // of this client can run) and once no job of it is queued or running.
     if (!client.closing || client.inflight > 0 || !this.#marked.has(client)) return;
     if (this.#clients[client.index] !== client) return;
     if (this.pool.clientRefs(client.index) !== 0) return;
+    if (!this.#driverClosing.has(client)) {
+      // Every call of the client has come back, so a CONNECT_OPEN or an event
+      // registration that was still running at the disconnect is done and
+      // seen: now a Worker closes the driver connection, as libvirtd's client
+      // close hook does (shared driver state drops its reference, event
+      // registrations go).
+      this.#driverClosing.add(client);
+      if (this.flags(client) & CF_CONN_OPEN) {
+        client.inflight++;
+        if (!this.pool.submit(client.index, client.gen, CONNECT_CLOSE_CALL, true, true)) {
+          // Every job slot or the arena is taken this instant: try again soon.
+          client.inflight--;
+          this.#driverClosing.delete(client);
+          setTimeout(() => this.#maybeFinalize(client), 10);
+        }
+        return;
+      }
+    }
     this.#clients[client.index] = null;
     this.#marked.delete(client);
+    this.#driverClosing.delete(client);
     this.pool.freeClient(client.index);
     this.#count--;
     this.pool.countClient(-1);
@@ -293,15 +313,18 @@ export class NetServer implements ClientHost {
         return;
       }
       const worker = r.slot;
-      const asker = this.pool.workerAt(worker);
+      // The isolate that asked: answers go to it alone (a successor in the
+      // same record has its own request and answer box contents).
+      const asker = this.pool.isolateOf(worker);
       this.onIo(env.req).then(
         (value) => {
           // The Worker that asked died meanwhile (the watchdog ended it): nobody
           // will account for what was done on its behalf, so it is undone.
-          if (this.pool.workerAt(worker) !== asker) this.onOrphanedIo(env.req, value);
-          else this.pool.answerIo(worker, { id: env.id, value: value ?? null });
+          if (!this.pool.answerIo(worker, asker, { id: env.id, value: value ?? null })) {
+            this.onOrphanedIo(env.req, value);
+          }
         },
-        (e) => this.pool.answerIo(worker, errorAnswer(env.id, e)),
+        (e) => this.pool.answerIo(worker, asker, errorAnswer(env.id, e)),
       );
       return;
     }
@@ -386,6 +409,8 @@ export class Server {
       settings: this.settings,
     };
     const clients = c.max_clients * 2;
+    const mainWorkers = Math.max(c.max_workers + c.prio_workers, 64);
+    const epochMs = opts.clockEpochMs ?? Date.now();
     const mainPool = new WorkerPool({
       ...common,
       name: "libvirtd",
@@ -400,8 +425,14 @@ export class Server {
       capacity: {
         clients,
         jobs: clients * c.max_client_requests,
-        workers: Math.max(c.max_workers + c.prio_workers, 64),
+        workers: mainWorkers,
       },
+      // Thread slot 1 is the event loop; each pool's Workers have their own
+      // slots (both pools use the drivers' store, whose locks name them).
+      threadSlotBase: 2,
+      epochMs,
+      arenaMaxBytes: opts.arenaMaxBytes ?? 1 << 30,
+      ...(opts.runningTarget ? { runningTarget: opts.runningTarget } : {}),
       modules: opts.modules ?? [],
     });
     const adminClients = c.admin_max_clients * 2;
@@ -418,6 +449,8 @@ export class Server {
         jobs: adminClients * c.admin_max_client_requests,
         workers: Math.max(c.admin_max_workers, 32),
       },
+      threadSlotBase: 2 + mainWorkers,
+      epochMs,
       modules: [],
     });
     for (const p of [mainPool, adminPool]) p.servers.push(mainPool.buffers, adminPool.buffers);

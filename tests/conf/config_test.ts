@@ -28,6 +28,8 @@ qemu_emulator = "/usr/local/bin/qemu-system-x86_64"
 qemu_img = "/usr/local/bin/qemu-img"
 qemu_job_wait_seconds = 5
 dispatch_poll_us = 0
+sandbox = 1
+sandbox_allow_paths = [ "/srv/images", "/var/tmp" ]
 `;
 
 Deno.test("parseConfig() reads every key denovirt uses", () => {
@@ -64,6 +66,8 @@ Deno.test("parseConfig() reads every key denovirt uses", () => {
     qemu_emulator: "/usr/local/bin/qemu-system-x86_64",
     qemu_img: "/usr/local/bin/qemu-img",
     qemu_job_wait_seconds: 5,
+    sandbox: 1,
+    sandbox_allow_paths: ["/srv/images", "/var/tmp"],
   });
 });
 

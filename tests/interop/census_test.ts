@@ -1,25 +1,25 @@
 // The census (`deno task census`) as part of the suite: every declared
 // remote procedure called on the real libvirtd and on denovirt, the answers
 // compared byte for byte; the run must exit 0 with no difference, and
-// README's census figures must be the ones it measures.
+// docs/testing.md's census figures must be the ones it measures.
 
 import assert from "node:assert/strict";
 import { haveTools } from "./_tools.ts";
 import type { CensusResult } from "../../tools/census.ts";
 
 const CENSUS = new URL("../../tools/census.ts", import.meta.url).pathname;
-const README = new URL("../../README.md", import.meta.url);
+const DOC = new URL("../../docs/testing.md", import.meta.url);
 
 const tools = haveTools("census", ["libvirtd"]);
 
-/** README's census paragraph, as figures. */
-function readmeFigures(): Record<string, number> {
-  const text = Deno.readTextFileSync(README);
+/** The census paragraph of docs/testing.md, as figures. */
+function documentedFigures(): Record<string, number> {
+  const text = Deno.readTextFileSync(DOC);
   const para = /\*\*Census\*\*[^]*?\n\n/.exec(text)?.[0];
-  assert.ok(para, "README has a **Census** paragraph");
+  assert.ok(para, "docs/testing.md has a **Census** paragraph");
   const figure = (re: RegExp, what: string) => {
     const m = re.exec(para.replace(/\s+/g, " "));
-    assert.ok(m, `README's census paragraph states ${what}`);
+    assert.ok(m, `the census paragraph states ${what}`);
     return Number(m[1]!.replace(/,/g, ""));
   };
   return {
@@ -32,7 +32,8 @@ function readmeFigures(): Record<string, number> {
 }
 
 Deno.test({
-  name: "the census: every remote procedure answers byte for byte as libvirtd's; README quotes it",
+  name:
+    "the census: every remote procedure answers byte for byte as libvirtd's; docs/testing.md quotes it",
   ignore: !tools,
   async fn() {
     const out = await new Deno.Command(Deno.execPath(), {
@@ -58,7 +59,7 @@ Deno.test({
       r.identicalOk + r.identicalErrors + r.identicalOther + r.notCompared.length,
       r.called,
     );
-    assert.deepEqual(readmeFigures(), {
+    assert.deepEqual(documentedFigures(), {
       declared: r.declared,
       refOk: r.refOk,
       refErrors: r.refErrors,

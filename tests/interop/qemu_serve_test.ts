@@ -1,11 +1,14 @@
-// `deno task serve` runs the daemon with narrowed permissions: only the QEMU
-// and qemu-img binaries (and procps's ps and kill) may be run, files only in
-// its directories, Unix sockets only at the paths it owns. A real VM still
-// starts, answers on its console, reports its CPU time and is destroyed.
+// `deno task serve --sandbox` runs the daemon with narrowed permissions: only
+// the QEMU and qemu-img binaries (and procps's ps and kill) may be run, files
+// only in its directories, Unix sockets only at the paths it owns. A real VM
+// still starts, answers on its console and reports its CPU time. A kill -9 of
+// the launcher stops the daemon and leaves the VM running, as libvirtd leaves
+// its domains; the next start takes it back, and it is destroyed.
 
 import assert from "node:assert/strict";
 import { haveTools } from "./_tools.ts";
-import { killQemus } from "../drivers/_qemu.ts";
+import { killQemus, qemuProcesses } from "../drivers/_qemu.ts";
+import { alive, answers, children, ps, serve, until, virsh } from "./_serve.ts";
 
 const runnable = haveTools("QEMU driver under deno task serve", [
   "virsh",
@@ -14,20 +17,6 @@ const runnable = haveTools("QEMU driver under deno task serve", [
   "ps",
 ]);
 const UUID = "5a7e0d1c-1111-4222-8333-944455558888";
-
-async function readUntil(p: Deno.ChildProcess, text: string): Promise<void> {
-  const reader = p.stdout.getReader();
-  let seen = "";
-  try {
-    while (!seen.includes(text)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`serve ended before printing ${text}: ${seen}`);
-      seen += new TextDecoder().decode(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
 
 const CONSOLE_PY = `
 import libvirt, sys
@@ -45,48 +34,25 @@ print("console ok")
 `;
 
 Deno.test(
-  { name: "deno task serve: a real VM under narrowed permissions", ignore: !runnable },
+  {
+    name: "deno task serve --sandbox: a real VM under narrowed permissions outlives a kill -9",
+    ignore: !runnable,
+    sanitizeResources: false,
+    sanitizeOps: false,
+  },
   async () => {
     const dir = await Deno.makeTempDir({ prefix: "denovirt-serve-qemu-" });
-    const serve = new URL("../../src/serve.ts", import.meta.url).pathname;
-    const p = new Deno.Command(Deno.execPath(), {
-      // deno.json's serve task, verbatim.
-      args: [
-        "run",
-        "--no-check",
-        "--allow-run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-sys=uid",
-        serve,
-        "--run-dir",
-        dir,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const uri = `qemu:///system?socket=${dir}/libvirt-sock`;
-    const virsh = async (...a: string[]) => {
-      const o = await new Deno.Command("virsh", {
-        args: ["-c", uri, ...a],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr);
-    };
+    let s = await serve(["--sandbox"], { dir });
+    const qemu = (script: string) => virsh("qemu:///system", s.rw, script);
     try {
-      await readUntil(p, "virt-admin");
-      const ps = await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output();
-      const daemon = new TextDecoder().decode(ps.stdout).split("\n").find((l) =>
-        l.includes("main.ts") && l.includes(dir)
-      );
+      const [daemon] = children(s.proc.pid);
       assert.ok(daemon, "the daemon process");
+      const args = ps("-o", "args=", "-p", String(daemon));
       assert.match(
-        daemon,
+        args,
         /--allow-run=\/usr\/bin\/qemu-system-x86_64,\/usr\/bin\/qemu-img,\/usr\/bin\/ps,\/usr\/bin\/kill( |$)/,
       );
-      assert.doesNotMatch(daemon, / -A | --allow-all| --allow-run /);
+      assert.doesNotMatch(args, / -A | --allow-all| --allow-run /);
 
       await Deno.writeTextFile(
         `${dir}/vm.xml`,
@@ -97,7 +63,8 @@ Deno.test(
   <console type='pty'><target type='serial' port='0'/></console></devices>
 </domain>`,
       );
-      assert.match(await virsh("define", `${dir}/vm.xml`), /defined/);
+      assert.match((await qemu(`define ${dir}/vm.xml`)).out, /defined/);
+      const uri = `qemu:///system?socket=${s.rw}`;
       const con = await new Deno.Command("/usr/bin/python3", {
         args: ["-c", CONSOLE_PY, uri],
         stdout: "piped",
@@ -108,27 +75,32 @@ Deno.test(
         /console ok/,
         new TextDecoder().decode(con.stderr),
       );
-      assert.equal((await virsh("domstate", "served")).trim(), "running");
+      assert.equal((await qemu("domstate served")).out.trim(), "running");
       let cpu = "";
-      for (let i = 0; i < 50 && !cpu; i++) {
-        cpu = /CPU time: +(\S+)/.exec(await virsh("dominfo", "served"))?.[1] ?? "";
-        if (!cpu) await new Promise((r) => setTimeout(r, 100));
-      }
+      await until(async () => {
+        cpu = /CPU time: +(\S+)/.exec((await qemu("dominfo served")).out)?.[1] ?? "";
+        return cpu !== "";
+      }, "the CPU time");
       assert.match(cpu, /^\d+\.\ds$/, "CPU time from ps");
-      assert.match(await virsh("destroy", "served"), /destroyed/);
-      assert.match(await virsh("undefine", "served"), /undefined/);
-      p.kill("SIGTERM");
-      assert.equal((await p.status).code, 0);
+      const id = (await qemu("domid served")).out.trim();
+
+      // The launcher is killed: the daemon stops, the VM runs on.
+      s.proc.kill("SIGKILL");
+      await until(() => !alive(daemon), "the daemon to end");
+      assert.equal(await answers(s.rw), false);
+      assert.equal(qemuProcesses(UUID).length, 1, "the VM outlives the daemon");
+      await s.cleanup();
+
+      s = await serve(["--sandbox"], { dir });
+      assert.equal((await qemu("domstate served")).out.trim(), "running");
+      assert.equal((await qemu("domid served")).out.trim(), id);
+      assert.match((await qemu("destroy served")).out, /destroyed/);
+      assert.match((await qemu("undefine served")).out, /undefined/);
+      s.proc.kill("SIGTERM");
+      assert.equal((await s.proc.status).code, 0);
     } finally {
       killQemus(UUID);
-      try {
-        p.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await p.status;
-      await p.stdout.cancel().catch(() => {});
-      await p.stderr.cancel().catch(() => {});
+      await s.cleanup();
       await Deno.remove(dir, { recursive: true });
     }
   },

@@ -11,6 +11,7 @@ import {
   REMOTE_PROGRAM_DEF,
 } from "../../src/protocol/mod.ts";
 import * as numbers from "../../src/protocol/remote_procedure_numbers.ts";
+import { NUMBERS_FILE, remoteProcedureNumbers } from "../../tools/gen_remote_procedures.ts";
 
 const remote = REMOTE_PROGRAM_DEF;
 
@@ -23,6 +24,14 @@ Deno.test("the remote table's names agree with the REMOTE_PROC_* constants", () 
   const consts = Object.entries(numbers);
   assert.equal(consts.length, 453);
   for (const [name, n] of consts) assert.equal(`REMOTE_PROC_${remote.info.get(n)?.name}`, name);
+});
+
+Deno.test("remote_procedure_numbers.ts is what `deno task gen` makes of the table", () => {
+  assert.equal(
+    Deno.readTextFileSync(NUMBERS_FILE),
+    remoteProcedureNumbers(),
+    "stale: run `deno task gen`",
+  );
 });
 
 // The procedures of every virsh sequence in the wire facts (connect preamble,

@@ -195,7 +195,7 @@ Deno.test("kill -9 under load, then a restart on the same run directory serves a
   }
 });
 
-Deno.test("deno task serve runs the daemon under permissions narrowed to its run directory", async () => {
+Deno.test("deno task serve --sandbox runs the daemon under permissions narrowed to its run directory", async () => {
   const dir = await Deno.makeTempDir();
   const serve = new URL("../../src/serve.ts", import.meta.url).pathname;
   const p = new Deno.Command(Deno.execPath(), {
@@ -208,6 +208,7 @@ Deno.test("deno task serve runs the daemon under permissions narrowed to its run
       "--allow-env",
       "--allow-sys=uid",
       serve,
+      "--sandbox",
       "--run-dir",
       dir,
     ],

@@ -2,7 +2,8 @@
 // block their Worker for a while, or throw, to prove the pool's behaviour.
 
 import { declare, defineProgram, parseProcedureTable, type Program } from "../../src/protocol/program.ts";
-import { struct, uint, xdrVoid } from "../../src/xdr/mod.ts";
+import { opaque, struct, uint, xdrVoid } from "../../src/xdr/mod.ts";
+import { VIR_NET_MESSAGE_MAX } from "../../src/rpc/constants.ts";
 import type { ProgramService } from "../../src/dispatch/dispatch.ts";
 import type { WorkerExtension } from "../../src/pool/worker.ts";
 import type { CallContext, Handler } from "../../src/dispatch/context.ts";
@@ -21,8 +22,16 @@ export const SLEEP_PROC_OBJECT_CRASH = 7;
 export const SLEEP_PROC_OBJECT_GET = 8;
 /** Asks the event loop for I/O ({op: "test.io", value}) and returns its answer's value. */
 export const SLEEP_PROC_IO = 9;
+/** SLEEP at high priority (libvirt's `@priority: high`): priority workers may run it. */
+export const SLEEP_PROC_SLEEP_HIGH = 10;
+/** Takes the lock of object `handle`, holds it `ms` milliseconds, returns the object's value. */
+export const SLEEP_PROC_OBJECT_HOLD = 11;
+/** Carries `data` (any size up to a packet) and sleeps `ms`: returns the data's length. */
+export const SLEEP_PROC_BLOB = 12;
 
 const value = struct("sleep_value", { value: uint });
+export const hold = struct("sleep_hold", { handle: uint, ms: uint });
+export const blob = struct("sleep_blob", { ms: uint, data: opaque(VIR_NET_MESSAGE_MAX) });
 
 export const SLEEP_PROGRAM_DEF: Program = defineProgram(
   "sleep",
@@ -38,6 +47,9 @@ export const SLEEP_PROGRAM_DEF: Program = defineProgram(
 7	OBJECT_CRASH	low	-	-
 8	OBJECT_GET	low	-	-
 9	IO	low	-	-
+10	SLEEP_HIGH	high	-	-
+11	OBJECT_HOLD	low	-	-
+12	BLOB	low	-	-
 `),
   [
     declare(SLEEP_PROC_ECHO, value, value),
@@ -49,8 +61,18 @@ export const SLEEP_PROGRAM_DEF: Program = defineProgram(
     declare(SLEEP_PROC_OBJECT_CRASH, value, xdrVoid),
     declare(SLEEP_PROC_OBJECT_GET, value, value),
     declare(SLEEP_PROC_IO, value, value),
+    declare(SLEEP_PROC_SLEEP_HIGH, value, value),
+    declare(SLEEP_PROC_OBJECT_HOLD, hold, value),
+    declare(SLEEP_PROC_BLOB, blob, value),
   ],
 );
+
+/**
+ * A test-only driver, `sleepdrv:///MS`: its open blocks the Worker MS
+ * milliseconds, then takes a reference on one shared instance (key
+ * "sleepdrv"); its close drops it, and the last close frees the instance.
+ */
+export const SLEEP_DRIVER_ID = 99;
 
 /** Blocks the calling Worker's thread, as a handler stuck in a hypervisor would. */
 function block(ms: number): void {
@@ -64,6 +86,19 @@ export function setup(ext: WorkerExtension): void {
     [SLEEP_PROC_SLEEP, (_: unknown, a: { value: number }) => {
       block(a.value);
       return a;
+    }],
+    [SLEEP_PROC_SLEEP_HIGH, (_: unknown, a: { value: number }) => {
+      block(a.value);
+      return a;
+    }],
+    [SLEEP_PROC_OBJECT_HOLD, (ctx: CallContext, a: { handle: number; ms: number }) => {
+      using _ = ctx.env.store.objectLock(a.handle).lock();
+      block(a.ms);
+      return { value: ctx.env.store.readLocked<number>(a.handle) };
+    }],
+    [SLEEP_PROC_BLOB, (_: unknown, a: { ms: number; data: Uint8Array }) => {
+      block(a.ms);
+      return { value: a.data.length };
     }],
     [SLEEP_PROC_THROW, () => {
       throw new Error("deliberate failure in a handler");
@@ -98,4 +133,18 @@ export function setup(ext: WorkerExtension): void {
     handler: (ctx) => handlers.get(ctx.header.proc),
   };
   ext.services.set(SLEEP_PROGRAM, service);
+  ext.drivers.add({
+    id: SLEEP_DRIVER_ID,
+    name: "sleepdrv",
+    accepts: (uri) => uri.startsWith("sleepdrv:///"),
+    open(ctx, uri) {
+      block(Number(uri.slice("sleepdrv:///".length)) || 0);
+      return ctx.env.store.openInstance(SLEEP_DRIVER_ID, "sleepdrv", true, () => ({})).index;
+    },
+    close(ctx) {
+      const store = ctx.env.store;
+      if (store.closeInstance(ctx.client.instance)) store.releaseInstance(ctx.client.instance);
+    },
+    handlers: new Map(),
+  });
 }

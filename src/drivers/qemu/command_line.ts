@@ -8,6 +8,7 @@
 import type { ChrDef, DiskDef, DomainDef, NetDef } from "../../conf/domain_xml.ts";
 import { VirError } from "../../rpc/error.ts";
 import { CONSOLES_PER_SLOT } from "./files.ts";
+import { requireReach } from "../system_error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
@@ -51,6 +52,27 @@ const VIDEO_MODELS: Record<string, string> = {
   qxl: "qxl-vga",
   bochs: "bochs-display",
 };
+
+/**
+ * A disk's file as QEMU will open it must be one the daemon may reach: QEMU is
+ * not bound by Deno's permissions, so under --sandbox its limit is kept here
+ * (under the default the daemon reaches every path, as libvirtd does).
+ */
+export function requireDiskReach(d: DiskDef): void {
+  const path = d.source?.path;
+  if (!path) return;
+  const write = !(d.readonly || d.device === "cdrom");
+  requireReach(VIR_FROM_QEMU, `Cannot access storage file '${path}'`, path, write);
+}
+
+/** Every file QEMU opens for this definition (disks, serial-port files) is within the daemon's reach. */
+export function requireDeviceReach(def: DomainDef): void {
+  def.devices.disks.forEach(requireDiskReach);
+  for (const s of serialsOf(def)) {
+    const path = s.source.type === "file" ? s.source.path : null;
+    if (path) requireReach(VIR_FROM_QEMU, `Failed to open file '${path}'`, path, true);
+  }
+}
 
 function diskArgs(d: DiskDef, index: number, ideUnits: Map<string, number>): string[] {
   if (d.device !== "disk" && d.device !== "cdrom") {

@@ -4,7 +4,9 @@
 // the domain's job for long operations, the event loop's I/O, and the events
 // the call raises, sent once every lock is released.
 
-import type { CallContext, Handler } from "../../dispatch/context.ts";
+import type { CallContext } from "../../dispatch/context.ts";
+import { handlersWith } from "../../dispatch/handlers.ts";
+import { REMOTE_PROGRAM_DEF } from "../../protocol/remote.ts";
 import type { SharedStore } from "../shared_store.ts";
 import {
   DOMAIN_EVENT_CALLBACK_PROCS,
@@ -255,14 +257,5 @@ export function internalError(detail: string): VirError {
   return VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_QEMU, detail);
 }
 
-/** A handler over a QemuConn that sends the events it raised once it is done. */
-export function h<A>(fn: (c: QemuConn, args: A) => unknown): Handler {
-  return (ctx, args: A) => {
-    const c = new QemuConn(ctx);
-    try {
-      return fn(c, args);
-    } finally {
-      c.flush();
-    }
-  };
-}
+/** Registers a typed remote-procedure handler over a QemuConn (its events sent after). */
+export const on = handlersWith(REMOTE_PROGRAM_DEF, (ctx) => new QemuConn(ctx));

@@ -6,6 +6,7 @@
 // call holding the job waits on a monitor that does not answer.
 
 import { checkFlagsIn, updateModificationImpact } from "../flags.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import { setMaxMemory } from "./tune.ts";
 import {
   hasManagedSave,
@@ -16,7 +17,6 @@ import {
 } from "./managed_save.ts";
 import { diskNode } from "./hotplug.ts";
 import { findRedefined } from "../domain_list.ts";
-import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -42,8 +42,8 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import * as S from "../domain_constants.ts";
-import { buildCommandLine, serialsOf } from "./command_line.ts";
-import { h, QemuConn } from "./conn.ts";
+import { buildCommandLine, requireDeviceReach, serialsOf } from "./command_line.ts";
+import { on, QemuConn } from "./conn.ts";
 import {
   configPath,
   consolePath,
@@ -90,9 +90,6 @@ const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
 const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
 /** How long QEMU gets to end on SIGTERM before SIGKILL (libvirt's virProcessKillPainfully). */
 const KILL_GRACE_MS = 10_000;
-
-type Dom = { dom: RemoteDomain };
-type DomFlags = { dom: RemoteDomain; flags: number };
 
 /** libvirt's virCheckFlags in the QEMU driver. */
 export function checkFlags(fn: string, flags: number, allowed: number): void {
@@ -395,6 +392,7 @@ export function startDomain(
       : null);
   let pid: number;
   try {
+    requireDeviceReach(def);
     const args = buildCommandLine(def, {
       monitor,
       pidfile,
@@ -678,197 +676,159 @@ function create(c: QemuConn, ref: RemoteDomain, flags: number): RemoteDomain {
   });
 }
 
-export const domainHandlers: [number, Handler][] = [
+/** DOMAIN_SHUTDOWN and DOMAIN_SHUTDOWN_FLAGS: the ACPI power button. */
+function shutdown(c: QemuConn, a: { dom: RemoteDomain; flags?: number }): void {
+  // Flags: DEFAULT (0) and ACPI_POWER_BTN (1) are the ways QEMU offers here.
+  checkFlags("qemuDomainShutdownFlags", a.flags ?? 0, 1);
+  monitorJob(c, a.dom, "remoteDispatchDomainShutdown", () => {}, "system_powerdown", (o) => {
+    o.stopping = "shutdown";
+  });
+}
+
+export const domainHandlers: HandlerEntry[] = [
   // ---- Lookups and lists ---------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME,
-    h((c, a: { name: string }) => ({
-      dom: lookup(c, (e) => e.name === a.name, `no domain with matching name '${a.name}'`),
-    })),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID,
-    h((c, a: { uuid: Uint8Array }) => {
-      const u = uuidToString(a.uuid);
-      return { dom: lookup(c, (e) => e.uuid === u, `no domain with matching uuid '${u}'`) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_LOOKUP_BY_ID,
-    h((c, a: { id: number }) => ({
-      dom: lookup(c, (e) => e.active && e.id === a.id, `no domain with matching id ${a.id}`),
-    })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS,
-    h((c, a: { need_results: number; flags: number }) => {
-      const configDir = c.dir((d) => d.configDir);
-      const entries = c.dir((d) => d.domains.map((e) => ({ ...e })));
-      const doms = entries.filter((e) => {
-        try {
-          return c.withObj(e, (o) => listFilter(e, o, a.flags, hasManagedSave(configDir, e.name)));
-        } catch {
-          return false; // gone meanwhile
-        }
-      }).map((e) => QemuConn.wire(e));
-      return { domains: a.need_results ? doms : [], ret: doms.length };
-    }),
-  ],
-  [
+  on(P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, (c, a) => ({
+    dom: lookup(c, (e) => e.name === a.name, `no domain with matching name '${a.name}'`),
+  })),
+  on(P.REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID, (c, a) => {
+    const u = uuidToString(a.uuid);
+    return { dom: lookup(c, (e) => e.uuid === u, `no domain with matching uuid '${u}'`) };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, (c, a) => ({
+    dom: lookup(c, (e) => e.active && e.id === a.id, `no domain with matching id ${a.id}`),
+  })),
+  on(P.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, (c, a) => {
+    const configDir = c.dir((d) => d.configDir);
+    const entries = c.dir((d) => d.domains.map((e) => ({ ...e })));
+    const doms = entries.filter((e) => {
+      try {
+        return c.withObj(e, (o) => listFilter(e, o, a.flags, hasManagedSave(configDir, e.name)));
+      } catch {
+        return false; // gone meanwhile
+      }
+    }).map((e) => QemuConn.wire(e));
+    return { domains: a.need_results ? doms : [], ret: doms.length };
+  }),
+  on(
     P.REMOTE_PROC_CONNECT_NUM_OF_DOMAINS,
-    h((c) => ({ num: c.dir((d) => d.domains.filter((e) => e.active).length) })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_DOMAINS,
-    h((c, a: { maxids: number }) => ({
-      ids: c.dir((d) => d.domains.filter((e) => e.active).map((e) => e.id).slice(0, a.maxids)),
-    })),
-  ],
-  [
+    (c) => ({ num: c.dir((d) => d.domains.filter((e) => e.active).length) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_LIST_DOMAINS, (c, a) => ({
+    ids: c.dir((d) => d.domains.filter((e) => e.active).map((e) => e.id).slice(0, a.maxids)),
+  })),
+  on(
     P.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS,
-    h((c) => ({ num: c.dir((d) => d.domains.filter((e) => !e.active).length) })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS,
-    h((c, a: { maxnames: number }) => ({
-      names: c.dir((d) =>
-        d.domains.filter((e) => !e.active).map((e) => e.name).slice(0, a.maxnames)
-      ),
-    })),
-  ],
+    (c) => ({ num: c.dir((d) => d.domains.filter((e) => !e.active).length) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS, (c, a) => ({
+    names: c.dir((d) => d.domains.filter((e) => !e.active).map((e) => e.name).slice(0, a.maxnames)),
+  })),
 
   // ---- Info --------------------------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_DOMAIN_GET_INFO,
-    h((c, a: Dom) =>
-      readObj(c, a.dom, (o) => ({
-        state: o.state,
-        maxMem: BigInt(o.def.memory),
-        memory: BigInt(o.def.currentMemory),
-        nrVirtCpu: o.def.vcpusCurrent,
-        cpuTime: o.pid ? cpuNs(o.pid) : 0n,
-      }))
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_STATE,
-    h((c, a: DomFlags) => {
-      checkFlags("qemuDomainGetState", a.flags, 0);
-      return readObj(c, a.dom, (o) => ({ state: o.state, reason: o.reason }));
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_XML_DESC,
-    h((c, a: DomFlags) =>
-      readObj(c, a.dom, (o) => {
-        const inactive = (a.flags & VIR_DOMAIN_XML_INACTIVE) !== 0;
-        const def = inactive && o.newDef ? o.newDef : o.def;
-        return { xml: formatDomainXML(def, { id: o.id, active: o.pid !== 0, flags: a.flags }) };
-      })
-    ),
-  ],
-  [
+  on(P.REMOTE_PROC_DOMAIN_GET_INFO, (c, a) =>
+    readObj(c, a.dom, (o) => ({
+      state: o.state,
+      maxMem: BigInt(o.def.memory),
+      memory: BigInt(o.def.currentMemory),
+      nrVirtCpu: o.def.vcpusCurrent,
+      cpuTime: o.pid ? cpuNs(o.pid) : 0n,
+    }))),
+  on(P.REMOTE_PROC_DOMAIN_GET_STATE, (c, a) => {
+    checkFlags("qemuDomainGetState", a.flags, 0);
+    return readObj(c, a.dom, (o) => ({ state: o.state, reason: o.reason }));
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_XML_DESC, (c, a) =>
+    readObj(c, a.dom, (o) => {
+      const inactive = (a.flags & VIR_DOMAIN_XML_INACTIVE) !== 0;
+      const def = inactive && o.newDef ? o.newDef : o.def;
+      return { xml: formatDomainXML(def, { id: o.id, active: o.pid !== 0, flags: a.flags }) };
+    })),
+  on(
     P.REMOTE_PROC_DOMAIN_IS_ACTIVE,
-    h((c, a: Dom) => ({ active: readObj(c, a.dom, (o) => (o.pid !== 0 ? 1 : 0)) })),
-  ],
-  [
+    (c, a) => ({ active: readObj(c, a.dom, (o) => (o.pid !== 0 ? 1 : 0)) }),
+  ),
+  on(
     P.REMOTE_PROC_DOMAIN_IS_PERSISTENT,
-    h((c, a: Dom) => ({ persistent: readObj(c, a.dom, (o) => (o.persistent ? 1 : 0)) })),
-  ],
-  [P.REMOTE_PROC_DOMAIN_IS_UPDATED, h((c, a: Dom) => ({ updated: readObj(c, a.dom, () => 0) }))],
-  [
+    (c, a) => ({ persistent: readObj(c, a.dom, (o) => (o.persistent ? 1 : 0)) }),
+  ),
+  on(P.REMOTE_PROC_DOMAIN_IS_UPDATED, (c, a) => ({ updated: readObj(c, a.dom, () => 0) })),
+  on(
     P.REMOTE_PROC_DOMAIN_GET_OS_TYPE,
-    h((c, a: Dom) => ({ type: readObj(c, a.dom, (o) => o.def.os.type) })),
-  ],
-  [
+    (c, a) => ({ type: readObj(c, a.dom, (o) => o.def.os.type) }),
+  ),
+  on(
     P.REMOTE_PROC_DOMAIN_GET_MAX_MEMORY,
-    h((c, a: Dom) => ({ memory: BigInt(readObj(c, a.dom, (o) => o.def.memory)) })),
-  ],
-  [
+    (c, a) => ({ memory: BigInt(readObj(c, a.dom, (o) => o.def.memory)) }),
+  ),
+  on(
     P.REMOTE_PROC_DOMAIN_GET_AUTOSTART,
-    h((c, a: Dom) => ({ autostart: readObj(c, a.dom, (o) => (o.autostart ? 1 : 0)) })),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_AUTOSTART,
-    h((c, a: { dom: RemoteDomain; autostart: number }) => {
-      const configDir = c.dir((d) => d.configDir);
-      c.job(a.dom, "remoteDispatchDomainSetAutostart", (entry) => {
-        c.withObj(entry, (o, save) => {
-          if (!o.persistent) {
-            throw VirError.of(
-              VIR_ERR_OPERATION_INVALID,
-              VIR_FROM_QEMU,
-              "cannot set autostart for transient domain",
-            );
-          }
-          setAutostart(configDir, o.def.name, a.autostart !== 0);
-          o.autostart = a.autostart !== 0;
-          save();
-        });
+    (c, a) => ({ autostart: readObj(c, a.dom, (o) => (o.autostart ? 1 : 0)) }),
+  ),
+  on(P.REMOTE_PROC_DOMAIN_SET_AUTOSTART, (c, a) => {
+    const configDir = c.dir((d) => d.configDir);
+    c.job(a.dom, "remoteDispatchDomainSetAutostart", (entry) => {
+      c.withObj(entry, (o, save) => {
+        if (!o.persistent) {
+          throw VirError.of(
+            VIR_ERR_OPERATION_INVALID,
+            VIR_FROM_QEMU,
+            "cannot set autostart for transient domain",
+          );
+        }
+        setAutostart(configDir, o.def.name, a.autostart !== 0);
+        o.autostart = a.autostart !== 0;
+        save();
       });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_CONTROL_INFO,
-    h((c, a: DomFlags) =>
-      readObj(c, a.dom, (o) => {
-        if (o.pid === 0) throw notRunning();
-        // VIR_DOMAIN_CONTROL_OK, or _JOB while a job is held.
-        return {
-          state: o.job ? 1 : 0,
-          details: 0,
-          stateTime: o.job ? BigInt(Date.now() - o.job.since) : 0n,
-        };
-      })
-    ),
-  ],
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, (c, a) =>
+    readObj(c, a.dom, (o) => {
+      if (o.pid === 0) throw notRunning();
+      // VIR_DOMAIN_CONTROL_OK, or _JOB while a job is held.
+      return {
+        state: o.job ? 1 : 0,
+        details: 0,
+        stateTime: o.job ? BigInt(Date.now() - o.job.since) : 0n,
+      };
+    })),
 
   // ---- Definitions ---------------------------------------------------------------------------------
-  [P.REMOTE_PROC_DOMAIN_DEFINE_XML, h((c, a: { xml: string }) => defineXML(c, a.xml))],
-  [
-    P.REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS,
-    h((c, a: { xml: string; flags: number }) => {
-      checkFlags("qemuDomainDefineXMLFlags", a.flags, 1 /* VALIDATE */);
-      return defineXML(c, a.xml);
-    }),
-  ],
-  [P.REMOTE_PROC_DOMAIN_UNDEFINE, h((c, a: Dom) => undefine(c, a.dom, 0))],
-  [P.REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, h((c, a: DomFlags) => undefine(c, a.dom, a.flags))],
+  on(P.REMOTE_PROC_DOMAIN_DEFINE_XML, (c, a) => defineXML(c, a.xml)),
+  on(P.REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, (c, a) => {
+    checkFlags("qemuDomainDefineXMLFlags", a.flags, 1 /* VALIDATE */);
+    return defineXML(c, a.xml);
+  }),
+  on(P.REMOTE_PROC_DOMAIN_UNDEFINE, (c, a) => undefine(c, a.dom, 0)),
+  on(P.REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, (c, a) => undefine(c, a.dom, a.flags)),
 
   // ---- Lifecycle ------------------------------------------------------------------------------------
-  [P.REMOTE_PROC_DOMAIN_CREATE, h((c, a: Dom) => void create(c, a.dom, 0))],
-  [
-    P.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS,
-    h((c, a: DomFlags) => ({ dom: create(c, a.dom, a.flags) })),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_CREATE_XML,
-    h((c, a: { xml_desc: string; flags: number }) => {
-      checkFlags("qemuDomainCreateXML", a.flags, VIR_DOMAIN_START_PAUSED | 0x1e);
-      const emulator = c.dir((d) => d.emulator);
-      const def = parseQemuDef(a.xml_desc, emulator);
-      const entry = c.dir((d, save) => {
-        const r = addOrUpdate(c, d, def, false, true);
-        save();
-        return r.entry;
-      });
-      const ref = QemuConn.wire(entry);
-      return c.job(ref, "remoteDispatchDomainCreateXML", (e) => {
-        try {
-          startDomain(c, e, a.flags);
-        } catch (err) {
-          removeDomainIf(c, e, neverRan);
-          throw err;
-        }
-        return { dom: QemuConn.wire(c.entry(ref)) };
-      });
-    }),
-  ],
-  [P.REMOTE_PROC_DOMAIN_DESTROY, h((c, a: Dom) => destroy(c, a.dom, 0))],
-  [P.REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h((c, a: DomFlags) => destroy(c, a.dom, a.flags))],
-  [
+  on(P.REMOTE_PROC_DOMAIN_CREATE, (c, a) => void create(c, a.dom, 0)),
+  on(P.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, (c, a) => ({ dom: create(c, a.dom, a.flags) })),
+  on(P.REMOTE_PROC_DOMAIN_CREATE_XML, (c, a) => {
+    checkFlags("qemuDomainCreateXML", a.flags, VIR_DOMAIN_START_PAUSED | 0x1e);
+    const emulator = c.dir((d) => d.emulator);
+    const def = parseQemuDef(a.xml_desc, emulator);
+    const entry = c.dir((d, save) => {
+      const r = addOrUpdate(c, d, def, false, true);
+      save();
+      return r.entry;
+    });
+    const ref = QemuConn.wire(entry);
+    return c.job(ref, "remoteDispatchDomainCreateXML", (e) => {
+      try {
+        startDomain(c, e, a.flags);
+      } catch (err) {
+        removeDomainIf(c, e, neverRan);
+        throw err;
+      }
+      return { dom: QemuConn.wire(c.entry(ref)) };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_DESTROY, (c, a) => destroy(c, a.dom, 0)),
+  on(P.REMOTE_PROC_DOMAIN_DESTROY_FLAGS, (c, a) => destroy(c, a.dom, a.flags)),
+  on(
     P.REMOTE_PROC_DOMAIN_SUSPEND,
-    h((c, a: Dom) =>
+    (c, a) =>
       monitorJob(c, a.dom, "remoteDispatchDomainSuspend", () => {}, "stop", (o, e) => {
         if (o.state === S.VIR_DOMAIN_PAUSED) return;
         o.state = S.VIR_DOMAIN_PAUSED;
@@ -878,174 +838,132 @@ export const domainHandlers: [number, Handler][] = [
           S.VIR_DOMAIN_EVENT_SUSPENDED,
           S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED,
         );
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_RESUME,
-    h((c, a: Dom) =>
-      monitorJob(
-        c,
-        a.dom,
-        "remoteDispatchDomainResume",
-        (o) => {
-          if (o.state === S.VIR_DOMAIN_RUNNING) throw alreadyRunning();
-        },
-        "cont",
-        (o, e) => {
-          o.state = S.VIR_DOMAIN_RUNNING;
-          o.reason = S.VIR_DOMAIN_RUNNING_UNPAUSED;
-          c.lifecycle(
-            { name: e.name, uuid: e.uuid, id: o.id },
-            S.VIR_DOMAIN_EVENT_RESUMED,
-            S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED,
-          );
-        },
-      )
-    ),
-  ],
-  ...[P.REMOTE_PROC_DOMAIN_SHUTDOWN, P.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS].map((proc) =>
-    [
-      proc,
-      h((c, a: DomFlags) => {
-        // Flags: DEFAULT (0) and ACPI_POWER_BTN (1) are the ways QEMU offers here.
-        checkFlags("qemuDomainShutdownFlags", a.flags ?? 0, 1);
-        monitorJob(c, a.dom, "remoteDispatchDomainShutdown", () => {}, "system_powerdown", (o) => {
-          o.stopping = "shutdown";
-        });
       }),
-    ] as [number, Handler]
   ),
-  [
-    P.REMOTE_PROC_DOMAIN_REBOOT,
-    h((c, a: DomFlags) => {
-      checkFlags("qemuDomainReboot", a.flags, 1 | 2);
-      monitorJob(c, a.dom, "remoteDispatchDomainReboot", () => {}, "system_reset", () => {});
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_RESET,
-    h((c, a: DomFlags) => {
-      checkFlags("qemuDomainReset", a.flags, 0);
-      monitorJob(c, a.dom, "remoteDispatchDomainReset", () => {}, "system_reset", () => {});
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_MEMORY,
-    h((c, a: { dom: RemoteDomain; memory: bigint }) => setMemory(c, a.dom, a.memory, 0)),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS,
-    h((c, a: { dom: RemoteDomain; memory: bigint; flags: number }) =>
-      setMemory(c, a.dom, a.memory, a.flags)
-    ),
-  ],
+  on(P.REMOTE_PROC_DOMAIN_RESUME, (c, a) =>
+    monitorJob(
+      c,
+      a.dom,
+      "remoteDispatchDomainResume",
+      (o) => {
+        if (o.state === S.VIR_DOMAIN_RUNNING) throw alreadyRunning();
+      },
+      "cont",
+      (o, e) => {
+        o.state = S.VIR_DOMAIN_RUNNING;
+        o.reason = S.VIR_DOMAIN_RUNNING_UNPAUSED;
+        c.lifecycle(
+          { name: e.name, uuid: e.uuid, id: o.id },
+          S.VIR_DOMAIN_EVENT_RESUMED,
+          S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED,
+        );
+      },
+    )),
+  on(P.REMOTE_PROC_DOMAIN_SHUTDOWN, shutdown),
+  on(P.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, shutdown),
+  on(P.REMOTE_PROC_DOMAIN_REBOOT, (c, a) => {
+    checkFlags("qemuDomainReboot", a.flags, 1 | 2);
+    monitorJob(c, a.dom, "remoteDispatchDomainReboot", () => {}, "system_reset", () => {});
+  }),
+  on(P.REMOTE_PROC_DOMAIN_RESET, (c, a) => {
+    checkFlags("qemuDomainReset", a.flags, 0);
+    monitorJob(c, a.dom, "remoteDispatchDomainReset", () => {}, "system_reset", () => {});
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SET_MEMORY, (c, a) => setMemory(c, a.dom, a.memory, 0)),
+  on(P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, (c, a) => setMemory(c, a.dom, a.memory, a.flags)),
 
-  [
-    P.REMOTE_PROC_DOMAIN_OPEN_CONSOLE,
-    h((c, a: Parameters<typeof openConsole>[1]) => openConsole(c, a)),
-  ],
+  on(P.REMOTE_PROC_DOMAIN_OPEN_CONSOLE, (c, a) => openConsole(c, a)),
 
   // ---- Statistics ------------------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_DOMAIN_BLOCK_STATS,
-    h((c, a: { dom: RemoteDomain; path: string }) => {
-      const entry = c.entry(a.dom);
-      const index = c.withObj(entry, (o) => {
-        if (o.pid === 0) throw notRunning();
-        const i = o.def.devices.disks.findIndex((d) =>
-          d.targetDev === a.path || (a.path !== "" && d.source?.path === a.path)
-        );
-        if (i < 0) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_QEMU,
-            `invalid argument: invalid path: ${a.path}`,
-          );
-        }
-        return i;
-      });
-      const all = c.io("qemu.qmp", { uuid: entry.uuid, cmd: "query-blockstats" }) as {
-        "node-name"?: string;
-        stats: Record<string, number>;
-      }[];
-      const node = c.withObj(entry, (o) => diskNode(o, o.def.devices.disks[index]!, index));
-      const s = all.find((x) => x["node-name"] === `libvirt-${node}-format`)?.stats;
-      if (!s) {
+  on(P.REMOTE_PROC_DOMAIN_BLOCK_STATS, (c, a) => {
+    const entry = c.entry(a.dom);
+    const index = c.withObj(entry, (o) => {
+      if (o.pid === 0) throw notRunning();
+      const i = o.def.devices.disks.findIndex((d) =>
+        d.targetDev === a.path || (a.path !== "" && d.source?.path === a.path)
+      );
+      if (i < 0) {
         throw VirError.of(
-          VIR_ERR_INTERNAL_ERROR,
+          VIR_ERR_INVALID_ARG,
           VIR_FROM_QEMU,
-          `cannot find statistics for device '${a.path}'`,
+          `invalid argument: invalid path: ${a.path}`,
         );
       }
-      return {
-        rd_req: BigInt(s.rd_operations ?? 0),
-        rd_bytes: BigInt(s.rd_bytes ?? 0),
-        wr_req: BigInt(s.wr_operations ?? 0),
-        wr_bytes: BigInt(s.wr_bytes ?? 0),
-        errs: -1n, // QEMU does not count errors
-      };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_INTERFACE_STATS,
-    h((c, a: { dom: RemoteDomain; device: string }) =>
-      readObj(c, a.dom, (o) => {
-        if (o.pid === 0) throw notRunning();
-        const net = o.def.devices.interfaces.find((n) =>
-          n.targetDev === a.device || n.mac === a.device
-        );
-        if (!net) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_QEMU,
-            `invalid argument: invalid path, '${a.device}' is not a known interface`,
-          );
-        }
-        // User-mode networking has no host-side device whose counters could be read.
+      return i;
+    });
+    const all = c.io("qemu.qmp", { uuid: entry.uuid, cmd: "query-blockstats" }) as {
+      "node-name"?: string;
+      stats: Record<string, number>;
+    }[];
+    const node = c.withObj(entry, (o) => diskNode(o, o.def.devices.disks[index]!, index));
+    const s = all.find((x) => x["node-name"] === `libvirt-${node}-format`)?.stats;
+    if (!s) {
+      throw VirError.of(
+        VIR_ERR_INTERNAL_ERROR,
+        VIR_FROM_QEMU,
+        `cannot find statistics for device '${a.path}'`,
+      );
+    }
+    return {
+      rd_req: BigInt(s.rd_operations ?? 0),
+      rd_bytes: BigInt(s.rd_bytes ?? 0),
+      wr_req: BigInt(s.wr_operations ?? 0),
+      wr_bytes: BigInt(s.wr_bytes ?? 0),
+      errs: -1n, // QEMU does not count errors
+    };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_INTERFACE_STATS, (c, a) =>
+    readObj(c, a.dom, (o) => {
+      if (o.pid === 0) throw notRunning();
+      const net = o.def.devices.interfaces.find((n) =>
+        n.targetDev === a.device || n.mac === a.device
+      );
+      if (!net) {
         throw VirError.of(
-          VIR_ERR_OPERATION_UNSUPPORTED,
+          VIR_ERR_INVALID_ARG,
           VIR_FROM_QEMU,
-          "interface statistics are not available for user-mode networking",
+          `invalid argument: invalid path, '${a.device}' is not a known interface`,
         );
-      })
-    ),
-  ],
+      }
+      // User-mode networking has no host-side device whose counters could be read.
+      throw VirError.of(
+        VIR_ERR_OPERATION_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        "interface statistics are not available for user-mode networking",
+      );
+    })),
 
   // ---- Screenshot: QEMU's screendump, as a stream --------------------------------------------------
-  [
-    P.REMOTE_PROC_DOMAIN_SCREENSHOT,
-    h((c, a: { dom: RemoteDomain; screen: number; flags: number }) => {
-      checkFlags("qemuDomainScreenshot", a.flags, 0);
-      const stateDir = c.dir((d) => d.stateDir);
-      return c.job(a.dom, "remoteDispatchDomainScreenshot", (entry) => {
-        const video = c.withObj(entry, (o) => {
-          if (o.pid === 0) throw notRunning();
-          return o.def.devices.videos.filter((v) => v.model !== "none").length;
-        });
-        if (video === 0) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_QEMU,
-            "no screens to take screenshot from",
-          );
-        }
-        if (a.screen !== 0) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_QEMU,
-            `invalid argument: no screen ${a.screen}`,
-          );
-        }
-        const file = `${stateDir}/${entry.uuid}.screendump`;
-        c.io("qemu.qmp", { uuid: entry.uuid, cmd: "screendump", args: { filename: file } });
-        const ppm = Deno.readFileSync(file);
-        Deno.removeSync(file);
-        c.ctx.streamOut(ppm);
-        return { mime: "image/x-portable-pixmap" };
+  on(P.REMOTE_PROC_DOMAIN_SCREENSHOT, (c, a) => {
+    checkFlags("qemuDomainScreenshot", a.flags, 0);
+    const stateDir = c.dir((d) => d.stateDir);
+    return c.job(a.dom, "remoteDispatchDomainScreenshot", (entry) => {
+      const video = c.withObj(entry, (o) => {
+        if (o.pid === 0) throw notRunning();
+        return o.def.devices.videos.filter((v) => v.model !== "none").length;
       });
-    }),
-  ],
+      if (video === 0) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_QEMU,
+          "no screens to take screenshot from",
+        );
+      }
+      if (a.screen !== 0) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_QEMU,
+          `invalid argument: no screen ${a.screen}`,
+        );
+      }
+      const file = `${stateDir}/${entry.uuid}.screendump`;
+      c.io("qemu.qmp", { uuid: entry.uuid, cmd: "screendump", args: { filename: file } });
+      const ppm = Deno.readFileSync(file);
+      Deno.removeSync(file);
+      c.ctx.streamOut(ppm);
+      return { mime: "image/x-portable-pixmap" };
+    });
+  }),
 ];
 
 function setMemory(c: QemuConn, ref: RemoteDomain, kib: bigint, flags: number): void {

@@ -4,20 +4,11 @@
 // definition acknowledged to a client is on disk: written to a temporary file,
 // fsync'd, renamed over the old one, and the directory fsync'd.
 
-import { VirError } from "../../rpc/error.ts";
-import { VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
+import { VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
+import { fileError } from "../system_error.ts";
 import type { StatusFile } from "./state.ts";
 
 const utf8e = new TextEncoder();
-
-/** A failed file operation as libvirt reports one: "WHAT: the system's reason". */
-export function fsError(what: string, e: unknown, domain = VIR_FROM_QEMU): VirError {
-  return VirError.of(
-    VIR_ERR_OPERATION_FAILED,
-    domain,
-    `${what}: ${e instanceof Error ? e.message : e}`,
-  );
-}
 
 function syncDir(dir: string): void {
   const f = Deno.openSync(dir, { read: true });
@@ -51,7 +42,7 @@ export function writeDurable(path: string, text: string, mode = 0o600): void {
     } catch {
       // Never written.
     }
-    throw fsError(`cannot write '${path}'`, e);
+    throw fileError(VIR_FROM_QEMU, `cannot write '${path}'`, path, e);
   }
 }
 
@@ -61,7 +52,7 @@ export function removeDurable(path: string): void {
     Deno.removeSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return;
-    throw fsError(`cannot remove '${path}'`, e);
+    throw fileError(VIR_FROM_QEMU, `cannot remove '${path}'`, path, e);
   }
   syncDir(path.slice(0, path.lastIndexOf("/")) || "/");
 }
@@ -100,7 +91,7 @@ export function setAutostart(configDir: string, name: string, on: boolean): void
     Deno.symlinkSync(`../${name}.xml`, link);
     syncDir(`${configDir}/autostart`);
   } catch (e) {
-    throw fsError(`cannot create autostart link '${link}'`, e);
+    throw fileError(VIR_FROM_QEMU, `cannot create autostart link '${link}'`, link, e);
   }
 }
 
@@ -112,7 +103,7 @@ export function readDefinitions(configDir: string): { xml: string; autostart: bo
     entries = [...Deno.readDirSync(configDir)];
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return out;
-    throw fsError(`cannot read '${configDir}'`, e);
+    throw fileError(VIR_FROM_QEMU, `cannot read '${configDir}'`, configDir, e);
   }
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!e.isFile || !e.name.endsWith(".xml")) continue;
@@ -140,7 +131,7 @@ export function readStatuses(stateDir: string): StatusFile[] {
     entries = [...Deno.readDirSync(stateDir)];
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return out;
-    throw fsError(`cannot read '${stateDir}'`, e);
+    throw fileError(VIR_FROM_QEMU, `cannot read '${stateDir}'`, stateDir, e);
   }
   for (const e of entries) {
     if (!e.isFile || !e.name.endsWith(".status")) continue;

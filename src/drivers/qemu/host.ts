@@ -12,11 +12,17 @@ import {
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
   VIR_FROM_QEMU,
+  VIR_FROM_STORAGE,
 } from "../../rpc/error_codes.ts";
+import { fileError } from "../system_error.ts";
 import type { Header } from "../../rpc/header.ts";
 import type { Client, StreamSink } from "../../server/client.ts";
 import type { InternalClient } from "../../server/internal.ts";
-import { INTERNAL_PROC_QEMU_EVENT, INTERNAL_PROC_QEMU_INIT } from "../../protocol/internal.ts";
+import {
+  INTERNAL_PROC_QEMU_EVENT,
+  INTERNAL_PROC_QEMU_INIT,
+  INTERNAL_PROC_QEMU_RELOAD,
+} from "../../protocol/internal.ts";
 import { launchFailure } from "./command_line.ts";
 import { QmpMonitor } from "./qmp.ts";
 import { aliveAsync, signal } from "./proc.ts";
@@ -196,6 +202,14 @@ export class QemuHost {
   async init(): Promise<boolean> {
     // The directories are made when first needed (a definition, a start).
     return await this.#internal.call(INTERNAL_PROC_QEMU_INIT, this.#settings);
+  }
+
+  /**
+   * SIGHUP: reads the persistent definitions again (libvirt's qemuStateReload),
+   * queued behind any QEMU event so it sees the state they leave.
+   */
+  reload(): Promise<boolean> {
+    return this.#internal.call(INTERNAL_PROC_QEMU_RELOAD, {});
   }
 
   /** Does one I/O request of a Worker. */
@@ -396,11 +410,7 @@ export class QemuHost {
       file = await Deno.open(path, upload ? { write: true } : { read: true });
       await file.seek(offset, Deno.SeekMode.Start);
     } catch (e) {
-      throw VirError.of(
-        VIR_ERR_OPERATION_FAILED,
-        VIR_FROM_QEMU,
-        `cannot open volume '${path}': ${e instanceof Error ? e.message : e}`,
-      );
+      throw fileError(VIR_FROM_STORAGE, `cannot open volume '${path}'`, path, e);
     }
     const c = this.clientAt(client, gen);
     if (!c) {

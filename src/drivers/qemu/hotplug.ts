@@ -4,7 +4,7 @@
 // nodes, then device_add of a virtio-blk device; device_del asks the guest
 // to let go, and QEMU's DEVICE_DELETED event completes the removal.
 
-import type { Handler } from "../../dispatch/context.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -21,8 +21,9 @@ import {
   parseDomainXML,
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
-import { h, type QemuConn } from "./conn.ts";
+import { on, type QemuConn } from "./conn.ts";
 import { affectedDefs, checkFlags, configXML } from "./domain.ts";
+import { requireDiskReach } from "./command_line.ts";
 import { configPath, writeDurable, writeStatus } from "./files.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
@@ -97,6 +98,7 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
           `disk bus '${disk.targetBus}' cannot be hotplugged.`,
         );
       }
+      requireDiskReach(disk);
       const n = o.nextDiskNode ?? o.def.devices.disks.length;
       const alias = `virtio-disk${n}`;
       const qmp = (cmd: string, args: Record<string, unknown>) =>
@@ -216,17 +218,9 @@ export function deviceDeleted(c: QemuConn, entry: QemuDomainEntry, alias: string
   });
 }
 
-type DevArgs = { dom: RemoteDomain; xml: string; flags?: number };
-
-export const hotplugHandlers: [number, Handler][] = [
-  [P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE, h((c, a: DevArgs) => attach(c, a.dom, a.xml, 0))],
-  [
-    P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS,
-    h((c, a: DevArgs) => attach(c, a.dom, a.xml, a.flags ?? 0)),
-  ],
-  [P.REMOTE_PROC_DOMAIN_DETACH_DEVICE, h((c, a: DevArgs) => detach(c, a.dom, a.xml, 0))],
-  [
-    P.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS,
-    h((c, a: DevArgs) => detach(c, a.dom, a.xml, a.flags ?? 0)),
-  ],
+export const hotplugHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE, (c, a) => attach(c, a.dom, a.xml, 0)),
+  on(P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, (c, a) => attach(c, a.dom, a.xml, a.flags ?? 0)),
+  on(P.REMOTE_PROC_DOMAIN_DETACH_DEVICE, (c, a) => detach(c, a.dom, a.xml, 0)),
+  on(P.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, (c, a) => detach(c, a.dom, a.xml, a.flags ?? 0)),
 ];

@@ -4,7 +4,7 @@
 // booting, then the image is removed. Whether the guest was paused is kept
 // beside the image, so it comes back as it was.
 
-import type { Handler } from "../../dispatch/context.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -15,7 +15,7 @@ import {
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import * as S from "../domain_constants.ts";
-import { h, pause, QemuConn } from "./conn.ts";
+import { on, pause, QemuConn } from "./conn.ts";
 import {
   addOrUpdate,
   checkFlags,
@@ -33,7 +33,7 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import type { QemuDomainEntry } from "./state.ts";
-import { fsError } from "./files.ts";
+import { fileError, requireReach } from "../system_error.ts";
 
 const VIR_DOMAIN_SAVE_BYPASS_CACHE = 1;
 const VIR_DOMAIN_SAVE_RUNNING = 2;
@@ -201,29 +201,20 @@ function managedSave(c: QemuConn, ref: RemoteDomain, flags: number): void {
   });
 }
 
-export const managedSaveHandlers: [number, Handler][] = [
-  [
-    P.REMOTE_PROC_DOMAIN_MANAGED_SAVE,
-    h((c, a: { dom: RemoteDomain; flags: number }) => managedSave(c, a.dom, a.flags)),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags("qemuDomainHasManagedSaveImage", a.flags, 0);
-      const name = c.entry(a.dom).name;
-      return { result: hasManagedSave(c.dir((d) => d.configDir), name) ? 1 : 0 };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags("qemuDomainManagedSaveRemove", a.flags, 0);
-      const configDir = c.dir((d) => d.configDir);
-      c.job(a.dom, "remoteDispatchDomainManagedSaveRemove", (entry) => {
-        removeManagedSave(configDir, entry.name);
-      });
-    }),
-  ],
+export const managedSaveHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_MANAGED_SAVE, (c, a) => managedSave(c, a.dom, a.flags)),
+  on(P.REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, (c, a) => {
+    checkFlags("qemuDomainHasManagedSaveImage", a.flags, 0);
+    const name = c.entry(a.dom).name;
+    return { result: hasManagedSave(c.dir((d) => d.configDir), name) ? 1 : 0 };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE, (c, a) => {
+    checkFlags("qemuDomainManagedSaveRemove", a.flags, 0);
+    const configDir = c.dir((d) => d.configDir);
+    c.job(a.dom, "remoteDispatchDomainManagedSaveRemove", (entry) => {
+      removeManagedSave(configDir, entry.name);
+    });
+  }),
 ];
 
 // ---- virsh save / restore: a file of the user's -------------------------------------------------
@@ -241,7 +232,7 @@ export function readSaveHeader(path: string): { xml: string; offset: number; pau
   try {
     f = Deno.openSync(path, { read: true });
   } catch (e) {
-    throw fsError(`cannot open save file '${path}'`, e);
+    throw fileError(VIR_FROM_QEMU, `cannot open save file '${path}'`, path, e);
   }
   try {
     const head = new Uint8Array(HEADER_BYTES);
@@ -325,7 +316,7 @@ function saveToFile(
         f.close();
       }
     } catch (e) {
-      throw fsError(`cannot write save file '${to}'`, e);
+      throw fileError(VIR_FROM_QEMU, `cannot write save file '${to}'`, to, e);
     }
     saveState(c, entry.uuid, `>> ${shellQuote(to)}`, wasRunning, () => {
       try {
@@ -375,34 +366,15 @@ function restoreFromFile(c: QemuConn, from: string, dxml: string | null, flags: 
   });
 }
 
-export const saveFileHandlers: [number, Handler][] = [
-  [
-    P.REMOTE_PROC_DOMAIN_SAVE,
-    h((c, a: { dom: RemoteDomain; to: string }) => saveToFile(c, a.dom, a.to, null, 0)),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SAVE_FLAGS,
-    h((c, a: { dom: RemoteDomain; to: string; dxml: string | null; flags: number }) =>
-      saveToFile(c, a.dom, a.to, a.dxml, a.flags)
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_RESTORE,
-    h((c, a: { from: string }) => restoreFromFile(c, a.from, null, 0)),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_RESTORE_FLAGS,
-    h((c, a: { from: string; dxml: string | null; flags: number }) =>
-      restoreFromFile(c, a.from, a.dxml, a.flags)
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC,
-    h((_c, a: { file: string; flags: number }) => {
-      checkFlags("qemuDomainSaveImageGetXMLDesc", a.flags, 1 /* SECURE */);
-      return { xml: readSaveHeader(a.file).xml };
-    }),
-  ],
+export const saveFileHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_SAVE, (c, a) => saveToFile(c, a.dom, a.to, null, 0)),
+  on(P.REMOTE_PROC_DOMAIN_SAVE_FLAGS, (c, a) => saveToFile(c, a.dom, a.to, a.dxml, a.flags)),
+  on(P.REMOTE_PROC_DOMAIN_RESTORE, (c, a) => restoreFromFile(c, a.from, null, 0)),
+  on(P.REMOTE_PROC_DOMAIN_RESTORE_FLAGS, (c, a) => restoreFromFile(c, a.from, a.dxml, a.flags)),
+  on(P.REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC, (_c, a) => {
+    checkFlags("qemuDomainSaveImageGetXMLDesc", a.flags, 1 /* SECURE */);
+    return { xml: readSaveHeader(a.file).xml };
+  }),
 ];
 
 // ---- virsh dump: the guest's memory (ELF, memory only) or its whole state ---------------------
@@ -433,6 +405,8 @@ function coreDump(c: QemuConn, ref: RemoteDomain, to: string, format: number, fl
     if (o.pid === 0) {
       throw notRunning();
     }
+    // QEMU writes the file: under --sandbox it must be one the daemon could write itself.
+    requireReach(VIR_FROM_QEMU, `Failed to create file '${to}'`, to, true);
     const qmp = (cmd: string, args?: Record<string, unknown>) =>
       c.io("qemu.qmp", args ? { uuid: entry.uuid, cmd, args } : { uuid: entry.uuid, cmd });
     const wasRunning = o.state === S.VIR_DOMAIN_RUNNING;
@@ -457,17 +431,13 @@ function coreDump(c: QemuConn, ref: RemoteDomain, to: string, format: number, fl
   });
 }
 
-export const dumpHandlers: [number, Handler][] = [
-  [
+export const dumpHandlers: HandlerEntry[] = [
+  on(
     P.REMOTE_PROC_DOMAIN_CORE_DUMP,
-    h((c, a: { dom: RemoteDomain; to: string; flags: number }) =>
-      coreDump(c, a.dom, a.to, VIR_DOMAIN_CORE_DUMP_FORMAT_RAW, a.flags)
-    ),
-  ],
-  [
+    (c, a) => coreDump(c, a.dom, a.to, VIR_DOMAIN_CORE_DUMP_FORMAT_RAW, a.flags),
+  ),
+  on(
     P.REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT,
-    h((c, a: { dom: RemoteDomain; to: string; dumpformat: number; flags: number }) =>
-      coreDump(c, a.dom, a.to, a.dumpformat, a.flags)
-    ),
-  ],
+    (c, a) => coreDump(c, a.dom, a.to, a.dumpformat, a.flags),
+  ),
 ];

@@ -6,6 +6,7 @@
 // state outlive every client.
 
 import type { CallContext, Handler } from "../../dispatch/context.ts";
+import { type HandlerEntry, handlersOf } from "../../dispatch/handlers.ts";
 import type { ProgramService } from "../../dispatch/dispatch.ts";
 import type { Driver } from "../driver.ts";
 import type { WorkerExtension } from "../../pool/worker.ts";
@@ -15,6 +16,7 @@ import {
   DENOVIRT_INTERNAL_PROGRAM_DEF,
   INTERNAL_PROC_QEMU_EVENT,
   INTERNAL_PROC_QEMU_INIT,
+  INTERNAL_PROC_QEMU_RELOAD,
 } from "../../protocol/internal.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
@@ -41,8 +43,10 @@ import { log } from "../../log.ts";
 import { domainEventHandlers, dropClientCallbacks } from "../callbacks.ts";
 import * as S from "../domain_constants.ts";
 import { charsFixed } from "../test/connect.ts";
-import { QemuConn } from "./conn.ts";
+import { findRedefined } from "../domain_list.ts";
+import { on, QemuConn } from "./conn.ts";
 import {
+  addOrUpdate,
   checkFlags,
   domainHandlers,
   notRunning,
@@ -207,6 +211,55 @@ function init(ctx: CallContext, settings: QemuSettings): void {
         c.endJob(e);
       }
     }
+  } finally {
+    c.flush();
+  }
+}
+
+/**
+ * SIGHUP (the daemon's own client), as libvirt's qemuStateReload: every
+ * definition file is read again. A new one is defined (event DEFINED/ADDED);
+ * one of a known domain replaces its definition, or becomes its pending one
+ * while it runs, and its autostart flag follows the link. A domain whose file
+ * is gone stays, and nothing is started. New pool definitions are added too.
+ */
+function reload(ctx: CallContext): void {
+  const c = new QemuConn(ctx);
+  try {
+    const { configDir, emulator } = c.dir((d) => ({
+      configDir: d.configDir,
+      emulator: d.emulator,
+    }));
+    let defs: { xml: string; autostart: boolean }[] = [];
+    try {
+      defs = readDefinitions(configDir);
+    } catch (e) {
+      logger.error("cannot reload the domain definitions: {error}", { error: e });
+    }
+    for (const { xml, autostart } of defs) {
+      try {
+        const def = parseQemuDef(xml, emulator);
+        c.dir((d, save) => {
+          findRedefined(d.domains, def); // a name or UUID taken by another domain: not loaded
+          const { entry, updated } = addOrUpdate(c, d, def, true, false);
+          c.withObj(entry, (o, saveObj) => {
+            o.autostart = autostart;
+            saveObj();
+          });
+          save();
+          if (!updated) {
+            c.lifecycle(entry, S.VIR_DOMAIN_EVENT_DEFINED, S.VIR_DOMAIN_EVENT_DEFINED_ADDED);
+          }
+        });
+      } catch (e) {
+        logger.error("cannot reload a domain definition: {error}", { error: e });
+      }
+    }
+    c.dir((d, save) => {
+      loadPools(d);
+      save();
+    });
+    logger.info("reloaded the definitions in {dir}", { dir: configDir });
   } finally {
     c.flush();
   }
@@ -400,49 +453,40 @@ function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): voi
   }
 }
 
-const connectHandlers: [number, Handler][] = [
-  [P.REMOTE_PROC_CONNECT_GET_TYPE, () => ({ type: "QEMU" })],
-  [
+const connectHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_CONNECT_GET_TYPE, () => ({ type: "QEMU" })),
+  on(
     P.REMOTE_PROC_CONNECT_GET_VERSION,
-    (ctx) => ({ hv_ver: BigInt(emulatorVersion(new QemuConn(ctx).dir((d) => d.emulator))) }),
-  ],
-  [P.REMOTE_PROC_CONNECT_GET_HOSTNAME, () => ({ hostname: Deno.hostname() })],
-  [
+    (c) => ({ hv_ver: BigInt(emulatorVersion(c.dir((d) => d.emulator))) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_GET_HOSTNAME, () => ({ hostname: Deno.hostname() })),
+  on(
     P.REMOTE_PROC_CONNECT_GET_URI,
     () => ({ uri: Deno.uid() === 0 ? "qemu:///system" : "qemu:///session" }),
-  ],
-  [P.REMOTE_PROC_CONNECT_IS_SECURE, () => ({ secure: 1 })],
-  [P.REMOTE_PROC_CONNECT_GET_MAX_VCPUS, () => ({ max_vcpus: 255 })],
-  [P.REMOTE_PROC_NODE_GET_INFO, () => hostInfo()],
-  [
+  ),
+  on(P.REMOTE_PROC_CONNECT_IS_SECURE, () => ({ secure: 1 })),
+  on(P.REMOTE_PROC_CONNECT_GET_MAX_VCPUS, () => ({ max_vcpus: 255 })),
+  on(P.REMOTE_PROC_NODE_GET_INFO, () => hostInfo()),
+  on(
     P.REMOTE_PROC_CONNECT_GET_CAPABILITIES,
-    (ctx) => ({ capabilities: capabilitiesXML(new QemuConn(ctx).dir((d) => d.emulator)) }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES,
-    (
-      ctx,
-      a: {
-        emulatorbin: string | null;
-        arch: string | null;
-        machine: string | null;
-        virttype: string | null;
-        flags: number;
-      },
-    ) => {
-      checkFlags("qemuConnectGetDomainCapabilities", a.flags, 0);
-      // Only the configured emulator is probed (a client names no program to run).
-      const emulator = new QemuConn(ctx).dir((d) => d.emulator);
-      if (a.emulatorbin !== null && a.emulatorbin !== emulator) {
-        throw VirError.of(
-          VIR_ERR_INVALID_ARG,
-          VIR_FROM_QEMU,
-          `invalid argument: emulator '${a.emulatorbin}' is not the one this daemon runs (${emulator})`,
-        );
-      }
-      return { capabilities: domainCapabilitiesXML(emulator, a) };
-    },
-  ],
+    (c) => ({ capabilities: capabilitiesXML(c.dir((d) => d.emulator)) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, (
+    c,
+    a,
+  ) => {
+    checkFlags("qemuConnectGetDomainCapabilities", a.flags, 0);
+    // Only the configured emulator is probed (a client names no program to run).
+    const emulator = c.dir((d) => d.emulator);
+    if (a.emulatorbin !== null && a.emulatorbin !== emulator) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_QEMU,
+        `invalid argument: emulator '${a.emulatorbin}' is not the one this daemon runs (${emulator})`,
+      );
+    }
+    return { capabilities: domainCapabilitiesXML(emulator, a) };
+  }),
 ];
 
 export const qemuDriver: Driver = {
@@ -482,9 +526,11 @@ export const qemuDriver: Driver = {
   ]),
 };
 
+const onInternal = handlersOf(DENOVIRT_INTERNAL_PROGRAM_DEF);
 const internalHandlers = new Map<number, Handler>([
-  [INTERNAL_PROC_QEMU_INIT, (ctx, a: { json: string }) => init(ctx, JSON.parse(a.json))],
-  [INTERNAL_PROC_QEMU_EVENT, (ctx, a: { json: string }) => processEvent(ctx, JSON.parse(a.json))],
+  onInternal(INTERNAL_PROC_QEMU_INIT, (ctx, a) => init(ctx, JSON.parse(a.json))),
+  onInternal(INTERNAL_PROC_QEMU_EVENT, (ctx, a) => processEvent(ctx, JSON.parse(a.json))),
+  onInternal(INTERNAL_PROC_QEMU_RELOAD, (ctx) => reload(ctx)),
 ]);
 
 /** libvirt-qemu's monitor pass-through (`virsh qemu-monitor-command`), holding the domain's job. */
@@ -504,7 +550,7 @@ function monitorCommand(
 }
 
 const qemuProgramHandlers = new Map<number, Handler>([
-  [QEMU_PROC_DOMAIN_MONITOR_COMMAND, monitorCommand],
+  handlersOf(QEMU_PROGRAM_DEF)(QEMU_PROC_DOMAIN_MONITOR_COMMAND, monitorCommand),
 ]);
 
 /** Worker extension hook: registers the driver and the internal program's handlers. */

@@ -3,9 +3,8 @@
 // tools poll) with its state, cpu-total, balloon, vcpu and block groups.
 
 import { diskNode } from "./hotplug.ts";
-import type { Handler } from "../../dispatch/context.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
-import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INVALID_ARG,
@@ -14,7 +13,7 @@ import {
 } from "../../rpc/error_codes.ts";
 import { param, type TypedParam } from "../../rpc/typed_params.ts";
 import * as S from "../domain_constants.ts";
-import { h, QemuConn } from "./conn.ts";
+import { on, QemuConn } from "./conn.ts";
 import { checkFlags, notRunning } from "./domain.ts";
 import { cpuNs, rssKiB } from "./proc.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
@@ -130,90 +129,81 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
   return out;
 }
 
-export const statsHandlers: [number, Handler][] = [
-  [
-    P.REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags(
-        "qemuDomainGetVcpusFlags",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM |
-          VIR_DOMAIN_VCPU_GUEST,
+export const statsHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, (c, a) => {
+    checkFlags(
+      "qemuDomainGetVcpusFlags",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM |
+        VIR_DOMAIN_VCPU_GUEST,
+    );
+    if (a.flags & VIR_DOMAIN_VCPU_GUEST) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        "the guest agent is not available",
       );
-      if (a.flags & VIR_DOMAIN_VCPU_GUEST) {
+    }
+    const o = c.withObj(c.entry(a.dom), (x) => x);
+    const live = (a.flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 ||
+      (!(a.flags & VIR_DOMAIN_AFFECT_CONFIG) && o.pid !== 0);
+    if (live && o.pid === 0) throw notRunning();
+    const def = live ? o.def : (o.newDef ?? o.def);
+    return { num: a.flags & VIR_DOMAIN_VCPU_MAXIMUM ? def.vcpus : def.vcpusCurrent };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_MEMORY_STATS, (c, a) => {
+    checkFlags("qemuDomainMemoryStats", a.flags, 0);
+    const e = c.entry(a.dom);
+    const o = c.withObj(e, (x) => x);
+    if (o.pid === 0) throw notRunning();
+    const stats = [
+      { tag: VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, val: BigInt(balloonKiB(c, e, o)) },
+      { tag: VIR_DOMAIN_MEMORY_STAT_RSS, val: BigInt(rssKiB(o.pid)) },
+    ];
+    return { stats: stats.slice(0, a.maxStats) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, (c, a) => {
+    const known = SUPPORTED_STATS;
+    if ((a.flags & STATS_ENFORCE) && (a.stats & ~known)) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        `Stats types bits 0x${(a.stats & ~known).toString(16)} are not supported by this daemon`,
+      );
+    }
+    const stats = a.stats === 0 ? known : a.stats & known;
+    const listFlags = a.flags & ~(STATS_NOWAIT | STATS_BACKING | STATS_ENFORCE);
+    let entries: QemuDomainEntry[];
+    if (a.doms.length > 0) {
+      if (listFlags) {
         throw VirError.of(
-          VIR_ERR_OPERATION_UNSUPPORTED,
+          VIR_ERR_INVALID_ARG,
           VIR_FROM_QEMU,
-          "the guest agent is not available",
+          "invalid argument: filtering is not supported by this API",
         );
       }
-      const o = c.withObj(c.entry(a.dom), (x) => x);
-      const live = (a.flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 ||
-        (!(a.flags & VIR_DOMAIN_AFFECT_CONFIG) && o.pid !== 0);
-      if (live && o.pid === 0) throw notRunning();
-      const def = live ? o.def : (o.newDef ?? o.def);
-      return { num: a.flags & VIR_DOMAIN_VCPU_MAXIMUM ? def.vcpus : def.vcpusCurrent };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_MEMORY_STATS,
-    h((c, a: { dom: RemoteDomain; maxStats: number; flags: number }) => {
-      checkFlags("qemuDomainMemoryStats", a.flags, 0);
-      const e = c.entry(a.dom);
-      const o = c.withObj(e, (x) => x);
-      if (o.pid === 0) throw notRunning();
-      const stats = [
-        { tag: VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, val: BigInt(balloonKiB(c, e, o)) },
-        { tag: VIR_DOMAIN_MEMORY_STAT_RSS, val: BigInt(rssKiB(o.pid)) },
-      ];
-      return { stats: stats.slice(0, a.maxStats) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS,
-    h((c, a: { doms: RemoteDomain[]; stats: number; flags: number }) => {
-      const known = SUPPORTED_STATS;
-      if ((a.flags & STATS_ENFORCE) && (a.stats & ~known)) {
-        throw VirError.of(
-          VIR_ERR_OPERATION_UNSUPPORTED,
-          VIR_FROM_QEMU,
-          `Stats types bits 0x${(a.stats & ~known).toString(16)} are not supported by this daemon`,
-        );
-      }
-      const stats = a.stats === 0 ? known : a.stats & known;
-      const listFlags = a.flags & ~(STATS_NOWAIT | STATS_BACKING | STATS_ENFORCE);
-      let entries: QemuDomainEntry[];
-      if (a.doms.length > 0) {
-        if (listFlags) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_QEMU,
-            "invalid argument: filtering is not supported by this API",
-          );
-        }
-        entries = a.doms.map((d) => c.entry(d));
-      } else {
-        entries = c.dir((d) => d.domains.map((x) => ({ ...x })));
-        entries = entries.filter((e) => {
-          try {
-            return c.withObj(e, (o) => statsFilter(e, o, listFlags));
-          } catch {
-            return false;
-          }
-        });
-      }
-      const retStats = [];
-      for (const e of entries) {
+      entries = a.doms.map((d) => c.entry(d));
+    } else {
+      entries = c.dir((d) => d.domains.map((x) => ({ ...x })));
+      entries = entries.filter((e) => {
         try {
-          retStats.push({
-            dom: QemuConn.wire({ ...e, id: c.withObj(e, (o) => o.id) }),
-            params: record(c, e, stats),
-          });
+          return c.withObj(e, (o) => statsFilter(e, o, listFlags));
         } catch {
-          // Gone meanwhile.
+          return false;
         }
+      });
+    }
+    const retStats = [];
+    for (const e of entries) {
+      try {
+        retStats.push({
+          dom: QemuConn.wire({ ...e, id: c.withObj(e, (o) => o.id) }),
+          params: record(c, e, stats),
+        });
+      } catch {
+        // Gone meanwhile.
       }
-      return { retStats };
-    }),
-  ],
+    }
+    return { retStats };
+  }),
 ];

@@ -5,7 +5,7 @@
 // (autostart links beside, as libvirt's /etc/libvirt/storage). Volume upload
 // and download are streams the event loop serves from and to the file.
 
-import type { Handler } from "../../dispatch/context.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
@@ -26,8 +26,9 @@ import {
   type PoolDef,
   type VolDef,
 } from "../../conf/storage_xml.ts";
-import { h, type QemuConn } from "./conn.ts";
-import { fsError, removeDurable, writeDurable } from "./files.ts";
+import { on, type QemuConn } from "./conn.ts";
+import { removeDurable, writeDurable } from "./files.ts";
+import { fileError } from "../system_error.ts";
 import type { QemuDirectory } from "./state.ts";
 
 const VIR_STORAGE_POOL_INACTIVE = 0;
@@ -127,7 +128,7 @@ function volumes(d: QemuDirectory, pool: QemuPool): VolDef[] {
   try {
     names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
   } catch (e) {
-    throw fsError(`cannot read directory '${dir}'`, e, VIR_FROM_STORAGE);
+    throw fileError(VIR_FROM_STORAGE, `cannot read directory '${dir}'`, dir, e);
   }
   for (const name of names) {
     const path = `${dir}/${name}`;
@@ -284,415 +285,323 @@ function listFilter(p: QemuPool, flags: number): boolean {
     (!(flags & ~0x3f) || (flags & VIR_CONNECT_LIST_STORAGE_POOLS_DIR) !== 0);
 }
 
-type PoolArg = { pool: WirePool };
-type PoolFlags = { pool: WirePool; flags: number };
-type VolArg = { vol: WireVol };
-type VolFlags = { vol: WireVol; flags: number };
+/** STORAGE_VOL_LOOKUP_BY_KEY and _BY_PATH: a volume's key is its path. */
+function volByPath(c: QemuConn, path: string, by: "key" | "path"): { vol: WireVol } {
+  return c.dir((d) => {
+    for (const p of d.pools.filter((x) => x.active)) {
+      const v = volumes(d, p).find((x) => x.key === path);
+      if (v) return { vol: { pool: p.def.name, name: v.name, key: v.key! } };
+    }
+    throw noVol(
+      by === "key"
+        ? `no storage vol with matching key ${path}`
+        : `no storage vol with matching path '${path}'`,
+    );
+  });
+}
 
-export const storageHandlers: [number, Handler][] = [
-  [
+/** STORAGE_VOL_UPLOAD and _DOWNLOAD: the event loop streams the volume's file. */
+function volTransfer(
+  c: QemuConn,
+  a: { vol: WireVol; offset: bigint; length: bigint },
+  op: "storage.upload" | "storage.download",
+): void {
+  const path = c.dir((d) => findVol(d, a.vol).vol.target.path!);
+  c.ioStream(op, { path, offset: Number(a.offset), length: Number(a.length) });
+}
+
+export const storageHandlers: HandlerEntry[] = [
+  on(
     P.REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS,
-    h((c) => ({ num: c.dir((d) => d.pools.filter((p) => p.active).length) })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS,
-    h((c, a: { maxnames: number }) => ({
-      names: c.dir((d) => d.pools.filter((p) => p.active).map((p) => p.def.name))
-        .slice(0, a.maxnames),
-    })),
-  ],
-  [
+    (c) => ({ num: c.dir((d) => d.pools.filter((p) => p.active).length) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS, (c, a) => ({
+    names: c.dir((d) => d.pools.filter((p) => p.active).map((p) => p.def.name))
+      .slice(0, a.maxnames),
+  })),
+  on(
     P.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS,
-    h((c) => ({ num: c.dir((d) => d.pools.filter((p) => !p.active).length) })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS,
-    h((c, a: { maxnames: number }) => ({
-      names: c.dir((d) => d.pools.filter((p) => !p.active).map((p) => p.def.name))
-        .slice(0, a.maxnames),
+    (c) => ({ num: c.dir((d) => d.pools.filter((p) => !p.active).length) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS, (c, a) => ({
+    names: c.dir((d) => d.pools.filter((p) => !p.active).map((p) => p.def.name))
+      .slice(0, a.maxnames),
+  })),
+  on(P.REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, (c, a) =>
+    c.dir((d) => {
+      const pools = d.pools.filter((p) => listFilter(p, a.flags)).map(wirePool);
+      return { pools: a.need_results ? pools : [], ret: pools.length };
     })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS,
-    h((c, a: { need_results: number; flags: number }) =>
-      c.dir((d) => {
-        const pools = d.pools.filter((p) => listFilter(p, a.flags)).map(wirePool);
-        return { pools: a.need_results ? pools : [], ret: pools.length };
-      })
-    ),
-  ],
-  [
+  on(
     P.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME,
-    h((c, a: { name: string }) => ({ pool: c.dir((d) => wirePool(byName(d, a.name))) })),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID,
-    h((c, a: { uuid: Uint8Array }) => {
-      const u = uuidToString(a.uuid);
-      return {
-        pool: c.dir((d) =>
-          wirePool(
-            findPool(d, (p) => p.def.uuid === u, `no storage pool with matching uuid '${u}'`),
-          )
-        ),
-      };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME,
-    h((c, a: VolArg) => ({ pool: c.dir((d) => wirePool(byName(d, a.vol.pool))) })),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_DEFINE_XML,
-    h((c, a: { xml: string; flags: number }) => define(c, a.xml)),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_CREATE_XML,
-    h((c, a: { xml: string; flags: number }) => {
-      const def = parsePoolXML(a.xml);
-      checkDirPool(def);
-      return c.dir((d, save) => {
-        if (d.pools.some((p) => p.def.name === def.name || p.def.uuid === def.uuid)) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_FAILED,
-            VIR_FROM_STORAGE,
-            `storage pool '${def.name}' already exists`,
-          );
-        }
-        const pool: QemuPool = { def, active: true, persistent: false, autostart: false };
-        volumes(d, pool); // the directory must be there
-        d.pools.push(pool);
-        save();
-        return { pool: wirePool(pool) };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_BUILD,
-    h((c, a: PoolFlags) =>
-      c.dir((d) => {
-        const p = byName(d, a.pool.name);
-        try {
-          Deno.mkdirSync(p.def.target.path!, { recursive: true, mode: 0o711 });
-        } catch (e) {
-          throw fsError(`cannot create path '${p.def.target.path}'`, e, VIR_FROM_STORAGE);
-        }
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_CREATE,
-    h((c, a: PoolFlags) =>
-      c.dir((d, save) => {
-        const p = byName(d, a.pool.name);
-        if (p.active) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_STORAGE,
-            `storage pool '${p.def.name}' is already active`,
-          );
-        }
-        volumes(d, { ...p, active: true }); // the directory must be there
-        p.active = true;
-        save();
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_DESTROY,
-    h((c, a: PoolArg) =>
-      c.dir((d, save) => {
-        const p = activePool(d, a.pool.name);
-        p.active = false;
-        if (!p.persistent) d.pools = d.pools.filter((x) => x !== p);
-        save();
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_UNDEFINE,
-    h((c, a: PoolArg) =>
-      c.dir((d, save) => {
-        const p = byName(d, a.pool.name);
-        if (p.active) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_STORAGE,
-            `storage pool '${p.def.name}' is still active`,
-          );
-        }
-        removeDurable(poolConfig(d, p.def.name));
-        removeDurable(poolAutostart(d, p.def.name));
-        d.pools = d.pools.filter((x) => x !== p);
-        save();
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_DELETE,
-    h((c, a: PoolFlags) =>
-      c.dir((d) => {
-        const p = byName(d, a.pool.name);
-        if (p.active) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_STORAGE,
-            `storage pool '${p.def.name}' is still active`,
-          );
-        }
-        try {
-          Deno.removeSync(p.def.target.path!);
-        } catch (e) {
-          throw fsError(`cannot remove pool directory '${p.def.target.path}'`, e, VIR_FROM_STORAGE);
-        }
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_REFRESH,
-    h((c, a: PoolFlags) =>
-      c.dir((d) => {
-        const p = activePool(d, a.pool.name);
-        volumes(d, p);
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_GET_INFO,
-    h((c, a: PoolArg) => c.dir((d) => poolInfo(d, byName(d, a.pool.name)))),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_GET_XML_DESC,
-    h((c, a: PoolFlags) =>
-      c.dir((d) => {
-        const p = byName(d, a.pool.name);
-        const info = poolInfo(d, p);
-        const def = {
-          ...p.def,
-          capacity: Number(info.capacity),
-          allocation: Number(info.allocation),
-          available: 0,
-        };
-        return { xml: formatPoolXML(def, { inactive: (a.flags & 1) !== 0 }) };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART,
-    h((c, a: PoolArg) => ({ autostart: c.dir((d) => (byName(d, a.pool.name).autostart ? 1 : 0)) })),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART,
-    h((c, a: { pool: WirePool; autostart: number }) =>
-      c.dir((d, save) => {
-        const p = byName(d, a.pool.name);
-        if (!p.persistent) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_STORAGE,
-            "cannot set autostart for transient pool",
-          );
-        }
-        const link = poolAutostart(d, p.def.name);
-        if (a.autostart) {
-          Deno.mkdirSync(`${d.configDir}/storage/autostart`, { recursive: true, mode: 0o700 });
-          try {
-            Deno.removeSync(link);
-          } catch {
-            // Not there.
-          }
-          Deno.symlinkSync(`../${p.def.name}.xml`, link);
-        } else removeDurable(link);
-        p.autostart = a.autostart !== 0;
-        save();
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_IS_ACTIVE,
-    h((c, a: PoolArg) => ({ active: c.dir((d) => (byName(d, a.pool.name).active ? 1 : 0)) })),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT,
-    h((c, a: PoolArg) => ({
-      persistent: c.dir((d) => (byName(d, a.pool.name).persistent ? 1 : 0)),
-    })),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES,
-    h((c, a: PoolArg) =>
-      c.dir((d) => {
-        const p = activePool(d, a.pool.name);
-        return { num: volumes(d, p).length };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES,
-    h((c, a: { pool: WirePool; maxnames: number }) =>
-      c.dir((d) => {
-        const p = activePool(d, a.pool.name);
-        return { names: volumes(d, p).map((v) => v.name).slice(0, a.maxnames) };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES,
-    h((c, a: { pool: WirePool; need_results: number; flags: number }) =>
-      c.dir((d) => {
-        const p = activePool(d, a.pool.name);
-        const vols = volumes(d, p).map((v) => ({ pool: p.def.name, name: v.name, key: v.key! }));
-        return { vols: a.need_results ? vols : [], ret: vols.length };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME,
-    h((c, a: { pool: WirePool; name: string }) =>
-      c.dir((d) => {
-        const { pool, vol } = findVol(d, { pool: a.pool.name, name: a.name, key: "" });
-        return { vol: { pool: pool.def.name, name: vol.name, key: vol.key! } };
-      })
-    ),
-  ],
-  ...[P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY, P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH].map((
-    proc,
-  ) =>
-    [
-      proc,
-      h((c, a: { key?: string; path?: string }) =>
-        c.dir((d) => {
-          const path = a.key ?? a.path ?? "";
-          for (const p of d.pools.filter((x) => x.active)) {
-            const v = volumes(d, p).find((x) => x.key === path);
-            if (v) return { vol: { pool: p.def.name, name: v.name, key: v.key! } };
-          }
-          throw noVol(
-            a.key !== undefined
-              ? `no storage vol with matching key ${path}`
-              : `no storage vol with matching path '${path}'`,
-          );
-        })
+    (c, a) => ({ pool: c.dir((d) => wirePool(byName(d, a.name))) }),
+  ),
+  on(P.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, (c, a) => {
+    const u = uuidToString(a.uuid);
+    return {
+      pool: c.dir((d) =>
+        wirePool(
+          findPool(d, (p) => p.def.uuid === u, `no storage pool with matching uuid '${u}'`),
+        )
       ),
-    ] as [number, Handler]
+    };
+  }),
+  on(
+    P.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME,
+    (c, a) => ({ pool: c.dir((d) => wirePool(byName(d, a.vol.pool))) }),
   ),
-  [
-    P.REMOTE_PROC_STORAGE_VOL_CREATE_XML,
-    h((c, a: { pool: WirePool; xml: string; flags: number }) =>
-      c.dir((d) => {
-        const p = activePool(d, a.pool.name);
-        const { v, path } = newVolume(p, a.xml);
-        const fmt = v.target.format ?? "raw";
-        qemuImgRun(d.qemuImg, ["create", "-f", fmt, path, String(v.capacity)]);
-        return { vol: { pool: p.def.name, name: v.name, key: path } };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM,
-    h((c, a: { pool: WirePool; xml: string; clonevol: WireVol; flags: number }) =>
-      c.dir((d) => {
-        const p = activePool(d, a.pool.name);
-        const src = findVol(d, a.clonevol).vol;
-        const { v, path } = newVolume(p, a.xml);
-        const fmt = v.target.format ?? src.target.format ?? "raw";
-        qemuImgRun(d.qemuImg, [
-          "convert",
-          "-f",
-          src.target.format ?? "raw",
-          "-O",
-          fmt,
-          src.target.path!,
-          path,
-        ]);
-        return { vol: { pool: p.def.name, name: v.name, key: path } };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_DELETE,
-    h((c, a: VolFlags) =>
-      c.dir((d) => {
-        const { vol } = findVol(d, a.vol);
-        try {
-          Deno.removeSync(vol.target.path!);
-        } catch (e) {
-          throw fsError(`cannot unlink file '${vol.target.path}'`, e, VIR_FROM_STORAGE);
-        }
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_GET_INFO,
-    h((c, a: VolArg) =>
-      c.dir((d) => {
-        const { vol } = findVol(d, a.vol);
-        return {
-          type: VIR_STORAGE_VOL_FILE,
-          capacity: BigInt(vol.capacity),
-          allocation: BigInt(vol.allocation),
-        };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_GET_XML_DESC,
-    h((c, a: VolFlags) =>
-      c.dir((d) => {
-        const { pool, vol } = findVol(d, a.vol);
-        return { xml: formatVolXML(vol, pool.def) };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_GET_PATH,
-    h((c, a: VolArg) => ({ name: c.dir((d) => findVol(d, a.vol).vol.target.path!) })),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_RESIZE,
-    h((c, a: { vol: WireVol; capacity: bigint; flags: number }) =>
-      c.dir((d) => {
-        const { vol } = findVol(d, a.vol);
-        const cur = BigInt(vol.capacity);
-        const want = a.flags & VIR_STORAGE_VOL_RESIZE_DELTA
-          ? (a.flags & VIR_STORAGE_VOL_RESIZE_SHRINK ? cur - a.capacity : cur + a.capacity)
-          : a.capacity;
-        if (want < cur && !(a.flags & VIR_STORAGE_VOL_RESIZE_SHRINK)) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_STORAGE,
-            "invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified",
-          );
-        }
-        const args = ["resize"];
-        if (want < cur) args.push("--shrink");
-        if (a.flags & VIR_STORAGE_VOL_RESIZE_ALLOCATE) args.push("--preallocation=falloc");
-        qemuImgRun(d.qemuImg, [
-          ...args,
-          "-f",
-          vol.target.format ?? "raw",
-          vol.target.path!,
-          String(want),
-        ]);
-      })
-    ),
-  ],
-  ...[P.REMOTE_PROC_STORAGE_VOL_UPLOAD, P.REMOTE_PROC_STORAGE_VOL_DOWNLOAD].map((proc) =>
-    [
-      proc,
-      h((c, a: { vol: WireVol; offset: bigint; length: bigint; flags: number }) => {
-        const path = c.dir((d) => findVol(d, a.vol).vol.target.path!);
-        c.ioStream(
-          proc === P.REMOTE_PROC_STORAGE_VOL_UPLOAD ? "storage.upload" : "storage.download",
-          {
-            path,
-            offset: Number(a.offset),
-            length: Number(a.length),
-          },
+  on(P.REMOTE_PROC_STORAGE_POOL_DEFINE_XML, (c, a) => define(c, a.xml)),
+  on(P.REMOTE_PROC_STORAGE_POOL_CREATE_XML, (c, a) => {
+    const def = parsePoolXML(a.xml);
+    checkDirPool(def);
+    return c.dir((d, save) => {
+      if (d.pools.some((p) => p.def.name === def.name || p.def.uuid === def.uuid)) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_FAILED,
+          VIR_FROM_STORAGE,
+          `storage pool '${def.name}' already exists`,
         );
-      }),
-    ] as [number, Handler]
+      }
+      const pool: QemuPool = { def, active: true, persistent: false, autostart: false };
+      volumes(d, pool); // the directory must be there
+      d.pools.push(pool);
+      save();
+      return { pool: wirePool(pool) };
+    });
+  }),
+  on(P.REMOTE_PROC_STORAGE_POOL_BUILD, (c, a) =>
+    c.dir((d) => {
+      const p = byName(d, a.pool.name);
+      try {
+        Deno.mkdirSync(p.def.target.path!, { recursive: true, mode: 0o711 });
+      } catch (e) {
+        throw fileError(
+          VIR_FROM_STORAGE,
+          `cannot create path '${p.def.target.path}'`,
+          p.def.target.path!,
+          e,
+        );
+      }
+    })),
+  on(P.REMOTE_PROC_STORAGE_POOL_CREATE, (c, a) =>
+    c.dir((d, save) => {
+      const p = byName(d, a.pool.name);
+      if (p.active) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_STORAGE,
+          `storage pool '${p.def.name}' is already active`,
+        );
+      }
+      volumes(d, { ...p, active: true }); // the directory must be there
+      p.active = true;
+      save();
+    })),
+  on(P.REMOTE_PROC_STORAGE_POOL_DESTROY, (c, a) =>
+    c.dir((d, save) => {
+      const p = activePool(d, a.pool.name);
+      p.active = false;
+      if (!p.persistent) d.pools = d.pools.filter((x) => x !== p);
+      save();
+    })),
+  on(P.REMOTE_PROC_STORAGE_POOL_UNDEFINE, (c, a) =>
+    c.dir((d, save) => {
+      const p = byName(d, a.pool.name);
+      if (p.active) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_STORAGE,
+          `storage pool '${p.def.name}' is still active`,
+        );
+      }
+      removeDurable(poolConfig(d, p.def.name));
+      removeDurable(poolAutostart(d, p.def.name));
+      d.pools = d.pools.filter((x) => x !== p);
+      save();
+    })),
+  on(P.REMOTE_PROC_STORAGE_POOL_DELETE, (c, a) =>
+    c.dir((d) => {
+      const p = byName(d, a.pool.name);
+      if (p.active) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_STORAGE,
+          `storage pool '${p.def.name}' is still active`,
+        );
+      }
+      try {
+        Deno.removeSync(p.def.target.path!);
+      } catch (e) {
+        throw fileError(
+          VIR_FROM_STORAGE,
+          `cannot remove pool directory '${p.def.target.path}'`,
+          p.def.target.path!,
+          e,
+        );
+      }
+    })),
+  on(P.REMOTE_PROC_STORAGE_POOL_REFRESH, (c, a) =>
+    c.dir((d) => {
+      const p = activePool(d, a.pool.name);
+      volumes(d, p);
+    })),
+  on(
+    P.REMOTE_PROC_STORAGE_POOL_GET_INFO,
+    (c, a) => c.dir((d) => poolInfo(d, byName(d, a.pool.name))),
   ),
+  on(P.REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, (c, a) =>
+    c.dir((d) => {
+      const p = byName(d, a.pool.name);
+      const info = poolInfo(d, p);
+      const def = {
+        ...p.def,
+        capacity: Number(info.capacity),
+        allocation: Number(info.allocation),
+        available: 0,
+      };
+      return { xml: formatPoolXML(def, { inactive: (a.flags & 1) !== 0 }) };
+    })),
+  on(
+    P.REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART,
+    (c, a) => ({ autostart: c.dir((d) => (byName(d, a.pool.name).autostart ? 1 : 0)) }),
+  ),
+  on(P.REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART, (c, a) =>
+    c.dir((d, save) => {
+      const p = byName(d, a.pool.name);
+      if (!p.persistent) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_STORAGE,
+          "cannot set autostart for transient pool",
+        );
+      }
+      const link = poolAutostart(d, p.def.name);
+      if (a.autostart) {
+        Deno.mkdirSync(`${d.configDir}/storage/autostart`, { recursive: true, mode: 0o700 });
+        try {
+          Deno.removeSync(link);
+        } catch {
+          // Not there.
+        }
+        Deno.symlinkSync(`../${p.def.name}.xml`, link);
+      } else removeDurable(link);
+      p.autostart = a.autostart !== 0;
+      save();
+    })),
+  on(
+    P.REMOTE_PROC_STORAGE_POOL_IS_ACTIVE,
+    (c, a) => ({ active: c.dir((d) => (byName(d, a.pool.name).active ? 1 : 0)) }),
+  ),
+  on(P.REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, (c, a) => ({
+    persistent: c.dir((d) => (byName(d, a.pool.name).persistent ? 1 : 0)),
+  })),
+  on(P.REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES, (c, a) =>
+    c.dir((d) => {
+      const p = activePool(d, a.pool.name);
+      return { num: volumes(d, p).length };
+    })),
+  on(P.REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES, (c, a) =>
+    c.dir((d) => {
+      const p = activePool(d, a.pool.name);
+      return { names: volumes(d, p).map((v) => v.name).slice(0, a.maxnames) };
+    })),
+  on(P.REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES, (c, a) =>
+    c.dir((d) => {
+      const p = activePool(d, a.pool.name);
+      const vols = volumes(d, p).map((v) => ({ pool: p.def.name, name: v.name, key: v.key! }));
+      return { vols: a.need_results ? vols : [], ret: vols.length };
+    })),
+  on(P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME, (c, a) =>
+    c.dir((d) => {
+      const { pool, vol } = findVol(d, { pool: a.pool.name, name: a.name, key: "" });
+      return { vol: { pool: pool.def.name, name: vol.name, key: vol.key! } };
+    })),
+  on(P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY, (c, a) => volByPath(c, a.key, "key")),
+  on(P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH, (c, a) => volByPath(c, a.path, "path")),
+  on(P.REMOTE_PROC_STORAGE_VOL_CREATE_XML, (c, a) =>
+    c.dir((d) => {
+      const p = activePool(d, a.pool.name);
+      const { v, path } = newVolume(p, a.xml);
+      const fmt = v.target.format ?? "raw";
+      qemuImgRun(d.qemuImg, ["create", "-f", fmt, path, String(v.capacity)]);
+      return { vol: { pool: p.def.name, name: v.name, key: path } };
+    })),
+  on(P.REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM, (c, a) =>
+    c.dir((d) => {
+      const p = activePool(d, a.pool.name);
+      const src = findVol(d, a.clonevol).vol;
+      const { v, path } = newVolume(p, a.xml);
+      const fmt = v.target.format ?? src.target.format ?? "raw";
+      qemuImgRun(d.qemuImg, [
+        "convert",
+        "-f",
+        src.target.format ?? "raw",
+        "-O",
+        fmt,
+        src.target.path!,
+        path,
+      ]);
+      return { vol: { pool: p.def.name, name: v.name, key: path } };
+    })),
+  on(P.REMOTE_PROC_STORAGE_VOL_DELETE, (c, a) =>
+    c.dir((d) => {
+      const { vol } = findVol(d, a.vol);
+      try {
+        Deno.removeSync(vol.target.path!);
+      } catch (e) {
+        throw fileError(
+          VIR_FROM_STORAGE,
+          `cannot unlink file '${vol.target.path}'`,
+          vol.target.path!,
+          e,
+        );
+      }
+    })),
+  on(P.REMOTE_PROC_STORAGE_VOL_GET_INFO, (c, a) =>
+    c.dir((d) => {
+      const { vol } = findVol(d, a.vol);
+      return {
+        type: VIR_STORAGE_VOL_FILE,
+        capacity: BigInt(vol.capacity),
+        allocation: BigInt(vol.allocation),
+      };
+    })),
+  on(P.REMOTE_PROC_STORAGE_VOL_GET_XML_DESC, (c, a) =>
+    c.dir((d) => {
+      const { pool, vol } = findVol(d, a.vol);
+      return { xml: formatVolXML(vol, pool.def) };
+    })),
+  on(
+    P.REMOTE_PROC_STORAGE_VOL_GET_PATH,
+    (c, a) => ({ name: c.dir((d) => findVol(d, a.vol).vol.target.path!) }),
+  ),
+  on(P.REMOTE_PROC_STORAGE_VOL_RESIZE, (c, a) =>
+    c.dir((d) => {
+      const { vol } = findVol(d, a.vol);
+      const cur = BigInt(vol.capacity);
+      const want = a.flags & VIR_STORAGE_VOL_RESIZE_DELTA
+        ? (a.flags & VIR_STORAGE_VOL_RESIZE_SHRINK ? cur - a.capacity : cur + a.capacity)
+        : a.capacity;
+      if (want < cur && !(a.flags & VIR_STORAGE_VOL_RESIZE_SHRINK)) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_STORAGE,
+          "invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified",
+        );
+      }
+      const args = ["resize"];
+      if (want < cur) args.push("--shrink");
+      if (a.flags & VIR_STORAGE_VOL_RESIZE_ALLOCATE) args.push("--preallocation=falloc");
+      qemuImgRun(d.qemuImg, [
+        ...args,
+        "-f",
+        vol.target.format ?? "raw",
+        vol.target.path!,
+        String(want),
+      ]);
+    })),
+  on(P.REMOTE_PROC_STORAGE_VOL_UPLOAD, (c, a) => volTransfer(c, a, "storage.upload")),
+  on(P.REMOTE_PROC_STORAGE_VOL_DOWNLOAD, (c, a) => volTransfer(c, a, "storage.download")),
 ];
 
 /** Loads the pool definitions at start-up; autostart pools whose directory exists come up active. */
@@ -706,6 +615,8 @@ export function loadPools(d: QemuDirectory): void {
   for (const e of entries.filter((x) => x.isFile && x.name.endsWith(".xml"))) {
     try {
       const def = parsePoolXML(Deno.readTextFileSync(`${d.configDir}/storage/${e.name}`));
+      // A reload (SIGHUP) adds the pools defined since; the known ones stay as they are.
+      if (d.pools.some((p) => p.def.name === def.name || p.def.uuid === def.uuid)) continue;
       let autostart = false;
       try {
         Deno.statSync(poolAutostart(d, def.name));

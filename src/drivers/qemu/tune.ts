@@ -4,7 +4,7 @@
 // have to change while running (memory or vCPU hotplug) is refused, as
 // libvirt refuses what the guest's machine cannot do.
 
-import type { Handler } from "../../dispatch/context.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -16,7 +16,7 @@ import {
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import type { DomainDef } from "../../conf/domain_xml.ts";
-import { h, type QemuConn } from "./conn.ts";
+import { on, type QemuConn } from "./conn.ts";
 import { affectedDefs, checkFlags, configXML } from "./domain.ts";
 import { autostartPath, configPath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import {
@@ -166,26 +166,12 @@ function rename(c: QemuConn, ref: RemoteDomain, newName: string | null, flags: n
   });
 }
 
-export const tuneHandlers: [number, Handler][] = [
-  [
-    P.REMOTE_PROC_DOMAIN_SET_MAX_MEMORY,
-    h((c, a: { dom: RemoteDomain; memory: bigint }) => setMaxMemory(c, a.dom, a.memory, 0)),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_VCPUS,
-    h((c, a: { dom: RemoteDomain; nvcpus: number }) => setVcpus(c, a.dom, a.nvcpus, 0)),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS,
-    h((c, a: { dom: RemoteDomain; nvcpus: number; flags: number }) =>
-      setVcpus(c, a.dom, a.nvcpus, a.flags)
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_RENAME,
-    h((c, a: { dom: RemoteDomain; new_name: string | null; flags: number }) => {
-      rename(c, a.dom, a.new_name, a.flags);
-      return { retcode: 0 };
-    }),
-  ],
+export const tuneHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, (c, a) => setMaxMemory(c, a.dom, a.memory, 0)),
+  on(P.REMOTE_PROC_DOMAIN_SET_VCPUS, (c, a) => setVcpus(c, a.dom, a.nvcpus, 0)),
+  on(P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, (c, a) => setVcpus(c, a.dom, a.nvcpus, a.flags)),
+  on(P.REMOTE_PROC_DOMAIN_RENAME, (c, a) => {
+    rename(c, a.dom, a.new_name, a.flags);
+    return { retcode: 0 };
+  }),
 ];

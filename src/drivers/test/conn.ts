@@ -4,6 +4,8 @@
 // the events the call raises, sent when it is done.
 
 import type { CallContext } from "../../dispatch/context.ts";
+import { handlersWith } from "../../dispatch/handlers.ts";
+import { REMOTE_PROGRAM_DEF } from "../../protocol/remote.ts";
 import type { SharedStore } from "../shared_store.ts";
 import {
   DOMAIN_EVENT_CALLBACK_PROCS,
@@ -223,3 +225,6 @@ export class TestConn {
     this.#out.length = 0;
   }
 }
+
+/** Registers a typed remote-procedure handler over a TestConn (its events flushed after). */
+export const on = handlersWith(REMOTE_PROGRAM_DEF, (ctx) => new TestConn(ctx));

@@ -7,7 +7,8 @@
 // 9.0's test driver does not implement have no handler here.
 
 import { findRedefined } from "../domain_list.ts";
-import type { Handler } from "../../dispatch/context.ts";
+import { errnoOf, systemError } from "../system_error.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -24,7 +25,6 @@ import {
   VIR_ERR_OPERATION_INVALID,
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_ERR_SNAPSHOT_REVERT_RISKY,
-  VIR_ERR_SYSTEM_ERROR,
   VIR_ERR_XML_ERROR,
   VIR_FROM_DOMAIN,
   VIR_FROM_DOMAIN_CHECKPOINT,
@@ -72,12 +72,12 @@ import { parseXml, XmlSyntaxError } from "../../conf/xml.ts";
 import { uuidToString } from "../../conf/uuid.ts";
 import { DOMAIN_EVENT_CALLBACK_PROCS } from "../events.ts";
 import type { NetworkObj } from "./network.ts";
-import type { TestConn } from "./conn.ts";
+import { on, type TestConn } from "./conn.ts";
 import {
   bothDefs,
   checkFlags,
-  domainHandlers,
-  h,
+  create,
+  createXML,
   isActive,
   notActive,
   oneDef,
@@ -206,22 +206,9 @@ function testError(code: number, detail: string): VirError {
   return VirError.of(code, VIR_FROM_TEST, detail);
 }
 
-/** virReportSystemError in the test driver: code 38, template "%s", int1 = errno. */
-function systemError(message: string, errno: number, strerror: string): VirError {
-  return new VirError({
-    code: VIR_ERR_SYSTEM_ERROR,
-    domain: VIR_FROM_TEST,
-    str1: "%s",
-    str2: `${message}: ${strerror}`,
-    int1: errno,
-  });
-}
-
-/** errno and its text from a Deno file-system error ("... (os error N): ..."). */
-function errnoOf(e: unknown): [number, string] {
-  const m = e instanceof Error ? /^(.*?) \(os error (\d+)\)/.exec(e.message) : null;
-  if (m) return [Number(m[2]), m[1]!];
-  return [5, "Input/output error"];
+/** virReportSystemError in the test driver. */
+function testSystemError(message: string, errno: number, strerror: string): VirError {
+  return systemError(VIR_FROM_TEST, message, errno, strerror);
 }
 
 /** The error libvirt raises when a driver fails without setting one (virErrorGenericFailure). */
@@ -874,156 +861,115 @@ function snapshotRevert(c: TestConn, a: { snap: Snap; flags: number }): void {
   }, { dir: true });
 }
 
-const snapshotHandlers: [number, Handler][] = [
-  [P.REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, h(snapshotCreate)],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_NUM,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags("testDomainSnapshotNum", a.flags, SNAP_LIST_ALLOWED);
+const snapshotHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, snapshotCreate),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, (c, a) => {
+    checkFlags("testDomainSnapshotNum", a.flags, SNAP_LIST_ALLOWED);
+    return {
+      num: c.domain(a.dom, (o) => snapshotNames(new Snapshots(o), null, a.flags, false).length),
+    };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES, (c, a) => {
+    if (a.maxnames > 16384) throw rpcLimit("maxnames > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX");
+    const names = listSnapshots(c, a.dom, "testDomainSnapshotListNames", a.flags);
+    return { names: names.slice(0, Math.max(0, a.maxnames)) };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS, (c, a) => {
+    const names = listSnapshots(c, a.dom, "testDomainListAllSnapshots", a.flags);
+    return {
+      snapshots: a.need_results ? names.map((n) => snapWire(a.dom, n)) : [],
+      ret: names.length,
+    };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN, (c, a) => {
+    checkFlags("testDomainSnapshotNumChildren", a.flags, SNAP_LIST_ALLOWED);
+    return {
+      num: c.domain(a.snap.dom, (o) => {
+        const m = new Snapshots(o);
+        return snapshotNames(m, snapshotOf(m, a.snap.name), a.flags, false).length;
+      }),
+    };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES, (c, a) => {
+    if (a.maxnames > 16384) throw rpcLimit("maxnames > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX");
+    const names = listChildren(c, a.snap, "testDomainSnapshotListChildrenNames", a.flags);
+    return { names: names.slice(0, Math.max(0, a.maxnames)) };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN, (c, a) => {
+    const names = listChildren(c, a.snapshot, "testDomainSnapshotListAllChildren", a.flags);
+    return {
+      snapshots: a.need_results ? names.map((n) => snapWire(a.snapshot.dom, n)) : [],
+      ret: names.length,
+    };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, (c, a) => {
+    checkFlags("testDomainSnapshotLookupByName", a.flags, 0);
+    return c.domain(a.dom, (o, x) => {
+      const s = snapshotOf(new Snapshots(o), a.name);
+      return { snap: snapWire(wire(x.entry), s.def.name) };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT, (c, a) => {
+    checkFlags("testDomainHasCurrentSnapshot", a.flags, 0);
+    return { result: c.domain(a.dom, (o) => (o.currentSnapshot ? 1 : 0)) };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT, (c, a) => {
+    checkFlags("testDomainSnapshotGetParent", a.flags, 0);
+    return c.domain(a.snap.dom, (o) => {
+      const s = snapshotOf(new Snapshots(o), a.snap.name);
+      if (s.def.parent === null) {
+        throw testError(
+          VIR_ERR_NO_DOMAIN_SNAPSHOT,
+          `snapshot '${s.def.name}' does not have a parent`,
+        );
+      }
+      return { snap: snapWire(a.snap.dom, s.def.parent) };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT, (c, a) => {
+    checkFlags("testDomainSnapshotCurrent", a.flags, 0);
+    return c.domain(a.dom, (o, x) => {
+      const cur = o.currentSnapshot ?? null;
+      if (cur === null) {
+        throw testError(
+          VIR_ERR_NO_DOMAIN_SNAPSHOT,
+          "the domain does not have a current snapshot",
+        );
+      }
+      return { snap: snapWire(wire(x.entry), cur) };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC, (c, a) => {
+    checkFlags("testDomainSnapshotGetXMLDesc", a.flags, SNAP_XML_SECURE);
+    return c.domain(a.snap.dom, (o) => {
+      const s = snapshotOf(new Snapshots(o), a.snap.name);
       return {
-        num: c.domain(a.dom, (o) => snapshotNames(new Snapshots(o), null, a.flags, false).length),
-      };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES,
-    h((c, a: { dom: RemoteDomain; maxnames: number; flags: number }) => {
-      if (a.maxnames > 16384) throw rpcLimit("maxnames > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX");
-      const names = listSnapshots(c, a.dom, "testDomainSnapshotListNames", a.flags);
-      return { names: names.slice(0, Math.max(0, a.maxnames)) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS,
-    h((c, a: { dom: RemoteDomain; need_results: number; flags: number }) => {
-      const names = listSnapshots(c, a.dom, "testDomainListAllSnapshots", a.flags);
-      return {
-        snapshots: a.need_results ? names.map((n) => snapWire(a.dom, n)) : [],
-        ret: names.length,
-      };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN,
-    h((c, a: { snap: Snap; flags: number }) => {
-      checkFlags("testDomainSnapshotNumChildren", a.flags, SNAP_LIST_ALLOWED);
-      return {
-        num: c.domain(a.snap.dom, (o) => {
-          const m = new Snapshots(o);
-          return snapshotNames(m, snapshotOf(m, a.snap.name), a.flags, false).length;
+        xml: formatSnapshotXML(s.def, {
+          secure: (a.flags & SNAP_XML_SECURE) !== 0,
+          domainUuid: uuidToString(a.snap.dom.uuid),
         }),
       };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES,
-    h((c, a: { snap: Snap; maxnames: number; flags: number }) => {
-      if (a.maxnames > 16384) throw rpcLimit("maxnames > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX");
-      const names = listChildren(c, a.snap, "testDomainSnapshotListChildrenNames", a.flags);
-      return { names: names.slice(0, Math.max(0, a.maxnames)) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN,
-    h((c, a: { snapshot: Snap; need_results: number; flags: number }) => {
-      const names = listChildren(c, a.snapshot, "testDomainSnapshotListAllChildren", a.flags);
-      return {
-        snapshots: a.need_results ? names.map((n) => snapWire(a.snapshot.dom, n)) : [],
-        ret: names.length,
-      };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME,
-    h((c, a: { dom: RemoteDomain; name: string; flags: number }) => {
-      checkFlags("testDomainSnapshotLookupByName", a.flags, 0);
-      return c.domain(a.dom, (o, x) => {
-        const s = snapshotOf(new Snapshots(o), a.name);
-        return { snap: snapWire(wire(x.entry), s.def.name) };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags("testDomainHasCurrentSnapshot", a.flags, 0);
-      return { result: c.domain(a.dom, (o) => (o.currentSnapshot ? 1 : 0)) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT,
-    h((c, a: { snap: Snap; flags: number }) => {
-      checkFlags("testDomainSnapshotGetParent", a.flags, 0);
-      return c.domain(a.snap.dom, (o) => {
-        const s = snapshotOf(new Snapshots(o), a.snap.name);
-        if (s.def.parent === null) {
-          throw testError(
-            VIR_ERR_NO_DOMAIN_SNAPSHOT,
-            `snapshot '${s.def.name}' does not have a parent`,
-          );
-        }
-        return { snap: snapWire(a.snap.dom, s.def.parent) };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags("testDomainSnapshotCurrent", a.flags, 0);
-      return c.domain(a.dom, (o, x) => {
-        const cur = o.currentSnapshot ?? null;
-        if (cur === null) {
-          throw testError(
-            VIR_ERR_NO_DOMAIN_SNAPSHOT,
-            "the domain does not have a current snapshot",
-          );
-        }
-        return { snap: snapWire(wire(x.entry), cur) };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC,
-    h((c, a: { snap: Snap; flags: number }) => {
-      checkFlags("testDomainSnapshotGetXMLDesc", a.flags, SNAP_XML_SECURE);
-      return c.domain(a.snap.dom, (o) => {
-        const s = snapshotOf(new Snapshots(o), a.snap.name);
-        return {
-          xml: formatSnapshotXML(s.def, {
-            secure: (a.flags & SNAP_XML_SECURE) !== 0,
-            domainUuid: uuidToString(a.snap.dom.uuid),
-          }),
-        };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT,
-    h((c, a: { snap: Snap; flags: number }) => {
-      checkFlags("testDomainSnapshotIsCurrent", a.flags, 0);
-      return c.domain(a.snap.dom, (o) => {
-        const s = snapshotOf(new Snapshots(o), a.snap.name);
-        return { current: o.currentSnapshot === s.def.name ? 1 : 0 };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA,
-    h((c, a: { snap: Snap; flags: number }) => {
-      checkFlags("testDomainSnapshotHasMetadata", a.flags, 0);
-      return c.domain(a.snap.dom, (o) => {
-        snapshotOf(new Snapshots(o), a.snap.name);
-        return { metadata: 1 };
-      });
-    }),
-  ],
-  [P.REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT, h(snapshotRevert)],
-  [P.REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE, h(snapshotDelete)],
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT, (c, a) => {
+    checkFlags("testDomainSnapshotIsCurrent", a.flags, 0);
+    return c.domain(a.snap.dom, (o) => {
+      const s = snapshotOf(new Snapshots(o), a.snap.name);
+      return { current: o.currentSnapshot === s.def.name ? 1 : 0 };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA, (c, a) => {
+    checkFlags("testDomainSnapshotHasMetadata", a.flags, 0);
+    return c.domain(a.snap.dom, (o) => {
+      snapshotOf(new Snapshots(o), a.snap.name);
+      return { metadata: 1 };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT, snapshotRevert),
+  on(P.REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE, snapshotDelete),
 ];
 
 // ---- Checkpoints --------------------------------------------------------------------------------
-
-type Chk = { name: string; dom: RemoteDomain };
 
 /** virDomainCheckpointObjListGetNames (ROOTS/DESCENDANTS 1, TOPOLOGICAL 2, LEAVES 4, NO_LEAVES 8). */
 function checkpointNames(m: Checkpoints, from: CheckpointObj | null, flags: number): string[] {
@@ -1122,86 +1068,68 @@ function checkpointCreate(c: TestConn, a: { dom: RemoteDomain; xml_desc: string;
   });
 }
 
-const checkpointHandlers: [number, Handler][] = [
-  [P.REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML, h(checkpointCreate)],
-  [
-    P.REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS,
-    h((c, a: { dom: RemoteDomain; need_results: number; flags: number }) => {
-      checkFlags("testDomainListAllCheckpoints", a.flags, 0xf);
-      return c.domain(a.dom, (o) => {
-        const names = checkpointNames(new Checkpoints(o), null, a.flags);
-        return {
-          checkpoints: a.need_results ? names.map((name) => ({ name, dom: a.dom })) : [],
-          ret: names.length,
-        };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN,
-    h((c, a: { checkpoint: Chk; need_results: number; flags: number }) => {
-      checkFlags("testDomainCheckpointListAllChildren", a.flags, 0xf);
-      return c.domain(a.checkpoint.dom, (o) => {
-        const m = new Checkpoints(o);
-        const names = checkpointNames(m, checkpointOf(m, a.checkpoint.name), a.flags);
-        return {
-          checkpoints: a.need_results ? names.map((name) => ({ name, dom: a.checkpoint.dom })) : [],
-          ret: names.length,
-        };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME,
-    h((c, a: { dom: RemoteDomain; name: string; flags: number }) => {
-      checkFlags("testDomainCheckpointLookupByName", a.flags, 0);
-      return c.domain(a.dom, (o, x) => ({
-        checkpoint: { name: checkpointOf(new Checkpoints(o), a.name).def.name, dom: wire(x.entry) },
-      }));
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT,
-    h((c, a: { checkpoint: Chk; flags: number }) => {
-      checkFlags("testDomainCheckpointGetParent", a.flags, 0);
-      return c.domain(a.checkpoint.dom, (o) => {
-        const chk = checkpointOf(new Checkpoints(o), a.checkpoint.name);
-        if (chk.def.parent === null) {
-          throw testError(
-            VIR_ERR_NO_DOMAIN_CHECKPOINT,
-            `checkpoint '${chk.def.name}' does not have a parent`,
-          );
-        }
-        return { parent: { name: chk.def.parent, dom: a.checkpoint.dom } };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC,
-    h((c, a: { checkpoint: Chk; flags: number }) => {
-      checkFlags("testDomainCheckpointGetXMLDesc", a.flags, 1 | 2 | 4);
-      return c.domain(a.checkpoint.dom, (o) => {
-        const chk = checkpointOf(new Checkpoints(o), a.checkpoint.name);
-        if ((a.flags & 4) && !isActive(o)) throw notActive();
-        return { xml: formatCheckpointXML(chk.def, a.flags) };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE,
-    h((c, a: { checkpoint: Chk; flags: number }) => {
-      exclusiveFlags("virDomainCheckpointDelete", VIR_FROM_DOMAIN_CHECKPOINT, a.flags, 1, 4, [
-        "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN",
-        "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY",
-      ]);
-      checkFlags("testDomainCheckpointDelete", a.flags, 1 | 2 | 4);
-      c.domain(a.checkpoint.dom, (o, x) => {
-        const m = new Checkpoints(o);
-        m.delete(checkpointOf(m, a.checkpoint.name), a.flags & ~2);
-        x.save();
-      });
-    }),
-  ],
+const checkpointHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML, checkpointCreate),
+  on(P.REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS, (c, a) => {
+    checkFlags("testDomainListAllCheckpoints", a.flags, 0xf);
+    return c.domain(a.dom, (o) => {
+      const names = checkpointNames(new Checkpoints(o), null, a.flags);
+      return {
+        checkpoints: a.need_results ? names.map((name) => ({ name, dom: a.dom })) : [],
+        ret: names.length,
+      };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN, (c, a) => {
+    checkFlags("testDomainCheckpointListAllChildren", a.flags, 0xf);
+    return c.domain(a.checkpoint.dom, (o) => {
+      const m = new Checkpoints(o);
+      const names = checkpointNames(m, checkpointOf(m, a.checkpoint.name), a.flags);
+      return {
+        checkpoints: a.need_results ? names.map((name) => ({ name, dom: a.checkpoint.dom })) : [],
+        ret: names.length,
+      };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME, (c, a) => {
+    checkFlags("testDomainCheckpointLookupByName", a.flags, 0);
+    return c.domain(a.dom, (o, x) => ({
+      checkpoint: { name: checkpointOf(new Checkpoints(o), a.name).def.name, dom: wire(x.entry) },
+    }));
+  }),
+  on(P.REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT, (c, a) => {
+    checkFlags("testDomainCheckpointGetParent", a.flags, 0);
+    return c.domain(a.checkpoint.dom, (o) => {
+      const chk = checkpointOf(new Checkpoints(o), a.checkpoint.name);
+      if (chk.def.parent === null) {
+        throw testError(
+          VIR_ERR_NO_DOMAIN_CHECKPOINT,
+          `checkpoint '${chk.def.name}' does not have a parent`,
+        );
+      }
+      return { parent: { name: chk.def.parent, dom: a.checkpoint.dom } };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC, (c, a) => {
+    checkFlags("testDomainCheckpointGetXMLDesc", a.flags, 1 | 2 | 4);
+    return c.domain(a.checkpoint.dom, (o) => {
+      const chk = checkpointOf(new Checkpoints(o), a.checkpoint.name);
+      if ((a.flags & 4) && !isActive(o)) throw notActive();
+      return { xml: formatCheckpointXML(chk.def, a.flags) };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE, (c, a) => {
+    exclusiveFlags("virDomainCheckpointDelete", VIR_FROM_DOMAIN_CHECKPOINT, a.flags, 1, 4, [
+      "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN",
+      "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY",
+    ]);
+    checkFlags("testDomainCheckpointDelete", a.flags, 1 | 2 | 4);
+    c.domain(a.checkpoint.dom, (o, x) => {
+      const m = new Checkpoints(o);
+      m.delete(checkpointOf(m, a.checkpoint.name), a.flags & ~2);
+      x.save();
+    });
+  }),
 ];
 
 // ---- Save, restore, core dump -----------------------------------------------------------------
@@ -1223,8 +1151,8 @@ function writeSaveImage(path: string, name: string, xml: string): void {
   try {
     file = Deno.openSync(path, { write: true, create: true, truncate: true, mode: 0o600 });
   } catch (e) {
-    const [errno, text] = errnoOf(e);
-    throw systemError(`saving domain '${name}' to '${path}': open failed`, errno, text);
+    const [errno, text] = errnoOf(e, path);
+    throw testSystemError(`saving domain '${name}' to '${path}': open failed`, errno, text);
   }
   try {
     let off = 0;
@@ -1236,8 +1164,8 @@ function writeSaveImage(path: string, name: string, xml: string): void {
     } catch {
       // Already failing.
     }
-    const [errno, text] = errnoOf(e);
-    throw systemError(`saving domain '${name}' to '${path}': write failed`, errno, text);
+    const [errno, text] = errnoOf(e, path);
+    throw testSystemError(`saving domain '${name}' to '${path}': write failed`, errno, text);
   }
   file.close();
 }
@@ -1248,12 +1176,12 @@ function readSaveImage(path: string): DomainDef {
   try {
     data = Deno.readFileSync(path);
   } catch (e) {
-    const [errno, text] = errnoOf(e);
-    if (errno === 21) throw systemError(`incomplete save header in '${path}'`, errno, text);
-    throw systemError(`cannot read domain image '${path}'`, errno, text);
+    const [errno, text] = errnoOf(e, path);
+    if (errno === 21) throw testSystemError(`incomplete save header in '${path}'`, errno, text);
+    throw testSystemError(`cannot read domain image '${path}'`, errno, text);
   }
   if (data.length < TEST_SAVE_MAGIC.length) {
-    throw systemError(`incomplete save header in '${path}'`, 0, "Success");
+    throw testSystemError(`incomplete save header in '${path}'`, 0, "Success");
   }
   for (let i = 0; i < TEST_SAVE_MAGIC.length; i++) {
     if (data[i] !== TEST_SAVE_MAGIC[i]) {
@@ -1261,7 +1189,7 @@ function readSaveImage(path: string): DomainDef {
     }
   }
   if (data.length < TEST_SAVE_MAGIC.length + 4) {
-    throw systemError(`failed to read metadata length in '${path}'`, 0, "Success");
+    throw testSystemError(`failed to read metadata length in '${path}'`, 0, "Success");
   }
   const len = new DataView(data.buffer, data.byteOffset).getInt32(TEST_SAVE_MAGIC.length, true);
   if (len < 1 || len > 8192) {
@@ -1269,7 +1197,7 @@ function readSaveImage(path: string): DomainDef {
   }
   const start = TEST_SAVE_MAGIC.length + 4;
   if (data.length < start + len) {
-    throw systemError(`incomplete metadata in '${path}'`, 0, "Success");
+    throw testSystemError(`incomplete metadata in '${path}'`, 0, "Success");
   }
   const xml = new TextDecoder().decode(data.subarray(start, start + len));
   return parseDomainXML(xml.replace(/\0[\s\S]*$/, ""));
@@ -1362,8 +1290,8 @@ function coreDump(
     try {
       Deno.writeFileSync(a.to, TEST_SAVE_MAGIC, { create: true, mode: 0o600 });
     } catch (e) {
-      const [errno, text] = errnoOf(e);
-      throw systemError(`domain '${o.def.name}' coredump: failed to open ${a.to}`, errno, text);
+      const [errno, text] = errnoOf(e, a.to);
+      throw testSystemError(`domain '${o.def.name}' coredump: failed to open ${a.to}`, errno, text);
     }
     if (a.dumpformat !== 0) {
       throw testError(
@@ -1377,47 +1305,37 @@ function coreDump(
   }, { dir: true });
 }
 
-const saveHandlers: [number, Handler][] = [
-  [
+const saveHandlers: HandlerEntry[] = [
+  on(
     P.REMOTE_PROC_DOMAIN_SAVE,
-    h((c, a: { dom: RemoteDomain; to: string }) =>
-      saveDomain(c, { dom: a.dom, to: a.to, dxml: null, flags: 0 })
-    ),
-  ],
-  [P.REMOTE_PROC_DOMAIN_SAVE_FLAGS, h(saveDomain)],
-  [
+    (c, a) => saveDomain(c, { dom: a.dom, to: a.to, dxml: null, flags: 0 }),
+  ),
+  on(P.REMOTE_PROC_DOMAIN_SAVE_FLAGS, saveDomain),
+  on(
     P.REMOTE_PROC_DOMAIN_RESTORE,
-    h((c, a: { from: string }) => restoreDomain(c, { from: a.from, dxml: null, flags: 0 })),
-  ],
-  [P.REMOTE_PROC_DOMAIN_RESTORE_FLAGS, h(restoreDomain)],
-  [
-    P.REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC,
-    h((_c, a: { file: string; flags: number }) => {
-      checkFlags("testDomainSaveImageGetXMLDesc", a.flags, 1);
-      const def = readSaveImage(a.file);
-      return { xml: formatDomainXML(def, { id: -1, active: false, flags: VIR_DOMAIN_XML_SECURE }) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML,
-    h((_c, a: { file: string; dxml: string; flags: number }) => {
-      checkFlags("testDomainSaveImageDefineXML", a.flags, SAVE_RUNNING | SAVE_PAUSED);
-      readSaveImage(a.file);
-      const def = parseDomainXML(a.dxml);
-      writeSaveImage(
-        a.file,
-        def.name,
-        formatDomainXML(def, { id: -1, active: false, flags: VIR_DOMAIN_XML_SECURE }),
-      );
-    }),
-  ],
-  [
+    (c, a) => restoreDomain(c, { from: a.from, dxml: null, flags: 0 }),
+  ),
+  on(P.REMOTE_PROC_DOMAIN_RESTORE_FLAGS, restoreDomain),
+  on(P.REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC, (_c, a) => {
+    checkFlags("testDomainSaveImageGetXMLDesc", a.flags, 1);
+    const def = readSaveImage(a.file);
+    return { xml: formatDomainXML(def, { id: -1, active: false, flags: VIR_DOMAIN_XML_SECURE }) };
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML, (_c, a) => {
+    checkFlags("testDomainSaveImageDefineXML", a.flags, SAVE_RUNNING | SAVE_PAUSED);
+    readSaveImage(a.file);
+    const def = parseDomainXML(a.dxml);
+    writeSaveImage(
+      a.file,
+      def.name,
+      formatDomainXML(def, { id: -1, active: false, flags: VIR_DOMAIN_XML_SECURE }),
+    );
+  }),
+  on(
     P.REMOTE_PROC_DOMAIN_CORE_DUMP,
-    h((c, a: { dom: RemoteDomain; to: string; flags: number }) =>
-      coreDump(c, { dom: a.dom, to: a.to, dumpformat: 0, flags: a.flags })
-    ),
-  ],
-  [P.REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT, h(coreDump)],
+    (c, a) => coreDump(c, { dom: a.dom, to: a.to, dumpformat: 0, flags: a.flags }),
+  ),
+  on(P.REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT, coreDump),
 ];
 
 // ---- Tuning parameters ---------------------------------------------------------------------------
@@ -1681,24 +1599,24 @@ function paramsHandlerSet(
   fn: string,
   spec: Record<string, number>,
   apply: (o: DomainObj, params: TypedParam[], flags: number) => void,
-): Handler {
-  return h((c, a: { dom: RemoteDomain; params: TypedParam[]; flags: number }) => {
+) {
+  return (c: TestConn, a: { dom: RemoteDomain; params: TypedParam[]; flags: number }): void => {
     checkFlags(fn, a.flags, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
     validateTypedParams(a.params, spec);
     c.domain(a.dom, (o, x) => {
       apply(o, a.params, a.flags);
       x.save();
     });
-  });
+  };
 }
 
 /** testDomainSetSchedulerParameters[Flags]: no flag, the weight (an uint) only. */
-function setSchedulerParams(withFlags: boolean): Handler {
-  return h((c, a: { dom: RemoteDomain; params: TypedParam[]; flags?: number }) => {
+function setSchedulerParams(withFlags: boolean) {
+  return (c: TestConn, a: { dom: RemoteDomain; params: TypedParam[]; flags?: number }): void => {
     checkFlags("testDomainSetSchedulerParametersFlags", withFlags ? a.flags! : 0, 0);
     validateTypedParams(a.params, { weight: VIR_TYPED_PARAM_UINT });
     c.domain(a.dom, () => {});
-  });
+  };
 }
 
 function paramsHandlerGet(
@@ -1709,8 +1627,11 @@ function paramsHandlerGet(
   get: (def: DomainDef) => TypedParam[],
   /** Whether the public API refuses LIVE with CONFIG (virDomainGetNumaParameters does not). */
   exclusive = true,
-): Handler {
-  return h((c, a: { dom: RemoteDomain; nparams: number; flags: number }) => {
+) {
+  return (
+    c: TestConn,
+    a: { dom: RemoteDomain; nparams: number; flags: number },
+  ): { params: TypedParam[]; nparams: number } => {
     if (a.nparams > max) throw rpcLimit("nparams too large");
     if (exclusive) exclusiveAffect(api, a.flags);
     checkFlags(
@@ -1725,11 +1646,11 @@ function paramsHandlerGet(
       if (o.newDef) x.save();
       return r;
     });
-  });
+  };
 }
 
-const paramHandlers: [number, Handler][] = [
-  [
+const paramHandlers: HandlerEntry[] = [
+  on(
     P.REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS,
     paramsHandlerSet("testDomainSetMemoryParameters", {
       hard_limit: VIR_TYPED_PARAM_ULLONG,
@@ -1756,8 +1677,8 @@ const paramHandlers: [number, Handler][] = [
       if (hard) def.memtune.hardLimit = limitValue(paramBig(hard));
       if (swap) def.memtune.swapHardLimit = limitValue(paramBig(swap));
     }),
-  ],
-  [
+  ),
+  on(
     P.REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS,
     paramsHandlerGet(
       "virDomainGetMemoryParameters",
@@ -1770,11 +1691,11 @@ const paramHandlers: [number, Handler][] = [
         param.ullong("swap_hard_limit", memLimit(d.memtune?.swapHardLimit ?? null)),
       ],
     ),
-  ],
+  ),
   // libvirt's test driver validates the weight, then drops it: it keeps reporting 50.
-  [P.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, setSchedulerParams(false)],
-  [P.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, setSchedulerParams(true)],
-  [
+  on(P.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, setSchedulerParams(false)),
+  on(P.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, setSchedulerParams(true)),
+  on(
     P.REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS,
     paramsHandlerSet("testDomainSetBlkioParameters", {
       weight: VIR_TYPED_PARAM_UINT,
@@ -1806,8 +1727,8 @@ const paramHandlers: [number, Handler][] = [
       writeBlkio(def, b);
       if (failure) throw failure;
     }),
-  ],
-  [
+  ),
+  on(
     P.REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS,
     paramsHandlerGet("virDomainGetBlkioParameters", "testDomainGetBlkioParameters", 16, 6, (d) => {
       const b = readBlkio(d);
@@ -1821,8 +1742,8 @@ const paramHandlers: [number, Handler][] = [
         ),
       ];
     }),
-  ],
-  [
+  ),
+  on(
     P.REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS,
     paramsHandlerSet("testDomainSetNumaParameters", {
       numa_mode: VIR_TYPED_PARAM_INT,
@@ -1877,8 +1798,8 @@ const paramHandlers: [number, Handler][] = [
       n.specified = true;
       writeNumatune(def, n);
     }),
-  ],
-  [
+  ),
+  on(
     P.REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS,
     paramsHandlerGet("virDomainGetNumaParameters", "testDomainGetNumaParameters", 16, 2, (d) => {
       const n = readNumatune(d);
@@ -1887,8 +1808,8 @@ const paramHandlers: [number, Handler][] = [
         param.string("numa_nodeset", n.placement === 1 ? formatBitmap(n.nodeset ?? []) : ""),
       ];
     }, false),
-  ],
-  [
+  ),
+  on(
     P.REMOTE_PROC_DOMAIN_SET_PERF_EVENTS,
     paramsHandlerSet(
       "testDomainSetPerfEvents",
@@ -1900,231 +1821,213 @@ const paramHandlers: [number, Handler][] = [
         writePerf(def, m);
       },
     ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_PERF_EVENTS,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      exclusiveAffect("virDomainGetPerfEvents", a.flags);
-      checkFlags(
-        "testDomainGetPerfEvents",
+  ),
+  on(P.REMOTE_PROC_DOMAIN_GET_PERF_EVENTS, (c, a) => {
+    exclusiveAffect("virDomainGetPerfEvents", a.flags);
+    checkFlags(
+      "testDomainGetPerfEvents",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
+    );
+    return c.domain(a.dom, (o, x) => {
+      const m = readPerf(oneDef(o, a.flags).def);
+      if (o.newDef) x.save();
+      return { params: PERF_EVENTS.map((e) => param.boolean(e, m.get(e) === true)) };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS, (
+    c,
+    a,
+  ) => {
+    checkFlags(
+      "testDomainSetInterfaceParameters",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    validateTypedParams(a.params, {
+      "inbound.average": VIR_TYPED_PARAM_UINT,
+      "inbound.peak": VIR_TYPED_PARAM_UINT,
+      "inbound.burst": VIR_TYPED_PARAM_UINT,
+      "inbound.floor": VIR_TYPED_PARAM_UINT,
+      "outbound.average": VIR_TYPED_PARAM_UINT,
+      "outbound.peak": VIR_TYPED_PARAM_UINT,
+      "outbound.burst": VIR_TYPED_PARAM_UINT,
+    });
+    c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags);
+      const net = findNet(def, a.device);
+      const inb: Rate = { average: 0, peak: 0, burst: 0, floor: 0 };
+      const outb: Rate = { average: 0, peak: 0, burst: 0, floor: 0 };
+      let inSpecified = false;
+      let outSpecified = false;
+      for (const p of a.params) {
+        const [dir, key] = p.field.split(".") as [string, keyof Rate];
+        const r = dir === "inbound" ? inb : outb;
+        r[key] = paramNum(p);
+        if (dir === "inbound" && (key === "average" || key === "floor")) inSpecified = true;
+        if (dir === "outbound" && key === "average") outSpecified = true;
+      }
+      const newIn = inb.average || inb.floor ? inb : null;
+      const newOut = outb.average ? outb : null;
+      let curIn: Rate | null = null;
+      let curOut: Rate | null = null;
+      if (net.bandwidth) {
+        curIn = readRate(net.bandwidth.children.find((e) => e.name === "inbound"));
+        curOut = readRate(net.bandwidth.children.find((e) => e.name === "outbound"));
+        if (newIn) curIn = newIn;
+        else if (inSpecified) curIn = null;
+        if (newOut) curOut = newOut;
+        else if (outSpecified) curOut = null;
+      } else {
+        curIn = newIn;
+        curOut = newOut;
+      }
+      const children = [...rateElement("inbound", curIn), ...rateElement("outbound", curOut)];
+      // libvirt keeps an empty bandwidth and prints it open and closed, on two lines
+      // (an interface sits three levels deep).
+      net.bandwidth = {
+        name: "bandwidth",
+        attrs: [],
+        children,
+        text: children.length ? "" : "\n      ",
+      };
+      x.save();
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS, (c, a) => {
+    // virDomainGetInterfaceParameters has no LIVE/CONFIG exclusion of its own.
+    if (a.nparams > 16) throw rpcLimit("nparams too large");
+    checkFlags(
+      "testDomainGetInterfaceParameters",
+      a.flags | 4,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
+    );
+    if (a.nparams === 0) return { params: [], nparams: 7 };
+    return c.domain(a.dom, (o, x) => {
+      const net = findNet(oneDef(o, a.flags).def, a.device);
+      const z: Rate = { average: 0, peak: 0, burst: 0, floor: 0 };
+      const inb = readRate(net.bandwidth?.children.find((e) => e.name === "inbound")) ?? z;
+      const outb = readRate(net.bandwidth?.children.find((e) => e.name === "outbound")) ?? z;
+      if (o.newDef) x.save();
+      return paramsReply(
+        [
+          param.uint("inbound.average", inb.average),
+          param.uint("inbound.peak", inb.peak),
+          param.uint("inbound.burst", inb.burst),
+          param.uint("inbound.floor", inb.floor),
+          param.uint("outbound.average", outb.average),
+          param.uint("outbound.peak", outb.peak),
+          param.uint("outbound.burst", outb.burst),
+        ],
+        a.nparams,
         a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
+        16,
       );
-      return c.domain(a.dom, (o, x) => {
-        const m = readPerf(oneDef(o, a.flags).def);
-        if (o.newDef) x.save();
-        return { params: PERF_EVENTS.map((e) => param.boolean(e, m.get(e) === true)) };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS,
-    h((
-      c,
-      a: { dom: RemoteDomain; device: string; params: TypedParam[]; flags: number },
-    ) => {
-      checkFlags(
-        "testDomainSetInterfaceParameters",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
-      );
-      validateTypedParams(a.params, {
-        "inbound.average": VIR_TYPED_PARAM_UINT,
-        "inbound.peak": VIR_TYPED_PARAM_UINT,
-        "inbound.burst": VIR_TYPED_PARAM_UINT,
-        "inbound.floor": VIR_TYPED_PARAM_UINT,
-        "outbound.average": VIR_TYPED_PARAM_UINT,
-        "outbound.peak": VIR_TYPED_PARAM_UINT,
-        "outbound.burst": VIR_TYPED_PARAM_UINT,
-      });
-      c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags);
-        const net = findNet(def, a.device);
-        const inb: Rate = { average: 0, peak: 0, burst: 0, floor: 0 };
-        const outb: Rate = { average: 0, peak: 0, burst: 0, floor: 0 };
-        let inSpecified = false;
-        let outSpecified = false;
-        for (const p of a.params) {
-          const [dir, key] = p.field.split(".") as [string, keyof Rate];
-          const r = dir === "inbound" ? inb : outb;
-          r[key] = paramNum(p);
-          if (dir === "inbound" && (key === "average" || key === "floor")) inSpecified = true;
-          if (dir === "outbound" && key === "average") outSpecified = true;
-        }
-        const newIn = inb.average || inb.floor ? inb : null;
-        const newOut = outb.average ? outb : null;
-        let curIn: Rate | null = null;
-        let curOut: Rate | null = null;
-        if (net.bandwidth) {
-          curIn = readRate(net.bandwidth.children.find((e) => e.name === "inbound"));
-          curOut = readRate(net.bandwidth.children.find((e) => e.name === "outbound"));
-          if (newIn) curIn = newIn;
-          else if (inSpecified) curIn = null;
-          if (newOut) curOut = newOut;
-          else if (outSpecified) curOut = null;
-        } else {
-          curIn = newIn;
-          curOut = newOut;
-        }
-        const children = [...rateElement("inbound", curIn), ...rateElement("outbound", curOut)];
-        // libvirt keeps an empty bandwidth and prints it open and closed, on two lines
-        // (an interface sits three levels deep).
-        net.bandwidth = {
-          name: "bandwidth",
-          attrs: [],
-          children,
-          text: children.length ? "" : "\n      ",
-        };
-        x.save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS,
-    h((c, a: { dom: RemoteDomain; device: string; nparams: number; flags: number }) => {
-      // virDomainGetInterfaceParameters has no LIVE/CONFIG exclusion of its own.
-      if (a.nparams > 16) throw rpcLimit("nparams too large");
-      checkFlags(
-        "testDomainGetInterfaceParameters",
-        a.flags | 4,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
-      );
-      if (a.nparams === 0) return { params: [], nparams: 7 };
-      return c.domain(a.dom, (o, x) => {
-        const net = findNet(oneDef(o, a.flags).def, a.device);
-        const z: Rate = { average: 0, peak: 0, burst: 0, floor: 0 };
-        const inb = readRate(net.bandwidth?.children.find((e) => e.name === "inbound")) ?? z;
-        const outb = readRate(net.bandwidth?.children.find((e) => e.name === "outbound")) ?? z;
-        if (o.newDef) x.save();
-        return paramsReply(
-          [
-            param.uint("inbound.average", inb.average),
-            param.uint("inbound.peak", inb.peak),
-            param.uint("inbound.burst", inb.burst),
-            param.uint("inbound.floor", inb.floor),
-            param.uint("outbound.average", outb.average),
-            param.uint("outbound.peak", outb.peak),
-            param.uint("outbound.burst", outb.burst),
-          ],
-          a.nparams,
-          a.flags,
-          16,
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE, (c, a) => {
+    checkFlags(
+      "testDomainSetBlockIoTune",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    validateTypedParams(
+      a.params,
+      Object.fromEntries(
+        IOTUNE_FIELDS.map((
+          f,
+        ) => [f, f === "group_name" ? VIR_TYPED_PARAM_STRING : VIR_TYPED_PARAM_ULLONG]),
+      ),
+    );
+    c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags);
+      const idx = diskIndexByName(def, a.disk, true);
+      if (idx < 0) {
+        throw testError(
+          VIR_ERR_INVALID_ARG,
+          `missing persistent configuration for disk '${a.disk}'`,
         );
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE,
-    h((c, a: { dom: RemoteDomain; disk: string; params: TypedParam[]; flags: number }) => {
-      checkFlags(
-        "testDomainSetBlockIoTune",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
-      );
-      validateTypedParams(
-        a.params,
-        Object.fromEntries(
-          IOTUNE_FIELDS.map((
-            f,
-          ) => [f, f === "group_name" ? VIR_TYPED_PARAM_STRING : VIR_TYPED_PARAM_ULLONG]),
-        ),
-      );
-      c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags);
-        const idx = diskIndexByName(def, a.disk, true);
-        if (idx < 0) {
+      }
+      const disk = def.devices.disks[idx]!;
+      const info = new Map<string, string>(disk.iotune);
+      for (const p of a.params) {
+        if (p.value.tag === VIR_TYPED_PARAM_STRING) {
+          info.set(p.field, p.value.value as string);
+          continue;
+        }
+        const v = paramBig(p);
+        if (v > TEST_BLOCK_IOTUNE_MAX) {
           throw testError(
-            VIR_ERR_INVALID_ARG,
-            `missing persistent configuration for disk '${a.disk}'`,
+            VIR_ERR_ARGUMENT_UNSUPPORTED,
+            `block I/O throttle limit value must be no more than ${TEST_BLOCK_IOTUNE_MAX}`,
           );
         }
-        const disk = def.devices.disks[idx]!;
-        const info = new Map<string, string>(disk.iotune);
-        for (const p of a.params) {
-          if (p.value.tag === VIR_TYPED_PARAM_STRING) {
-            info.set(p.field, p.value.value as string);
-            continue;
-          }
-          const v = paramBig(p);
-          if (v > TEST_BLOCK_IOTUNE_MAX) {
-            throw testError(
-              VIR_ERR_ARGUMENT_UNSUPPORTED,
-              `block I/O throttle limit value must be no more than ${TEST_BLOCK_IOTUNE_MAX}`,
-            );
-          }
-          info.set(p.field, String(v));
+        info.set(p.field, String(v));
+      }
+      const n = (k: string) => BigInt(info.get(k) ?? 0);
+      for (const kind of ["bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max"]) {
+        if (n(`total_${kind}`) && (n(`read_${kind}`) || n(`write_${kind}`))) {
+          throw testError(
+            VIR_ERR_INVALID_ARG,
+            `total and read/write of ${kind} cannot be set at the same time`,
+          );
         }
-        const n = (k: string) => BigInt(info.get(k) ?? 0);
-        for (const kind of ["bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max"]) {
-          if (n(`total_${kind}`) && (n(`read_${kind}`) || n(`write_${kind}`))) {
+      }
+      for (const f of ["total", "read", "write"]) {
+        for (const kind of ["bytes_sec", "iops_sec"]) {
+          if (n(`${f}_${kind}`) > n(`${f}_${kind}_max`)) {
             throw testError(
               VIR_ERR_INVALID_ARG,
-              `total and read/write of ${kind} cannot be set at the same time`,
+              `${f}_${kind} cannot be set higher than ${f}_${kind}_max `,
             );
           }
         }
-        for (const f of ["total", "read", "write"]) {
-          for (const kind of ["bytes_sec", "iops_sec"]) {
-            if (n(`${f}_${kind}`) > n(`${f}_${kind}_max`)) {
-              throw testError(
-                VIR_ERR_INVALID_ARG,
-                `${f}_${kind} cannot be set higher than ${f}_${kind}_max `,
-              );
-            }
-          }
-        }
-        disk.iotune = IOTUNE_FIELDS.filter((f) => {
-          const v = info.get(f);
-          return v !== undefined && v !== "" && v !== "0";
-        }).map((f) => [f, info.get(f)!]);
-        x.save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE,
-    h((c, a: { dom: RemoteDomain; disk: string | null; nparams: number; flags: number }) => {
-      if (a.nparams > 32) throw rpcLimit("nparams too large");
-      exclusiveAffect("virDomainGetBlockIoTune", a.flags);
-      checkFlags(
-        "testDomainGetBlockIoTune",
-        a.flags | 4,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
-      );
-      if (a.nparams === 0) return { params: [], nparams: 20 };
-      return c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags & ~4);
-        const path = a.disk ?? "";
-        const idx = diskIndexByName(def, path, true);
-        if (idx < 0) {
-          throw testError(
-            VIR_ERR_INVALID_ARG,
-            `disk '${path}' was not found in the domain config`,
-          );
-        }
-        const info = new Map<string, string>(def.devices.disks[idx]!.iotune);
-        if (o.newDef) x.save();
-        return paramsReply(
-          IOTUNE_FIELDS.map((f) =>
-            f === "group_name"
-              ? param.string(f, info.get(f) ?? "")
-              : param.ullong(f, BigInt(info.get(f) ?? 0))
-          ),
-          a.nparams,
-          a.flags,
-          32,
+      }
+      disk.iotune = IOTUNE_FIELDS.filter((f) => {
+        const v = info.get(f);
+        return v !== undefined && v !== "" && v !== "0";
+      }).map((f) => [f, info.get(f)!]);
+      x.save();
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, (c, a) => {
+    if (a.nparams > 32) throw rpcLimit("nparams too large");
+    exclusiveAffect("virDomainGetBlockIoTune", a.flags);
+    checkFlags(
+      "testDomainGetBlockIoTune",
+      a.flags | 4,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | 4,
+    );
+    if (a.nparams === 0) return { params: [], nparams: 20 };
+    return c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags & ~4);
+      const path = a.disk ?? "";
+      const idx = diskIndexByName(def, path, true);
+      if (idx < 0) {
+        throw testError(
+          VIR_ERR_INVALID_ARG,
+          `disk '${path}' was not found in the domain config`,
         );
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO,
-    h((_c, a: { dom: RemoteDomain; flags: number }) => {
-      // The daemon's public API adds VIR_TYPED_PARAM_STRING_OKAY, which the test driver refuses.
-      checkFlags("testDomainGetLaunchSecurityInfo", a.flags | TYPED_PARAM_STRING_OKAY, 0);
-      return { params: [] };
-    }),
-  ],
+      }
+      const info = new Map<string, string>(def.devices.disks[idx]!.iotune);
+      if (o.newDef) x.save();
+      return paramsReply(
+        IOTUNE_FIELDS.map((f) =>
+          f === "group_name"
+            ? param.string(f, info.get(f) ?? "")
+            : param.ullong(f, BigInt(info.get(f) ?? 0))
+        ),
+        a.nparams,
+        a.flags,
+        32,
+      );
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, (_c, a) => {
+    // The daemon's public API adds VIR_TYPED_PARAM_STRING_OKAY, which the test driver refuses.
+    checkFlags("testDomainGetLaunchSecurityInfo", a.flags | TYPED_PARAM_STRING_OKAY, 0);
+    return { params: [] };
+  }),
 ];
 
 // ---- Statistics and guest stand-ins ------------------------------------------------------------------
@@ -2544,524 +2447,438 @@ function statsFilter(o: DomainObj, flags: number): boolean {
   return true;
 }
 
-const statsHandlers: [number, Handler][] = [
-  [
-    P.REMOTE_PROC_DOMAIN_BLOCK_STATS,
-    h((c, a: { dom: RemoteDomain; path: string }) => {
-      if (a.path === "") {
-        throw testError(
-          VIR_ERR_OPERATION_UNSUPPORTED,
-          "summary statistics are not supported yet",
-        );
+const statsHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_BLOCK_STATS, (c, a) => {
+    if (a.path === "") {
+      throw testError(
+        VIR_ERR_OPERATION_UNSUPPORTED,
+        "summary statistics are not supported yet",
+      );
+    }
+    return c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      if (diskIndexByName(o.def, a.path, false) < 0) {
+        throw testError(VIR_ERR_INVALID_ARG, `invalid path: ${a.path}`);
       }
-      return c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        if (diskIndexByName(o.def, a.path, false) < 0) {
-          throw testError(VIR_ERR_INVALID_ARG, `invalid path: ${a.path}`);
-        }
-        const s = realTime();
-        return {
-          rd_req: s / 10n,
-          rd_bytes: s / 20n,
-          wr_req: s / 30n,
-          wr_bytes: s / 40n,
-          errs: s / 2_000_000n,
-        };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_INTERFACE_STATS,
-    h((c, a: { dom: RemoteDomain; device: string }) =>
-      c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        findNet(o.def, a.device);
-        const s = realTime();
-        return {
-          rx_bytes: s / 10n,
-          rx_packets: s / 100n,
-          rx_errs: s / 1_000_000n,
-          rx_drop: s / 2_000_000n,
-          tx_bytes: s / 20n,
-          tx_packets: s / 110n,
-          tx_errs: s / 3_000_000n,
-          tx_drop: s / 4_000_000n,
-        };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_MEMORY_STATS,
-    h((c, a: { dom: RemoteDomain; maxStats: number; flags: number }) => {
-      if (a.maxStats > 1024) throw rpcLimit("maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX");
-      if (a.maxStats === 0) return { stats: [] };
-      checkFlags("testDomainMemoryStats", a.flags, 0);
-      return c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        const cur = BigInt(o.def.currentMemory | 0);
-        const mb = o.def.devices.memballoon;
-        if (!mb || mb.model === "none") return { stats: [] };
-        const all: [number, bigint][] = [
-          [6, cur],
-          [0, 0n],
-          [1, 0n],
-          [2, 0n],
-          [3, 0n],
-          [4, cur / 2n],
-          [5, cur],
-          [8, cur / 2n],
-          [9, 627319920n],
-          [10, cur / 8n],
-          [11, 0n],
-          [12, 0n],
-          [7, cur / 2n],
+      const s = realTime();
+      return {
+        rd_req: s / 10n,
+        rd_bytes: s / 20n,
+        wr_req: s / 30n,
+        wr_bytes: s / 40n,
+        errs: s / 2_000_000n,
+      };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_INTERFACE_STATS, (c, a) =>
+    c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      findNet(o.def, a.device);
+      const s = realTime();
+      return {
+        rx_bytes: s / 10n,
+        rx_packets: s / 100n,
+        rx_errs: s / 1_000_000n,
+        rx_drop: s / 2_000_000n,
+        tx_bytes: s / 20n,
+        tx_packets: s / 110n,
+        tx_errs: s / 3_000_000n,
+        tx_drop: s / 4_000_000n,
+      };
+    })),
+  on(P.REMOTE_PROC_DOMAIN_MEMORY_STATS, (c, a) => {
+    if (a.maxStats > 1024) throw rpcLimit("maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX");
+    if (a.maxStats === 0) return { stats: [] };
+    checkFlags("testDomainMemoryStats", a.flags, 0);
+    return c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      const cur = BigInt(o.def.currentMemory | 0);
+      const mb = o.def.devices.memballoon;
+      if (!mb || mb.model === "none") return { stats: [] };
+      const all: [number, bigint][] = [
+        [6, cur],
+        [0, 0n],
+        [1, 0n],
+        [2, 0n],
+        [3, 0n],
+        [4, cur / 2n],
+        [5, cur],
+        [8, cur / 2n],
+        [9, 627319920n],
+        [10, cur / 8n],
+        [11, 0n],
+        [12, 0n],
+        [7, cur / 2n],
+      ];
+      return {
+        stats: all.slice(0, Math.min(a.maxStats, 13)).map(([tag, val]) => ({ tag, val })),
+      };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_CPU_STATS, (
+    c,
+    a,
+  ) => {
+    if (a.nparams > 16) throw rpcLimit("nparams too large");
+    if (a.ncpus > 128) throw rpcLimit("ncpus too large");
+    checkFlags("testDomainGetCPUStats", a.flags | 4, 4);
+    return c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      if (a.start_cpu === -1) {
+        if (a.nparams === 0) return { params: [], nparams: 3 };
+        const all = [
+          param.ullong("cpu_time", TEST_TOTAL_CPUTIME),
+          param.ullong("user_time", 5540000000n),
+          param.ullong("system_time", 6460000000n),
         ];
-        return {
-          stats: all.slice(0, Math.min(a.maxStats, 13)).map(([tag, val]) => ({ tag, val })),
-        };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_CPU_STATS,
-    h((
-      c,
-      a: { dom: RemoteDomain; nparams: number; start_cpu: number; ncpus: number; flags: number },
-    ) => {
-      if (a.nparams > 16) throw rpcLimit("nparams too large");
-      if (a.ncpus > 128) throw rpcLimit("ncpus too large");
-      checkFlags("testDomainGetCPUStats", a.flags | 4, 4);
-      return c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        if (a.start_cpu === -1) {
-          if (a.nparams === 0) return { params: [], nparams: 3 };
-          const all = [
-            param.ullong("cpu_time", TEST_TOTAL_CPUTIME),
-            param.ullong("user_time", 5540000000n),
-            param.ullong("system_time", 6460000000n),
-          ];
-          const n = Math.min(a.nparams, 3);
-          return { params: all.slice(0, n), nparams: n };
-        }
-        if (a.nparams === 0 && a.ncpus !== 0) return { params: [], nparams: 2 };
-        if (a.ncpus === 0) return { params: [], nparams: STATS_CPUS };
-        if (a.start_cpu >= STATS_CPUS) {
-          throw testError(
-            VIR_ERR_INVALID_ARG,
-            `start_cpu ${a.start_cpu} larger than maximum of ${STATS_CPUS - 1}`,
-          );
-        }
-        const per = TEST_TOTAL_CPUTIME / BigInt(STATS_CPUS);
-        const need = Math.min(STATS_CPUS, a.start_cpu + a.ncpus);
-        const out: TypedParam[] = [];
-        for (let i = a.start_cpu; i < need; i++) {
-          out.push(param.ullong("cpu_time", per + BigInt(i)));
-          if (a.nparams > 1) out.push(param.ullong("vcpu_time", per + BigInt(i) - 1234567890n));
-        }
-        return { params: out, nparams: a.nparams > 1 ? 2 : 1 };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES,
-    h((c, a: { dom: RemoteDomain; source: number; flags: number }) => {
-      checkFlags("testDomainInterfaceAddresses", a.flags, 0);
-      if (a.source >= 3) {
+        const n = Math.min(a.nparams, 3);
+        return { params: all.slice(0, n), nparams: n };
+      }
+      if (a.nparams === 0 && a.ncpus !== 0) return { params: [], nparams: 2 };
+      if (a.ncpus === 0) return { params: [], nparams: STATS_CPUS };
+      if (a.start_cpu >= STATS_CPUS) {
         throw testError(
-          VIR_ERR_ARGUMENT_UNSUPPORTED,
-          `Unknown IP address data source ${a.source}`,
+          VIR_ERR_INVALID_ARG,
+          `start_cpu ${a.start_cpu} larger than maximum of ${STATS_CPUS - 1}`,
         );
       }
-      const nets = networkInfo(c);
-      return c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        const ifaces = o.def.devices.interfaces.map((n, i) => {
-          let addr: { type: number; addr: string; prefix: number };
-          if (n.type === "network") {
-            const name = n.source["network"] ?? "";
-            const net = nets.get(name);
-            if (!net) {
-              throw testError(VIR_ERR_NO_NETWORK, `no network with matching name '${name}'`);
-            }
-            const ip = net.ips[0];
-            if (!ip) throw unknownError();
-            const offset = 20 * (o.id - 1) + i + 1;
-            const base = ip.start ?? ip.address;
-            if (ip.family === "ipv6") {
-              addr = { type: 1, addr: ipv6Bump(base, offset), prefix: ip.prefix };
-            } else {
-              addr = {
-                type: 0,
-                addr: intToIpv4((ipv4ToInt(base) + offset) >>> 0),
-                prefix: ipv4Prefix(ip.address, ip.netmask, ip.prefix),
-              };
-            }
+      const per = TEST_TOTAL_CPUTIME / BigInt(STATS_CPUS);
+      const need = Math.min(STATS_CPUS, a.start_cpu + a.ncpus);
+      const out: TypedParam[] = [];
+      for (let i = a.start_cpu; i < need; i++) {
+        out.push(param.ullong("cpu_time", per + BigInt(i)));
+        if (a.nparams > 1) out.push(param.ullong("vcpu_time", per + BigInt(i) - 1234567890n));
+      }
+      return { params: out, nparams: a.nparams > 1 ? 2 : 1 };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, (c, a) => {
+    checkFlags("testDomainInterfaceAddresses", a.flags, 0);
+    if (a.source >= 3) {
+      throw testError(
+        VIR_ERR_ARGUMENT_UNSUPPORTED,
+        `Unknown IP address data source ${a.source}`,
+      );
+    }
+    const nets = networkInfo(c);
+    return c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      const ifaces = o.def.devices.interfaces.map((n, i) => {
+        let addr: { type: number; addr: string; prefix: number };
+        if (n.type === "network") {
+          const name = n.source["network"] ?? "";
+          const net = nets.get(name);
+          if (!net) {
+            throw testError(VIR_ERR_NO_NETWORK, `no network with matching name '${name}'`);
+          }
+          const ip = net.ips[0];
+          if (!ip) throw unknownError();
+          const offset = 20 * (o.id - 1) + i + 1;
+          const base = ip.start ?? ip.address;
+          if (ip.family === "ipv6") {
+            addr = { type: 1, addr: ipv6Bump(base, offset), prefix: ip.prefix };
           } else {
-            addr = { type: 0, addr: `192.168.0.${1 + i}`, prefix: 24 };
-          }
-          return { name: n.targetDev ?? "", hwaddr: n.mac.toLowerCase(), addrs: [addr] };
-        });
-        return { ifaces };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_TIME,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags("testDomainGetTime", a.flags, 0);
-      return c.domain(a.dom, (o) => {
-        if (o.state !== VIR_DOMAIN_RUNNING) {
-          throw testError(VIR_ERR_OPERATION_INVALID, "domain is not running");
-        }
-        return timeOf(o);
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_TIME,
-    h((c, a: { dom: RemoteDomain; seconds: bigint; nseconds: number; flags: number }) => {
-      checkFlags("testDomainSetTime", a.flags, 1);
-      c.domain(a.dom, (o, x) => {
-        if (!isActive(o)) throw notActive();
-        o.guestTime = { seconds: String(a.seconds), nseconds: a.nseconds };
-        x.save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_CONTROL_INFO,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags("testDomainGetControlInfo", a.flags, 0);
-      return c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        const s = timeOf(o).seconds;
-        if (s > 0n && s < 10000n) return { state: 1, details: 0, stateTime: s };
-        if (s >= 10000n && s < 30000n) return { state: 2, details: 0, stateTime: s - 10000n };
-        if (s >= 30000n && s < 60000n) {
-          return { state: 3, details: Number(s % 4n), stateTime: s - 30000n };
-        }
-        return { state: 0, details: 0, stateTime: 0n };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_BLOCK_INFO,
-    h((c, a: { dom: RemoteDomain; path: string; flags: number }) => {
-      checkFlags("testDomainGetBlockInfo", a.flags, 0);
-      return c.domain(a.dom, (o) => {
-        const idx = diskIndexByName(o.def, a.path, false);
-        if (idx < 0) {
-          throw testError(VIR_ERR_INVALID_ARG, `invalid path ${a.path} not assigned to domain`);
-        }
-        if (diskIsEmpty(o.def.devices.disks[idx]!)) {
-          throw testError(
-            VIR_ERR_INVALID_ARG,
-            `disk '${a.path}' does not currently have a source assigned`,
-          );
-        }
-        return {
-          allocation: 1099511627776n,
-          capacity: 1099506450432n,
-          physical: 1099511627776n,
-        };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_DISK_ERRORS,
-    h((c, a: { dom: RemoteDomain; maxerrors: number; flags: number }) => {
-      if (a.maxerrors > 256) throw rpcLimit("maxerrors too large");
-      checkFlags("testDomainGetDiskErrors", a.flags, 0);
-      return c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        const disks = o.def.devices.disks;
-        if (a.maxerrors === 0) return { errors: [], nerrors: disks.length };
-        const n = Math.min(disks.length, a.maxerrors);
-        const errors = disks.slice(0, n).map((d, i) => ({ disk: d.targetDev, error: (i % 2) + 1 }));
-        return { errors, nerrors: n };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_FSFREEZE,
-    h((c, a: { dom: RemoteDomain; mountpoints: string[]; flags: number }) =>
-      fsFreezeThaw(c, a, true)
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_FSTHAW,
-    h((c, a: { dom: RemoteDomain; mountpoints: string[]; flags: number }) =>
-      fsFreezeThaw(c, a, false)
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_FSTRIM,
-    h((c, a: { dom: RemoteDomain; mountPoint: string | null; minimum: bigint; flags: number }) => {
-      checkFlags("testDomainFSTrim", a.flags, 0);
-      c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        const mp = a.mountPoint;
-        if (mp !== null && mp !== "/" && mp !== "/boot") throw mountpointError(mp);
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_FSINFO,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags("testDomainGetFSInfo", a.flags, 0);
-      return c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        const disk = o.def.devices.disks.find((d) => d.device === "disk");
-        if (!disk) return { info: [], ret: 0 };
-        const n = disk.targetDev;
-        return {
-          info: [
-            { mountpoint: "/", name: `${n}1`, fstype: "ext4", dev_aliases: [n] },
-            { mountpoint: "/boot", name: `${n}2`, fstype: "ext4", dev_aliases: [n] },
-          ],
-          ret: 2,
-        };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_VCPUS,
-    h((c, a: { dom: RemoteDomain; maxinfo: number; maplen: number }) => {
-      if (a.maxinfo > 16384) throw rpcLimit("maxinfo > REMOTE_VCPUINFO_MAX");
-      if (a.maxinfo * a.maplen > 8388608) throw rpcLimit("maxinfo * maplen > REMOTE_CPUMAPS_MAX");
-      return c.domain(a.dom, (o) => {
-        if (!isActive(o)) {
-          throw testError(VIR_ERR_OPERATION_INVALID, "cannot list vcpus for an inactive domain");
-        }
-        const def = o.def;
-        const s = realTime();
-        const n = Math.min(a.maxinfo, def.vcpusCurrent);
-        const cpumaps = new Uint8Array(Math.max(0, a.maxinfo * a.maplen));
-        const info = [];
-        for (let i = 0; i < n; i++) {
-          if (!vcpuOnline(def, i)) {
-            info.push({ number: 0, state: 0, cpu_time: 0n, cpu: 0 });
-            continue;
-          }
-          const mask = vcpuMask(def, i);
-          writeBits(cpumaps, i * a.maplen, a.maplen, mask);
-          info.push({
-            number: i,
-            state: 1,
-            cpu_time: s / 10n,
-            cpu: mask.length ? mask[mask.length - 1]! : -1,
-          });
-        }
-        return { info, cpumaps };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_PIN_VCPU,
-    h((c, a: { dom: RemoteDomain; vcpu: number; cpumap: Uint8Array }) =>
-      pinVcpu(c, { ...a, flags: 0 })
-    ),
-  ],
-  [P.REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS, h(pinVcpu)],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO,
-    h((c, a: { dom: RemoteDomain; ncpumaps: number; maplen: number; flags: number }) => {
-      if (a.ncpumaps > 16384) throw rpcLimit("ncpumaps > REMOTE_VCPUINFO_MAX");
-      if (a.ncpumaps * a.maplen > 8388608) {
-        throw rpcLimit("maxinfo * maplen > REMOTE_CPUMAPS_MAX");
-      }
-      exclusiveAffect("virDomainGetVcpuPinInfo", a.flags);
-      return c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags);
-        const cpumaps = new Uint8Array(Math.max(0, a.ncpumaps * a.maplen));
-        let i = 0;
-        for (; i < def.vcpus && i < a.ncpumaps; i++) {
-          writeBits(cpumaps, i * a.maplen, a.maplen, vcpuMask(def, i));
-        }
-        if (o.newDef) x.save();
-        return { cpumaps, num: i };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_PIN_EMULATOR,
-    h((c, a: { dom: RemoteDomain; cpumap: Uint8Array; flags: number }) => {
-      checkFlags(
-        "testDomainPinEmulator",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
-      );
-      c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags);
-        const bits = bitsFromBytes(a.cpumap);
-        if (bits.length === 0) throw testError(VIR_ERR_INVALID_ARG, "Empty cpu list for pinning");
-        ensureCputune(def).emulatorpin = formatBitmap(bits);
-        x.save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO,
-    h((c, a: { dom: RemoteDomain; maplen: number; flags: number }) => {
-      exclusiveAffect("virDomainGetEmulatorPinInfo", a.flags);
-      checkFlags(
-        "testDomainGetEmulatorPinInfo",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
-      );
-      return c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags);
-        const mask = bitsOf(def.cputune?.emulatorpin ?? null) ?? bitsOf(def.cpuset) ?? allCpus();
-        const cpumaps = new Uint8Array(Math.max(0, a.maplen));
-        writeBits(cpumaps, 0, a.maplen, mask);
-        if (o.newDef) x.save();
-        return { cpumaps, ret: 1 };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      exclusiveAffect("virDomainGetIOThreadInfo", a.flags);
-      checkFlags(
-        "testDomainGetIOThreadInfo",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
-      );
-      return c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags);
-        const size = def.vcpusCurrent;
-        const info = def.iothreadIds.map((t) => {
-          const pin = def.cputune?.iothreadpins.find((p) => p.iothread === t.id);
-          const mask = bitsOf(pin?.cpuset ?? null);
-          let bits: number[];
-          let bytes: number;
-          if (mask) {
-            bits = mask;
-            bytes = mask.length ? (mask[mask.length - 1]! >> 3) + 1 : 0;
-          } else if (def.cpuset !== null) {
-            bits = bitsOf(def.cpuset) ?? [];
-            bytes = bits.length ? (bits[bits.length - 1]! >> 3) + 1 : 0;
-          } else {
-            bits = allCpus(size);
-            bytes = (size + 7) >> 3;
-          }
-          const cpumap = new Uint8Array(bytes);
-          writeBits(cpumap, 0, bytes, bits);
-          return { iothread_id: t.id, cpumap };
-        });
-        if (o.newDef) x.save();
-        return { info, ret: info.length };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_ADD_IOTHREAD,
-    h((c, a: { dom: RemoteDomain; iothread_id: number; flags: number }) =>
-      changeIOThread(c, a, "add")
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_DEL_IOTHREAD,
-    h((c, a: { dom: RemoteDomain; iothread_id: number; flags: number }) =>
-      changeIOThread(c, a, "del")
-    ),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_PIN_IOTHREAD,
-    h((c, a: { dom: RemoteDomain; iothreads_id: number; cpumap: Uint8Array; flags: number }) => {
-      checkFlags(
-        "testDomainPinIOThread",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
-      );
-      c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags);
-        const bits = bitsFromBytes(a.cpumap);
-        if (bits.length === 0) {
-          throw testError(VIR_ERR_INVALID_ARG, "Empty iothread cpumap list for pinning");
-        }
-        const t = def.iothreadIds.find((t) => t.id === a.iothreads_id);
-        if (!t) throw testError(VIR_ERR_INVALID_ARG, `iothreadid ${a.iothreads_id} not found`);
-        t.autofill = false;
-        setIOThreadPin(def, t.id, formatBitmap(bits));
-        x.save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS,
-    h((c, a: { dom: RemoteDomain; iothread_id: number; params: TypedParam[]; flags: number }) => {
-      checkFlags("testDomainSetIOThreadParams", a.flags, VIR_DOMAIN_AFFECT_LIVE);
-      if (a.iothread_id === 0) {
-        throw testError(VIR_ERR_INVALID_ARG, "invalid value of 0 for iothread_id");
-      }
-      c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags);
-        if (!def.iothreadIds.some((t) => t.id === a.iothread_id)) {
-          throw testError(
-            VIR_ERR_INVALID_ARG,
-            `cannot find IOThread '${a.iothread_id}' in iothreadids`,
-          );
-        }
-        const t = o.iothreadParams?.find((p) => p.id === a.iothread_id);
-        if (!t) throw unknownError();
-        validateTypedParams(a.params, {
-          poll_max_ns: VIR_TYPED_PARAM_ULLONG,
-          poll_grow: VIR_TYPED_PARAM_UINT,
-          poll_shrink: VIR_TYPED_PARAM_UINT,
-        });
-        const max = findParam(a.params, "poll_max_ns");
-        const grow = findParam(a.params, "poll_grow");
-        const shrink = findParam(a.params, "poll_shrink");
-        if (max) t.pollMaxNs = String(paramBig(max));
-        if (grow) t.pollGrow = paramNum(grow);
-        if (shrink) t.pollShrink = paramNum(shrink);
-        x.save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS,
-    h((c, a: { doms: RemoteDomain[]; stats: number; flags: number }) => {
-      const filters = 0x3 | 0xc | 0xf0;
-      checkFlags(
-        "testConnectGetAllDomainStats",
-        a.flags,
-        filters | 0x20000000 | 0x40000000 | 0x80000000,
-      );
-      const supported = 1 | 0x80;
-      let stats = a.stats;
-      if (!stats) stats = supported;
-      else if ((a.flags & 0x80000000) && (stats & ~supported)) {
-        throw testError(
-          VIR_ERR_ARGUMENT_UNSUPPORTED,
-          `Stats types bits 0x${
-            ((stats & ~supported) >>> 0).toString(16)
-          } are not supported by this daemon`,
-        );
-      }
-      const lflags = a.flags & filters;
-      return c.dir((d) => {
-        const all = c.readAll<DomainObj, DomainEntry>(d.domains);
-        let chosen: { entry: DomainEntry; obj: DomainObj }[];
-        if (a.doms.length) {
-          chosen = [];
-          for (const ref of a.doms) {
-            const u = uuidToString(ref.uuid);
-            const f = all.find((x) => x.entry.uuid === u);
-            // virDomainObjListConvert skips domains that are gone.
-            if (f && statsFilter(f.obj, lflags)) chosen.push(f);
+            addr = {
+              type: 0,
+              addr: intToIpv4((ipv4ToInt(base) + offset) >>> 0),
+              prefix: ipv4Prefix(ip.address, ip.netmask, ip.prefix),
+            };
           }
         } else {
-          chosen = all.filter((x) => statsFilter(x.obj, lflags));
+          addr = { type: 0, addr: `192.168.0.${1 + i}`, prefix: 24 };
         }
-        return {
-          retStats: chosen.map((x) => ({ dom: wire(x.entry), params: statsRecord(x.obj, stats) })),
-        };
+        return { name: n.targetDev ?? "", hwaddr: n.mac.toLowerCase(), addrs: [addr] };
       });
-    }),
-  ],
+      return { ifaces };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_TIME, (c, a) => {
+    checkFlags("testDomainGetTime", a.flags, 0);
+    return c.domain(a.dom, (o) => {
+      if (o.state !== VIR_DOMAIN_RUNNING) {
+        throw testError(VIR_ERR_OPERATION_INVALID, "domain is not running");
+      }
+      return timeOf(o);
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SET_TIME, (c, a) => {
+    checkFlags("testDomainSetTime", a.flags, 1);
+    c.domain(a.dom, (o, x) => {
+      if (!isActive(o)) throw notActive();
+      o.guestTime = { seconds: String(a.seconds), nseconds: a.nseconds };
+      x.save();
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, (c, a) => {
+    checkFlags("testDomainGetControlInfo", a.flags, 0);
+    return c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      const s = timeOf(o).seconds;
+      if (s > 0n && s < 10000n) return { state: 1, details: 0, stateTime: s };
+      if (s >= 10000n && s < 30000n) return { state: 2, details: 0, stateTime: s - 10000n };
+      if (s >= 30000n && s < 60000n) {
+        return { state: 3, details: Number(s % 4n), stateTime: s - 30000n };
+      }
+      return { state: 0, details: 0, stateTime: 0n };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_BLOCK_INFO, (c, a) => {
+    checkFlags("testDomainGetBlockInfo", a.flags, 0);
+    return c.domain(a.dom, (o) => {
+      const idx = diskIndexByName(o.def, a.path, false);
+      if (idx < 0) {
+        throw testError(VIR_ERR_INVALID_ARG, `invalid path ${a.path} not assigned to domain`);
+      }
+      if (diskIsEmpty(o.def.devices.disks[idx]!)) {
+        throw testError(
+          VIR_ERR_INVALID_ARG,
+          `disk '${a.path}' does not currently have a source assigned`,
+        );
+      }
+      return {
+        allocation: 1099511627776n,
+        capacity: 1099506450432n,
+        physical: 1099511627776n,
+      };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_DISK_ERRORS, (c, a) => {
+    if (a.maxerrors > 256) throw rpcLimit("maxerrors too large");
+    checkFlags("testDomainGetDiskErrors", a.flags, 0);
+    return c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      const disks = o.def.devices.disks;
+      if (a.maxerrors === 0) return { errors: [], nerrors: disks.length };
+      const n = Math.min(disks.length, a.maxerrors);
+      const errors = disks.slice(0, n).map((d, i) => ({ disk: d.targetDev, error: (i % 2) + 1 }));
+      return { errors, nerrors: n };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_FSFREEZE, (c, a) => fsFreezeThaw(c, a, true)),
+  on(P.REMOTE_PROC_DOMAIN_FSTHAW, (c, a) => fsFreezeThaw(c, a, false)),
+  on(P.REMOTE_PROC_DOMAIN_FSTRIM, (c, a) => {
+    checkFlags("testDomainFSTrim", a.flags, 0);
+    c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      const mp = a.mountPoint;
+      if (mp !== null && mp !== "/" && mp !== "/boot") throw mountpointError(mp);
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_FSINFO, (c, a) => {
+    checkFlags("testDomainGetFSInfo", a.flags, 0);
+    return c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      const disk = o.def.devices.disks.find((d) => d.device === "disk");
+      if (!disk) return { info: [], ret: 0 };
+      const n = disk.targetDev;
+      return {
+        info: [
+          { mountpoint: "/", name: `${n}1`, fstype: "ext4", dev_aliases: [n] },
+          { mountpoint: "/boot", name: `${n}2`, fstype: "ext4", dev_aliases: [n] },
+        ],
+        ret: 2,
+      };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_VCPUS, (c, a) => {
+    if (a.maxinfo > 16384) throw rpcLimit("maxinfo > REMOTE_VCPUINFO_MAX");
+    if (a.maxinfo * a.maplen > 8388608) throw rpcLimit("maxinfo * maplen > REMOTE_CPUMAPS_MAX");
+    return c.domain(a.dom, (o) => {
+      if (!isActive(o)) {
+        throw testError(VIR_ERR_OPERATION_INVALID, "cannot list vcpus for an inactive domain");
+      }
+      const def = o.def;
+      const s = realTime();
+      const n = Math.min(a.maxinfo, def.vcpusCurrent);
+      const cpumaps = new Uint8Array(Math.max(0, a.maxinfo * a.maplen));
+      const info = [];
+      for (let i = 0; i < n; i++) {
+        if (!vcpuOnline(def, i)) {
+          info.push({ number: 0, state: 0, cpu_time: 0n, cpu: 0 });
+          continue;
+        }
+        const mask = vcpuMask(def, i);
+        writeBits(cpumaps, i * a.maplen, a.maplen, mask);
+        info.push({
+          number: i,
+          state: 1,
+          cpu_time: s / 10n,
+          cpu: mask.length ? mask[mask.length - 1]! : -1,
+        });
+      }
+      return { info, cpumaps };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_PIN_VCPU, (c, a) => pinVcpu(c, { ...a, flags: 0 })),
+  on(P.REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS, pinVcpu),
+  on(P.REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO, (c, a) => {
+    if (a.ncpumaps > 16384) throw rpcLimit("ncpumaps > REMOTE_VCPUINFO_MAX");
+    if (a.ncpumaps * a.maplen > 8388608) {
+      throw rpcLimit("maxinfo * maplen > REMOTE_CPUMAPS_MAX");
+    }
+    exclusiveAffect("virDomainGetVcpuPinInfo", a.flags);
+    return c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags);
+      const cpumaps = new Uint8Array(Math.max(0, a.ncpumaps * a.maplen));
+      let i = 0;
+      for (; i < def.vcpus && i < a.ncpumaps; i++) {
+        writeBits(cpumaps, i * a.maplen, a.maplen, vcpuMask(def, i));
+      }
+      if (o.newDef) x.save();
+      return { cpumaps, num: i };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_PIN_EMULATOR, (c, a) => {
+    checkFlags(
+      "testDomainPinEmulator",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags);
+      const bits = bitsFromBytes(a.cpumap);
+      if (bits.length === 0) throw testError(VIR_ERR_INVALID_ARG, "Empty cpu list for pinning");
+      ensureCputune(def).emulatorpin = formatBitmap(bits);
+      x.save();
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO, (c, a) => {
+    exclusiveAffect("virDomainGetEmulatorPinInfo", a.flags);
+    checkFlags(
+      "testDomainGetEmulatorPinInfo",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    return c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags);
+      const mask = bitsOf(def.cputune?.emulatorpin ?? null) ?? bitsOf(def.cpuset) ?? allCpus();
+      const cpumaps = new Uint8Array(Math.max(0, a.maplen));
+      writeBits(cpumaps, 0, a.maplen, mask);
+      if (o.newDef) x.save();
+      return { cpumaps, ret: 1 };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO, (c, a) => {
+    exclusiveAffect("virDomainGetIOThreadInfo", a.flags);
+    checkFlags(
+      "testDomainGetIOThreadInfo",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    return c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags);
+      const size = def.vcpusCurrent;
+      const info = def.iothreadIds.map((t) => {
+        const pin = def.cputune?.iothreadpins.find((p) => p.iothread === t.id);
+        const mask = bitsOf(pin?.cpuset ?? null);
+        let bits: number[];
+        let bytes: number;
+        if (mask) {
+          bits = mask;
+          bytes = mask.length ? (mask[mask.length - 1]! >> 3) + 1 : 0;
+        } else if (def.cpuset !== null) {
+          bits = bitsOf(def.cpuset) ?? [];
+          bytes = bits.length ? (bits[bits.length - 1]! >> 3) + 1 : 0;
+        } else {
+          bits = allCpus(size);
+          bytes = (size + 7) >> 3;
+        }
+        const cpumap = new Uint8Array(bytes);
+        writeBits(cpumap, 0, bytes, bits);
+        return { iothread_id: t.id, cpumap };
+      });
+      if (o.newDef) x.save();
+      return { info, ret: info.length };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_ADD_IOTHREAD, (c, a) => changeIOThread(c, a, "add")),
+  on(P.REMOTE_PROC_DOMAIN_DEL_IOTHREAD, (c, a) => changeIOThread(c, a, "del")),
+  on(P.REMOTE_PROC_DOMAIN_PIN_IOTHREAD, (c, a) => {
+    checkFlags(
+      "testDomainPinIOThread",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags);
+      const bits = bitsFromBytes(a.cpumap);
+      if (bits.length === 0) {
+        throw testError(VIR_ERR_INVALID_ARG, "Empty iothread cpumap list for pinning");
+      }
+      const t = def.iothreadIds.find((t) => t.id === a.iothreads_id);
+      if (!t) throw testError(VIR_ERR_INVALID_ARG, `iothreadid ${a.iothreads_id} not found`);
+      t.autofill = false;
+      setIOThreadPin(def, t.id, formatBitmap(bits));
+      x.save();
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS, (c, a) => {
+    checkFlags("testDomainSetIOThreadParams", a.flags, VIR_DOMAIN_AFFECT_LIVE);
+    if (a.iothread_id === 0) {
+      throw testError(VIR_ERR_INVALID_ARG, "invalid value of 0 for iothread_id");
+    }
+    c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags);
+      if (!def.iothreadIds.some((t) => t.id === a.iothread_id)) {
+        throw testError(
+          VIR_ERR_INVALID_ARG,
+          `cannot find IOThread '${a.iothread_id}' in iothreadids`,
+        );
+      }
+      const t = o.iothreadParams?.find((p) => p.id === a.iothread_id);
+      if (!t) throw unknownError();
+      validateTypedParams(a.params, {
+        poll_max_ns: VIR_TYPED_PARAM_ULLONG,
+        poll_grow: VIR_TYPED_PARAM_UINT,
+        poll_shrink: VIR_TYPED_PARAM_UINT,
+      });
+      const max = findParam(a.params, "poll_max_ns");
+      const grow = findParam(a.params, "poll_grow");
+      const shrink = findParam(a.params, "poll_shrink");
+      if (max) t.pollMaxNs = String(paramBig(max));
+      if (grow) t.pollGrow = paramNum(grow);
+      if (shrink) t.pollShrink = paramNum(shrink);
+      x.save();
+    });
+  }),
+  on(P.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, (c, a) => {
+    const filters = 0x3 | 0xc | 0xf0;
+    checkFlags(
+      "testConnectGetAllDomainStats",
+      a.flags,
+      filters | 0x20000000 | 0x40000000 | 0x80000000,
+    );
+    const supported = 1 | 0x80;
+    let stats = a.stats;
+    if (!stats) stats = supported;
+    else if ((a.flags & 0x80000000) && (stats & ~supported)) {
+      throw testError(
+        VIR_ERR_ARGUMENT_UNSUPPORTED,
+        `Stats types bits 0x${
+          ((stats & ~supported) >>> 0).toString(16)
+        } are not supported by this daemon`,
+      );
+    }
+    const lflags = a.flags & filters;
+    return c.dir((d) => {
+      const all = c.readAll<DomainObj, DomainEntry>(d.domains);
+      let chosen: { entry: DomainEntry; obj: DomainObj }[];
+      if (a.doms.length) {
+        chosen = [];
+        for (const ref of a.doms) {
+          const u = uuidToString(ref.uuid);
+          const f = all.find((x) => x.entry.uuid === u);
+          // virDomainObjListConvert skips domains that are gone.
+          if (f && statsFilter(f.obj, lflags)) chosen.push(f);
+        }
+      } else {
+        chosen = all.filter((x) => statsFilter(x.obj, lflags));
+      }
+      return {
+        retStats: chosen.map((x) => ({ dom: wire(x.entry), params: statsRecord(x.obj, stats) })),
+      };
+    });
+  }),
 ];
 
 function pinVcpu(
@@ -3391,87 +3208,74 @@ function apiInvalidArg(fn: string, arg: string, message: string): VirError {
   return VirError.argument(VIR_FROM_DOMAIN, fn, arg, message);
 }
 
-const metadataHandlers: [number, Handler][] = [
-  [
-    P.REMOTE_PROC_DOMAIN_SET_METADATA,
-    h((
-      c,
-      a: {
-        dom: RemoteDomain;
-        type: number;
-        metadata: string | null;
-        key: string | null;
-        uri: string | null;
-        flags: number;
-      },
-    ) => {
-      const fn = "virDomainSetMetadata";
-      if (a.type === META_TITLE || a.type === META_DESCRIPTION) {
-        if (a.uri !== null) throw apiInvalidArg(fn, "uri", `uri in ${fn} must be NULL`);
-        if (a.key !== null) throw apiInvalidArg(fn, "key", `key in ${fn} must be NULL`);
-      } else if (a.type === META_ELEMENT) {
-        if (a.uri === null) throw apiInvalidArg(fn, "uri", `uri in ${fn} must not be NULL`);
-        if (a.metadata !== null && a.key === null) {
-          throw apiInvalidArg(fn, "key", `key in ${fn} must not be NULL`);
-        }
+const metadataHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_SET_METADATA, (
+    c,
+    a,
+  ) => {
+    const fn = "virDomainSetMetadata";
+    if (a.type === META_TITLE || a.type === META_DESCRIPTION) {
+      if (a.uri !== null) throw apiInvalidArg(fn, "uri", `uri in ${fn} must be NULL`);
+      if (a.key !== null) throw apiInvalidArg(fn, "key", `key in ${fn} must be NULL`);
+    } else if (a.type === META_ELEMENT) {
+      if (a.uri === null) throw apiInvalidArg(fn, "uri", `uri in ${fn} must not be NULL`);
+      if (a.metadata !== null && a.key === null) {
+        throw apiInvalidArg(fn, "key", `key in ${fn} must not be NULL`);
       }
-      checkFlags(
-        "testDomainSetMetadata",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    }
+    checkFlags(
+      "testDomainSetMetadata",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    c.domain(a.dom, (o, x) => {
+      const { live, config } = bothDefs(o, a.flags);
+      if (live) setMetadata(live, a.type, a.metadata, a.key, a.uri);
+      if (config) setMetadata(config, a.type, a.metadata, a.key, a.uri);
+      x.save();
+      const dom = wire(x.entry);
+      c.emit(
+        x.dir,
+        "domain",
+        METADATA_CHANGE_EVENT,
+        x.entry.uuid,
+        (callbackID, legacy) =>
+          legacy ? null : {
+            proc: DOMAIN_EVENT_CALLBACK_PROCS[METADATA_CHANGE_EVENT]!,
+            msg: { callbackID, dom, type: a.type, nsuri: a.type === META_ELEMENT ? a.uri : null },
+          },
       );
-      c.domain(a.dom, (o, x) => {
-        const { live, config } = bothDefs(o, a.flags);
-        if (live) setMetadata(live, a.type, a.metadata, a.key, a.uri);
-        if (config) setMetadata(config, a.type, a.metadata, a.key, a.uri);
-        x.save();
-        const dom = wire(x.entry);
-        c.emit(
-          x.dir,
-          "domain",
-          METADATA_CHANGE_EVENT,
-          x.entry.uuid,
-          (callbackID, legacy) =>
-            legacy ? null : {
-              proc: DOMAIN_EVENT_CALLBACK_PROCS[METADATA_CHANGE_EVENT]!,
-              msg: { callbackID, dom, type: a.type, nsuri: a.type === META_ELEMENT ? a.uri : null },
-            },
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_GET_METADATA, (c, a) => {
+    const fn = "virDomainGetMetadata";
+    exclusiveAffect(fn, a.flags);
+    if (a.type === META_ELEMENT && a.uri === null) {
+      throw apiInvalidArg(fn, "uri", `uri in ${fn} must not be NULL`);
+    }
+    // Types beyond ELEMENT are left to the driver ("for future expansion").
+    if ((a.type === META_DESCRIPTION || a.type === META_TITLE) && a.uri !== null) {
+      throw apiInvalidArg(fn, "uri", `uri in ${fn} must be NULL`);
+    }
+    checkFlags(
+      "testDomainGetMetadata",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    return c.domain(a.dom, (o, x) => {
+      if (a.type > META_ELEMENT) {
+        throw VirError.of(
+          VIR_ERR_INVALID_ARG,
+          VIR_FROM_DOMAIN,
+          `unknown metadata type '${a.type}'`,
         );
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_GET_METADATA,
-    h((c, a: { dom: RemoteDomain; type: number; uri: string | null; flags: number }) => {
-      const fn = "virDomainGetMetadata";
-      exclusiveAffect(fn, a.flags);
-      if (a.type === META_ELEMENT && a.uri === null) {
-        throw apiInvalidArg(fn, "uri", `uri in ${fn} must not be NULL`);
       }
-      // Types beyond ELEMENT are left to the driver ("for future expansion").
-      if ((a.type === META_DESCRIPTION || a.type === META_TITLE) && a.uri !== null) {
-        throw apiInvalidArg(fn, "uri", `uri in ${fn} must be NULL`);
-      }
-      checkFlags(
-        "testDomainGetMetadata",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
-      );
-      return c.domain(a.dom, (o, x) => {
-        if (a.type > META_ELEMENT) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_DOMAIN,
-            `unknown metadata type '${a.type}'`,
-          );
-        }
-        const { def } = oneDef(o, a.flags);
-        const metadata = getMetadata(def, a.type, a.uri);
-        if (o.newDef) x.save();
-        return { metadata };
-      });
-    }),
-  ],
+      const { def } = oneDef(o, a.flags);
+      const metadata = getMetadata(def, a.type, a.uri);
+      if (o.newDef) x.save();
+      return { metadata };
+    });
+  }),
 ];
 
 // ---- Everything else ---------------------------------------------------------------------------------
@@ -3486,237 +3290,194 @@ const LIFECYCLE_ACTIONS = [
   "coredump-restart",
 ];
 
-function handlerOf(proc: number): Handler {
-  const found = domainHandlers.find(([p]) => p === proc);
-  if (!found) throw new Error(`domain.ts has no handler for procedure ${proc}`);
-  return found[1];
-}
-
-const miscHandlers: [number, Handler][] = [
-  [
-    P.REMOTE_PROC_DOMAIN_SET_USER_PASSWORD,
-    h((
-      c,
-      a: { dom: RemoteDomain; user: string | null; password: string | null; flags: number },
-    ) => {
-      if (a.user === null) {
-        throw apiInvalidArg(
-          "virDomainSetUserPassword",
-          "user",
-          "user in virDomainSetUserPassword must not be NULL",
-        );
-      }
-      checkFlags("testDomainSetUserPassword", a.flags, 1);
-      c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_INJECT_NMI,
-    h((c, a: { dom: RemoteDomain; flags: number }) => {
-      checkFlags("testDomainInjectNMI", a.flags, 0);
-      c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SEND_KEY,
-    h((
-      c,
-      a: {
-        dom: RemoteDomain;
-        codeset: number;
-        holdtime: number;
-        keycodes: number[];
-        flags: number;
-      },
-    ) => {
-      const fn = "virDomainSendKey";
-      if (a.keycodes.length === 0) {
-        // An empty array arrives as a NULL pointer.
-        throw apiInvalidArg(fn, "keycodes", `keycodes in ${fn} must not be NULL`);
-      }
-      if (a.codeset >= KEYCODE_SETS.length) {
-        throw apiInvalidArg(fn, "codeset", `Unsupported codeset '${a.codeset}'`);
-      }
-      checkFlags("testDomainSendKey", a.flags, 0);
-      c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        const ranges = KEYCODES[a.codeset]!;
-        for (const k of a.keycodes) {
-          if (!ranges.some(([lo, hi]) => k >= lo && k <= hi)) {
-            throw testError(
-              VIR_ERR_INTERNAL_ERROR,
-              `invalid keycode ${k} of ${KEYCODE_SETS[a.codeset]} codeset`,
-            );
-          }
-        }
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL,
-    h((c, a: { dom: RemoteDomain; pid_value: bigint; signum: number; flags: number }) => {
-      checkFlags("testDomainSendProcessSignal", a.flags, 0);
-      if (a.pid_value !== 1n) {
-        throw testError(VIR_ERR_INVALID_ARG, "only sending a signal to pid 1 is supported");
-      }
-      if (a.signum >= 65) {
-        throw testError(VIR_ERR_INVALID_ARG, `signum value ${a.signum} is out of range`);
-      }
-      c.domain(a.dom, () => undefined);
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_MEMORY_PEEK,
-    h((c, a: { dom: RemoteDomain; offset: bigint; size: number; flags: number }) => {
-      if (a.size > 4194304) throw rpcLimit("size > maximum buffer size");
-      checkFlags("testDomainMemoryPeek", a.flags, 1 | 2);
-      if (a.flags !== 1 && a.flags !== 2) {
-        throw testError(
-          VIR_ERR_INVALID_ARG,
-          "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL",
-        );
-      }
-      return c.domain(a.dom, (o) => {
-        if (!isActive(o)) throw notActive();
-        const buffer = new Uint8Array(a.size);
-        const b = Number(a.offset & 0xffn);
-        for (let i = 0; i < a.size; i++) buffer[i] = (b + i) & 0xff;
-        return { buffer };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION,
-    h((c, a: { dom: RemoteDomain; type: number; action: number; flags: number }) => {
-      const fn = "virDomainSetLifecycleAction";
-      if (a.type >= LIFECYCLE_TYPES.length) {
-        throw apiInvalidArg(fn, "type", `invalid lifecycle type '${a.type}'`);
-      }
-      if (a.action >= LIFECYCLE_ACTIONS.length) {
-        throw apiInvalidArg(fn, "action", `invalid lifecycle action '${a.action}'`);
-      }
-      checkFlags(
-        "testDomainSetLifecycleAction",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+const miscHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_SET_USER_PASSWORD, (
+    c,
+    a,
+  ) => {
+    if (a.user === null) {
+      throw apiInvalidArg(
+        "virDomainSetUserPassword",
+        "user",
+        "user in virDomainSetUserPassword must not be NULL",
       );
-      const action = LIFECYCLE_ACTIONS[a.action]!;
-      if (a.type !== 2 && action.startsWith("coredump")) {
-        throw VirError.of(
-          VIR_ERR_CONFIG_UNSUPPORTED,
-          VIR_FROM_DOMAIN,
-          `Lifecycle event '${LIFECYCLE_TYPES[a.type]}' doesn't support '${action}' action`,
-        );
-      }
-      c.domain(a.dom, (o, x) => {
-        const { live, config } = bothDefs(o, a.flags);
-        for (const def of [live, config]) {
-          if (!def) continue;
-          if (a.type === 0) def.onPoweroff = action;
-          else if (a.type === 1) def.onReboot = action;
-          else def.onCrash = action;
-        }
-        x.save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD,
-    h((c, a: { dom: RemoteDomain; period: number; flags: number }) => {
-      if (a.period < 0) {
-        throw apiInvalidArg(
-          "virDomainSetMemoryStatsPeriod",
-          "period",
-          "period in virDomainSetMemoryStatsPeriod must be greater than or equal to 0",
-        );
-      }
-      checkFlags(
-        "testDomainSetMemoryStatsPeriod",
-        a.flags,
-        VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
-      );
-      c.domain(a.dom, (o, x) => {
-        const { def } = oneDef(o, a.flags);
-        const mb = def.devices.memballoon;
-        if (!mb || mb.model === "none") {
+    }
+    checkFlags("testDomainSetUserPassword", a.flags, 1);
+    c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_INJECT_NMI, (c, a) => {
+    checkFlags("testDomainInjectNMI", a.flags, 0);
+    c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SEND_KEY, (
+    c,
+    a,
+  ) => {
+    const fn = "virDomainSendKey";
+    if (a.keycodes.length === 0) {
+      // An empty array arrives as a NULL pointer.
+      throw apiInvalidArg(fn, "keycodes", `keycodes in ${fn} must not be NULL`);
+    }
+    if (a.codeset >= KEYCODE_SETS.length) {
+      throw apiInvalidArg(fn, "codeset", `Unsupported codeset '${a.codeset}'`);
+    }
+    checkFlags("testDomainSendKey", a.flags, 0);
+    c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      const ranges = KEYCODES[a.codeset]!;
+      for (const k of a.keycodes) {
+        if (!ranges.some(([lo, hi]) => k >= lo && k <= hi)) {
           throw testError(
             VIR_ERR_INTERNAL_ERROR,
-            "No memory balloon device configured, can not set the collection period",
+            `invalid keycode ${k} of ${KEYCODE_SETS[a.codeset]} codeset`,
           );
         }
-        mb.statsPeriod = a.period;
-        x.save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_RENAME,
-    h((c, a: { dom: RemoteDomain; new_name: string | null; flags: number }) => {
-      if (a.new_name === null) {
-        throw apiInvalidArg(
-          "virDomainRename",
-          "new_name",
-          "new_name in virDomainRename must not be NULL",
+      }
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, (c, a) => {
+    checkFlags("testDomainSendProcessSignal", a.flags, 0);
+    if (a.pid_value !== 1n) {
+      throw testError(VIR_ERR_INVALID_ARG, "only sending a signal to pid 1 is supported");
+    }
+    if (a.signum >= 65) {
+      throw testError(VIR_ERR_INVALID_ARG, `signum value ${a.signum} is out of range`);
+    }
+    c.domain(a.dom, () => undefined);
+  }),
+  on(P.REMOTE_PROC_DOMAIN_MEMORY_PEEK, (c, a) => {
+    if (a.size > 4194304) throw rpcLimit("size > maximum buffer size");
+    checkFlags("testDomainMemoryPeek", a.flags, 1 | 2);
+    if (a.flags !== 1 && a.flags !== 2) {
+      throw testError(
+        VIR_ERR_INVALID_ARG,
+        "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL",
+      );
+    }
+    return c.domain(a.dom, (o) => {
+      if (!isActive(o)) throw notActive();
+      const buffer = new Uint8Array(a.size);
+      const b = Number(a.offset & 0xffn);
+      for (let i = 0; i < a.size; i++) buffer[i] = (b + i) & 0xff;
+      return { buffer };
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, (c, a) => {
+    const fn = "virDomainSetLifecycleAction";
+    if (a.type >= LIFECYCLE_TYPES.length) {
+      throw apiInvalidArg(fn, "type", `invalid lifecycle type '${a.type}'`);
+    }
+    if (a.action >= LIFECYCLE_ACTIONS.length) {
+      throw apiInvalidArg(fn, "action", `invalid lifecycle action '${a.action}'`);
+    }
+    checkFlags(
+      "testDomainSetLifecycleAction",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    const action = LIFECYCLE_ACTIONS[a.action]!;
+    if (a.type !== 2 && action.startsWith("coredump")) {
+      throw VirError.of(
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        VIR_FROM_DOMAIN,
+        `Lifecycle event '${LIFECYCLE_TYPES[a.type]}' doesn't support '${action}' action`,
+      );
+    }
+    c.domain(a.dom, (o, x) => {
+      const { live, config } = bothDefs(o, a.flags);
+      for (const def of [live, config]) {
+        if (!def) continue;
+        if (a.type === 0) def.onPoweroff = action;
+        else if (a.type === 1) def.onReboot = action;
+        else def.onCrash = action;
+      }
+      x.save();
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD, (c, a) => {
+    if (a.period < 0) {
+      throw apiInvalidArg(
+        "virDomainSetMemoryStatsPeriod",
+        "period",
+        "period in virDomainSetMemoryStatsPeriod must be greater than or equal to 0",
+      );
+    }
+    checkFlags(
+      "testDomainSetMemoryStatsPeriod",
+      a.flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+    );
+    c.domain(a.dom, (o, x) => {
+      const { def } = oneDef(o, a.flags);
+      const mb = def.devices.memballoon;
+      if (!mb || mb.model === "none") {
+        throw testError(
+          VIR_ERR_INTERNAL_ERROR,
+          "No memory balloon device configured, can not set the collection period",
         );
       }
-      const newName = a.new_name;
-      checkFlags("testDomainRename", a.flags, 0);
-      c.domain(a.dom, (o, x) => {
-        if (isActive(o)) throw testError(VIR_ERR_OPERATION_INVALID, "cannot rename active domain");
-        if (!o.persistent) {
-          throw testError(VIR_ERR_OPERATION_INVALID, "cannot rename a transient domain");
-        }
-        if (o.def.name === newName) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_DOMAIN,
-            "Can't rename domain to itself",
-          );
-        }
-        if (x.dir.domains.some((e) => e.name === newName)) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_DOMAIN,
-            `domain with name '${newName}' already exists`,
-          );
-        }
-        if (newName.includes("/")) {
-          throw testError(VIR_ERR_XML_ERROR, `name ${newName} cannot contain '/'`);
-        }
-        const old = stoppedRef(x.entry);
-        c.lifecycle(x.dir, old, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_RENAMED);
-        o.def.name = newName;
-        x.entry.name = newName;
-        x.save();
-        x.saveDir();
-        c.lifecycle(
-          x.dir,
-          stoppedRef(x.entry),
-          VIR_DOMAIN_EVENT_DEFINED,
-          VIR_DOMAIN_EVENT_DEFINED_RENAMED,
+      mb.statsPeriod = a.period;
+      x.save();
+    });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_RENAME, (c, a) => {
+    if (a.new_name === null) {
+      throw apiInvalidArg(
+        "virDomainRename",
+        "new_name",
+        "new_name in virDomainRename must not be NULL",
+      );
+    }
+    const newName = a.new_name;
+    checkFlags("testDomainRename", a.flags, 0);
+    c.domain(a.dom, (o, x) => {
+      if (isActive(o)) throw testError(VIR_ERR_OPERATION_INVALID, "cannot rename active domain");
+      if (!o.persistent) {
+        throw testError(VIR_ERR_OPERATION_INVALID, "cannot rename a transient domain");
+      }
+      if (o.def.name === newName) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_DOMAIN,
+          "Can't rename domain to itself",
         );
-      }, { dir: true });
-      return { retcode: 0 };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_CREATE_WITH_FILES,
-    (ctx, a: { dom: RemoteDomain; flags: number }) =>
-      handlerOf(P.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS)(ctx, a),
-  ],
-  [
-    P.REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES,
-    (ctx, a: { xml_desc: string; flags: number }) =>
-      handlerOf(P.REMOTE_PROC_DOMAIN_CREATE_XML)(ctx, a),
-  ],
+      }
+      if (x.dir.domains.some((e) => e.name === newName)) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_DOMAIN,
+          `domain with name '${newName}' already exists`,
+        );
+      }
+      if (newName.includes("/")) {
+        throw testError(VIR_ERR_XML_ERROR, `name ${newName} cannot contain '/'`);
+      }
+      const old = stoppedRef(x.entry);
+      c.lifecycle(x.dir, old, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_RENAMED);
+      o.def.name = newName;
+      x.entry.name = newName;
+      x.save();
+      x.saveDir();
+      c.lifecycle(
+        x.dir,
+        stoppedRef(x.entry),
+        VIR_DOMAIN_EVENT_DEFINED,
+        VIR_DOMAIN_EVENT_DEFINED_RENAMED,
+      );
+    }, { dir: true });
+    return { retcode: 0 };
+  }),
+  // No descriptors cross a Unix socket here: the same as without files.
+  on(P.REMOTE_PROC_DOMAIN_CREATE_WITH_FILES, (c, a) => ({ dom: create(c, a.dom, a.flags) })),
+  on(P.REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES, (c, a) => createXML(c, a.xml_desc, a.flags)),
 ];
 
 /** The procedures of this module, to spread into the driver's handler map. */
-export const domainExtraHandlers: [number, Handler][] = [
+export const domainExtraHandlers: HandlerEntry[] = [
   ...snapshotHandlers,
   ...checkpointHandlers,
   ...saveHandlers,

@@ -3,7 +3,7 @@
 // MAC, lists, define/undefine, start/stop and the change transaction
 // (virInterfaceChangeBegin/Commit/Rollback). Interfaces raise no events.
 
-import type { Handler } from "../../dispatch/context.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
@@ -19,7 +19,7 @@ import {
   parseInterfaceXML,
 } from "../../conf/interface_xml.ts";
 import { unsupportedFlagsError } from "../../conf/network_xml.ts";
-import { type ObjectAccess, TestConn } from "./conn.ts";
+import { type ObjectAccess, on, type TestConn } from "./conn.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
 
 /** One host interface (virInterfaceObj). */
@@ -44,17 +44,6 @@ const VIR_CONNECT_LIST_INTERFACES_ACTIVE = 1 << 1;
 const VIR_INTERFACE_DEFINE_VALIDATE = 1 << 0;
 /** REMOTE_INTERFACE_LIST_MAX of remote_protocol.x. */
 const REMOTE_INTERFACE_LIST_MAX = 16384;
-
-function h<A, R>(fn: (c: TestConn, args: A) => R): Handler {
-  return (ctx, args: A) => {
-    const c = new TestConn(ctx);
-    try {
-      return fn(c, args);
-    } finally {
-      c.flush();
-    }
-  };
-}
 
 function checkFlags(flags: number, allowed: number, func: string): void {
   const bad = (flags & ~allowed) >>> 0;
@@ -138,179 +127,139 @@ function noTransaction(what: string): VirError {
   );
 }
 
-const handlers: [number, Handler][] = [
+const handlers: HandlerEntry[] = [
   // Lookups and lists
-  [
-    P.REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME,
-    h((c, a: { name: string }) =>
-      c.dir((d) => {
-        const e = d.interfaces.find((i) => i.name === a.name);
-        if (!e) throw noInterface(a.name);
-        return { iface: wire(e) };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING,
-    h((c, a: { mac: string }) =>
-      c.dir((d) => {
-        // libvirt compares with g_ascii_strcasecmp, which finds an interface without a MAC
-        // (a bridge, a bond…) equal to anything; it stops at two matches.
-        const found = d.interfaces.filter((e) => e.uuid === "" || asciiCaseEqual(e.uuid, a.mac))
-          .slice(0, 2);
-        if (found.length === 0) {
-          throw VirError.of(
-            VIR_ERR_NO_INTERFACE,
-            VIR_FROM_TEST,
-            `no interface with matching mac '${a.mac}'`,
-          );
-        }
-        if (found.length > 1) throw VirError.of(VIR_ERR_MULTIPLE_INTERFACES, VIR_FROM_TEST);
-        // The handle carries the MAC as the caller spelled it.
-        return { iface: { name: found[0]!.name, mac: a.mac } };
-      })
-    ),
-  ],
-  [
+  on(P.REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME, (c, a) =>
+    c.dir((d) => {
+      const e = d.interfaces.find((i) => i.name === a.name);
+      if (!e) throw noInterface(a.name);
+      return { iface: wire(e) };
+    })),
+  on(P.REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING, (c, a) =>
+    c.dir((d) => {
+      // libvirt compares with g_ascii_strcasecmp, which finds an interface without a MAC
+      // (a bridge, a bond…) equal to anything; it stops at two matches.
+      const found = d.interfaces.filter((e) => e.uuid === "" || asciiCaseEqual(e.uuid, a.mac))
+        .slice(0, 2);
+      if (found.length === 0) {
+        throw VirError.of(
+          VIR_ERR_NO_INTERFACE,
+          VIR_FROM_TEST,
+          `no interface with matching mac '${a.mac}'`,
+        );
+      }
+      if (found.length > 1) throw VirError.of(VIR_ERR_MULTIPLE_INTERFACES, VIR_FROM_TEST);
+      // The handle carries the MAC as the caller spelled it.
+      return { iface: { name: found[0]!.name, mac: a.mac } };
+    })),
+  on(
     P.REMOTE_PROC_CONNECT_NUM_OF_INTERFACES,
-    h((c) => ({ num: c.dir((d) => d.interfaces.filter((e) => e.active).length) })),
-  ],
-  [
+    (c) => ({ num: c.dir((d) => d.interfaces.filter((e) => e.active).length) }),
+  ),
+  on(
     P.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES,
-    h((c) => ({ num: c.dir((d) => d.interfaces.filter((e) => !e.active).length) })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_INTERFACES,
-    h((c, a: { maxnames: number }) => ({ names: names(c, true, a.maxnames) })),
-  ],
-  [
+    (c) => ({ num: c.dir((d) => d.interfaces.filter((e) => !e.active).length) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_LIST_INTERFACES, (c, a) => ({ names: names(c, true, a.maxnames) })),
+  on(
     P.REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES,
-    h((c, a: { maxnames: number }) => ({ names: names(c, false, a.maxnames) })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES,
-    h((c, a: { need_results: number; flags: number }) => {
-      const both = VIR_CONNECT_LIST_INTERFACES_ACTIVE | VIR_CONNECT_LIST_INTERFACES_INACTIVE;
-      checkFlags(a.flags, both, "testConnectListAllInterfaces");
-      return c.dir((d) => {
-        const ifaces = d.interfaces.filter((e) =>
-          !(a.flags & both) ||
-          ((a.flags & VIR_CONNECT_LIST_INTERFACES_ACTIVE) !== 0 && e.active) ||
-          ((a.flags & VIR_CONNECT_LIST_INTERFACES_INACTIVE) !== 0 && !e.active)
-        ).map(wire);
-        return { ifaces: a.need_results ? ifaces : [], ret: ifaces.length };
-      });
-    }),
-  ],
+    (c, a) => ({ names: names(c, false, a.maxnames) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, (c, a) => {
+    const both = VIR_CONNECT_LIST_INTERFACES_ACTIVE | VIR_CONNECT_LIST_INTERFACES_INACTIVE;
+    checkFlags(a.flags, both, "testConnectListAllInterfaces");
+    return c.dir((d) => {
+      const ifaces = d.interfaces.filter((e) =>
+        !(a.flags & both) ||
+        ((a.flags & VIR_CONNECT_LIST_INTERFACES_ACTIVE) !== 0 && e.active) ||
+        ((a.flags & VIR_CONNECT_LIST_INTERFACES_INACTIVE) !== 0 && !e.active)
+      ).map(wire);
+      return { ifaces: a.need_results ? ifaces : [], ret: ifaces.length };
+    });
+  }),
 
   // Definitions
-  [
-    P.REMOTE_PROC_INTERFACE_GET_XML_DESC,
-    h((c, a: { iface: WireIface; flags: number }) => {
-      checkFlags(a.flags, 0, "testInterfaceGetXMLDesc");
-      return byName(c, a.iface.name, (o) => ({
-        xml: formatInterfaceXML(o.def, { inactive: false }),
-      }));
-    }),
-  ],
-  [
-    P.REMOTE_PROC_INTERFACE_DEFINE_XML,
-    h((c, a: { xml: string; flags: number }) => {
-      checkFlags(a.flags, VIR_INTERFACE_DEFINE_VALIDATE, "testInterfaceDefineXML");
-      return c.dir((d, save) => {
-        const def = parseInterfaceXML(a.xml);
-        // virInterfaceObjListAssignDef: a definition with a known name replaces the old one and
-        // keeps the interface's state.
-        const i = d.interfaces.findIndex((e) => e.name === def.name);
-        let entry: ActiveEntry;
-        if (i >= 0) {
-          const old = d.interfaces[i]!;
-          const o = c.update<InterfaceObj>(old.handle, (o) => (o.def = def));
-          entry = entryOf(def, old.handle, o.active);
-          d.interfaces[i] = entry;
-        } else {
-          entry = entryOf(def, c.create({ def, active: false } satisfies InterfaceObj), false);
-          d.interfaces.push(entry);
-        }
-        save();
-        return { iface: wire(entry) };
-      });
-    }),
-  ],
-  [
+  on(P.REMOTE_PROC_INTERFACE_GET_XML_DESC, (c, a) => {
+    checkFlags(a.flags, 0, "testInterfaceGetXMLDesc");
+    return byName(c, a.iface.name, (o) => ({
+      xml: formatInterfaceXML(o.def, { inactive: false }),
+    }));
+  }),
+  on(P.REMOTE_PROC_INTERFACE_DEFINE_XML, (c, a) => {
+    checkFlags(a.flags, VIR_INTERFACE_DEFINE_VALIDATE, "testInterfaceDefineXML");
+    return c.dir((d, save) => {
+      const def = parseInterfaceXML(a.xml);
+      // virInterfaceObjListAssignDef: a definition with a known name replaces the old one and
+      // keeps the interface's state.
+      const i = d.interfaces.findIndex((e) => e.name === def.name);
+      let entry: ActiveEntry;
+      if (i >= 0) {
+        const old = d.interfaces[i]!;
+        const o = c.update<InterfaceObj>(old.handle, (o) => (o.def = def));
+        entry = entryOf(def, old.handle, o.active);
+        d.interfaces[i] = entry;
+      } else {
+        entry = entryOf(def, c.create({ def, active: false } satisfies InterfaceObj), false);
+        d.interfaces.push(entry);
+      }
+      save();
+      return { iface: wire(entry) };
+    });
+  }),
+  on(
     P.REMOTE_PROC_INTERFACE_UNDEFINE,
-    // Even an active interface goes.
-    h((c, a: { iface: WireIface }) =>
-      byName(c, a.iface.name, (_o, x) => x.remove(), { dir: true })
-    ),
-  ],
+    (c, a) => byName(c, a.iface.name, (_o, x) => x.remove(), { dir: true }),
+  ),
 
   // State
-  [
-    P.REMOTE_PROC_INTERFACE_CREATE,
-    h((c, a: { iface: WireIface; flags: number }) => setActive(c, a.iface, a.flags, true)),
-  ],
-  [
-    P.REMOTE_PROC_INTERFACE_DESTROY,
-    h((c, a: { iface: WireIface; flags: number }) => setActive(c, a.iface, a.flags, false)),
-  ],
-  [
+  on(P.REMOTE_PROC_INTERFACE_CREATE, (c, a) => setActive(c, a.iface, a.flags, true)),
+  on(P.REMOTE_PROC_INTERFACE_DESTROY, (c, a) => setActive(c, a.iface, a.flags, false)),
+  on(
     P.REMOTE_PROC_INTERFACE_IS_ACTIVE,
-    h((c, a: { iface: WireIface }) =>
-      byName(c, a.iface.name, (o) => ({ active: o.active ? 1 : 0 }))
-    ),
-  ],
+    (c, a) => byName(c, a.iface.name, (o) => ({ active: o.active ? 1 : 0 })),
+  ),
 
   // Transactions
-  [
-    P.REMOTE_PROC_INTERFACE_CHANGE_BEGIN,
-    h((c, a: { flags: number }) => {
-      checkFlags(a.flags, 0, "testInterfaceChangeBegin");
-      c.dir((d, save) => {
-        if (transactionOf(d)) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_TEST,
-            "there is another transaction running.",
-          );
-        }
-        // virInterfaceObjListClone: each definition through a format/parse round trip.
-        const defs = c.readAll<InterfaceObj, ActiveEntry>(d.interfaces).map(({ obj }) =>
-          parseInterfaceXML(formatInterfaceXML(obj.def, { inactive: false }))
+  on(P.REMOTE_PROC_INTERFACE_CHANGE_BEGIN, (c, a) => {
+    checkFlags(a.flags, 0, "testInterfaceChangeBegin");
+    c.dir((d, save) => {
+      if (transactionOf(d)) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_TEST,
+          "there is another transaction running.",
         );
-        d.ifaceTransaction = { defs } satisfies IfaceTransaction;
-        save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_INTERFACE_CHANGE_COMMIT,
-    h((c, a: { flags: number }) => {
-      checkFlags(a.flags, 0, "testInterfaceChangeCommit");
-      c.dir((d, save) => {
-        if (!transactionOf(d)) throw noTransaction("be committed");
-        d.ifaceTransaction = null;
-        save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK,
-    h((c, a: { flags: number }) => {
-      checkFlags(a.flags, 0, "testInterfaceChangeRollback");
-      c.dir((d, save) => {
-        const t = transactionOf(d);
-        if (!t) throw noTransaction("rollback");
-        // The saved copies come back inactive: the clone kept no states.
-        for (const e of d.interfaces) c.store.destroyObject(e.handle);
-        d.interfaces = t.defs.map((def) =>
-          entryOf(def, c.create({ def, active: false } satisfies InterfaceObj), false)
-        );
-        d.ifaceTransaction = null;
-        save();
-      });
-    }),
-  ],
+      }
+      // virInterfaceObjListClone: each definition through a format/parse round trip.
+      const defs = c.readAll<InterfaceObj, ActiveEntry>(d.interfaces).map(({ obj }) =>
+        parseInterfaceXML(formatInterfaceXML(obj.def, { inactive: false }))
+      );
+      d.ifaceTransaction = { defs } satisfies IfaceTransaction;
+      save();
+    });
+  }),
+  on(P.REMOTE_PROC_INTERFACE_CHANGE_COMMIT, (c, a) => {
+    checkFlags(a.flags, 0, "testInterfaceChangeCommit");
+    c.dir((d, save) => {
+      if (!transactionOf(d)) throw noTransaction("be committed");
+      d.ifaceTransaction = null;
+      save();
+    });
+  }),
+  on(P.REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK, (c, a) => {
+    checkFlags(a.flags, 0, "testInterfaceChangeRollback");
+    c.dir((d, save) => {
+      const t = transactionOf(d);
+      if (!t) throw noTransaction("rollback");
+      // The saved copies come back inactive: the clone kept no states.
+      for (const e of d.interfaces) c.store.destroyObject(e.handle);
+      d.interfaces = t.defs.map((def) =>
+        entryOf(def, c.create({ def, active: false } satisfies InterfaceObj), false)
+      );
+      d.ifaceTransaction = null;
+      save();
+    });
+  }),
 ];
 
 export const interfaceFamily: TestFamily = {

@@ -3,7 +3,7 @@
 // define/create/undefine, start/destroy, virNetworkUpdate with its live and
 // persistent definitions, autostart, and network lifecycle events.
 
-import type { Handler } from "../../dispatch/context.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
@@ -28,7 +28,7 @@ import {
   VIR_NETWORK_UPDATE_AFFECT_LIVE,
 } from "../../conf/network_xml.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
-import { type ObjectAccess, TestConn } from "./conn.ts";
+import { type ObjectAccess, on, type TestConn } from "./conn.ts";
 import { deregisterAny, register } from "../callbacks.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
 
@@ -72,17 +72,6 @@ const VIR_NETWORK_EVENT_ID_LAST = 1;
 const REMOTE_NETWORK_LIST_MAX = 16384;
 
 // ---- Helpers ------------------------------------------------------------------------------------
-
-function h<A, R>(fn: (c: TestConn, args: A) => R): Handler {
-  return (ctx, args: A) => {
-    const c = new TestConn(ctx);
-    try {
-      return fn(c, args);
-    } finally {
-      c.flush();
-    }
-  };
-}
 
 function wire(e: { name: string; uuid: string }): WireNet {
   return { name: e.name, uuid: uuidFromString(e.uuid)! };
@@ -352,232 +341,166 @@ function update(
 
 // ---- Procedures ---------------------------------------------------------------------------------
 
-const handlers: [number, Handler][] = [
+const handlers: HandlerEntry[] = [
   // Lookups and lists
-  [
-    P.REMOTE_PROC_NETWORK_LOOKUP_BY_NAME,
-    h((c, a: { name: string }) =>
-      c.dir((d) => {
-        const e = d.networks.find((n) => n.name === a.name);
-        if (!e) throw noNetworkByName(a.name);
-        return { net: wire(e) };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_NETWORK_LOOKUP_BY_UUID,
-    h((c, a: { uuid: Uint8Array }) => {
-      const uuid = uuidToString(a.uuid);
-      return c.dir((d) => {
-        const e = d.networks.find((n) => n.uuid === uuid);
-        if (!e) throw noNetworkByUUID(uuid);
-        return { net: wire(e) };
-      });
-    }),
-  ],
-  [
+  on(P.REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, (c, a) =>
+    c.dir((d) => {
+      const e = d.networks.find((n) => n.name === a.name);
+      if (!e) throw noNetworkByName(a.name);
+      return { net: wire(e) };
+    })),
+  on(P.REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, (c, a) => {
+    const uuid = uuidToString(a.uuid);
+    return c.dir((d) => {
+      const e = d.networks.find((n) => n.uuid === uuid);
+      if (!e) throw noNetworkByUUID(uuid);
+      return { net: wire(e) };
+    });
+  }),
+  on(
     P.REMOTE_PROC_CONNECT_NUM_OF_NETWORKS,
-    h((c) => ({ num: c.dir((d) => d.networks.filter((e) => e.active).length) })),
-  ],
-  [
+    (c) => ({ num: c.dir((d) => d.networks.filter((e) => e.active).length) }),
+  ),
+  on(
     P.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS,
-    h((c) => ({ num: c.dir((d) => d.networks.filter((e) => !e.active).length) })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_NETWORKS,
-    h((c, a: { maxnames: number }) => ({ names: names(c, true, a.maxnames) })),
-  ],
-  [
+    (c) => ({ num: c.dir((d) => d.networks.filter((e) => !e.active).length) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_LIST_NETWORKS, (c, a) => ({ names: names(c, true, a.maxnames) })),
+  on(
     P.REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS,
-    h((c, a: { maxnames: number }) => ({ names: names(c, false, a.maxnames) })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS,
-    h((c, a: { need_results: number; flags: number }) => {
-      checkFlags(a.flags, VIR_CONNECT_LIST_NETWORKS_FILTERS_ALL, "testConnectListAllNetworks");
-      return c.dir((d) => {
-        const nets = c.readAll<NetworkObj, ActiveEntry>(d.networks)
-          .filter(({ obj }) => matches(obj, a.flags))
-          .map(({ entry }) => wire(entry));
-        return { nets: a.need_results ? nets : [], ret: nets.length };
-      });
-    }),
-  ],
+    (c, a) => ({ names: names(c, false, a.maxnames) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, (c, a) => {
+    checkFlags(a.flags, VIR_CONNECT_LIST_NETWORKS_FILTERS_ALL, "testConnectListAllNetworks");
+    return c.dir((d) => {
+      const nets = c.readAll<NetworkObj, ActiveEntry>(d.networks)
+        .filter(({ obj }) => matches(obj, a.flags))
+        .map(({ entry }) => wire(entry));
+      return { nets: a.need_results ? nets : [], ret: nets.length };
+    });
+  }),
 
   // Definition
-  [
+  on(
     P.REMOTE_PROC_NETWORK_CREATE_XML,
-    h((c, a: { xml: string }) => createXML(c, a.xml, 0, "testNetworkCreateXMLFlags")),
-  ],
-  [
+    (c, a) => createXML(c, a.xml, 0, "testNetworkCreateXMLFlags"),
+  ),
+  on(
     P.REMOTE_PROC_NETWORK_CREATE_XML_FLAGS,
-    h((c, a: { xml: string; flags: number }) =>
-      createXML(c, a.xml, a.flags, "testNetworkCreateXMLFlags")
-    ),
-  ],
-  [
+    (c, a) => createXML(c, a.xml, a.flags, "testNetworkCreateXMLFlags"),
+  ),
+  on(
     P.REMOTE_PROC_NETWORK_DEFINE_XML,
-    h((c, a: { xml: string }) => defineXML(c, a.xml, 0, "testNetworkDefineXMLFlags")),
-  ],
-  [
+    (c, a) => defineXML(c, a.xml, 0, "testNetworkDefineXMLFlags"),
+  ),
+  on(
     P.REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS,
-    h((c, a: { xml: string; flags: number }) =>
-      defineXML(c, a.xml, a.flags, "testNetworkDefineXMLFlags")
-    ),
-  ],
-  [
-    P.REMOTE_PROC_NETWORK_UNDEFINE,
-    h((c, a: { net: WireNet }) =>
-      byName(c, a.net.name, (o, x) => {
-        if (o.active) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_TEST,
-            `Network '${a.net.name}' is still running`,
-          );
-        }
-        // The event names the network as the caller's handle does.
-        lifecycle(
-          c,
-          x.dir,
-          { name: a.net.name, uuid: uuidToString(a.net.uuid) },
-          VIR_NETWORK_EVENT_UNDEFINED,
-        );
-        x.remove();
-      }, { dir: true })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_NETWORK_UPDATE,
-    h((
-      c,
-      a: {
-        net: WireNet;
-        command: number;
-        section: number;
-        parentIndex: number;
-        xml: string;
-        flags: number;
-      },
-    ) => update(c, a)),
-  ],
-
-  // Lifecycle
-  [
-    P.REMOTE_PROC_NETWORK_CREATE,
-    h((c, a: { net: WireNet }) =>
-      byName(c, a.net.name, (o, x) => {
-        if (o.active) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_TEST,
-            `Network '${a.net.name}' is already running`,
-          );
-        }
-        o.active = true;
-        x.entry.active = true;
-        x.save();
-        x.saveDir();
-        lifecycle(c, x.dir, o.def, VIR_NETWORK_EVENT_STARTED);
-      }, { dir: true })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_NETWORK_DESTROY,
-    // The test driver stops a network whatever its state (an inactive one too).
-    h((c, a: { net: WireNet }) =>
-      byName(c, a.net.name, (o, x) => {
-        o.active = false;
-        x.entry.active = false;
-        lifecycle(c, x.dir, o.def, VIR_NETWORK_EVENT_STOPPED);
-        if (!o.persistent) {
-          x.remove();
-          return;
-        }
-        x.save();
-        x.saveDir();
-      }, { dir: true })
-    ),
-  ],
-
-  // Information
-  [
-    P.REMOTE_PROC_NETWORK_GET_XML_DESC,
-    h((c, a: { net: WireNet; flags: number }) => {
-      checkFlags(a.flags, 0, "testNetworkGetXMLDesc");
-      return byName(c, a.net.name, (o) => ({ xml: formatNetworkXML(o.def, { inactive: false }) }));
-    }),
-  ],
-  [
-    P.REMOTE_PROC_NETWORK_GET_BRIDGE_NAME,
-    h((c, a: { net: WireNet }) =>
-      byName(c, a.net.name, (o) => {
-        if (!o.def.bridge) {
-          throw VirError.of(
-            VIR_ERR_INTERNAL_ERROR,
-            VIR_FROM_TEST,
-            `network '${o.def.name}' does not have a bridge name.`,
-          );
-        }
-        return { name: o.def.bridge };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_NETWORK_GET_AUTOSTART,
-    h((c, a: { net: WireNet }) =>
-      byName(c, a.net.name, (o) => ({ autostart: o.autostart ? 1 : 0 }))
-    ),
-  ],
-  [
-    P.REMOTE_PROC_NETWORK_SET_AUTOSTART,
-    h((c, a: { net: WireNet; autostart: number }) =>
-      byName(c, a.net.name, (o, x) => {
-        o.autostart = a.autostart !== 0;
-        x.save();
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_NETWORK_IS_ACTIVE,
-    h((c, a: { net: WireNet }) => byUUID(c, a.net.uuid, (o) => ({ active: o.active ? 1 : 0 }))),
-  ],
-  [
-    P.REMOTE_PROC_NETWORK_IS_PERSISTENT,
-    h((c, a: { net: WireNet }) =>
-      byUUID(c, a.net.uuid, (o) => ({ persistent: o.persistent ? 1 : 0 }))
-    ),
-  ],
-  [
-    // The test driver has no networkGetDHCPLeases: the public API reports it unsupported (in
-    // VIR_FROM_NETWORK) before looking at anything.
-    P.REMOTE_PROC_NETWORK_GET_DHCP_LEASES,
-    () => {
-      throw VirError.of(VIR_ERR_NO_SUPPORT, VIR_FROM_NETWORK, "virNetworkGetDHCPLeases");
-    },
-  ],
-
-  // Events
-  [
-    P.REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY,
-    h((c, a: { eventID: number; net: WireNet | null }) => {
-      if (a.eventID < 0 || a.eventID >= VIR_NETWORK_EVENT_ID_LAST) {
+    (c, a) => defineXML(c, a.xml, a.flags, "testNetworkDefineXMLFlags"),
+  ),
+  on(P.REMOTE_PROC_NETWORK_UNDEFINE, (c, a) =>
+    byName(c, a.net.name, (o, x) => {
+      if (o.active) {
         throw VirError.of(
-          VIR_ERR_INTERNAL_ERROR,
-          VIR_FROM_RPC,
-          `unsupported network event ID ${a.eventID}`,
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_TEST,
+          `Network '${a.net.name}' is still running`,
         );
       }
-      const filter = a.net ? uuidToString(a.net.uuid) : null;
-      return { callbackID: register(c, "network", a.eventID, filter, false) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY,
-    h((c, a: { callbackID: number }) => {
-      deregisterAny(c, "network", a.callbackID, "network");
-    }),
-  ],
+      // The event names the network as the caller's handle does.
+      lifecycle(
+        c,
+        x.dir,
+        { name: a.net.name, uuid: uuidToString(a.net.uuid) },
+        VIR_NETWORK_EVENT_UNDEFINED,
+      );
+      x.remove();
+    }, { dir: true })),
+  on(P.REMOTE_PROC_NETWORK_UPDATE, (
+    c,
+    a,
+  ) => update(c, a)),
+
+  // Lifecycle
+  on(P.REMOTE_PROC_NETWORK_CREATE, (c, a) =>
+    byName(c, a.net.name, (o, x) => {
+      if (o.active) {
+        throw VirError.of(
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_TEST,
+          `Network '${a.net.name}' is already running`,
+        );
+      }
+      o.active = true;
+      x.entry.active = true;
+      x.save();
+      x.saveDir();
+      lifecycle(c, x.dir, o.def, VIR_NETWORK_EVENT_STARTED);
+    }, { dir: true })),
+  on(P.REMOTE_PROC_NETWORK_DESTROY, (c, a) =>
+    byName(c, a.net.name, (o, x) => {
+      o.active = false;
+      x.entry.active = false;
+      lifecycle(c, x.dir, o.def, VIR_NETWORK_EVENT_STOPPED);
+      if (!o.persistent) {
+        x.remove();
+        return;
+      }
+      x.save();
+      x.saveDir();
+    }, { dir: true })),
+
+  // Information
+  on(P.REMOTE_PROC_NETWORK_GET_XML_DESC, (c, a) => {
+    checkFlags(a.flags, 0, "testNetworkGetXMLDesc");
+    return byName(c, a.net.name, (o) => ({ xml: formatNetworkXML(o.def, { inactive: false }) }));
+  }),
+  on(P.REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, (c, a) =>
+    byName(c, a.net.name, (o) => {
+      if (!o.def.bridge) {
+        throw VirError.of(
+          VIR_ERR_INTERNAL_ERROR,
+          VIR_FROM_TEST,
+          `network '${o.def.name}' does not have a bridge name.`,
+        );
+      }
+      return { name: o.def.bridge };
+    })),
+  on(
+    P.REMOTE_PROC_NETWORK_GET_AUTOSTART,
+    (c, a) => byName(c, a.net.name, (o) => ({ autostart: o.autostart ? 1 : 0 })),
+  ),
+  on(P.REMOTE_PROC_NETWORK_SET_AUTOSTART, (c, a) =>
+    byName(c, a.net.name, (o, x) => {
+      o.autostart = a.autostart !== 0;
+      x.save();
+    })),
+  on(
+    P.REMOTE_PROC_NETWORK_IS_ACTIVE,
+    (c, a) => byUUID(c, a.net.uuid, (o) => ({ active: o.active ? 1 : 0 })),
+  ),
+  on(
+    P.REMOTE_PROC_NETWORK_IS_PERSISTENT,
+    (c, a) => byUUID(c, a.net.uuid, (o) => ({ persistent: o.persistent ? 1 : 0 })),
+  ),
+  on(P.REMOTE_PROC_NETWORK_GET_DHCP_LEASES, () => {
+    throw VirError.of(VIR_ERR_NO_SUPPORT, VIR_FROM_NETWORK, "virNetworkGetDHCPLeases");
+  }),
+
+  // Events
+  on(P.REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, (c, a) => {
+    if (a.eventID < 0 || a.eventID >= VIR_NETWORK_EVENT_ID_LAST) {
+      throw VirError.of(
+        VIR_ERR_INTERNAL_ERROR,
+        VIR_FROM_RPC,
+        `unsupported network event ID ${a.eventID}`,
+      );
+    }
+    const filter = a.net ? uuidToString(a.net.uuid) : null;
+    return { callbackID: register(c, "network", a.eventID, filter, false) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY, (c, a) => {
+    deregisterAny(c, "network", a.callbackID, "network");
+  }),
 ];
 
 export const networkFamily: TestFamily = {

@@ -5,6 +5,7 @@
 // connection that opened it (not shared), as in libvirt.
 
 import { VirError } from "../../rpc/error.ts";
+import { fileError } from "../system_error.ts";
 import { VIR_ERR_XML_ERROR, VIR_FROM_TEST } from "../../rpc/error_codes.ts";
 import { attr, formatElement, parseXml, type XmlElement } from "../../conf/xml.ts";
 import { assignTestIfnames, copyDomainDef, parseDomainXML } from "../../conf/domain_xml.ts";
@@ -24,16 +25,23 @@ function xmlError(path: string): VirError {
   return VirError.of(VIR_ERR_XML_ERROR, VIR_FROM_TEST, `failed to parse xml document '${path}'`);
 }
 
+/** Reads a node file or a file it names: libvirt's words when it cannot, the sandbox's when that is why. */
+function readDocument(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) {
+      throw fileError(VIR_FROM_TEST, `failed to parse xml document '${path}'`, path, e);
+    }
+    throw xmlError(path);
+  }
+}
+
 /** The element's document: inline, or the file its `file` attribute names (relative to `dir`). */
 function documentOf(el: XmlElement, dir: string): string {
   const file = attr(el, "file");
   if (file === undefined) return formatElement(el).toString();
-  const path = file.startsWith("/") ? file : `${dir}/${file}`;
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    throw xmlError(path);
-  }
+  return readDocument(file.startsWith("/") ? file : `${dir}/${file}`);
 }
 
 /**
@@ -45,12 +53,7 @@ export function loadNodeFile(
   uri: string,
 ): (create: (value: unknown) => number) => TestDirectory {
   const steps: ((d: TestDirectory, create: (value: unknown) => number) => void)[] = [];
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch {
-    throw xmlError(path);
-  }
+  const text = readDocument(path);
   let root: XmlElement;
   try {
     root = parseXml(text);

@@ -13,7 +13,7 @@
 // is-active/is-persistent, update, detach/reattach/reset.
 
 import { checkFlagsIn } from "../flags.ts";
-import type { Handler } from "../../dispatch/context.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
@@ -41,7 +41,7 @@ import {
   REMOTE_NODE_DEVICE_LIST_MAX,
 } from "../../protocol/remote_types.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
-import { TestConn } from "./conn.ts";
+import { on, type TestConn } from "./conn.ts";
 import { deregisterAny, register } from "../callbacks.ts";
 import type { Entry, TestDirectory, TestFamily } from "./state.ts";
 
@@ -171,18 +171,6 @@ export function removeMockVport(c: TestConn, d: TestDirectory): void {
 
 // ---- Handlers ----------------------------------------------------------------------------------
 
-/** A handler over a TestConn that flushes the events it raised. */
-function h<A, R>(fn: (c: TestConn, args: A) => R): Handler {
-  return (ctx, args: A) => {
-    const c = new TestConn(ctx);
-    try {
-      return fn(c, args);
-    } finally {
-      c.flush();
-    }
-  };
-}
-
 /** Finds device `name` (testNodeDeviceObjFindByName), locks it and runs `fn`. */
 function withDevice<T>(c: TestConn, name: string, fn: (def: NodeDeviceDef) => T): T {
   return c.object<NodeDevObj, Entry, T>(
@@ -209,140 +197,105 @@ function matchesCapFlags(def: NodeDeviceDef, flags: number): boolean {
   return NODE_DEV_CAP_TYPES.some((cap, i) => (flags & (1 << i)) !== 0 && deviceHasCap(def, cap));
 }
 
-type Named = { name: string };
-
-const handlers: [number, Handler][] = [
-  [
-    P.REMOTE_PROC_NODE_NUM_OF_DEVICES,
-    h((c, a: { cap: string | null; flags: number }) => {
-      checkFlags("testNodeNumOfDevices", a.flags, 0);
-      return { num: namesWithCap(c, a.cap).length };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_NODE_LIST_DEVICES,
-    h((c, a: { cap: string | null; maxnames: number; flags: number }) => {
-      checkMaxnames(a.maxnames, REMOTE_NODE_DEVICE_LIST_MAX, "REMOTE_NODE_DEVICE_LIST_MAX");
-      checkFlags("testNodeListDevices", a.flags, 0);
-      return { names: namesWithCap(c, a.cap).slice(0, Math.max(0, a.maxnames)) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES,
-    h((c, a: { need_results: number; flags: number }) => {
-      checkFlags("testConnectListAllNodeDevices", a.flags, LIST_CAP_FILTERS);
-      const devices = c.dir((d) =>
-        c.readAll<NodeDevObj, Entry>(d.nodedevs)
-          .filter(({ obj }) => matchesCapFlags(obj.def, a.flags))
-          .map(({ entry }) => ({ name: entry.name }))
-      );
-      return { devices: a.need_results ? devices : [], ret: devices.length };
-    }),
-  ],
-  [
+const handlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_NODE_NUM_OF_DEVICES, (c, a) => {
+    checkFlags("testNodeNumOfDevices", a.flags, 0);
+    return { num: namesWithCap(c, a.cap).length };
+  }),
+  on(P.REMOTE_PROC_NODE_LIST_DEVICES, (c, a) => {
+    checkMaxnames(a.maxnames, REMOTE_NODE_DEVICE_LIST_MAX, "REMOTE_NODE_DEVICE_LIST_MAX");
+    checkFlags("testNodeListDevices", a.flags, 0);
+    return { names: namesWithCap(c, a.cap).slice(0, Math.max(0, a.maxnames)) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES, (c, a) => {
+    checkFlags("testConnectListAllNodeDevices", a.flags, LIST_CAP_FILTERS);
+    const devices = c.dir((d) =>
+      c.readAll<NodeDevObj, Entry>(d.nodedevs)
+        .filter(({ obj }) => matchesCapFlags(obj.def, a.flags))
+        .map(({ entry }) => ({ name: entry.name }))
+    );
+    return { devices: a.need_results ? devices : [], ret: devices.length };
+  }),
+  on(
     P.REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME,
-    h((c, a: Named) => ({ dev: withDevice(c, a.name, (def) => ({ name: def.name })) })),
-  ],
-  [
-    P.REMOTE_PROC_NODE_DEVICE_GET_XML_DESC,
-    h((c, a: { name: string; flags: number }) => {
-      checkFlags("testNodeDeviceGetXMLDesc", a.flags, 0);
-      return { xml: withDevice(c, a.name, (def) => formatNodeDeviceXML(def)) };
-    }),
-  ],
-  [
+    (c, a) => ({ dev: withDevice(c, a.name, (def) => ({ name: def.name })) }),
+  ),
+  on(P.REMOTE_PROC_NODE_DEVICE_GET_XML_DESC, (c, a) => {
+    checkFlags("testNodeDeviceGetXMLDesc", a.flags, 0);
+    return { xml: withDevice(c, a.name, (def) => formatNodeDeviceXML(def)) };
+  }),
+  on(
     P.REMOTE_PROC_NODE_DEVICE_GET_PARENT,
-    // A device that does not exist fails the dispatcher's lookup; one without
-    // a parent gets a null parent (the dispatcher drops virNodeDeviceGetParent's error).
-    h((c, a: Named) => ({ parentName: withDevice(c, a.name, (def) => def.parent ?? null) })),
-  ],
-  [
+    (c, a) => ({ parentName: withDevice(c, a.name, (def) => def.parent ?? null) }),
+  ),
+  on(
     P.REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS,
-    h((c, a: Named) => ({ num: withDevice(c, a.name, (def) => capabilityNames(def).length) })),
-  ],
-  [
-    P.REMOTE_PROC_NODE_DEVICE_LIST_CAPS,
-    h((c, a: { name: string; maxnames: number }) => {
-      checkMaxnames(
-        a.maxnames,
-        REMOTE_NODE_DEVICE_CAPS_LIST_MAX,
-        "REMOTE_NODE_DEVICE_CAPS_LIST_MAX",
-      );
-      return {
-        names: withDevice(
-          c,
-          a.name,
-          (def) => capabilityNames(def).slice(0, Math.max(0, a.maxnames)),
-        ),
-      };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_NODE_DEVICE_CREATE_XML,
-    h((c, a: { xml_desc: string; flags: number }) => {
-      checkFlags("testNodeDeviceCreateXML", a.flags, VIR_NODE_DEVICE_CREATE_XML_VALIDATE);
-      // VALIDATE asks for a RelaxNG check of nodedev.rng, which is not done here.
-      const xmlDef = parseNodeDeviceXML(a.xml_desc, "create");
-      return c.dir((d, save) => {
-        let def: NodeDeviceDef;
-        try {
-          def = createVHBA(null, xmlDef, allDefs(c, d));
-        } catch (e) {
-          throw genericFailure(e);
-        }
-        assignDevice(c, d, def);
-        save();
-        return { dev: { name: def.name } };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_NODE_DEVICE_DESTROY,
-    h((c, a: Named) =>
-      c.dir((d, save) => {
-        const before = allDefs(c, d);
-        const after = destroyNodeDevice(a.name, before);
-        // libvirt 9.0 answers success without removing anything for a device
-        // that is not an HBA or whose parent is gone.
-        if (after.length === before.length) return;
-        removeDevice(c, d, a.name);
-        save();
-        nodeDeviceLifecycle(c, d, a.name, VIR_NODE_DEVICE_EVENT_DELETED);
-      })
-    ),
-  ],
+    (c, a) => ({ num: withDevice(c, a.name, (def) => capabilityNames(def).length) }),
+  ),
+  on(P.REMOTE_PROC_NODE_DEVICE_LIST_CAPS, (c, a) => {
+    checkMaxnames(
+      a.maxnames,
+      REMOTE_NODE_DEVICE_CAPS_LIST_MAX,
+      "REMOTE_NODE_DEVICE_CAPS_LIST_MAX",
+    );
+    return {
+      names: withDevice(
+        c,
+        a.name,
+        (def) => capabilityNames(def).slice(0, Math.max(0, a.maxnames)),
+      ),
+    };
+  }),
+  on(P.REMOTE_PROC_NODE_DEVICE_CREATE_XML, (c, a) => {
+    checkFlags("testNodeDeviceCreateXML", a.flags, VIR_NODE_DEVICE_CREATE_XML_VALIDATE);
+    // VALIDATE asks for a RelaxNG check of nodedev.rng, which is not done here.
+    const xmlDef = parseNodeDeviceXML(a.xml_desc, "create");
+    return c.dir((d, save) => {
+      let def: NodeDeviceDef;
+      try {
+        def = createVHBA(null, xmlDef, allDefs(c, d));
+      } catch (e) {
+        throw genericFailure(e);
+      }
+      assignDevice(c, d, def);
+      save();
+      return { dev: { name: def.name } };
+    });
+  }),
+  on(P.REMOTE_PROC_NODE_DEVICE_DESTROY, (c, a) =>
+    c.dir((d, save) => {
+      const before = allDefs(c, d);
+      const after = destroyNodeDevice(a.name, before);
+      // libvirt 9.0 answers success without removing anything for a device
+      // that is not an HBA or whose parent is gone.
+      if (after.length === before.length) return;
+      removeDevice(c, d, a.name);
+      save();
+      nodeDeviceLifecycle(c, d, a.name, VIR_NODE_DEVICE_EVENT_DELETED);
+    })),
 
   // ---- Events ----------------------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY,
-    h((c, a: { eventID: number; dev: Named | null }) => {
-      if (a.eventID < 0 || a.eventID >= VIR_NODE_DEVICE_EVENT_ID_LAST) {
-        throw VirError.of(
-          VIR_ERR_INTERNAL_ERROR,
-          VIR_FROM_RPC,
-          `unsupported node device event ID ${a.eventID}`,
-        );
-      }
-      return {
-        callbackID: register(c, "node_device", a.eventID, a.dev ? a.dev.name : null, false),
-      };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY,
-    h((c, a: { callbackID: number }) => {
-      deregisterAny(c, "node_device", a.callbackID, "node device");
-    }),
-  ],
+  on(P.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY, (c, a) => {
+    if (a.eventID < 0 || a.eventID >= VIR_NODE_DEVICE_EVENT_ID_LAST) {
+      throw VirError.of(
+        VIR_ERR_INTERNAL_ERROR,
+        VIR_FROM_RPC,
+        `unsupported node device event ID ${a.eventID}`,
+      );
+    }
+    return {
+      callbackID: register(c, "node_device", a.eventID, a.dev ? a.dev.name : null, false),
+    };
+  }),
+  on(P.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY, (c, a) => {
+    deregisterAny(c, "node_device", a.callbackID, "node device");
+  }),
   // libvirtd keeps every client's secret event callbacks itself, so this
   // fails there although the test driver has no secrets to register for —
   // in the node device's words, which libvirt 9.0's daemon repeats here.
-  [
-    P.REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY,
-    h((c, a: { callbackID: number }) => {
-      deregisterAny(c, "secret", a.callbackID, "node device");
-    }),
-  ],
+  on(P.REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY, (c, a) => {
+    deregisterAny(c, "secret", a.callbackID, "node device");
+  }),
 ];
 
 export const nodedevFamily: TestFamily = {

@@ -4,6 +4,7 @@
 // shareable between Workers.
 
 import type { DomainDef } from "../../conf/domain_xml.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import type { CheckpointDef, SnapshotDef } from "../../conf/snapshot_xml.ts";
 import type { EventRegistry } from "../events.ts";
 
@@ -100,7 +101,7 @@ export interface TestDirectory extends EventRegistry {
 /** A family of test-driver objects: its procedures and its part of the pristine state. */
 export interface TestFamily {
   /** Remote procedures the family implements. */
-  handlers: [number, import("../../dispatch/context.ts").Handler][];
+  handlers: HandlerEntry[];
   /** Adds the family's default objects (test:///default) to a new directory. */
   populate(d: TestDirectory, create: (value: unknown) => number): void;
 }

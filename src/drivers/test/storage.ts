@@ -15,7 +15,7 @@
 // first, so it has a handler that does just that.
 
 import { checkFlagsIn } from "../flags.ts";
-import type { Handler } from "../../dispatch/context.ts";
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
@@ -53,7 +53,7 @@ import {
   volInfoType,
 } from "../../conf/storage_xml.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
-import { type ObjectAccess, TestConn } from "./conn.ts";
+import { type ObjectAccess, on, type TestConn } from "./conn.ts";
 import { deregisterAny, register } from "../callbacks.ts";
 import { addMockVport, checkFlags, removeMockVport } from "./nodedev.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
@@ -325,18 +325,6 @@ function poolRefresh(c: TestConn, d: TestDirectory, pool: WirePool): void {
 
 // ---- Operations --------------------------------------------------------------------------------
 
-/** A handler over a TestConn that flushes the events it raised. */
-function h<A, R>(fn: (c: TestConn, args: A) => R): Handler {
-  return (ctx, args: A) => {
-    const c = new TestConn(ctx);
-    try {
-      return fn(c, args);
-    } finally {
-      c.flush();
-    }
-  };
-}
-
 /** Every pool as virStoragePoolObjListAdd's checks see it (inside `c.dir`). */
 function poolList(c: TestConn, d: TestDirectory) {
   return c.readAll<PoolObj, ActiveEntry>(d.pools);
@@ -537,328 +525,228 @@ function withVol<T>(c: TestConn, vol: WireVol, fn: (v: VolDef, o: PoolObj) => T)
   });
 }
 
-type PoolArg = { pool: WirePool };
-type PoolFlags = { pool: WirePool; flags: number };
-type VolArg = { vol: WireVol };
-type VolFlags = { vol: WireVol; flags: number };
-
-const handlers: [number, Handler][] = [
+const handlers: HandlerEntry[] = [
   // ---- Pool lists and lookups ------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS,
-    h((c) => ({ num: poolNames(c, true).length })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS,
-    h((c, a: { maxnames: number }) => {
-      checkMaxnames(a.maxnames, REMOTE_STORAGE_POOL_LIST_MAX, "REMOTE_STORAGE_POOL_LIST_MAX");
-      return { names: poolNames(c, true).slice(0, Math.max(0, a.maxnames)) };
-    }),
-  ],
-  [
+  on(P.REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS, (c) => ({ num: poolNames(c, true).length })),
+  on(P.REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS, (c, a) => {
+    checkMaxnames(a.maxnames, REMOTE_STORAGE_POOL_LIST_MAX, "REMOTE_STORAGE_POOL_LIST_MAX");
+    return { names: poolNames(c, true).slice(0, Math.max(0, a.maxnames)) };
+  }),
+  on(
     P.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS,
-    h((c) => ({ num: poolNames(c, false).length })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS,
-    h((c, a: { maxnames: number }) => {
-      checkMaxnames(a.maxnames, REMOTE_STORAGE_POOL_LIST_MAX, "REMOTE_STORAGE_POOL_LIST_MAX");
-      return { names: poolNames(c, false).slice(0, Math.max(0, a.maxnames)) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS,
-    h((c, a: { need_results: number; flags: number }) => {
-      checkFlags("testConnectListAllStoragePools", a.flags, LIST_FILTERS_ALL);
-      const pools = c.dir((d) =>
-        poolList(c, d).filter(({ obj }) => listFilter(obj, a.flags)).map(({ entry }) =>
-          wirePool(entry)
-        )
-      );
-      return { pools: a.need_results ? pools : [], ret: pools.length };
-    }),
-  ],
-  [
+    (c) => ({ num: poolNames(c, false).length }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS, (c, a) => {
+    checkMaxnames(a.maxnames, REMOTE_STORAGE_POOL_LIST_MAX, "REMOTE_STORAGE_POOL_LIST_MAX");
+    return { names: poolNames(c, false).slice(0, Math.max(0, a.maxnames)) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, (c, a) => {
+    checkFlags("testConnectListAllStoragePools", a.flags, LIST_FILTERS_ALL);
+    const pools = c.dir((d) =>
+      poolList(c, d).filter(({ obj }) => listFilter(obj, a.flags)).map(({ entry }) =>
+        wirePool(entry)
+      )
+    );
+    return { pools: a.need_results ? pools : [], ret: pools.length };
+  }),
+  on(
     P.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME,
-    h((c, a: { name: string }) => ({ pool: byName(c, a.name, (o) => wirePool(o.def)) })),
-  ],
-  [
+    (c, a) => ({ pool: byName(c, a.name, (o) => wirePool(o.def)) }),
+  ),
+  on(
     P.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID,
-    h((c, a: { uuid: Uint8Array }) => ({ pool: byUuid(c, a.uuid, (o) => wirePool(o.def)) })),
-  ],
-  [
+    (c, a) => ({ pool: byUuid(c, a.uuid, (o) => wirePool(o.def)) }),
+  ),
+  on(
     P.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME,
-    h((c, a: VolArg) => ({ pool: byName(c, a.vol.pool, (o) => wirePool(o.def)) })),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES,
-    h((_c, a: { type: string; srcSpec: string | null; flags: number }) => {
-      checkFlags("testConnectFindStoragePoolSources", a.flags, 0);
-      return { xml: findPoolSources(a.type, a.srcSpec) };
-    }),
-  ],
+    (c, a) => ({ pool: byName(c, a.vol.pool, (o) => wirePool(o.def)) }),
+  ),
+  on(P.REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES, (_c, a) => {
+    checkFlags("testConnectFindStoragePoolSources", a.flags, 0);
+    return { xml: findPoolSources(a.type, a.srcSpec) };
+  }),
 
   // ---- Pool lifecycle --------------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_STORAGE_POOL_DEFINE_XML,
-    h((c, a: { xml: string; flags: number }) => defineXML(c, a.xml, a.flags)),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_CREATE_XML,
-    h((c, a: { xml: string; flags: number }) => createXML(c, a.xml, a.flags)),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_UNDEFINE,
-    h((c, a: PoolArg) => {
-      byName(c, a.pool.name, (o, x) => {
-        checkInactive(o, a.pool.name);
-        poolLifecycle(c, x.dir, a.pool, VIR_STORAGE_POOL_EVENT_UNDEFINED);
-        x.remove();
-      }, { dir: true });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_CREATE,
-    h((c, a: PoolFlags) => {
-      checkFlags("testStoragePoolCreate", a.flags, 0);
-      byName(c, a.pool.name, (o, x) => {
-        checkInactive(o, a.pool.name);
-        o.active = true;
-        x.entry.active = true;
-        x.save();
-        x.saveDir();
-        poolLifecycle(c, x.dir, a.pool, VIR_STORAGE_POOL_EVENT_STARTED);
-      }, { dir: true });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_BUILD,
-    h((c, a: PoolFlags) => {
-      checkFlags("testStoragePoolBuild", a.flags, 0);
-      eventOnly(
-        c,
-        a.pool,
-        false,
-        (d) => poolLifecycle(c, d, a.pool, VIR_STORAGE_POOL_EVENT_CREATED),
-      );
-    }),
-  ],
-  [P.REMOTE_PROC_STORAGE_POOL_DESTROY, h((c, a: PoolArg) => destroy(c, a.pool))],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_DELETE,
-    h((c, a: PoolFlags) => {
-      checkFlags("testStoragePoolDelete", a.flags, 0);
-      eventOnly(
-        c,
-        a.pool,
-        false,
-        (d) => poolLifecycle(c, d, a.pool, VIR_STORAGE_POOL_EVENT_DELETED),
-      );
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_REFRESH,
-    h((c, a: PoolFlags) => {
-      checkFlags("testStoragePoolRefresh", a.flags, 0);
-      eventOnly(c, a.pool, true, (d) => poolRefresh(c, d, a.pool));
-    }),
-  ],
+  on(P.REMOTE_PROC_STORAGE_POOL_DEFINE_XML, (c, a) => defineXML(c, a.xml, a.flags)),
+  on(P.REMOTE_PROC_STORAGE_POOL_CREATE_XML, (c, a) => createXML(c, a.xml, a.flags)),
+  on(P.REMOTE_PROC_STORAGE_POOL_UNDEFINE, (c, a) => {
+    byName(c, a.pool.name, (o, x) => {
+      checkInactive(o, a.pool.name);
+      poolLifecycle(c, x.dir, a.pool, VIR_STORAGE_POOL_EVENT_UNDEFINED);
+      x.remove();
+    }, { dir: true });
+  }),
+  on(P.REMOTE_PROC_STORAGE_POOL_CREATE, (c, a) => {
+    checkFlags("testStoragePoolCreate", a.flags, 0);
+    byName(c, a.pool.name, (o, x) => {
+      checkInactive(o, a.pool.name);
+      o.active = true;
+      x.entry.active = true;
+      x.save();
+      x.saveDir();
+      poolLifecycle(c, x.dir, a.pool, VIR_STORAGE_POOL_EVENT_STARTED);
+    }, { dir: true });
+  }),
+  on(P.REMOTE_PROC_STORAGE_POOL_BUILD, (c, a) => {
+    checkFlags("testStoragePoolBuild", a.flags, 0);
+    eventOnly(
+      c,
+      a.pool,
+      false,
+      (d) => poolLifecycle(c, d, a.pool, VIR_STORAGE_POOL_EVENT_CREATED),
+    );
+  }),
+  on(P.REMOTE_PROC_STORAGE_POOL_DESTROY, (c, a) => destroy(c, a.pool)),
+  on(P.REMOTE_PROC_STORAGE_POOL_DELETE, (c, a) => {
+    checkFlags("testStoragePoolDelete", a.flags, 0);
+    eventOnly(
+      c,
+      a.pool,
+      false,
+      (d) => poolLifecycle(c, d, a.pool, VIR_STORAGE_POOL_EVENT_DELETED),
+    );
+  }),
+  on(P.REMOTE_PROC_STORAGE_POOL_REFRESH, (c, a) => {
+    checkFlags("testStoragePoolRefresh", a.flags, 0);
+    eventOnly(c, a.pool, true, (d) => poolRefresh(c, d, a.pool));
+  }),
 
   // ---- Pool info and settings ------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_STORAGE_POOL_GET_INFO,
-    h((c, a: PoolArg) =>
-      byName(c, a.pool.name, (o) => ({
-        state: o.active ? VIR_STORAGE_POOL_RUNNING : VIR_STORAGE_POOL_INACTIVE,
-        capacity: u64(o.def.capacity),
-        allocation: u64(o.def.allocation),
-        available: u64(o.def.available),
-      }))
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_GET_XML_DESC,
-    h((c, a: PoolFlags) => {
-      checkFlags("testStoragePoolGetXMLDesc", a.flags, 0);
-      return { xml: byName(c, a.pool.name, (o) => formatPoolXML(shownDef(o.def))) };
-    }),
-  ],
-  [
+  on(P.REMOTE_PROC_STORAGE_POOL_GET_INFO, (c, a) =>
+    byName(c, a.pool.name, (o) => ({
+      state: o.active ? VIR_STORAGE_POOL_RUNNING : VIR_STORAGE_POOL_INACTIVE,
+      capacity: u64(o.def.capacity),
+      allocation: u64(o.def.allocation),
+      available: u64(o.def.available),
+    }))),
+  on(P.REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, (c, a) => {
+    checkFlags("testStoragePoolGetXMLDesc", a.flags, 0);
+    return { xml: byName(c, a.pool.name, (o) => formatPoolXML(shownDef(o.def))) };
+  }),
+  on(
     P.REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART,
-    h((c, a: PoolArg) =>
-      byName(c, a.pool.name, (o) => ({ autostart: o.persistent && o.autostart ? 1 : 0 }))
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART,
-    h((c, a: { pool: WirePool; autostart: number }) => {
-      byName(c, a.pool.name, (o, x) => {
-        if (!o.persistent) {
-          throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_TEST, "pool has no config file");
-        }
-        o.autostart = a.autostart !== 0;
-        x.save();
-      });
-    }),
-  ],
-  [
+    (c, a) => byName(c, a.pool.name, (o) => ({ autostart: o.persistent && o.autostart ? 1 : 0 })),
+  ),
+  on(P.REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART, (c, a) => {
+    byName(c, a.pool.name, (o, x) => {
+      if (!o.persistent) {
+        throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_TEST, "pool has no config file");
+      }
+      o.autostart = a.autostart !== 0;
+      x.save();
+    });
+  }),
+  on(
     P.REMOTE_PROC_STORAGE_POOL_IS_ACTIVE,
-    h((c, a: PoolArg) => ({ active: byUuid(c, a.pool.uuid, (o) => (o.active ? 1 : 0)) })),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT,
-    h((c, a: PoolArg) => ({
-      persistent: byUuid(c, a.pool.uuid, (o) => (o.persistent ? 1 : 0)),
-    })),
-  ],
+    (c, a) => ({ active: byUuid(c, a.pool.uuid, (o) => (o.active ? 1 : 0)) }),
+  ),
+  on(P.REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, (c, a) => ({
+    persistent: byUuid(c, a.pool.uuid, (o) => (o.persistent ? 1 : 0)),
+  })),
 
   // ---- Volume lists --------------------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES,
-    h((c, a: PoolArg) =>
-      byName(c, a.pool.name, (o) => {
-        checkActive(o, a.pool.name);
-        return { num: o.volumes.length };
-      })
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES,
-    h((c, a: { pool: WirePool; maxnames: number }) => {
-      checkMaxnames(a.maxnames, REMOTE_STORAGE_VOL_LIST_MAX, "REMOTE_STORAGE_VOL_LIST_MAX");
-      return byName(c, a.pool.name, (o) => {
-        checkActive(o, a.pool.name);
-        return { names: o.volumes.map((v) => v.name).slice(0, Math.max(0, a.maxnames)) };
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES,
-    h((c, a: { pool: WirePool; need_results: number; flags: number }) => {
-      checkFlags("testStoragePoolListAllVolumes", a.flags, 0);
-      const vols = byUuid(c, a.pool.uuid, (o) => {
-        if (!o.active) {
-          throw VirError.of(
-            VIR_ERR_OPERATION_INVALID,
-            VIR_FROM_TEST,
-            "storage pool is not active",
-          );
-        }
-        return o.volumes.map((v) => wireVol(o.def, v));
-      });
-      return { vols: a.need_results ? vols : [], ret: vols.length };
-    }),
-  ],
-
-  // ---- Volume lookups --------------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME,
-    h((c, a: { pool: WirePool; name: string }) => ({
-      vol: byName(c, a.pool.name, (o) => {
-        checkActive(o, a.pool.name);
-        return wireVol(o.def, findVol(o, a.name));
-      }),
+  on(P.REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES, (c, a) =>
+    byName(c, a.pool.name, (o) => {
+      checkActive(o, a.pool.name);
+      return { num: o.volumes.length };
     })),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY,
-    h((c, a: { key: string }) => {
-      const vol = searchVol(c, (v) => v.key === a.key);
-      if (!vol) throw noVol("key", a.key);
-      return { vol };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH,
-    h((c, a: { path: string }) => {
-      const vol = searchVol(c, (v) => v.target.path === a.path);
-      if (!vol) throw noVol("path", a.path);
-      return { vol };
-    }),
-  ],
-
-  // ---- Volume operations -----------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_STORAGE_VOL_CREATE_XML,
-    h((c, a: { pool: WirePool; xml: string; flags: number }) => {
-      checkFlags("testStorageVolCreateXML", a.flags, VIR_STORAGE_VOL_CREATE_VALIDATE);
-      return createVol(c, a.pool, a.xml, a.flags, checkVolCreate);
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM,
-    h((c, a: { pool: WirePool; xml: string; clonevol: WireVol; flags: number }) => {
-      checkFlags("testStorageVolCreateXMLFrom", a.flags, VIR_STORAGE_VOL_CREATE_VALIDATE);
-      // libvirt looks the volume to clone up by name in the target pool.
-      return createVol(
-        c,
-        a.pool,
-        a.xml,
-        a.flags,
-        (view, vols, vol) => checkVolCreateFrom(view, vols, vol, a.clonevol.name),
-      );
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_DELETE,
-    h((c, a: VolFlags) => {
-      checkFlags("testStorageVolDelete", a.flags, 0);
-      byName(c, a.vol.pool, (o, x) => {
-        checkActive(o, a.vol.pool);
-        const vol = findVol(o, a.vol.name);
-        o.def = withVolume(o.def, vol, -1n);
-        o.volumes = o.volumes.filter((v) => v !== vol);
-        x.save();
-      });
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_GET_INFO,
-    h((c, a: VolArg) =>
-      withVol(c, a.vol, (v, o) => ({
-        type: volInfoType(o.def),
-        capacity: u64(v.capacity),
-        allocation: u64(v.allocation),
-      }))
-    ),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_GET_XML_DESC,
-    h((c, a: VolFlags) => {
-      checkFlags("testStorageVolGetXMLDesc", a.flags, 0);
-      return { xml: withVol(c, a.vol, (v, o) => formatVolXML(v, o.def)) };
-    }),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_RESIZE,
-    h((_c, a: { vol: WireVol; capacity: bigint; flags: number }) => resize(a.capacity, a.flags)),
-  ],
-  [
-    P.REMOTE_PROC_STORAGE_VOL_GET_PATH,
-    h((c, a: VolArg) => ({ name: withVol(c, a.vol, (v) => v.target.path ?? "") })),
-  ],
-
-  // ---- Events ----------------------------------------------------------------------------------
-  [
-    P.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY,
-    h((c, a: { eventID: number; pool: WirePool | null }) => {
-      if (a.eventID < 0 || a.eventID >= VIR_STORAGE_POOL_EVENT_ID_LAST) {
+  on(P.REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES, (c, a) => {
+    checkMaxnames(a.maxnames, REMOTE_STORAGE_VOL_LIST_MAX, "REMOTE_STORAGE_VOL_LIST_MAX");
+    return byName(c, a.pool.name, (o) => {
+      checkActive(o, a.pool.name);
+      return { names: o.volumes.map((v) => v.name).slice(0, Math.max(0, a.maxnames)) };
+    });
+  }),
+  on(P.REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES, (c, a) => {
+    checkFlags("testStoragePoolListAllVolumes", a.flags, 0);
+    const vols = byUuid(c, a.pool.uuid, (o) => {
+      if (!o.active) {
         throw VirError.of(
-          VIR_ERR_INTERNAL_ERROR,
-          VIR_FROM_RPC,
-          `unsupported storage pool event ID ${a.eventID}`,
+          VIR_ERR_OPERATION_INVALID,
+          VIR_FROM_TEST,
+          "storage pool is not active",
         );
       }
-      const filter = a.pool ? uuidToString(a.pool.uuid) : null;
-      return { callbackID: register(c, "storage_pool", a.eventID, filter, false) };
+      return o.volumes.map((v) => wireVol(o.def, v));
+    });
+    return { vols: a.need_results ? vols : [], ret: vols.length };
+  }),
+
+  // ---- Volume lookups --------------------------------------------------------------------------
+  on(P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME, (c, a) => ({
+    vol: byName(c, a.pool.name, (o) => {
+      checkActive(o, a.pool.name);
+      return wireVol(o.def, findVol(o, a.name));
     }),
-  ],
-  [
-    P.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY,
-    h((c, a: { callbackID: number }) => {
-      deregisterAny(c, "storage_pool", a.callbackID, "storage pool");
-    }),
-  ],
+  })),
+  on(P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY, (c, a) => {
+    const vol = searchVol(c, (v) => v.key === a.key);
+    if (!vol) throw noVol("key", a.key);
+    return { vol };
+  }),
+  on(P.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH, (c, a) => {
+    const vol = searchVol(c, (v) => v.target.path === a.path);
+    if (!vol) throw noVol("path", a.path);
+    return { vol };
+  }),
+
+  // ---- Volume operations -----------------------------------------------------------------------
+  on(P.REMOTE_PROC_STORAGE_VOL_CREATE_XML, (c, a) => {
+    checkFlags("testStorageVolCreateXML", a.flags, VIR_STORAGE_VOL_CREATE_VALIDATE);
+    return createVol(c, a.pool, a.xml, a.flags, checkVolCreate);
+  }),
+  on(P.REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM, (c, a) => {
+    checkFlags("testStorageVolCreateXMLFrom", a.flags, VIR_STORAGE_VOL_CREATE_VALIDATE);
+    // libvirt looks the volume to clone up by name in the target pool.
+    return createVol(
+      c,
+      a.pool,
+      a.xml,
+      a.flags,
+      (view, vols, vol) => checkVolCreateFrom(view, vols, vol, a.clonevol.name),
+    );
+  }),
+  on(P.REMOTE_PROC_STORAGE_VOL_DELETE, (c, a) => {
+    checkFlags("testStorageVolDelete", a.flags, 0);
+    byName(c, a.vol.pool, (o, x) => {
+      checkActive(o, a.vol.pool);
+      const vol = findVol(o, a.vol.name);
+      o.def = withVolume(o.def, vol, -1n);
+      o.volumes = o.volumes.filter((v) => v !== vol);
+      x.save();
+    });
+  }),
+  on(P.REMOTE_PROC_STORAGE_VOL_GET_INFO, (c, a) =>
+    withVol(c, a.vol, (v, o) => ({
+      type: volInfoType(o.def),
+      capacity: u64(v.capacity),
+      allocation: u64(v.allocation),
+    }))),
+  on(P.REMOTE_PROC_STORAGE_VOL_GET_XML_DESC, (c, a) => {
+    checkFlags("testStorageVolGetXMLDesc", a.flags, 0);
+    return { xml: withVol(c, a.vol, (v, o) => formatVolXML(v, o.def)) };
+  }),
+  on(P.REMOTE_PROC_STORAGE_VOL_RESIZE, (_c, a) => resize(a.capacity, a.flags)),
+  on(
+    P.REMOTE_PROC_STORAGE_VOL_GET_PATH,
+    (c, a) => ({ name: withVol(c, a.vol, (v) => v.target.path ?? "") }),
+  ),
+
+  // ---- Events ----------------------------------------------------------------------------------
+  on(P.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, (c, a) => {
+    if (a.eventID < 0 || a.eventID >= VIR_STORAGE_POOL_EVENT_ID_LAST) {
+      throw VirError.of(
+        VIR_ERR_INTERNAL_ERROR,
+        VIR_FROM_RPC,
+        `unsupported storage pool event ID ${a.eventID}`,
+      );
+    }
+    const filter = a.pool ? uuidToString(a.pool.uuid) : null;
+    return { callbackID: register(c, "storage_pool", a.eventID, filter, false) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, (c, a) => {
+    deregisterAny(c, "storage_pool", a.callbackID, "storage pool");
+  }),
 ];
 
 export const storageFamily: TestFamily = {
