@@ -61,7 +61,7 @@ export function which(name: string): string | null {
 }
 
 /** Starts Debian's libvirtd with only the built-in test driver, or returns null. */
-export async function startLibvirtd(): Promise<BenchDaemon | null> {
+export async function startLibvirtd(extraConf = ""): Promise<BenchDaemon | null> {
   const bin = which("libvirtd");
   if (!bin) return null;
   const dir = await Deno.makeTempDir({ prefix: "libvirtd-bench-" });
@@ -73,7 +73,7 @@ export async function startLibvirtd(): Promise<BenchDaemon | null> {
       `auth_unix_rw = "none"`,
       `auth_unix_ro = "none"`,
       `log_outputs = "3:file:${dir}/libvirtd.log"`,
-    ].join("\n") + "\n",
+    ].join("\n") + "\n" + extraConf,
   );
   const p = new Deno.Command(bin, {
     args: ["--config", `${dir}/libvirtd.conf`, "--pid-file", `${dir}/pid`],

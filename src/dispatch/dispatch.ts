@@ -33,6 +33,11 @@ import { log } from "../log.ts";
 /** How a program's calls are served. */
 export interface ProgramService {
   readonly program: Program;
+  /**
+   * Loads what serving this call needs (a driver module not loaded yet in
+   * this Worker), before anything else; the service is then looked up again.
+   */
+  readonly ready?: (client: ClientView) => Promise<unknown> | undefined;
   /** Checks made before decoding (e.g. "connection not open"); throws a VirError to refuse. */
   readonly admit?: (ctx: CallContext) => void;
   /**
@@ -104,7 +109,26 @@ export async function dispatchCall(
   env: WorkerEnv,
 ): Promise<DispatchResult> {
   const header = decodeHeader(packet);
-  const service = services.get(header.prog);
+  let service = services.get(header.prog);
+  // Nothing to wait for once loaded: no await on the per-call path then.
+  const loading = service?.ready?.(client);
+  if (loading) {
+    try {
+      await loading;
+    } catch (e) {
+      log("dispatch").error("cannot load what {prog} {proc} needs: {error}", {
+        prog: header.prog,
+        proc: header.proc,
+        error: e,
+      });
+      return {
+        reply: errorReply(header, VirError.internal(VIR_FROM_RPC, "cannot load the driver")),
+        closeAfter: false,
+        stream: null,
+      };
+    }
+    service = services.get(header.prog);
+  }
   let closeAfter = false;
   let streamData: Uint8Array | null = null;
   const done = (reply: Uint8Array): DispatchResult => ({

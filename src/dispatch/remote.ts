@@ -179,7 +179,7 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
       if (args.name === null) {
         throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, "connection not open");
       }
-      const d = drivers.find(args.name);
+      const d = await drivers.find(args.name);
       if (!d) throw VirError.of(VIR_ERR_NO_CONNECT, VIR_FROM_NONE, args.name);
       // The read-only socket forces a read-only connection whatever was asked.
       const readonly = (ctx.client.flags & CF_READONLY) !== 0 ||
@@ -214,6 +214,11 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
     admit(ctx) {
       const flags = ctx.client.flags;
       if (!(flags & CF_CONN_OPEN) && !NO_CONNECTION_NEEDED.has(ctx.header.proc)) throw notOpen();
+    },
+    // The client's driver, whose handlers serve the call, may not be loaded in this Worker yet.
+    ready: (client) => {
+      const id = client.driver;
+      return id !== 0 && !drivers.get(id) ? drivers.need(id) : undefined;
     },
     // The API's checks: read-only access and its arguments, in the API's own order.
     checkArgs: (ctx, args) =>

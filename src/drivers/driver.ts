@@ -21,23 +21,48 @@ export interface Driver {
   readonly handlers: ReadonlyMap<number, Handler>;
 }
 
-/** The drivers a Worker can open connections on, by id. */
+/** A driver not loaded yet: its id, the URIs it opens, and how to load it. */
+export interface DriverStub {
+  readonly id: number;
+  accepts(uri: string): boolean;
+  /** Loads the driver's module, which registers the driver (see src/drivers/builtin.ts). */
+  load(): Promise<void>;
+}
+
+/** The drivers a Worker can open connections on, by id, loaded or to be loaded on first use. */
 export class DriverRegistry {
   readonly #byId = new Map<number, Driver>();
+  readonly #stubs = new Map<number, DriverStub>();
 
   add(d: Driver): void {
     if (d.id <= 0 || this.#byId.has(d.id)) {
       throw new RangeError(`Cannot register driver ${d.name}: id ${d.id} is taken or invalid`);
     }
     this.#byId.set(d.id, d);
+    this.#stubs.delete(d.id);
   }
 
+  /** Registers a driver whose module is loaded the first time a call needs it. */
+  addStub(s: DriverStub): void {
+    if (!this.#byId.has(s.id)) this.#stubs.set(s.id, s);
+  }
+
+  /** The loaded driver of this id (see `need` to load it). */
   get(id: number): Driver | undefined {
     return this.#byId.get(id);
   }
 
-  find(uri: string): Driver | undefined {
+  /** The driver of this id, its module loaded first if need be. */
+  async need(id: number): Promise<Driver | undefined> {
+    const stub = this.#stubs.get(id);
+    if (stub) await stub.load();
+    return this.#byId.get(id);
+  }
+
+  /** The driver that opens `uri`, its module loaded first if need be. */
+  async find(uri: string): Promise<Driver | undefined> {
     for (const d of this.#byId.values()) if (d.accepts(uri)) return d;
+    for (const s of this.#stubs.values()) if (s.accepts(uri)) return await this.need(s.id);
     return undefined;
   }
 

@@ -60,6 +60,7 @@ import { dispatchCall, type ProgramService } from "../dispatch/dispatch.ts";
 import { remoteService } from "../dispatch/remote.ts";
 import { adminService } from "../dispatch/admin.ts";
 import { DriverRegistry } from "../drivers/driver.ts";
+import { BUILTIN_MODULES } from "../drivers/builtin.ts";
 import { setupLogging } from "../log.ts";
 import { readSetting, settingsVersion } from "../server/settings.ts";
 import type { LogLevel } from "@logtape/logtape";
@@ -92,12 +93,6 @@ export interface WorkerShared {
   mem: SharedMemory;
   env: WorkerEnv;
 }
-
-/** Modules every Worker loads: the drivers denovirt ships. */
-const BUILTIN_MODULES: string[] = [
-  new URL("../drivers/test/mod.ts", import.meta.url).href,
-  new URL("../drivers/qemu/mod.ts", import.meta.url).href,
-];
 
 interface TakenJob {
   slot: number;
@@ -354,10 +349,19 @@ self.onmessage = async (e: MessageEvent<WorkerStart>) => {
     worker.shared.env.control,
   );
   services.set(admin.program.prog, admin);
-  for (const m of [...BUILTIN_MODULES, ...start.modules]) {
-    const mod = await import(m);
-    await mod.setup?.({ drivers, services, shared: worker.shared } satisfies WorkerExtension);
+  const ext: WorkerExtension = { drivers, services, shared: worker.shared };
+  const setup = async (url: string) => (await import(url)).setup?.(ext);
+  // The drivers denovirt ships are loaded when a call first needs one.
+  for (const m of BUILTIN_MODULES) {
+    let loading: Promise<void> | null = null;
+    const load = () => loading ??= setup(m.url);
+    for (const d of m.drivers) drivers.addStub({ ...d, load });
+    for (const program of m.programs) {
+      services.set(program.prog, { program, ready: load, handler: () => undefined });
+    }
   }
+  // Extension modules (tests add programs and drivers) are loaded at once.
+  for (const url of start.modules) await setup(url);
   await worker.serve();
   // Tell the event loop we left (retired or shut down) so it can end this isolate.
   self.postMessage("exited");

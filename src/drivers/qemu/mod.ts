@@ -9,6 +9,7 @@ import type { CallContext, Handler } from "../../dispatch/context.ts";
 import { type HandlerEntry, handlersOf } from "../../dispatch/handlers.ts";
 import type { ProgramService } from "../../dispatch/dispatch.ts";
 import type { Driver } from "../driver.ts";
+import { acceptsQemuUri } from "../builtin.ts";
 import type { WorkerExtension } from "../../pool/worker.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import {
@@ -492,9 +493,7 @@ const connectHandlers: HandlerEntry[] = [
 export const qemuDriver: Driver = {
   id: QEMU_DRIVER_ID,
   name: "QEMU",
-  accepts(uri: string): boolean {
-    return /^qemu:\/\/\/(system|session)(\?.*)?$/.test(uri) || /^qemu:\/\/\//.test(uri);
-  },
+  accepts: acceptsQemuUri,
   open(ctx: CallContext, uri: string): number {
     const path = uri.replace(/^qemu:\/\//, "").replace(/\?.*$/, "");
     if (path !== "/system" && path !== "/session") {

@@ -8,8 +8,7 @@ import type { DomainDef } from "../../conf/domain_xml.ts";
 import type { EventRegistry } from "../events.ts";
 import type { QemuPool } from "./storage.ts";
 
-/** The QEMU driver's id in client records. */
-export const QEMU_DRIVER_ID = 2;
+export { QEMU_DRIVER_ID } from "../builtin.ts";
 /** The key of the one shared instance. */
 export const QEMU_INSTANCE_KEY = "qemu";
 

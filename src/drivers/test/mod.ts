@@ -4,6 +4,7 @@
 
 import type { CallContext, Handler } from "../../dispatch/context.ts";
 import type { Driver } from "../driver.ts";
+import { acceptsTestUri, TEST_DRIVER_ID } from "../builtin.ts";
 import type { WorkerExtension } from "../../pool/worker.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INVALID_ARG, VIR_FROM_TEST } from "../../rpc/error_codes.ts";
@@ -24,7 +25,7 @@ import { nodedevFamily } from "./nodedev.ts";
 const FAMILIES: TestFamily[] = [networkFamily, interfaceFamily, storageFamily, nodedevFamily];
 
 /** The test driver's id in client records. */
-export const TEST_DRIVER_ID = 1;
+export { TEST_DRIVER_ID };
 export const TEST_DEFAULT_URI = "test:///default";
 
 /** Builds the pristine state of test:///default (testOpenDefault). */
@@ -74,9 +75,7 @@ function destroyInstance(c: TestConn): void {
 export const testDriver: Driver = {
   id: TEST_DRIVER_ID,
   name: "test",
-  accepts(uri: string): boolean {
-    return /^test:\/\//.test(uri);
-  },
+  accepts: acceptsTestUri,
   open(ctx: CallContext, uri: string): number {
     const path = uri.replace(/^test:\/\//, "").replace(/\?.*$/, "");
     if (path !== "/default") {
