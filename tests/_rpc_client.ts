@@ -106,8 +106,12 @@ export class RawClient {
     return serial;
   }
 
-  /** Waits for the first received packet matching `pred`, removing it from the inbox. */
-  async next(pred: (r: Received) => boolean = () => true, timeoutMs = 10_000): Promise<Received> {
+  /**
+   * Waits for the first received packet matching `pred`, removing it from the
+   * inbox. The deadline is generous: it only bounds how long a broken test
+   * hangs, and a loaded machine must not turn a slow answer into a failure.
+   */
+  async next(pred: (r: Received) => boolean = () => true, timeoutMs = 60_000): Promise<Received> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.#inbox.findIndex(pred);
@@ -147,7 +151,7 @@ export class RawClient {
   }
 
   /** Resolves when the daemon closes the connection; rejects after `timeoutMs`. */
-  async closedByPeer(timeoutMs = 10_000): Promise<void> {
+  async closedByPeer(timeoutMs = 60_000): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([

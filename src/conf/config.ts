@@ -189,10 +189,25 @@ function parseValue(src: string, fail: (why: string) => never): Value {
   }
   if (s.startsWith("[")) {
     if (!s.endsWith("]")) fail("unterminated list");
-    const inner = s.slice(1, -1).trim();
-    if (inner === "") return [];
+    // Items are split at commas outside quotes; as in virconf, the last may be followed by one.
+    const items: string[] = [];
+    let item = "";
+    let quote = "";
+    for (const c of s.slice(1, -1)) {
+      if (quote) {
+        if (c === quote) quote = "";
+      } else if (c === '"' || c === "'") {
+        quote = c;
+      } else if (c === ",") {
+        items.push(item);
+        item = "";
+        continue;
+      }
+      item += c;
+    }
+    if (item.trim() !== "") items.push(item);
     const out: string[] = [];
-    for (const part of inner.split(",")) {
+    for (const part of items) {
       const v = parseValue(part, fail);
       if (typeof v !== "string") fail("a list holds only strings");
       out.push(v);

@@ -201,6 +201,9 @@ const CHECKS = new Map<number, Check>([
   [P.REMOTE_PROC_DOMAIN_GET_BLOCK_INFO, (a: { path: string }) => {
     new Api("virDomainGetBlockInfo").nonEmpty("disk", a.path);
   }],
+  [P.REMOTE_PROC_DOMAIN_RENAME, (a: { new_name: string | null }) => {
+    new Api("virDomainRename").nonNull("new_name", a.new_name === null);
+  }],
   [P.REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, (a: { pid_value: bigint }) => {
     new Api("virDomainSendProcessSignal").nonZero("pid_value", a.pid_value);
   }],
@@ -263,13 +266,39 @@ function daemonCwd(): string {
 }
 
 /**
- * What libvirt's public API function for procedure `proc` does in the
- * daemon before the driver: its argument checks (throwing the refusal
- * libvirtd sends), then relative paths made absolute against the daemon's
- * working directory, in place.
+ * The APIs that check their arguments before read-only access (the others
+ * check read-only access first), and the dispatcher's own refusals, which
+ * come before any API.
  */
-export function apiPreamble(proc: number, args: unknown): void {
-  CHECKS.get(proc)?.(args);
+const ARGS_BEFORE_READ_ONLY = new Set([
+  P.REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU,
+  P.REMOTE_PROC_DOMAIN_FD_ASSOCIATE,
+  P.REMOTE_PROC_DOMAIN_OPEN_GRAPHICS,
+  P.REMOTE_PROC_DOMAIN_RENAME,
+  P.REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL,
+  P.REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE,
+]);
+
+/**
+ * What libvirt's public API function for procedure `proc` does in the
+ * daemon before the driver: its read-only check (`readOnlyCheck`, which
+ * throws for a refused read-only connection) and its argument checks
+ * (throwing the refusal libvirtd sends) in the API's order, then relative
+ * paths made absolute against the daemon's working directory, in place.
+ */
+export function apiPreamble(
+  proc: number,
+  args: unknown,
+  readOnlyCheck: () => void = () => {},
+): void {
+  const check = CHECKS.get(proc);
+  if (ARGS_BEFORE_READ_ONLY.has(proc)) {
+    check?.(args);
+    readOnlyCheck();
+  } else {
+    readOnlyCheck();
+    check?.(args);
+  }
   const field = PATH_ARGS.get(proc);
   if (field) {
     const a = args as Record<string, string>;

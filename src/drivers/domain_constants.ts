@@ -65,4 +65,7 @@ export const VIR_DOMAIN_AFFECT_CONFIG = 1 << 1;
 export const VIR_DOMAIN_MEM_MAXIMUM = 1 << 2;
 export const VIR_DOMAIN_VCPU_MAXIMUM = 1 << 2;
 export const VIR_DOMAIN_VCPU_GUEST = 1 << 3;
+
+/** virDomainInterfaceAddressesSource: ask the guest agent. */
+export const VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT = 1;
 export const VIR_DOMAIN_VCPU_HOTPLUGGABLE = 1 << 4;

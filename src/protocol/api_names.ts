@@ -24,7 +24,6 @@ const ACRONYMS = new Set([
   "OS",
   "URI",
   "MAC",
-  "NUMA",
   "IP",
   "DHCP",
   "SEV",
@@ -65,6 +64,8 @@ const OVERRIDES: Record<string, string> = {
   DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN: "virDomainSnapshotListAllChildren",
   STORAGE_VOL_CREATE_XML_FROM: "virStorageVolCreateXMLFrom",
   NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN: "virNodeDeviceLookupSCSIHostByWWN",
+  DOMAIN_SET_NUMA_PARAMETERS: "virDomainSetNumaParameters",
+  DOMAIN_GET_NUMA_PARAMETERS: "virDomainGetNumaParameters",
 };
 
 /** `DOMAIN_GET_XML_DESC` → `virDomainGetXMLDesc`. */

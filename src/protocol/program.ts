@@ -62,9 +62,16 @@ export interface Program<M = Record<number, Declaration<number, any, any>>> {
 /** ACL permissions that only look: everything else changes state. */
 const LOOKING_PERMS = new Set(["getattr", "read", "read_secure", "search_domains"]);
 
-/** Whether an ACL permission like `domain:stop` or `connect:search_networks` changes state. */
+/**
+ * Whether an ACL permission like `domain:stop` or `connect:search_networks`
+ * is refused to a read-only connection. `read_secure` is, when it applies to
+ * every call (virSecretGetValue checks read-only access first); with a flag
+ * condition (`domain:read_secure:VIR_DOMAIN_XML_SECURE`) the API checks that
+ * flag itself.
+ */
 export function permChangesState(acl: string): boolean {
-  const perm = acl.split(":")[1] ?? "";
+  const [, perm = "", flag] = acl.split(":");
+  if (perm === "read_secure") return flag === undefined;
   return !(LOOKING_PERMS.has(perm) || perm.startsWith("search_"));
 }
 

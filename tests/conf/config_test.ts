@@ -87,12 +87,28 @@ Deno.test("parseConfig() of an empty file gives libvirtd's defaults", () => {
   ]);
 });
 
+// libvirt's virconf grammar (src/util/virconf.c, virConfParseValue): a value
+// may be quoted with ' as with ", a list [ … ] may run over several lines and
+// end in a comma, and a # or a comma inside quotes is only a character.
 Deno.test("parseConfig() accepts lists spanning lines and single quotes", () => {
+  const warnings: string[] = [];
   const c = parseConfig(
-    `auth_unix_ro = 'none'\nlisten_tcp = 0\nunknown_list = [\n "a",\n "b"\n]\n`,
+    [
+      `log_filters = '3:rpc 1:qemu'`,
+      `access_drivers = [`,
+      `  "polkit",`,
+      `  'nop, or not',`,
+      `]`,
+      `max_workers = 9`,
+      `log_outputs = '1:file:/var/log/a#b.log'  # the first # is quoted`,
+    ].join("\n"),
     "l.conf",
+    (w) => warnings.push(w),
   );
-  assert.equal(c.max_workers, 20);
+  assert.equal(c.log_filters, "3:rpc 1:qemu");
+  assert.equal(c.log_outputs, "1:file:/var/log/a#b.log");
+  assert.equal(c.max_workers, 9, "the line after the list is read as its own setting");
+  assert.deepEqual(warnings, ["l.conf:2: unknown setting access_drivers ignored"]);
 });
 
 Deno.test("parseConfig() warns about unknown keys and goes on", () => {

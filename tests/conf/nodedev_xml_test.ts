@@ -70,7 +70,9 @@ Deno.test("device vectors: parse and format match nodedev-dumpxml, caps match Li
     const def = parseNodeDeviceXML(input, "existing");
     assert.equal(formatNodeDeviceXML(def), read(`${base}.out.xml`), base);
     assert.deepEqual(capabilityNames(def), JSON.parse(read(`${base}.caps.json`)), base);
-    assert.deepEqual(JSON.parse(JSON.stringify(def)), def, `${base} JSON round trip`);
+    // Workers hand definitions to each other as JSON: a copy formats as libvirt's output too.
+    const copy = JSON.parse(JSON.stringify(def)) as typeof def;
+    assert.equal(formatNodeDeviceXML(copy), read(`${base}.out.xml`), `${base} copied as JSON`);
   }
 });
 

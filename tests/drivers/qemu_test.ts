@@ -16,6 +16,7 @@ import {
   QEMU_PROGRAM_DEF,
 } from "../../src/protocol/qemu.ts";
 import * as S from "../../src/drivers/domain_constants.ts";
+import { W_STATE, WORKER_BUSY } from "../../src/pool/layout.ts";
 import { haveTools } from "../interop/_tools.ts";
 import { call, failure, nextEvent, openClient } from "./_driver.ts";
 import { killQemus, qemuProcesses, tinyVM } from "./_qemu.ts";
@@ -111,12 +112,12 @@ qemuTest(
             return false;
           }
         },
-        20_000,
+        60_000,
         "SeaBIOS on the serial port",
       );
       await until(
         async () => (await call(a, P.REMOTE_PROC_DOMAIN_GET_INFO, { dom })).cpuTime > 0n,
-        10_000,
+        60_000,
         "CPU time",
       );
 
@@ -147,7 +148,7 @@ qemuTest(
         S.VIR_DOMAIN_SHUTOFF,
         S.VIR_DOMAIN_SHUTOFF_DESTROYED,
       ]);
-      await until(() => qemuProcesses(U1).length === 0, 5000, "QEMU gone");
+      await until(() => qemuProcesses(U1).length === 0, 60_000, "QEMU gone");
 
       // The other client saw it all, in order.
       const seen: [number, number][] = [];
@@ -216,14 +217,55 @@ qemuTest(
   },
 );
 
-/** A copy of the slow-starting QEMU wrapper in `dir` (it notes each start there). */
-async function slowQemu(dir: string, delaySeconds: number): Promise<string> {
+/** A copy of the held-launch QEMU wrapper in `dir`: each launch waits for `release()`. */
+async function slowQemu(dir: string): Promise<string> {
   const src = new URL("../testdata/qemu/slow-qemu.sh", import.meta.url);
   const dst = `${dir}/slow-qemu.sh`;
   await Deno.copyFile(src, dst);
   await Deno.chmod(dst, 0o755);
-  await Deno.writeTextFile(`${dir}/delay`, String(delaySeconds));
   return dst;
+}
+
+/** How many of the daemon's Workers are running a call right now. */
+function busyWorkers(d: TestDaemon): number {
+  let n = 0;
+  for (let i = 0; i < 64; i++) {
+    const w = d.server.pool.mem.worker(i) + W_STATE;
+    if (Atomics.load(d.server.pool.ctl, w) === WORKER_BUSY) n++;
+  }
+  return n;
+}
+
+/** Lets the wrapper's launch of domain `uuid` go on. */
+async function release(dir: string, uuid: string): Promise<void> {
+  await Deno.writeTextFile(`${dir}/go-${uuid}`, "");
+}
+
+/** How many times the wrapper noted `what` ("started" or "launched") for domain `uuid`. */
+function noted(dir: string, what: "started" | "launched", uuid: string): number {
+  try {
+    return Deno.readTextFileSync(`${dir}/${what}-${uuid}`).split("\n").filter((l) => l).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Defines the domains `[name, uuid]` to run the wrapper at `emulator`. */
+async function defineSlow(
+  c: RawClient,
+  dir: string,
+  emulator: string,
+  domains: [string, string][],
+): Promise<unknown[]> {
+  const out = [];
+  for (const [name, uuid] of domains) {
+    const xml = tinyVM(name, uuid, `${dir}/${name}.log`).replace(
+      "<devices>",
+      `<devices><emulator>${emulator}</emulator>`,
+    );
+    out.push((await call(c, P.REMOTE_PROC_DOMAIN_DEFINE_XML, { xml })).dom);
+  }
+  return out;
 }
 
 Deno.test({
@@ -232,7 +274,7 @@ Deno.test({
   ignore: !runnable,
 }, async () => {
   const dir = await Deno.makeTempDir({ prefix: "denovirt-qemu-" });
-  const emulator = await slowQemu(dir, 3);
+  const emulator = await slowQemu(dir);
   const d = await startDaemon({
     qemu_config_dir: `${dir}/config`,
     qemu_state_dir: `${dir}/state`,
@@ -243,26 +285,15 @@ Deno.test({
   const b = await openClient(d, URI);
   const c = await openClient(d, URI);
   try {
-    const defs = [];
-    for (const [name, uuid] of [["slow1", U1], ["slow2", U2]] as const) {
-      const xml = tinyVM(name, uuid, `${dir}/${name}.log`).replace(
-        "<devices>",
-        `<devices><emulator>${emulator}</emulator>`,
-      );
-      defs.push((await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, { xml })).dom);
-    }
-    const [d1, d2] = defs;
-    // Two slow starts at once, from two clients: both QEMUs are launched
-    // before either start returns, so the two domains' jobs overlap.
+    const [d1, d2] = await defineSlow(a, dir, emulator, [["slow1", U1], ["slow2", U2]]);
+    // Two starts at once, from two clients, each held at its launch until
+    // released: both launches are under way before either start returns.
     let returned = 0;
     const s1 = call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 }).then(() => returned++);
     const s2 = call(b, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d2 }).then(() => returned++);
     await until(
-      () => {
-        const names = [...Deno.readDirSync(dir)].map((e) => e.name);
-        return names.includes(`started-${U1}`) && names.includes(`started-${U2}`);
-      },
-      10_000,
+      () => noted(dir, "started", U1) === 1 && noted(dir, "started", U2) === 1,
+      60_000,
       "both launches under way",
     );
     assert.equal(returned, 0, "neither start had finished when both were under way");
@@ -275,26 +306,14 @@ Deno.test({
       e.message,
       "Timed out during operation: cannot acquire state change lock (held by monitor=remoteDispatchDomainCreateWithFlags)",
     );
+    await release(dir, U1);
+    await release(dir, U2);
     await Promise.all([s1, s2]);
     assert.equal(returned, 2);
     // A reader needs no job, and the domains now run.
     for (const dom of [d1, d2]) {
       assert.equal((await call(c, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 })).state, 1);
     }
-    // Serialized, not refused: with a start shorter than the job wait, a second
-    // start of the same domain waits for the first one's job, then finds it running.
-    await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom: d1 });
-    await Deno.writeTextFile(`${dir}/delay`, "0.4");
-    await Deno.remove(`${dir}/started-${U1}`);
-    const first = call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 });
-    await until(
-      () => [...Deno.readDirSync(dir)].some((e) => e.name === `started-${U1}`),
-      5000,
-      "the first start under way",
-    );
-    const second = await failure(b, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 });
-    await first;
-    assert.equal(second.message, "Requested operation is not valid: domain is already running");
     for (const dom of [d1, d2]) await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom });
   } finally {
     killQemus(U1, U2);
@@ -306,12 +325,53 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "domain jobs: a second start of a domain waits for the first one's job, then finds it running",
+  ignore: !runnable,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denovirt-qemu-" });
+  const emulator = await slowQemu(dir);
+  // The default job wait (30 s): serialized, not refused.
+  const d = await startDaemon({
+    qemu_config_dir: `${dir}/config`,
+    qemu_state_dir: `${dir}/state`,
+    qemu_emulator: emulator,
+  });
+  const a = await openClient(d, URI);
+  const b = await openClient(d, URI);
+  try {
+    const [d1] = await defineSlow(a, dir, emulator, [["slow1", U1]]);
+    const first = call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 });
+    await until(() => noted(dir, "started", U1) === 1, 60_000, "the first start under way");
+    const second = failure(b, P.REMOTE_PROC_DOMAIN_CREATE, { dom: d1 });
+    // Both calls are running in Workers while the first launch is held: the
+    // second can only be waiting for the domain's job.
+    await until(() => busyWorkers(d) >= 2, 60_000, "the second start running");
+    await release(dir, U1);
+    await first;
+    assert.equal(
+      (await second).message,
+      "Requested operation is not valid: domain is already running",
+    );
+    assert.equal(noted(dir, "started", U1), 1, "one launch only");
+    assert.equal(qemuProcesses(U1).length, 1);
+    await call(a, P.REMOTE_PROC_DOMAIN_DESTROY, { dom: d1 });
+  } finally {
+    killQemus(U1);
+    for (const x of [a, b]) x.close();
+    for (const x of [a, b]) await x.done;
+    await d.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
   name: "a domain job whose holder's Worker died is free at once",
   ignore: !runnable,
 }, async () => {
   const dir = await Deno.makeTempDir({ prefix: "denovirt-qemu-" });
-  const emulator = await slowQemu(dir, 3);
-  // The watchdog terminates a call's Worker after 1 s: a start of this slow QEMU dies holding the job.
+  const emulator = await slowQemu(dir);
+  // The watchdog terminates a call's Worker after 1 s: a start held at its launch dies holding the job.
   const d = await startDaemon({
     qemu_config_dir: `${dir}/config`,
     qemu_state_dir: `${dir}/state`,
@@ -322,25 +382,18 @@ Deno.test({
   const a = await openClient(d, URI);
   const b = await openClient(d, URI);
   try {
-    const xml = tinyVM("orphan", U3, `${dir}/orphan.log`).replace(
-      "<devices>",
-      `<devices><emulator>${emulator}</emulator>`,
-    );
-    const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, { xml });
+    const [dom] = await defineSlow(a, dir, emulator, [["orphan", U3]]);
     const killed = await failure(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
     assert.equal(killed.code, 1, killed.message);
     // Without reclaiming, this would wait 30 s for the dead Worker's job, then time out.
     const e = await failure(b, P.REMOTE_PROC_DOMAIN_SUSPEND, { dom });
     assert.equal(e.message, "Requested operation is not valid: domain is not running");
-    // The launch the dead Worker asked for finishes, and the daemon ends the QEMU nobody owns.
-    const marker = `${dir}/started-${U3}`;
-    await until(
-      () => [...Deno.readDirSync(dir)].some((e) => `${dir}/${e.name}` === marker),
-      5000,
-      "the slow launch",
-    );
-    await new Promise((r) => setTimeout(r, 4000)); // the wrapper sleeps 3 s, then QEMU starts
-    await until(() => qemuProcesses(U3).length === 0, 10_000, "no orphaned QEMU");
+    // The launch the dead Worker asked for finishes (its QEMU runs), and the
+    // daemon ends the QEMU nobody owns.
+    assert.equal(noted(dir, "started", U3), 1);
+    await release(dir, U3);
+    await until(() => noted(dir, "launched", U3) === 1, 60_000, "the held launch done");
+    await until(() => qemuProcesses(U3).length === 0, 60_000, "no orphaned QEMU");
   } finally {
     killQemus(U3);
     for (const x of [a, b]) x.close();
@@ -386,7 +439,7 @@ qemuTest(
         S.VIR_DOMAIN_SHUTOFF,
         S.VIR_DOMAIN_SHUTOFF_SHUTDOWN,
       ]);
-      await until(() => qemuProcesses(U2).length === 0, 5000, "QEMU gone");
+      await until(() => qemuProcesses(U2).length === 0, 60_000, "QEMU gone");
     } finally {
       killQemus(U2);
       a.close();
@@ -413,7 +466,7 @@ qemuTest("destroy works while a call waits on a monitor that does not answer", a
       P.REMOTE_PROC_DOMAIN_SUSPEND,
       (w) => sus.args.encode(w, { dom }),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => busyWorkers(d) >= 1, 60_000, "the suspend running");
     // destroy kills first (SIGTERM is not handled by a stopped process; SIGKILL
     // follows after libvirt's 10 s), then takes the job the suspend gives up.
     const destroyed = b.call(P.REMOTE_PROC_DOMAIN_DESTROY, (w) => sus.args.encode(w, { dom }));
@@ -529,11 +582,14 @@ qemuTest(
       const { dom } = await call(a, P.REMOTE_PROC_DOMAIN_DEFINE_XML, {
         xml: tinyVM("saver", U1, serial),
       });
-      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
       const banners = async () =>
         ((await Deno.readTextFile(serial).catch(() => "")).match(/SeaBIOS \(version/g) ?? [])
           .length;
-      await until(async () => (await banners()) === 1, 20_000, "the guest booted");
+      // How long a booting guest takes to print its banner here, now (it scales with the load).
+      const t0 = Date.now();
+      await call(a, P.REMOTE_PROC_DOMAIN_CREATE, { dom });
+      await until(async () => (await banners()) === 1, 60_000, "the guest booted");
+      const bootMs = Date.now() - t0;
       await call(a, P.REMOTE_PROC_DOMAIN_MANAGED_SAVE, { dom, flags: 0 });
       const saved = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
       assert.deepEqual([saved.state, saved.reason], [
@@ -570,8 +626,9 @@ qemuTest(
         0,
       );
       // Resumed where it was: the new QEMU starts its serial file afresh, and a
-      // booting guest would print SeaBIOS's banner into it again; a restored one does not.
-      await new Promise((r) => setTimeout(r, 1500));
+      // booting guest would print SeaBIOS's banner into it again, as it did above
+      // within bootMs of its start; a restored one does not, even in three times that.
+      await new Promise((r) => setTimeout(r, Math.max(3 * bootMs, 1500)));
       assert.equal(await banners(), 0);
 
       const events: [number, number][] = [];

@@ -20,6 +20,7 @@ const PACKAGES: Record<string, string> = {
   "qemu-system-x86_64": "qemu-system-x86 qemu-utils",
   "qemu-img": "qemu-utils",
   ps: "procps",
+  setpriv: "util-linux",
 };
 
 /** A module a language's interpreter must load: the binding's import test. */
@@ -70,6 +71,18 @@ export function haveTools(suite: string, tools: string[]): boolean {
   const msg = `${suite}: skipped, missing ${
     missing.join(", ")
   } (apt-get install -y --no-install-recommends ${pkgs})`;
+  if (REQUIRE_TOOLS) throw new Error(msg);
+  console.warn(msg);
+  return false;
+}
+
+/**
+ * Like haveTools, for a precondition no package provides (`ok`); `why` says
+ * what is missing and how to provide it.
+ */
+export function haveCondition(suite: string, ok: boolean, why: string): boolean {
+  if (ok) return true;
+  const msg = `${suite}: skipped, ${why}`;
   if (REQUIRE_TOOLS) throw new Error(msg);
   console.warn(msg);
   return false;

@@ -106,7 +106,7 @@ my $id = $w->domain_event_register_any(undef, Sys::Virt::Domain::EVENT_ID_LIFECY
   sub { my (undef, $dom, $event, $detail) = @_; push @seen, join(" ", $dom->get_name, $event, $detail) });
 my $t = $c->get_domain_by_name("test");
 $t->suspend; $t->resume; $t->destroy; $t->create;
-my $until = time + 5;
+my $until = time + 60;
 Sys::Virt::Event::run_default() while @seen < 4 && time < $until;
 print "$_\\n" for @seen;
 $w->domain_event_deregister_any($id);

@@ -6,13 +6,16 @@
 
 import assert from "node:assert/strict";
 import { startDaemon } from "../server/_daemon.ts";
-import { haveTools } from "./_tools.ts";
+import { haveCondition, haveTools } from "./_tools.ts";
 import { which } from "../_daemons.ts";
 
 const NOBODY = "65534";
-const isRoot = Deno.uid() === 0;
-const runnable = isRoot && which("setpriv") !== null &&
-  haveTools("socket permissions", ["virsh", "virt-admin"]);
+const runnable = haveTools("socket permissions", ["virsh", "virt-admin", "setpriv"]) &&
+  haveCondition(
+    "socket permissions",
+    Deno.uid() === 0,
+    "not run as root (the test starts virsh as user nobody with setpriv: run the suite as root)",
+  );
 
 /** Runs `tool args` as nobody; returns [success, stdout, stderr]. */
 async function asNobody(tool: string, args: string[]): Promise<[boolean, string, string]> {

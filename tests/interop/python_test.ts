@@ -2,15 +2,18 @@
 // the same against the real libvirtd and against denovirt — including the
 // events one client's actions raise for another client.
 
+import assert from "node:assert/strict";
 import { haveTools, scriptDifferential } from "./_tools.ts";
 
 const PYTHON = "/usr/bin/python3";
 
 /**
  * What every script starts with: `tryit` prints a call's result, or the
- * error libvirt raised (or, for a client-side refusal, that it refused).
+ * error libvirt raised (or, for a client-side refusal, that it refused);
+ * `settle` waits for a marker event, which arrives after every event raised
+ * before it, so a script never waits a fixed time for events that may come.
  */
-const PRELUDE = `import sys, libvirt
+const PRELUDE = `import sys, time, libvirt
 def tryit(what, f):
     try:
         print(what, f())
@@ -18,6 +21,21 @@ def tryit(what, f):
         print(what, 'error', e.err)
     except LookupError as e:
         print(what, 'client refused', e)
+MARK = "<domain type='test'><name>mark</name><uuid>11111111-2222-3333-4444-0000000000ff</uuid><memory>1024</memory><os><type>hvm</type></os></domain>"
+def settle(conn, seen):
+    marks = lambda: sum(1 for s in seen if s[0] == 'mark' and tuple(s[-2:]) == (1, 0))
+    want = marks() + 1
+    conn.defineXML(MARK).undefine()
+    deadline = time.time() + 60
+    while marks() < want:
+        if time.time() > deadline:
+            raise SystemExit('the marker event never arrived')
+        time.sleep(0.01)
+`;
+
+/** What every script ends with: proof that it ran to its end. */
+const EPILOGUE = `
+print('script completed')
 `;
 
 /** Each script gets the socket path as argv[1] and prints what it saw. */
@@ -164,7 +182,7 @@ c = libvirt.open('test+unix:///default?socket=' + sys.argv[1])
 d = c.lookupByName('test')
 for x in ["<domain type='test'><name>x</name><foo", "<domain", "<domain type='test'",
           "<domain type='test'><name>x</name></dom", "<domain type='test'><name>x</name>",
-          "<domain><!-- x", "<domain a='1' b", "<domain type='test'><name a=\"x"]:
+          "<domain><!-- x", "<domain a='1' b", "<domain type='test'><name a=\\"x"]:
     for define in (c.defineXML, lambda t: c.networkDefineXML(t.replace('domain', 'network'))):
         try:
             define(x)
@@ -192,22 +210,17 @@ def cb(conn, dom, event, detail, opaque):
     seen.append((dom.name(), dom.ID(), event, detail))
 cid = watcher.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
 x = "<domain type='test'><name>tev</name><uuid>11111111-2222-3333-4444-000000000009</uuid><memory>1024</memory><os><type>hvm</type></os></domain>"
-def settle(n):
-    deadline = time.time() + 5
-    while len(seen) < n and time.time() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.2)
 t = actor.createXML(x, 0)
 s1 = t.snapshotCreateXML("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
 t.suspend()
 t.revertToSnapshot(s1, 0)
 t.revertToSnapshot(s1, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED)
 t.coreDump('/dev/null', libvirt.VIR_DUMP_CRASH)
-settle(8)
+settle(actor, seen)
 t = actor.createXML(x, 0)
 actor.defineXML(x)
 t.destroy()
-settle(11)
+settle(actor, seen)
 for s in seen:
     print(s)
 watcher.domainEventDeregisterAny(cid)
@@ -233,10 +246,7 @@ x = "<domain type='test'><name>ev</name><uuid>11111111-2222-3333-4444-0000000000
 d = actor.defineXML(x)
 d.create(); d.suspend(); d.resume(); d.destroy(); d.undefine()
 t = actor.lookupByName('test'); t.shutdown(); t.create()
-deadline = time.time() + 5
-while len(seen) < 8 and time.time() < deadline:
-    time.sleep(0.05)
-time.sleep(0.3)  # room for an event too many
+settle(actor, seen)
 for s in seen:
     print(s)
 watcher.domainEventDeregisterAny(cid)
@@ -247,6 +257,11 @@ actor.close(); watcher.close()
 scriptDifferential({
   name: "libvirt-python scripts print the same against libvirtd and denovirt",
   tools: haveTools("libvirt-python differential", ["python3_libvirt", "libvirtd"]),
-  argv: (script, socket) => [PYTHON, "-c", PRELUDE + script, socket],
+  argv: (script, socket) => [PYTHON, "-c", PRELUDE + script + EPILOGUE, socket],
   scripts: SCRIPTS,
+  // Each script ran to its end against libvirtd: no traceback, no early exit.
+  check: (out) => {
+    assert.doesNotMatch(out, /Traceback|marker event never arrived/);
+    assert.match(out, /^script completed$/m);
+  },
 });

@@ -216,9 +216,16 @@ Deno.test({
       stdout: "null",
       stderr: "null",
     }).spawn();
-    await new Promise((r) => setTimeout(r, 1000));
+    // virsh prints its greeting before it opens the console: wait instead until
+    // QEMU itself reports the serial port's socket connected (the stream is attached).
+    const chardev = () => virsh("qemu-monitor-command", "interop", "--hmp", "info chardev");
+    const attachBy = Date.now() + 60_000;
+    while (!/^charserial0: filename=(?!disconnected)/m.test((await chardev()).out)) {
+      if (Date.now() > attachBy) throw new Error("the console never attached");
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await virsh("resume", "interop");
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000;
     let text = "";
     while (!text.includes("Booting from") && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));

@@ -109,17 +109,17 @@ Deno.test("5,000 connections at once beyond max_clients: the excess waits or is 
     );
     // An existing client is served while thousands of connections are pending.
     assert.equal(
-      (await first.reply(await first.call(REMOTE_PROC_AUTH_LIST), 10_000)).header.status,
+      (await first.reply(await first.call(REMOTE_PROC_AUTH_LIST), 30_000)).header.status,
       VIR_NET_OK,
     );
     await eventually(
       () => d.server.clientCount === 1000,
-      10_000,
+      60_000,
       "max_clients connections accepted",
     );
     assert.equal(d.server.clientCount, 1000, "never more than max_clients");
     for (const c of conns) c.close();
-    await eventually(() => d.server.clientCount <= 1, 20_000, "the flood gone");
+    await eventually(() => d.server.clientCount <= 1, 60_000, "the flood gone");
     assert.equal(await authList(d.rw), VIR_NET_OK);
   } finally {
     first.close();

@@ -1,6 +1,8 @@
 #!/bin/sh
-# A QEMU that takes a while to start (tests of domain jobs): notes that it began
-# in $DIR/started-<uuid> (the argument after -uuid), waits, then runs the real one.
+# A QEMU whose launch the test holds (tests of domain jobs). Each launch adds a
+# line to $DIR/started-<uuid> (the argument after -uuid), then waits until the
+# test creates $DIR/go-<uuid>; then it runs the real QEMU, and once that has
+# daemonized (the guest runs) adds a line to $DIR/launched-<uuid>.
 uuid=""
 prev=""
 for a in "$@"; do
@@ -8,6 +10,12 @@ for a in "$@"; do
   prev="$a"
 done
 dir="$(dirname "$0")"
-[ -n "$uuid" ] && touch "$dir/started-$uuid"
-sleep "$(cat "$dir/delay" 2>/dev/null || echo 2)"
-exec /usr/bin/qemu-system-x86_64 "$@"
+[ -n "$uuid" ] && echo started >> "$dir/started-$uuid"
+while [ ! -e "$dir/go-$uuid" ]; do
+  [ -e "$dir/slow-qemu.sh" ] || exit 1 # the test and its directory are gone
+  sleep 0.05
+done
+/usr/bin/qemu-system-x86_64 "$@"
+status=$?
+[ -n "$uuid" ] && echo launched >> "$dir/launched-$uuid"
+exit $status

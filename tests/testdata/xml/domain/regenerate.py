@@ -6,6 +6,9 @@ fresh test:///default connection and write:
   NAME.out.xml       XMLDesc(0) of the defined, inactive domain
   NAME.secure.xml    XMLDesc(VIR_DOMAIN_XML_SECURE) of the inactive domain
   NAME.migratable.xml  XMLDesc(VIR_DOMAIN_XML_MIGRATABLE) of the inactive domain
+  NAME.copy.xml      XMLDesc(VIR_DOMAIN_XML_SECURE) once NAME.secure.xml is defined in its
+                     place: the copy libvirt makes of a definition (virDomainDefCopy formats
+                     it, then parses the document)
   NAME.live.xml      XMLDesc(0) once started with create() (first line has id='N')
   NAME.live-inactive.xml  XMLDesc(VIR_DOMAIN_XML_INACTIVE) while running
 or, when libvirt refuses the definition, NAME.err.json with code/domain/message.
@@ -24,6 +27,11 @@ libvirt.registerErrorHandler(lambda *a: None, None)
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
 
 
 def main():
@@ -61,6 +69,9 @@ def main():
         except libvirt.libvirtError:
             pass
         dom.undefine()
+        again = c.defineXML(read_text(os.path.join(HERE, name + ".secure.xml")))
+        write(os.path.join(HERE, name + ".copy.xml"), again.XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE))
+        again.undefine()
         c.close()
 
 
