@@ -82,8 +82,7 @@ export const J_DATA_LEN = 7;
 export const J_WORKER = 8;
 /** When the job started running, in ms since the pool started (for a watchdog). */
 export const J_START_MS = 9;
-/** 1 for a job the daemon made itself (a driver close after a disconnect): it runs for a closing client. */
-export const J_INTERNAL = 10;
+/* Word 10 is reserved. */
 export const JOB_WORDS = 11;
 
 export const JOB_FREE = 0;

@@ -18,7 +18,6 @@ import {
   J_CLIENT_GEN,
   J_DATA_LEN,
   J_DATA_OFF,
-  J_INTERNAL,
   J_NEXT,
   J_PREV,
   J_PRIO,
@@ -614,7 +613,6 @@ export class WorkerPool {
     gen: number,
     packet: Uint8Array,
     prio: boolean,
-    internal = false,
   ): boolean {
     if (this.#freeJobs.length === 0) return false;
     // The packet's block first: with the arena full nothing has been taken yet.
@@ -638,7 +636,6 @@ export class WorkerPool {
     Atomics.store(ctl, j + J_DATA_OFF, off);
     Atomics.store(ctl, j + J_DATA_LEN, packet.length);
     Atomics.store(ctl, j + J_WORKER, -1);
-    Atomics.store(ctl, j + J_INTERNAL, internal ? 1 : 0);
     // The procedure, for its service time: program and procedure of the header.
     const key = procedureKey(packet);
     this.#procKey[slot] = key;

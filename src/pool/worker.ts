@@ -15,7 +15,6 @@ import {
   J_CLIENT_GEN,
   J_DATA_LEN,
   J_DATA_OFF,
-  J_INTERNAL,
   J_NEXT,
   J_PREV,
   J_PRIO,
@@ -210,16 +209,16 @@ class PoolWorker {
           const client = Atomics.load(ctl, j + J_CLIENT);
           const gen = Atomics.load(ctl, j + J_CLIENT_GEN);
           const c = this.#mem.client(client);
-          // A daemon-made job (closing a disconnected client's driver
-          // connection) runs for a closing client too.
-          const internal = Atomics.load(ctl, j + J_INTERNAL) === 1;
+          // A call of a client that has gone (or is closing) is carried out
+          // all the same, its reply discarded, as libvirtd runs the calls it
+          // has queued; its record is not freed before the call comes back.
           let alive = false;
           {
             using _ = this.#mem.clientLock(client).lock();
             const state = Atomics.load(ctl, c + C_STATE);
             if (
               Atomics.load(ctl, c + C_GEN) === gen &&
-              (state === CLIENT_OPEN || (internal && state === CLIENT_CLOSING))
+              (state === CLIENT_OPEN || state === CLIENT_CLOSING)
             ) {
               // The reference keeps the record from being reused while we run.
               Atomics.add(ctl, c + C_REFS, 1);

@@ -222,7 +222,7 @@ export class NetServer implements ClientHost {
     const ic = new InternalClient(
       rec.index,
       rec.gen,
-      (packet) => this.pool.submit(rec.index, rec.gen, packet, false, true),
+      (packet) => this.pool.submit(rec.index, rec.gen, packet, false),
     );
     this.#internal.set(rec.index, ic);
     return ic;
@@ -284,7 +284,7 @@ export class NetServer implements ClientHost {
       this.#driverClosing.add(client);
       if (this.flags(client) & CF_CONN_OPEN) {
         client.inflight++;
-        if (!this.pool.submit(client.index, client.gen, CONNECT_CLOSE_CALL, true, true)) {
+        if (!this.pool.submit(client.index, client.gen, CONNECT_CLOSE_CALL, true)) {
           // Every job slot or the arena is taken this instant: try again soon.
           client.inflight--;
           this.#driverClosing.delete(client);

@@ -119,7 +119,7 @@ Deno.test("issue 17.6: a job handed to a Worker that is retiring is still run", 
       g[Symbol.dispose]();
       const serial = 100 + attempt;
       assert.ok(
-        pool.submit(me.index, me.gen, sleepCall(SLEEP_PROC_ECHO, serial, serial), false, true),
+        pool.submit(me.index, me.gen, sleepCall(SLEEP_PROC_ECHO, serial, serial), false),
       );
       if (Atomics.load(ctl, S_N_WOKEN) === 1 && !idleStack(pool, false).includes(retiring)) {
         arranged++;
