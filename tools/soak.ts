@@ -1,0 +1,419 @@
+// `deno task soak [MINUTES]`: the daemon in this process (so its shared
+// memory can be read at the end) under MINUTES (default 10) of mixed load
+// from many clients, some killed mid-call, streams cut off, Workers killed
+// by the watchdog, pools resized by virt-admin and a QEMU guest in use, its
+// pool clock set to wrap a third of the way through; then every client
+// record, job slot, arena byte, store byte, driver instance and event
+// registration must be back, RSS within 10 % of its level after warm-up,
+// every call answered exactly once. Prints PASS/FAIL lines and a summary;
+// exits 1 on any FAIL.
+//
+//   deno task soak [MINUTES] [--seed N] [--procs 3] [--conns 8] [--think 5]
+//                  [--report FILE] [--keep]
+
+import { defaultConfig } from "../src/conf/config.ts";
+import { Server } from "../src/server/server.ts";
+import { setupLogging } from "../src/log.ts";
+import { J_START_MS, J_STATE, JOB_RUNNING } from "../src/pool/layout.ts";
+import { SLEEP_PROGRAM_DEF } from "../tests/testdata/sleep_program.ts";
+import { haveTools } from "../tests/interop/_tools.ts";
+import { killQemus, qemuProcesses } from "../tests/drivers/_qemu.ts";
+import { AsyncMutex, KILL_SECONDS, SoakContext, WARN_SECONDS } from "./soak/context.ts";
+import {
+  disconnectActor,
+  GUEST_UUID,
+  guestActor,
+  loadProcesses,
+  pythonEvents,
+  resize,
+  resizer,
+  setUpQemu,
+  streamCutter,
+  tearDownQemu,
+  virshTestLoop,
+  watchdogActor,
+  watchdogKills,
+} from "./soak/actors.ts";
+import { serverProblems, storeLeak, storeSnapshot, storeView } from "./soak/inspect.ts";
+import { children, kill } from "./soak/procs.ts";
+
+/** The tools the soak drives, as the interop suites name them. */
+export const SOAK_TOOLS = [
+  "virsh",
+  "virt-admin",
+  "python3_libvirt",
+  "qemu-system-x86_64",
+  "qemu-img",
+  "ps",
+];
+
+function flag(name: string, def: number): number {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Number(Deno.args[i + 1]) : def;
+}
+
+function option(name: string): string | null {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Deno.args[i + 1] ?? null : null;
+}
+
+const MIB = 1024 * 1024;
+const mib = (n: number) => `${(n / MIB).toFixed(1)} MiB`;
+
+interface Sample {
+  t: number;
+  rss: number;
+  workers: number;
+  adminWorkers: number;
+  clients: number;
+}
+
+async function main(): Promise<number> {
+  // Flags that take a value; MINUTES is the one other word.
+  const valued = new Set(["--seed", "--procs", "--conns", "--think", "--report"]);
+  const positional = Deno.args.filter((a, i) =>
+    !a.startsWith("--") && !valued.has(Deno.args[i - 1] ?? "")
+  );
+  const minutes = Number(positional[0] ?? 10);
+  if (!(minutes > 0)) throw new RangeError(`Cannot soak for ${positional[0]} minutes`);
+  if (!haveTools("soak", SOAK_TOOLS)) return 1;
+  const seed = flag("seed", Date.now() & 0x7fffffff);
+  const durationMs = Math.round(minutes * 60_000);
+  // The pools' 32-bit ms clock wraps a third of the way through.
+  const wrapAtMs = Math.round(durationMs / 3);
+  const sampleMs = durationMs <= 5 * 60_000 ? 2000 : 5000;
+  const warmupMs = Math.max(20_000, durationMs / 10);
+
+  const dir = await Deno.makeTempDir({ prefix: "denovirt-soak-" });
+  const log = `${dir}/daemon.log`;
+  const ctx = new SoakContext(
+    {
+      dir,
+      rw: `${dir}/libvirt-sock`,
+      ro: `${dir}/libvirt-sock-ro`,
+      admin: `${dir}/libvirt-admin-sock`,
+      testUri: `test+unix:///default?socket=${dir}/libvirt-sock`,
+      testRoUri: `test+unix:///default?socket=${dir}/libvirt-sock-ro`,
+      qemuUri: `qemu:///system?socket=${dir}/libvirt-sock`,
+      adminUri: `libvirtd+unix:///system?socket=${dir}/libvirt-admin-sock`,
+    },
+    seed,
+    durationMs,
+  );
+  console.log(
+    `soak: ${minutes} min, seed ${seed}, in ${dir}; pool clock wraps at ${
+      (wrapAtMs / 1000).toFixed(0)
+    } s; watchdog warn ${WARN_SECONDS} s, kill ${KILL_SECONDS} s`,
+  );
+
+  // The daemon logs to a file: the watchdog's reports are read back from it.
+  await setupLogging("warning", "", `3:file:${log}`);
+  const config = {
+    ...defaultConfig(),
+    unix_sock_dir: dir,
+    qemu_config_dir: `${dir}/qemu`,
+    qemu_state_dir: `${dir}/qemu-run`,
+    stuck_call_warn_seconds: WARN_SECONDS,
+    stuck_call_kill_seconds: KILL_SECONDS,
+    log_outputs: `3:file:${log}`,
+  };
+  const epochMs = Date.now() - (performance.now() - ctx.t0) - (2 ** 31 - wrapAtMs);
+  const server = await Server.start({
+    config,
+    modules: [new URL("../tests/testdata/sleep_program.ts", import.meta.url).href],
+    extraPrograms: [SLEEP_PROGRAM_DEF],
+    lockCheck: true,
+    clockEpochMs: epochMs,
+  });
+  const store = storeView(server.pool.store);
+  const base = await storeSnapshot(store);
+  const rssStart = Deno.memoryUsage().rss;
+  console.log(
+    `baseline: store ${base.bytes} bytes, ${base.instances} driver instance(s), ` +
+      `${base.registrations} event registration(s); RSS ${mib(rssStart)}`,
+  );
+
+  const results: { ok: boolean; text: string }[] = [];
+  const check = (ok: boolean, text: string) => results.push({ ok, text });
+  const samples: Sample[] = [];
+  let wrapSeenAt = null as number | null;
+  let lastClock = 0;
+  const straddlers = new Set<string>();
+  let timers: ReturnType<typeof setInterval>[] = [];
+  try {
+    check(await setUpQemu(ctx), "the dir pool, its volume and the QEMU guest were set up");
+
+    timers = [
+      setInterval(() => {
+        const w = server.pool.workerCounts;
+        const a = server.admin.pool.workerCounts;
+        samples.push({
+          t: ctx.t,
+          rss: Deno.memoryUsage().rss,
+          workers: w.normal + w.prio,
+          adminWorkers: a.normal + a.prio,
+          clients: server.main.clientCount + server.admin.clientCount,
+        });
+      }, sampleMs),
+      // The wrap: the clock as the pool reads it, and the calls running across it.
+      setInterval(() => {
+        const clock = (Date.now() - epochMs) | 0;
+        if (wrapSeenAt === null && clock < 0 && lastClock > 0) wrapSeenAt = ctx.t;
+        lastClock = clock;
+        // Only in the first 20 s after the wrap (from 2³¹ − 1 to −2³¹).
+        if (clock >= 0 || clock > -(2 ** 31) + 20_000) return;
+        const pool = server.pool;
+        for (let s = 0; s < pool.mem.capacity.jobs; s++) {
+          const j = pool.mem.job(s);
+          if (Atomics.load(pool.ctl, j + J_STATE) !== JOB_RUNNING) continue;
+          const start = Atomics.load(pool.ctl, j + J_START_MS);
+          if (start > 0) straddlers.add(`${s}:${start}`);
+        }
+      }, 100),
+      setInterval(() => {
+        const last = samples.at(-1);
+        console.log(
+          `  ${ctx.t.toFixed(0)} s: RSS ${last ? mib(last.rss) : "?"}, ` +
+            `Workers ${last?.workers ?? "?"} + ${last?.adminWorkers ?? "?"} (admin), ` +
+            `clients ${server.main.clientCount}, calls in flight ${server.pool.inflight}, ` +
+            `problems ${ctx.problems.length}`,
+        );
+      }, durationMs <= 5 * 60_000 ? 15_000 : 60_000),
+    ];
+
+    const guest = new AsyncMutex();
+    const procs = flag("procs", 3);
+    const actors = Promise.all([
+      loadProcesses(ctx, {
+        procs,
+        conns: flag("conns", 8),
+        inflight: 2,
+        think: flag("think", 5),
+      }),
+      virshTestLoop(ctx, 1),
+      virshTestLoop(ctx, 2),
+      pythonEvents(ctx),
+      streamCutter(ctx, guest),
+      resizer(ctx),
+      guestActor(ctx, guest),
+      watchdogActor(ctx, wrapAtMs),
+      disconnectActor(ctx),
+    ]);
+    await ctx.pause(durationMs - (performance.now() - ctx.t0));
+    console.log(`load stops at ${ctx.t.toFixed(0)} s; waiting for the clients to finish`);
+    ctx.stop();
+    await actors;
+    for (const t of timers) clearInterval(t);
+    timers = [];
+
+    check(await tearDownQemu(ctx), "the QEMU guest destroyed and undefined, the pool deleted");
+    check(
+      qemuProcesses(GUEST_UUID).length === 0,
+      `no QEMU process left for the guest (${qemuProcesses(GUEST_UUID).length})`,
+    );
+    // Back to the configured pool sizes, so the Workers alive compare with the start.
+    check(
+      await resize(ctx, "libvirtd", config.min_workers, config.max_workers, config.prio_workers) &&
+        await resize(ctx, "admin", config.admin_min_workers, config.admin_max_workers, null),
+      "pools set back to their configured sizes by virt-admin",
+    );
+
+    // ---- The end: everything back? ----------------------------------------------------------
+    let last: string[] = [];
+    const quietBy = Date.now() + 30_000;
+    for (;;) {
+      last = [...serverProblems(server.main, 1), ...serverProblems(server.admin, 0)];
+      if (last.length === 0 || Date.now() > quietBy) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    check(
+      last.length === 0,
+      "every client record freed, no call in flight, every job slot free, arena bytes 0, " +
+        `pool books balance (libvirtd and admin servers)${
+          last.length ? ": " + last.join("; ") : ""
+        }`,
+    );
+    const end = await storeSnapshot(store);
+    const leak = storeLeak(base, end);
+    const dirNote = end.live.map((v) => {
+      const b = base.live.find((x) => x.index === v.index);
+      return `instance ${v.index}: directory block ${b?.dirBlock ?? 0} → ${v.dirBlock} bytes`;
+    }).join(", ");
+    check(
+      leak === 0,
+      `store bytes back to baseline: ${base.bytes} → ${end.bytes}, ${leak} not explained by ` +
+        `directories rewritten with new counters (${dirNote || "none"})`,
+    );
+    check(
+      end.instances === base.instances,
+      `driver instances back to baseline: ${base.instances} → ${end.instances}`,
+    );
+    check(
+      end.registrations === base.registrations,
+      `event registrations back to baseline: ${base.registrations} → ${end.registrations}`,
+    );
+    const qemuDir = end.live.find((v) => Array.isArray(v.dir.domains))?.dir;
+    check(
+      !!qemuDir && (qemuDir.domains as unknown[]).length === 0 &&
+        (qemuDir.pools as unknown[]).length === 0,
+      `the QEMU driver's directory lists no domain and no pool (${
+        qemuDir
+          ? `${(qemuDir.domains as unknown[]).length} and ${(qemuDir.pools as unknown[]).length}`
+          : "none found"
+      })`,
+    );
+
+    // RSS: after warm-up (the mean of the samples in the 10 s after it) against now.
+    await new Promise((r) => setTimeout(r, 2000));
+    const rssEnd = Deno.memoryUsage().rss;
+    const warm = samples.filter((s) => s.t * 1000 >= warmupMs && s.t * 1000 < warmupMs + 10_000);
+    const rssWarm = warm.length ? warm.reduce((n, s) => n + s.rss, 0) / warm.length : NaN;
+    check(
+      rssEnd <= rssWarm * 1.1,
+      `RSS within 10 % of its level after warm-up: ${mib(rssWarm)} at ${
+        (warmupMs / 1000).toFixed(0)
+      } s, ${mib(rssEnd)} at the end (${((rssEnd / rssWarm - 1) * 100).toFixed(1)} %)`,
+    );
+
+    // Every call answered exactly once, and every client's commands as expected.
+    const callProblems = ctx.problems.filter((p) =>
+      /answered twice|never sent|never answered|unanswered|answered as program/.test(p)
+    );
+    check(
+      callProblems.length === 0,
+      `every call answered exactly once (${callProblems.length} calls answered twice or never)`,
+    );
+    check(
+      ctx.problems.length === callProblems.length,
+      `every client saw what it should (${ctx.problems.length - callProblems.length} problems)`,
+    );
+
+    // The wrap, and the watchdog across it.
+    const logText = await Deno.readTextFile(log).catch(() => "");
+    const ages = [...logText.matchAll(/has run one call for (\d+) ms/g)].map((m) => Number(m[1]));
+    const killsLogged = [...logText.matchAll(/: terminating it/g)].length;
+    check(
+      wrapSeenAt !== null && straddlers.size > 0,
+      `the pool clock wrapped (at ${wrapSeenAt?.toFixed(1) ?? "—"} s) with ${straddlers.size} ` +
+        `call(s) running across it`,
+    );
+    check(
+      watchdogKills.some((k) => k.acrossWrap) &&
+        watchdogKills.length === ctx.get("Workers killed by the watchdog"),
+      `the watchdog killed a Worker whose call ran across the wrap (${
+        watchdogKills.filter((k) => k.acrossWrap).length
+      } of ${watchdogKills.length} kills)`,
+    );
+    check(
+      ages.length > 0 && ages.every((a) => a >= WARN_SECONDS * 1000 && a < 60_000) &&
+        killsLogged === watchdogKills.length,
+      `the watchdog's reports name sane ages (${ages.length} reports, ${
+        ages.length ? `${Math.min(...ages)}–${Math.max(...ages)} ms` : "none"
+      }) and it killed only the calls the soak made to be killed (${killsLogged} logged, ` +
+        `${watchdogKills.length} seen)`,
+    );
+
+    // ---- Report -----------------------------------------------------------------------------
+    const summary = report(ctx, {
+      minutes,
+      seed,
+      samples,
+      rssStart,
+      rssWarm,
+      rssEnd,
+      wrapSeenAt,
+      straddlers: straddlers.size,
+      base,
+      end,
+    });
+    console.log("");
+    for (const r of results) console.log(`${r.ok ? "PASS" : "FAIL"} ${r.text}`);
+    console.log("");
+    console.log(summary);
+    for (const p of ctx.problems.slice(0, 40)) console.log(`  ${p}`);
+    const reportFile = option("report");
+    if (reportFile) {
+      await Deno.writeTextFile(
+        reportFile,
+        results.map((r) => `${r.ok ? "PASS" : "FAIL"} ${r.text}`).join("\n") + "\n\n" + summary +
+          "\n",
+      );
+    }
+  } catch (e) {
+    check(false, `the soak itself failed: ${(e as Error).stack}`);
+    console.log(`FAIL the soak itself failed: ${(e as Error).stack}`);
+  } finally {
+    for (const t of timers) clearInterval(t);
+    ctx.stop();
+    for (const c of children) kill(c);
+    await server.stop(2000);
+    killQemus(GUEST_UUID);
+  }
+  const failed = results.some((r) => !r.ok);
+  if (failed || Deno.args.includes("--keep")) {
+    console.log(`run directory kept: ${dir} (daemon.log has the daemon's warnings)`);
+  } else await Deno.remove(dir, { recursive: true });
+  return failed ? 1 : 0;
+}
+
+function report(
+  ctx: SoakContext,
+  r: {
+    minutes: number;
+    seed: number;
+    samples: Sample[];
+    rssStart: number;
+    rssWarm: number;
+    rssEnd: number;
+    wrapSeenAt: number | null;
+    straddlers: number;
+    base: { bytes: number };
+    end: { bytes: number };
+  },
+): string {
+  const c = (n: string) => ctx.get(n).toLocaleString("en-US");
+  const kills = watchdogKills.map((k) => `${(k.ms / 1000).toFixed(1)} s${k.acrossWrap ? "*" : ""}`);
+  // Every sample for a short run; about 24 for a long one.
+  const step = Math.max(1, Math.ceil(r.samples.length / 24));
+  const series = r.samples.filter((_, i) => i % step === 0).map((s) =>
+    `${s.t.toFixed(0)} s ${(s.rss / MIB).toFixed(0)} (${s.workers}+${s.adminWorkers})`
+  );
+  return [
+    `Summary (${r.minutes} min, seed ${r.seed}):`,
+    `  load calls: ${c("load calls sent")} sent, ${c("load calls answered")} answered, ` +
+    `${c("load calls abandoned by a drop")} in flight when their socket was dropped on purpose, ` +
+    `${c("calls in flight at a SIGKILL")} in flight at a SIGKILL (exempt); ` +
+    `${c("load expected errors (THROW)")} deliberate handler errors answered as errors`,
+    `  load processes: ${c("load processes")} started, ${c("load processes killed")} SIGKILLed; ` +
+    `sessions ${c("load sessions")} (${c("load CONNECT_CLOSEs")} closed, ` +
+    `${c("load sockets dropped mid-call")} dropped mid-call)`,
+    `  raw clients gone mid-call: ${c("clients gone during a SLEEP")} during a SLEEP, ` +
+    `${c("clients gone during a SLEEP_HIGH, test:///default open")} with test:///default open, ` +
+    `${c("clients gone during their CONNECT_OPEN")} during their CONNECT_OPEN, ` +
+    `${c("clients gone with an event registration")} with an event registration`,
+    `  virsh on test:///default: ${c("virsh sessions")} sessions; libvirt-python listeners: ` +
+    `${c("python listeners closed cleanly")} closed, ${c("python listeners killed")} killed, ` +
+    `${c("events received by python")} events received`,
+    `  streams: screenshots ${c("test screenshots cut")} cut / ${
+      c("test screenshots whole")
+    } whole; ` +
+    `consoles cut ${c("QEMU consoles cut")}; downloads ${c("volume downloads cut")} cut / ` +
+    `${c("volume downloads whole")} whole; uploads ${c("volume uploads cut")} cut / ` +
+    `${c("volume uploads whole")} whole`,
+    `  resizes by virt-admin: ${c("libvirtd pool resizes")} libvirtd, ${
+      c("admin pool resizes")
+    } admin`,
+    `  Workers: ${watchdogKills.length} killed by the watchdog (${kills.join(", ") || "none"}; ` +
+    `* across the wrap), ${c("Workers crashed (uncaught error)")} crashed`,
+    `  QEMU guest: ${c("QEMU guest operations")} operations, ${c("QEMU guest restarts")} restarts`,
+    `  clock wrap: crossed at ${r.wrapSeenAt?.toFixed(1) ?? "—"} s, ${r.straddlers} call(s) ` +
+    `running across it`,
+    `  store: ${r.base.bytes} → ${r.end.bytes} bytes`,
+    `  RSS (MiB): start ${(r.rssStart / MIB).toFixed(0)}, after warm-up ${
+      (r.rssWarm / MIB).toFixed(0)
+    }, end ${(r.rssEnd / MIB).toFixed(0)}`,
+    `  RSS series, MiB (libvirtd + admin Workers): ${series.join(", ")}`,
+  ].join("\n");
+}
+
+if (import.meta.main) Deno.exit(await main());
