@@ -58,6 +58,44 @@ function option(name: string): string | null {
 }
 
 const MIB = 1024 * 1024;
+/** The pool sizes at which RSS is read (normal and priority libvirtd Workers; admin Workers). */
+const FIXED_WORKERS = 5;
+
+/**
+ * RSS with both pools set to FIXED_WORKERS through virt-admin, once their
+ * Worker counts are there (a retiring Worker leaves after its call; a stuck
+ * one when the watchdog ends it): the mean of five readings 400 ms apart.
+ */
+async function rssAtFixedSizes(
+  ctx: SoakContext,
+  server: Server,
+  when: string,
+): Promise<{ rss: number; t: number } | null> {
+  const n = FIXED_WORKERS;
+  if (
+    !(await resize(ctx, "libvirtd", n, n, n)) || !(await resize(ctx, "admin", n, n, null))
+  ) return null;
+  const deadline = Date.now() + 30_000;
+  const there = () => {
+    const m = server.pool.workerCounts;
+    const a = server.admin.pool.workerCounts;
+    return m.normal === n && m.prio === n && m.starting === 0 && a.normal === n &&
+      a.starting === 0;
+  };
+  while (!there()) {
+    if (Date.now() > deadline) {
+      ctx.problem(`RSS ${when}: the pools did not reach ${n} Workers in 30 s`);
+      return null;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  let sum = 0;
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setTimeout(r, 400));
+    sum += Deno.memoryUsage().rss;
+  }
+  return { rss: sum / 5, t: ctx.t };
+}
 const mib = (n: number) => `${(n / MIB).toFixed(1)} MiB`;
 
 interface Sample {
@@ -182,8 +220,17 @@ async function main(): Promise<number> {
     ];
 
     const guest = new AsyncMutex();
+    const sizes = new AsyncMutex();
+    // RSS after warm-up, read with the pools at fixed sizes (as at the end):
+    // each Worker isolate is tens of MiB, and the resizer moves their number.
+    const warmReading = (async () => {
+      await ctx.pause(warmupMs - (performance.now() - ctx.t0));
+      if (!ctx.running) return null;
+      return await sizes.hold(() => rssAtFixedSizes(ctx, server, "after warm-up"));
+    })();
     const procs = flag("procs", 3);
     const actors = Promise.all([
+      warmReading,
       loadProcesses(ctx, {
         procs,
         conns: flag("conns", 8),
@@ -194,7 +241,7 @@ async function main(): Promise<number> {
       virshTestLoop(ctx, 2),
       pythonEvents(ctx),
       streamCutter(ctx, guest),
-      resizer(ctx),
+      resizer(ctx, sizes),
       guestActor(ctx, guest),
       watchdogActor(ctx, wrapAtMs),
       disconnectActor(ctx),
@@ -212,6 +259,9 @@ async function main(): Promise<number> {
       `no QEMU process left for the guest (${qemuProcesses(GUEST_UUID).length})`,
     );
     // Back to the configured pool sizes, so the Workers alive compare with the start.
+    // RSS at the same pool sizes as after warm-up, then the configured sizes back.
+    const endReading = await rssAtFixedSizes(ctx, server, "at the end");
+    const warm = await warmReading;
     check(
       await resize(ctx, "libvirtd", config.min_workers, config.max_workers, config.prio_workers) &&
         await resize(ctx, "admin", config.admin_min_workers, config.admin_max_workers, null),
@@ -263,16 +313,16 @@ async function main(): Promise<number> {
       })`,
     );
 
-    // RSS: after warm-up (the mean of the samples in the 10 s after it) against now.
-    await new Promise((r) => setTimeout(r, 2000));
-    const rssEnd = Deno.memoryUsage().rss;
-    const warm = samples.filter((s) => s.t * 1000 >= warmupMs && s.t * 1000 < warmupMs + 10_000);
-    const rssWarm = warm.length ? warm.reduce((n, s) => n + s.rss, 0) / warm.length : NaN;
+    const rssWarm = warm?.rss ?? NaN;
+    const rssEnd = endReading?.rss ?? NaN;
     check(
       rssEnd <= rssWarm * 1.1,
-      `RSS within 10 % of its level after warm-up: ${mib(rssWarm)} at ${
-        (warmupMs / 1000).toFixed(0)
-      } s, ${mib(rssEnd)} at the end (${((rssEnd / rssWarm - 1) * 100).toFixed(1)} %)`,
+      `RSS within 10 % of its level after warm-up, both read with the pools at ` +
+        `${FIXED_WORKERS}+${FIXED_WORKERS} and ${FIXED_WORKERS} (admin) Workers: ${
+          mib(rssWarm)
+        } at ${warm?.t.toFixed(0) ?? "—"} s, ${mib(rssEnd)} at the end (${
+          ((rssEnd / rssWarm - 1) * 100).toFixed(1)
+        } %)`,
     );
 
     // Every call answered exactly once, and every client's commands as expected.

@@ -324,7 +324,7 @@ export async function streamCutter(ctx: SoakContext, guest: AsyncMutex): Promise
   const upload = `${files}/upload.bin`;
   const shotSize = (await Deno.stat(TEST_SCREENSHOT)).size;
   while (ctx.running) {
-    const kind = ctx.rng.int(7);
+    const kind = ctx.rng.int(8);
     switch (kind) {
       case 0: {
         const r = await virsh(
@@ -396,9 +396,47 @@ export async function streamCutter(ctx: SoakContext, guest: AsyncMutex): Promise
         await Deno.remove(`${files}/down.bin`).catch(() => {});
         break;
       }
+      case 7: {
+        const r = await virsh(ctx.at.qemuUri, `vol-upload ${VOLUME} ${upload} --pool ${POOL}`);
+        if (judge(ctx, "vol-upload", r)) {
+          if (await sameBytes(upload, `${ctx.at.dir}/images/${VOLUME}`)) {
+            ctx.count("volume uploads whole");
+          } else ctx.problem("vol-upload: the volume's bytes are not the file's");
+        }
+        break;
+      }
     }
     await ctx.pause(ctx.between(500, 2500));
   }
+}
+
+/** Whether two files hold the same bytes (read 1 MiB at a time: the daemon shares this process). */
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [fa, fb] = await Promise.all([Deno.open(a), Deno.open(b)]);
+  try {
+    const ba = new Uint8Array(1 << 20);
+    const bb = new Uint8Array(1 << 20);
+    for (;;) {
+      const na = await readFull(fa, ba);
+      const nb = await readFull(fb, bb);
+      if (na !== nb) return false;
+      if (na === 0) return true;
+      for (let i = 0; i < na; i++) if (ba[i] !== bb[i]) return false;
+    }
+  } finally {
+    fa.close();
+    fb.close();
+  }
+}
+
+async function readFull(f: Deno.FsFile, buf: Uint8Array): Promise<number> {
+  let n = 0;
+  while (n < buf.length) {
+    const got = await f.read(buf.subarray(n));
+    if (got === null) break;
+    n += got;
+  }
+  return n;
 }
 
 // ---- Pools resized by virt-admin ---------------------------------------------------------------
@@ -429,17 +467,22 @@ export async function resize(
   return true;
 }
 
-/** Resizes the libvirtd pool (mostly) or the admin pool every 5–12 s. */
-export async function resizer(ctx: SoakContext): Promise<void> {
+/**
+ * Resizes the libvirtd pool (mostly) or the admin pool every 5–12 s, except
+ * while `sizes` is held by someone else (the RSS readings, at fixed sizes).
+ */
+export async function resizer(ctx: SoakContext, sizes: AsyncMutex): Promise<void> {
   while (ctx.running) {
     await ctx.pause(ctx.between(5000, 12000));
     if (!ctx.running) break;
     const main = ctx.rng.int(4) !== 0;
     const min = ctx.between(1, main ? 6 : 5);
     const max = ctx.between(Math.max(min, 2), 20);
-    const ok = main
-      ? await resize(ctx, "libvirtd", min, max, ctx.between(1, 5))
-      : await resize(ctx, "admin", min, max, null);
+    const ok = await sizes.hold(() =>
+      main
+        ? resize(ctx, "libvirtd", min, max, ctx.between(1, 5))
+        : resize(ctx, "admin", min, max, null)
+    );
     if (ok) ctx.count(main ? "libvirtd pool resizes" : "admin pool resizes");
     if (ctx.rng.int(3) === 0) {
       const r = await virtAdmin(ctx, "srv-clients-list libvirtd");

@@ -33,6 +33,8 @@ export class SoakConn {
     { resolve: (r: Reply) => void; reject: (e: Error) => void }
   >();
   #closed = false;
+  /** Writes in order, one at a time: calls from concurrent lanes must not interleave their bytes. */
+  #writing: Promise<void> = Promise.resolve();
   /** Resolves when the connection has ended (EOF, reset, or close()). */
   readonly done: Promise<void>;
   /** Packets that are not replies (events, stream data): counted by the caller. */
@@ -81,12 +83,15 @@ export class SoakConn {
       this.onOther(header, p);
       return;
     }
-    if (!this.ledger.answer(header.serial, header.prog, header.proc)) return;
-    const w = this.#waiters.get(header.serial);
-    this.#waiters.delete(header.serial);
+    // Dropped on purpose: replies to the calls then in flight may still be in what was read.
+    if (this.ledger.wasAbandoned(header.serial)) return;
     const error = header.status === VIR_NET_ERROR
       ? readRemoteError(new XdrReader(p, PAYLOAD_OFFSET))
       : null;
+    const said = () => error ? `error "${error.message}"` : `${p.length} bytes, status OK`;
+    if (!this.ledger.answer(header.serial, header.prog, header.proc, said)) return;
+    const w = this.#waiters.get(header.serial);
+    this.#waiters.delete(header.serial);
     w?.resolve({ header, body: p.subarray(PAYLOAD_OFFSET), error });
   }
 
@@ -107,12 +112,14 @@ export class SoakConn {
     const reply = new Promise<Reply>((resolve, reject) => {
       this.#waiters.set(serial, { resolve, reject });
     });
-    try {
+    const write = this.#writing.then(async () => {
       let off = 0;
       while (off < packet.length) off += await this.#conn.write(packet.subarray(off));
-    } catch {
+    }).catch(() => {
       // The read loop sees the end too and rejects the waiter.
-    }
+    });
+    this.#writing = write;
+    await write;
     return reply;
   }
 

@@ -14,10 +14,9 @@ export interface PendingCall {
   sentAt: number;
   /** Reported as unanswered for too long already (reported once). */
   stale?: boolean;
+  /** performance.now() when its answer came. */
+  answeredAt?: number;
 }
-
-/** How many answered calls a ledger remembers for its reports. */
-const RECENT = 256;
 
 /**
  * Serials are handed out in order from 0 on each connection, so a reply's
@@ -27,8 +26,9 @@ const RECENT = 256;
 export class CallLedger {
   #next = 0;
   readonly #pending = new Map<number, PendingCall>();
-  /** The last calls answered, so a second answer can say what the call was. */
-  readonly #recent: PendingCall[] = [];
+  /** The calls answered, so a second answer can say what the call was (a connection's life is bounded). */
+  readonly #answered = new Map<number, PendingCall>();
+  readonly #abandonedSerials = new Set<number>();
   readonly #problem: (text: string) => void;
   sent = 0;
   answered = 0;
@@ -50,35 +50,51 @@ export class CallLedger {
   /**
    * Records a reply. Returns the call it answers, or null — after reporting
    * why — when it answers none: a second reply, a serial never sent, or a
-   * reply whose program or procedure is not the call's.
+   * reply whose program or procedure is not the call's. `said` describes the
+   * reply for the report.
    */
-  answer(serial: number, prog: number, proc: number): PendingCall | null {
+  answer(
+    serial: number,
+    prog: number,
+    proc: number,
+    said: () => string = () => "",
+  ): PendingCall | null {
     const call = this.#pending.get(serial);
     if (!call) {
-      const first = this.#recent.find((c) => c.serial === serial);
+      const first = this.#answered.get(serial);
       this.#problem(
         serial < this.#next && serial >= 0
-          ? `serial ${serial} answered twice, now as proc ${proc}` +
+          ? `serial ${serial} answered twice, now as proc ${proc} (${said()})` +
             (first
-              ? ` (it was ${first.what}, sent ${
+              ? `; it was ${first.what}, sent ${
                 Math.round(performance.now() - first.sentAt)
-              } ms ago)`
+              } ms ago, answered ${Math.round(performance.now() - first.answeredAt!)} ms ago`
               : "")
-          : `a reply to serial ${serial} (proc ${proc}), which was never sent`,
+          : `a reply to serial ${serial} (proc ${proc}, ${said()}), which was never sent`,
       );
       return null;
     }
     this.#pending.delete(serial);
     this.answered++;
-    this.#recent.push(call);
-    if (this.#recent.length > RECENT) this.#recent.shift();
+    call.answeredAt = performance.now();
+    this.#answered.set(serial, call);
     if (call.prog !== prog || call.proc !== proc) {
       this.#problem(
-        `serial ${serial} (${call.what}) answered as program ${prog.toString(16)} proc ${proc}`,
+        `serial ${serial} (${call.what}) answered as program ${
+          prog.toString(16)
+        } proc ${proc} (${said()})`,
       );
       return null;
     }
     return call;
+  }
+
+  /**
+   * Whether `serial` was in flight when the connection was dropped on
+   * purpose: its reply may still be read from what the socket had buffered.
+   */
+  wasAbandoned(serial: number): boolean {
+    return this.#abandonedSerials.has(serial);
   }
 
   /** Calls sent and not answered. */
@@ -101,6 +117,7 @@ export class CallLedger {
   /** The connection was dropped on purpose with calls in flight: they need no answer. */
   abandon(): number {
     const n = this.#pending.size;
+    for (const s of this.#pending.keys()) this.#abandonedSerials.add(s);
     this.abandoned += n;
     this.#pending.clear();
     return n;
