@@ -58,6 +58,7 @@ function option(name: string): string | null {
 }
 
 const MIB = 1024 * 1024;
+const mib = (n: number) => `${(n / MIB).toFixed(1)} MiB`;
 /** The pool sizes at which RSS is read (normal and priority libvirtd Workers; admin Workers). */
 const FIXED_WORKERS = 5;
 
@@ -96,7 +97,6 @@ async function rssAtFixedSizes(
   }
   return { rss: sum / 5, t: ctx.t };
 }
-const mib = (n: number) => `${(n / MIB).toFixed(1)} MiB`;
 
 interface Sample {
   t: number;
@@ -141,7 +141,8 @@ async function main(): Promise<number> {
   console.log(
     `soak: ${minutes} min, seed ${seed}, in ${dir}; pool clock wraps at ${
       (wrapAtMs / 1000).toFixed(0)
-    } s; watchdog warn ${WARN_SECONDS} s, kill ${KILL_SECONDS} s`,
+    } s; watchdog warn ${WARN_SECONDS} s, kill ${KILL_SECONDS} s ` +
+      `(Deno prints the uncaught error of each Worker crashed on purpose: "deliberate worker crash")`,
   );
 
   // The daemon logs to a file: the watchdog's reports are read back from it.
