@@ -122,9 +122,17 @@ function spawnLoad(ctx: SoakContext, id: number, o: LoadOptions): LoadProc {
     done: Promise.resolve(),
   };
   const out = lines(child.stdout, (line) => {
-    if (line.startsWith("P ")) p.last = JSON.parse(line.slice(2));
-    else if (line.startsWith("F ")) p.final = JSON.parse(line.slice(2));
-    else if (line.startsWith("X ")) ctx.problem(`load client ${id}: ${line.slice(2)}`);
+    if (line.startsWith("X ")) ctx.problem(`load client ${id}: ${line.slice(2)}`);
+    if (!line.startsWith("P ") && !line.startsWith("F ")) return;
+    let counts: LoadCounts;
+    try {
+      counts = JSON.parse(line.slice(2));
+    } catch {
+      // The last line of a process SIGKILLed while it printed: the one before stands.
+      return;
+    }
+    if (line.startsWith("P ")) p.last = counts;
+    else p.final = counts;
   });
   const err = lines(child.stderr, (line) => {
     if (p.stderr.length < 4000) p.stderr += line + "\n";
