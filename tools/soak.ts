@@ -145,6 +145,15 @@ async function main(): Promise<number> {
       `(Deno prints the uncaught error of each Worker crashed on purpose: "deliberate worker crash")`,
   );
 
+  // Ctrl-C (or SIGTERM) ends the load early; the checks still run.
+  const early = () => {
+    if (!ctx.running) return;
+    console.log(`signal at ${ctx.t.toFixed(0)} s: the load stops now; the checks follow`);
+    ctx.stop();
+  };
+  Deno.addSignalListener("SIGINT", early);
+  Deno.addSignalListener("SIGTERM", early);
+
   // The daemon logs to a file: the watchdog's reports are read back from it.
   await setupLogging("warning", "", `3:file:${log}`);
   const config = {
@@ -441,7 +450,8 @@ function report(
     `  raw clients gone mid-call: ${c("clients gone during a SLEEP")} during a SLEEP, ` +
     `${c("clients gone during a SLEEP_HIGH, test:///default open")} with test:///default open, ` +
     `${c("clients gone during their CONNECT_OPEN")} during their CONNECT_OPEN, ` +
-    `${c("clients gone with an event registration")} with an event registration`,
+    `${c("clients gone with an event registration")} with an event registration ` +
+    `(${c("events to clients about to leave")} events reached them first)`,
     `  virsh on test:///default: ${c("virsh sessions")} sessions; libvirt-python listeners: ` +
     `${c("python listeners closed cleanly")} closed, ${c("python listeners killed")} killed, ` +
     `${c("events received by python")} events received`,

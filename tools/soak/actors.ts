@@ -10,7 +10,11 @@ import { children, kill, lines, type Ran, run } from "./procs.ts";
 import { ConnectionClosed, type Reply, SoakConn } from "./conn.ts";
 import { REMOTE_PROGRAM_DEF } from "../../src/protocol/remote.ts";
 import * as P from "../../src/protocol/remote_procedure_numbers.ts";
-import { REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION } from "../../src/rpc/constants.ts";
+import {
+  REMOTE_PROGRAM,
+  REMOTE_PROTOCOL_VERSION,
+  VIR_NET_MESSAGE,
+} from "../../src/rpc/constants.ts";
 import {
   SLEEP_PROC_CRASH,
   SLEEP_PROC_SLEEP,
@@ -681,6 +685,13 @@ export async function disconnectActor(ctx: SoakContext): Promise<void> {
       ctx.at.rw,
       (t) => ctx.problem(`disconnecting client: ${t}`),
     );
+    // Registered for events, it may get some before it leaves.
+    conn.onOther = (h) => {
+      if (h.type === VIR_NET_MESSAGE) ctx.count("events to clients about to leave");
+      else {ctx.problem(
+          `disconnecting client: an unexpected packet: type ${h.type}, proc ${h.proc}`,
+        );}
+    };
     const must = async (r: Promise<Reply>, what: string) => {
       const x = await r;
       if (x.error) ctx.problem(`disconnecting client: ${what}: ${x.error.message}`);
