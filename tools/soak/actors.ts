@@ -288,8 +288,13 @@ export async function pythonEvents(ctx: SoakContext): Promise<void> {
     let events = 0;
     let done = false;
     let err = "";
+    let onReady = () => {};
+    const readied = new Promise<void>((r) => (onReady = r));
     const out = lines(child.stdout, (line) => {
-      if (line === "ready") ready = true;
+      if (line === "ready") {
+        ready = true;
+        onReady();
+      }
       const m = /^(events|done) (\d+)$/.exec(line);
       if (m) events = Number(m[2]);
       if (m?.[1] === "done") done = true;
@@ -297,7 +302,9 @@ export async function pythonEvents(ctx: SoakContext): Promise<void> {
     const errs = lines(child.stderr, (line) => {
       if (err.length < 2000) err += line + "\n";
     });
-    const hang = setTimeout(() => kill(child), 60_000);
+    // Python and two connections may take seconds to start on a busy machine: listen once ready.
+    const hang = setTimeout(() => kill(child), 90_000);
+    await Promise.race([readied, child.status]);
     await ctx.pause(ctx.between(3000, 15000));
     const killNow = ctx.running && ctx.rng.int(3) === 0;
     if (killNow) kill(child);
