@@ -63,6 +63,18 @@ const mib = (n: number) => `${(n / MIB).toFixed(1)} MiB`;
 const FIXED_WORKERS = 5;
 
 /**
+ * Memory at one reading: RSS, and of it what the event loop's isolate can
+ * account for — its JS heap, and its external memory (array buffers, among
+ * them the pools' and the store's shared memory, which only grows).
+ */
+interface Reading {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  t: number;
+}
+
+/**
  * RSS with both pools set to FIXED_WORKERS through virt-admin, once their
  * Worker counts are there (a retiring Worker leaves after its call; a stuck
  * one when the watchdog ends it): the mean of five readings 400 ms apart.
@@ -71,7 +83,7 @@ async function rssAtFixedSizes(
   ctx: SoakContext,
   server: Server,
   when: string,
-): Promise<{ rss: number; t: number } | null> {
+): Promise<Reading | null> {
   const n = FIXED_WORKERS;
   if (
     !(await resize(ctx, "libvirtd", n, n, n)) || !(await resize(ctx, "admin", n, n, null))
@@ -90,12 +102,15 @@ async function rssAtFixedSizes(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  let sum = 0;
+  const sum = { rss: 0, heapUsed: 0, external: 0 };
   for (let i = 0; i < 5; i++) {
     await new Promise((r) => setTimeout(r, 400));
-    sum += Deno.memoryUsage().rss;
+    const m = Deno.memoryUsage();
+    sum.rss += m.rss;
+    sum.heapUsed += m.heapUsed;
+    sum.external += m.external;
   }
-  return { rss: sum / 5, t: ctx.t };
+  return { rss: sum.rss / 5, heapUsed: sum.heapUsed / 5, external: sum.external / 5, t: ctx.t };
 }
 
 interface Sample {
@@ -381,6 +396,8 @@ async function main(): Promise<number> {
       rssStart,
       rssWarm,
       rssEnd,
+      warmMem: warm,
+      endMem: endReading,
       wrapSeenAt,
       straddlers: straddlers.size,
       base,
@@ -416,6 +433,11 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
+/** A figure of a reading, in MiB. */
+function memo(r: Reading | null, k: "heapUsed" | "external"): string {
+  return r ? (r[k] / MIB).toFixed(0) : "—";
+}
+
 function report(
   ctx: SoakContext,
   r: {
@@ -427,6 +449,8 @@ function report(
     rssEnd: number;
     wrapSeenAt: number | null;
     straddlers: number;
+    warmMem: Reading | null;
+    endMem: Reading | null;
     base: { bytes: number };
     end: { bytes: number };
   },
@@ -472,7 +496,11 @@ function report(
     `  store: ${r.base.bytes} → ${r.end.bytes} bytes`,
     `  RSS (MiB): start ${(r.rssStart / MIB).toFixed(0)}, after warm-up ${
       (r.rssWarm / MIB).toFixed(0)
-    }, end ${(r.rssEnd / MIB).toFixed(0)}`,
+    }, end ${(r.rssEnd / MIB).toFixed(0)}; of it the event loop's JS heap ${
+      memo(r.warmMem, "heapUsed")
+    } and its external memory (array buffers: the pools' and the store's shared memory) ${
+      memo(r.warmMem, "external")
+    }, at the end ${memo(r.endMem, "heapUsed")} and ${memo(r.endMem, "external")}`,
     `  RSS series, MiB (libvirtd + admin Workers): ${series.join(", ")}`,
   ].join("\n");
 }
