@@ -101,23 +101,39 @@ class ObjectMutex extends SharedMutex {
   readonly #words: Int32Array;
   readonly #handle: number;
   readonly #row: number;
+  readonly #tracker: LockTracker;
 
   constructor(words: Int32Array, handle: number, tracker: LockTracker) {
     super(words, handle / 4 + 1 + O_LOCK, RANK_OBJECT, `object ${handle}`, tracker);
     this.#words = words;
     this.#handle = handle;
     this.#row = HELD_BASE + threadSlot(tracker.threadId) * HELD_SLOTS;
+    this.#tracker = tracker;
   }
 
   override lock(): Disposable {
+    // An ended Worker that ran on stops before it writes the row its
+    // successor in the same thread slot now uses.
+    this.#tracker.assertCurrent();
     this.#note(0, this.#handle);
-    return super.lock();
+    try {
+      return super.lock();
+    } catch (e) {
+      // Ended while it waited for the lock (or taken out of order): not held, not noted.
+      this.#note(this.#handle, 0);
+      throw e;
+    }
   }
 
   override tryLock(): Disposable | null {
+    this.#tracker.assertCurrent();
     this.#note(0, this.#handle);
-    const d = super.tryLock();
-    if (!d) this.#note(this.#handle, 0);
+    let d: Disposable | null = null;
+    try {
+      d = super.tryLock();
+    } finally {
+      if (!d) this.#note(this.#handle, 0);
+    }
     return d;
   }
 

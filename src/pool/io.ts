@@ -87,20 +87,24 @@ export class IoRequester {
   readonly #record: number;
   readonly #workerIndex: number;
   readonly #mail: MailboxWriter;
+  readonly #fence: () => void;
   #nextId = 1;
 
+  /** `fence` throws when the Worker was ended (W_OWNER): its answer will never come. */
   constructor(
     box: SharedArrayBuffer,
     ctl: Int32Array,
     record: number,
     workerIndex: number,
     mail: MailboxWriter,
+    fence: () => void = () => {},
   ) {
     this.#box = box;
     this.#ctl = ctl;
     this.#record = record;
     this.#workerIndex = workerIndex;
     this.#mail = mail;
+    this.#fence = fence;
   }
 
   /** Sends `req` to the event loop and sleeps until its answer comes; throws its VirError. */
@@ -114,6 +118,8 @@ export class IoRequester {
     this.#mail.publish();
     for (;;) {
       Atomics.wait(this.#ctl, word, seen);
+      // Ended meanwhile (the event loop wakes this word when it ends a Worker).
+      this.#fence();
       seen = Atomics.load(this.#ctl, word);
       const v = new DataView(this.#box);
       // An answer meant for an earlier isolate on this record (it died waiting) is skipped.

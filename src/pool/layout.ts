@@ -152,7 +152,15 @@ export const W_JOB_REF = 8;
  * the worker's I/O request into the worker's answer box; the worker sleeps on it.
  */
 export const W_IO_SEQ = 9;
-export const WORKER_WORDS = 10;
+/**
+ * The thread id of the isolate that owns this record, 0 when none. The event
+ * loop sets it when it starts a Worker here and clears it when it ends one:
+ * Deno's Worker.terminate() does not stop a thread that is blocked in
+ * Atomics.wait or running synchronous code, so an ended Worker may run on, and
+ * it must stop at the next lock, mailbox or I/O step once this no longer names it.
+ */
+export const W_OWNER = 10;
+export const WORKER_WORDS = 11;
 
 export const WORKER_FREE = 0;
 export const WORKER_STARTING = 1;

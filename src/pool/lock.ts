@@ -32,13 +32,35 @@ export class LockOrderError extends Error {
   }
 }
 
+/**
+ * The Worker was ended by the event loop (W_OWNER no longer names it) but its
+ * thread ran on: it must stop before it touches anything shared again.
+ */
+export class Superseded extends Error {
+  override readonly name = "Superseded";
+  readonly code = "ERR_SUPERSEDED";
+  constructor() {
+    super("Cannot go on: this Worker was ended and its record is no longer its own");
+  }
+}
+
 /** One thread's view of the locks it holds, for order checking. */
 export class LockTracker {
   /** Thread id written into the words of the locks it holds (see `threadIdOf`). */
   readonly threadId: number;
   /** Whether acquisitions are checked (the control word S_LOCK_CHECK, read once). */
   readonly checking: boolean;
+  /**
+   * True once this thread was ended by the event loop (a Worker sets it; see
+   * W_OWNER): every lock it then takes is given back at once and Superseded thrown.
+   */
+  superseded: () => boolean = () => false;
   readonly #held: { rank: number; name: string }[] = [];
+
+  /** Throws Superseded if this thread was ended (see `superseded`). */
+  assertCurrent(): void {
+    if (this.superseded()) throw new Superseded();
+  }
 
   constructor(threadId: number, checking: boolean) {
     this.threadId = threadId;
@@ -168,6 +190,7 @@ export class SharedMutex {
       // Take it marked: other sleepers may remain, so our unlock must notify.
       c = Atomics.compareExchange(w, s, 0, me | LOCK_WAITERS);
     }
+    this.#fence();
     return this.#acquired();
   }
 
@@ -175,7 +198,19 @@ export class SharedMutex {
   tryLock(): Disposable | null {
     this.#tracker.check(this.#rank, this.#name);
     if (Atomics.compareExchange(this.#words, this.#state, 0, this.#me) !== 0) return null;
+    this.#fence();
     return this.#acquired();
+  }
+
+  /**
+   * An ended Worker that ran on must not enter a critical section: what it
+   * held was recovered, and others may hold it now. Every change a Worker
+   * makes to shared state is made under some lock, so this is where it stops.
+   */
+  #fence(): void {
+    if (!this.#tracker.superseded()) return;
+    this.#release();
+    throw new Superseded();
   }
 
   /**
@@ -207,6 +242,10 @@ export class SharedMutex {
 
   unlock(): void {
     this.#tracker.pop(this.#name);
+    this.#release();
+  }
+
+  #release(): void {
     const w = this.#words;
     const s = this.#state;
     const me = this.#me;

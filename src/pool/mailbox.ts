@@ -36,14 +36,25 @@ export class MailboxWriter {
   readonly #view: DataView;
   readonly #ctl: Int32Array;
   readonly #lenWord: number;
+  readonly #fence: () => void;
   #pos = 0;
 
-  constructor(buffer: SharedArrayBuffer, ctl: Int32Array, workerRecord: number) {
+  /**
+   * `fence` throws when the Worker was ended (W_OWNER): the mailbox is its
+   * record's, which a successor may use now.
+   */
+  constructor(
+    buffer: SharedArrayBuffer,
+    ctl: Int32Array,
+    workerRecord: number,
+    fence: () => void = () => {},
+  ) {
     this.#buffer = buffer;
     this.#bytes = new Uint8Array(buffer);
     this.#view = new DataView(buffer);
     this.#ctl = ctl;
     this.#lenWord = workerRecord + W_MAIL_LEN;
+    this.#fence = fence;
   }
 
   /** Waits (Atomics.wait: workers only) until the event loop has drained the last batch. */
@@ -56,12 +67,14 @@ export class MailboxWriter {
       const len = Atomics.load(this.#ctl, this.#lenWord);
       if (len === 0) break;
       Atomics.wait(this.#ctl, this.#lenWord, len);
+      this.#fence();
     }
     Atomics.store(this.#ctl, waiting, 0);
   }
 
   /** Stages a record. Before the first record of a batch, waits for the mailbox to be free. */
   add(kind: number, slot: number, client: number, clientGen: number, bytes?: Uint8Array): void {
+    this.#fence();
     if (this.#pos === 0) this.#awaitEmpty();
     const n = bytes?.length ?? 0;
     const need = this.#pos + MAIL_HEADER_BYTES + ((n + 3) & ~3);
@@ -87,6 +100,7 @@ export class MailboxWriter {
   /** Publishes the staged records and wakes the event loop. */
   publish(): void {
     if (this.#pos === 0) return;
+    this.#fence();
     // The store of the length is the release: every byte written above is
     // visible to the event loop once it loads a non-zero length.
     Atomics.store(this.#ctl, this.#lenWord, this.#pos);

@@ -52,12 +52,16 @@ import {
   S_QUEUE_TAIL,
   S_SHUTDOWN,
   S_STUCK_WORKERS,
+  W_IO_SEQ,
   W_JOB,
   W_JOB_REF,
+  W_MAIL_LEN,
   W_MAIL_WAITING,
+  W_OWNER,
   W_PRIO,
   W_RETIRE,
   W_STATE,
+  W_WAKE,
   WORKER_BUSY,
   WORKER_EXITED,
   WORKER_FREE,
@@ -309,11 +313,28 @@ export class WorkerPool {
   kill(index: number): boolean {
     const w = this.#workers[index];
     if (!w) return false;
+    this.#disown(index);
     w.terminate();
     this.#workers[index] = null;
     this.#recovering.add(index);
     setTimeout(() => this.#recover(index, this.#threadIds[index]!), DEATH_GRACE_MS);
     return true;
+  }
+
+  /**
+   * Takes record `index` from the isolate in it. terminate() does not stop a
+   * thread blocked in Atomics.wait or running synchronous code (Deno 2.9:
+   * it ends the isolate only when it returns to its event loop, which a
+   * Worker's job loop does not), so an ended Worker may run on when its call
+   * unblocks: with W_OWNER no longer naming it, it stops at its next lock,
+   * mailbox or I/O step, before it changes anything. It is woken from the
+   * waits it may be in (its idle word, its I/O answer, its mailbox) so it
+   * does not sleep on there for ever.
+   */
+  #disown(index: number): void {
+    const rec = this.mem.worker(index);
+    Atomics.store(this.ctl, rec + W_OWNER, 0);
+    for (const word of [W_WAKE, W_IO_SEQ, W_MAIL_LEN]) Atomics.notify(this.ctl, rec + word);
   }
 
   /**
@@ -406,6 +427,7 @@ export class WorkerPool {
   #exited(index: number): void {
     const w = this.#workers[index];
     if (!w) return;
+    this.#disown(index);
     w.terminate();
     this.#workers[index] = null;
     const rec = this.mem.worker(index);
@@ -522,6 +544,8 @@ export class WorkerPool {
     Atomics.store(this.ctl, rec + W_STATE, WORKER_STARTING);
     Atomics.store(this.ctl, rec + W_PRIO, prio ? 1 : 0);
     Atomics.store(this.ctl, rec + W_JOB, -1);
+    // The record is this isolate's from now until it leaves or is ended.
+    Atomics.store(this.ctl, rec + W_OWNER, threadId);
     const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.#workers[index] = w;
     this.#highWater = Math.max(this.#highWater, index + 1);
@@ -877,6 +901,7 @@ export class WorkerPool {
     Atomics.add(this.ctl, S_DONE_SEQ, 1);
     Atomics.notify(this.ctl, S_DONE_SEQ);
     for (let i = 0; i < this.#workers.length; i++) {
+      if (this.#workers[i]) this.#disown(i);
       this.#workers[i]?.terminate();
       this.#workers[i] = null;
       Atomics.store(this.ctl, this.mem.worker(i) + W_STATE, WORKER_FREE);

@@ -44,6 +44,7 @@ import {
   W_CALLS,
   W_JOB,
   W_JOB_REF,
+  W_OWNER,
   W_RETIRE,
   W_STATE,
   W_WAKE,
@@ -53,6 +54,7 @@ import {
 } from "./layout.ts";
 import { type SharedBuffers, SharedMemory } from "./shared.ts";
 import { MailboxWriter } from "./mailbox.ts";
+import { Superseded } from "./lock.ts";
 import { ClientView, type WorkerEnv } from "../dispatch/context.ts";
 import { SharedStore } from "../drivers/shared_store.ts";
 import { dispatchCall, type ProgramService } from "../dispatch/dispatch.ts";
@@ -115,10 +117,14 @@ class PoolWorker {
     this.#record = this.#mem.worker(start.index);
     const box = start.buffers.mailboxes[start.index];
     if (!box) throw new RangeError(`Cannot start worker ${start.index}: no mailbox`);
-    const mail = new MailboxWriter(box, this.#ctl, this.#record);
+    // Ended by the event loop (the watchdog), this thread may run on: it
+    // stops at its next lock, mailbox or I/O step (see W_OWNER).
+    mem.tracker.superseded = () => !this.#owned();
+    const fence = () => mem.tracker.assertCurrent();
+    const mail = new MailboxWriter(box, this.#ctl, this.#record, fence);
     this.#mail = mail;
     const answers = start.buffers.answers[start.index]!;
-    const io = new IoRequester(answers, this.#ctl, this.#record, start.index, mail);
+    const io = new IoRequester(answers, this.#ctl, this.#record, start.index, mail, fence);
     this.#services = services;
     this.#env = {
       store: new SharedStore(start.buffers.store, mem.tracker),
@@ -127,6 +133,11 @@ class PoolWorker {
         mail.add(MAIL_CONTROL, -1, -1, 0, new TextEncoder().encode(JSON.stringify(req))),
       io: (req) => io.request(req),
     };
+  }
+
+  /** Whether this isolate still owns its record (the event loop has not ended it). */
+  #owned(): boolean {
+    return Atomics.load(this.#ctl, this.#record + W_OWNER) === this.#start.threadId;
   }
 
   /** Counts this worker as live and idle-capable; called once under no lock. */
@@ -313,22 +324,36 @@ class PoolWorker {
     );
   }
 
-  async serve(): Promise<void> {
-    this.#join();
-    for (;;) {
-      const job = this.#take();
-      if (!job) break;
-      const v = settingsVersion(this.#start.buffers.settings);
-      if (v !== this.#logVersion) await this.#followLogSettings(v);
-      try {
-        await this.#run(job);
-      } finally {
-        Atomics.add(this.#ctl, this.#record + W_CALLS, 1);
-        Atomics.store(this.#ctl, this.#record + W_JOB, -1);
-        this.#mail.publish();
+  /**
+   * Runs jobs until retired or shut down (true: it left, and says so), or
+   * until it finds it was ended while it ran on (false: it leaves without a
+   * word, having changed nothing since — its record was recovered and may
+   * hold its successor).
+   */
+  async serve(): Promise<boolean> {
+    try {
+      this.#join();
+      for (;;) {
+        const job = this.#take();
+        if (!job) break;
+        const v = settingsVersion(this.#start.buffers.settings);
+        if (v !== this.#logVersion) await this.#followLogSettings(v);
+        try {
+          await this.#run(job);
+        } finally {
+          if (this.#owned()) {
+            Atomics.add(this.#ctl, this.#record + W_CALLS, 1);
+            Atomics.store(this.#ctl, this.#record + W_JOB, -1);
+            this.#mail.publish();
+          }
+        }
       }
+      this.#leave();
+      return true;
+    } catch (e) {
+      if (e instanceof Superseded || !this.#owned()) return false;
+      throw e;
     }
-    this.#leave();
   }
 }
 
@@ -361,7 +386,7 @@ self.onmessage = async (e: MessageEvent<WorkerStart>) => {
   }
   // Extension modules (tests add programs and drivers) are loaded at once.
   for (const url of start.modules) await setup(url);
-  await worker.serve();
-  // Tell the event loop we left (retired or shut down) so it can end this isolate.
-  self.postMessage("exited");
+  // Tell the event loop we left (retired or shut down) so it can end this
+  // isolate; one it ended already just returns to its event loop, which ends it.
+  if (await worker.serve()) self.postMessage("exited");
 };
