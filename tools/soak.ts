@@ -71,8 +71,28 @@ interface Reading {
   rss: number;
   heapUsed: number;
   external: number;
+  /** RSS once glibc has given back the free memory it keeps (malloc_trim), if it could be asked. */
+  trimmed: number | null;
   t: number;
 }
+
+/**
+ * glibc's malloc_trim(0), which returns the free memory of every malloc
+ * arena to the system, if the soak may load libc (--allow-ffi): RSS then
+ * counts memory in use, not memory kept after a peak of isolates.
+ */
+function trimMalloc(): boolean {
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return false;
+  try {
+    libc ??= Deno.dlopen("libc.so.6", { malloc_trim: { parameters: ["usize"], result: "i32" } });
+    libc.symbols.malloc_trim(0n);
+    return true;
+  } catch {
+    return false;
+  }
+}
+let libc: Deno.DynamicLibrary<{ malloc_trim: { parameters: ["usize"]; result: "i32" } }> | null =
+  null;
 
 /**
  * RSS with both pools set to FIXED_WORKERS through virt-admin, once their
@@ -110,7 +130,14 @@ async function rssAtFixedSizes(
     sum.heapUsed += m.heapUsed;
     sum.external += m.external;
   }
-  return { rss: sum.rss / 5, heapUsed: sum.heapUsed / 5, external: sum.external / 5, t: ctx.t };
+  const trimmed = trimMalloc() ? Deno.memoryUsage().rss : null;
+  return {
+    rss: sum.rss / 5,
+    heapUsed: sum.heapUsed / 5,
+    external: sum.external / 5,
+    trimmed,
+    t: ctx.t,
+  };
 }
 
 interface Sample {
@@ -500,7 +527,12 @@ function report(
       memo(r.warmMem, "heapUsed")
     } and its external memory (array buffers: the pools' and the store's shared memory) ${
       memo(r.warmMem, "external")
-    }, at the end ${memo(r.endMem, "heapUsed")} and ${memo(r.endMem, "external")}`,
+    }, at the end ${memo(r.endMem, "heapUsed")} and ${memo(r.endMem, "external")}` +
+    (r.warmMem?.trimmed && r.endMem?.trimmed
+      ? `; after malloc_trim ${(r.warmMem.trimmed / MIB).toFixed(0)} and ${
+        (r.endMem.trimmed / MIB).toFixed(0)
+      }`
+      : ""),
     `  RSS series, MiB (libvirtd + admin Workers): ${series.join(", ")}`,
   ].join("\n");
 }
