@@ -34,9 +34,10 @@ export function clientDN(name: string): string {
 export async function makePki(clients: string[]): Promise<Pki> {
   const dir = await Deno.makeTempDir({ prefix: "denovirt-pki-" });
   const t = (name: string, text: string) => Deno.writeTextFile(`${dir}/${name}`, text);
-  // ECDSA keys: quick to make, and what gnutls and rustls both take.
+  // RSA keys, as libvirt's guide makes them: libvirtd wants key encipherment
+  // in a server certificate's key usage, which certtool sets only for RSA.
   const key = (out: string) =>
-    certtool(["--generate-privkey", "--key-type=ecdsa", "--outfile", out]);
+    certtool(["--generate-privkey", "--key-type=rsa", "--bits=2048", "--outfile", out]);
   await t(
     "ca.info",
     "cn = denovirt tests CA\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 30\n",

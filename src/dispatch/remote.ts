@@ -22,6 +22,7 @@ import { apiErrorDomain, apiName } from "../protocol/api_names.ts";
 import { apiPreamble } from "./api_checks.ts";
 import {
   REMOTE_AUTH_NONE,
+  REMOTE_AUTH_SASL,
   VIR_CONNECT_RO,
   VIR_DRV_FEATURE_FD_PASSING,
   VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER,
@@ -31,6 +32,7 @@ import {
   VIR_DRV_FEATURE_TYPED_PARAM_STRING,
 } from "../rpc/constants.ts";
 import { VirError } from "../rpc/error.ts";
+import { remoteErrorNotSet } from "../drivers/test/host.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_NO_CONNECT,
@@ -38,7 +40,13 @@ import {
   VIR_FROM_NONE,
   VIR_FROM_RPC,
 } from "../rpc/error_codes.ts";
-import { CF_CLOSE_CALLBACK, CF_CONN_OPEN, CF_KEEPALIVE, CF_READONLY } from "../pool/layout.ts";
+import {
+  CF_AUTH_SASL,
+  CF_CLOSE_CALLBACK,
+  CF_CONN_OPEN,
+  CF_KEEPALIVE,
+  CF_READONLY,
+} from "../pool/layout.ts";
 import type { DriverRegistry } from "../drivers/driver.ts";
 import type { CallContext, Handler } from "./context.ts";
 import { noSupport, type ProgramService } from "./dispatch.ts";
@@ -82,7 +90,15 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
 
   const on = handlersOf(REMOTE_PROGRAM_DEF);
   const connectionHandlers = new Map<number, Handler>([
-    on(REMOTE_PROC_AUTH_LIST, () => ({ types: [REMOTE_AUTH_NONE] })),
+    // The scheme the client has yet to pass: SASL on a `sasl` service until the
+    // event loop has seen it authenticate (src/server/client.ts), then none.
+    on(REMOTE_PROC_AUTH_LIST, (ctx) => ({
+      types: [ctx.client.flags & CF_AUTH_SASL ? REMOTE_AUTH_SASL : REMOTE_AUTH_NONE],
+    })),
+    // Not a polkit service (denovirt has none): libvirtd fails it without setting an error.
+    on(REMOTE_PROC_AUTH_POLKIT, () => {
+      throw remoteErrorNotSet();
+    }),
     on(REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, (ctx, args) => {
       if (args.feature === VIR_DRV_FEATURE_PROGRAM_KEEPALIVE) {
         // The event loop starts pinging the client when it sees this flag.
