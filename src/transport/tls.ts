@@ -22,7 +22,16 @@ import { log } from "../log.ts";
 import { matchAny } from "../util/pattern.ts";
 import { type ClientConn, NodeConn } from "./conn.ts";
 import { ListenError } from "./tcp.ts";
-import { pemToDer, revokedSerialsOf, serialHex, splitPem, subjectDN } from "./x509.ts";
+import {
+  extensionsOf,
+  keyPurposes,
+  keyUsageBits,
+  pemToDer,
+  revokedSerialsOf,
+  serialHex,
+  splitPem,
+  subjectDN,
+} from "./x509.ts";
 
 const logger = log("transport", "tls");
 
@@ -108,6 +117,52 @@ function certTime(s: string): number {
   return new Date(s).getTime();
 }
 
+const OID_KEY_USAGE = "2.5.29.15";
+const OID_EXT_KEY_USAGE = "2.5.29.37";
+const KP_TLS_WWW_SERVER = "1.3.6.1.5.5.7.3.1";
+const KP_TLS_WWW_CLIENT = "1.3.6.1.5.5.7.3.2";
+const KP_ANY = "2.5.29.37.0";
+const KU_DIGITAL_SIGNATURE = 0;
+const KU_KEY_ENCIPHERMENT = 2;
+const KU_KEY_CERT_SIGN = 5;
+
+/**
+ * libvirtd's key usage and purpose checks of its own certificates: a
+ * missing usage is an error when the extension is critical, else a warning.
+ */
+function checkUsage(file: string, der: Uint8Array, isCA: boolean): void {
+  const exts = extensionsOf(der);
+  const complain = (critical: boolean, what: string) => {
+    if (critical) throw new ListenError(`Certificate ${file} ${what}`);
+    logger.warn("Certificate {file} {what}", { file, what });
+  };
+  const ku = exts.find((e) => e.oid === OID_KEY_USAGE);
+  if (ku) {
+    const bits = keyUsageBits(ku.value);
+    if (isCA) {
+      if (!bits.has(KU_KEY_CERT_SIGN)) {
+        complain(ku.critical, "usage does not permit certificate signing");
+      }
+    } else {
+      if (!bits.has(KU_DIGITAL_SIGNATURE)) {
+        complain(ku.critical, "usage does not permit digital signature");
+      }
+      if (!bits.has(KU_KEY_ENCIPHERMENT)) {
+        complain(ku.critical, "usage does not permit key encipherment");
+      }
+    }
+  }
+  const eku = exts.find((e) => e.oid === OID_EXT_KEY_USAGE);
+  if (eku && !isCA) {
+    const purposes = keyPurposes(eku.value);
+    // Any purpose but the two TLS ones (and, oddly, anyExtendedKeyUsage) allows both, as libvirt reads it.
+    const server = purposes.some((p) =>
+      p === KP_TLS_WWW_SERVER || (p !== KP_TLS_WWW_CLIENT && p !== KP_ANY)
+    );
+    if (!server) complain(eku.critical, "purpose does not allow use for with a TLS server");
+  }
+}
+
 /** libvirtd's checks of its own certificate against its CA (tls_no_sanity_certificate skips them). */
 function sanityCheck(files: TlsFiles, caPem: string[], certPem: string): void {
   const now = Date.now();
@@ -135,6 +190,8 @@ function sanityCheck(files: TlsFiles, caPem: string[], certPem: string): void {
   if (certTime(cert.validFrom) > now) {
     throw new ListenError(`The server certificate ${files.cert} is not yet active`);
   }
+  for (const pem of caPem) checkUsage(files.ca, pemToDer(pem), true);
+  checkUsage(files.cert, pemToDer(certPem), false);
   if (!cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
     throw new ListenError(
       `Our own certificate ${files.cert} failed validation against ${files.ca}: The certificate hasn't got a known issuer.`,

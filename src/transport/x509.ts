@@ -153,6 +153,45 @@ function readDerStart(b: Uint8Array, e: Der): number {
   return e.start - 1 - lenBytes;
 }
 
+/** One extension of a certificate: its OID, whether it is critical, its value's DER. */
+export interface Extension {
+  oid: string;
+  critical: boolean;
+  value: Uint8Array;
+}
+
+/** The extensions of a DER certificate (TBSCertificate's [3]). */
+export function extensionsOf(der: Uint8Array): Extension[] {
+  const tbs = children(der, readDer(der, 0))[0];
+  if (!tbs) throw new SyntaxError("Cannot parse certificate: no TBSCertificate");
+  const wrapper = children(der, tbs).find((e) => e.tag === 0xa3);
+  if (!wrapper) return [];
+  const list = children(der, wrapper)[0];
+  if (!list) return [];
+  return children(der, list).map((ext) => {
+    const f = children(der, ext);
+    const critical = f[1]?.tag === 0x01 && der[f[1].start] !== 0;
+    const value = f[f.length - 1]!;
+    return { oid: oidString(der, f[0]!), critical, value: der.subarray(value.start, value.end) };
+  });
+}
+
+/** keyUsage bits (RFC 5280 §4.2.1.3), bit 0 first: digitalSignature 0, keyEncipherment 2, keyCertSign 5. */
+export function keyUsageBits(value: Uint8Array): Set<number> {
+  const bits = readDer(value, 0);
+  const out = new Set<number>();
+  // A BIT STRING: the unused-bits count, then the bits, most significant first.
+  for (let i = bits.start + 1; i < bits.end; i++) {
+    for (let b = 0; b < 8; b++) if (value[i]! & (0x80 >> b)) out.add((i - bits.start - 1) * 8 + b);
+  }
+  return out;
+}
+
+/** extKeyUsage's purposes (RFC 5280 §4.2.1.12), as OIDs. */
+export function keyPurposes(value: Uint8Array): string[] {
+  return children(value, readDer(value, 0)).map((e) => oidString(value, e));
+}
+
 /** A certificate serial number as hex: upper case, no leading zeros (how CRLs are compared). */
 export function serialHex(hex: string): string {
   return hex.replace(/[^0-9a-fA-F]/g, "").toUpperCase().replace(/^0+(?=.)/, "");
