@@ -104,6 +104,9 @@ async function startPair(
   const ref = await startLibvirtd(conf(lport[0], lport[1]), {
     args: ["--listen"],
     env: { SASL_CONF_PATH: dir },
+  }).catch(async (e) => {
+    await Deno.remove(dir, { recursive: true });
+    throw e;
   });
   assert.ok(ref, "libvirtd did not start");
   const dport = [freePort(), freePort()] as const;
@@ -116,6 +119,7 @@ async function startPair(
     });
   } catch (e) {
     await ref.stop();
+    await Deno.remove(dir, { recursive: true });
     throw e;
   }
   const refDir = ref.socket.slice(0, ref.socket.lastIndexOf("/"));
