@@ -74,8 +74,8 @@ const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
 const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
 
 function defineXML(c: QemuConn, xml: string): { dom: RemoteDomain } {
-  const { emulator, configDir } = c.dir((d) => d);
-  const def = parseQemuDef(xml, emulator);
+  const { emulator, configDir, stateDir } = c.dir((d) => d);
+  const def = parseQemuDef(xml, emulator, stateDir);
   // The file is written before the definition is visible, under the instance
   // lock, so an acknowledged define is always on disk and never half-seen.
   return c.dir((d, save) => {
@@ -438,8 +438,8 @@ export const domainHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, (c, a) => ({ dom: create(c, a.dom, a.flags) })),
   on(P.REMOTE_PROC_DOMAIN_CREATE_XML, (c, a) => {
     checkFlags("qemuDomainCreateXML", a.flags, VIR_DOMAIN_START_PAUSED | 0x1e);
-    const emulator = c.dir((d) => d.emulator);
-    const def = parseQemuDef(a.xml_desc, emulator);
+    const [emulator, stateDir] = c.dir((d) => [d.emulator, d.stateDir] as const);
+    const def = parseQemuDef(a.xml_desc, emulator, stateDir);
     const entry = c.dir((d, save) => {
       const r = addOrUpdate(c, d, def, false, true);
       save();

@@ -29,6 +29,9 @@ import {
 } from "../../conf/domain_xml.ts";
 import * as S from "../domain_constants.ts";
 import { buildCommandLine, requireDeviceReach } from "./command_line.ts";
+import { qemuPostParse } from "./domain_defaults.ts";
+import { assignAddresses } from "./address.ts";
+import { probeEmulator } from "./probe.ts";
 import type { QemuConn } from "./conn.ts";
 import { consolePath, logPath, monitorPath, pidPath, statusPath, writeStatus } from "./files.ts";
 import {
@@ -79,25 +82,34 @@ export function affectedDefs(
 export const alreadyRunning = () =>
   VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is already running");
 
-/** Parses a definition for this driver: QEMU virt types only, names usable as file names. */
-export function parseQemuDef(xml: string, emulator: string): DomainDef {
-  const def = parseDomainXML(xml);
-  if (def.type !== "qemu" && def.type !== "kvm") {
-    throw VirError.of(
-      VIR_ERR_CONFIG_UNSUPPORTED,
-      VIR_FROM_QEMU,
-      `Emulator '${def.devices.emulator ?? emulator}' does not support virt type '${def.type}'`,
-    );
-  }
-  if (def.name.includes("/")) {
-    throw VirError.of(
-      VIR_ERR_XML_ERROR,
-      VIR_FROM_DOMAIN,
-      `name ${def.name} cannot contain '/'`,
-    );
-  }
-  def.devices.emulator ??= emulator;
-  return def;
+/**
+ * Parses a definition for this driver: QEMU virt types only, names usable as
+ * file names, then libvirt's QEMU defaults and addresses for the emulator's
+ * capabilities (probed with `workDir` for its monitor files).
+ */
+export function parseQemuDef(xml: string, emulator: string, workDir?: string): DomainDef {
+  return parseDomainXML(xml, {
+    postParse(def) {
+      if (def.type !== "qemu" && def.type !== "kvm") {
+        throw VirError.of(
+          VIR_ERR_CONFIG_UNSUPPORTED,
+          VIR_FROM_QEMU,
+          `Emulator '${def.devices.emulator ?? emulator}' does not support virt type '${def.type}'`,
+        );
+      }
+      if (def.name.includes("/")) {
+        throw VirError.of(
+          VIR_ERR_XML_ERROR,
+          VIR_FROM_DOMAIN,
+          `name ${def.name} cannot contain '/'`,
+        );
+      }
+      def.devices.emulator ??= emulator;
+      const bin = def.devices.emulator;
+      qemuPostParse(def, probeEmulator(bin, workDir), bin);
+    },
+    assignAddresses,
+  });
 }
 
 function newObj(def: DomainDef, persistent: boolean): QemuDomainObj {

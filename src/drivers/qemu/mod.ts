@@ -159,7 +159,7 @@ function init(ctx: CallContext, settings: QemuSettings): void {
     for (const { xml, autostart } of readDefinitions(settings.configDir)) {
       let def;
       try {
-        def = parseQemuDef(xml, settings.emulator);
+        def = parseQemuDef(xml, settings.emulator, settings.stateDir);
       } catch (e) {
         logger.error("cannot load a domain definition: {error}", { error: e });
         continue;
@@ -224,9 +224,10 @@ function init(ctx: CallContext, settings: QemuSettings): void {
 function reload(ctx: CallContext): void {
   const c = new QemuConn(ctx);
   try {
-    const { configDir, emulator } = c.dir((d) => ({
+    const { configDir, emulator, stateDir } = c.dir((d) => ({
       configDir: d.configDir,
       emulator: d.emulator,
+      stateDir: d.stateDir,
     }));
     let defs: { xml: string; autostart: boolean }[] = [];
     try {
@@ -236,7 +237,7 @@ function reload(ctx: CallContext): void {
     }
     for (const { xml, autostart } of defs) {
       try {
-        const def = parseQemuDef(xml, emulator);
+        const def = parseQemuDef(xml, emulator, stateDir);
         c.dir((d, save) => {
           findRedefined(d.domains, def); // a name or UUID taken by another domain: not loaded
           const { entry, updated } = addOrUpdate(c, d, def, true, false);
