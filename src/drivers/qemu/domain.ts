@@ -29,6 +29,16 @@ import { uuidToString } from "../../util/uuid.ts";
 import { formatDomainXML, VIR_DOMAIN_XML_INACTIVE } from "../../conf/domain_xml.ts";
 import * as S from "../domain_constants.ts";
 import { serialsOf } from "./command_line.ts";
+import { nativeCommandLine, nvramPath, usesNvram } from "./live_def.ts";
+
+function fileExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 import { on, QemuConn } from "./conn.ts";
 import { configPath, consolePath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import { cpuNs } from "./proc.ts";
@@ -122,6 +132,21 @@ function undefine(c: QemuConn, ref: RemoteDomain, flags: number): void {
             );
           }
           removeManagedSave(configDir, o.def.name);
+        }
+        const config = o.newDef ?? o.def;
+        const nvram = usesNvram(config)
+          ? config.os.nvram?.path ?? nvramPath(configDir, config.name)
+          : null;
+        if (nvram && fileExists(nvram)) {
+          if (flags & VIR_DOMAIN_UNDEFINE_NVRAM) {
+            Deno.removeSync(nvram);
+          } else if (!(flags & VIR_DOMAIN_UNDEFINE_KEEP_NVRAM)) {
+            throw VirError.of(
+              VIR_ERR_OPERATION_INVALID,
+              VIR_FROM_QEMU,
+              "cannot undefine domain with nvram",
+            );
+          }
         }
         removeDurable(configPath(configDir, o.def.name));
         setAutostart(configDir, o.def.name, false);
@@ -505,6 +530,26 @@ export const domainHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, (c, a) => setMemory(c, a.dom, a.memory, a.flags)),
 
   on(P.REMOTE_PROC_DOMAIN_OPEN_CONSOLE, (c, a) => openConsole(c, a)),
+
+  // ---- domxml-to-native: the command line a start would run ------------------------------------
+  on(P.REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE, (c, a) => {
+    checkFlags("qemuConnectDomainXMLToNative", a.flags, 0);
+    if (a.nativeFormat !== "qemu-argv") {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_QEMU,
+        `invalid argument: Unsupported config type ${a.nativeFormat}`,
+      );
+    }
+    const { emulator, configDir, stateDir } = c.dir((d) => d);
+    const def = parseQemuDef(a.domainXml, emulator, stateDir);
+    return {
+      nativeConfig: nativeCommandLine(def, def.devices.emulator ?? emulator, {
+        configDir,
+        stateDir,
+      }),
+    };
+  }),
 
   // ---- Statistics ------------------------------------------------------------------------------
   on(P.REMOTE_PROC_DOMAIN_BLOCK_STATS, (c, a) => {
