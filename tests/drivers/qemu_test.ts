@@ -498,7 +498,7 @@ qemuTest(
       assert.equal(e.code, 1);
       assert.match(
         e.message,
-        /^internal error: process exited while connecting to monitor: .*Could not open/,
+        /^internal error: qemu unexpectedly closed the monitor: .*Could not open/,
       );
       const st = await call(a, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags: 0 });
       assert.equal(st.state, S.VIR_DOMAIN_SHUTOFF);

@@ -103,7 +103,7 @@ export function capabilitiesXML(emulator: string, workDir?: string): string {
   w.close("capabilities");
   // libvirt sets the host and each guest apart with an empty line.
   return w.toString().replace("<capabilities>\n", "<capabilities>\n\n")
-    .replace("  </host>\n", "  </host>\n\n").replaceAll("  </guest>\n", "  </guest>\n\n") + "\n";
+    .replace("  </host>\n", "  </host>\n\n").replaceAll("  </guest>\n", "  </guest>\n\n");
 }
 
 function invalidArg(msg: string): VirError {

@@ -696,7 +696,7 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
       const parts: string[] = [];
       if (listen?.type === "none") parts.push("port=0");
       else {
-        const port = g.autoport || g.port <= 0 ? p.spicePort ?? 5900 : g.port;
+        const port = g.port > 0 ? g.port : p.spicePort ?? 5900;
         parts.push(`port=${port}`, `addr=${noComma(addr, "listen address")}`);
       }
       parts.push("disable-ticketing=on");

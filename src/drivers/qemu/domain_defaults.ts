@@ -11,6 +11,8 @@
 
 import type { DomainDef, RawElement } from "../../conf/domain_xml.ts";
 import { emptyInfo, insertController, newController, unsupported } from "./devices.ts";
+import { VirError } from "../../rpc/error.ts";
+import { VIR_ERR_XML_ERROR, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 import { canonicalMachine, findMachine, isQ35, type QemuProbe } from "./probe.ts";
 
 const rawEl = (name: string, attrs: [string, string][]): RawElement => ({
@@ -28,7 +30,9 @@ export function hasFeature(def: DomainDef, name: string): RawElement | null {
 function checkMachine(def: DomainDef, caps: QemuProbe, emulator: string): void {
   const machine = def.os.machine!;
   if (!findMachine(caps, machine)) {
-    throw unsupported(`Emulator '${emulator}' does not support machine type '${machine}'`);
+    // libvirt lays out no buses for a machine it does not know, and says so.
+    void emulator;
+    throw VirError.of(VIR_ERR_XML_ERROR, VIR_FROM_QEMU, "No PCI buses available");
   }
   if (!isQ35(machine) && !/^pc(-i440fx-.*)?$/.test(machine)) {
     throw unsupported(
