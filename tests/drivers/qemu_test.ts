@@ -683,8 +683,8 @@ qemuTest(
         new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).outputSync().stdout,
       ).split("\n").find((l) => l.includes(U1) && l.includes("qemu-system")) ?? "";
       assert.match(cmd, /-name guest=tuned,/);
-      assert.match(cmd, /-m size=65536k/);
-      assert.match(cmd, /-smp 2,maxcpus=2/);
+      assert.match(cmd, / -m 64 /);
+      assert.match(cmd, /-smp 2,sockets=2,cores=1,threads=1/);
       // What would need hotplug is refused while it runs.
       const live = await failure(a, P.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, {
         dom,
