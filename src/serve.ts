@@ -131,6 +131,10 @@ const reads = [
   "/usr/share/libvirt",
   "/proc",
   "/dev/kvm",
+  // QEMU's firmware descriptors and the OVMF images they name (EFI guests).
+  "/usr/share/qemu/firmware",
+  "/etc/qemu/firmware",
+  "/usr/share/OVMF",
   ...qemuPaths,
   ...(configPath ? [configPath] : []),
   ...logFiles,
