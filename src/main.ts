@@ -4,15 +4,20 @@
 // --parent-pid) and reloads the drivers' state on SIGHUP, as libvirtd does.
 
 import { ConfigError, defaultConfig, loadConfig } from "./conf/config.ts";
+import { LIBVIRTD_PID_FILE, SYSTEM_CONFIG_FILE, SYSTEM_RUN_DIR } from "./conf/system.ts";
+import { ListenError } from "./transport/tcp.ts";
 import { Server } from "./server/server.ts";
 import { SocketInUseError } from "./transport/unix.ts";
 import { log, setupLogging } from "./log.ts";
 import { watchParent } from "./parent_watch.ts";
 import type { LogLevel } from "@logtape/logtape";
 
-const USAGE = `usage: denovirt [--config FILE] [--run-dir DIR] [--lock-check] [--parent-pid PID]
+const USAGE =
+  `usage: denovirt [--system] [--listen] [--config FILE] [--run-dir DIR] [--lock-check] [--parent-pid PID]
 
-  --config FILE     settings in libvirtd.conf syntax
+  --system          serve libvirt's standard paths (/run/libvirt, /etc/libvirt; root only)
+  --listen          listen for TLS and TCP connections as listen_tls and listen_tcp say
+  --config FILE     settings in libvirtd.conf syntax (--system: /etc/libvirt/libvirtd.conf)
   --run-dir DIR     where the sockets go (overrides unix_sock_dir)
   --lock-check      check every lock acquisition against the lock order
   --parent-pid PID  stop, as on SIGTERM, once process PID is no longer this one's parent`;
@@ -24,9 +29,13 @@ export async function main(args: string[]): Promise<number> {
   let runDir: string | null = null;
   let lockCheck = Deno.env.get("DENOVIRT_LOCK_CHECK") === "1";
   let parentPid: number | null = null;
+  let system = false;
+  let listen = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === "--config") configPath = args[++i] ?? null;
+    if (a === "--system") system = true;
+    else if (a === "--listen") listen = true;
+    else if (a === "--config") configPath = args[++i] ?? null;
     else if (a === "--run-dir") runDir = args[++i] ?? null;
     else if (a === "--lock-check") lockCheck = true;
     else if (a === "--parent-pid" && /^\d+$/.test(args[i + 1] ?? "")) parentPid = Number(args[++i]);
@@ -59,10 +68,20 @@ export async function main(args: string[]): Promise<number> {
       .finally(() => reloading = false);
   });
 
+  if (system) {
+    const refusal = systemModeRefusal();
+    if (refusal) {
+      console.error(`denovirt: ${refusal}`);
+      return 1;
+    }
+    if (configPath === null && exists(SYSTEM_CONFIG_FILE)) configPath = SYSTEM_CONFIG_FILE;
+  }
   const warnings: string[] = [];
   let config;
   try {
-    config = configPath ? await loadConfig(configPath, (w) => warnings.push(w)) : defaultConfig();
+    config = configPath
+      ? await loadConfig(configPath, (w) => warnings.push(w), system)
+      : defaultConfig(system);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof Deno.errors.NotFound) {
       console.error(`denovirt: ${e.message}`);
@@ -80,6 +99,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     server = await Server.start({
       config,
+      listen,
       lockCheck,
       logLevel,
       onLogSettings: (filters, outputs) => setupLogging(logLevel, filters, outputs),
@@ -89,15 +109,29 @@ export async function main(args: string[]): Promise<number> {
       console.error(`denovirt: ${e.message}; is another denovirt or libvirtd running there?`);
       return 1;
     }
+    if (e instanceof ListenError) {
+      console.error(`denovirt: ${e.message}`);
+      return 1;
+    }
     throw e;
   }
   const running = server;
   const p = running.paths;
   console.log(`denovirt listening in ${config.unix_sock_dir}`);
-  console.log(`  virsh -c 'test+unix:///default?socket=${p.rw}'`);
-  console.log(`  virsh -r -c 'test+unix:///default?socket=${p.ro}'`);
-  console.log(`  virsh -c 'qemu:///system?socket=${p.rw}'`);
-  console.log(`  virt-admin -c 'libvirtd+unix:///system?socket=${p.admin}'`);
+  // libvirt's clients find the standard paths by themselves: no ?socket= then.
+  const at = (path: string) =>
+    path === `${SYSTEM_RUN_DIR}/${basename(path)}` ? "" : `?socket=${path}`;
+  const net = running.network;
+  if (net.tls) {
+    console.log(`  virsh -c 'qemu+tls://${hostOf(net.tls)}/system'  (TLS on ${net.tls})`);
+  }
+  if (net.tcp) {
+    console.log(`  virsh -c 'qemu+tcp://${hostOf(net.tcp)}/system'  (TCP on ${net.tcp})`);
+  }
+  console.log(`  virsh -c 'test+unix:///default${at(p.rw)}'`);
+  console.log(`  virsh -r -c 'test+unix:///default${at(p.ro)}'`);
+  console.log(`  virsh -c 'qemu:///system${at(p.rw)}'`);
+  console.log(`  virt-admin -c 'libvirtd+unix:///system${at(p.admin)}'`);
 
   // One stop, however many signals ask for it (a terminal's Ctrl-C reaches the
   // launcher and the daemon alike, and the launcher passes it on too).
@@ -120,6 +154,50 @@ export async function main(args: string[]): Promise<number> {
   }
   await stopped.promise;
   return 0;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A host:port clients can use for a bound ADDR:PORT (the wildcard addresses mean this host). */
+function hostOf(addr: string): string {
+  const port = addr.slice(addr.lastIndexOf(":") + 1);
+  const host = addr.slice(0, addr.lastIndexOf(":"));
+  return host === "[::]" || host === "0.0.0.0" ? `${Deno.hostname()}:${port}` : `${host}:${port}`;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/**
+ * Why `--system` cannot start here, or null: it needs root, as libvirt's
+ * system paths do, and it must not take them from a running libvirtd (whose
+ * sockets would answer; its pid file says so even before they do).
+ */
+function systemModeRefusal(): string | null {
+  if (Deno.uid() !== 0) return "--system needs root: libvirt's system paths belong to root";
+  let pid = NaN;
+  try {
+    pid = Number(Deno.readTextFileSync(LIBVIRTD_PID_FILE).trim());
+  } catch {
+    return null;
+  }
+  try {
+    const comm = Deno.readTextFileSync(`/proc/${pid}/comm`).trim();
+    if (comm === "libvirtd") {
+      return `libvirtd is running (pid ${pid}, ${LIBVIRTD_PID_FILE}); stop it before --system`;
+    }
+  } catch {
+    // A stale pid file: no such process.
+  }
+  return null;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

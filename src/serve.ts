@@ -10,20 +10,33 @@
 // once this process is gone.
 
 import { defaultConfig, defaultRunDir, loadConfig, qemuDirs } from "./conf/config.ts";
+import { LIBVIRTD_PID_FILE, SYSTEM_CONFIG_FILE } from "./conf/system.ts";
+import { tlsFiles } from "./transport/tls.ts";
+import { defaultUsersFile } from "./transport/sasl_users.ts";
 import { KILL, PS } from "./drivers/qemu/proc.ts";
 import { consolePath, CONSOLES_PER_SLOT, monitorPath } from "./drivers/qemu/files.ts";
 import { QEMU_MONITOR_SLOTS } from "./drivers/qemu/state.ts";
 import { watchParent } from "./parent_watch.ts";
 
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 // The process that started this one (`deno task`, a supervisor), read as early as can be.
 const launcher = Deno.ppid;
 
 const USAGE = `usage: deno task serve [--sandbox] [--allow-path PATH]... [--exit-with-parent]
-                       [--config FILE] [--run-dir DIR] [--lock-check]
+                       [--system] [--listen] [--config FILE] [--run-dir DIR] [--lock-check]
 
   --sandbox           run the daemon under Deno permissions narrowed to its own directories
   --allow-path PATH   under --sandbox, let it read and write PATH too (repeatable)
   --exit-with-parent  stop once the process that started this one is gone (deno task's setting)
+  --system            serve libvirt's standard paths (/run/libvirt, /etc/libvirt; root only)
+  --listen            listen for TLS and TCP connections as listen_tls and listen_tcp say
   --config FILE       settings in libvirtd.conf syntax
   --run-dir DIR       where the sockets go (overrides unix_sock_dir)
   --lock-check        check every lock acquisition against the lock order`;
@@ -34,6 +47,8 @@ let sandbox = false;
 let exitWithParent = false;
 let runDir: string | undefined;
 let configPath: string | undefined;
+let system = false;
+let listen = false;
 for (let i = 0; i < Deno.args.length; i++) {
   const a = Deno.args[i]!;
   if (a === "--sandbox") sandbox = true;
@@ -45,14 +60,17 @@ for (let i = 0; i < Deno.args.length; i++) {
   } else {
     if (a === "--config") configPath = Deno.args[i + 1];
     if (a === "--run-dir") runDir = Deno.args[i + 1];
+    if (a === "--system") system = true;
+    if (a === "--listen") listen = true;
     daemonArgs.push(a);
   }
 }
 
-let settings = defaultConfig();
+if (system && !configPath && isFile(SYSTEM_CONFIG_FILE)) configPath = SYSTEM_CONFIG_FILE;
+let settings = defaultConfig(system);
 if (configPath) {
   try {
-    settings = await loadConfig(configPath);
+    settings = await loadConfig(configPath, () => {}, system);
   } catch {
     // The daemon reports a bad settings file itself.
   }
@@ -66,7 +84,7 @@ if (!sandbox) {
   Deno.exit(await main([...daemonArgs, ...watch]));
 }
 
-runDir ??= configPath ? settings.unix_sock_dir : defaultRunDir();
+runDir ??= configPath || system ? settings.unix_sock_dir : defaultRunDir();
 
 await Deno.mkdir(runDir, { recursive: true, mode: 0o755 });
 runDir = await Deno.realPath(runDir);
@@ -88,23 +106,49 @@ const monitors = Array.from({ length: QEMU_MONITOR_SLOTS }, (_, i) => [
 // Log files the settings name are the administrator's choice, as the directories are.
 const logFiles = [...settings.log_outputs.matchAll(/(?:^|\s)[1-4]:file:(\S+)/g)].map((m) => m[1]!);
 const extra = [...settings.sandbox_allow_paths, ...allowPaths];
+// The network services (--listen): their ports, their x509 files, the SASL users.
+const ports = listen
+  ? [
+    ...(settings.listen_tls ? [settings.tls_port] : []),
+    ...(settings.listen_tcp ? [settings.tcp_port] : []),
+  ].flatMap((p) =>
+    settings.listen_addr ? [`${settings.listen_addr}:${p}`] : [`0.0.0.0:${p}`, `[::]:${p}`]
+  )
+  : [];
+let pki: string[] = [];
+if (listen && settings.listen_tls) {
+  try {
+    const f = tlsFiles(settings, Deno.uid() === 0);
+    pki = [f.ca, f.cert, f.key, ...(f.crl ? [f.crl] : [])];
+  } catch {
+    // The daemon reports incomplete x509 settings itself.
+  }
+}
+const saslUsers = settings.sasl_users_file || defaultUsersFile();
 const reads = [
   src,
   runDir,
   "/usr/share/libvirt",
   "/proc",
   "/dev/kvm",
+  // QEMU's firmware descriptors and the OVMF images they name (EFI guests).
+  "/usr/share/qemu/firmware",
+  "/etc/qemu/firmware",
+  "/usr/share/OVMF",
   ...qemuPaths,
   ...(configPath ? [configPath] : []),
   ...logFiles,
   ...extra,
+  ...pki,
+  saslUsers,
+  ...(system ? [LIBVIRTD_PID_FILE] : []),
 ];
 const flags = [
   `--allow-read=${reads.join(",")}`,
   `--allow-write=${[runDir, ...qemuPaths, ...logFiles, ...extra].join(",")}`,
-  `--allow-net=${[...sockets, ...monitors].join(",")}`,
+  `--allow-net=${[...sockets, ...monitors, ...ports].join(",")}`,
   `--allow-run=${[settings.qemu_emulator, settings.qemu_img, PS, KILL].join(",")}`,
-  "--allow-env=XDG_RUNTIME_DIR,TMPDIR,DENOVIRT_LOCK_CHECK",
+  "--allow-env=XDG_RUNTIME_DIR,XDG_CONFIG_HOME,HOME,TMPDIR,DENOVIRT_LOCK_CHECK",
   "--allow-sys=hostname,uid,systemMemoryInfo",
 ];
 const daemon = new Deno.Command(Deno.execPath(), {

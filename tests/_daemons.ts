@@ -60,12 +60,21 @@ export function which(name: string): string | null {
   return null;
 }
 
-/** Starts Debian's libvirtd with only the built-in test driver, or returns null. */
-export async function startLibvirtd(extraConf = ""): Promise<BenchDaemon | null> {
+/**
+ * Starts Debian's libvirtd with only the built-in test driver, or returns
+ * null. `extraConf` keys replace the defaults here (libvirtd keeps the
+ * first of two); `opts.args` (e.g. --listen) and `opts.env` (e.g.
+ * SASL_CONF_PATH) go to libvirtd.
+ */
+export async function startLibvirtd(
+  extraConf = "",
+  opts: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<BenchDaemon | null> {
   const bin = which("libvirtd");
   if (!bin) return null;
   const dir = await Deno.makeTempDir({ prefix: "libvirtd-bench-" });
   await Deno.mkdir(`${dir}/no-drivers`);
+  const given = new Set([...extraConf.matchAll(/^\s*(\w+)\s*=/gm)].map((m) => m[1]));
   await Deno.writeTextFile(
     `${dir}/libvirtd.conf`,
     [
@@ -73,12 +82,12 @@ export async function startLibvirtd(extraConf = ""): Promise<BenchDaemon | null>
       `auth_unix_rw = "none"`,
       `auth_unix_ro = "none"`,
       `log_outputs = "3:file:${dir}/libvirtd.log"`,
-    ].join("\n") + "\n" + extraConf,
+    ].filter((l) => !given.has(l.split(" ")[0])).join("\n") + "\n" + extraConf,
   );
   const p = new Deno.Command(bin, {
-    args: ["--config", `${dir}/libvirtd.conf`, "--pid-file", `${dir}/pid`],
+    args: ["--config", `${dir}/libvirtd.conf`, "--pid-file", `${dir}/pid`, ...(opts.args ?? [])],
     // An empty driver directory keeps every loadable driver out: the test driver is built in.
-    env: { LIBVIRT_DRIVER_DIR: `${dir}/no-drivers` },
+    env: { LIBVIRT_DRIVER_DIR: `${dir}/no-drivers`, ...opts.env },
     stdout: "null",
     stderr: "null",
   }).spawn();

@@ -2,6 +2,8 @@
 // `key = value` lines where a value is a "string", an integer or a
 // [ "list", "of", "strings" ], with # comments.
 
+import { SYSTEM_RUN_DIR } from "./system.ts";
+
 /** One settings key's name, type and checks. */
 interface KeySpec {
   type: "string" | "int" | "list";
@@ -39,8 +41,23 @@ const KEYS: Record<string, KeySpec> = {
   dispatch_poll_us: { type: "int", min: 0, max: 10_000 },
   auth_unix_rw: { type: "string" },
   auth_unix_ro: { type: "string" },
+  auth_tcp: { type: "string" },
+  auth_tls: { type: "string" },
   listen_tls: { type: "int", min: 0, max: 1 },
   listen_tcp: { type: "int", min: 0, max: 1 },
+  listen_addr: { type: "string" },
+  tls_port: { type: "string" },
+  tcp_port: { type: "string" },
+  key_file: { type: "string" },
+  cert_file: { type: "string" },
+  ca_file: { type: "string" },
+  crl_file: { type: "string" },
+  tls_no_verify_certificate: { type: "int", min: 0, max: 1 },
+  tls_no_sanity_certificate: { type: "int", min: 0, max: 1 },
+  tls_allowed_dn_list: { type: "list" },
+  tls_priority: { type: "string" },
+  sasl_allowed_username_list: { type: "list" },
+  sasl_users_file: { type: "string" },
   qemu_config_dir: { type: "string" },
   qemu_state_dir: { type: "string" },
   qemu_emulator: { type: "string" },
@@ -103,7 +120,36 @@ export interface DaemonConfig {
   sandbox: number;
   /** Under the sandbox, further files and directories the daemon may read and write (`--allow-path`). */
   sandbox_allow_paths: string[];
+  /** How clients of each service authenticate: "none" or "sasl" (libvirtd's auth_* keys). */
+  auth_unix_rw: AuthScheme;
+  auth_unix_ro: AuthScheme;
+  auth_tcp: AuthScheme;
+  auth_tls: AuthScheme;
+  /** Network listeners (only with `--listen`, as libvirtd): TLS on by default, plain TCP off. */
+  listen_tls: number;
+  listen_tcp: number;
+  /** The address they bind ("": every address). */
+  listen_addr: string;
+  tls_port: string;
+  tcp_port: string;
+  /** x509 files ("": libvirt's default locations, see src/transport/tls.ts). */
+  key_file: string;
+  cert_file: string;
+  ca_file: string;
+  crl_file: string;
+  tls_no_verify_certificate: number;
+  tls_no_sanity_certificate: number;
+  /** Client certificate DNs allowed (fnmatch patterns); empty: any certificate the CA signed. */
+  tls_allowed_dn_list: string[];
+  tls_priority: string;
+  /** SASL user names allowed (fnmatch patterns); empty: any user in the database. */
+  sasl_allowed_username_list: string[];
+  /** denovirt's SASL user database (`deno task passwd`; "": the default for the mode). */
+  sasl_users_file: string;
 }
+
+/** A service's authentication scheme. */
+export type AuthScheme = "none" | "sasl";
 
 /** The QEMU driver's directories, defaults filled in. */
 export function qemuDirs(c: DaemonConfig): { configDir: string; stateDir: string } {
@@ -134,10 +180,13 @@ export function defaultRunDir(): string {
   return `${Deno.env.get("TMPDIR") ?? "/tmp"}/denovirt-${uid}`;
 }
 
-/** libvirtd's defaults (src/remote/remote_daemon_config.c). */
-export function defaultConfig(): DaemonConfig {
+/**
+ * libvirtd's defaults (src/remote/remote_daemon_config.c); with `system`,
+ * those of a privileged libvirtd: libvirt's standard run and QEMU paths.
+ */
+export function defaultConfig(system = false): DaemonConfig {
   return {
-    unix_sock_dir: defaultRunDir(),
+    unix_sock_dir: system ? SYSTEM_RUN_DIR : defaultRunDir(),
     unix_sock_rw_perms: 0o700,
     unix_sock_ro_perms: 0o777,
     unix_sock_admin_perms: 0o700,
@@ -163,13 +212,32 @@ export function defaultConfig(): DaemonConfig {
     stuck_call_warn_seconds: 60,
     stuck_call_kill_seconds: 0,
     dispatch_poll_us: 100,
-    qemu_config_dir: "",
-    qemu_state_dir: "",
+    qemu_config_dir: system ? "/etc/libvirt/qemu" : "",
+    qemu_state_dir: system ? `${SYSTEM_RUN_DIR}/qemu` : "",
     qemu_emulator: "/usr/bin/qemu-system-x86_64",
     qemu_img: "/usr/bin/qemu-img",
     qemu_job_wait_seconds: 30,
     sandbox: 0,
     sandbox_allow_paths: [],
+    auth_unix_rw: "none",
+    auth_unix_ro: "none",
+    auth_tcp: "sasl",
+    auth_tls: "none",
+    listen_tls: 1,
+    listen_tcp: 0,
+    listen_addr: "",
+    tls_port: "16514",
+    tcp_port: "16509",
+    key_file: "",
+    cert_file: "",
+    ca_file: "",
+    crl_file: "",
+    tls_no_verify_certificate: 0,
+    tls_no_sanity_certificate: 0,
+    tls_allowed_dn_list: [],
+    tls_priority: "NORMAL",
+    sasl_allowed_username_list: [],
+    sasl_users_file: system ? "/etc/libvirt/denovirt-sasl-users" : "",
   };
 }
 
@@ -247,8 +315,9 @@ export function parseConfig(
   text: string,
   file: string,
   warn: (msg: string) => void = () => {},
+  system = false,
 ): DaemonConfig {
-  const cfg = defaultConfig();
+  const cfg = defaultConfig(system);
   const rec = cfg as unknown as Record<string, Value>;
   const lines = text.split("\n");
   // A list may span lines: join continuation lines until its ']' closes it.
@@ -285,6 +354,11 @@ export function parseConfig(
     }
     if (key.endsWith("_perms") && typeof value === "string") {
       rec[key] = parsePerms(value, (why) => fail(`${key}: ${why}`));
+    } else if (key.startsWith("auth_") && value !== "none" && value !== "sasl") {
+      // polkit is libvirtd's too, but not built here.
+      fail(`${key}: unsupported auth ${value}`);
+    } else if (key.endsWith("_port") && !/^\d+$/.test(String(value))) {
+      fail(`${key}: not a port number: "${value}"`);
     } else if (key in cfg) {
       rec[key] = value;
     }
@@ -301,6 +375,7 @@ export function parseConfig(
 export async function loadConfig(
   path: string,
   warn?: (msg: string) => void,
+  system = false,
 ): Promise<DaemonConfig> {
-  return parseConfig(await Deno.readTextFile(path), path, warn);
+  return parseConfig(await Deno.readTextFile(path), path, warn, system);
 }

@@ -386,6 +386,8 @@ export interface DomainDevices {
   memballoon: MemballoonDef | null;
   rngs: RngDef[];
   panics: PanicDef[];
+  /** <audio> backends, kept verbatim (id and type are read where needed) */
+  audios: RawElement[];
 }
 
 export interface DomainOs {
@@ -1497,6 +1499,19 @@ function parseInput(el: XmlElement, osType: string, virtType: string): InputDef 
   };
 }
 
+const AUDIO_TYPES = [
+  "none",
+  "alsa",
+  "coreaudio",
+  "jack",
+  "oss",
+  "pulseaudio",
+  "sdl",
+  "spice",
+  "file",
+  "dbus",
+];
+
 const GRAPHICS_TYPES = ["sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus"] as const;
 
 function parsePort(el: XmlElement, name: string): number | null {
@@ -2572,7 +2587,19 @@ function parseMemoryBacking(dom: XmlElement, def: DomainDef): void {
 }
 
 /** Parses a <domain> document as the test driver's virDomainDefineXML/CreateXML do. */
-export function parseDomainXML(xml: string): DomainDef {
+/**
+ * What a hypervisor driver adds to parsing (libvirt's virDomainXMLOption
+ * callbacks): its own defaults before the common ones are filled in, and
+ * device addresses once they are.
+ */
+export interface DomainParseHooks {
+  /** The driver's domain post-parse (domainPostParseCallback). */
+  postParse?(def: DomainDef): void;
+  /** Address assignment (assignAddressesCallback), after the common defaults. */
+  assignAddresses?(def: DomainDef): void;
+}
+
+export function parseDomainXML(xml: string, hooks: DomainParseHooks = {}): DomainDef {
   let dom: XmlElement;
   try {
     dom = parseXml(xml);
@@ -2582,10 +2609,10 @@ export function parseDomainXML(xml: string): DomainDef {
     }
     throw e;
   }
-  return parseDomainElement(dom);
+  return parseDomainElement(dom, hooks);
 }
 
-function parseDomainElement(dom: XmlElement): DomainDef {
+function parseDomainElement(dom: XmlElement, hooks: DomainParseHooks): DomainDef {
   if (dom.name !== "domain") {
     throw xmlError(`expecting root element of 'domain', not '${dom.name}'`, VIR_FROM_XML);
   }
@@ -2678,6 +2705,7 @@ function parseDomainElement(dom: XmlElement): DomainDef {
       memballoon: null,
       rngs: [],
       panics: [],
+      audios: [],
     },
     seclabels: [],
   };
@@ -2770,7 +2798,7 @@ function parseDomainElement(dom: XmlElement): DomainDef {
   for (const s of children(dom, "seclabel")) def.seclabels.push(raw(s));
 
   parseDevices(dom, def);
-  postParse(def);
+  postParse(def, hooks);
   return def;
 }
 
@@ -2935,6 +2963,16 @@ function parseDevices(dom: XmlElement, def: DomainDef): void {
   if (d.redirdevs.length > 0 && !hasUsb) {
     throw unsupported("cannot add redirected USB device: USB is disabled for this domain");
   }
+  for (const e of children(devs, "audio")) {
+    const id = attr(e, "id");
+    if (id === undefined || parseUInt(id) === null || parseUInt(id) === 0) {
+      throw xmlError(`Invalid audio 'id' value '${id ?? ""}'`);
+    }
+    const type = attr(e, "type");
+    if (type === undefined) throw xmlError("missing audio 'type' attribute");
+    if (!AUDIO_TYPES.includes(type)) throw xmlError(`unknown audio type '${type}'`);
+    d.audios.push(raw(e));
+  }
   for (const e of children(devs, "panic")) {
     const m = attr(e, "model") ?? null;
     d.panics.push({ model: m, info: parseDeviceInfo(e, false) });
@@ -2994,7 +3032,7 @@ function maybeAddController(def: DomainDef, type: string, index: number): void {
   def.devices.controllers.push(newController(type, index));
 }
 
-function postParse(def: DomainDef): void {
+function postParse(def: DomainDef, hooks: DomainParseHooks): void {
   const d = def.devices;
   if (def.memory === 0) {
     throw xmlError("Memory size must be specified via <memory> or in the <numa> configuration");
@@ -3024,11 +3062,21 @@ function postParse(def: DomainDef): void {
   }
 
   // controllers without an index get the next free one of their type
+  let usbMaster = 0;
   for (const c of d.controllers) {
-    if (c.index !== -1) continue;
+    if (c.type === "usb" && c.info.masterStartport !== null && c.index === -1) {
+      // A USB companion without an index belongs to the master before it.
+      c.index = usbMaster;
+      continue;
+    }
+    if (c.index !== -1) {
+      if (c.type === "usb" && c.info.masterStartport === null) usbMaster = c.index;
+      continue;
+    }
     let n = 0;
     while (d.controllers.some((x) => x !== c && x.type === c.type && x.index === n)) n++;
     c.index = n;
+    if (c.type === "usb") usbMaster = n;
   }
 
   // console compatibility with the first serial port (hvm)
@@ -3068,6 +3116,8 @@ function postParse(def: DomainDef): void {
       throw unsupported("Only the first console can be a serial port");
     }
   });
+
+  hooks.postParse?.(def);
 
   // implicit controllers
   const addFor = (ctype: string, bus: string) => {
@@ -3153,6 +3203,7 @@ function postParse(def: DomainDef): void {
   }
 
   validate(def);
+  hooks.assignAddresses?.(def);
 }
 
 function defaultVideoRam(model: string, virtType: string): number {
@@ -4228,6 +4279,7 @@ function formatDevices(w: XmlWriter, def: DomainDef, ctx: FmtCtx): void {
   for (const x of d.tpms) formatTpm(w, x);
   for (const x of d.graphics) formatGraphics(w, x, ctx);
   for (const x of d.sounds) formatSound(w, x);
+  for (const x of d.audios) writeRaw(w, x);
   for (const x of d.videos) formatVideo(w, x);
   for (const x of d.hostdevs) formatHostdev(w, x);
   for (const x of d.redirdevs) {
@@ -4277,8 +4329,9 @@ function formatDevices(w: XmlWriter, def: DomainDef, ctx: FmtCtx): void {
  * XMLDesc(VIR_DOMAIN_XML_INACTIVE) shows while the domain runs, and what the
  * domain is defined as after it stops.
  */
-export function copyDomainDef(def: DomainDef): DomainDef {
+export function copyDomainDef(def: DomainDef, hooks: DomainParseHooks = {}): DomainDef {
   return parseDomainXML(
     formatDomainXML(def, { id: -1, active: false, flags: VIR_DOMAIN_XML_SECURE }),
+    hooks,
   );
 }

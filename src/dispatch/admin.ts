@@ -43,6 +43,7 @@ import {
   C_CONN_TIME,
   C_FLAGS,
   C_ID,
+  C_SERVICE,
   C_STATE,
   CF_INTERNAL,
   CF_READONLY,
@@ -61,11 +62,18 @@ import {
   S_PRIO_WORKERS,
   S_QUEUE_DEPTH,
   S_STUCK_WORKERS,
+  SERVICE_TCP,
+  SERVICE_TLS,
 } from "../pool/layout.ts";
 import type { ServerBuffers } from "../pool/shared.ts";
 import { readSetting, type SettingName } from "../server/settings.ts";
-import type { ControlRequest } from "../server/control.ts";
+import type { ClientIdentity, ControlRequest } from "../server/control.ts";
 import { LIBVIR_VERSION_NUMBER } from "./remote.ts";
+import {
+  VIR_CLIENT_TRANS_TCP,
+  VIR_CLIENT_TRANS_TLS,
+  VIR_CLIENT_TRANS_UNIX,
+} from "../transport/conn.ts";
 
 /** A read-only view of one server's control words. */
 class ServerView {
@@ -86,8 +94,8 @@ class ServerView {
     return Atomics.load(this.ctl, i);
   }
 
-  /** Open clients, oldest id first: {id, connection time (s), flags}. */
-  clients(): { id: number; time: number; flags: number }[] {
+  /** Open clients, oldest id first: {id, connection time (s), flags, service}. */
+  clients(): { id: number; time: number; flags: number; service: number }[] {
     const out = [];
     for (let i = 0; i < this.#clients; i++) {
       const b = this.#clientBase + i * CLIENT_WORDS;
@@ -97,6 +105,7 @@ class ServerView {
         id: Atomics.load(this.ctl, b + C_ID),
         time: Atomics.load(this.ctl, b + C_CONN_TIME),
         flags: Atomics.load(this.ctl, b + C_FLAGS),
+        service: Atomics.load(this.ctl, b + C_SERVICE),
       });
     }
     return out.sort((a, b) => a.id - b.id);
@@ -106,8 +115,14 @@ class ServerView {
 type Srv = { name: string };
 type Clnt = { srv: Srv; id: bigint; timestamp: bigint; transport: number };
 
-/** VIR_CLIENT_TRANS_UNIX: every denovirt client comes over a Unix socket. */
-const VIR_CLIENT_TRANS_UNIX = 0;
+/** libvirt's transport of a client that came in on a service (virClientTransport). */
+function transportOf(service: number): number {
+  return service === SERVICE_TLS
+    ? VIR_CLIENT_TRANS_TLS
+    : service === SERVICE_TCP
+    ? VIR_CLIENT_TRANS_TCP
+    : VIR_CLIENT_TRANS_UNIX;
+}
 
 function noServer(name: string): VirError {
   return VirError.of(VIR_ERR_NO_SERVER, VIR_FROM_RPC, `No server named '${name}'`);
@@ -195,11 +210,11 @@ export function adminService(
     if (!found) throw noClient(c.id);
     return { v, found };
   };
-  const wire = (v: ServerView, c: { id: number; time: number }): Clnt => ({
+  const wire = (v: ServerView, c: { id: number; time: number; service: number }): Clnt => ({
     srv: { name: v.name },
     id: BigInt(c.id),
     timestamp: BigInt(c.time),
-    transport: VIR_CLIENT_TRANS_UNIX,
+    transport: transportOf(c.service),
   });
 
   const on = handlersOf(ADMIN_PROGRAM_DEF);
@@ -259,10 +274,21 @@ export function adminService(
       const { v, found } = client({ srv: a.srv, id: a.id, timestamp: 0n, transport: 0 });
       return { clnt: wire(v, found) };
     }),
-    on(ADMIN_PROC_CLIENT_GET_INFO, (_ctx, a) => {
-      const { found } = client(a.clnt);
-      // Deno exposes no SO_PEERCRED: the peer's uid/gid/pid are not known here.
-      return { params: [param.boolean("readonly", (found.flags & CF_READONLY) !== 0)] };
+    on(ADMIN_PROC_CLIENT_GET_INFO, (ctx, a) => {
+      const { v, found } = client(a.clnt);
+      // Who is at the other end is the event loop's to know (addresses, the
+      // x509 DN, the SASL user): asked in libvirtd's order of parameters.
+      const who = ctx.env.io({ op: "client.info", server: v.name, client: found.id }) as
+        | ClientIdentity
+        | null;
+      const params = [param.boolean("readonly", (found.flags & CF_READONLY) !== 0)];
+      if (who?.saslUser) params.push(param.string("sasl_user_name", who.saslUser));
+      if (who && who.transport !== VIR_CLIENT_TRANS_UNIX) {
+        params.push(param.string("sock_addr", who.sockAddr ?? ""));
+        if (who.x509DName) params.push(param.string("tls_x509_dname", who.x509DName));
+      }
+      // Deno exposes no SO_PEERCRED: a Unix client's uid/gid/pid are not known here.
+      return { params };
     }),
     on(ADMIN_PROC_CLIENT_CLOSE, (_ctx, a) => {
       const { v } = client(a.clnt);

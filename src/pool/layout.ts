@@ -43,7 +43,7 @@ export const S_N_STARTING = 19;
 /** Clients connected to this server, and the most it accepts (admin may lower it live). */
 export const S_N_CLIENTS = 20;
 export const S_MAX_CLIENTS = 21;
-/** Clients waiting for authentication (always 0: no auth), and their maximum. */
+/** Clients waiting for authentication (SASL; event loop, atomic add), and their maximum. */
 export const S_N_CLIENTS_UNAUTH = 22;
 export const S_MAX_CLIENTS_UNAUTH = 23;
 /** How many idle normal / priority workers are on their idle stacks (see controlWords). */
@@ -124,10 +124,19 @@ export const CF_KEEPALIVE = 1 << 2;
 export const CF_CLOSE_CALLBACK = 1 << 3;
 /** The daemon's own client (src/server/internal.ts): no socket; hidden from the admin program. */
 export const CF_INTERNAL = 1 << 4;
+/**
+ * The client came in on a `sasl` service and has not authenticated yet (set
+ * when the record is opened, cleared by the event loop when SASL succeeds):
+ * AUTH_LIST answers SASL while it is set.
+ */
+export const CF_AUTH_SASL = 1 << 5;
 
 export const SERVICE_RW = 0;
 export const SERVICE_RO = 1;
 export const SERVICE_ADMIN = 2;
+/** The network services (`--listen`): plain TCP and TLS, both read-write. */
+export const SERVICE_TCP = 3;
+export const SERVICE_TLS = 4;
 
 // ---- Worker records ----------------------------------------------------------------------------
 export const W_STATE = 0;

@@ -7,6 +7,7 @@ import type { LogLevel } from "@logtape/logtape";
 import { CallArena } from "./arena.ts";
 import { allocateMailbox, drainMailbox, type MailRecord } from "./mailbox.ts";
 import {
+  C_FLAGS,
   C_GEN,
   C_LOCK,
   C_REFS,
@@ -40,6 +41,7 @@ import {
   S_MAX_WORKERS,
   S_MIN_WORKERS,
   S_N_CLIENTS,
+  S_N_CLIENTS_UNAUTH,
   S_N_PRIO,
   S_N_STARTING,
   S_N_WOKEN,
@@ -616,6 +618,36 @@ export class WorkerPool {
       g[Symbol.dispose]();
     }
     return true;
+  }
+
+  /**
+   * Clears `flags` in a client's C_FLAGS under its client lock (Workers
+   * change the word under that lock). Returns false if a worker holds the
+   * lock this instant (try again soon).
+   */
+  clearClientFlags(index: number, gen: number, flags: number): boolean {
+    const g = this.mem.clientLock(index).tryLock();
+    if (!g) return false;
+    try {
+      const base = this.mem.client(index);
+      if (Atomics.load(this.ctl, base + C_GEN) === gen) {
+        Atomics.and(this.ctl, base + C_FLAGS, ~flags);
+      }
+    } finally {
+      g[Symbol.dispose]();
+    }
+    return true;
+  }
+
+  /** Counts a client waiting for authentication in S_N_CLIENTS_UNAUTH (seen by the admin program). */
+  countUnauthClient(delta: number): void {
+    Atomics.add(this.ctl, S_N_CLIENTS_UNAUTH, delta);
+  }
+
+  /** Whether the unauthenticated clients are at the limit (0: no limit), as libvirtd decides. */
+  get unauthFull(): boolean {
+    const max = Atomics.load(this.ctl, S_MAX_CLIENTS_UNAUTH);
+    return max > 0 && Atomics.load(this.ctl, S_N_CLIENTS_UNAUTH) >= max;
   }
 
   /** Whether workers still hold references on the client. */

@@ -4,12 +4,23 @@
 // max_client_requests calls outstanding. libvirtd's virNetServerClient.
 
 import { FramingError, PacketFramer } from "../rpc/framing.ts";
+import type { ClientConn, PeerInfo } from "../transport/conn.ts";
+import { logRefusal, SaslRefused, type SaslReply, type SaslSession } from "../transport/sasl.ts";
+import { XdrError, XdrReader } from "../xdr/mod.ts";
+import {
+  REMOTE_PROC_AUTH_LIST,
+  REMOTE_PROC_AUTH_POLKIT,
+  REMOTE_PROC_AUTH_SASL_INIT,
+  REMOTE_PROC_AUTH_SASL_START,
+  REMOTE_PROC_AUTH_SASL_STEP,
+} from "../protocol/remote_procedure_numbers.ts";
 import { decodeHeader, encodePacket, type Header, PAYLOAD_OFFSET } from "../rpc/header.ts";
 import {
   KEEPALIVE_PROC_PING,
   KEEPALIVE_PROC_PONG,
   KEEPALIVE_PROGRAM,
   KEEPALIVE_PROTOCOL_VERSION,
+  REMOTE_PROGRAM,
   VIR_NET_CALL,
   VIR_NET_CONTINUE,
   VIR_NET_ERROR,
@@ -20,6 +31,7 @@ import {
   VIR_NET_STREAM,
 } from "../rpc/constants.ts";
 import { VirError, writeVirError } from "../rpc/error.ts";
+import { VIR_ERR_AUTH_FAILED, VIR_FROM_RPC } from "../rpc/error_codes.ts";
 import type { Program } from "../protocol/program.ts";
 import { CF_KEEPALIVE } from "../pool/layout.ts";
 import { log } from "../log.ts";
@@ -34,6 +46,8 @@ export interface ClientHost {
   closed(client: Client): void;
   /** Reads the client's shared flags word. */
   flags(client: Client): number;
+  /** The client has authenticated (SASL): it may now make any call. */
+  authenticated(client: Client): void;
 }
 
 export interface ClientOptions {
@@ -49,6 +63,33 @@ export interface ClientOptions {
   keepaliveCount: number;
   /** Bytes queued for a client that does not read before it is dropped. */
   maxQueuedBytes: number;
+  /** libvirt's transport (VIR_CLIENT_TRANS_*) and, for a network client, its peer. */
+  transport: number;
+  peer: PeerInfo | null;
+  /** The SASL negotiation a client of a `sasl` service must complete first; null: none needed. */
+  sasl: SaslSession | null;
+}
+
+/** The remote program's SASL procedures: the event loop answers them (the state is the connection's). */
+const SASL_PROCS = new Set([
+  REMOTE_PROC_AUTH_SASL_INIT,
+  REMOTE_PROC_AUTH_SASL_START,
+  REMOTE_PROC_AUTH_SASL_STEP,
+]);
+/** What else an unauthenticated client may call (libvirt's procedures without needAuth). */
+const AUTH_PROCS = new Set([REMOTE_PROC_AUTH_LIST, REMOTE_PROC_AUTH_POLKIT]);
+
+function authFailed(): VirError {
+  return VirError.of(VIR_ERR_AUTH_FAILED, VIR_FROM_RPC, "authentication failed");
+}
+
+/** SASL data as the protocol's `char data<>` carries it, and back (null for nil). */
+function saslBytes(nil: number, data: number[]): Uint8Array | null {
+  return nil ? null : Uint8Array.from(data, (b) => b & 0xff);
+}
+
+function saslRet(r: SaslReply): { complete: number; nil: number; data: number[] } {
+  return { complete: r.complete ? 1 : 0, nil: r.data === null ? 1 : 0, data: [...(r.data ?? [])] };
 }
 
 /**
@@ -94,8 +135,10 @@ export class Client {
   readonly gen: number;
   readonly service: number;
   readonly readonly: boolean;
+  readonly transport: number;
+  readonly peer: PeerInfo | null;
   readonly connectedAt = Date.now();
-  readonly #conn: Deno.Conn;
+  readonly #conn: ClientConn;
   readonly #host: ClientHost;
   readonly #opts: ClientOptions;
   readonly #framer = new PacketFramer();
@@ -124,8 +167,11 @@ export class Client {
   #lastRx = Date.now();
   #kaTimer: ReturnType<typeof setInterval> | null = null;
   #kaUnanswered = 0;
+  readonly #sasl: SaslSession | null;
+  /** Only the auth procedures are served until the client has authenticated. */
+  #authPending: boolean;
 
-  constructor(conn: Deno.Conn, host: ClientHost, opts: ClientOptions) {
+  constructor(conn: ClientConn, host: ClientHost, opts: ClientOptions) {
     this.#conn = conn;
     this.#host = host;
     this.#opts = opts;
@@ -134,6 +180,20 @@ export class Client {
     this.gen = opts.gen;
     this.service = opts.service;
     this.readonly = opts.readonly;
+    this.transport = opts.transport;
+    this.peer = opts.peer;
+    this.#sasl = opts.sasl;
+    this.#authPending = opts.sasl !== null;
+  }
+
+  /** The client has yet to authenticate (counted among the server's unauthenticated clients). */
+  get authPending(): boolean {
+    return this.#authPending;
+  }
+
+  /** The SASL user the client authenticated as, if it did. */
+  get saslUser(): string | null {
+    return this.#sasl?.identity ?? null;
   }
 
   get closing(): boolean {
@@ -243,6 +303,14 @@ export class Client {
       this.#rejectCall(h, VirError.rpc(`Unexpected message status ${h.status}`));
       return;
     }
+    if (h.prog === REMOTE_PROGRAM && SASL_PROCS.has(h.proc)) {
+      this.#saslCall(h, packet, program);
+      return;
+    }
+    if (this.#authPending && !(h.prog === REMOTE_PROGRAM && AUTH_PROCS.has(h.proc))) {
+      this.#rejectCall(h, VirError.rpc("authentication required"));
+      return;
+    }
     this.#outstanding++;
     this.inflight++;
     if (!this.#host.submit(this, packet, info.priority === "high")) {
@@ -252,16 +320,67 @@ export class Client {
     }
   }
 
+  /**
+   * A SASL call, answered here: the negotiation's state belongs to the
+   * connection (as keepalive's does), so a Worker never sees a call of a
+   * client that has not authenticated. Counts as a request until written.
+   */
+  #saslCall(h: Header, packet: Uint8Array, program: Program): void {
+    this.#outstanding++;
+    const answer = (build: Uint8Array) => this.#send(build, true);
+    const procedure = program.procedures.get(h.proc);
+    let args: unknown;
+    try {
+      args = procedure!.args.decode(new XdrReader(packet, PAYLOAD_OFFSET));
+    } catch (e) {
+      if (!(e instanceof XdrError)) throw e;
+      answer(this.#errorPacket(h, VirError.rpc("Unable to decode message payload")));
+      return;
+    }
+    this.#saslAnswer(h.proc, args).then(
+      (ret) =>
+        answer(
+          encodePacket({ ...h, type: VIR_NET_REPLY, status: VIR_NET_OK }, (w) =>
+            procedure!.ret.encode(w, ret)),
+        ),
+      (e) => {
+        if (e instanceof SaslRefused) logRefusal(this.id, e);
+        else if (!(e instanceof VirError)) {
+          logger.error("client {id}: SASL: {error}", { id: this.id, error: e });
+        }
+        answer(this.#errorPacket(h, e instanceof VirError ? e : authFailed()));
+      },
+    );
+  }
+
+  async #saslAnswer(proc: number, args: unknown): Promise<unknown> {
+    const sasl = this.#sasl;
+    // libvirtd: SASL calls from a client whose service is not `sasl` (or that
+    // has authenticated already) are invalid requests.
+    if (!sasl || !this.#authPending) throw authFailed();
+    if (proc === REMOTE_PROC_AUTH_SASL_INIT) return { mechlist: sasl.init() };
+    const a = args as { mech?: string; nil: number; data: number[] };
+    const r = proc === REMOTE_PROC_AUTH_SASL_START
+      ? await sasl.start(a.mech!, saslBytes(a.nil, a.data))
+      : await sasl.step(saslBytes(a.nil, a.data));
+    if (r.complete && !this.#closing) {
+      this.#authPending = false;
+      this.#host.authenticated(this);
+    }
+    return saslRet(r);
+  }
+
+  #errorPacket(h: Header, err: VirError): Uint8Array {
+    return encodePacket(
+      { ...h, type: VIR_NET_REPLY, status: VIR_NET_ERROR },
+      (w) => writeVirError(w, err),
+    );
+  }
+
   /** An error answered by the event loop itself; it still counts as a request until written. */
   #rejectCall(h: Header, err: VirError): void {
     this.#outstanding++;
-    this.#send(
-      encodePacket(
-        { ...h, type: VIR_NET_REPLY, status: VIR_NET_ERROR },
-        (w) => writeVirError(w, err),
-      ),
-      true,
-    );
+    this.#send(this.#errorPacket(h, err), true);
   }
 
   #keepalivePacket(proc: number): Uint8Array {

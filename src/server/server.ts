@@ -9,8 +9,21 @@ import { QemuHost } from "../drivers/qemu/host.ts";
 import { InternalClient } from "./internal.ts";
 import { errorAnswer, type IoEnvelope, type IoRequest } from "../pool/io.ts";
 import type { LogLevel } from "@logtape/logtape";
-import { type DaemonConfig, qemuDirs } from "../conf/config.ts";
+import { type AuthScheme, type DaemonConfig, qemuDirs } from "../conf/config.ts";
 import { listenUnix } from "../transport/unix.ts";
+import {
+  type ClientConn,
+  formatSockAddr,
+  NodeConn,
+  type PeerInfo,
+  VIR_CLIENT_TRANS_TCP,
+  VIR_CLIENT_TRANS_TLS,
+  VIR_CLIENT_TRANS_UNIX,
+} from "../transport/conn.ts";
+import { ListenerClosedError, TcpListener } from "../transport/tcp.ts";
+import { TlsContext } from "../transport/tls.ts";
+import { type SaslOptions, SaslSession } from "../transport/sasl.ts";
+import { defaultUsersFile } from "../transport/sasl_users.ts";
 import { WorkerPool } from "../pool/pool.ts";
 import {
   C_CONN_TIME,
@@ -20,6 +33,7 @@ import {
   C_INSTANCE,
   C_REFS,
   C_SERVICE,
+  CF_AUTH_SASL,
   CF_CONN_OPEN,
   CF_INTERNAL,
   CF_READONLY,
@@ -35,6 +49,8 @@ import {
   SERVICE_ADMIN,
   SERVICE_RO,
   SERVICE_RW,
+  SERVICE_TCP,
+  SERVICE_TLS,
 } from "../pool/layout.ts";
 import type { MailRecord } from "../pool/mailbox.ts";
 import { Client, type ClientHost, MAX_QUEUED_BYTES } from "./client.ts";
@@ -54,7 +70,7 @@ import { VirError } from "../rpc/error.ts";
 import { VIR_FROM_RPC } from "../rpc/error_codes.ts";
 import { allocateStore } from "../drivers/shared_store.ts";
 import { allocateSettings, readSetting, writeSetting } from "./settings.ts";
-import type { ControlRequest } from "./control.ts";
+import type { ClientIdentity, ControlRequest } from "./control.ts";
 
 const logger = log("server");
 
@@ -87,16 +103,43 @@ export interface ServerOptions {
   arenaMaxBytes?: number;
   /** The libvirtd server's running-worker target (default: the CPUs but one; tests set it). */
   runningTarget?: number;
+  /** Start the network services listen_tls and listen_tcp ask for (libvirtd's --listen). */
+  listen?: boolean;
+  /** How long a TLS client may take over its handshake (default TLS_HANDSHAKE_TIMEOUT_MS). */
+  tlsHandshakeTimeoutMs?: number;
 }
 
+/** How long a TLS client may take over its handshake before it is dropped. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** A connection a service accepted, with what is known of its peer. */
+interface Accepted {
+  conn: ClientConn;
+  peer: PeerInfo | null;
+}
+
+/** An accepted connection not yet served: `open` starts it (a TLS handshake begins). */
+interface Pending {
+  open(): Accepted;
+  close(): void;
+}
+
+/** A listening socket and its policy (libvirtd's virNetServerService). */
 interface Service {
+  /** rw, ro, admin, tcp, tls. */
   name: string;
+  /** The socket file, or `ADDR:PORT` for a network service. */
   path: string;
   kind: number;
+  transport: number;
   readonly: boolean;
+  auth: AuthScheme;
   programs: ReadonlyMap<number, Program>;
-  listener: Deno.UnixListener;
   server: NetServer;
+  accept(): Promise<Pending>;
+  close(): void;
+  /** The Unix socket file removed at stop. */
+  file: string | null;
 }
 
 /** Limits a server applies to its clients. */
@@ -128,6 +171,10 @@ export class NetServer implements ClientHost {
   readonly #driverClosing = new Set<Client>();
   /** Told of the requests Workers send the event loop (admin program). */
   onControl: (req: ControlRequest) => void = () => {};
+  /** SASL settings for clients of `sasl` services (the daemon sets them). */
+  sasl: Omit<SaslOptions, "secure"> | null = null;
+  /** Clients counted in S_N_CLIENTS_UNAUTH: accepted on a `sasl` service, not yet authenticated. */
+  readonly #unauth = new Set<Client>();
 
   constructor(name: string, pool: WorkerPool, capacity: number, limits: ClientLimits) {
     this.name = name;
@@ -152,7 +199,7 @@ export class NetServer implements ClientHost {
    * 100 ms, since the admin program may raise the limit from a Worker.
    */
   async roomForClient(stopping: () => boolean): Promise<void> {
-    while (!stopping() && this.#count >= this.pool.maxClients) {
+    while (!stopping() && (this.#count >= this.pool.maxClients || this.pool.unauthFull)) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((r) => {
         this.#waiting.push(r);
@@ -168,12 +215,18 @@ export class NetServer implements ClientHost {
     for (const w of ws) w();
   }
 
-  addClient(conn: Deno.UnixConn, sv: Service): void {
+  addClient(acc: Accepted, sv: Service): void {
+    const { conn } = acc;
     const ctl = this.pool.ctl;
     const id = Atomics.add(ctl, S_NEXT_CLIENT_ID, 1) + 1;
+    const sasl = sv.auth === "sasl";
     const rec = this.pool.openClient((base) => {
       Atomics.store(ctl, base + C_REFS, 0);
-      Atomics.store(ctl, base + C_FLAGS, sv.readonly ? CF_READONLY : 0);
+      Atomics.store(
+        ctl,
+        base + C_FLAGS,
+        (sv.readonly ? CF_READONLY : 0) | (sasl ? CF_AUTH_SASL : 0),
+      );
       Atomics.store(ctl, base + C_DRIVER, 0);
       Atomics.store(ctl, base + C_INSTANCE, 0);
       Atomics.store(ctl, base + C_SERVICE, sv.kind);
@@ -193,10 +246,20 @@ export class NetServer implements ClientHost {
       readonly: sv.readonly,
       programs: sv.programs,
       ...this.#limits,
+      transport: sv.transport,
+      peer: acc.peer,
+      // Plain TCP is not private: SASL there must fail as libvirtd's does (src/transport/sasl.ts).
+      sasl: sasl && this.sasl
+        ? new SaslSession({ ...this.sasl, secure: sv.kind !== SERVICE_TCP })
+        : null,
     });
     this.#clients[rec.index] = client;
     this.#count++;
     this.pool.countClient(1);
+    if (client.authPending) {
+      this.#unauth.add(client);
+      this.pool.countUnauthClient(1);
+    }
     logger.debug("client {id} connected on {service}", { id, service: sv.name });
     client.run();
   }
@@ -253,7 +316,45 @@ export class NetServer implements ClientHost {
   }
 
   closed(client: Client): void {
+    this.#uncountUnauth(client);
     this.#markClosing(client);
+  }
+
+  authenticated(client: Client): void {
+    this.#uncountUnauth(client);
+    this.#clearAuthFlag(client);
+    logger.info("client {id} authenticated as SASL user '{user}'", {
+      id: client.id,
+      user: client.saslUser,
+    });
+  }
+
+  #uncountUnauth(client: Client): void {
+    if (!this.#unauth.delete(client)) return;
+    this.pool.countUnauthClient(-1);
+    // Below max_anonymous_clients again: the services may accept.
+    this.wake();
+  }
+
+  #clearAuthFlag(client: Client): void {
+    if (client.closing) return;
+    if (!this.pool.clearClientFlags(client.index, client.gen, CF_AUTH_SASL)) {
+      // A worker holds the client lock this instant (an AUTH_LIST): try again on the next turn.
+      setTimeout(() => this.#clearAuthFlag(client), 0);
+    }
+  }
+
+  /** What the admin program's client-info shows of the client with id `id`, or null. */
+  identity(id: number): ClientIdentity | null {
+    const c = this.#clients.find((x) => x !== null && x.id === id && !x.closing);
+    if (!c) return null;
+    return {
+      transport: c.transport,
+      readonly: c.readonly,
+      sockAddr: c.peer?.sockAddr ?? null,
+      x509DName: c.peer?.x509DName ?? null,
+      saslUser: c.saslUser,
+    };
   }
 
   #markClosing(client: Client): void {
@@ -505,7 +606,11 @@ export class Server {
     }
   }
 
-  /** Starts the pools and listens on the three sockets of the run directory. */
+  /**
+   * Starts the pools and listens on the three sockets of the run directory,
+   * and — with `listen` — on the network services listen_tls and listen_tcp
+   * ask for.
+   */
   static async start(opts: ServerOptions): Promise<Server> {
     const s = new Server(opts);
     const c = opts.config;
@@ -514,6 +619,11 @@ export class Server {
     remote.set(QEMU_PROGRAM_DEF.prog, QEMU_PROGRAM_DEF);
     for (const p of opts.extraPrograms ?? []) remote.set(p.prog, p);
     const admin = new Map<number, Program>([[ADMIN_PROGRAM_DEF.prog, ADMIN_PROGRAM_DEF]]);
+    s.main.sasl = {
+      usersFile: c.sasl_users_file || defaultUsersFile(),
+      allowedUsers: c.sasl_allowed_username_list,
+      secret: crypto.getRandomValues(new Uint8Array(32)),
+    };
     const specs = [
       {
         name: "rw",
@@ -521,6 +631,7 @@ export class Server {
         mode: c.unix_sock_rw_perms,
         kind: SERVICE_RW,
         ro: false,
+        auth: c.auth_unix_rw,
         programs: remote,
         server: s.main,
       },
@@ -530,15 +641,18 @@ export class Server {
         mode: c.unix_sock_ro_perms,
         kind: SERVICE_RO,
         ro: true,
+        auth: c.auth_unix_ro,
         programs: remote,
         server: s.main,
       },
       {
+        // libvirtd's admin socket has no authentication setting: its mode guards it.
         name: "admin",
         file: "libvirt-admin-sock",
         mode: c.unix_sock_admin_perms,
         kind: SERVICE_ADMIN,
         ro: false,
+        auth: "none" as const,
         programs: admin,
         server: s.admin,
       },
@@ -551,18 +665,29 @@ export class Server {
           name: sp.name,
           path,
           kind: sp.kind,
+          transport: VIR_CLIENT_TRANS_UNIX,
           readonly: sp.ro,
+          auth: sp.auth,
           programs: sp.programs,
-          listener,
           server: sp.server,
+          accept: async () => {
+            const conn = await listener.accept();
+            return { open: () => ({ conn, peer: null }), close: () => conn.close() };
+          },
+          close: () => listener.close(),
+          file: path,
         });
       }
+      if (opts.listen) await s.#listenNetwork(remote, opts.tlsHandshakeTimeoutMs);
     } catch (e) {
-      for (const sv of s.#services) sv.listener.close();
+      for (const sv of s.#services) sv.close();
+      for (const sv of s.#services) if (sv.file) await Deno.remove(sv.file).catch(() => {});
       throw e;
     }
     s.main.pool.start();
     s.admin.pool.start();
+    // The admin program's client-info asks the event loop who a client is.
+    s.admin.onIo = (req) => s.#adminIo(req);
     // The QEMU driver's event-loop side; its start-up (definitions, running
     // domains adopted, autostart) runs before the sockets accept anyone.
     const dirs = qemuDirs(c);
@@ -581,39 +706,153 @@ export class Server {
     return s;
   }
 
+  /**
+   * The TLS (listen_tls, tls_port) and TCP (listen_tcp, tcp_port) services,
+   * both on listen_addr, serving the libvirtd server's programs read-write.
+   * Bad credentials or a port in use end the start (ListenError).
+   */
+  async #listenNetwork(
+    programs: ReadonlyMap<number, Program>,
+    handshakeMs?: number,
+  ): Promise<void> {
+    const c = this.config;
+    const common = { readonly: false, programs, server: this.main, file: null };
+    if (c.listen_tls) {
+      const tls = TlsContext.create(c, Deno.uid() === 0);
+      const listener = await TcpListener.listen(
+        c.listen_addr,
+        Number(c.tls_port),
+        c.max_queued_clients,
+      );
+      logger.info("TLS service on {addr} (CA {ca}, certificate {cert})", {
+        addr: listener.address,
+        ca: tls.files.ca,
+        cert: tls.files.cert,
+      });
+      this.#services.push({
+        ...common,
+        name: "tls",
+        path: listener.address,
+        kind: SERVICE_TLS,
+        transport: VIR_CLIENT_TRANS_TLS,
+        auth: c.auth_tls,
+        accept: async () => {
+          const raw = await listener.accept();
+          return {
+            // The handshake starts only once the server takes the connection.
+            open: () => {
+              const session = tls.accept(raw, handshakeMs ?? TLS_HANDSHAKE_TIMEOUT_MS);
+              const sockAddr = formatSockAddr(raw.remoteAddress, raw.remotePort);
+              return {
+                conn: session,
+                peer: {
+                  sockAddr,
+                  get x509DName() {
+                    return session.x509DName;
+                  },
+                },
+              };
+            },
+            close: () => void raw.destroy(),
+          };
+        },
+        close: () => listener.close(),
+      });
+    }
+    if (c.listen_tcp) {
+      if (c.auth_tcp === "none") {
+        logger.warn(
+          'plain TCP on port {port} with auth_tcp = "none": anyone who reaches it has full control of the daemon, unencrypted',
+          { port: c.tcp_port },
+        );
+      }
+      const listener = await TcpListener.listen(
+        c.listen_addr,
+        Number(c.tcp_port),
+        c.max_queued_clients,
+      );
+      logger.info("TCP service on {addr}", { addr: listener.address });
+      this.#services.push({
+        ...common,
+        name: "tcp",
+        path: listener.address,
+        kind: SERVICE_TCP,
+        transport: VIR_CLIENT_TRANS_TCP,
+        auth: c.auth_tcp,
+        accept: async () => {
+          const raw = await listener.accept();
+          return {
+            open: () => {
+              const conn = new NodeConn(raw);
+              raw.resume();
+              return {
+                conn,
+                peer: {
+                  sockAddr: formatSockAddr(raw.remoteAddress, raw.remotePort),
+                  x509DName: null,
+                },
+              };
+            },
+            close: () => void raw.destroy(),
+          };
+        },
+        close: () => listener.close(),
+      });
+    }
+  }
+
+  /** The admin program's requests of the event loop (client-info). */
+  #adminIo(req: IoRequest): Promise<unknown> {
+    if (req.op === "client.info") {
+      const srv = this.#server(String(req.server));
+      return Promise.resolve(srv?.identity(Number(req.client)) ?? null);
+    }
+    return Promise.reject(VirError.internal(VIR_FROM_RPC, `no I/O handler for '${req.op}'`));
+  }
+
   /** Socket paths by service name (rw, ro, admin). */
   get paths(): { rw: string; ro: string; admin: string } {
     const p = (n: string) => this.#services.find((s) => s.name === n)!.path;
     return { rw: p("rw"), ro: p("ro"), admin: p("admin") };
   }
 
+  /** The network services' addresses, by name (tls, tcp): `ADDR:PORT`. */
+  get network(): { tls?: string; tcp?: string } {
+    const out: { tls?: string; tcp?: string } = {};
+    for (const sv of this.#services) {
+      if (sv.name === "tls" || sv.name === "tcp") out[sv.name] = sv.path;
+    }
+    return out;
+  }
+
   async #acceptLoop(sv: Service): Promise<void> {
     const stopping = () => this.#stopping;
     while (!this.#stopping) {
-      // At max_clients the server's services stop accepting until a client leaves.
+      // At max_clients (or max_anonymous_clients waiting to authenticate) the
+      // server's services stop accepting until a client leaves or authenticates.
       await sv.server.roomForClient(stopping);
       if (this.#stopping) return;
-      let conn: Deno.UnixConn;
+      let pending: Pending;
       try {
-        conn = await sv.listener.accept();
+        pending = await sv.accept();
       } catch (e) {
-        if (!this.#stopping) {
+        if (!this.#stopping && !(e instanceof ListenerClosedError)) {
           logger.error("accept on {path} failed: {error}", { path: sv.path, error: e });
         }
         return;
       }
       if (this.#stopping) {
-        conn.close();
+        pending.close();
         return;
       }
       // The limit may have been lowered (admin) while accept() waited: the
       // connection then waits unserved, as one in libvirtd's backlog would.
       await sv.server.roomForClient(stopping);
       if (this.#stopping) {
-        conn.close();
+        pending.close();
         return;
       }
-      sv.server.addClient(conn, sv);
+      sv.server.addClient(pending.open(), sv);
     }
   }
 
@@ -626,7 +865,7 @@ export class Server {
     this.#stopping = true;
     for (const sv of this.#services) {
       try {
-        sv.listener.close();
+        sv.close();
       } catch {
         // Already closed.
       }
@@ -636,8 +875,9 @@ export class Server {
     this.qemu?.stop();
     await Promise.allSettled(this.#acceptLoops);
     for (const sv of this.#services) {
+      if (!sv.file) continue;
       try {
-        await Deno.remove(sv.path);
+        await Deno.remove(sv.file);
       } catch {
         // Gone already.
       }

@@ -30,6 +30,24 @@ qemu_job_wait_seconds = 5
 dispatch_poll_us = 0
 sandbox = 1
 sandbox_allow_paths = [ "/srv/images", "/var/tmp" ]
+auth_unix_ro = "sasl"
+auth_tcp = "none"
+auth_tls = "sasl"
+listen_tls = 0
+listen_tcp = 1
+listen_addr = "192.0.2.1"
+tls_port = "26514"
+tcp_port = "26509"
+key_file = "/etc/denovirt/key.pem"
+cert_file = "/etc/denovirt/cert.pem"
+ca_file = "/etc/denovirt/ca.pem"
+crl_file = "/etc/denovirt/crl.pem"
+tls_no_verify_certificate = 1
+tls_no_sanity_certificate = 1
+tls_allowed_dn_list = ["C=GB,ST=London,L=London,O=Example,CN=*", 'CN=admin']
+tls_priority = "NORMAL"
+sasl_allowed_username_list = ["alice", "ops-*" ]
+sasl_users_file = "/etc/denovirt/sasl-users"
 `;
 
 Deno.test("parseConfig() reads every key denovirt uses", () => {
@@ -68,6 +86,26 @@ Deno.test("parseConfig() reads every key denovirt uses", () => {
     qemu_job_wait_seconds: 5,
     sandbox: 1,
     sandbox_allow_paths: ["/srv/images", "/var/tmp"],
+    auth_unix_rw: "none",
+    auth_unix_ro: "sasl",
+    auth_tcp: "none",
+    auth_tls: "sasl",
+    listen_tls: 0,
+    listen_tcp: 1,
+    listen_addr: "192.0.2.1",
+    tls_port: "26514",
+    tcp_port: "26509",
+    key_file: "/etc/denovirt/key.pem",
+    cert_file: "/etc/denovirt/cert.pem",
+    ca_file: "/etc/denovirt/ca.pem",
+    crl_file: "/etc/denovirt/crl.pem",
+    tls_no_verify_certificate: 1,
+    tls_no_sanity_certificate: 1,
+    // Commas inside a quoted list item belong to it.
+    tls_allowed_dn_list: ["C=GB,ST=London,L=London,O=Example,CN=*", "CN=admin"],
+    tls_priority: "NORMAL",
+    sasl_allowed_username_list: ["alice", "ops-*"],
+    sasl_users_file: "/etc/denovirt/sasl-users",
   });
 });
 
@@ -111,6 +149,19 @@ Deno.test("parseConfig() accepts lists spanning lines and single quotes", () => 
   assert.deepEqual(warnings, ["l.conf:2: unknown setting access_drivers ignored"]);
 });
 
+Deno.test("parseConfig() in system mode starts from a privileged libvirtd's paths", () => {
+  const c = parseConfig("", "system.conf", () => {}, true);
+  assert.deepEqual(
+    [c.unix_sock_dir, c.qemu_config_dir, c.qemu_state_dir],
+    ["/run/libvirt", "/etc/libvirt/qemu", "/run/libvirt/qemu"],
+  );
+  // libvirtd's network defaults: TLS (when --listen) without SASL, TCP off and SASL-only.
+  assert.deepEqual(
+    [c.listen_tls, c.listen_tcp, c.tls_port, c.tcp_port, c.auth_tls, c.auth_tcp],
+    [1, 0, "16514", "16509", "none", "sasl"],
+  );
+});
+
 Deno.test("parseConfig() warns about unknown keys and goes on", () => {
   const warnings: string[] = [];
   const c = parseConfig(`frobnicate = 3\nmax_workers = 9\n`, "w.conf", (w) => warnings.push(w));
@@ -141,6 +192,8 @@ const BAD: [string, string, RegExp][] = [
     "bad.conf:0",
     /max_anonymous_clients must be less than max_clients/,
   ],
+  ['auth_tls = "polkit"\n', "bad.conf:1", /auth_tls: unsupported auth polkit/],
+  ['tls_port = "https"\n', "bad.conf:1", /tls_port: not a port number: "https"/],
 ];
 
 for (const [text, where, reason] of BAD) {

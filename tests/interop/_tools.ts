@@ -21,6 +21,13 @@ const PACKAGES: Record<string, string> = {
   "qemu-img": "qemu-utils",
   ps: "procps",
   setpriv: "util-linux",
+  certtool: "gnutls-bin",
+  saslpasswd2: "sasl2-bin",
+  sasl_scram: "libsasl2-modules",
+  sshd: "openssh-server",
+  ssh: "openssh-client",
+  nc: "netcat-openbsd",
+  unshare: "util-linux",
 };
 
 /** A module a language's interpreter must load: the binding's import test. */
@@ -43,6 +50,11 @@ function present(tool: string): boolean {
     } catch {
       return false;
     }
+  }
+  if (tool === "sasl_scram") {
+    // Cyrus SASL's SCRAM plugin, which libvirt's clients (and libvirtd) use.
+    return existsSync("/usr/lib/x86_64-linux-gnu/sasl2/libscram.so.2") ||
+      existsSync("/usr/lib/aarch64-linux-gnu/sasl2/libscram.so.2");
   }
   if (tool === "go") {
     return which("go") !== null &&

@@ -110,6 +110,7 @@ Deno.test({
   <memory unit='MiB'>32</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+  <features><acpi/><apic/></features>
   <devices>
     <disk type='file' device='disk'>
       <driver name='qemu' type='qcow2'/>

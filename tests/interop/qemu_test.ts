@@ -112,7 +112,7 @@ Deno.test({
     assert.match(caps, /<machine canonical='pc-i440fx-[\d.]+' maxCpus='255'>pc<\/machine>/);
     assert.match(caps, /<domain type='qemu'\/>/);
     const domcaps = (await virsh("domcapabilities")).out;
-    assert.match(domcaps, /<domain>qemu<\/domain>/);
+    assert.match(domcaps, /<domain>(qemu|kvm)<\/domain>/);
     assert.match(domcaps, /<machine>pc-i440fx-[\d.]+<\/machine>/);
     assert.match(domcaps, /<value>virtio<\/value>/);
     assert.match(

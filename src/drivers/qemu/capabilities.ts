@@ -1,54 +1,61 @@
-// The QEMU driver's capabilities document (virConnectGetCapabilities): the
-// host's architecture and topology, and one guest — hvm on x86_64 — with the
-// emulator, the machine types it lists (aliases with their canonical name, as
-// libvirt prints them) and the domain types it can run (qemu; kvm when
-// /dev/kvm exists). Machine types are asked of the emulator once per Worker.
+// The QEMU driver's capabilities document (virConnectGetCapabilities) and
+// domain capabilities (virConnectGetDomainCapabilities), built as libvirt 9.0
+// builds them from what the emulator answers over QMP (probe.ts): machine
+// types with the default first and each alias after its machine (with
+// `canonical`), `kvm` beside `qemu` when KVM works, CPU models with their
+// usability, firmware from QEMU's descriptors (firmware.ts), and the device
+// enums libvirt offers for x86.
 
 import { XmlWriter } from "../../util/xml_writer.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INVALID_ARG, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
+import { findMachine, isI440fx, isQ35, probeEmulator, type QemuProbe } from "./probe.ts";
+import { loaderValues } from "./firmware.ts";
 
-interface Machine {
-  name: string;
-  canonical: string | null;
+/**
+ * The x86 CPU models libvirt 9.0's CPU map knows, with their vendors
+ * (src/cpu_map/x86_*.xml); QEMU's other models are not offered.
+ */
+export const CPU_MODEL_VENDORS: Record<string, string> = Object.fromEntries(
+  (
+    "qemu64:unknown qemu32:unknown phenom:AMD pentium3:unknown pentium2:unknown pentium:unknown " +
+    "n270:Intel kvm64:unknown kvm32:unknown coreduo:Intel core2duo:Intel athlon:AMD " +
+    "Westmere-IBRS:Intel Westmere:Intel Snowridge:Intel Skylake-Server-noTSX-IBRS:Intel " +
+    "Skylake-Server-IBRS:Intel Skylake-Server:Intel Skylake-Client-noTSX-IBRS:Intel " +
+    "Skylake-Client-IBRS:Intel Skylake-Client:Intel SandyBridge-IBRS:Intel SandyBridge:Intel " +
+    "Penryn:Intel Opteron_G5:AMD Opteron_G4:AMD Opteron_G3:AMD Opteron_G2:AMD Opteron_G1:AMD " +
+    "Nehalem-IBRS:Intel Nehalem:Intel IvyBridge-IBRS:Intel IvyBridge:Intel " +
+    "Icelake-Server-noTSX:Intel Icelake-Server:Intel Haswell-noTSX-IBRS:Intel Haswell-noTSX:Intel " +
+    "Haswell-IBRS:Intel Haswell:Intel EPYC-Rome:AMD EPYC-Milan:AMD EPYC-IBPB:AMD EPYC:AMD " +
+    "Dhyana:Hygon Cooperlake:Intel Conroe:Intel Cascadelake-Server-noTSX:Intel " +
+    "Cascadelake-Server:Intel Broadwell-noTSX-IBRS:Intel Broadwell-noTSX:Intel " +
+    "Broadwell-IBRS:Intel Broadwell:Intel 486:unknown Icelake-Client:Intel " +
+    "Icelake-Client-noTSX:Intel EPYC-Genoa:AMD SapphireRapids:Intel"
+  ).split(" ").map((s) => s.split(":") as [string, string]),
+);
+
+function hostTopology(): { cpus: number } {
+  return { cpus: navigator.hardwareConcurrency };
 }
 
-const machinesCache = new Map<string, Machine[]>();
-
-/** `EMULATOR -machine help`, parsed: every machine, and aliases with what they stand for. */
-export function machineTypes(emulator: string): Machine[] {
-  const hit = machinesCache.get(emulator);
-  if (hit) return hit;
-  const out: Machine[] = [];
-  try {
-    const r = new Deno.Command(emulator, {
-      args: ["-machine", "help"],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    for (const line of new TextDecoder().decode(r.stdout).split("\n").slice(1)) {
-      const m = /^(\S+)\s+(.*)$/.exec(line.trim());
-      if (!m || m[1] === "none") continue;
-      const alias = /\(alias of ([^)]+)\)/.exec(m[2]!);
-      out.push({ name: m[1]!, canonical: alias ? alias[1]! : null });
+/** The emulators a capabilities document describes: i686 (if installed) and x86_64. */
+function guestEmulators(emulator: string): { arch: string; wordsize: number; path: string }[] {
+  const out: { arch: string; wordsize: number; path: string }[] = [];
+  const i386 = emulator.replace(/qemu-system-x86_64$/, "qemu-system-i386");
+  if (i386 !== emulator) {
+    try {
+      Deno.statSync(i386);
+      out.push({ arch: "i686", wordsize: 32, path: i386 });
+    } catch {
+      // Not installed.
     }
-  } catch {
-    // No emulator: no machines.
   }
-  machinesCache.set(emulator, out);
+  out.push({ arch: "x86_64", wordsize: 64, path: emulator });
   return out;
 }
 
-function kvmAvailable(): boolean {
-  try {
-    return Deno.statSync("/dev/kvm") !== null;
-  } catch {
-    return false;
-  }
-}
-
-export function capabilitiesXML(emulator: string): string {
-  const cpus = navigator.hardwareConcurrency;
+export function capabilitiesXML(emulator: string, workDir?: string): string {
+  const { cpus } = hostTopology();
   const w = new XmlWriter();
   w.open("capabilities");
   w.open("host");
@@ -59,64 +66,78 @@ export function capabilitiesXML(emulator: string): string {
   w.empty("power_management");
   w.empty("iommu", [["support", "no"]]);
   w.close("host");
-  w.open("guest");
-  w.text("os_type", "hvm");
-  w.open("arch", [["name", "x86_64"]]);
-  w.text("wordsize", "64");
-  w.text("emulator", emulator);
-  for (const m of machineTypes(emulator)) {
-    w.text("machine", m.name, [["canonical", m.canonical], ["maxCpus", 255]]);
+  for (const g of guestEmulators(emulator)) {
+    let probe: QemuProbe;
+    try {
+      probe = probeEmulator(g.path, workDir);
+    } catch {
+      continue; // an emulator that cannot be probed offers no guest
+    }
+    w.open("guest");
+    w.text("os_type", "hvm");
+    w.open("arch", [["name", g.arch]]);
+    w.text("wordsize", String(g.wordsize));
+    w.text("emulator", g.path);
+    for (const m of probe.machines) {
+      const common: [string, string | number | null][] = [["maxCpus", m.maxCpus]];
+      if (m.deprecated) common.push(["deprecated", "yes"]);
+      w.text("machine", m.name, common);
+      if (m.alias) w.text("machine", m.alias, [["canonical", m.name], ...common]);
+    }
+    w.empty("domain", [["type", "qemu"]]);
+    if (probe.kvm) w.empty("domain", [["type", "kvm"]]);
+    w.close("arch");
+    w.open("features");
+    if (g.arch === "i686") {
+      w.empty("pae");
+      w.empty("nonpae");
+    }
+    w.empty("acpi", [["default", "on"], ["toggle", "yes"]]);
+    w.empty("apic", [["default", "on"], ["toggle", "no"]]);
+    w.empty("cpuselection");
+    w.empty("deviceboot");
+    w.empty("disksnapshot", [["default", "on"], ["toggle", "no"]]);
+    w.close("features");
+    w.close("guest");
   }
-  w.empty("domain", [["type", "qemu"]]);
-  if (kvmAvailable()) w.empty("domain", [["type", "kvm"]]);
-  w.close("arch");
-  w.open("features");
-  w.empty("acpi", [["default", "on"], ["toggle", "yes"]]);
-  w.empty("apic", [["default", "on"], ["toggle", "no"]]);
-  w.empty("cpuselection");
-  w.empty("deviceboot");
-  w.empty("disksnapshot", [["default", "on"], ["toggle", "no"]]);
-  w.close("features");
-  w.close("guest");
   w.close("capabilities");
-  return w.toString();
+  // libvirt sets the host and each guest apart with an empty line.
+  return w.toString().replace("<capabilities>\n", "<capabilities>\n\n")
+    .replace("  </host>\n", "  </host>\n\n").replaceAll("  </guest>\n", "  </guest>\n\n");
+}
+
+function invalidArg(msg: string): VirError {
+  return VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, `invalid argument: ${msg}`);
 }
 
 /**
- * The domain capabilities document (virConnectGetDomainCapabilities) for the
- * emulator, architecture, machine and virt type asked: what this driver can
- * put on a QEMU command line, so tools like virt-install choose within it.
+ * The domain capabilities document for the emulator, architecture, machine
+ * and virt type asked (each defaulting as libvirt defaults it: x86_64, the
+ * default machine, kvm when KVM works).
  */
 export function domainCapabilitiesXML(
   emulator: string,
   a: { arch: string | null; machine: string | null; virttype: string | null },
+  workDir?: string,
 ): string {
   const arch = a.arch ?? "x86_64";
   if (arch !== "x86_64") {
-    throw VirError.of(
-      VIR_ERR_INVALID_ARG,
-      VIR_FROM_QEMU,
-      `invalid argument: emulator '${emulator}' does not support arch '${arch}'`,
-    );
+    throw invalidArg(`emulator '${emulator}' does not support arch '${arch}'`);
   }
-  const virttype = a.virttype ?? "qemu";
-  if (virttype !== "qemu" && !(virttype === "kvm" && kvmAvailable())) {
-    throw VirError.of(
-      VIR_ERR_INVALID_ARG,
-      VIR_FROM_QEMU,
-      `invalid argument: KVM is not supported by '${emulator}' on this host`,
-    );
+  const probe = probeEmulator(emulator, workDir);
+  const virttype = a.virttype ?? (probe.kvm ? "kvm" : "qemu");
+  if (virttype !== "qemu" && virttype !== "kvm") {
+    throw invalidArg(`unknown virttype: ${virttype}`);
   }
-  const machines = machineTypes(emulator);
-  const want = a.machine ?? "pc";
-  const m = machines.find((x) => x.name === want);
+  if (virttype === "kvm" && !probe.kvm) {
+    throw invalidArg(`KVM is not supported by '${emulator}' on this host`);
+  }
+  const m = a.machine === null ? probe.machines[0] : findMachine(probe, a.machine);
   if (!m) {
-    throw VirError.of(
-      VIR_ERR_INVALID_ARG,
-      VIR_FROM_QEMU,
-      `invalid argument: the machine '${want}' is not supported by emulator '${emulator}'`,
-    );
+    throw invalidArg(`the machine '${a.machine}' is not supported by emulator '${emulator}'`);
   }
+  const machine = m.name;
+  const kvm = virttype === "kvm";
   const w = new XmlWriter();
   const en = (name: string, values: string[]) => {
     if (values.length === 0) return w.empty("enum", [["name", name]]);
@@ -127,41 +148,96 @@ export function domainCapabilitiesXML(
   w.open("domainCapabilities");
   w.text("path", emulator);
   w.text("domain", virttype);
-  w.text("machine", m.canonical ?? m.name);
+  w.text("machine", machine);
   w.text("arch", arch);
-  w.empty("vcpu", [["max", 255]]);
-  w.empty("iothreads", [["supported", "no"]]);
+  w.empty("vcpu", [["max", m.maxCpus]]);
+  w.empty("iothreads", [["supported", "yes"]]);
   w.open("os", [["supported", "yes"]]);
-  en("firmware", []);
-  w.empty("loader", [["supported", "no"]]);
+  const loaders = loaderValues(arch, machine);
+  en("firmware", loaders.length > 0 ? ["efi"] : []);
+  w.open("loader", [["supported", "yes"]]);
+  for (const f of loaders) w.text("value", f.executable);
+  en("type", ["rom", "pflash"]);
+  en("readonly", ["yes", "no"]);
+  en("secure", isQ35(machine) ? ["yes", "no"] : ["no"]);
+  w.close("loader");
   w.close("os");
   w.open("cpu");
-  w.empty("mode", [["name", "host-passthrough"], ["supported", "no"]]);
-  w.empty("mode", [["name", "maximum"], ["supported", "no"]]);
+  if (kvm) {
+    w.open("mode", [["name", "host-passthrough"], ["supported", "yes"]]);
+    en("hostPassthroughMigratable", ["on", "off"]);
+    w.close("mode");
+  } else {
+    w.empty("mode", [["name", "host-passthrough"], ["supported", "no"]]);
+  }
+  w.open("mode", [["name", "maximum"], ["supported", "yes"]]);
+  en("maximumMigratable", ["on", "off"]);
+  w.close("mode");
+  // The host-model CPU needs libvirt's CPUID map to compute: not offered.
   w.empty("mode", [["name", "host-model"], ["supported", "no"]]);
-  w.empty("mode", [["name", "custom"], ["supported", "no"]]);
+  w.open("mode", [["name", "custom"], ["supported", "yes"]]);
+  for (const c of (kvm ? probe.cpuKvm : probe.cpuTcg) ?? []) {
+    const vendor = CPU_MODEL_VENDORS[c.name];
+    if (!vendor) continue;
+    w.text("model", c.name, [["usable", c.usable ? "yes" : "no"], ["vendor", vendor]]);
+  }
+  w.close("mode");
   w.close("cpu");
-  w.empty("memoryBacking", [["supported", "no"]]);
+  w.open("memoryBacking", [["supported", "yes"]]);
+  en("sourceType", ["file", "anonymous", "memfd"]);
+  w.close("memoryBacking");
   w.open("devices");
   w.open("disk", [["supported", "yes"]]);
-  en("diskDevice", ["disk", "cdrom"]);
-  en("bus", ["ide", "virtio"]);
-  en("model", []);
+  en("diskDevice", ["disk", "cdrom", "floppy", "lun"]);
+  en(
+    "bus",
+    isI440fx(machine) && !isQ35(machine)
+      ? ["ide", "fdc", "scsi", "virtio", "usb", "sata"]
+      : ["fdc", "scsi", "virtio", "usb", "sata"],
+  );
+  en("model", ["virtio", "virtio-transitional", "virtio-non-transitional"]);
   w.close("disk");
   w.open("graphics", [["supported", "yes"]]);
-  en("type", ["vnc"]);
+  en("type", ["sdl", "vnc", "spice", "egl-headless", "dbus"]);
   w.close("graphics");
   w.open("video", [["supported", "yes"]]);
-  en("modelType", ["vga", "cirrus", "virtio", "qxl", "bochs", "none"]);
+  en("modelType", ["vga", "cirrus", "vmvga", "qxl", "virtio", "none", "bochs", "ramfb"]);
   w.close("video");
-  for (const d of ["hostdev", "rng", "filesystem", "tpm", "redirdev", "channel", "crypto"]) {
-    w.empty(d, [["supported", "no"]]);
-  }
+  w.open("hostdev", [["supported", "yes"]]);
+  en("mode", ["subsystem"]);
+  en("startupPolicy", ["default", "mandatory", "requisite", "optional"]);
+  en("subsysType", ["usb", "pci", "scsi"]);
+  en("capsType", []);
+  en("pciBackend", []);
+  w.close("hostdev");
+  w.open("rng", [["supported", "yes"]]);
+  en("model", ["virtio", "virtio-transitional", "virtio-non-transitional"]);
+  en("backendModel", ["random", "egd", "builtin"]);
+  w.close("rng");
+  w.open("filesystem", [["supported", "yes"]]);
+  en("driverType", ["path", "handle", "virtiofs"]);
+  w.close("filesystem");
+  w.open("tpm", [["supported", "yes"]]);
+  en("model", ["tpm-tis", "tpm-crb"]);
+  en("backendModel", ["passthrough"]);
+  w.close("tpm");
+  w.open("redirdev", [["supported", "yes"]]);
+  en("bus", ["usb"]);
+  w.close("redirdev");
+  w.open("channel", [["supported", "yes"]]);
+  en("type", ["pty", "unix", "spicevmc"]);
+  w.close("channel");
   w.close("devices");
   w.open("features");
-  for (const f of ["gic", "vmcoreinfo", "genid", "backingStoreInput", "backup", "sev", "sgx"]) {
-    w.empty(f, [["supported", "no"]]);
+  w.empty("gic", [["supported", "no"]]);
+  for (const f of ["vmcoreinfo", "genid", "backingStoreInput", "backup"]) {
+    w.empty(f, [["supported", "yes"]]);
   }
+  w.empty("sev", [["supported", "no"]]);
+  w.empty("sgx", [["supported", "no"]]);
+  w.open("hyperv", [["supported", "yes"]]);
+  en("features", ["spinlocks", "vendor_id"]);
+  w.close("hyperv");
   w.close("features");
   w.close("domainCapabilities");
   return w.toString();

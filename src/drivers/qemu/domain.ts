@@ -29,6 +29,16 @@ import { uuidToString } from "../../util/uuid.ts";
 import { formatDomainXML, VIR_DOMAIN_XML_INACTIVE } from "../../conf/domain_xml.ts";
 import * as S from "../domain_constants.ts";
 import { serialsOf } from "./command_line.ts";
+import { nativeCommandLine, nvramPath, usesNvram } from "./live_def.ts";
+
+function fileExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 import { on, QemuConn } from "./conn.ts";
 import { configPath, consolePath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import { cpuNs } from "./proc.ts";
@@ -74,8 +84,8 @@ const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
 const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
 
 function defineXML(c: QemuConn, xml: string): { dom: RemoteDomain } {
-  const { emulator, configDir } = c.dir((d) => d);
-  const def = parseQemuDef(xml, emulator);
+  const { emulator, configDir, stateDir } = c.dir((d) => d);
+  const def = parseQemuDef(xml, emulator, stateDir);
   // The file is written before the definition is visible, under the instance
   // lock, so an acknowledged define is always on disk and never half-seen.
   return c.dir((d, save) => {
@@ -122,6 +132,21 @@ function undefine(c: QemuConn, ref: RemoteDomain, flags: number): void {
             );
           }
           removeManagedSave(configDir, o.def.name);
+        }
+        const config = o.newDef ?? o.def;
+        const nvram = usesNvram(config)
+          ? config.os.nvram?.path ?? nvramPath(configDir, config.name)
+          : null;
+        if (nvram && fileExists(nvram)) {
+          if (flags & VIR_DOMAIN_UNDEFINE_NVRAM) {
+            Deno.removeSync(nvram);
+          } else if (!(flags & VIR_DOMAIN_UNDEFINE_KEEP_NVRAM)) {
+            throw VirError.of(
+              VIR_ERR_OPERATION_INVALID,
+              VIR_FROM_QEMU,
+              "cannot undefine domain with nvram",
+            );
+          }
         }
         removeDurable(configPath(configDir, o.def.name));
         setAutostart(configDir, o.def.name, false);
@@ -438,8 +463,8 @@ export const domainHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, (c, a) => ({ dom: create(c, a.dom, a.flags) })),
   on(P.REMOTE_PROC_DOMAIN_CREATE_XML, (c, a) => {
     checkFlags("qemuDomainCreateXML", a.flags, VIR_DOMAIN_START_PAUSED | 0x1e);
-    const emulator = c.dir((d) => d.emulator);
-    const def = parseQemuDef(a.xml_desc, emulator);
+    const [emulator, stateDir] = c.dir((d) => [d.emulator, d.stateDir] as const);
+    const def = parseQemuDef(a.xml_desc, emulator, stateDir);
     const entry = c.dir((d, save) => {
       const r = addOrUpdate(c, d, def, false, true);
       save();
@@ -505,6 +530,26 @@ export const domainHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, (c, a) => setMemory(c, a.dom, a.memory, a.flags)),
 
   on(P.REMOTE_PROC_DOMAIN_OPEN_CONSOLE, (c, a) => openConsole(c, a)),
+
+  // ---- domxml-to-native: the command line a start would run ------------------------------------
+  on(P.REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE, (c, a) => {
+    checkFlags("qemuConnectDomainXMLToNative", a.flags, 0);
+    if (a.nativeFormat !== "qemu-argv") {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_QEMU,
+        `invalid argument: Unsupported config type ${a.nativeFormat}`,
+      );
+    }
+    const { emulator, configDir, stateDir } = c.dir((d) => d);
+    const def = parseQemuDef(a.domainXml, emulator, stateDir);
+    return {
+      nativeConfig: nativeCommandLine(def, def.devices.emulator ?? emulator, {
+        configDir,
+        stateDir,
+      }),
+    };
+  }),
 
   // ---- Statistics ------------------------------------------------------------------------------
   on(P.REMOTE_PROC_DOMAIN_BLOCK_STATS, (c, a) => {

@@ -20,7 +20,6 @@ import {
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import {
-  copyDomainDef,
   type DomainDef,
   formatDomainXML,
   parseDomainXML,
@@ -28,7 +27,11 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import * as S from "../domain_constants.ts";
-import { buildCommandLine, requireDeviceReach } from "./command_line.ts";
+import { buildCommandLine, diskNodeNumbers, requireDeviceReach } from "./command_line.ts";
+import { channelPath, ensureNvram, liveDefinition } from "./live_def.ts";
+import { qemuPostParse } from "./domain_defaults.ts";
+import { assignAddresses } from "./address.ts";
+import { probeEmulator } from "./probe.ts";
 import type { QemuConn } from "./conn.ts";
 import { consolePath, logPath, monitorPath, pidPath, statusPath, writeStatus } from "./files.ts";
 import {
@@ -79,25 +82,34 @@ export function affectedDefs(
 export const alreadyRunning = () =>
   VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is already running");
 
-/** Parses a definition for this driver: QEMU virt types only, names usable as file names. */
-export function parseQemuDef(xml: string, emulator: string): DomainDef {
-  const def = parseDomainXML(xml);
-  if (def.type !== "qemu" && def.type !== "kvm") {
-    throw VirError.of(
-      VIR_ERR_CONFIG_UNSUPPORTED,
-      VIR_FROM_QEMU,
-      `Emulator '${def.devices.emulator ?? emulator}' does not support virt type '${def.type}'`,
-    );
-  }
-  if (def.name.includes("/")) {
-    throw VirError.of(
-      VIR_ERR_XML_ERROR,
-      VIR_FROM_DOMAIN,
-      `name ${def.name} cannot contain '/'`,
-    );
-  }
-  def.devices.emulator ??= emulator;
-  return def;
+/**
+ * Parses a definition for this driver: QEMU virt types only, names usable as
+ * file names, then libvirt's QEMU defaults and addresses for the emulator's
+ * capabilities (probed with `workDir` for its monitor files).
+ */
+export function parseQemuDef(xml: string, emulator: string, workDir?: string): DomainDef {
+  return parseDomainXML(xml, {
+    postParse(def) {
+      if (def.type !== "qemu" && def.type !== "kvm") {
+        throw VirError.of(
+          VIR_ERR_CONFIG_UNSUPPORTED,
+          VIR_FROM_QEMU,
+          `Emulator '${def.devices.emulator ?? emulator}' does not support virt type '${def.type}'`,
+        );
+      }
+      if (def.name.includes("/")) {
+        throw VirError.of(
+          VIR_ERR_XML_ERROR,
+          VIR_FROM_DOMAIN,
+          `name ${def.name} cannot contain '/'`,
+        );
+      }
+      def.devices.emulator ??= emulator;
+      const bin = def.devices.emulator;
+      qemuPostParse(def, probeEmulator(bin, workDir), bin);
+    },
+    assignAddresses,
+  });
 }
 
 function newObj(def: DomainDef, persistent: boolean): QemuDomainObj {
@@ -199,23 +211,26 @@ export function startDomain(
 ): void {
   let reason = bootReason;
   const d = c.dir((x) => x);
-  const def = c.withObj(entry, (o) => {
+  const config = c.withObj(entry, (o) => {
     if (o.pid !== 0) throw alreadyRunning();
     return o.def;
   });
   const { id, slot } = c.dir((x, save) => {
-    const slot = takeMonitorSlot(x, def.uuid);
+    const slot = takeMonitorSlot(x, config.uuid);
     const n = x.nextDomId++;
     save();
     return { id: n, slot };
   });
   const monitor = monitorPath(d.stateDir, slot);
-  const pidfile = pidPath(d.stateDir, def.uuid);
-  let kvm = false;
+  const pidfile = pidPath(d.stateDir, config.uuid);
+  let def: DomainDef;
   try {
-    kvm = def.type === "kvm" && Deno.statSync("/dev/kvm") !== null;
-  } catch {
-    kvm = false;
+    def = liveDefinition(config, { configDir: d.configDir, stateDir: d.stateDir, id });
+  } catch (e) {
+    c.dir((x, save) => {
+      if (releaseMonitorSlot(x, config.uuid)) save();
+    });
+    throw e;
   }
   // A managed save image brings the guest back instead of a boot.
   const restoreFrom: Incoming | null = from ??
@@ -225,11 +240,17 @@ export function startDomain(
   let pid: number;
   try {
     requireDeviceReach(def);
+    ensureNvram(def);
+    for (const ch of def.devices.channels) {
+      const dir = ch.source.type === "unix" ? ch.source.path?.replace(/\/[^/]*$/, "") : null;
+      if (dir && dir.startsWith(`${d.stateDir}/`)) Deno.mkdirSync(dir, { recursive: true });
+    }
     const args = buildCommandLine(def, {
       monitor,
       pidfile,
-      kvm,
+      kvm: def.type === "kvm",
       console: (i) => consolePath(d.stateDir, slot, i),
+      channel: (name) => channelPath(d.stateDir, id, def.name, name),
     });
     if (restoreFrom) args.push(...restoreFrom.args);
     pid = (c.io("qemu.launch", {
@@ -255,13 +276,10 @@ export function startDomain(
       vncPort = vnc.service ? Number(vnc.service) : null;
     }
     const o = c.withObj(entry, (o, save) => {
-      if (o.persistent) o.newDef = copyDomainDef(o.def);
-      o.diskNodes = Object.fromEntries(o.def.devices.disks.map((d, i) => [d.targetDev, i]));
-      // The live definition names each disk's device as the command line did.
-      o.def.devices.disks.forEach((d, i) => {
-        d.info.alias ??= `${d.targetBus === "virtio" ? "virtio-disk" : "ide0-"}${i}`;
-      });
-      o.nextDiskNode = o.def.devices.disks.length;
+      if (o.persistent) o.newDef = o.def;
+      o.def = def;
+      o.diskNodes = diskNodeNumbers(def);
+      o.nextDiskNode = o.def.devices.disks.length + 1;
       const g = o.def.devices.graphics.find((x) => x.type === "vnc");
       if (g && vncPort !== null) g.port = vncPort;
       o.pid = pid;

@@ -51,6 +51,7 @@ import { readDefinitions, readStatuses } from "./files.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
+import { probeEmulator } from "./probe.ts";
 import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
@@ -88,16 +89,12 @@ const QEMU_API_NAMES: Record<number, string> = {
 };
 
 /** The emulator's version as libvirt reports it (major × 1,000,000 + minor × 1,000 + micro). */
-function emulatorVersion(emulator: string): number {
+function emulatorVersion(emulator: string, workDir: string): number {
   try {
-    const out = new Deno.Command(emulator, { args: ["--version"], stdout: "piped", stderr: "null" })
-      .outputSync();
-    const m = /version (\d+)\.(\d+)\.(\d+)/.exec(new TextDecoder().decode(out.stdout));
-    if (m) return Number(m[1]) * 1_000_000 + Number(m[2]) * 1000 + Number(m[3]);
+    return probeEmulator(emulator, workDir).version;
   } catch {
-    // No emulator: version 0.
+    return 0; // no emulator: version 0
   }
-  return 0;
 }
 
 /** The host as NODE_GET_INFO reports it, from /proc. */
@@ -162,7 +159,7 @@ function init(ctx: CallContext, settings: QemuSettings): void {
     for (const { xml, autostart } of readDefinitions(settings.configDir)) {
       let def;
       try {
-        def = parseQemuDef(xml, settings.emulator);
+        def = parseQemuDef(xml, settings.emulator, settings.stateDir);
       } catch (e) {
         logger.error("cannot load a domain definition: {error}", { error: e });
         continue;
@@ -227,9 +224,10 @@ function init(ctx: CallContext, settings: QemuSettings): void {
 function reload(ctx: CallContext): void {
   const c = new QemuConn(ctx);
   try {
-    const { configDir, emulator } = c.dir((d) => ({
+    const { configDir, emulator, stateDir } = c.dir((d) => ({
       configDir: d.configDir,
       emulator: d.emulator,
+      stateDir: d.stateDir,
     }));
     let defs: { xml: string; autostart: boolean }[] = [];
     try {
@@ -239,7 +237,7 @@ function reload(ctx: CallContext): void {
     }
     for (const { xml, autostart } of defs) {
       try {
-        const def = parseQemuDef(xml, emulator);
+        const def = parseQemuDef(xml, emulator, stateDir);
         c.dir((d, save) => {
           findRedefined(d.domains, def); // a name or UUID taken by another domain: not loaded
           const { entry, updated } = addOrUpdate(c, d, def, true, false);
@@ -458,7 +456,9 @@ const connectHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_CONNECT_GET_TYPE, () => ({ type: "QEMU" })),
   on(
     P.REMOTE_PROC_CONNECT_GET_VERSION,
-    (c) => ({ hv_ver: BigInt(emulatorVersion(c.dir((d) => d.emulator))) }),
+    (c) => ({
+      hv_ver: BigInt(emulatorVersion(...c.dir((d) => [d.emulator, d.stateDir] as const))),
+    }),
   ),
   on(P.REMOTE_PROC_CONNECT_GET_HOSTNAME, () => ({ hostname: Deno.hostname() })),
   on(
@@ -470,7 +470,7 @@ const connectHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_NODE_GET_INFO, () => hostInfo()),
   on(
     P.REMOTE_PROC_CONNECT_GET_CAPABILITIES,
-    (c) => ({ capabilities: capabilitiesXML(c.dir((d) => d.emulator)) }),
+    (c) => ({ capabilities: capabilitiesXML(...c.dir((d) => [d.emulator, d.stateDir] as const)) }),
   ),
   on(P.REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, (
     c,
@@ -478,7 +478,7 @@ const connectHandlers: HandlerEntry[] = [
   ) => {
     checkFlags("qemuConnectGetDomainCapabilities", a.flags, 0);
     // Only the configured emulator is probed (a client names no program to run).
-    const emulator = c.dir((d) => d.emulator);
+    const [emulator, stateDir] = c.dir((d) => [d.emulator, d.stateDir] as const);
     if (a.emulatorbin !== null && a.emulatorbin !== emulator) {
       throw VirError.of(
         VIR_ERR_INVALID_ARG,
@@ -486,7 +486,7 @@ const connectHandlers: HandlerEntry[] = [
         `invalid argument: emulator '${a.emulatorbin}' is not the one this daemon runs (${emulator})`,
       );
     }
-    return { capabilities: domainCapabilitiesXML(emulator, a) };
+    return { capabilities: domainCapabilitiesXML(emulator, a, stateDir) };
   }),
 ];
 

@@ -1,0 +1,120 @@
+// The reference for the QEMU driver: Debian's real libvirtd 9.0 with its
+// QEMU driver (qemu:///system), run as root in a network namespace of its
+// own, as the QEMU differential suites' other side. It uses /etc/libvirt and
+// /var/lib/libvirt (libvirt's system mode), so only one runs at a time: each
+// suite starts its own and stops it, and the suites never run in parallel.
+// QEMU runs as root without a security driver (qemu.conf lines appended once,
+// under a marker), its output going to files rather than virtlogd.
+
+import { which } from "./_daemons.ts";
+
+const MARK = "# denovirt reference libvirtd";
+const QEMU_CONF = "/etc/libvirt/qemu.conf";
+
+export interface ReferenceQemu {
+  uri: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+async function sh(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  const o = await new Deno.Command(cmd, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    env: { LC_ALL: "C" },
+  }).output();
+  const dec = new TextDecoder();
+  return { ok: o.success, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
+/** Why the reference cannot run here, or null when it can. */
+export function referenceQemuMissing(): string | null {
+  if (Deno.uid() !== 0) return "the reference libvirtd runs as root (libvirt's system mode)";
+  if (!which("libvirtd")) return "libvirtd is not installed (libvirt-daemon)";
+  try {
+    Deno.statSync("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so");
+  } catch {
+    return "libvirt's QEMU driver is not installed (libvirt-daemon-driver-qemu)";
+  }
+  if (!which("unshare")) return "unshare is not installed (util-linux)";
+  return null;
+}
+
+/** Starts the reference; the caller stops it. */
+export async function startReferenceQemu(): Promise<ReferenceQemu> {
+  // libvirt's QEMU driver looks up its default user before reading qemu.conf.
+  if (!(await sh("id", ["libvirt-qemu"])).ok) {
+    await sh("useradd", [
+      "--system",
+      "--no-create-home",
+      "--shell",
+      "/usr/sbin/nologin",
+      "--user-group",
+      "libvirt-qemu",
+    ]);
+  }
+  let conf = "";
+  try {
+    conf = await Deno.readTextFile(QEMU_CONF);
+  } catch {
+    // Not there yet.
+  }
+  if (!conf.includes(MARK) && !conf.includes("# reference-libvirtd-qemu")) {
+    await Deno.mkdir("/etc/libvirt", { recursive: true });
+    await Deno.writeTextFile(
+      QEMU_CONF,
+      `${MARK}\nuser = "root"\ngroup = "root"\ndynamic_ownership = 0\nremember_owner = 0\n` +
+        `security_driver = "none"\nstdio_handler = "file"\n`,
+      { append: true },
+    );
+  }
+  const dir = await Deno.makeTempDir({ prefix: "libvirtd-qemu-ref-" });
+  await Deno.writeTextFile(
+    `${dir}/libvirtd.conf`,
+    [
+      `unix_sock_dir = "${dir}"`,
+      `auth_unix_rw = "none"`,
+      `auth_unix_ro = "none"`,
+      `listen_tls = 0`,
+      `listen_tcp = 0`,
+      `log_outputs = "3:file:${dir}/libvirtd.log"`,
+    ].join("\n") + "\n",
+  );
+  const child = new Deno.Command("unshare", {
+    args: [
+      "-n",
+      which("libvirtd")!,
+      "--config",
+      `${dir}/libvirtd.conf`,
+      "--pid-file",
+      `${dir}/pid`,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const uri = `qemu:///system?socket=${dir}/libvirt-sock`;
+  for (let i = 0; i < 200; i++) {
+    if ((await sh("virsh", ["-c", uri, "uri"])).ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    uri,
+    dir,
+    async stop() {
+      const names = (await sh("virsh", ["-c", uri, "list", "--all", "--name"])).out.split("\n")
+        .map((s) => s.trim()).filter((s) => s && !s.startsWith("error"));
+      for (const n of names) {
+        await sh("virsh", ["-c", uri, "destroy", n]);
+        await sh("virsh", ["-c", uri, "undefine", n, "--nvram", "--managed-save"]);
+      }
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Gone.
+      }
+      await child.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
