@@ -55,6 +55,7 @@ import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
+import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -143,6 +144,9 @@ function openInstance(ctx: CallContext, settings?: QemuSettings): number {
       monitors: [],
       pools: [],
       domains: [],
+      networks: [],
+      netJob: null,
+      nextTap: 0,
       callbacks: [],
       nextCallbackId: 0,
     };
@@ -159,6 +163,12 @@ function init(ctx: CallContext, settings: QemuSettings): void {
   ctx.client.update(CF_CONN_OPEN, 0, QEMU_DRIVER_ID, inst);
   const c = new QemuConn(ctx, inst);
   try {
+    // Networks first: running domains' taps are on their bridges.
+    try {
+      initNetworks(c);
+    } catch (e) {
+      logger.error("cannot load the networks: {error}", { error: e });
+    }
     for (const { xml, autostart } of readDefinitions(settings.configDir)) {
       let def;
       try {
@@ -260,6 +270,7 @@ function reload(ctx: CallContext): void {
       loadPools(d);
       save();
     });
+    loadNetworkConfigs(c);
     logger.info("reloaded the definitions in {dir}", { dir: configDir });
   } finally {
     c.flush();
@@ -521,6 +532,7 @@ export const qemuDriver: Driver = {
     ...saveFileHandlers,
     ...dumpHandlers,
     ...tuneHandlers,
+    ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
 };
