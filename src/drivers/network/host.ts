@@ -119,29 +119,31 @@ async function routes(): Promise<{ dst: string; dev?: string }[]> {
   return out;
 }
 
-/** A device's counters from sysfs (domifstat). */
+/**
+ * A device's counters (domifstat), from `ip -s`: sysfs shows the namespace
+ * that mounted it, which need not be the daemon's.
+ */
 async function stats(dev: string): Promise<Record<string, number>> {
-  const names = [
-    "rx_bytes",
-    "rx_packets",
-    "rx_errors",
-    "rx_dropped",
-    "tx_bytes",
-    "tx_packets",
-    "tx_errors",
-    "tx_dropped",
-  ];
+  const r = await exec("ip", ["-j", "-s", "link", "show", "dev", dev]);
+  const link = r.ok
+    ? (JSON.parse(r.out || "[]") as {
+      stats64?: Record<"rx" | "tx", Record<string, number>>;
+    }[])[0]
+    : undefined;
+  if (!link?.stats64) {
+    throw VirError.of(
+      VIR_ERR_INTERNAL_ERROR,
+      VIR_FROM_NETWORK,
+      `cannot read statistics of interface '${dev}'`,
+    );
+  }
   const out: Record<string, number> = {};
-  for (const n of names) {
-    try {
-      out[n] = Number((await Deno.readTextFile(`/sys/class/net/${dev}/statistics/${n}`)).trim());
-    } catch {
-      throw VirError.of(
-        VIR_ERR_INTERNAL_ERROR,
-        VIR_FROM_NETWORK,
-        `cannot read statistics of interface '${dev}'`,
-      );
-    }
+  for (const dir of ["rx", "tx"] as const) {
+    const s = link.stats64[dir];
+    out[`${dir}_bytes`] = s.bytes ?? 0;
+    out[`${dir}_packets`] = s.packets ?? 0;
+    out[`${dir}_errors`] = s.errors ?? 0;
+    out[`${dir}_dropped`] = s.dropped ?? 0;
   }
   return out;
 }
@@ -164,6 +166,11 @@ export async function handleNetworkIo(req: IoRequest): Promise<unknown> {
       } catch {
         return { sent: false };
       }
+    case "net.neigh": {
+      // The host's IPv4 neighbours (libvirt reads the ARP table for domifaddr --source arp).
+      const r = await exec("ip", ["-j", "-4", "neigh", "show"]);
+      return { neigh: r.ok ? JSON.parse(r.out || "[]") : [] };
+    }
     case "net.stats":
       return { stats: await stats(String(req.dev)) };
     default:

@@ -5,7 +5,8 @@
 // QMP monitor socket. QEMU starts paused (-S) and daemonizes, so that it
 // outlives the daemon; the daemon resumes it once the monitor is connected.
 
-import type { ChrDef, DiskDef, DomainDef, NetDef } from "../../conf/domain_xml.ts";
+import type { ChrDef, DiskDef, DomainDef } from "../../conf/domain_xml.ts";
+import { nicArgs } from "./interface.ts";
 import { VirError } from "../../rpc/error.ts";
 import { CONSOLES_PER_SLOT } from "./files.ts";
 import { requireReach } from "../system_error.ts";
@@ -37,13 +38,6 @@ function noComma(s: string, what: string): string {
 }
 
 const BOOT_DEVS: Record<string, string> = { fd: "a", hd: "c", cdrom: "d", network: "n" };
-
-const NIC_MODELS: Record<string, string> = {
-  virtio: "virtio-net-pci",
-  e1000: "e1000",
-  rtl8139: "rtl8139",
-  "e1000e": "e1000e",
-};
 
 const VIDEO_MODELS: Record<string, string> = {
   vga: "VGA",
@@ -132,20 +126,6 @@ function diskArgs(d: DiskDef, index: number, ideUnits: Map<string, number>): str
   return out;
 }
 
-function netArgs(n: NetDef, index: number): string[] {
-  if (n.type !== "user") {
-    throw unsupported(`interface type '${n.type}' (only user-mode networking is supported)`);
-  }
-  const model = NIC_MODELS[n.model ?? "rtl8139"];
-  if (!model) throw unsupported(`interface model '${n.model}'`);
-  return [
-    "-netdev",
-    `user,id=hostnet${index}`,
-    "-device",
-    `${model},netdev=hostnet${index},id=net${index},mac=${n.mac}`,
-  ];
-}
-
 /** The serial ports QEMU gets (a serial <console> stands for serial 0 when there is none). */
 export function serialsOf(def: DomainDef): ChrDef[] {
   return def.devices.serials.length > 0
@@ -185,9 +165,13 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
   if (def.onReboot === "destroy") args.push("-no-reboot");
   const order = def.os.bootDevs.map((b) => BOOT_DEVS[b] ?? "").join("");
   if (order) args.push("-boot", `order=${order}`);
+  // Direct kernel boot (<kernel>, <initrd>, <cmdline>).
+  if (def.os.kernel) args.push("-kernel", def.os.kernel);
+  if (def.os.initrd) args.push("-initrd", def.os.initrd);
+  if (def.os.cmdline) args.push("-append", def.os.cmdline);
   const ideUnits = new Map<string, number>();
   def.devices.disks.forEach((d, i) => args.push(...diskArgs(d, i, ideUnits)));
-  def.devices.interfaces.forEach((n, i) => args.push(...netArgs(n, i)));
+  def.devices.interfaces.forEach((n, i) => args.push(...nicArgs(n, i)));
   // Serial ports (a <console> of target type serial is serial 0, as in libvirt).
   serialsOf(def).forEach((s, i) => {
     switch (s.source.type) {

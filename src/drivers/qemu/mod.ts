@@ -56,6 +56,7 @@ import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
+import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -533,6 +534,11 @@ export const qemuDriver: Driver = {
     ...dumpHandlers,
     ...tuneHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
+    ...interfaceHandlers,
+    on(
+      P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,
+      (c, a) => updateInterface(c, a.dom, a.xml, a.flags),
+    ),
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
 };
