@@ -60,17 +60,20 @@ function broadcast(address: string, prefix: number): string {
   return a.bytes.map((b, i) => (b | (~mask[i]! & 0xff)) & 0xff).join(".");
 }
 
-/** Steps that set up a virtual network's bridge, routes and firewall, and their undoing. */
-export function bridgeUpPlan(def: NetworkDef): { steps: HostStep[]; undo: HostStep[] } {
+/**
+ * Steps that set up a virtual network's bridge, routes and firewall; each
+ * carries its undoing, run if a later step fails (a bridge that was there
+ * already is not this plan's to remove).
+ */
+export function bridgeUpPlan(def: NetworkDef): HostStep[] {
   const br = def.bridge!;
   const steps: HostStep[] = [];
-  const undo: HostStep[] = [];
   steps.push(
     ip(["link", "add", "name", br, ...(def.mac ? ["address", def.mac] : []), "type", "bridge"], {
       error: `error creating bridge interface ${br}`,
+      undo: [ip(["link", "del", br], { ignoreFailure: true })],
     }),
   );
-  undo.unshift(ip(["link", "del", br], { ignoreFailure: true }));
   if (def.mtu) {
     steps.push(ip(["link", "set", "dev", br, "mtu", String(def.mtu)], {
       error: `Cannot set interface MTU on '${br}'`,
@@ -85,7 +88,6 @@ export function bridgeUpPlan(def: NetworkDef): { steps: HostStep[]; undo: HostSt
   );
   // Firewall: libvirt's private chains, then this network's rules.
   steps.push(...privateChainSteps(), ...addRuleSteps(def));
-  undo.unshift(...removeRuleSteps(def));
   // STP and its forward delay (seconds; the bridge counts centiseconds).
   steps.push(
     ip([
@@ -134,7 +136,7 @@ export function bridgeUpPlan(def: NetworkDef): { steps: HostStep[]; undo: HostSt
     }
     if (v6) steps.push({ ...sysctl("net.ipv6.conf.all.forwarding", "1"), ignoreFailure: false });
   }
-  return { steps, undo };
+  return steps;
 }
 
 /** Steps that take a virtual network's bridge and rules away (networkShutdownNetworkVirtual). */

@@ -41,6 +41,7 @@ import {
 import { deregisterAny, register, type RegistryAccess } from "../callbacks.ts";
 import { removeDurable, writeDurable } from "../qemu/files.ts";
 import { log } from "../../log.ts";
+import { alive } from "../qemu/proc.ts";
 import { bridgeDownPlan, bridgeUpPlan, checkRouteCollision, isVirtual } from "./bridge.ts";
 import {
   addnHostsFile,
@@ -444,6 +445,14 @@ function stopDnsmasq(c: NetConn, pid: number): void {
   if (pid > 0) c.io("net.signal", { pid, signal: "SIGTERM" });
 }
 
+/** What starting adds to a running network's definition: the NAT port range in use. */
+export function fillLiveDefinition(def: NetworkDef): void {
+  if (def.forward.mode === "nat" && !def.forward.natPortStart && !def.forward.natPortEnd) {
+    def.forward.natPortStart = 1024;
+    def.forward.natPortEnd = 65535;
+  }
+}
+
 /** networkStartNetwork: the host side, then the network is active. Caller holds the job. */
 export function startNetwork(c: NetConn, name: string): void {
   const { def, d } = c.dir((d) => {
@@ -453,18 +462,13 @@ export function startNetwork(c: NetConn, name: string): void {
     }
     return { def: copyDef(n.def, false), d: { ...d, networks: [] } as NetworkDirectory };
   });
-  // The live definition names the NAT port range in use (libvirt fills it in at start).
-  if (def.forward.mode === "nat" && !def.forward.natPortStart && !def.forward.natPortEnd) {
-    def.forward.natPortStart = 1024;
-    def.forward.natPortEnd = 65535;
-  }
+  fillLiveDefinition(def);
   let dnsmasqPid = 0;
   if (isVirtual(def)) {
     if (def.macTableManager === "libvirt") throw unsupportedMode(def);
     const routes = (c.io("net.routes", {}) as { routes: { dst: string; dev?: string }[] }).routes;
     checkRouteCollision(def, routes);
-    const { steps, undo } = bridgeUpPlan(def);
-    c.io("net.run", { steps, rollback: undo });
+    c.io("net.run", { steps: bridgeUpPlan(def) });
     try {
       dnsmasqPid = startDnsmasq(c, d, def);
     } catch (e) {
@@ -692,6 +696,8 @@ function names(c: NetConn, active: boolean, maxnames: number): string[] {
 
 function portXML(net: NetworkObj, p: NetworkObj["ports"][number]): string {
   const bridge = net.def.bridge ?? "";
+  // A virtual network's port plugs into its own bridge; a bridge-mode one into a host bridge.
+  const type = isVirtual(net.def) ? "network" : "bridge";
   return `<networkport>
   <uuid>${p.uuid}</uuid>
   <owner>
@@ -699,7 +705,7 @@ function portXML(net: NetworkObj, p: NetworkObj["ports"][number]): string {
     <uuid>${p.ownerUUID}</uuid>
   </owner>
   <mac address='${p.mac}'/>
-  <plug type='network' bridge='${bridge}'/>
+  <plug type='${type}' bridge='${bridge}'/>
 </networkport>
 `;
 }
@@ -889,17 +895,6 @@ export function networkHandlers(connOf: (ctx: CallContext) => NetConn): HandlerE
 
 // ---- Start-up ---------------------------------------------------------------------------------
 
-/** Whether a process runs (dnsmasq adopted after a restart). */
-function alive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Start-up (networkStateInitialize): the definitions, the `default` network
  * on a first start (no networks directory yet), running networks adopted from
@@ -999,9 +994,10 @@ function adoptNetwork(c: NetConn, name: string, st: NetworkStatus, links: LinkIn
     // The rules may have been flushed meanwhile: put back what is missing.
     try {
       c.io("net.run", {
-        steps: bridgeUpPlan(live).steps.filter((s) => s.cmd.startsWith("ip") && s.cmd !== "ip")
+        steps: bridgeUpPlan(live).filter((s) => s.cmd.startsWith("ip") && s.cmd !== "ip")
           .map((s) => ({
             ...s,
+            undo: [],
             unless: s.args.includes("-I")
               ? { cmd: s.cmd, args: s.args.map((x) => (x === "-I" ? "-C" : x)) }
               : s.unless,

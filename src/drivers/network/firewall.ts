@@ -64,9 +64,10 @@ interface Rule {
   spec: string[];
 }
 
-const add = (r: Rule): HostStep => ipt(r.f, ["-t", r.table, "-I", r.chain, ...r.spec]);
 const del = (r: Rule): HostStep =>
   ipt(r.f, ["-t", r.table, "-D", r.chain, ...r.spec], { ignoreFailure: true });
+const add = (r: Rule): HostStep =>
+  ipt(r.f, ["-t", r.table, "-I", r.chain, ...r.spec], { undo: [del(r)] });
 
 function port(f: Family, br: string, dir: "in" | "out", proto: string, p: number): Rule {
   return dir === "in"

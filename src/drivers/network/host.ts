@@ -13,6 +13,7 @@ import {
   VIR_FROM_NETWORK,
 } from "../../rpc/error_codes.ts";
 import type { IoRequest } from "../../pool/io.ts";
+import { signal } from "../qemu/proc.ts";
 
 /** The programs a step may run (the sandbox allows these too: src/serve.ts). */
 export const NETWORK_PROGRAMS = ["ip", "iptables", "ip6tables", "dnsmasq", "sysctl", "tc"];
@@ -27,6 +28,8 @@ export interface HostStep {
   unless?: { cmd: string; args: string[] };
   /** libvirt's words for the failure; dnsmasq's or the kernel's reason follows. */
   error?: string;
+  /** What undoes this step once it has succeeded, should a later step of the plan fail. */
+  undo?: HostStep[];
 }
 
 export interface LinkInfo {
@@ -85,9 +88,13 @@ function stepError(s: HostStep, err: string): VirError {
   );
 }
 
-/** Runs `steps`; on a failure runs `rollback` and throws. Answers each step's output. */
+/**
+ * Runs `steps`; on a failure undoes the steps done so far (latest first), runs
+ * `rollback`, and throws. Answers each step's output.
+ */
 export async function runPlan(steps: HostStep[], rollback: HostStep[] = []): Promise<string[]> {
   const outputs: string[] = [];
+  const undo: HostStep[] = [];
   for (const s of steps) {
     if (s.unless && (await exec(s.unless.cmd, s.unless.args)).ok) {
       outputs.push("");
@@ -95,9 +102,10 @@ export async function runPlan(steps: HostStep[], rollback: HostStep[] = []): Pro
     }
     const r = await exec(s.cmd, s.args);
     if (!r.ok && !s.ignoreFailure) {
-      for (const u of rollback) await exec(u.cmd, u.args);
+      for (const u of [...undo.reverse(), ...rollback]) await exec(u.cmd, u.args);
       throw stepError(s, r.err || r.out);
     }
+    if (r.ok && s.undo) undo.push(...[...s.undo].reverse());
     outputs.push(r.out);
   }
   return outputs;
@@ -160,12 +168,10 @@ export async function handleNetworkIo(req: IoRequest): Promise<unknown> {
     case "net.routes":
       return { routes: await routes() };
     case "net.signal":
-      try {
-        Deno.kill(Number(req.pid), String(req.signal ?? "SIGTERM") as Deno.Signal);
-        return { sent: true };
-      } catch {
-        return { sent: false };
-      }
+      // Through procps's kill where the sandbox denies Deno.kill.
+      return {
+        sent: await signal(Number(req.pid), (req.signal ?? "SIGTERM") as "SIGTERM" | "SIGHUP"),
+      };
     case "net.neigh": {
       // The host's IPv4 neighbours (libvirt reads the ARP table for domifaddr --source arp).
       const r = await exec("ip", ["-j", "-4", "neigh", "show"]);

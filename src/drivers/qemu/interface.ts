@@ -180,6 +180,7 @@ export function plugInterfaces(
             cmd: "ip",
             args: ["tuntap", "add", "dev", dev, "mode", "tap"],
             error: `Unable to create tap device ${dev}`,
+            undo: [{ cmd: "ip", args: ["link", "del", dev], ignoreFailure: true }],
           },
           { cmd: "ip", args: ["link", "set", "dev", dev, "address", tapMac(n.mac)] },
         ];
@@ -192,10 +193,7 @@ export function plugInterfaces(
           });
         }
         steps.push({ cmd: "ip", args: ["link", "set", "dev", dev, "up"] });
-        c.io("net.run", {
-          steps,
-          rollback: [{ cmd: "ip", args: ["link", "del", dev], ignoreFailure: true }],
-        });
+        c.io("net.run", { steps });
         made.push(n);
         if (network) {
           const port = generateUUID();
@@ -261,4 +259,17 @@ export function applyLinkStates(c: NetConn, uuid: string, def: DomainDef): void 
       c.io("qemu.qmp", { uuid, cmd: "set_link", args: { name: n.info.alias, up: false } });
     }
   }
+}
+
+/**
+ * The taps a running domain's status XML names, in interface order: the
+ * domain parser drops generated names (vnetN) as libvirt does for an inactive
+ * definition, but a restarted daemon must know the taps it made.
+ */
+export function restoreTapNames(def: DomainDef, statusXml: string): void {
+  const blocks = statusXml.match(/<interface[\s>][\s\S]*?<\/interface>/g) ?? [];
+  def.devices.interfaces.forEach((n, i) => {
+    const dev = /<target dev='([^']+)'/.exec(blocks[i] ?? "")?.[1];
+    if (dev && !n.targetDev) n.targetDev = dev.replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  });
 }

@@ -57,6 +57,7 @@ import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_s
 import { tuneHandlers } from "./tune.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
+import { restoreTapNames } from "./interface.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -308,6 +309,7 @@ function adopt(
   }
   const live = parseDomainXML(st.xml);
   live.devices.emulator ??= settings.emulator;
+  restoreTapNames(live, st.xml);
   const running = status.status === "running";
   c.dir((d, save) => {
     let entry: QemuDomainEntry | undefined = d.domains.find((e) => e.uuid === st.uuid);

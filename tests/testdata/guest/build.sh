@@ -42,7 +42,7 @@ for w in $(cat /proc/cmdline); do case "$w" in
   guest.ping=*) p=${w#guest.ping=}; ok=FAIL
     for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do ping -c 1 -W 1 "$p" >/dev/null 2>&1 && { ok=OK; break; }; sleep 1; done
     echo "GUEST PING $ok $p";;
-  guest.route) echo "GUEST ROUTE $(ip route show default | head -1 | grep . || echo none)";;
+  guest.route) echo "GUEST ROUTE $(ip route | grep '^default' | head -1 | grep . || echo none)";;
 esac; done
 echo "GUEST READY"
 # guest.tick on the kernel command line: print a counter every second
