@@ -14,6 +14,7 @@ import { LIBVIRTD_PID_FILE, SYSTEM_CONFIG_FILE } from "./conf/system.ts";
 import { tlsFiles } from "./transport/tls.ts";
 import { defaultUsersFile } from "./transport/sasl_users.ts";
 import { KILL, PS } from "./drivers/qemu/proc.ts";
+import { NETWORK_PROGRAMS } from "./drivers/network/host.ts";
 import { consolePath, CONSOLES_PER_SLOT, monitorPath } from "./drivers/qemu/files.ts";
 import { QEMU_MONITOR_SLOTS } from "./drivers/qemu/state.ts";
 import { watchParent } from "./parent_watch.ts";
@@ -147,7 +148,10 @@ const flags = [
   `--allow-read=${reads.join(",")}`,
   `--allow-write=${[runDir, ...qemuPaths, ...logFiles, ...extra].join(",")}`,
   `--allow-net=${[...sockets, ...monitors, ...ports].join(",")}`,
-  `--allow-run=${[settings.qemu_emulator, settings.qemu_img, PS, KILL].join(",")}`,
+  // The network driver's host work: ip, iptables, ip6tables, dnsmasq, sysctl, tc.
+  `--allow-run=${
+    [settings.qemu_emulator, settings.qemu_img, PS, KILL, ...NETWORK_PROGRAMS].join(",")
+  }`,
   "--allow-env=XDG_RUNTIME_DIR,XDG_CONFIG_HOME,HOME,TMPDIR,DENOVIRT_LOCK_CHECK",
   "--allow-sys=hostname,uid,systemMemoryInfo",
 ];

@@ -1210,7 +1210,8 @@ function parseInterface(el: XmlElement): NetDef {
     case "network":
       if (!srcEl) throw xmlError("interface type='network' requires a 'source' element");
       if (attr(srcEl, "network") === undefined) throw missingAttr(srcEl, "network");
-      source = pickAttrs(srcEl, ["network", "portgroup"]);
+      // portid and bridge are the running domain's (status XML): kept for a restarted daemon.
+      source = pickAttrs(srcEl, ["network", "portgroup", "portid", "bridge"]);
       break;
     case "bridge":
       if (!srcEl) throw xmlError("interface type='bridge' requires a 'source' element");
@@ -3608,6 +3609,7 @@ function formatInterface(w: XmlWriter, n: NetDef, ctx: FmtCtx): void {
   switch (n.type) {
     case "network":
       srcAttrs.push(["network", n.source.network], ["portgroup", n.source.portgroup]);
+      if (!ctx.inactive) srcAttrs.push(["portid", n.source.portid], ["bridge", n.source.bridge]);
       break;
     case "bridge":
       srcAttrs.push(["bridge", n.source.bridge]);

@@ -462,7 +462,7 @@ function ipEqual(a: IPAddr, b: IPAddr): boolean {
   return a.family === b.family && a.bytes.every((x, i) => x === b.bytes[i]);
 }
 
-function prefixToMask(prefix: number, family: 4 | 6): number[] | null {
+export function prefixToMask(prefix: number, family: 4 | 6): number[] | null {
   const n = family === 4 ? 4 : 16;
   if (prefix < 0 || prefix > n * 8) return null;
   const out: number[] = [];
@@ -488,7 +488,9 @@ function maskBits(mask: IPAddr): number {
 }
 
 /** virNetworkIPDefPrefix / virSocketAddrGetIPPrefix. */
-function ipDefPrefix(ip: { address: string; netmask: string | null; prefix: number }): number {
+export function ipDefPrefix(
+  ip: { address: string; netmask: string | null; prefix: number },
+): number {
   if (ip.prefix > 0) return ip.prefix;
   if (ip.netmask) return maskBits(ipOf(ip.netmask));
   const a = ipOf(ip.address);
@@ -503,12 +505,17 @@ function ipDefPrefix(ip: { address: string; netmask: string | null; prefix: numb
   return a.bytes.every((b) => b === 0) ? 0 : 64;
 }
 
-function maskAddr(a: IPAddr, mask: number[]): IPAddr {
+export function maskAddr(a: IPAddr, mask: number[]): IPAddr {
   return { family: a.family, bytes: a.bytes.map((b, i) => b & mask[i]!) };
 }
 
 /** virSocketAddrGetRange: the size of start..end, or libvirt's error. */
-function addrRange(start: IPAddr, end: IPAddr, network: IPAddr | null, prefix: number): number {
+export function addrRange(
+  start: IPAddr,
+  end: IPAddr,
+  network: IPAddr | null,
+  prefix: number,
+): number {
   const startStr = formatIP(start);
   const endStr = formatIP(end);
   if (start.family !== end.family) {

@@ -28,6 +28,11 @@ const PACKAGES: Record<string, string> = {
   ssh: "openssh-client",
   nc: "netcat-openbsd",
   unshare: "util-linux",
+  nsenter: "util-linux",
+  ip: "iproute2",
+  dnsmasq: "dnsmasq-base",
+  iptables: "iptables",
+  "virt-install": "virtinst",
 };
 
 /** A module a language's interpreter must load: the binding's import test. */

@@ -26,6 +26,7 @@ import {
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import { isQ35 } from "./probe.ts";
+import { checkInterface, netdevProps, NIC_MODELS } from "./interface.ts";
 
 export interface LaunchPaths {
   /** The QMP socket QEMU listens on. */
@@ -383,26 +384,19 @@ function diskArgs(def: DomainDef, d: DiskDef, node: number, boot: number | undef
   return out;
 }
 
-const NIC_MODELS: Record<string, string> = {
-  virtio: "virtio-net-pci",
-  e1000: "e1000",
-  rtl8139: "rtl8139",
-  "e1000e": "e1000e",
-};
-
 function netArgs(def: DomainDef, n: NetDef, index: number, boot: number | undefined): string[] {
-  if (n.type !== "user") {
-    throw unsupported(`interface type '${n.type}' (only user-mode networking is supported)`);
-  }
-  const model = NIC_MODELS[n.model ?? "rtl8139"];
-  if (!model) throw unsupported(`interface model '${n.model}'`);
+  checkInterface(n);
+  const model = NIC_MODELS[n.model ?? "rtl8139"]!;
+  const id = n.info.alias ?? `net${index}`;
+  const netdev = `host${id}`;
   return [
     "-netdev",
-    JSON.stringify({ type: "user", id: `hostnet${index}` }),
+    JSON.stringify(netdevProps(n, netdev)),
     ...dev({
       driver: model,
-      netdev: `hostnet${index}`,
-      id: n.info.alias ?? `net${index}`,
+      ...(n.mtu && model === "virtio-net-pci" ? { "host_mtu": n.mtu } : {}),
+      netdev,
+      id,
       mac: n.mac,
       ...pciProps(def, n.info.address),
       ...(boot !== undefined ? { bootindex: boot } : {}),

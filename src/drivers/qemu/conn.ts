@@ -12,6 +12,7 @@ import {
   DOMAIN_EVENT_CALLBACK_PROCS,
   DOMAIN_EVENT_LEGACY_PROCS,
   encodeEvent,
+  FAMILY_EVENT_PROCS,
   type Outgoing,
 } from "../events.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -42,6 +43,7 @@ export class QemuConn implements RegistryAccess {
     eventID: number;
     msg: Record<string, unknown>;
   }[] = [];
+  readonly #netEvents: { net: { name: string; uuid: string }; event: number }[] = [];
 
   constructor(ctx: CallContext, inst = ctx.client.instance) {
     this.ctx = ctx;
@@ -229,9 +231,14 @@ export class QemuConn implements RegistryAccess {
     this.emitDomain(dom, 0, { event, detail });
   }
 
+  /** Queues a network lifecycle event (detail 0), as the network driver raises them. */
+  emitNetwork(net: { name: string; uuid: string }, event: number): void {
+    this.#netEvents.push({ net: { name: net.name, uuid: net.uuid }, event });
+  }
+
   /** Sends the queued events to every registered callback (call with no lock held). */
   flush(): void {
-    if (this.#events.length === 0) return;
+    if (this.#events.length === 0 && this.#netEvents.length === 0) return;
     const callbacks = this.dir((d) => d.callbacks);
     const out: Outgoing[] = [];
     for (const { dom, eventID, msg } of this.#events.splice(0)) {
@@ -247,6 +254,19 @@ export class QemuConn implements RegistryAccess {
           ? { dom: wire, ...msg }
           : { callbackID: cb.id, msg: { dom: wire, ...msg } };
         out.push({ client: cb.client, gen: cb.gen, packet: encodeEvent(proc, body) });
+      }
+    }
+    for (const { net, event } of this.#netEvents.splice(0)) {
+      const wire = { name: net.name, uuid: uuidFromString(net.uuid)! };
+      for (const cb of callbacks) {
+        if (cb.family !== "network" || cb.eventID !== 0) continue;
+        if (cb.filter !== null && cb.filter !== net.uuid) continue;
+        const msg = { callbackID: cb.id, net: wire, event, detail: 0 };
+        out.push({
+          client: cb.client,
+          gen: cb.gen,
+          packet: encodeEvent(FAMILY_EVENT_PROCS.network[0]!, msg),
+        });
       }
     }
     for (const o of out) this.ctx.env.sendMessage(o.client, o.gen, o.packet);

@@ -589,27 +589,6 @@ export const domainHandlers: HandlerEntry[] = [
       errs: -1n, // QEMU does not count errors
     };
   }),
-  on(P.REMOTE_PROC_DOMAIN_INTERFACE_STATS, (c, a) =>
-    readObj(c, a.dom, (o) => {
-      if (o.pid === 0) throw notRunning();
-      const net = o.def.devices.interfaces.find((n) =>
-        n.targetDev === a.device || n.mac === a.device
-      );
-      if (!net) {
-        throw VirError.of(
-          VIR_ERR_INVALID_ARG,
-          VIR_FROM_QEMU,
-          `invalid argument: invalid path, '${a.device}' is not a known interface`,
-        );
-      }
-      // User-mode networking has no host-side device whose counters could be read.
-      throw VirError.of(
-        VIR_ERR_OPERATION_UNSUPPORTED,
-        VIR_FROM_QEMU,
-        "interface statistics are not available for user-mode networking",
-      );
-    })),
-
   // ---- Screenshot: QEMU's screendump, as a stream --------------------------------------------------
   on(P.REMOTE_PROC_DOMAIN_SCREENSHOT, (c, a) => {
     checkFlags("qemuDomainScreenshot", a.flags, 0);

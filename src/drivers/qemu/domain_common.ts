@@ -42,6 +42,7 @@ import {
 } from "./state.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { hasManagedSave, type Incoming, managedIncoming, managedSavePath } from "./save_image.ts";
+import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } from "./interface.ts";
 
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
 
@@ -238,6 +239,7 @@ export function startDomain(
       ? managedIncoming(managedSavePath(d.configDir, def.name))
       : null);
   let pid: number;
+  let plugged = false;
   try {
     requireDeviceReach(def);
     ensureNvram(def);
@@ -245,6 +247,10 @@ export function startDomain(
       const dir = ch.source.type === "unix" ? ch.source.path?.replace(/\/[^/]*$/, "") : null;
       if (dir && dir.startsWith(`${d.stateDir}/`)) Deno.mkdirSync(dir, { recursive: true });
     }
+    // Taps and network ports first: the command line names the taps.
+    plugInterfaces(c, def, def.devices.interfaces);
+    plugged = true;
+    nameInterfaces(def);
     const args = buildCommandLine(def, {
       monitor,
       pidfile,
@@ -266,6 +272,7 @@ export function startDomain(
     c.dir((x, save) => {
       if (releaseMonitorSlot(x, def.uuid)) save();
     });
+    if (plugged) unplugInterfaces(c, def.devices.interfaces);
     throw e;
   }
   try {
@@ -301,6 +308,7 @@ export function startDomain(
       persistent: o.persistent,
     });
     c.syncEntry(entry, o);
+    applyLinkStates(c, def.uuid, def);
     const dom = { name: def.name, uuid: def.uuid, id };
     let restoredPaused = false;
     if (restoreFrom) {
@@ -337,6 +345,7 @@ export function startDomain(
 export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number): boolean {
   const stateDir = c.dir((d) => d.stateDir);
   let transient = false;
+  const nics = c.withObj(entry, (o) => o.def.devices.interfaces);
   const o = c.withObj(entry, (o, save) => {
     o.state = S.VIR_DOMAIN_SHUTOFF;
     o.reason = reason;
@@ -364,6 +373,11 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
   c.dir((d, save) => {
     if (releaseMonitorSlot(d, entry.uuid)) save();
   });
+  try {
+    unplugInterfaces(c, nics);
+  } catch {
+    // The taps went with QEMU or were removed by hand: nothing is left to undo.
+  }
   if (transient) removeDomainIf(c, entry, () => true);
   else c.syncEntry(entry, o);
   return transient;

@@ -24,6 +24,7 @@ import {
   INTERNAL_PROC_QEMU_RELOAD,
 } from "../../protocol/internal.ts";
 import { launchFailure } from "./command_line.ts";
+import { handleNetworkIo } from "../network/host.ts";
 import { QmpMonitor } from "./qmp.ts";
 import { aliveAsync, signal } from "./proc.ts";
 import type { QemuSettings } from "./state.ts";
@@ -260,6 +261,8 @@ export class QemuHost {
       case "qemu.kill":
         return this.#kill(uuid, Number(req.pid), Number(req.graceMs ?? 10_000));
       default:
+        // Bridges, taps, firewall rules and dnsmasq: the network driver's host work.
+        if (req.op.startsWith("net.")) return handleNetworkIo(req);
         return Promise.reject(
           VirError.internal(VIR_FROM_QEMU, `unknown I/O request '${req.op}'`),
         );

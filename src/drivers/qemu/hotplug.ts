@@ -30,6 +30,12 @@ import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 const TRANSIENT_DEVICE = "cannot modify device on transient domain";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { affectedDefs, checkFlags, configXML } from "./domain_common.ts";
+import {
+  attachInterface,
+  detachInterface,
+  interfaceDeleted,
+  isInterfaceXML,
+} from "./interface_api.ts";
 
 /** VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED. */
 const EVENT_DEVICE_REMOVED = 15;
@@ -72,6 +78,7 @@ function saveStatus(stateDir: string, e: QemuDomainEntry, o: QemuDomainObj): voi
 }
 
 function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): void {
+  if (isInterfaceXML(xml)) return attachInterface(c, ref, xml, flags);
   checkFlags(
     "qemuDomainAttachDeviceFlags",
     flags,
@@ -149,6 +156,7 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
 }
 
 function detach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): void {
+  if (isInterfaceXML(xml)) return detachInterface(c, ref, xml, flags);
   checkFlags(
     "qemuDomainDetachDeviceFlags",
     flags,
@@ -197,7 +205,14 @@ export function deviceDeleted(c: QemuConn, entry: QemuDomainEntry, alias: string
   const stateDir = c.dir((d) => d.stateDir);
   const o = c.withObj(entry, (x) => x);
   const i = o.def.devices.disks.findIndex((d) => d.info.alias === alias);
-  if (i < 0) return;
+  if (i < 0) {
+    if (interfaceDeleted(c, entry, alias)) {
+      c.emitDomain({ name: entry.name, uuid: entry.uuid, id: o.id }, EVENT_DEVICE_REMOVED, {
+        devAlias: alias,
+      });
+    }
+    return;
+  }
   const n = diskNode(o, o.def.devices.disks[i]!, i);
   for (const node of [`libvirt-${n}-format`, `libvirt-${n}-storage`]) {
     try {

@@ -56,6 +56,9 @@ import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
+import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
+import { interfaceHandlers, updateInterface } from "./interface_api.ts";
+import { restoreTapNames } from "./interface.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -140,6 +143,9 @@ function openInstance(ctx: CallContext, settings?: QemuSettings): number {
       monitors: [],
       pools: [],
       domains: [],
+      networks: [],
+      netJob: null,
+      nextTap: 0,
       callbacks: [],
       nextCallbackId: 0,
     };
@@ -156,6 +162,12 @@ function init(ctx: CallContext, settings: QemuSettings): void {
   ctx.client.update(CF_CONN_OPEN, 0, QEMU_DRIVER_ID, inst);
   const c = new QemuConn(ctx, inst);
   try {
+    // Networks first: running domains' taps are on their bridges.
+    try {
+      initNetworks(c);
+    } catch (e) {
+      logger.error("cannot load the networks: {error}", { error: e });
+    }
     for (const { xml, autostart } of readDefinitions(settings.configDir)) {
       let def;
       try {
@@ -258,6 +270,7 @@ function reload(ctx: CallContext): void {
       loadPools(d);
       save();
     });
+    loadNetworkConfigs(c);
     logger.info("reloaded the definitions in {dir}", { dir: configDir });
   } finally {
     c.flush();
@@ -294,6 +307,7 @@ function adopt(
   }
   const live = parseDomainXML(st.xml);
   live.devices.emulator ??= settings.emulator;
+  restoreTapNames(live, st.xml);
   const running = status.status === "running";
   c.dir((d, save) => {
     let entry: QemuDomainEntry | undefined = d.domains.find((e) => e.uuid === st.uuid);
@@ -521,6 +535,12 @@ export const qemuDriver: Driver = {
     ...saveFileHandlers,
     ...dumpHandlers,
     ...tuneHandlers,
+    ...networkHandlers((ctx) => new QemuConn(ctx)),
+    ...interfaceHandlers,
+    on(
+      P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,
+      (c, a) => updateInterface(c, a.dom, a.xml, a.flags),
+    ),
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
 };

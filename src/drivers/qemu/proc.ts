@@ -87,7 +87,10 @@ export function cpuNs(pid: number): bigint {
 }
 
 /** Sends `sig` to `pid`; false when there is no such process. */
-export async function signal(pid: number, sig: "SIGTERM" | "SIGKILL"): Promise<boolean> {
+export async function signal(
+  pid: number,
+  sig: "SIGTERM" | "SIGKILL" | "SIGHUP",
+): Promise<boolean> {
   try {
     Deno.kill(pid, sig);
     return true;

@@ -7,6 +7,7 @@
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import type { EventRegistry } from "../events.ts";
 import type { QemuPool } from "./storage.ts";
+import type { NetworkDirectory } from "../network/state.ts";
 
 export { QEMU_DRIVER_ID } from "../builtin.ts";
 /** The key of the one shared instance. */
@@ -33,7 +34,8 @@ export interface QemuDomainEntry {
 /** Running domains at once: one monitor socket slot each (see files.ts monitorPath). */
 export const QEMU_MONITOR_SLOTS = 128;
 
-export interface QemuDirectory extends EventRegistry, QemuSettings {
+/** Networks (src/drivers/network/) live in the same directory: NetworkDirectory. */
+export interface QemuDirectory extends EventRegistry, QemuSettings, NetworkDirectory {
   nextDomId: number;
   /** Monitor socket slots: the UUID of the domain using each, or "". */
   monitors: string[];

@@ -3,7 +3,9 @@
 # and OUT/guest.iso (the two files on an ISO 9660 image, for CD-ROM tests).
 # The guest prints "GUEST UP", brings every NIC up with DHCP ("GUEST IP a.b.c.d"),
 # prints "GUEST READY"; with guest.tick on the kernel command line it then prints
-# "GUEST TICK n" every second. Boots in about 2 s under TCG with direct kernel
+# "GUEST TICK n" every second. guest.ping=A.B.C.D makes it ping that address once
+# it has its lease ("GUEST PING OK|FAIL A.B.C.D"); guest.route prints "GUEST ROUTE
+# <default route or none>". Boots in about 2 s under TCG with direct kernel
 # boot (<kernel>/<initrd>, console=ttyS0). Needs apt-get download, dpkg-deb,
 # cpio, gzip and xorriso (or genisoimage).
 set -euo pipefail
@@ -19,7 +21,7 @@ dpkg-deb -x "$(ls linux-image-*.deb | sort -V | tail -1)" k; dpkg-deb -x busybox
 kv=$(ls k/lib/modules | sort -V | tail -1)
 mkdir -p r/{bin,proc,sys,dev,etc,tmp,lib/modules}
 cp bb/bin/busybox r/bin/
-for a in sh mount ip udhcpc poweroff cat echo sleep uname insmod acpid mkdir ping grep; do ln -s busybox "r/bin/$a"; done
+for a in sh mount ip udhcpc poweroff cat echo sleep uname insmod acpid mkdir ping grep head; do ln -s busybox "r/bin/$a"; done
 for m in drivers/virtio/virtio drivers/virtio/virtio_ring net/core/failover drivers/net/net_failover \
          drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci \
          drivers/net/virtio_net drivers/block/virtio_blk drivers/char/virtio_console drivers/acpi/button \
@@ -37,11 +39,17 @@ mkdir -p /etc/acpi/PWRF; printf '#!/bin/sh\necho "GUEST POWEROFF"; poweroff -f\n
 acpid 2>/dev/null
 for i in /sys/class/net/*; do n=${i##*/}; [ "$n" = lo ] && continue; ip link set "$n" up
   udhcpc -i "$n" -q -n -t 8 -T 1 -s /bin/dhcp-script >/dev/null 2>&1 || echo "GUEST NO DHCP on $n"; done
+for w in $(cat /proc/cmdline); do case "$w" in
+  guest.ping=*) p=${w#guest.ping=}; ok=FAIL
+    for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do ping -c 1 -W 1 "$p" >/dev/null 2>&1 && { ok=OK; break; }; sleep 1; done
+    echo "GUEST PING $ok $p";;
+  guest.route) echo "GUEST ROUTE $(ip route | grep '^default' | head -1 | grep . || echo none)";;
+esac; done
 echo "GUEST READY"
 n=0; if grep -q guest.tick /proc/cmdline; then while true; do n=$((n+1)); echo "GUEST TICK $n"; sleep 1; done; fi
 while true; do sleep 3600; done
 INIT
-printf '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/${mask:-24}" dev "$interface" && echo "GUEST IP $ip on $interface" > /dev/console\nexit 0\n' > r/bin/dhcp-script
+printf '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/${mask:-24}" dev "$interface" && { [ -n "$router" ] && ip route add default via "${router%%%% *}" dev "$interface"; echo "GUEST IP $ip on $interface" > /dev/console; }\nexit 0\n' > r/bin/dhcp-script
 chmod +x r/init r/bin/dhcp-script
 mkdir -p "$OUT"
 (cd r && find . | cpio -o -H newc 2>/dev/null | gzip > "$OUT/initrd.gz.tmp")
