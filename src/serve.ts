@@ -13,7 +13,7 @@ import { defaultConfig, defaultRunDir, loadConfig, qemuDirs } from "./conf/confi
 import { LIBVIRTD_PID_FILE, SYSTEM_CONFIG_FILE } from "./conf/system.ts";
 import { tlsFiles } from "./transport/tls.ts";
 import { defaultUsersFile } from "./transport/sasl_users.ts";
-import { KILL, PS } from "./drivers/qemu/proc.ts";
+import { KILL, PS, STAT } from "./drivers/qemu/proc.ts";
 import { NETWORK_PROGRAMS } from "./drivers/network/host.ts";
 import { consolePath, CONSOLES_PER_SLOT, monitorPath } from "./drivers/qemu/files.ts";
 import { QEMU_MONITOR_SLOTS } from "./drivers/qemu/state.ts";
@@ -136,6 +136,8 @@ const reads = [
   "/usr/share/qemu/firmware",
   "/etc/qemu/firmware",
   "/usr/share/OVMF",
+  // The emulator's timestamp tells whether its probed capabilities are stale.
+  settings.qemu_emulator,
   ...qemuPaths,
   ...(configPath ? [configPath] : []),
   ...logFiles,
@@ -150,10 +152,10 @@ const flags = [
   `--allow-net=${[...sockets, ...monitors, ...ports].join(",")}`,
   // The network driver's host work: ip, iptables, ip6tables, dnsmasq, sysctl, tc.
   `--allow-run=${
-    [settings.qemu_emulator, settings.qemu_img, PS, KILL, ...NETWORK_PROGRAMS].join(",")
+    [settings.qemu_emulator, settings.qemu_img, PS, KILL, STAT, ...NETWORK_PROGRAMS].join(",")
   }`,
   "--allow-env=XDG_RUNTIME_DIR,XDG_CONFIG_HOME,HOME,TMPDIR,DENOVIRT_LOCK_CHECK",
-  "--allow-sys=hostname,uid,systemMemoryInfo",
+  "--allow-sys=hostname,uid,gid,systemMemoryInfo",
 ];
 const daemon = new Deno.Command(Deno.execPath(), {
   args: [

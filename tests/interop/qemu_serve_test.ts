@@ -50,7 +50,7 @@ Deno.test(
       const args = ps("-o", "args=", "-p", String(daemon));
       assert.match(
         args,
-        /--allow-run=\/usr\/bin\/qemu-system-x86_64,\/usr\/bin\/qemu-img,\/usr\/bin\/ps,\/usr\/bin\/kill( |$)/,
+        /--allow-run=\/usr\/bin\/qemu-system-x86_64,\/usr\/bin\/qemu-img,\/usr\/bin\/ps,\/usr\/bin\/kill,\/usr\/bin\/stat,ip,iptables,ip6tables,dnsmasq,sysctl,tc( |$)/,
       );
       assert.doesNotMatch(args, / -A | --allow-all| --allow-run /);
 

@@ -49,6 +49,12 @@ Deno.test({
     assert.ok((await Deno.stat(pool)).isDirectory);
     assert.match((await virsh("pool-start", "images")).out, /started/);
     assert.match((await virsh("pool-autostart", "images")).out, /autostarted/);
+    // A dir pool's sizes are its file system's (statvfs), as libvirt reports them.
+    const df = await new Deno.Command("df", { args: ["-B1", "--output=size", pool] }).output();
+    const size = Number(new TextDecoder().decode(df.stdout).trim().split("\n")[1]);
+    const pi = await virsh("pool-info", "images", "--bytes");
+    assert.equal(Number(/Capacity: +(\d+)/.exec(pi.out)?.[1]), size, pi.out);
+    assert.ok(Number(/Available: +(\d+)/.exec(pi.out)?.[1]) > 0, pi.out);
     assert.match(
       (await virsh("vol-create-as", "images", "disk.qcow2", "64M", "--format", "qcow2")).out,
       /Vol disk.qcow2 created/,

@@ -87,7 +87,7 @@ Deno.test("issue 17.6: a job handed to a Worker that is retiring is still run", 
   me.replied = (p) => void (p && replies.push(p));
   let arranged = 0;
   try {
-    for (let attempt = 0; attempt < 10 && arranged < 3; attempt++) {
+    for (let attempt = 0; attempt < 40 && arranged < 3; attempt++) {
       Atomics.store(ctl, S_MIN_WORKERS, 3);
       Atomics.store(ctl, S_MAX_WORKERS, 3);
       pool.resize();

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { log } from "../../log.ts";
+import { STAT } from "./proc.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INTERNAL_ERROR, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 
@@ -46,14 +48,32 @@ export interface QemuProbe {
 
 const cache = new Map<string, QemuProbe>();
 
-/** Whether /dev/kvm opens for reading and writing (libvirt's virFileIsAccessible check). */
+/**
+ * Whether /dev/kvm opens for reading and writing (libvirt's
+ * virFileIsAccessible, an access(2) check). Deno opens or even stats a
+ * device file only with every permission, so stat(1) reads its mode and the
+ * check is access(2)'s rule: root may, the owner by the owner bits, others
+ * by the group or other bits (the supplementary groups are in /proc, which
+ * Deno also closes; the KVM probe that follows tells for certain).
+ */
 export function kvmUsable(): boolean {
+  let out: Deno.CommandOutput;
   try {
-    Deno.openSync("/dev/kvm", { read: true, write: true }).close();
-    return true;
+    out = new Deno.Command(STAT, {
+      args: ["-L", "-c", "%F|%u|%g|%a", "/dev/kvm"],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
   } catch {
     return false;
   }
+  const [type, owner, , mode] = new TextDecoder().decode(out.stdout).trim().split("|");
+  if (!out.success || type !== "character special file") return false;
+  if (Deno.uid() === 0) return true;
+  const bits = parseInt(mode ?? "0", 8);
+  const rw = (shift: number) => ((bits >> shift) & 0o6) === 0o6;
+  if (Number(owner) === Deno.uid()) return rw(6);
+  return rw(3) || rw(0);
 }
 
 interface RawRun {
@@ -174,8 +194,12 @@ export function probeEmulator(emulator: string, workDir?: string): QemuProbe {
       const q = k.replies[0] as { enabled?: boolean; present?: boolean } | null;
       kvm = q?.enabled === true;
       if (kvm) cpuKvm = cpuModels(k.replies[1]);
-    } catch {
+    } catch (e) {
       kvm = false;
+      log("qemu").warn("/dev/kvm is there but {emulator} cannot use KVM: {reason}", {
+        emulator,
+        reason: e instanceof Error ? e.message : String(e),
+      });
     }
   }
   const ver = (tcg.replies[0] as { qemu: { major: number; minor: number; micro: number } }).qemu;

@@ -6,6 +6,8 @@
 
 export const PS = "/usr/bin/ps";
 export const KILL = "/usr/bin/kill";
+/** coreutils' stat: `stat -f` is statvfs(2), which Deno does not offer. */
+export const STAT = "/usr/bin/stat";
 
 const dec = new TextDecoder();
 

@@ -27,6 +27,7 @@ import {
   type VolDef,
 } from "../../conf/storage_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
+import { STAT } from "./proc.ts";
 import { removeDurable, writeDurable } from "./files.ts";
 import { fileError } from "../system_error.ts";
 import type { QemuDirectory } from "./state.ts";
@@ -242,15 +243,32 @@ function define(c: QemuConn, xml: string): { pool: WirePool } {
   });
 }
 
-function poolInfo(d: QemuDirectory, p: QemuPool) {
-  // Deno has no statfs: the pool's capacity is what its volumes take.
-  const used = p.active ? volumes(d, p).reduce((n, v) => n + Number(v.allocation), 0) : 0;
-  return {
-    state: p.active ? VIR_STORAGE_POOL_RUNNING : VIR_STORAGE_POOL_INACTIVE,
-    capacity: BigInt(used),
-    allocation: BigInt(used),
-    available: 0n,
-  };
+/**
+ * The file system under a dir pool's target, as libvirt's dir backend
+ * reads it with statvfs: capacity = f_frsize × f_blocks, allocation =
+ * capacity − f_frsize × f_bfree, available = f_frsize × f_bavail. Deno has
+ * no statvfs, so coreutils' `stat -f` is asked.
+ */
+function fsInfo(path: string): { capacity: bigint; allocation: bigint; available: bigint } {
+  const out = new Deno.Command(STAT, { args: ["-f", "--format=%S %b %f %a", path] }).outputSync();
+  const [frsize, blocks, bfree, bavail] = new TextDecoder().decode(out.stdout).trim().split(" ")
+    .map((x) => BigInt(/^\d+$/.test(x) ? x : "0"));
+  if (!out.success || frsize === undefined || bavail === undefined) {
+    throw VirError.of(
+      VIR_ERR_INTERNAL_ERROR,
+      VIR_FROM_STORAGE,
+      `cannot statvfs path '${path}': ${new TextDecoder().decode(out.stderr).trim()}`,
+    );
+  }
+  const capacity = frsize * blocks!;
+  return { capacity, allocation: capacity - frsize * bfree!, available: frsize * bavail };
+}
+
+function poolInfo(p: QemuPool) {
+  const fs = p.active
+    ? fsInfo(p.def.target.path!)
+    : { capacity: 0n, allocation: 0n, available: 0n };
+  return { state: p.active ? VIR_STORAGE_POOL_RUNNING : VIR_STORAGE_POOL_INACTIVE, ...fs };
 }
 
 function volPath(pool: QemuPool, name: string): string {
@@ -447,17 +465,17 @@ export const storageHandlers: HandlerEntry[] = [
     })),
   on(
     P.REMOTE_PROC_STORAGE_POOL_GET_INFO,
-    (c, a) => c.dir((d) => poolInfo(d, byName(d, a.pool.name))),
+    (c, a) => c.dir((d) => poolInfo(byName(d, a.pool.name))),
   ),
   on(P.REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, (c, a) =>
     c.dir((d) => {
       const p = byName(d, a.pool.name);
-      const info = poolInfo(d, p);
+      const info = poolInfo(p);
       const def = {
         ...p.def,
         capacity: Number(info.capacity),
         allocation: Number(info.allocation),
-        available: 0,
+        available: Number(info.available),
       };
       return { xml: formatPoolXML(def, { inactive: (a.flags & 1) !== 0 }) };
     })),
