@@ -1210,8 +1210,8 @@ function parseInterface(el: XmlElement): NetDef {
     case "network":
       if (!srcEl) throw xmlError("interface type='network' requires a 'source' element");
       if (attr(srcEl, "network") === undefined) throw missingAttr(srcEl, "network");
-      // portid and bridge are the running domain's (status XML): kept for a restarted daemon.
-      source = pickAttrs(srcEl, ["network", "portgroup", "portid", "bridge"]);
+      // The bridge of a running domain's port is the status XML's, read by the QEMU driver.
+      source = pickAttrs(srcEl, ["network", "portgroup", "portid"]);
       break;
     case "bridge":
       if (!srcEl) throw xmlError("interface type='bridge' requires a 'source' element");

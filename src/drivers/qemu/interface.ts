@@ -23,6 +23,7 @@ import type { NetConn, NetworkDirectory } from "../network/state.ts";
 import { networkStatusPath } from "../network/state.ts";
 import { formatNetworkXML } from "../../conf/network_xml.ts";
 import { writeDurable } from "./files.ts";
+import { attr, child, children, parseXml, path, type XmlElement } from "../../util/xml.ts";
 
 export const NIC_MODELS: Record<string, string> = {
   virtio: "virtio-net-pci",
@@ -250,14 +251,25 @@ export function applyLinkStates(c: NetConn, uuid: string, def: DomainDef): void 
 }
 
 /**
- * The taps a running domain's status XML names, in interface order: the
- * domain parser drops generated names (vnetN) as libvirt does for an inactive
- * definition, but a restarted daemon must know the taps it made.
+ * What a running domain's status XML says of its interfaces that the domain
+ * parser leaves out, in interface order: the taps (it drops generated names,
+ * vnetN, as libvirt does for an inactive definition) and the bridge a
+ * network's port is on (libvirt keeps it in the status XML's actual network).
+ * A restarted daemon must know both.
  */
 export function restoreTapNames(def: DomainDef, statusXml: string): void {
-  const blocks = statusXml.match(/<interface[\s>][\s\S]*?<\/interface>/g) ?? [];
+  const devices = path(parseXml(statusXml), "devices");
+  const els = devices ? children(devices, "interface") : [];
   def.devices.interfaces.forEach((n, i) => {
-    const dev = /<target dev='([^']+)'/.exec(blocks[i] ?? "")?.[1];
-    if (dev && !n.targetDev) n.targetDev = dev.replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+    const el = els[i];
+    if (!el) return;
+    const dev = attrOf(child(el, "target"), "dev");
+    if (dev && !n.targetDev) n.targetDev = dev;
+    const bridge = attrOf(child(el, "source"), "bridge");
+    if (n.type === "network" && bridge) n.source.bridge = bridge;
   });
+}
+
+function attrOf(el: XmlElement | undefined, name: string): string | undefined {
+  return el ? attr(el, name) : undefined;
 }
