@@ -1,8 +1,12 @@
-// Logging through LogTape (the JSR-only @std/log is unreachable here),
-// configured in libvirt's own syntax: a level (1 debug … 4 error), filters
-// like `3:rpc 1:pool` (per-layer levels) and outputs like `2:stderr
-// 1:file:/path` (where records go, each with its own level). Categories are
-// ["denovirt", layer, …].
+/**
+ * Logging through LogTape (the JSR-only @std/log is unreachable here),
+ * configured in libvirt's own syntax: a level (1 debug … 4 error), filters
+ * like `3:rpc 1:pool` (per-layer levels) and outputs like `2:stderr
+ * 1:file:/path` (where records go, each with its own level). Categories are
+ * ["denovirt", layer, …].
+ *
+ * @module
+ */
 
 import {
   compareLogLevel,

@@ -1,7 +1,11 @@
-// denovirt's daemon (run by `deno task serve`, src/serve.ts): reads the
-// settings, starts the server on its three sockets, prints how to connect,
-// stops cleanly on SIGINT/SIGTERM (or once its launcher is gone, with
-// --parent-pid) and reloads the drivers' state on SIGHUP, as libvirtd does.
+/**
+ * denovirt's daemon (run by `deno task serve`, src/serve.ts): reads the
+ * settings, starts the server on its three sockets, prints how to connect,
+ * stops cleanly on SIGINT/SIGTERM (or once its launcher is gone, with
+ * --parent-pid) and reloads the drivers' state on SIGHUP, as libvirtd does.
+ *
+ * @module
+ */
 
 import { ConfigError, defaultConfig, loadConfig } from "./conf/config.ts";
 import { LIBVIRTD_PID_FILE, SYSTEM_CONFIG_FILE, SYSTEM_RUN_DIR } from "./conf/system.ts";

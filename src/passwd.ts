@@ -1,7 +1,11 @@
-// `deno task passwd [--system] [--config FILE] [--delete] USER`: sets USER's
-// SASL password in the daemon's user database (sasl_users_file), reading it
-// from standard input — the first line, or typed without echo at a terminal.
-// libvirtd's counterpart is `saslpasswd2 -a libvirt USER`.
+/**
+ * `deno task passwd [--system] [--config FILE] [--delete] USER`: sets USER's
+ * SASL password in the daemon's user database (sasl_users_file), reading it
+ * from standard input — the first line, or typed without echo at a terminal.
+ * libvirtd's counterpart is `saslpasswd2 -a libvirt USER`.
+ *
+ * @module
+ */
 
 import { defaultConfig, loadConfig } from "./conf/config.ts";
 import { SYSTEM_CONFIG_FILE } from "./conf/system.ts";

@@ -1,13 +1,17 @@
-// `deno task serve`: the daemon as users start it. By default it runs in this
-// process with every permission (the task's -A), as libvirtd runs with its
-// user's rights: it reads and writes the files clients name (save images,
-// node files, core dumps, disks, pool targets, log files) — whoever can reach
-// the rw socket (0700) has those rights already — and reads /proc, which Deno
-// opens only with every permission. `--sandbox` (or `sandbox = 1` in the
-// config) runs it instead as a child whose Deno permissions reach only its own
-// directories, libvirt's data files and the paths given with `--allow-path` /
-// `sandbox_allow_paths`; this process passes signals on, and the child stops
-// once this process is gone.
+/**
+ * `deno task serve`: the daemon as users start it. By default it runs in this
+ * process with every permission (the task's -A), as libvirtd runs with its
+ * user's rights: it reads and writes the files clients name (save images,
+ * node files, core dumps, disks, pool targets, log files) — whoever can reach
+ * the rw socket (0700) has those rights already — and reads /proc, which Deno
+ * opens only with every permission. `--sandbox` (or `sandbox = 1` in the
+ * config) runs it instead as a child whose Deno permissions reach only its own
+ * directories, libvirt's data files and the paths given with `--allow-path` /
+ * `sandbox_allow_paths`; this process passes signals on, and the child stops
+ * once this process is gone.
+ *
+ * @module
+ */
 
 import { defaultConfig, defaultRunDir, loadConfig, qemuDirs } from "./conf/config.ts";
 import { LIBVIRTD_PID_FILE, SYSTEM_CONFIG_FILE } from "./conf/system.ts";

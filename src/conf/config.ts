@@ -1,6 +1,10 @@
-// The daemon's settings, read from a file in libvirtd.conf syntax:
-// `key = value` lines where a value is a "string", an integer or a
-// [ "list", "of", "strings" ], with # comments.
+/**
+ * The daemon's settings, read from a file in libvirtd.conf syntax:
+ * `key = value` lines where a value is a "string", an integer or a
+ * [ "list", "of", "strings" ], with # comments.
+ *
+ * @module
+ */
 
 import { SYSTEM_RUN_DIR } from "./system.ts";
 

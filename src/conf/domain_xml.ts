@@ -1,8 +1,12 @@
-// The domain XML model: libvirt's <domain> document parsed into a plain,
-// JSON-serializable definition (DomainDef) with the defaults libvirt 9.0 fills
-// in for the test driver, and formatted back the way virDomainGetXMLDesc
-// prints it. Facts (element order, defaults, error texts) were observed on
-// libvirt 9.0's test:///default driver; the code is our own.
+/**
+ * The domain XML model: libvirt's <domain> document parsed into a plain,
+ * JSON-serializable definition (DomainDef) with the defaults libvirt 9.0 fills
+ * in for the test driver, and formatted back the way virDomainGetXMLDesc
+ * prints it. Facts (element order, defaults, error texts) were observed on
+ * libvirt 9.0's test:///default driver; the code is our own.
+ *
+ * @module
+ */
 
 import { formatBitmap, parseBitmap } from "../util/bitmap.ts";
 import { formatMac, generateMAC, macIsMulticast, parseMac } from "../util/mac.ts";

@@ -1,5 +1,9 @@
-// The host interface XML model: parses <interface> documents the way libvirt 9.0's test driver
-// does (virInterfaceDefineXML) and formats them back as virInterfaceGetXMLDesc.
+/**
+ * The host interface XML model: parses <interface> documents the way libvirt 9.0's test driver
+ * does (virInterfaceDefineXML) and formats them back as virInterfaceGetXMLDesc.
+ *
+ * @module
+ */
 
 import { attr, child, children, type XmlElement } from "../util/xml.ts";
 import { escapeXml, VirBuffer } from "../util/xml_writer.ts";

@@ -1,7 +1,11 @@
-// The virtual network XML model: parses <network> documents the way libvirt 9.0's test driver
-// does (virNetworkDefineXML/CreateXML), formats them back as virNetworkGetXMLDesc, and applies
-// virNetworkUpdate sections. Also holds the libvirt-style value parsers (IP, MAC, UUID, numbers)
-// and XML loading with libxml2-like syntax errors, shared with the interface model.
+/**
+ * The virtual network XML model: parses <network> documents the way libvirt 9.0's test driver
+ * does (virNetworkDefineXML/CreateXML), formats them back as virNetworkGetXMLDesc, and applies
+ * virNetworkUpdate sections. Also holds the libvirt-style value parsers (IP, MAC, UUID, numbers)
+ * and XML loading with libxml2-like syntax errors, shared with the interface model.
+ *
+ * @module
+ */
 
 import { strToUInt, strToULongLongP } from "../util/strtol.ts";
 import {

@@ -1,5 +1,9 @@
-// Node device XML as libvirt 9.0 reads and writes it (node_device_conf). The
-// test driver's devices and its vHBA mock are in src/drivers/test/.
+/**
+ * Node device XML as libvirt 9.0 reads and writes it (node_device_conf). The
+ * test driver's devices and its vHBA mock are in src/drivers/test/.
+ *
+ * @module
+ */
 
 import type { XmlElement } from "../util/xml.ts";
 import { XmlWriter } from "../util/xml_writer.ts";

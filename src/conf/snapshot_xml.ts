@@ -1,9 +1,13 @@
-// The domain snapshot and checkpoint XML models: libvirt's <domainsnapshot> document parsed
-// into a plain, JSON-serializable definition (SnapshotDef) and formatted back
-// the way virDomainSnapshotGetXMLDesc prints it, plus the disk alignment
-// libvirt applies against the domain definition. Facts (element order,
-// defaults, error texts) were observed on libvirt 9.0's test:///default
-// driver; the code is our own.
+/**
+ * The domain snapshot and checkpoint XML models: libvirt's <domainsnapshot> document parsed
+ * into a plain, JSON-serializable definition (SnapshotDef) and formatted back
+ * the way virDomainSnapshotGetXMLDesc prints it, plus the disk alignment
+ * libvirt applies against the domain definition. Facts (element order,
+ * defaults, error texts) were observed on libvirt 9.0's test:///default
+ * driver; the code is our own.
+ *
+ * @module
+ */
 
 import { attr, child, type XmlElement } from "../util/xml.ts";
 import { formatElement, XmlWriter } from "../util/xml_writer.ts";

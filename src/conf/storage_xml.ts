@@ -1,8 +1,12 @@
-// Storage pool and storage volume XML as libvirt 9.0 reads and writes it for
-// the test driver (test:///default), with the pool defaults and volume paths
-// and keys its parse applies, the pool list's conflict checks, and what
-// nodedev_xml.ts shares: sizes, unit scaling, PCI addresses. The test
-// driver's own volume checks and accounting are in src/drivers/test/.
+/**
+ * Storage pool and storage volume XML as libvirt 9.0 reads and writes it for
+ * the test driver (test:///default), with the pool defaults and volume paths
+ * and keys its parse applies, the pool list's conflict checks, and what
+ * nodedev_xml.ts shares: sizes, unit scaling, PCI addresses. The test
+ * driver's own volume checks and accounting are in src/drivers/test/.
+ *
+ * @module
+ */
 
 import { generateUUID, parseUUID } from "../util/uuid.ts";
 import type { XmlElement } from "../util/xml.ts";

@@ -1,5 +1,9 @@
-// libvirt's standard paths, which `--system` serves as a privileged libvirtd
-// does: clients find the sockets there without a `?socket=` parameter.
+/**
+ * libvirt's standard paths, which `--system` serves as a privileged libvirtd
+ * does: clients find the sockets there without a `?socket=` parameter.
+ *
+ * @module
+ */
 
 /** The settings file `--system` reads when no `--config` is given (if it exists). */
 export const SYSTEM_CONFIG_FILE = "/etc/libvirt/libvirtd.conf";

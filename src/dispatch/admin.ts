@@ -1,7 +1,11 @@
-// The admin program (virt-admin): the servers, their Worker pools, their
-// clients and the daemon's logging, read live from shared memory. Changes
-// only the event loop may make (starting/retiring Workers, closing a
-// socket, reconfiguring logging) are sent to it as control requests.
+/**
+ * The admin program (virt-admin): the servers, their Worker pools, their
+ * clients and the daemon's logging, read live from shared memory. Changes
+ * only the event loop may make (starting/retiring Workers, closing a
+ * socket, reconfiguring logging) are sent to it as control requests.
+ *
+ * @module
+ */
 
 import type { Handler } from "./context.ts";
 import { handlersOf } from "./handlers.ts";

@@ -1,14 +1,18 @@
-// The argument checks of libvirt's public API functions, which libvirtd runs
-// on the daemon side for every call, after its dispatcher has decoded the
-// wire arguments and before any driver is asked — so they hold whatever the
-// driver, and even when no driver implements the call. A real libvirt client
-// makes the same checks before sending; raw-protocol clients (go-libvirt,
-// scripts) meet them here.
-//
-// The dispatcher turns an empty array or opaque into a NULL pointer, and a
-// zero-sized result buffer too, which is what most "must not be NULL"
-// refusals below come from. Facts from libvirt 9.0's libvirt-domain.c,
-// libvirt-host.c, libvirt-secret.c and remote_daemon_dispatch.c.
+/**
+ * The argument checks of libvirt's public API functions, which libvirtd runs
+ * on the daemon side for every call, after its dispatcher has decoded the
+ * wire arguments and before any driver is asked — so they hold whatever the
+ * driver, and even when no driver implements the call. A real libvirt client
+ * makes the same checks before sending; raw-protocol clients (go-libvirt,
+ * scripts) meet them here.
+ *
+ * The dispatcher turns an empty array or opaque into a NULL pointer, and a
+ * zero-sized result buffer too, which is what most "must not be NULL"
+ * refusals below come from. Facts from libvirt 9.0's libvirt-domain.c,
+ * libvirt-host.c, libvirt-secret.c and remote_daemon_dispatch.c.
+ *
+ * @module
+ */
 
 import { VirError } from "../rpc/error.ts";
 import {

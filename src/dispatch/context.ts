@@ -1,6 +1,10 @@
-// What a procedure handler sees of its call (runs in a Worker): the header,
-// the procedure, and the calling client's shared record, read and changed
-// under the client lock.
+/**
+ * What a procedure handler sees of its call (runs in a Worker): the header,
+ * the procedure, and the calling client's shared record, read and changed
+ * under the client lock.
+ *
+ * @module
+ */
 
 import type { Header } from "../rpc/header.ts";
 import type { Procedure } from "../protocol/program.ts";

@@ -1,6 +1,10 @@
-// Runs one call in a Worker: decodes its arguments with the procedure's
-// codec, applies the program's checks, calls the handler and encodes the
-// reply — or the libvirt error that stands in for it.
+/**
+ * Runs one call in a Worker: decodes its arguments with the procedure's
+ * codec, applies the program's checks, calls the handler and encodes the
+ * reply — or the libvirt error that stands in for it.
+ *
+ * @module
+ */
 
 import {
   beginPacket,

@@ -1,6 +1,10 @@
-// The remote program's dispatch policy and its connection-level procedures
-// (auth, features, open/close, close callbacks), which libvirtd's remote
-// dispatcher answers itself before any driver is involved.
+/**
+ * The remote program's dispatch policy and its connection-level procedures
+ * (auth, features, open/close, close callbacks), which libvirtd's remote
+ * dispatcher answers itself before any driver is involved.
+ *
+ * @module
+ */
 
 import { REMOTE_PROGRAM_DEF } from "../protocol/remote.ts";
 import { handlersOf } from "./handlers.ts";

@@ -1,7 +1,11 @@
-// Event registrations of a driver instance: callback ids come from the
-// instance, so every client of one instance (test:///default, the QEMU
-// driver) shares one numbering, as in libvirtd; a client's registrations go
-// when its connection closes. Also the domain event procedures, for any driver.
+/**
+ * Event registrations of a driver instance: callback ids come from the
+ * instance, so every client of one instance (test:///default, the QEMU
+ * driver) shares one numbering, as in libvirtd; a client's registrations go
+ * when its connection closes. Also the domain event procedures, for any driver.
+ *
+ * @module
+ */
 
 import { VirError } from "../rpc/error.ts";
 import { type HandlerEntry, handlersWith } from "../dispatch/handlers.ts";

@@ -1,5 +1,9 @@
-// libvirt's domain states, reasons and lifecycle event codes (libvirt-domain.h),
-// shared by the drivers.
+/**
+ * libvirt's domain states, reasons and lifecycle event codes (libvirt-domain.h),
+ * shared by the drivers.
+ *
+ * @module
+ */
 
 /** libvirt's virDomainState. */
 export const VIR_DOMAIN_NOSTATE = 0;

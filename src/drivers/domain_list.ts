@@ -1,6 +1,10 @@
-// What every driver's domain list checks when a definition comes in
-// (libvirt's virDomainObjListAdd): a name already taken by another UUID, or a
-// UUID already defined under another name, is refused with libvirt's errors.
+/**
+ * What every driver's domain list checks when a definition comes in
+ * (libvirt's virDomainObjListAdd): a name already taken by another UUID, or a
+ * UUID already defined under another name, is refused with libvirt's errors.
+ *
+ * @module
+ */
 
 import { VirError } from "../rpc/error.ts";
 import { VIR_ERR_OPERATION_FAILED, VIR_FROM_DOMAIN } from "../rpc/error_codes.ts";

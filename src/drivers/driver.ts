@@ -1,6 +1,10 @@
-// The interface between the remote program and a hypervisor driver. Every
-// Worker loads the same drivers; a client's open connection is named by the
-// driver's id in its shared client record, so any Worker can serve it.
+/**
+ * The interface between the remote program and a hypervisor driver. Every
+ * Worker loads the same drivers; a client's open connection is named by the
+ * driver's id in its shared client record, so any Worker can serve it.
+ *
+ * @module
+ */
 
 import type { CallContext, Handler } from "../dispatch/context.ts";
 

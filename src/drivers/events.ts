@@ -1,7 +1,11 @@
-// Event callbacks as the remote program carries them: registrations kept
-// in a driver instance's directory (so callback ids are shared by every
-// client of that instance, as in libvirtd), and events encoded as MESSAGE
-// packets (serial 1) for each registered client.
+/**
+ * Event callbacks as the remote program carries them: registrations kept
+ * in a driver instance's directory (so callback ids are shared by every
+ * client of that instance, as in libvirtd), and events encoded as MESSAGE
+ * packets (serial 1) for each registered client.
+ *
+ * @module
+ */
 
 import { encodePacket } from "../rpc/header.ts";
 import {

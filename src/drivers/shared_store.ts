@@ -1,8 +1,12 @@
-// Driver state in shared memory, so that any Worker can serve any client:
-// driver instances (one per shared or private connection state), each with
-// a lock and a JSON "directory", and objects (a domain, a network, …), each
-// with its own lock and a JSON blob. Blobs are decoded once per version and
-// cached per Worker. Lock ranks: instance = driver (3), object (4), heap (5).
+/**
+ * Driver state in shared memory, so that any Worker can serve any client:
+ * driver instances (one per shared or private connection state), each with
+ * a lock and a JSON "directory", and objects (a domain, a network, …), each
+ * with its own lock and a JSON blob. Blobs are decoded once per version and
+ * cached per Worker. Lock ranks: instance = driver (3), object (4), heap (5).
+ *
+ * @module
+ */
 
 import {
   type LockTracker,

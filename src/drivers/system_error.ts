@@ -1,8 +1,12 @@
-// A failed file operation in libvirt's words (virReportSystemError: "WHAT:
-// strerror", code 38, errno in int1). Under `deno task serve --sandbox` a path
-// outside what the daemon may reach fails with Deno's NotCapable, whose own
-// advice ("run again with the --allow-read flag") is wrong for a daemon: it
-// becomes "Permission denied" with the option that allows the path.
+/**
+ * A failed file operation in libvirt's words (virReportSystemError: "WHAT:
+ * strerror", code 38, errno in int1). Under `deno task serve --sandbox` a path
+ * outside what the daemon may reach fails with Deno's NotCapable, whose own
+ * advice ("run again with the --allow-read flag") is wrong for a daemon: it
+ * becomes "Permission denied" with the option that allows the path.
+ *
+ * @module
+ */
 
 import { VirError } from "../rpc/error.ts";
 import { VIR_ERR_SYSTEM_ERROR } from "../rpc/error_codes.ts";

@@ -1,7 +1,11 @@
-// The call arena: one growable SharedArrayBuffer that holds call packets
-// on their way from the event loop to a Worker. Only the event loop
-// allocates and frees (so the allocator needs no lock); a Worker reads a
-// block only while it runs the job that owns it.
+/**
+ * The call arena: one growable SharedArrayBuffer that holds call packets
+ * on their way from the event loop to a Worker. Only the event loop
+ * allocates and frees (so the allocator needs no lock); a Worker reads a
+ * block only while it runs the job that owns it.
+ *
+ * @module
+ */
 
 import { VIR_NET_MESSAGE_MAX_PACKET } from "../rpc/constants.ts";
 

@@ -1,12 +1,16 @@
-// I/O a call needs that only the event loop may do — a QEMU monitor command,
-// a process to start or stop — as libvirt's worker threads wait on a monitor
-// reply that the event-loop thread reads. The worker stages a MAIL_IO record
-// (JSON, with a request id), publishes its mailbox at once and sleeps on its
-// W_IO_SEQ word; the event loop does the I/O, writes the answer into the
-// worker's answer box and bumps W_IO_SEQ. One request per worker at a time.
-//
-// Answer box layout (one growable SharedArrayBuffer per worker record):
-//   u32 request id, u32 byte length, then the answer's JSON.
+/**
+ * I/O a call needs that only the event loop may do — a QEMU monitor command,
+ * a process to start or stop — as libvirt's worker threads wait on a monitor
+ * reply that the event-loop thread reads. The worker stages a MAIL_IO record
+ * (JSON, with a request id), publishes its mailbox at once and sleeps on its
+ * W_IO_SEQ word; the event loop does the I/O, writes the answer into the
+ * worker's answer box and bumps W_IO_SEQ. One request per worker at a time.
+ *
+ * Answer box layout (one growable SharedArrayBuffer per worker record):
+ *   u32 request id, u32 byte length, then the answer's JSON.
+ *
+ * @module
+ */
 
 import { VirError } from "../rpc/error.ts";
 import { VIR_FROM_RPC } from "../rpc/error_codes.ts";

@@ -1,6 +1,10 @@
-// Every slot of the shared memory the event loop and the Workers use, as
-// named Int32 word offsets into the control SharedArrayBuffer. THREADING.md
-// describes each slot, who writes it and under which lock.
+/**
+ * Every slot of the shared memory the event loop and the Workers use, as
+ * named Int32 word offsets into the control SharedArrayBuffer. THREADING.md
+ * describes each slot, who writes it and under which lock.
+ *
+ * @module
+ */
 
 // ---- Lock words ------------------------------------------------------------------------------
 /**

@@ -1,7 +1,11 @@
-// Mutexes in shared memory, built on Atomics (a futex mutex whose word
-// holds its owner's thread id), each with a rank in the daemon's one lock
-// order: server → client → driver → object → heap. With checking on, every
-// acquisition is compared with the locks this thread already holds.
+/**
+ * Mutexes in shared memory, built on Atomics (a futex mutex whose word
+ * holds its owner's thread id), each with a rank in the daemon's one lock
+ * order: server → client → driver → object → heap. With checking on, every
+ * acquisition is compared with the locks this thread already holds.
+ *
+ * @module
+ */
 
 import { LOCK_STATE } from "./layout.ts";
 

@@ -1,7 +1,11 @@
-// A worker's mailbox: a growable SharedArrayBuffer into which the worker
-// writes the packets a job produced (its reply, events, requests to the
-// event loop), then publishes them in one store. The event loop drains it and
-// hands it back by storing 0. One writer, one reader, no lock.
+/**
+ * A worker's mailbox: a growable SharedArrayBuffer into which the worker
+ * writes the packets a job produced (its reply, events, requests to the
+ * event loop), then publishes them in one store. The event loop drains it and
+ * hands it back by storing 0. One writer, one reader, no lock.
+ *
+ * @module
+ */
 
 import {
   MAIL_HEADER_BYTES,

@@ -1,6 +1,10 @@
-// The event loop's side of the dispatch pool: starts the Workers, puts calls
-// on the shared job queue, wakes a Worker, and learns of finished jobs
-// through Atomics.waitAsync — it never blocks. libvirtd's virThreadPool.
+/**
+ * The event loop's side of the dispatch pool: starts the Workers, puts calls
+ * on the shared job queue, wakes a Worker, and learns of finished jobs
+ * through Atomics.waitAsync — it never blocks. libvirtd's virThreadPool.
+ *
+ * @module
+ */
 
 import { allocateAnswerBox, type IoAnswer, writeAnswer } from "./io.ts";
 import type { LogLevel } from "@logtape/logtape";

@@ -1,6 +1,10 @@
-// The pool's shared memory as both sides see it: the control words (server
-// section, job slots, client records, worker records), the call arena and
-// the workers' mailboxes, with the locks that guard them.
+/**
+ * The pool's shared memory as both sides see it: the control words (server
+ * section, job slots, client records, worker records), the call arena and
+ * the workers' mailboxes, with the locks that guard them.
+ *
+ * @module
+ */
 
 import {
   C_LOCK,

@@ -1,6 +1,10 @@
-// A dispatch Worker: sleeps on the job condition, takes the next job under
-// the server lock, marks the client, runs the call holding no lock, and
-// posts the reply through its mailbox. libvirtd's virThreadPoolWorker.
+/**
+ * A dispatch Worker: sleeps on the job condition, takes the next job under
+ * the server lock, marks the client, runs the call holding no lock, and
+ * posts the reply through its mailbox. libvirtd's virThreadPoolWorker.
+ *
+ * @module
+ */
 
 /// <reference lib="deno.worker" />
 

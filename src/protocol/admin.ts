@@ -1,5 +1,9 @@
-// The admin program (virt-admin ↔ daemon): limits, types and procedure table,
-// with layouts from libvirt's src/admin/admin_protocol.x.
+/**
+ * The admin program (virt-admin ↔ daemon): limits, types and procedure table,
+ * with layouts from libvirt's src/admin/admin_protocol.x.
+ *
+ * @module
+ */
 
 import {
   array,

@@ -1,6 +1,10 @@
-// The public libvirt API behind each remote procedure (for messages such as
-// "read only access prevents virDomainDestroy") and the error domain of the
-// file that API lives in.
+/**
+ * The public libvirt API behind each remote procedure (for messages such as
+ * "read only access prevents virDomainDestroy") and the error domain of the
+ * file that API lives in.
+ *
+ * @module
+ */
 
 import {
   VIR_FROM_DOMAIN,

@@ -1,8 +1,12 @@
-// The daemon's internal program: calls the daemon makes to itself, never
-// served on a socket (no socket's program table has it, so a client that
-// names it gets "unknown program"). Drivers use it for work that has no
-// client: loading state at start-up, a QEMU process event. Arguments are one
-// JSON document, read only by the driver that made it.
+/**
+ * The daemon's internal program: calls the daemon makes to itself, never
+ * served on a socket (no socket's program table has it, so a client that
+ * names it gets "unknown program"). Drivers use it for work that has no
+ * client: loading state at start-up, a QEMU process event. Arguments are one
+ * JSON document, read only by the driver that made it.
+ *
+ * @module
+ */
 
 import { declare, defineProgram, parseProcedureTable } from "./program.ts";
 import { string, struct, xdrVoid } from "../xdr/mod.ts";

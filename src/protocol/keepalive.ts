@@ -1,4 +1,8 @@
-// The keepalive program: PING and PONG, both MESSAGEs with no payload.
+/**
+ * The keepalive program: PING and PONG, both MESSAGEs with no payload.
+ *
+ * @module
+ */
 
 import { xdrVoid } from "../xdr/mod.ts";
 import {

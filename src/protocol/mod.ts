@@ -1,5 +1,10 @@
-// Programs and their procedure tables, built from declarations of
-// libvirt's XDR types: what each procedure number carries.
+/**
+ * Programs and their procedure tables, built from declarations of
+ * libvirt's XDR types: what each procedure number carries.
+ *
+ * @module
+ */
+
 export * from "./program.ts";
 export { ADMIN_PROGRAM_DEF } from "./admin.ts";
 export { KEEPALIVE_PROGRAM_DEF } from "./keepalive.ts";

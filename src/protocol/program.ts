@@ -1,6 +1,10 @@
-// What a program is to the dispatcher: its number and version, and for each
-// procedure the codecs of its arguments and result with libvirt's flags
-// (priority, read-only refusal, stream direction).
+/**
+ * What a program is to the dispatcher: its number and version, and for each
+ * procedure the codecs of its arguments and result with libvirt's flags
+ * (priority, read-only refusal, stream direction).
+ *
+ * @module
+ */
 
 import type { Codec } from "../xdr/mod.ts";
 

@@ -1,7 +1,11 @@
-// libvirt's QEMU program (src/remote/qemu_protocol.x in libvirt 9.0): the
-// QEMU-specific calls of libvirt-qemu.so — monitor and guest-agent
-// pass-through, monitor event callbacks. Served on the rw and ro sockets
-// beside the remote program.
+/**
+ * libvirt's QEMU program (src/remote/qemu_protocol.x in libvirt 9.0): the
+ * QEMU-specific calls of libvirt-qemu.so — monitor and guest-agent
+ * pass-through, monitor event callbacks. Served on the rw and ro sockets
+ * beside the remote program.
+ *
+ * @module
+ */
 
 import { declare, defineProgram, parseProcedureTable } from "./program.ts";
 import { hyper, int, struct, uint, xdrVoid } from "../xdr/mod.ts";

@@ -1,5 +1,9 @@
-// The remote program (0x20008086): every procedure number with libvirt's
-// annotations, and the argument/result types of each declared family.
+/**
+ * The remote program (0x20008086): every procedure number with libvirt's
+ * annotations, and the argument/result types of each declared family.
+ *
+ * @module
+ */
 
 import { REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION } from "../rpc/constants.ts";
 import { defineProgram, parseProcedureTable } from "./program.ts";

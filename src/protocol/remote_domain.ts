@@ -1,5 +1,9 @@
-// Argument and result types of the remote program's domain procedures
-// (lifecycle, devices, tuning, stats, guest agent), in libvirt's wire layouts.
+/**
+ * Argument and result types of the remote program's domain procedures
+ * (lifecycle, devices, tuning, stats, guest agent), in libvirt's wire layouts.
+ *
+ * @module
+ */
 
 import {
   array,

@@ -1,5 +1,9 @@
-// Types of the remote program's procedures that are not about domains: the
-// connection, auth, the host node, networks, nwfilters, interfaces, storage, node devices, secrets.
+/**
+ * Types of the remote program's procedures that are not about domains: the
+ * connection, auth, the host node, networks, nwfilters, interfaces, storage, node devices, secrets.
+ *
+ * @module
+ */
 
 import {
   array,

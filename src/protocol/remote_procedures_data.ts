@@ -1,12 +1,17 @@
-// Annotations of every procedure of libvirt's remote program (0x20008086),
-// as facts read from libvirt's src/remote/remote_protocol.x: number, name,
-// priority, ACL permissions, stream direction.
-// Columns: number, name (without REMOTE_PROC_), priority (high|low),
-// acl (comma-separated perms, "-" when none), stream (read|write|-).
-// Source read: github.com/zippy2/libvirt (a libvirt fork), file
-// src/remote/remote_protocol.x at commit 57a10ecc008b4f1ea559b526a93bc7715456e2f2
-// (newest stored version found; procedures 1..448 match upstream names; its own
-// procedure 449 is fork-only and was not used).
+/**
+ * Annotations of every procedure of libvirt's remote program (0x20008086),
+ * as facts read from libvirt's src/remote/remote_protocol.x: number, name,
+ * priority, ACL permissions, stream direction.
+ * Columns: number, name (without REMOTE_PROC_), priority (high|low),
+ * acl (comma-separated perms, "-" when none), stream (read|write|-).
+ * Source read: github.com/zippy2/libvirt (a libvirt fork), file
+ * src/remote/remote_protocol.x at commit 57a10ecc008b4f1ea559b526a93bc7715456e2f2
+ * (newest stored version found; procedures 1..448 match upstream names; its own
+ * procedure 449 is fork-only and was not used).
+ *
+ * @module
+ */
+
 export const REMOTE_PROCEDURES_TSV = `
 1	CONNECT_OPEN	high	connect:getattr	-
 2	CONNECT_CLOSE	high	-	-

@@ -1,5 +1,9 @@
-// The remote program's shared types and limits: object handles, strings,
-// typed parameters. Layouts are libvirt's src/remote/remote_protocol.x.
+/**
+ * The remote program's shared types and limits: object handles, strings,
+ * typed parameters. Layouts are libvirt's src/remote/remote_protocol.x.
+ *
+ * @module
+ */
 
 import {
   array,

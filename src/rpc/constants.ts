@@ -1,5 +1,9 @@
-// Wire constants of libvirt's RPC layer (virnetprotocol.x and the program
-// headers), under libvirt's own names so they can be grepped in its docs.
+/**
+ * Wire constants of libvirt's RPC layer (virnetprotocol.x and the program
+ * headers), under libvirt's own names so they can be grepped in its docs.
+ *
+ * @module
+ */
 
 // ---- Programs -------------------------------------------------------------------
 export const REMOTE_PROGRAM = 0x20008086;

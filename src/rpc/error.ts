@@ -1,6 +1,10 @@
-// libvirt errors as they cross the wire: the remote_error payload
-// (virNetMessageError) and VirError, the exception a handler throws to have
-// one sent.
+/**
+ * libvirt errors as they cross the wire: the remote_error payload
+ * (virNetMessageError) and VirError, the exception a handler throws to have
+ * one sent.
+ *
+ * @module
+ */
 
 import {
   type Codec,

@@ -1,5 +1,9 @@
-// libvirt's error numbers (virErrorNumber), error domains (virErrorDomain) and
-// levels (virErrorLevel), with libvirt's names and the values of libvirt 9.0.
+/**
+ * libvirt's error numbers (virErrorNumber), error domains (virErrorDomain) and
+ * levels (virErrorLevel), with libvirt's names and the values of libvirt 9.0.
+ *
+ * @module
+ */
 
 // ---- virErrorLevel ----
 export const VIR_ERR_NONE = 0;

@@ -1,9 +1,14 @@
-// The message templates libvirt uses for each error number (virErrorMsg):
-// without detail, and with a detail substituted for %s.
-// Facts from libvirt's src/util/virerror.c
-// (libvirt/libvirt@04e90f72a73da15a6c49cc7a474f2da7002c3355): its virErrorMsgStrings[] table,
-// the libvirt 9.0 form with plain %s. The newer
-// zippy2/libvirt@0389cb0786ac69d6ae10930c79bacff1cc7e88e4 has the same text, with %1$s for %s.
+/**
+ * The message templates libvirt uses for each error number (virErrorMsg):
+ * without detail, and with a detail substituted for %s.
+ * Facts from libvirt's src/util/virerror.c
+ * (libvirt/libvirt@04e90f72a73da15a6c49cc7a474f2da7002c3355): its virErrorMsgStrings[] table,
+ * the libvirt 9.0 form with plain %s. The newer
+ * zippy2/libvirt@0389cb0786ac69d6ae10930c79bacff1cc7e88e4 has the same text, with %1$s for %s.
+ *
+ * @module
+ */
+
 import {
   VIR_ERR_ACCESS_DENIED,
   VIR_ERR_AGENT_UNRESPONSIVE,

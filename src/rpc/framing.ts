@@ -1,6 +1,10 @@
-// Splits a byte stream into libvirt packets: an explicit LENGTH → BODY state
-// machine that accepts input cut at any byte and several packets per read,
-// and checks each length word before allocating the packet.
+/**
+ * Splits a byte stream into libvirt packets: an explicit LENGTH → BODY state
+ * machine that accepts input cut at any byte and several packets per read,
+ * and checks each length word before allocating the packet.
+ *
+ * @module
+ */
 
 import { VIR_NET_MESSAGE_MAX_PACKET, VIR_NET_MESSAGE_MIN_PACKET } from "./constants.ts";
 

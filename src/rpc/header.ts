@@ -1,5 +1,9 @@
-// The six-word header that follows every packet's length word
-// (virNetMessageHeader), and the whole-packet encoder built on it.
+/**
+ * The six-word header that follows every packet's length word
+ * (virNetMessageHeader), and the whole-packet encoder built on it.
+ *
+ * @module
+ */
 
 import { XdrError, XdrReader, XdrWriter } from "../xdr/mod.ts";
 import {

@@ -1,5 +1,10 @@
-// libvirt's RPC layer: constants, framing, the header, errors, typed
-// parameters. It never acts on a payload; programs do.
+/**
+ * libvirt's RPC layer: constants, framing, the header, errors, typed
+ * parameters. It never acts on a payload; programs do.
+ *
+ * @module
+ */
+
 export * from "./constants.ts";
 export * from "./error_codes.ts";
 export * from "./error.ts";

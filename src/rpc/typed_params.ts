@@ -1,5 +1,9 @@
-// Typed parameters (virTypedParameter) on the wire: a field name and a
-// value whose XDR type is chosen by the VIR_TYPED_PARAM_* discriminant.
+/**
+ * Typed parameters (virTypedParameter) on the wire: a field name and a
+ * value whose XDR type is chosen by the VIR_TYPED_PARAM_* discriminant.
+ *
+ * @module
+ */
 
 import { double, hyper, int, string, struct, uhyper, uint, union } from "../xdr/mod.ts";
 import { VIR_NET_MESSAGE_STRING_MAX } from "./constants.ts";

@@ -1,7 +1,11 @@
-// One connected client, on the event loop: reads and frames its packets,
-// checks all six header fields, answers keepalive, turns each CALL into a
-// job, writes replies in order, and stops reading while it has
-// max_client_requests calls outstanding. libvirtd's virNetServerClient.
+/**
+ * One connected client, on the event loop: reads and frames its packets,
+ * checks all six header fields, answers keepalive, turns each CALL into a
+ * job, writes replies in order, and stops reading while it has
+ * max_client_requests calls outstanding. libvirtd's virNetServerClient.
+ *
+ * @module
+ */
 
 import { FramingError, PacketFramer } from "../rpc/framing.ts";
 import type { ClientConn, PeerInfo } from "../transport/conn.ts";

@@ -1,8 +1,12 @@
-// The daemon's own client of the "libvirtd" server: a client record with no
-// socket, through which drivers' work that no client asked for (start-up, a
-// QEMU process event) runs as jobs in the Worker pool like any call. Its calls
-// run one at a time, in the order made — libvirt runs a driver's process
-// events on one thread for the same reason: each sees the state the last one left.
+/**
+ * The daemon's own client of the "libvirtd" server: a client record with no
+ * socket, through which drivers' work that no client asked for (start-up, a
+ * QEMU process event) runs as jobs in the Worker pool like any call. Its calls
+ * run one at a time, in the order made — libvirt runs a driver's process
+ * events on one thread for the same reason: each sees the state the last one left.
+ *
+ * @module
+ */
 
 import { encodePacket } from "../rpc/header.ts";
 import { VIR_NET_CALL, VIR_NET_ERROR, VIR_NET_OK } from "../rpc/constants.ts";

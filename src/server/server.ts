@@ -1,8 +1,12 @@
-// The daemon: its three Unix-socket services and the two servers behind
-// them, as libvirtd has them — "libvirtd" (the rw and ro sockets) and
-// "admin" (the admin socket) — each with its clients (up to its
-// max_clients) and its own Worker pool. libvirtd's virNetDaemon,
-// virNetServer and virNetServerService.
+/**
+ * The daemon: its three Unix-socket services and the two servers behind
+ * them, as libvirtd has them — "libvirtd" (the rw and ro sockets) and
+ * "admin" (the admin socket) — each with its clients (up to its
+ * max_clients) and its own Worker pool. libvirtd's virNetDaemon,
+ * virNetServer and virNetServerService.
+ *
+ * @module
+ */
 
 import { QEMU_PROGRAM_DEF } from "../protocol/qemu.ts";
 import { QemuHost } from "../drivers/qemu/host.ts";

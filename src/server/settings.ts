@@ -1,9 +1,13 @@
-// Daemon-wide settings the admin program reads from any Worker: the log
-// filters and outputs, as UTF-8 strings in fixed slots of one
-// SharedArrayBuffer. Written only by the event loop. The version word is a
-// sequence lock: odd while a write is under way, bumped again after it, so
-// a reader retries until it has read a whole string between two equal,
-// even versions — never a torn one, even of the same length.
+/**
+ * Daemon-wide settings the admin program reads from any Worker: the log
+ * filters and outputs, as UTF-8 strings in fixed slots of one
+ * SharedArrayBuffer. Written only by the event loop. The version word is a
+ * sequence lock: odd while a write is under way, bumped again after it, so
+ * a reader retries until it has read a whole string between two equal,
+ * even versions — never a torn one, even of the same length.
+ *
+ * @module
+ */
 
 const SLOT_BYTES = 8192;
 const SLOTS = ["log_filters", "log_outputs"] as const;

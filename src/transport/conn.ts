@@ -1,6 +1,10 @@
-// What a client's connection is to the event loop, whatever carries it: a
-// Unix socket (a Deno.Conn as it is), a TCP socket or a TLS session (a
-// node:net / node:tls socket adapted by NodeConn), and who is at the other end.
+/**
+ * What a client's connection is to the event loop, whatever carries it: a
+ * Unix socket (a Deno.Conn as it is), a TCP socket or a TLS session (a
+ * node:net / node:tls socket adapted by NodeConn), and who is at the other end.
+ *
+ * @module
+ */
 
 /** The three operations `Client` needs of a connection (a `Deno.Conn` has them). */
 export interface ClientConn {

@@ -1,12 +1,16 @@
-// One client's SASL negotiation as libvirtd's remote dispatcher runs it
-// (remoteDispatchAuthSaslInit/Start/Step): INIT opens a session and lists
-// the mechanisms, START picks one with the client's first message, STEP
-// carries the rest; any failure is "authentication failed" and ends the
-// session, and success checks sasl_allowed_username_list. The mechanisms are
-// SCRAM-SHA-256 and SCRAM-SHA-1 (src/transport/scram.ts), which have no
-// security layer: on a channel that is not already private (plain TCP)
-// libvirtd asks SASL for a security strength of 56, which SCRAM does not
-// reach, so INIT finds no mechanism and fails — and so does this.
+/**
+ * One client's SASL negotiation as libvirtd's remote dispatcher runs it
+ * (remoteDispatchAuthSaslInit/Start/Step): INIT opens a session and lists
+ * the mechanisms, START picks one with the client's first message, STEP
+ * carries the rest; any failure is "authentication failed" and ends the
+ * session, and success checks sasl_allowed_username_list. The mechanisms are
+ * SCRAM-SHA-256 and SCRAM-SHA-1 (src/transport/scram.ts), which have no
+ * security layer: on a channel that is not already private (plain TCP)
+ * libvirtd asks SASL for a security strength of 56, which SCRAM does not
+ * reach, so INIT finds no mechanism and fails — and so does this.
+ *
+ * @module
+ */
 
 import { matchAny } from "../util/pattern.ts";
 import { log } from "../log.ts";

@@ -1,10 +1,14 @@
-// denovirt's SASL user database (libvirtd keeps Cyrus SASL's sasldb): one
-// line per user and mechanism holding the SCRAM verifier — never the
-// password — written by `deno task passwd` and read by the daemon at each
-// authentication, so a new password counts at once.
-//
-//   # comment
-//   alice:SCRAM-SHA-256:4096:<salt>:<StoredKey>:<ServerKey>     (base64)
+/**
+ * denovirt's SASL user database (libvirtd keeps Cyrus SASL's sasldb): one
+ * line per user and mechanism holding the SCRAM verifier — never the
+ * password — written by `deno task passwd` and read by the daemon at each
+ * authentication, so a new password counts at once.
+ *
+ *   # comment
+ *   alice:SCRAM-SHA-256:4096:<salt>:<StoredKey>:<ServerKey>     (base64)
+ *
+ * @module
+ */
 
 import {
   deriveVerifier,

@@ -1,9 +1,13 @@
-// SCRAM (RFC 5802; SHA-256 per RFC 7677) on the server side, with WebCrypto:
-// the SASL mechanisms denovirt offers. The server keeps only the verifier
-// (salt, iteration count, StoredKey, ServerKey), never the password; a
-// client proves it knows the password without sending it, and the server
-// proves it knows the verifier. SCRAM has no security layer, so it is
-// offered only where the channel is already private (Unix sockets, TLS).
+/**
+ * SCRAM (RFC 5802; SHA-256 per RFC 7677) on the server side, with WebCrypto:
+ * the SASL mechanisms denovirt offers. The server keeps only the verifier
+ * (salt, iteration count, StoredKey, ServerKey), never the password; a
+ * client proves it knows the password without sending it, and the server
+ * proves it knows the verifier. SCRAM has no security layer, so it is
+ * offered only where the channel is already private (Unix sockets, TLS).
+ *
+ * @module
+ */
 
 export type ScramMechanism = "SCRAM-SHA-256" | "SCRAM-SHA-1";
 

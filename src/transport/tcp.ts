@@ -1,8 +1,12 @@
-// Listening TCP sockets (libvirtd's tcp_port and tls_port services), on
-// node:net so that a TLS session can be layered on an accepted socket with
-// node:tls. Accepted sockets stay paused — nothing is read — until the
-// server takes them, as a connection waits in libvirtd's listen backlog while
-// its services are suspended at max_clients.
+/**
+ * Listening TCP sockets (libvirtd's tcp_port and tls_port services), on
+ * node:net so that a TLS session can be layered on an accepted socket with
+ * node:tls. Accepted sockets stay paused — nothing is read — until the
+ * server takes them, as a connection waits in libvirtd's listen backlog while
+ * its services are suspended at max_clients.
+ *
+ * @module
+ */
 
 import * as net from "node:net";
 

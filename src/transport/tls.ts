@@ -1,18 +1,22 @@
-// TLS with x509 certificates on libvirtd's TLS service (tls_port): the
-// server's credentials in libvirt's layout and config keys, checked at start
-// as libvirtd checks them; each client asked for a certificate, verified
-// against the CA and matched against tls_allowed_dn_list after the
-// handshake; then the one byte libvirtd sends to say the checks passed (the
-// client waits for it: anything else, or the connection closing, is its
-// "Unable to read TLS confirmation").
-//
-// The sessions are node:tls's (rustls in Deno), which can ask for and verify
-// a client certificate where Deno.listenTls cannot. They are TLS 1.2:
-// rustls sends TLS 1.3 session tickets after the handshake, and libvirt's
-// client (gnutls) reads its confirmation byte with one record read that a
-// ticket turns into EAGAIN ("Unable to read TLS confirmation: Resource
-// temporarily unavailable"), while a TLS 1.2 session has no records after
-// its handshake but ours.
+/**
+ * TLS with x509 certificates on libvirtd's TLS service (tls_port): the
+ * server's credentials in libvirt's layout and config keys, checked at start
+ * as libvirtd checks them; each client asked for a certificate, verified
+ * against the CA and matched against tls_allowed_dn_list after the
+ * handshake; then the one byte libvirtd sends to say the checks passed (the
+ * client waits for it: anything else, or the connection closing, is its
+ * "Unable to read TLS confirmation").
+ *
+ * The sessions are node:tls's (rustls in Deno), which can ask for and verify
+ * a client certificate where Deno.listenTls cannot. They are TLS 1.2:
+ * rustls sends TLS 1.3 session tickets after the handshake, and libvirt's
+ * client (gnutls) reads its confirmation byte with one record read that a
+ * ticket turns into EAGAIN ("Unable to read TLS confirmation: Resource
+ * temporarily unavailable"), while a TLS 1.2 session has no records after
+ * its handshake but ours.
+ *
+ * @module
+ */
 
 import * as tls from "node:tls";
 import type * as net from "node:net";

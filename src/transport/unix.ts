@@ -1,6 +1,10 @@
-// Listening Unix sockets: replaces a stale socket file left by a crashed
-// run, refuses to steal one another daemon still answers on, and applies the
-// configured permission mode.
+/**
+ * Listening Unix sockets: replaces a stale socket file left by a crashed
+ * run, refuses to steal one another daemon still answers on, and applies the
+ * configured permission mode.
+ *
+ * @module
+ */
 
 /** Another daemon answers on the socket path: this one must not start. */
 export class SocketInUseError extends Error {

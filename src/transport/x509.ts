@@ -1,9 +1,13 @@
-// The parts of an X.509 certificate libvirt looks at that node:crypto does
-// not give in libvirt's form: the subject's distinguished name as gnutls
-// writes it (gnutls_x509_crt_get_dn: the RDNs in certificate order,
-// "C=GB,ST=London,L=London,O=Example,CN=client1"), which tls_allowed_dn_list
-// patterns are matched against and virt-admin shows; and PEM bundles split
-// into certificates.
+/**
+ * The parts of an X.509 certificate libvirt looks at that node:crypto does
+ * not give in libvirt's form: the subject's distinguished name as gnutls
+ * writes it (gnutls_x509_crt_get_dn: the RDNs in certificate order,
+ * "C=GB,ST=London,L=London,O=Example,CN=client1"), which tls_allowed_dn_list
+ * patterns are matched against and virt-admin shows; and PEM bundles split
+ * into certificates.
+ *
+ * @module
+ */
 
 /** A DER element: its tag, and where its contents lie in the buffer. */
 interface Der {

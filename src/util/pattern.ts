@@ -1,6 +1,10 @@
-// libvirt's allow-list patterns (tls_allowed_dn_list,
-// sasl_allowed_username_list), matched as GLib's g_pattern_match_simple
-// matches them: `*` any run of characters, `?` any one, nothing else special.
+/**
+ * libvirt's allow-list patterns (tls_allowed_dn_list,
+ * sasl_allowed_username_list), matched as GLib's g_pattern_match_simple
+ * matches them: `*` any run of characters, `?` any one, nothing else special.
+ *
+ * @module
+ */
 
 /** Whether `text` matches the wildcard `pattern` as a whole. */
 export function matchWildcard(pattern: string, text: string): boolean {

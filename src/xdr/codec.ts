@@ -1,5 +1,9 @@
-// Composable XDR codecs: one value per RFC 4506 type, and combinators for
-// the compound types, so protocol files declare structures, not code.
+/**
+ * Composable XDR codecs: one value per RFC 4506 type, and combinators for
+ * the compound types, so protocol files declare structures, not code.
+ *
+ * @module
+ */
 
 import { XdrError } from "./error.ts";
 import { XdrReader } from "./reader.ts";

@@ -1,5 +1,9 @@
-// The one error every XDR decode (and encode) failure raises: where in the
-// buffer it happened and why, so a caller can answer "Unable to decode".
+/**
+ * The one error every XDR decode (and encode) failure raises: where in the
+ * buffer it happened and why, so a caller can answer "Unable to decode".
+ *
+ * @module
+ */
 
 /** A failure to read or write XDR data, with the byte offset it happened at. */
 export class XdrError extends Error {

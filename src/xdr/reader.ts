@@ -1,6 +1,10 @@
-// XDR (RFC 4506) primitive reads over a byte range. Every read checks the
-// bytes remaining first, and every variable-length read checks its declared
-// length against a caller-given maximum before allocating anything.
+/**
+ * XDR (RFC 4506) primitive reads over a byte range. Every read checks the
+ * bytes remaining first, and every variable-length read checks its declared
+ * length against a caller-given maximum before allocating anything.
+ *
+ * @module
+ */
 
 import { XdrError } from "./error.ts";
 

@@ -1,5 +1,9 @@
-// XDR (RFC 4506) primitive writes into a buffer that doubles when full, so
-// encoding a message costs O(log n) reallocations, never one per field.
+/**
+ * XDR (RFC 4506) primitive writes into a buffer that doubles when full, so
+ * encoding a message costs O(log n) reallocations, never one per field.
+ *
+ * @module
+ */
 
 import { XdrError } from "./error.ts";
 import { padding } from "./reader.ts";

@@ -1,9 +1,13 @@
-// Bringing a virtual network up and down on the host, as libvirt 9.0's
-// networkStartNetworkVirtual / networkShutdownNetworkVirtual do, as plans of
-// `ip`, `sysctl`, `iptables` and `dnsmasq` steps the event loop runs
-// (host.ts): the bridge with its MAC, MTU, STP and addresses, static routes,
-// the firewall rules, IP forwarding, then dnsmasq. Each plan carries the
-// steps that undo it, so a start that fails part-way leaves nothing.
+/**
+ * Bringing a virtual network up and down on the host, as libvirt 9.0's
+ * networkStartNetworkVirtual / networkShutdownNetworkVirtual do, as plans of
+ * `ip`, `sysctl`, `iptables` and `dnsmasq` steps the event loop runs
+ * (host.ts): the bridge with its MAC, MTU, STP and addresses, static routes,
+ * the firewall rules, IP forwarding, then dnsmasq. Each plan carries the
+ * steps that undo it, so a start that fails part-way leaves nothing.
+ *
+ * @module
+ */
 
 import {
   formatIP,

@@ -1,8 +1,12 @@
-// What dnsmasq gets for a virtual network, in libvirt 9.0's words
-// (networkDnsmasqConfContents and virdnsmasq.c): the configuration file, the
-// DHCP hosts file and the DNS hosts file, byte for byte as libvirtd writes
-// them but for their directory; and the leases dnsmasq keeps, read back for
-// virNetworkGetDHCPLeases.
+/**
+ * What dnsmasq gets for a virtual network, in libvirt 9.0's words
+ * (networkDnsmasqConfContents and virdnsmasq.c): the configuration file, the
+ * DHCP hosts file and the DNS hosts file, byte for byte as libvirtd writes
+ * them but for their directory; and the leases dnsmasq keeps, read back for
+ * virNetworkGetDHCPLeases.
+ *
+ * @module
+ */
 
 import {
   addrRange,

@@ -1,9 +1,13 @@
-// libvirt 9.0's network driver (src/network/bridge_driver.c) on qemu:///
-// connections: networks defined in `qemu_config_dir/networks` (autostart
-// links beside), started as real bridges with dnsmasq and firewall rules in
-// the daemon's network namespace, their status in `qemu_state_dir/network`
-// so a restarted daemon adopts them; lifecycle events; virNetworkUpdate;
-// DHCP leases from dnsmasq; network ports as guests' interfaces plug in.
+/**
+ * libvirt 9.0's network driver (src/network/bridge_driver.c) on qemu:///
+ * connections: networks defined in `qemu_config_dir/networks` (autostart
+ * links beside), started as real bridges with dnsmasq and firewall rules in
+ * the daemon's network namespace, their status in `qemu_state_dir/network`
+ * so a restarted daemon adopts them; lifecycle events; virNetworkUpdate;
+ * DHCP leases from dnsmasq; network ports as guests' interfaces plug in.
+ *
+ * @module
+ */
 
 import type { CallContext } from "../../dispatch/context.ts";
 import { type HandlerEntry, handlersWith } from "../../dispatch/handlers.ts";

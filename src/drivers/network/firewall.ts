@@ -1,11 +1,15 @@
-// A virtual network's firewall rules as libvirt 9.0 sets them with iptables
-// (src/network/bridge_driver_linux.c, src/util/viriptables.c): libvirt's
-// private chains (LIBVIRT_INP, _OUT, _FWI, _FWO, _FWX in filter, LIBVIRT_PRT
-// in nat and mangle) made once and jumped to from the built-in chains, then
-// per network the DHCP/DNS openings, the reject-by-default forwarding rules,
-// and per address the NAT (masquerade) or routing rules. Every rule is
-// inserted at the top, as libvirt inserts them, so `iptables-save` lists
-// them in the same order; removal deletes them in reverse.
+/**
+ * A virtual network's firewall rules as libvirt 9.0 sets them with iptables
+ * (src/network/bridge_driver_linux.c, src/util/viriptables.c): libvirt's
+ * private chains (LIBVIRT_INP, _OUT, _FWI, _FWO, _FWX in filter, LIBVIRT_PRT
+ * in nat and mangle) made once and jumped to from the built-in chains, then
+ * per network the DHCP/DNS openings, the reject-by-default forwarding rules,
+ * and per address the NAT (masquerade) or routing rules. Every rule is
+ * inserted at the top, as libvirt inserts them, so `iptables-save` lists
+ * them in the same order; removal deletes them in reverse.
+ *
+ * @module
+ */
 
 import {
   formatIP,

@@ -1,10 +1,14 @@
-// The network driver's event-loop side: the host work a Worker asks for
-// (I/O requests `net.*`, src/pool/io.ts) — running `ip`, `iptables`,
-// `dnsmasq`, `sysctl` and `tc` (Deno has no netlink), listing links and
-// routes, signalling dnsmasq, reading a device's counters. A plan of steps
-// runs in order; when one fails, the plan's rollback steps run (their own
-// failures ignored), so a network or a tap that cannot come up leaves
-// nothing behind, and the Worker gets libvirt's error.
+/**
+ * The network driver's event-loop side: the host work a Worker asks for
+ * (I/O requests `net.*`, src/pool/io.ts) — running `ip`, `iptables`,
+ * `dnsmasq`, `sysctl` and `tc` (Deno has no netlink), listing links and
+ * routes, signalling dnsmasq, reading a device's counters. A plan of steps
+ * runs in order; when one fails, the plan's rollback steps run (their own
+ * failures ignored), so a network or a tap that cannot come up leaves
+ * nothing behind, and the Worker gets libvirt's error.
+ *
+ * @module
+ */
 
 import { VirError } from "../../rpc/error.ts";
 import {

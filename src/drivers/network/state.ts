@@ -1,9 +1,13 @@
-// The network driver's state (libvirt's virNetworkObj list for
-// qemu:///system), kept in the QEMU driver's shared directory as storage
-// pools are: a network is small, and a domain's start reads its network in
-// the same directory. Host work is done through the connection's `io()`
-// (the event loop, host.ts); a state change holds the driver's network job
-// (one at a time), never the instance lock, across it.
+/**
+ * The network driver's state (libvirt's virNetworkObj list for
+ * qemu:///system), kept in the QEMU driver's shared directory as storage
+ * pools are: a network is small, and a domain's start reads its network in
+ * the same directory. Host work is done through the connection's `io()`
+ * (the event loop, host.ts); a state change holds the driver's network job
+ * (one at a time), never the instance lock, across it.
+ *
+ * @module
+ */
 
 import type { NetworkDef } from "../../conf/network_xml.ts";
 import type { EventRegistry } from "../events.ts";

@@ -1,10 +1,14 @@
-// The QEMU driver's capabilities document (virConnectGetCapabilities) and
-// domain capabilities (virConnectGetDomainCapabilities), built as libvirt 9.0
-// builds them from what the emulator answers over QMP (probe.ts): machine
-// types with the default first and each alias after its machine (with
-// `canonical`), `kvm` beside `qemu` when KVM works, CPU models with their
-// usability, firmware from QEMU's descriptors (firmware.ts), and the device
-// enums libvirt offers for x86.
+/**
+ * The QEMU driver's capabilities document (virConnectGetCapabilities) and
+ * domain capabilities (virConnectGetDomainCapabilities), built as libvirt 9.0
+ * builds them from what the emulator answers over QMP (probe.ts): machine
+ * types with the default first and each alias after its machine (with
+ * `canonical`), `kvm` beside `qemu` when KVM works, CPU models with their
+ * usability, firmware from QEMU's descriptors (firmware.ts), and the device
+ * enums libvirt offers for x86.
+ *
+ * @module
+ */
 
 import { XmlWriter } from "../../util/xml_writer.ts";
 import { VirError } from "../../rpc/error.ts";

@@ -1,12 +1,16 @@
-// The QEMU command line for a domain definition, laid out as libvirt 9.0's
-// qemu_command.c lays it out for QEMU 7.2 (the same options in the same
-// order, devices as JSON -device and -blockdev): machine, accelerator and
-// CPU, memory, vCPUs, clock and power settings, boot, then controllers,
-// disks, network, serial ports, channels, inputs, audio, graphics, video,
-// sound, watchdog, redirected USB, balloon and RNG, each at the address the
-// definition gives it (address.ts). What differs is the daemon's own: the
-// monitor and pty-like serial ports are sockets at the daemon's paths, and
-// QEMU starts paused (-S) and daemonizes so that it outlives the daemon.
+/**
+ * The QEMU command line for a domain definition, laid out as libvirt 9.0's
+ * qemu_command.c lays it out for QEMU 7.2 (the same options in the same
+ * order, devices as JSON -device and -blockdev): machine, accelerator and
+ * CPU, memory, vCPUs, clock and power settings, boot, then controllers,
+ * disks, network, serial ports, channels, inputs, audio, graphics, video,
+ * sound, watchdog, redirected USB, balloon and RNG, each at the address the
+ * definition gives it (address.ts). What differs is the daemon's own: the
+ * monitor and pty-like serial ports are sockets at the daemon's paths, and
+ * QEMU starts paused (-S) and daemonizes so that it outlives the daemon.
+ *
+ * @module
+ */
 
 import type {
   ChrDef,

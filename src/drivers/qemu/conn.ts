@@ -1,8 +1,12 @@
-// One call's access to the QEMU driver (runs in a Worker): the directory
-// under the instance lock, a domain object under its own lock (found under
-// the instance lock, as libvirt finds an object in its list and locks it),
-// the domain's job for long operations, the event loop's I/O, and the events
-// the call raises, sent once every lock is released.
+/**
+ * One call's access to the QEMU driver (runs in a Worker): the directory
+ * under the instance lock, a domain object under its own lock (found under
+ * the instance lock, as libvirt finds an object in its list and locks it),
+ * the domain's job for long operations, the event loop's I/O, and the events
+ * the call raises, sent once every lock is released.
+ *
+ * @module
+ */
 
 import type { CallContext } from "../../dispatch/context.ts";
 import { handlersWith } from "../../dispatch/handlers.ts";

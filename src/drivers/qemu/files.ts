@@ -1,8 +1,12 @@
-// The QEMU driver's files (run in a Worker): persistent definitions in the
-// config directory as `NAME.xml` with `autostart/NAME.xml` links (libvirt's
-// layout), and a status file per running domain in the state directory. A
-// definition acknowledged to a client is on disk: written to a temporary file,
-// fsync'd, renamed over the old one, and the directory fsync'd.
+/**
+ * The QEMU driver's files (run in a Worker): persistent definitions in the
+ * config directory as `NAME.xml` with `autostart/NAME.xml` links (libvirt's
+ * layout), and a status file per running domain in the state directory. A
+ * definition acknowledged to a client is on disk: written to a temporary file,
+ * fsync'd, renamed over the old one, and the directory fsync'd.
+ *
+ * @module
+ */
 
 import { VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 import { fileError } from "../system_error.ts";

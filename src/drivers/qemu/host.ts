@@ -1,9 +1,13 @@
-// The QEMU driver's event-loop side (main isolate): it owns every QEMU
-// monitor connection and starts and stops QEMU processes, on behalf of the
-// Worker whose call needs it (I/O requests, src/pool/io.ts). What QEMU says on
-// its own — an event, or its monitor closing because it exited — becomes an
-// internal call (INTERNAL_PROC_QEMU_EVENT) run by a Worker through the
-// daemon's own client, one at a time, in the order QEMU sent them.
+/**
+ * The QEMU driver's event-loop side (main isolate): it owns every QEMU
+ * monitor connection and starts and stops QEMU processes, on behalf of the
+ * Worker whose call needs it (I/O requests, src/pool/io.ts). What QEMU says on
+ * its own — an event, or its monitor closing because it exited — becomes an
+ * internal call (INTERNAL_PROC_QEMU_EVENT) run by a Worker through the
+ * daemon's own client, one at a time, in the order QEMU sent them.
+ *
+ * @module
+ */
 
 import { log } from "../../log.ts";
 import type { IoRequest } from "../../pool/io.ts";

@@ -1,8 +1,12 @@
-// Disks added to and removed from a domain (virsh attach-disk / detach-disk,
-// virDomainAttachDeviceFlags): in its persistent definition (config), and in
-// the running QEMU (live) through QMP — blockdev-add of the file and format
-// nodes, then device_add of a virtio-blk device; device_del asks the guest
-// to let go, and QEMU's DEVICE_DELETED event completes the removal.
+/**
+ * Disks added to and removed from a domain (virsh attach-disk / detach-disk,
+ * virDomainAttachDeviceFlags): in its persistent definition (config), and in
+ * the running QEMU (live) through QMP — blockdev-add of the file and format
+ * nodes, then device_add of a virtio-blk device; device_del asks the guest
+ * to let go, and QEMU's DEVICE_DELETED event completes the removal.
+ *
+ * @module
+ */
 
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";

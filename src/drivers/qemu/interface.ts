@@ -1,11 +1,15 @@
-// A domain's network interfaces on the host (libvirt's qemu_interface.c and
-// the network driver's port allocation): before QEMU starts, each interface
-// of type network, bridge or ethernet gets a tap the daemon creates —
-// `vnetN` unless <target dev> names one — with the guest's MAC (first byte
-// 0xfe), the bridge's MTU, plugged into its bridge and up; an interface on a
-// network takes a port of it. QEMU opens the tap by name (libvirt passes
-// file descriptors). When the domain stops, the taps go and the ports are
-// released. Also the -netdev/-device arguments of an interface.
+/**
+ * A domain's network interfaces on the host (libvirt's qemu_interface.c and
+ * the network driver's port allocation): before QEMU starts, each interface
+ * of type network, bridge or ethernet gets a tap the daemon creates —
+ * `vnetN` unless <target dev> names one — with the guest's MAC (first byte
+ * 0xfe), the bridge's MTU, plugged into its bridge and up; an interface on a
+ * network takes a port of it. QEMU opens the tap by name (libvirt passes
+ * file descriptors). When the domain stops, the taps go and the ports are
+ * released. Also the -netdev/-device arguments of an interface.
+ *
+ * @module
+ */
 
 import type { DomainDef, NetDef } from "../../conf/domain_xml.ts";
 import { VirError } from "../../rpc/error.ts";

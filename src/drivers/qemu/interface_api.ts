@@ -1,9 +1,13 @@
-// What users do with a domain's interfaces (libvirt's qemu_driver.c and
-// qemu_hotplug.c for <interface>): domifaddr from the network's DHCP leases
-// or the host's ARP table, domifstat from the tap's counters, attach- and
-// detach-interface live (netdev_add/device_add, device_del) and in the
-// persistent definition, and domif-setlink (set_link) through
-// virDomainUpdateDeviceFlags.
+/**
+ * What users do with a domain's interfaces (libvirt's qemu_driver.c and
+ * qemu_hotplug.c for <interface>): domifaddr from the network's DHCP leases
+ * or the host's ARP table, domifstat from the tap's counters, attach- and
+ * detach-interface live (netdev_add/device_add, device_del) and in the
+ * persistent definition, and domif-setlink (set_link) through
+ * virDomainUpdateDeviceFlags.
+ *
+ * @module
+ */
 
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";

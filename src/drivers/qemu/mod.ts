@@ -1,9 +1,13 @@
-// The QEMU driver for denovirt: `qemu:///system` and `qemu:///session`
-// (one driver state for both), managing real qemu-system processes. Loaded by
-// every Worker (BUILTIN_MODULES in src/pool/worker.ts); its event-loop side is
-// host.ts. The daemon's own client opens the driver's one shared instance at
-// start-up (INTERNAL_PROC_QEMU_INIT) and never closes it, so domains and their
-// state outlive every client.
+/**
+ * The QEMU driver for denovirt: `qemu:///system` and `qemu:///session`
+ * (one driver state for both), managing real qemu-system processes. Loaded by
+ * every Worker (BUILTIN_MODULES in src/pool/worker.ts); its event-loop side is
+ * host.ts. The daemon's own client opens the driver's one shared instance at
+ * start-up (INTERNAL_PROC_QEMU_INIT) and never closes it, so domains and their
+ * state outlive every client.
+ *
+ * @module
+ */
 
 import type { CallContext, Handler } from "../../dispatch/context.ts";
 import { type HandlerEntry, handlersOf } from "../../dispatch/handlers.ts";

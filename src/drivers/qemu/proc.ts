@@ -1,8 +1,12 @@
-// What the QEMU driver learns of and does to its processes. Deno lets a
-// program read /proc only with every permission, and signal a process that is
-// not its child only with unscoped --allow-run; under `deno task serve`'s
-// narrowed permissions the driver asks procps's `ps` and `kill` instead (the
-// only programs besides QEMU and qemu-img it may run).
+/**
+ * What the QEMU driver learns of and does to its processes. Deno lets a
+ * program read /proc only with every permission, and signal a process that is
+ * not its child only with unscoped --allow-run; under `deno task serve`'s
+ * narrowed permissions the driver asks procps's `ps` and `kill` instead (the
+ * only programs besides QEMU and qemu-img it may run).
+ *
+ * @module
+ */
 
 export const PS = "/usr/bin/ps";
 export const KILL = "/usr/bin/kill";

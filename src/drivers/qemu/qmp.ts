@@ -1,7 +1,11 @@
-// A QMP client for the event loop (libvirt's qemuMonitor, JSON only): one
-// Unix-socket connection per running domain, the greeting and capabilities
-// negotiation, commands matched to replies by id, and the asynchronous events
-// QEMU sends in between, handed to a callback. EOF ends every pending command.
+/**
+ * A QMP client for the event loop (libvirt's qemuMonitor, JSON only): one
+ * Unix-socket connection per running domain, the greeting and capabilities
+ * negotiation, commands matched to replies by id, and the asynchronous events
+ * QEMU sends in between, handed to a callback. EOF ends every pending command.
+ *
+ * @module
+ */
 
 import { log } from "../../log.ts";
 import { VirError } from "../../rpc/error.ts";

@@ -1,8 +1,12 @@
-// The QEMU driver's state in the shared store: one instance for the whole
-// daemon (held open by the daemon's own client, so domains outlive their
-// clients), a directory listing every domain, and one object per domain with
-// its own lock. A long operation holds the domain's *job* (libvirt's state
-// change lock), a field of the object, not the object lock itself.
+/**
+ * The QEMU driver's state in the shared store: one instance for the whole
+ * daemon (held open by the daemon's own client, so domains outlive their
+ * clients), a directory listing every domain, and one object per domain with
+ * its own lock. A long operation holds the domain's *job* (libvirt's state
+ * change lock), a field of the object, not the object lock itself.
+ *
+ * @module
+ */
 
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import type { EventRegistry } from "../events.ts";

@@ -1,6 +1,10 @@
-// Statistics of QEMU domains: vCPU counts, memory statistics from the
-// balloon and the process, and virConnectGetAllDomainStats (what monitoring
-// tools poll) with its state, cpu-total, balloon, vcpu and block groups.
+/**
+ * Statistics of QEMU domains: vCPU counts, memory statistics from the
+ * balloon and the process, and virConnectGetAllDomainStats (what monitoring
+ * tools poll) with its state, cpu-total, balloon, vcpu and block groups.
+ *
+ * @module
+ */
 
 import { diskNode } from "./hotplug.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";

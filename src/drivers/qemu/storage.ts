@@ -1,9 +1,13 @@
-// Storage on qemu:/// connections (libvirt's storage driver, `dir` backend):
-// a pool is a real directory, its volumes are the files in it, read afresh
-// from disk on every call, and qemu-img creates, inspects, resizes and
-// clones them. Pool definitions persist as `<configDir>/storage/NAME.xml`
-// (autostart links beside, as libvirt's /etc/libvirt/storage). Volume upload
-// and download are streams the event loop serves from and to the file.
+/**
+ * Storage on qemu:/// connections (libvirt's storage driver, `dir` backend):
+ * a pool is a real directory, its volumes are the files in it, read afresh
+ * from disk on every call, and qemu-img creates, inspects, resizes and
+ * clones them. Pool definitions persist as `<configDir>/storage/NAME.xml`
+ * (autostart links beside, as libvirt's /etc/libvirt/storage). Volume upload
+ * and download are streams the event loop serves from and to the file.
+ *
+ * @module
+ */
 
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";

@@ -1,8 +1,12 @@
-// Changes to a domain's definition short of editing its XML: maximum memory
-// (virsh setmaxmem), vCPU counts (virsh setvcpus --config) and the name
-// (virsh domrename). They apply to the persistent definition; what QEMU would
-// have to change while running (memory or vCPU hotplug) is refused, as
-// libvirt refuses what the guest's machine cannot do.
+/**
+ * Changes to a domain's definition short of editing its XML: maximum memory
+ * (virsh setmaxmem), vCPU counts (virsh setvcpus --config) and the name
+ * (virsh domrename). They apply to the persistent definition; what QEMU would
+ * have to change while running (memory or vCPU hotplug) is refused, as
+ * libvirt refuses what the guest's machine cannot do.
+ *
+ * @module
+ */
 
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";

@@ -1,7 +1,11 @@
-// One call's access to its test-driver instance: the directory under the
-// instance lock, an object under its own lock (taken while the instance
-// lock is held, as libvirt finds an object in its list and locks it), and
-// the events the call raises, sent when it is done.
+/**
+ * One call's access to its test-driver instance: the directory under the
+ * instance lock, an object under its own lock (taken while the instance
+ * lock is held, as libvirt finds an object in its list and locks it), and
+ * the events the call raises, sent when it is done.
+ *
+ * @module
+ */
 
 import type { CallContext } from "../../dispatch/context.ts";
 import { handlersWith } from "../../dispatch/handlers.ts";

@@ -1,6 +1,10 @@
-// The test driver's connection- and node-level procedures: type, version,
-// hostname, URI, capabilities, node info and memory, as libvirt 9.0's test
-// driver answers them.
+/**
+ * The test driver's connection- and node-level procedures: type, version,
+ * hostname, URI, capabilities, node info and memory, as libvirt 9.0's test
+ * driver answers them.
+ *
+ * @module
+ */
 
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";

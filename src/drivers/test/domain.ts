@@ -1,6 +1,10 @@
-// The test driver's domain procedures: lookups, lists, lifecycle
-// (define/start/stop/suspend/…), info and settings, with libvirt 9.0's
-// answers, errors and lifecycle events.
+/**
+ * The test driver's domain procedures: lookups, lists, lifecycle
+ * (define/start/stop/suspend/…), info and settings, with libvirt 9.0's
+ * answers, errors and lifecycle events.
+ *
+ * @module
+ */
 
 import { updateModificationImpact } from "../flags.ts";
 import { checkFlags } from "./errors.ts";

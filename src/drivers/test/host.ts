@@ -1,5 +1,9 @@
-// The host-level answers of libvirt 9.0's test driver on test:///default: its fixed documents
-// (capabilities, sysinfo), node figures, CPU model lists and baselines, and the errors it raises.
+/**
+ * The host-level answers of libvirt 9.0's test driver on test:///default: its fixed documents
+ * (capabilities, sysinfo), node figures, CPU model lists and baselines, and the errors it raises.
+ *
+ * @module
+ */
 
 import { VirError } from "../../rpc/error.ts";
 import { checkFlags } from "./errors.ts";

@@ -1,7 +1,11 @@
-// The test driver's host interfaces (testInterfaceDriver of libvirt 9.0's
-// test_driver.c with virinterfaceobj.c's bookkeeping): lookups by name and
-// MAC, lists, define/undefine, start/stop and the change transaction
-// (virInterfaceChangeBegin/Commit/Rollback). Interfaces raise no events.
+/**
+ * The test driver's host interfaces (testInterfaceDriver of libvirt 9.0's
+ * test_driver.c with virinterfaceobj.c's bookkeeping): lookups by name and
+ * MAC, lists, define/undefine, start/stop and the change transaction
+ * (virInterfaceChangeBegin/Commit/Rollback). Interfaces raise no events.
+ *
+ * @module
+ */
 
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";

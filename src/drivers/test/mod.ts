@@ -1,6 +1,10 @@
-// libvirt's "test" driver for denovirt: `test:///default`, one state
-// shared by every client and rebuilt pristine when the last one leaves.
-// Loaded by every Worker (see BUILTIN_MODULES in src/pool/worker.ts).
+/**
+ * libvirt's "test" driver for denovirt: `test:///default`, one state
+ * shared by every client and rebuilt pristine when the last one leaves.
+ * Loaded by every Worker (see BUILTIN_MODULES in src/pool/worker.ts).
+ *
+ * @module
+ */
 
 import type { CallContext, Handler } from "../../dispatch/context.ts";
 import type { Driver } from "../driver.ts";

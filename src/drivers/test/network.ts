@@ -1,7 +1,11 @@
-// The test driver's virtual networks (testNetworkDriver of libvirt 9.0's
-// test_driver.c with virnetworkobj.c's bookkeeping): lookups and lists,
-// define/create/undefine, start/destroy, virNetworkUpdate with its live and
-// persistent definitions, autostart, and network lifecycle events.
+/**
+ * The test driver's virtual networks (testNetworkDriver of libvirt 9.0's
+ * test_driver.c with virnetworkobj.c's bookkeeping): lookups and lists,
+ * define/create/undefine, start/destroy, virNetworkUpdate with its live and
+ * persistent definitions, autostart, and network lifecycle events.
+ *
+ * @module
+ */
 
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";

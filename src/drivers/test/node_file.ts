@@ -1,8 +1,12 @@
-// test:///ABSOLUTE_PATH: a driver state loaded from a node file in libvirt's
-// test-driver format — a <node> holding <domain>, <network>, <interface>,
-// <pool> (with <volume>s) and <device> elements, each inline or as
-// `file='…'` relative to the node file. Such a state belongs to the one
-// connection that opened it (not shared), as in libvirt.
+/**
+ * test:///ABSOLUTE_PATH: a driver state loaded from a node file in libvirt's
+ * test-driver format — a <node> holding <domain>, <network>, <interface>,
+ * <pool> (with <volume>s) and <device> elements, each inline or as
+ * `file='…'` relative to the node file. Such a state belongs to the one
+ * connection that opened it (not shared), as in libvirt.
+ *
+ * @module
+ */
 
 import { VirError } from "../../rpc/error.ts";
 import { fileError } from "../system_error.ts";

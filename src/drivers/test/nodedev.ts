@@ -1,16 +1,20 @@
-// The test driver's node devices (testNodeDeviceDriver of libvirt 9.0):
-// counts and lists (by capability), lookups, XML, parent and capabilities,
-// the vHBA mock behind virNodeDeviceCreateXML / virNodeDeviceDestroy, and
-// node device events. Each device is one object `{ def }`; the directory's
-// `nodedevs` entries carry the names (uuid unused).
-//
-// Also the helpers storage.ts uses for the fc_host adapter quirk: creating a
-// pool with such an adapter adds the mock vHBA scsi_host12, destroying it
-// removes scsi_host12 again.
-//
-// Not in libvirt 9.0's test driver, so left to the dispatcher's "not
-// supported": lookup scsi_host by WWN, define/undefine/create, autostart,
-// is-active/is-persistent, update, detach/reattach/reset.
+/**
+ * The test driver's node devices (testNodeDeviceDriver of libvirt 9.0):
+ * counts and lists (by capability), lookups, XML, parent and capabilities,
+ * the vHBA mock behind virNodeDeviceCreateXML / virNodeDeviceDestroy, and
+ * node device events. Each device is one object `{ def }`; the directory's
+ * `nodedevs` entries carry the names (uuid unused).
+ *
+ * Also the helpers storage.ts uses for the fc_host adapter quirk: creating a
+ * pool with such an adapter adds the mock vHBA scsi_host12, destroying it
+ * removes scsi_host12 again.
+ *
+ * Not in libvirt 9.0's test driver, so left to the dispatcher's "not
+ * supported": lookup scsi_host by WWN, define/undefine/create, autostart,
+ * is-active/is-persistent, update, detach/reattach/reset.
+ *
+ * @module
+ */
 
 import { checkFlags } from "./errors.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";

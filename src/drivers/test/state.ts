@@ -1,7 +1,11 @@
-// The test driver's state as it lives in the shared store: one directory
-// per driver instance (the index of every object, counters, event
-// registrations) and one blob per object. libvirt's testDriver, made
-// shareable between Workers.
+/**
+ * The test driver's state as it lives in the shared store: one directory
+ * per driver instance (the index of every object, counters, event
+ * registrations) and one blob per object. libvirt's testDriver, made
+ * shareable between Workers.
+ *
+ * @module
+ */
 
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";

@@ -1,18 +1,22 @@
-// The test driver's storage pools and volumes (testStorageDriver of
-// libvirt 9.0): lists, lookups, define/create/build/undefine/destroy/
-// delete/refresh, info and XML, autostart, source discovery, volumes
-// (create, clone, delete, info, XML, path, lookups by name/key/path) and
-// storage pool events, with the test driver's answers and quirks.
-//
-// A pool is one object holding its volumes, so a volume operation locks its
-// pool, as libvirt does. Pools with an fc_host adapter touch the node devices
-// (the mock vHBA scsi_host12), through nodedev.ts.
-//
-// Not in libvirt 9.0's test driver, so left to the dispatcher's "not
-// supported": volume wipe, wipe-pattern, get-info-flags, upload and
-// download; pool lookup by target path; storage pool capabilities. Resize
-// is not supported either, but libvirt's public API checks its capacity
-// first, so it has a handler that does just that.
+/**
+ * The test driver's storage pools and volumes (testStorageDriver of
+ * libvirt 9.0): lists, lookups, define/create/build/undefine/destroy/
+ * delete/refresh, info and XML, autostart, source discovery, volumes
+ * (create, clone, delete, info, XML, path, lookups by name/key/path) and
+ * storage pool events, with the test driver's answers and quirks.
+ *
+ * A pool is one object holding its volumes, so a volume operation locks its
+ * pool, as libvirt does. Pools with an fc_host adapter touch the node devices
+ * (the mock vHBA scsi_host12), through nodedev.ts.
+ *
+ * Not in libvirt 9.0's test driver, so left to the dispatcher's "not
+ * supported": volume wipe, wipe-pattern, get-info-flags, upload and
+ * download; pool lookup by target path; storage pool capabilities. Resize
+ * is not supported either, but libvirt's public API checks its capacity
+ * first, so it has a handler that does just that.
+ *
+ * @module
+ */
 
 import { checkFlagsIn } from "../../util/flags.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
