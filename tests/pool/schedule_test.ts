@@ -57,7 +57,9 @@ Deno.test("issue 17.1: across the pool clock's 2³¹ ms wrap calls do not look 4
       assert.equal(pool.stuckWorkers, 0, `no stuck worker after ${calls} calls`);
       calls++;
     }
-    assert.equal(pool.workerCounts.normal, 2, "the pool did not grow");
+    // Calls taken for 49 days old would each count as blocked and grow the
+    // pool toward max_workers (20); a loaded machine may justly add one.
+    assert.ok(pool.workerCounts.normal <= 3, `the pool grew to ${pool.workerCounts.normal}`);
     // The watchdog still sees a call that does run long, after the wrap.
     const s = await c.call(SLEEP_PROC_SLEEP, (w) => w.writeUint(3000), opts);
     await eventually(() => pool.stuckWorkers === 1, 5000, "the long call reported");

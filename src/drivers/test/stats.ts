@@ -44,7 +44,9 @@ const TEST_TOTAL_CPUTIME = 48772617035n;
 
 /** g_get_real_time(): microseconds. */
 export function realTime(): bigint {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+  // The wall clock (libvirt's g_get_real_time), with the monotonic clock's
+  // microseconds below its milliseconds: timeOrigin + now() drifts from it.
+  return BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
 }
 
 interface NetInfo {
