@@ -117,6 +117,20 @@ Deno.test({
         },
       );
     }
+    await t.step("the CD install boot ends when the guest resets (on_reboot destroy)", async () => {
+      // virt-install's install boot is <on_reboot>destroy</on_reboot>: the first reboot
+      // ends it, so virt-install can start the installed definition.
+      assert.ok((await virsh("reset", "cdrom")).ok);
+      const deadline = Date.now() + 30_000;
+      let state = "";
+      while (Date.now() < deadline) {
+        state = (await virsh("domstate", "--reason", "cdrom")).out;
+        if (/shut off/.test(state)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.match(state, /shut off \(shutdown\)/);
+      assert.match((await virsh("dumpxml", "--inactive", "cdrom")).out, /<on_reboot>restart</);
+    });
     await t.step("virt-xml edits a stopped and a running domain's definition", async () => {
       assert.ok((await virsh("destroy", "import")).ok);
       const edit = await run("virt-xml", ["--connect", uri, "import", "--edit", "--memory", "96"]);
