@@ -3,21 +3,25 @@
 // `default` NAT network, two tiny guests that get DHCP leases and ping each
 // other, net-dhcp-leases and domifaddr agreeing with what the guests say,
 // network events, isolated/routed/open networks, bad input that leaves
-// nothing behind, and a kill -9 of the daemon with a network and two
-// guests running.
+// nothing behind, a kill -9 of the daemon with a network and two guests
+// running, and virt-install with its default network (no --network).
 
 import assert from "node:assert/strict";
 import {
   guestXML,
   type NetnsDaemon,
   networkSuiteRunnable,
+  run,
   serialLine,
   startNetnsDaemon,
   testGuest,
 } from "./_netns.ts";
 import { killQemus } from "../drivers/_qemu.ts";
+import { haveTools } from "./_tools.ts";
 
 const runnable = networkSuiteRunnable("QEMU network driver");
+const installRunnable = runnable &&
+  haveTools("virt-install on the default network", ["virt-install", "qemu-img"]);
 
 const must = async (d: NetnsDaemon, ...args: string[]) => {
   const r = await d.virsh(...args);
@@ -283,6 +287,66 @@ Deno.test({
       const missing = await d.virsh("net-dumpxml", "nosuch");
       assert.match(missing.out, /Network not found: no network with matching name 'nosuch'/);
       assert.ok(!(await hostState(d)).links.some((l) => l.startsWith("vnet")));
+    });
+  } finally {
+    killQemus(...uuids);
+    await d.stop();
+  }
+});
+
+Deno.test({
+  name: "virt-install without --network puts the guest on the default network, with a lease",
+  ignore: !installRunnable,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const guest = await testGuest();
+  const d = await startNetnsDaemon();
+  const uuids: string[] = [];
+  try {
+    await must(d, "net-start", "default");
+    const serial = `${d.dir}/vi.serial`;
+    await t.step("virt-install with its defaults: running, on network 'default'", async () => {
+      const disk = `${d.dir}/vi.qcow2`;
+      const img = await run("qemu-img", ["create", "-f", "qcow2", disk, "64M"]);
+      assert.ok(img.ok, img.out);
+      const r = await run("virt-install", [
+        "--connect",
+        d.uri,
+        "--virt-type",
+        "qemu",
+        "--name",
+        "vi",
+        "--memory",
+        "128",
+        "--disk",
+        disk,
+        "--import",
+        // A Linux osinfo, so virt-install gives the NIC virtio (an unknown OS gets an e1000,
+        // which the tiny guest's cloud kernel has no driver for).
+        "--osinfo",
+        "linux2022",
+        "--graphics",
+        "none",
+        "--boot",
+        `kernel=${guest.kernel},initrd=${guest.initrd},kernel_args=console=ttyS0`,
+        "--serial",
+        `file,path=${serial}`,
+        "--noautoconsole",
+      ]);
+      assert.ok(r.ok, r.out);
+      uuids.push((await must(d, "domuuid", "vi")).trim());
+      assert.match(await must(d, "domstate", "vi"), /running/);
+      assert.match(await must(d, "domiflist", "vi"), /vnet0\s+network\s+default\s+virtio\s+/);
+      assert.match(await must(d, "net-dumpxml", "default"), /<network connections='1'>/);
+    });
+    await t.step("the guest's DHCP lease: its serial port and net-dhcp-leases agree", async () => {
+      const ip = (await serialLine(serial, /GUEST IP (\S+) on eth0/))[1]!;
+      assert.match(ip, /^192\.168\.122\./);
+      const mac = /mac address='([^']+)'/.exec(await must(d, "dumpxml", "vi"))![1]!;
+      assert.deepEqual(rows(await must(d, "net-dhcp-leases", "default")), [[mac, `${ip}/24`]]);
+      assert.deepEqual(rows(await must(d, "domifaddr", "vi")), [[mac, `${ip}/24`]]);
+      await serialLine(serial, /GUEST READY/);
     });
   } finally {
     killQemus(...uuids);

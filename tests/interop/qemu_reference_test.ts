@@ -1,7 +1,7 @@
 // The QEMU driver against libvirt's own (Debian's libvirtd 9.0 with its QEMU
 // driver, tests/_reference_qemu.ts): the definitions virt-install writes for
-// pc and q35 guests (imported disk, UEFI, q35, VNC, SPICE, the osinfo
-// profiles of debian11, fedora37 and win11) and a few written by hand are
+// pc and q35 guests (imported disk, CD-ROM install, UEFI, q35, VNC, SPICE,
+// the osinfo profiles of debian11, fedora37 and win11) and a few by hand are
 // defined on both, and must give the same inactive XML, the same command line
 // device by device (`domxml-to-native qemu-argv`), the same capabilities and
 // domain capabilities, and the same errors; started on both (a tiny Linux
@@ -91,6 +91,9 @@ function installs(dir: string, guest: string): Record<string, string[]> {
   return {
     import: [...disk("import"), ...auto, "--graphics", "none", "--boot", KERNEL(guest)],
     uefi: [...disk("uefi"), ...auto, "--boot", "uefi"],
+    // The install boot's definition (the first of the two printed): the CD, then the disk.
+    cdrom: ["--disk", `${dir}/cdrom.qcow2`, "--cdrom", `${guest}/guest.iso`, "--network", "none"]
+      .concat(auto),
     q35: [...disk("q35"), ...auto, "--machine", "q35", "--boot", KERNEL(guest)],
     vnc: [...disk("vnc"), ...auto, "--graphics", "vnc", "--boot", KERNEL(guest)],
     spice: [...disk("spice"), ...auto, "--graphics", "spice", "--boot", KERNEL(guest)],
@@ -205,7 +208,7 @@ Deno.test({
         assert.deepEqual(normArgv(nb!.out), normArgv(na!.out));
       });
     }
-    for (const name of ["import", "q35", "fedora37", "uefi", "win11"]) {
+    for (const name of ["import", "cdrom", "q35", "fedora37", "uefi", "win11"]) {
       await t.step(`${name}: started on both, the same live XML`, async () => {
         // One at a time: both would open the same disk image.
         const live: string[] = [];

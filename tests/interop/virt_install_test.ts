@@ -1,8 +1,11 @@
 // Stock virt-install, virt-xml and virt-clone against denovirt's QEMU driver,
-// with their defaults (no --machine or --controller overrides; --network none
-// until qemu:///system has networks): each guest the tiny Linux test guest,
-// whose markers must show on its serial port. Under TCG (--virt-type qemu)
-// unless KVM works here: /dev/kvm may exist while a KVM guest cannot run.
+// with their defaults (no --machine or --controller overrides): each guest
+// the tiny Linux test guest, booted directly or from its ISO (--cdrom, through
+// isolinux), whose markers must show on its serial port. Under TCG
+// (--virt-type qemu) unless KVM works here: /dev/kvm may exist while a KVM
+// guest cannot run. These use --network none, since this daemon runs in the
+// host's network namespace; virt-install with its default network (no
+// --network) runs in a namespace of its own in qemu_network_test.ts.
 
 import assert from "node:assert/strict";
 import { startDaemon } from "../server/_daemon.ts";
@@ -57,6 +60,7 @@ Deno.test({
   const uri = `qemu:///system?socket=${d.rw}`;
   const virsh = (...a: string[]) => run("virsh", ["-c", uri, ...a]);
   const kernel = `kernel=${guest}/vmlinuz,initrd=${guest}/initrd.gz,kernel_args=console=ttyS0`;
+  // An --import of the disk, unless the case installs from a CD.
   const install = async (name: string, ...args: string[]) => {
     await run("qemu-img", ["create", "-f", "qcow2", `${dir}/${name}.qcow2`, "64M"]);
     return await run("virt-install", [
@@ -70,7 +74,7 @@ Deno.test({
       "128",
       "--disk",
       `${dir}/${name}.qcow2`,
-      "--import",
+      ...(args.includes("--cdrom") ? [] : ["--import"]),
       "--network",
       "none",
       "--noautoconsole",
@@ -86,6 +90,8 @@ Deno.test({
         ["--osinfo", "detect=on,require=off", "--graphics", "none", "--boot", kernel],
         true,
       ],
+      // virt-install's install boot: the CD first, then the disk; isolinux boots the guest.
+      ["cdrom", ["--osinfo", "detect=on,require=off", "--cdrom", `${guest}/guest.iso`], true],
       ["q35", ["--osinfo", "detect=on,require=off", "--machine", "q35", "--boot", kernel], true],
       ["vnc", ["--osinfo", "detect=on,require=off", "--graphics", "vnc", "--boot", kernel], true],
       [
@@ -111,6 +117,20 @@ Deno.test({
         },
       );
     }
+    await t.step("the CD install boot ends when the guest resets (on_reboot destroy)", async () => {
+      // virt-install's install boot is <on_reboot>destroy</on_reboot>: the first reboot
+      // ends it, so virt-install can start the installed definition.
+      assert.ok((await virsh("reset", "cdrom")).ok);
+      const deadline = Date.now() + 30_000;
+      let state = "";
+      while (Date.now() < deadline) {
+        state = (await virsh("domstate", "--reason", "cdrom")).out;
+        if (/shut off/.test(state)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.match(state, /shut off \(shutdown\)/);
+      assert.match((await virsh("dumpxml", "--inactive", "cdrom")).out, /<on_reboot>restart</);
+    });
     await t.step("virt-xml edits a stopped and a running domain's definition", async () => {
       assert.ok((await virsh("destroy", "import")).ok);
       const edit = await run("virt-xml", ["--connect", uri, "import", "--edit", "--memory", "96"]);

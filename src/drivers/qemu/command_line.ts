@@ -587,9 +587,9 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
     args.push("-global", "kvm-pit.lost_tick_policy=delay");
   }
   if (timer(def, "hpet")?.present === "no") args.push("-no-hpet");
+  // Always -no-shutdown: QEMU 7.2 has set-action, so <on_reboot>destroy</on_reboot> is
+  // set over QMP when the domain starts, not with -no-reboot, as libvirt 9.0 does.
   args.push("-no-shutdown");
-  // <on_reboot>destroy</on_reboot>: a guest reboot ends QEMU (libvirt's -no-reboot).
-  if (def.onReboot === "destroy") args.push("-no-reboot");
   if (!def.features?.some((f) => f.name === "acpi")) args.push("-no-acpi");
   const pm = q35 ? "ICH9-LPC" : "PIIX4_PM";
   if (def.pm?.suspendToMem === "no") args.push("-global", `${pm}.disable_s3=1`);

@@ -309,6 +309,11 @@ export function startDomain(
     });
     c.syncEntry(entry, o);
     applyLinkStates(c, def.uuid, def);
+    // <on_reboot>destroy</on_reboot>: a guest reset becomes a SHUTDOWN event, which
+    // ends the domain (libvirt's qemuProcessSetupLifecycleActions).
+    if (def.onReboot === "destroy") {
+      c.io("qemu.qmp", { uuid: def.uuid, cmd: "set-action", args: { reboot: "shutdown" } });
+    }
     const dom = { name: def.name, uuid: def.uuid, id };
     let restoredPaused = false;
     if (restoreFrom) {

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Builds the tiny Linux test guest from Debian packages: OUT/vmlinuz, OUT/initrd.gz
-# and OUT/guest.iso (the two files on an ISO 9660 image, for CD-ROM tests).
+# and OUT/guest.iso, a BIOS-bootable ISO 9660 image of the two (isolinux boots
+# them with console=ttyS0, so the same markers show when a VM boots the CD).
 # The guest prints "GUEST UP", brings every NIC up with DHCP ("GUEST IP a.b.c.d"),
 # prints "GUEST READY"; with guest.tick on the kernel command line it then prints
 # "GUEST TICK n" every second. guest.ping=A.B.C.D makes it ping that address once
 # it has its lease ("GUEST PING OK|FAIL A.B.C.D"); guest.route prints "GUEST ROUTE
 # <default route or none>". Boots in about 2 s under TCG with direct kernel
 # boot (<kernel>/<initrd>, console=ttyS0). Needs apt-get download, dpkg-deb,
-# cpio, gzip and xorriso (or genisoimage).
+# cpio, gzip, xorriso (or genisoimage) and isolinux + syslinux-common.
 set -euo pipefail
 OUT=${1:?usage: build.sh OUTDIR}
 [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd.gz" ] && [ -f "$OUT/guest.iso" ] && exit 0
 for t in cpio dpkg-deb gzip; do command -v $t >/dev/null || { echo "build.sh: $t is missing" >&2; exit 1; }; done
+ISOLINUX=/usr/lib/ISOLINUX/isolinux.bin LDLINUX=/usr/lib/syslinux/modules/bios/ldlinux.c32
+for f in $ISOLINUX $LDLINUX; do [ -f "$f" ] || { echo "build.sh: $f is missing (isolinux, syslinux-common)" >&2; exit 1; }; done
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 cd "$W"
 apt-get download 'linux-image-6.1.*-cloud-amd64' busybox-static >/dev/null 2>&1 || \
@@ -55,6 +58,12 @@ mkdir -p "$OUT"
 (cd r && find . | cpio -o -H newc 2>/dev/null | gzip > "$OUT/initrd.gz.tmp")
 mv "$OUT/initrd.gz.tmp" "$OUT/initrd.gz"
 cp "k/boot/vmlinuz-$kv" "$OUT/vmlinuz"
-mkdir iso; cp "$OUT/vmlinuz" "$OUT/initrd.gz" iso/
-if command -v xorriso >/dev/null; then xorriso -as mkisofs -quiet -o "$OUT/guest.iso" -V GUEST iso
-else genisoimage -quiet -o "$OUT/guest.iso" -V GUEST iso; fi
+mkdir -p iso/isolinux; cp "$OUT/vmlinuz" "$OUT/initrd.gz" iso/
+cp "$ISOLINUX" "$LDLINUX" iso/isolinux/
+# No prompt, no menu: the CD boots the guest at once, its console on the first serial port.
+printf 'SERIAL 0 115200\nDEFAULT guest\nPROMPT 0\nTIMEOUT 0\nLABEL guest\n  KERNEL /vmlinuz\n  APPEND initrd=/initrd.gz console=ttyS0\n' \
+  > iso/isolinux/isolinux.cfg
+boot=(-b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table)
+if command -v xorriso >/dev/null; then xorriso -as mkisofs -quiet -o "$OUT/guest.iso.tmp" -V GUEST "${boot[@]}" iso
+else genisoimage -quiet -o "$OUT/guest.iso.tmp" -V GUEST "${boot[@]}" iso; fi
+mv "$OUT/guest.iso.tmp" "$OUT/guest.iso"
