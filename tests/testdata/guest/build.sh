@@ -17,8 +17,12 @@ ISOLINUX=/usr/lib/ISOLINUX/isolinux.bin LDLINUX=/usr/lib/syslinux/modules/bios/l
 for f in $ISOLINUX $LDLINUX; do [ -f "$f" ] || { echo "build.sh: $f is missing (isolinux, syslinux-common)" >&2; exit 1; }; done
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 cd "$W"
-apt-get download 'linux-image-6.1.*-cloud-amd64' busybox-static >/dev/null 2>&1 || \
-  { apt-get update -qq >/dev/null 2>&1; apt-get download 'linux-image-6.1.*-cloud-amd64' busybox-static >/dev/null; }
+# The newest Debian 12 cloud kernel (one package: a pattern would fetch every version).
+newest() { apt-cache pkgnames linux-image-6.1. | grep -E '^linux-image-6\.1\.[0-9]+-[0-9]+-cloud-amd64$' | sort -V | tail -1; }
+kpkg=$(newest); [ -n "$kpkg" ] || { apt-get update -qq >/dev/null 2>&1; kpkg=$(newest); }
+[ -n "$kpkg" ] || { echo "build.sh: no linux-image-6.1.*-cloud-amd64 package" >&2; exit 1; }
+apt-get download "$kpkg" busybox-static >/dev/null 2>&1 || \
+  { apt-get update -qq >/dev/null 2>&1; apt-get download "$kpkg" busybox-static >/dev/null; }
 ls linux-image-*.deb >/dev/null
 dpkg-deb -x "$(ls linux-image-*.deb | sort -V | tail -1)" k; dpkg-deb -x busybox-static*.deb bb
 kv=$(ls k/lib/modules | sort -V | tail -1)
