@@ -76,6 +76,11 @@ export interface DaemonConfig {
   unix_sock_rw_perms: number;
   unix_sock_ro_perms: number;
   unix_sock_admin_perms: number;
+  /**
+   * The group (name or number) given the three sockets, as libvirtd's
+   * `unix_sock_group` ("": the daemon's own).
+   */
+  unix_sock_group: string;
   min_workers: number;
   max_workers: number;
   prio_workers: number;
@@ -194,6 +199,7 @@ export function defaultConfig(system = false): DaemonConfig {
     unix_sock_rw_perms: 0o700,
     unix_sock_ro_perms: 0o777,
     unix_sock_admin_perms: 0o700,
+    unix_sock_group: "",
     min_workers: 5,
     max_workers: 20,
     prio_workers: 5,

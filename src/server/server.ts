@@ -14,7 +14,7 @@ import { InternalClient } from "./internal.ts";
 import { errorAnswer, type IoEnvelope, type IoRequest } from "../pool/io.ts";
 import type { LogLevel } from "@logtape/logtape";
 import { type AuthScheme, type DaemonConfig, qemuDirs } from "../conf/config.ts";
-import { listenUnix } from "../transport/unix.ts";
+import { groupId, listenUnix } from "../transport/unix.ts";
 import {
   type ClientConn,
   formatSockAddr,
@@ -661,10 +661,12 @@ export class Server {
         server: s.admin,
       },
     ];
+    // As libvirtd: unix_sock_group is given to all three sockets.
+    const gid = c.unix_sock_group === "" ? null : groupId(c.unix_sock_group);
     try {
       for (const sp of specs) {
         const path = `${c.unix_sock_dir}/${sp.file}`;
-        const listener = await listenUnix(path, sp.mode);
+        const listener = await listenUnix(path, sp.mode, gid);
         s.#services.push({
           name: sp.name,
           path,

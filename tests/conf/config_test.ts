@@ -10,6 +10,7 @@ unix_sock_dir = "/run/denovirt"   # trailing comment
 unix_sock_rw_perms = "0770"
 unix_sock_ro_perms = "0777"
 unix_sock_admin_perms = "0700"
+unix_sock_group = "libvirt"
 min_workers = 2
 max_workers = 8
 prio_workers = 3
@@ -57,6 +58,7 @@ Deno.test("parseConfig() reads every key denovirt uses", () => {
     unix_sock_rw_perms: 0o770,
     unix_sock_ro_perms: 0o777,
     unix_sock_admin_perms: 0o700,
+    unix_sock_group: "libvirt",
     min_workers: 2,
     max_workers: 8,
     prio_workers: 3,

@@ -1,5 +1,5 @@
 // Finding the external tools the interop suites drive (virsh, libvirtd,
-// python3-libvirt, Sys::Virt, go) and deciding what a missing one means: a
+// python3-libvirt, Sys::Virt, go, cockpit) and deciding what a missing one means: a
 // skip with instructions normally, a failure when DENOVIRT_REQUIRE_TOOLS=1
 // (CI); and the runner of the script differentials.
 
@@ -33,6 +33,18 @@ const PACKAGES: Record<string, string> = {
   dnsmasq: "dnsmasq-base",
   iptables: "iptables",
   "virt-install": "virtinst",
+  "dbus-daemon": "dbus",
+  "dbus-send": "dbus",
+  "libvirt-dbus": "libvirt-dbus",
+  "cockpit-desktop": "cockpit-ws cockpit-bridge",
+  "cockpit-machines": "cockpit-machines",
+  chromium: "chromium",
+};
+
+/** Tools that are files outside PATH. */
+const FILES: Record<string, string> = {
+  "cockpit-desktop": "/usr/lib/cockpit/cockpit-desktop",
+  "cockpit-machines": "/usr/share/cockpit/machines/manifest.json",
 };
 
 /** A module a language's interpreter must load: the binding's import test. */
@@ -61,6 +73,8 @@ function present(tool: string): boolean {
     return existsSync("/usr/lib/x86_64-linux-gnu/sasl2/libscram.so.2") ||
       existsSync("/usr/lib/aarch64-linux-gnu/sasl2/libscram.so.2");
   }
+  const file = FILES[tool];
+  if (file) return existsSync(file);
   if (tool === "go") {
     return which("go") !== null &&
       existsSync("/usr/share/gocode/src/github.com/digitalocean/go-libvirt");

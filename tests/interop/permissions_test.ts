@@ -17,13 +17,20 @@ const runnable = haveTools("socket permissions", ["virsh", "virt-admin", "setpri
     "not run as root (the test starts virsh as user nobody with setpriv: run the suite as root)",
   );
 
-/** Runs `tool args` as nobody; returns [success, stdout, stderr]. */
-async function asNobody(tool: string, args: string[]): Promise<[boolean, string, string]> {
+/**
+ * Runs `tool args` as nobody (with supplementary group `group` if given);
+ * returns [success, stdout, stderr].
+ */
+async function asNobody(
+  tool: string,
+  args: string[],
+  group?: string,
+): Promise<[boolean, string, string]> {
   const out = await new Deno.Command("setpriv", {
     args: [
       `--reuid=${NOBODY}`,
       `--regid=${NOBODY}`,
-      "--clear-groups",
+      group === undefined ? "--clear-groups" : `--groups=${group}`,
       "--",
       which(tool)!,
       ...args,
@@ -91,5 +98,43 @@ Deno.test({
     } finally {
       await d.stop();
     }
+  },
+});
+
+Deno.test({
+  name: "unix_sock_group with 0770 admits the group's members to the rw socket",
+  ignore: !runnable,
+  async fn() {
+    // "users" stands in for Debian's "libvirt" (the name is looked up).
+    const group = "users";
+    const gid = Deno.readTextFileSync("/etc/group").split("\n")
+      .find((l) => l.startsWith(`${group}:`))?.split(":")[2];
+    assert.ok(gid, `no ${group} in /etc/group`);
+    const d = await startDaemon({ unix_sock_group: group, unix_sock_rw_perms: 0o770 });
+    try {
+      await Deno.chmod(d.dir, 0o755);
+      for (const p of [d.rw, d.ro, d.admin]) assert.equal(String(Deno.statSync(p).gid), gid);
+      const uri = `test+unix:///default?socket=${d.rw}`;
+      const [ok, out, err] = await asNobody("virsh", ["-c", uri, "domstate", "test"], gid);
+      assert.ok(ok, err);
+      assert.equal(out.trim(), "running");
+      // Outside the group, nobody meets 0770 as "other".
+      const [outOk, , outErr] = await asNobody("virsh", ["-c", uri, "domstate", "test"]);
+      assert.equal(outOk, false);
+      assert.match(outErr, /Permission denied/);
+    } finally {
+      await d.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "an unknown unix_sock_group stops the daemon with libvirt's words",
+  ignore: !runnable,
+  async fn() {
+    await assert.rejects(
+      startDaemon({ unix_sock_group: "no-such-group-here" }),
+      /Failed to parse group 'no-such-group-here'/,
+    );
   },
 });

@@ -42,7 +42,7 @@ import {
   QEMU_PROGRAM_DEF,
   VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP,
 } from "../../protocol/qemu.ts";
-import type { RemoteDomain } from "../../protocol/remote_types.ts";
+import { REMOTE_NODE_MEMORY_STATS_MAX, type RemoteDomain } from "../../protocol/remote_types.ts";
 import { copyDomainDef, parseDomainXML } from "../../conf/domain_xml.ts";
 import { log } from "../../log.ts";
 import { domainEventHandlers, dropClientCallbacks } from "../callbacks.ts";
@@ -56,6 +56,7 @@ import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
 import { probeEmulator } from "./probe.ts";
+import { hostMemoryStats } from "./host_memory.ts";
 import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
@@ -486,6 +487,14 @@ const connectHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_CONNECT_IS_SECURE, () => ({ secure: 1 })),
   on(P.REMOTE_PROC_CONNECT_GET_MAX_VCPUS, () => ({ max_vcpus: 255 })),
   on(P.REMOTE_PROC_NODE_GET_INFO, () => hostInfo()),
+  on(P.REMOTE_PROC_NODE_GET_MEMORY_STATS, (_c, a) => {
+    // libvirtd's own check, then the two-phase typed-parameter pattern.
+    if (a.nparams > REMOTE_NODE_MEMORY_STATS_MAX) {
+      throw VirError.internal(VIR_FROM_RPC, "nparams too large");
+    }
+    const { count, params } = hostMemoryStats(a.cellNum, a.nparams, a.flags);
+    return a.nparams === 0 ? { params: [], nparams: count } : { params, nparams: 0 };
+  }),
   on(
     P.REMOTE_PROC_CONNECT_GET_CAPABILITIES,
     (c) => ({ capabilities: capabilitiesXML(...c.dir((d) => [d.emulator, d.stateDir] as const)) }),
