@@ -9,7 +9,7 @@
 
 import { ConfigError, defaultConfig, loadConfig } from "./conf/config.ts";
 import { LIBVIRTD_PID_FILE, SYSTEM_CONFIG_FILE, SYSTEM_RUN_DIR } from "./conf/system.ts";
-import { ListenError } from "./transport/tcp.ts";
+import { ListenError } from "./transport/listen_error.ts";
 import { Server } from "./server/server.ts";
 import { SocketInUseError } from "./transport/unix.ts";
 import { log, setupLogging } from "./log.ts";

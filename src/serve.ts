@@ -15,7 +15,6 @@
 
 import { defaultConfig, defaultRunDir, loadConfig, qemuDirs } from "./conf/config.ts";
 import { LIBVIRTD_PID_FILE, SYSTEM_CONFIG_FILE } from "./conf/system.ts";
-import { tlsFiles } from "./transport/tls.ts";
 import { defaultUsersFile } from "./transport/sasl_users.ts";
 import { KILL, PS, STAT } from "./drivers/qemu/proc.ts";
 import { NETWORK_PROGRAMS } from "./drivers/network/host.ts";
@@ -122,6 +121,8 @@ const ports = listen
   : [];
 let pki: string[] = [];
 if (listen && settings.listen_tls) {
+  // Imported only here: it loads node:tls, which the daemon itself loads only when it listens.
+  const { tlsFiles } = await import("./transport/tls.ts");
   try {
     const f = tlsFiles(settings, Deno.uid() === 0);
     pki = [f.ca, f.cert, f.key, ...(f.crl ? [f.crl] : [])];

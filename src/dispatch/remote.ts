@@ -54,8 +54,7 @@ import {
   VIR_DRV_FEATURE_REMOTE_EVENT_CALLBACK,
   VIR_DRV_FEATURE_TYPED_PARAM_STRING,
 } from "../rpc/constants.ts";
-import { VirError } from "../rpc/error.ts";
-import { remoteErrorNotSet } from "../drivers/test/host.ts";
+import { remoteErrorNotSet, VirError } from "../rpc/error.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_NO_CONNECT,

@@ -194,3 +194,21 @@ export function writeVirError(w: XdrWriter, err: VirError): void {
 export function readRemoteError(r: XdrReader): RemoteError {
   return remote_error.decode(r);
 }
+
+/**
+ * The error libvirtd sends when a driver call fails without setting an error (e.g. the test
+ * driver's node free pages): code 1 in VIR_FROM_RPC, no str1..str3, int1 = int2 = 0.
+ */
+export function remoteErrorNotSet(): VirError {
+  const e = new VirError({
+    code: VIR_ERR_INTERNAL_ERROR,
+    domain: VIR_FROM_RPC,
+    str1: "",
+    int1: 0,
+    int2: 0,
+  });
+  e.message = "Library function returned error but did not set virError";
+  // VirError has no way to say "no str1"; libvirtd sends NULL here.
+  Object.assign(e, { str1: null });
+  return e;
+}

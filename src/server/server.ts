@@ -24,8 +24,7 @@ import {
   VIR_CLIENT_TRANS_TLS,
   VIR_CLIENT_TRANS_UNIX,
 } from "../transport/conn.ts";
-import { ListenerClosedError, TcpListener } from "../transport/tcp.ts";
-import { TlsContext } from "../transport/tls.ts";
+import { ListenerClosedError } from "../transport/listen_error.ts";
 import { type SaslOptions, SaslSession } from "../transport/sasl.ts";
 import { defaultUsersFile } from "../transport/sasl_users.ts";
 import { WorkerPool } from "../pool/pool.ts";
@@ -723,7 +722,10 @@ export class Server {
   ): Promise<void> {
     const c = this.config;
     const common = { readonly: false, programs, server: this.main, file: null };
+    // Loaded only here: node:net, node:tls and node:crypto cost the event loop ~6 MB (issue 16).
+    const { TcpListener } = await import("../transport/tcp.ts");
     if (c.listen_tls) {
+      const { TlsContext } = await import("../transport/tls.ts");
       const tls = TlsContext.create(c, Deno.uid() === 0);
       const listener = await TcpListener.listen(
         c.listen_addr,

@@ -10,16 +10,9 @@
 
 import * as net from "node:net";
 
-/** A network listener that cannot be set up: the daemon does not start (libvirtd exits too). */
-export class ListenError extends Error {
-  override readonly name = "ListenError";
-  readonly code = "ERR_DENOVIRT_LISTEN";
-}
+import { ListenerClosedError, ListenError } from "./listen_error.ts";
 
-/** The listener was closed while an accept waited. */
-export class ListenerClosedError extends Error {
-  override readonly name = "ListenerClosedError";
-}
+export { ListenerClosedError, ListenError } from "./listen_error.ts";
 
 export class TcpListener {
   readonly #server: net.Server;

@@ -25,7 +25,7 @@ import type { DaemonConfig } from "../conf/config.ts";
 import { log } from "../log.ts";
 import { matchAny } from "../util/pattern.ts";
 import { type ClientConn, NodeConn } from "./conn.ts";
-import { ListenError } from "./tcp.ts";
+import { ListenError } from "./listen_error.ts";
 import {
   extensionsOf,
   keyPurposes,

@@ -16,7 +16,6 @@ import {
   VIR_ERR_XML_ERROR,
   VIR_FROM_CPU,
   VIR_FROM_DOMAIN,
-  VIR_FROM_RPC,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import { attr, children } from "../../util/xml.ts";
@@ -274,23 +273,8 @@ export function testNodeFreePages(
   return { ret: 0, counts };
 }
 
-/**
- * The error libvirtd sends when a driver call fails without setting an error (e.g. the test
- * driver's node free pages): code 1 in VIR_FROM_RPC, no str1..str3, int1 = int2 = 0.
- */
-export function remoteErrorNotSet(): VirError {
-  const e = new VirError({
-    code: VIR_ERR_INTERNAL_ERROR,
-    domain: VIR_FROM_RPC,
-    str1: "",
-    int1: 0,
-    int2: 0,
-  });
-  e.message = "Library function returned error but did not set virError";
-  // VirError has no way to say "no str1"; libvirtd sends NULL here.
-  Object.assign(e, { str1: null });
-  return e;
-}
+// Moved to rpc/error.ts so the dispatcher needs no driver module (issue 16); kept here for callers.
+export { remoteErrorNotSet } from "../../rpc/error.ts";
 
 // ---- Errors -------------------------------------------------------------------------------------
 
