@@ -1,7 +1,11 @@
-// The errors of network listeners, apart from tcp.ts and tls.ts: those load
-// node:net, node:tls and node:crypto (Deno's Node compatibility, about 6 MB
-// of the event loop's RSS), which the daemon imports only when it listens on
-// TCP or TLS (issue 16).
+/**
+ * The errors of network listeners, apart from tcp.ts and tls.ts: those load
+ * node:net, node:tls and node:crypto (Deno's Node compatibility, about 6 MB
+ * of the event loop's RSS), which the daemon imports only when it listens on
+ * TCP or TLS (issue 16).
+ *
+ * @module
+ */
 
 /** A network listener that cannot be set up: the daemon does not start (libvirtd exits too). */
 export class ListenError extends Error {
