@@ -40,6 +40,9 @@ Deno.test("libvirt's argument checks for virNodeGetMemoryStats", () => {
   fails(() => hostMemoryStats(-2, 4, 0), /^cellNum in virNodeGetMemoryStats only accepts -1/);
   fails(() => hostMemoryStats(-1, -1, 0), /^\*nparams in virNodeGetMemoryStats must be zero/);
   fails(() => hostMemoryStats(9999, 4, 0), /^cellNum in virHostMemGetStats must be less than/);
+  // Even the count is refused for a cell the host lacks (virsh then says "Unable to get number
+  // of memory stats", as against libvirtd).
+  fails(() => hostMemoryStats(9999, 0, 0), /^cellNum in virHostMemGetStats must be less than/);
   fails(
     () => hostMemoryStats(-1, 4, 1),
     /unsupported flags \(0x1\) in function virHostMemGetStats/,

@@ -87,7 +87,6 @@ export function hostMemoryStats(
     );
   }
   checkFlagsIn(VIR_FROM_NONE, "virHostMemGetStats", flags, 0);
-  if (nparams === 0) return { count: NODE_MEMORY_STATS_NUM, params: [] };
   let text: string;
   if (cellNum === VIR_NODE_MEMORY_STATS_ALL_CELLS) {
     try {
@@ -113,6 +112,8 @@ export function hostMemoryStats(
       );
     }
   }
+  // virHostMemGetStatsLinux: the count is asked once the cell is known good.
+  if (nparams === 0) return { count: NODE_MEMORY_STATS_NUM, params: [] };
   if (nparams !== NODE_MEMORY_STATS_NUM) {
     throw invalidArg("virHostMemGetStatsLinux", "nparams", `must be ${NODE_MEMORY_STATS_NUM}`);
   }
