@@ -129,6 +129,58 @@ Deno.test({
       assert.equal(rows(await must(d, "net-dhcp-leases", "default")).length, 2);
     });
 
+    await t.step("a NIC's <bandwidth> shapes its tap with libvirt's tc rules", async () => {
+      // Inbound (to the guest) is the tap's transmit side: an HTB class; outbound is
+      // policed on the tap's ingress. tc reads libvirt's kbps as 1000 bytes/s: 1000 is 8Mbit.
+      const shaped = "<interface type='network'><source network='default'/>" +
+        "<target dev='shaped0'/><model type='virtio'/><bandwidth>" +
+        "<inbound average='1000' peak='2000' burst='256'/><outbound average='500'/>" +
+        "</bandwidth></interface>";
+      await Deno.writeTextFile(`${d.dir}/g3.xml`, guestXML("g3", guest, serial("g3"), shaped));
+      // Some kernels (this project's CI machines among them) lack the qdisc, action and
+      // classifier libvirt's rules use; libvirt's start fails there, and so must ours.
+      const probe = await d.ns(
+        "sh",
+        "-c",
+        "ip tuntap add dev probe0 mode tap && tc qdisc add dev probe0 root handle 1: htb && " +
+          "tc qdisc add dev probe0 parent 1: handle 2: sfq perturb 10 && " +
+          "tc qdisc add dev probe0 ingress && tc filter add dev probe0 parent ffff: protocol all " +
+          "u32 match u32 0 0 police rate 1kbps burst 1kb drop flowid :1 && " +
+          "tc filter add dev probe0 parent 1:0 protocol all prio 1 handle 1 fw flowid 1 && " +
+          "echo TC-OK; ip link del probe0",
+      );
+      if (!probe.includes("TC-OK")) {
+        console.warn(
+          "qemu_network_test: this kernel lacks sch_sfq, act_police or cls_fw: checking that " +
+            "a shaped NIC fails to start as with libvirt and leaves nothing, not the shaping",
+        );
+        const r = await d.virsh("create", `${d.dir}/g3.xml`);
+        assert.ok(!r.ok);
+        assert.match(r.out, /internal error: Child process \(tc [^)]+\) unexpected exit status/);
+        assert.doesNotMatch(await d.ns("ip", "-br", "link"), /shaped0/);
+        assert.match((await d.virsh("domstate", "g3")).out, /failed to get domain/);
+        return;
+      }
+      await must(d, "create", `${d.dir}/g3.xml`);
+      try {
+        const cls = await d.ns("tc", "class", "show", "dev", "shaped0");
+        assert.match(cls, /class htb 1:1 root leaf 2: prio 0 rate 8Mbit ceil 16Mbit burst 256Kb/);
+        assert.match(
+          await d.ns("tc", "qdisc", "show", "dev", "shaped0"),
+          /qdisc sfq 2: parent 1:1/,
+        );
+        const police = await d.ns("tc", "filter", "show", "dev", "shaped0", "parent", "ffff:");
+        assert.match(police, /police 0x\w+ rate 4Mbit burst 500Kb mtu 64Kb action drop/);
+        assert.match(
+          await must(d, "dumpxml", "g3"),
+          /<inbound average='1000' peak='2000' burst='256'\/>/,
+        );
+      } finally {
+        await must(d, "destroy", "g3");
+      }
+      assert.doesNotMatch(await d.ns("ip", "-br", "link"), /shaped0/);
+    });
+
     await t.step(
       "after kill -9 the daemon adopts the network, its dnsmasq and the taps",
       async () => {
@@ -253,6 +305,21 @@ Deno.test({
       assert.deepEqual(st.dnsmasq, []);
       assert.ok(st.links.includes("virbr9"));
       assert.match(await must(d, "net-list", "--all"), /bad\s+inactive/);
+    });
+
+    await t.step("a network's own <bandwidth> is refused at start, not ignored", async () => {
+      await Deno.writeTextFile(
+        `${d.dir}/qos.xml`,
+        `<network><name>qos</name><bridge name='virbr8'/><bandwidth><inbound average='1000'/>` +
+          `</bandwidth><ip address='192.168.180.1' prefix='24'/></network>`,
+      );
+      await must(d, "net-define", `${d.dir}/qos.xml`);
+      assert.match(await must(d, "net-dumpxml", "qos"), /<inbound average='1000'\/>/);
+      const r = await d.virsh("net-start", "qos");
+      assert.ok(!r.ok);
+      assert.match(r.out, /unsupported configuration: <bandwidth> of network 'qos'/);
+      assert.ok(!(await hostState(d)).links.includes("virbr8"));
+      await must(d, "net-undefine", "qos");
     });
 
     await t.step("an address already routed is refused", async () => {

@@ -467,6 +467,14 @@ export function startNetwork(c: NetConn, name: string): void {
     return { def: copyDef(n.def, false), d: { ...d, networks: [] } as NetworkDirectory };
   });
   fillLiveDefinition(def);
+  if (def.bandwidth || def.portGroups.some((pg) => pg.bandwidth)) {
+    // The network's QoS classes on its bridge (virNetDevBandwidthSet with floors) are not built.
+    throw VirError.of(
+      VIR_ERR_CONFIG_UNSUPPORTED,
+      VIR_FROM_NETWORK,
+      `unsupported configuration: <bandwidth> of network '${def.name}' is not supported by denovirt`,
+    );
+  }
   let dnsmasqPid = 0;
   if (isVirtual(def)) {
     if (def.macTableManager === "libvirt") throw unsupportedMode(def);

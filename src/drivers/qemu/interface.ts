@@ -27,6 +27,7 @@ import type { NetConn, NetworkDirectory } from "../network/state.ts";
 import { networkStatusPath } from "../network/state.ts";
 import { formatNetworkXML } from "../../conf/network_xml.ts";
 import { writeDurable } from "./files.ts";
+import { bandwidthOf, bandwidthSteps } from "./bandwidth.ts";
 import { attr, child, children, parseXml, path, type XmlElement } from "../../util/xml.ts";
 
 export const NIC_MODELS: Record<string, string> = {
@@ -70,7 +71,7 @@ export function checkInterface(n: NetDef): void {
   ) {
     if (v) throw unsupported(`${what} on interface ${n.mac}`);
   }
-  if (n.bandwidth) throw unsupported(`<bandwidth> on interface ${n.mac}`);
+  bandwidthOf(n);
 }
 
 /** The tap's MAC: the guest's with 0xfe first, so the bridge never takes the guest's address. */
@@ -186,6 +187,9 @@ export function plugInterfaces(
           });
         }
         steps.push({ cmd: "ip", args: ["link", "set", "dev", dev, "up"] });
+        // A tap on a bridge sees the guest's traffic from the other side.
+        const bw = bandwidthOf(n);
+        if (bw) steps.push(...bandwidthSteps(dev, bw, n.type !== "ethernet"));
         c.io("net.run", { steps });
         made.push(n);
         if (network) {
