@@ -49,8 +49,10 @@ import {
   C_ID,
   C_SERVICE,
   C_STATE,
+  CF_CONN_OPEN,
   CF_INTERNAL,
   CF_READONLY,
+  CLIENT_CLOSING,
   CLIENT_OPEN,
   CLIENT_WORDS,
   controlWords,
@@ -98,12 +100,20 @@ class ServerView {
     return Atomics.load(this.ctl, i);
   }
 
-  /** Open clients, oldest id first: {id, connection time (s), flags, service}. */
+  /**
+   * The server's clients, oldest id first: {id, connection time (s), flags,
+   * service}. As in libvirtd, a client that has gone stays listed until its
+   * driver connection is closed (libvirtd closes it before dropping the
+   * client; here a Worker does, just after): whoever waits for the list to
+   * empty then finds shared driver state, test:///default's, let go.
+   */
   clients(): { id: number; time: number; flags: number; service: number }[] {
     const out = [];
     for (let i = 0; i < this.#clients; i++) {
       const b = this.#clientBase + i * CLIENT_WORDS;
-      if (Atomics.load(this.ctl, b + C_STATE) !== CLIENT_OPEN) continue;
+      const state = Atomics.load(this.ctl, b + C_STATE);
+      const driverOpen = (Atomics.load(this.ctl, b + C_FLAGS) & CF_CONN_OPEN) !== 0;
+      if (state !== CLIENT_OPEN && !(state === CLIENT_CLOSING && driverOpen)) continue;
       if (Atomics.load(this.ctl, b + C_FLAGS) & CF_INTERNAL) continue;
       out.push({
         id: Atomics.load(this.ctl, b + C_ID),
