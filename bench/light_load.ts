@@ -18,6 +18,7 @@ import {
   startLibvirtd,
   which,
 } from "../tests/_daemons.ts";
+import { writeResultsSection } from "./_results.ts";
 
 const arg = (name: string, dflt: string) => {
   const i = Deno.args.indexOf(`--${name}`);
@@ -162,28 +163,12 @@ async function main() {
       "",
     ].join("\n");
     console.log(table);
-    if (WRITE) writeSection(table);
+    if (WRITE) writeResultsSection("## Light client (bench/light_load.ts)", table);
   } finally {
     await den.stop();
     await lib.stop();
     await Deno.remove(bin);
   }
-}
-
-/** Replaces (or appends) the light-client section of bench/RESULTS.md. */
-function writeSection(table: string): void {
-  const file = new URL("./RESULTS.md", import.meta.url);
-  const text = Deno.readTextFileSync(file);
-  const start = text.indexOf("## Light client (bench/light_load.ts)");
-  if (start < 0) {
-    Deno.writeTextFileSync(file, text.trimEnd() + "\n\n" + table);
-    return;
-  }
-  const next = text.indexOf("\n## ", start + 1);
-  Deno.writeTextFileSync(
-    file,
-    text.slice(0, start) + table + (next < 0 ? "" : text.slice(next + 1)),
-  );
 }
 
 if (import.meta.main) await main();

@@ -14,6 +14,7 @@
 import { startDenovirt } from "../tests/_daemons.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../tests/_reference_qemu.ts";
 import { buildGuest } from "../tests/testdata/guest/build.ts";
+import { writeResultsSection } from "./_results.ts";
 
 const arg = (name: string, dflt: string) => {
   const i = Deno.args.indexOf(`--${name}`);
@@ -125,21 +126,7 @@ async function main(): Promise<void> {
     "",
   ].join("\n");
   console.log(section);
-  if (WRITE) writeSection(section);
-}
-
-/** Replaces (or appends) this benchmark's section of bench/RESULTS.md. */
-function writeSection(section: string): void {
-  const file = new URL("./RESULTS.md", import.meta.url);
-  const text = Deno.readTextFileSync(file);
-  const start = text.indexOf("## QEMU domain start (bench/qemu_start.ts)");
-  if (start < 0) {
-    Deno.writeTextFileSync(file, text.trimEnd() + "\n\n" + section);
-    return;
-  }
-  const next = text.indexOf("\n## ", start + 1);
-  const end = next < 0 ? text.length : next + 1;
-  Deno.writeTextFileSync(file, text.slice(0, start) + section + "\n" + text.slice(end).trimStart());
+  if (WRITE) writeResultsSection("## QEMU domain start (bench/qemu_start.ts)", section);
 }
 
 if (import.meta.main) await main();
