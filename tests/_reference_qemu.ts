@@ -41,8 +41,16 @@ export function referenceQemuMissing(): string | null {
   return null;
 }
 
+/** Held while a reference runs, so test runs in parallel checkouts take turns. */
+const LOCK = "/run/denovirt-reference-qemu.lock";
+
 /** Starts the reference; the caller stops it. */
 export async function startReferenceQemu(): Promise<ReferenceQemu> {
+  // Every reference uses /etc/libvirt and /var/lib/libvirt: a second one
+  // started by another test process (another checkout's suite) would take
+  // over the first's domains, so they wait for each other here.
+  const lock = await Deno.open(LOCK, { create: true, write: true });
+  await lock.lock(true);
   // libvirt's QEMU driver looks up its default user before reading qemu.conf.
   if (!(await sh("id", ["libvirt-qemu"])).ok) {
     await sh("useradd", [
@@ -115,6 +123,8 @@ export async function startReferenceQemu(): Promise<ReferenceQemu> {
       }
       await child.status;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await lock.unlock();
+      lock.close();
     },
   };
 }
