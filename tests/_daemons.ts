@@ -24,11 +24,20 @@ async function waitForSocket(path: string, ms = 10_000): Promise<void> {
   }
 }
 
-export async function startDenovirt(extraConf = ""): Promise<BenchDaemon> {
+/**
+ * Starts denovirt as a process of its own (every permission, as `deno task
+ * serve` gives); `netns` runs it in a new network namespace, as the
+ * reference libvirtd with the QEMU driver runs.
+ */
+export async function startDenovirt(
+  extraConf = "",
+  opts: { netns?: boolean } = {},
+): Promise<BenchDaemon> {
   const dir = await Deno.makeTempDir({ prefix: "denovirt-bench-" });
   await Deno.writeTextFile(`${dir}/denovirt.conf`, `unix_sock_dir = "${dir}"\n${extraConf}`);
-  const p = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-check", "-A", MAIN, "--config", `${dir}/denovirt.conf`],
+  const deno = ["run", "--no-check", "-A", MAIN, "--config", `${dir}/denovirt.conf`];
+  const p = new Deno.Command(opts.netns ? "unshare" : Deno.execPath(), {
+    args: opts.netns ? ["-n", Deno.execPath(), ...deno] : deno,
     stdout: "null",
     stderr: "inherit",
   }).spawn();

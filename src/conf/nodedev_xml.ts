@@ -174,9 +174,13 @@ export type NodeDevCap =
     serial: string | null;
     size: Size;
     removable: { mediaAvailable: boolean; mediaSize: Size; mediaLabel: string | null } | null;
+    /** What udev reads of a host's disk (never parsed from XML); 0 or absent = not given. */
+    logicalBlockSize?: Size;
+    numBlocks?: Size;
     hotpluggable: boolean;
   }
   | { type: "drm"; drmType: "primary" | "control" | "render" }
+  | { type: "scsi_generic"; path: string }
   | {
     type: "mdev";
     mdevType: string;
@@ -738,6 +742,14 @@ function idElement(w: XmlWriter, tag: string, id: number, name: string | null, u
   else w.raw(`<${tag} id='0x${hex(id, 4)}'${usbSpace ? " />" : "/>"}`);
 }
 
+/** A storage capability's logical block size and block count, where udev gave them. */
+function blockCounts(w: XmlWriter, cap: { logicalBlockSize?: Size; numBlocks?: Size }): void {
+  if (cap.logicalBlockSize && cap.logicalBlockSize !== "0") {
+    w.text("logical_block_size", String(cap.logicalBlockSize));
+  }
+  if (cap.numBlocks && cap.numBlocks !== "0") w.text("num_blocks", String(cap.numBlocks));
+}
+
 function formatCap(w: XmlWriter, cap: NodeDevCap): void {
   w.open("capability", [["type", cap.type]]);
   switch (cap.type) {
@@ -876,14 +888,19 @@ function formatCap(w: XmlWriter, cap: NodeDevCap): void {
         w.text("media_available", cap.removable.mediaAvailable ? 1 : 0);
         w.text("media_size", String(cap.removable.mediaSize));
         if (cap.removable.mediaLabel !== null) w.text("media_label", cap.removable.mediaLabel);
+        blockCounts(w, cap);
         w.close("capability");
       } else {
         w.text("size", String(cap.size));
+        blockCounts(w, cap);
       }
       if (cap.hotpluggable) w.empty("capability", [["type", "hotpluggable"]]);
       break;
     case "drm":
       w.text("type", cap.drmType);
+      break;
+    case "scsi_generic":
+      w.text("char", cap.path);
       break;
     case "mdev":
       w.empty("type", [["id", cap.mdevType]]);

@@ -63,6 +63,7 @@ import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_s
 import { tuneHandlers } from "./tune.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
+import { udevHandlers } from "../udev/mod.ts";
 import { restoreTapNames } from "./interface.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
@@ -550,6 +551,7 @@ export const qemuDriver: Driver = {
     ...tuneHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
+    ...udevHandlers,
     on(
       P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,
       (c, a) => updateInterface(c, a.dom, a.xml, a.flags),
