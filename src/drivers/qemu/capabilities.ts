@@ -111,7 +111,7 @@ export function capabilitiesXML(emulator: string, workDir?: string): string {
 }
 
 function invalidArg(msg: string): VirError {
-  return VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, `invalid argument: ${msg}`);
+  return VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, `${msg}`);
 }
 
 /**

@@ -538,7 +538,7 @@ export const domainHandlers: HandlerEntry[] = [
       throw VirError.of(
         VIR_ERR_INVALID_ARG,
         VIR_FROM_QEMU,
-        `invalid argument: Unsupported config type ${a.nativeFormat}`,
+        `unsupported config type ${a.nativeFormat}`,
       );
     }
     const { emulator, configDir, stateDir } = c.dir((d) => d);
@@ -563,7 +563,7 @@ export const domainHandlers: HandlerEntry[] = [
         throw VirError.of(
           VIR_ERR_INVALID_ARG,
           VIR_FROM_QEMU,
-          `invalid argument: invalid path: ${a.path}`,
+          `invalid path: ${a.path}`,
         );
       }
       return i;
@@ -606,18 +606,19 @@ export const domainHandlers: HandlerEntry[] = [
         );
       }
       if (a.screen !== 0) {
-        throw VirError.of(
-          VIR_ERR_INVALID_ARG,
-          VIR_FROM_QEMU,
-          `invalid argument: no screen ${a.screen}`,
-        );
+        throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "no such screen ID");
       }
       const file = `${stateDir}/${entry.uuid}.screendump`;
-      c.io("qemu.qmp", { uuid: entry.uuid, cmd: "screendump", args: { filename: file } });
-      const ppm = Deno.readFileSync(file);
+      // QEMU 7.1 and later write PNG, which libvirt 9.0 asks for where it can.
+      c.io("qemu.qmp", {
+        uuid: entry.uuid,
+        cmd: "screendump",
+        args: { filename: file, format: "png" },
+      });
+      const png = Deno.readFileSync(file);
       Deno.removeSync(file);
-      c.ctx.streamOut(ppm);
-      return { mime: "image/x-portable-pixmap" };
+      c.ctx.streamOut(png);
+      return { mime: "image/png" };
     });
   }),
 ];

@@ -364,7 +364,7 @@ function interfaceStats(c: QemuConn, ref: RemoteDomain, device: string) {
     throw VirError.of(
       VIR_ERR_INVALID_ARG,
       VIR_FROM_QEMU,
-      `invalid argument: invalid path, '${device}' is not a known interface`,
+      `'${device}' is not a known interface`,
     );
   }
   if (!TAP_TYPES.includes(n.type) || !n.targetDev) {

@@ -187,7 +187,8 @@ export class QmpMonitor {
     if (raw) {
       this.#raw.delete(id);
       clearTimeout(raw.timer);
-      raw.resolve(line);
+      // libvirt hands the reply back re-serialized, compact (virJSONValueToString).
+      raw.resolve(JSON.stringify(msg));
       return;
     }
     if ("return" in msg) this.#settle(id, msg.return, null);

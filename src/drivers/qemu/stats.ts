@@ -183,7 +183,7 @@ export const statsHandlers: HandlerEntry[] = [
         throw VirError.of(
           VIR_ERR_INVALID_ARG,
           VIR_FROM_QEMU,
-          "invalid argument: filtering is not supported by this API",
+          "filtering is not supported by this API",
         );
       }
       entries = a.doms.map((d) => c.entry(d));

@@ -60,7 +60,7 @@ export function setMaxMemory(c: QemuConn, ref: RemoteDomain, kib: bigint, flags:
     throw VirError.of(
       VIR_ERR_INVALID_ARG,
       VIR_FROM_QEMU,
-      "invalid argument: memory must be positive",
+      "memory must be positive",
     );
   }
   editConfig(c, ref, "remoteDispatchDomainSetMemoryFlags", flags, (def) => {
@@ -93,7 +93,7 @@ function setVcpus(c: QemuConn, ref: RemoteDomain, n: number, flags: number): voi
     throw VirError.of(
       VIR_ERR_INVALID_ARG,
       VIR_FROM_QEMU,
-      "invalid argument: requested vcpus is greater than max allowable vcpus for the live domain: 0",
+      "requested vcpus is greater than max allowable vcpus for the live domain: 0",
     );
   }
   editConfig(c, ref, "remoteDispatchDomainSetVcpusFlags", flags, (def) => {
@@ -105,7 +105,7 @@ function setVcpus(c: QemuConn, ref: RemoteDomain, n: number, flags: number): voi
         throw VirError.of(
           VIR_ERR_INVALID_ARG,
           VIR_FROM_QEMU,
-          `invalid argument: requested vcpus is greater than max allowable vcpus for the persistent domain: ${n} > ${def.vcpus}`,
+          `requested vcpus is greater than max allowable vcpus for the persistent domain: ${n} > ${def.vcpus}`,
         );
       }
       def.vcpusCurrent = n;
@@ -125,7 +125,7 @@ function rename(c: QemuConn, ref: RemoteDomain, newName: string | null, flags: n
     throw VirError.of(
       VIR_ERR_INVALID_ARG,
       VIR_FROM_QEMU,
-      `invalid argument: new domain name '${newName ?? ""}' is not valid`,
+      `new domain name '${newName ?? ""}' is not valid`,
     );
   }
   const configDir = c.dir((d) => d.configDir);
