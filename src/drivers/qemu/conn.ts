@@ -46,6 +46,7 @@ export class QemuConn implements RegistryAccess {
     dom: { name: string; uuid: string; id: number };
     eventID: number;
     msg: Record<string, unknown>;
+    flat: boolean;
   }[] = [];
   readonly #netEvents: { net: { name: string; uuid: string }; event: number }[] = [];
 
@@ -223,12 +224,23 @@ export class QemuConn implements RegistryAccess {
    * callbacks it goes to are looked up when the events are sent, after every
    * lock is released, so a caller may hold any lock here.
    */
+  /**
+   * Queues a domain event. `flat`: the callback message carries the domain
+   * beside callbackID rather than in a nested msg (the events added since
+   * libvirt 1.2.x, which have no legacy form).
+   */
   emitDomain(
     dom: { name: string; uuid: string; id: number },
     eventID: number,
     msg: Record<string, unknown>,
+    flat = false,
   ): void {
-    this.#events.push({ dom: { name: dom.name, uuid: dom.uuid, id: dom.id }, eventID, msg });
+    this.#events.push({
+      dom: { name: dom.name, uuid: dom.uuid, id: dom.id },
+      eventID,
+      msg,
+      flat,
+    });
   }
 
   lifecycle(dom: { name: string; uuid: string; id: number }, event: number, detail: number): void {
@@ -245,7 +257,7 @@ export class QemuConn implements RegistryAccess {
     if (this.#events.length === 0 && this.#netEvents.length === 0) return;
     const callbacks = this.dir((d) => d.callbacks);
     const out: Outgoing[] = [];
-    for (const { dom, eventID, msg } of this.#events.splice(0)) {
+    for (const { dom, eventID, msg, flat } of this.#events.splice(0)) {
       const wire = QemuConn.wire(dom);
       for (const cb of callbacks) {
         if (cb.family !== "domain" || cb.eventID !== eventID) continue;
@@ -254,8 +266,11 @@ export class QemuConn implements RegistryAccess {
           ? DOMAIN_EVENT_LEGACY_PROCS.get(eventID)
           : DOMAIN_EVENT_CALLBACK_PROCS[eventID];
         if (proc === undefined) continue;
+        if (cb.legacy && flat) continue;
         const body = cb.legacy
           ? { dom: wire, ...msg }
+          : flat
+          ? { callbackID: cb.id, dom: wire, ...msg }
           : { callbackID: cb.id, msg: { dom: wire, ...msg } };
         out.push({ client: cb.client, gen: cb.gen, packet: encodeEvent(proc, body) });
       }

@@ -207,6 +207,14 @@ function refuseUnsupported(def: DomainDef): void {
   if (d.hubs.length > 0) refuse("<hub>");
   if (d.parallels.length > 0) refuse("<parallel>");
   if (def.cpu?.numa) refuse("guest NUMA topology");
+  // Pinning, tuning and I/O threads need cgroups, affinity and -object
+  // iothread, which this driver does not apply: refused, not dropped.
+  if (def.cputune) refuse("<cputune>");
+  if (def.cpuset !== null) refuse("<vcpu cpuset>");
+  if (def.memtune) refuse("<memtune>");
+  if (def.blkiotune) refuse("<blkiotune>");
+  if (def.numatune) refuse("<numatune>");
+  if (def.iothreads > 0 || def.iothreadIds.length > 0) refuse("<iothreads>");
   for (const disk of d.disks) {
     if (!["file", "block"].includes(disk.type)) {
       refuse(`disk type '${disk.type}'`);

@@ -64,6 +64,10 @@ import { tuneHandlers } from "./tune.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { udevHandlers } from "../udev/mod.ts";
+import { metadataHandlers } from "./metadata.ts";
+import { blockInfoHandlers } from "./block_info.ts";
+import { vcpuInfoHandlers } from "./vcpu_info.ts";
+import { guestAgentHandlers } from "./guest_agent.ts";
 import { restoreTapNames } from "./interface.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
@@ -511,7 +515,7 @@ const connectHandlers: HandlerEntry[] = [
       throw VirError.of(
         VIR_ERR_INVALID_ARG,
         VIR_FROM_QEMU,
-        `invalid argument: emulator '${a.emulatorbin}' is not the one this daemon runs (${emulator})`,
+        `emulator '${a.emulatorbin}' is not the one this daemon runs (${emulator})`,
       );
     }
     return { capabilities: domainCapabilitiesXML(emulator, a, stateDir) };
@@ -552,6 +556,10 @@ export const qemuDriver: Driver = {
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     ...udevHandlers,
+    ...metadataHandlers,
+    ...blockInfoHandlers,
+    ...vcpuInfoHandlers,
+    ...guestAgentHandlers,
     on(
       P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,
       (c, a) => updateInterface(c, a.dom, a.xml, a.flags),

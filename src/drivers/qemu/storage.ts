@@ -94,7 +94,7 @@ function notActive(name: string): VirError {
 }
 
 /** What qemu-img says of an image: virtual size and format. */
-function imageInfo(qemuImg: string, path: string): { capacity: number; format: string } {
+export function imageInfo(qemuImg: string, path: string): { capacity: number; format: string } {
   const out = new Deno.Command(qemuImg, {
     args: ["info", "--output=json", "-U", path],
     stdout: "piped",
@@ -280,7 +280,7 @@ function volPath(pool: QemuPool, name: string): string {
     throw VirError.of(
       VIR_ERR_INVALID_ARG,
       VIR_FROM_STORAGE,
-      `invalid argument: volume name '${name}' cannot contain '/'`,
+      `volume name '${name}' cannot contain '/'`,
     );
   }
   return `${pool.def.target.path}/${name}`;
@@ -608,7 +608,7 @@ export const storageHandlers: HandlerEntry[] = [
         throw VirError.of(
           VIR_ERR_INVALID_ARG,
           VIR_FROM_STORAGE,
-          "invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified",
+          "Can't shrink capacity below current capacity unless shrink flag explicitly specified",
         );
       }
       const args = ["resize"];

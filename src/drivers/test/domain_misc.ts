@@ -24,7 +24,7 @@ import { bothDefs, create, createXML, isActive, notActive, oneDef } from "./doma
 import { VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_UNDEFINED } from "./state.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { stoppedRef } from "./domain_common.ts";
-import { apiInvalidArg } from "./metadata.ts";
+import { apiInvalidArg } from "../domain_metadata.ts";
 
 const VIR_DOMAIN_EVENT_UNDEFINED_RENAMED = 1;
 const VIR_DOMAIN_EVENT_DEFINED_RENAMED = 2;
