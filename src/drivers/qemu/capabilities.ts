@@ -15,6 +15,7 @@ import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INVALID_ARG, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 import { findMachine, isI440fx, isQ35, probeEmulator, type QemuProbe } from "./probe.ts";
 import { loaderValues } from "./firmware.ts";
+import { hostCells, hugePageSizes } from "./host_topology.ts";
 
 /**
  * The x86 CPU models libvirt 9.0's CPU map knows, with their vendors
@@ -58,6 +59,15 @@ function guestEmulators(emulator: string): { arch: string; wordsize: number; pat
   return out;
 }
 
+/** The daemon's user and group, which QEMU runs as. */
+function daemonIds(): [number, number] {
+  try {
+    return [Deno.uid() ?? 0, Deno.gid() ?? 0];
+  } catch {
+    return [0, 0];
+  }
+}
+
 export function capabilitiesXML(emulator: string, workDir?: string): string {
   const { cpus } = hostTopology();
   const w = new XmlWriter();
@@ -66,9 +76,51 @@ export function capabilitiesXML(emulator: string, workDir?: string): string {
   w.open("cpu");
   w.text("arch", Deno.build.arch);
   w.empty("topology", [["sockets", 1], ["dies", 1], ["cores", cpus], ["threads", 1]]);
+  for (const size of [4, ...hugePageSizes()]) w.empty("pages", [["unit", "KiB"], ["size", size]]);
   w.close("cpu");
   w.empty("power_management");
   w.empty("iommu", [["support", "no"]]);
+  w.open("migration_features");
+  w.empty("live");
+  w.open("uri_transports");
+  w.text("uri_transport", "tcp");
+  w.text("uri_transport", "rdma");
+  w.close("uri_transports");
+  w.close("migration_features");
+  const cells = hostCells();
+  w.open("topology");
+  w.open("cells", [["num", cells.length]]);
+  for (const cell of cells) {
+    w.open("cell", [["id", cell.id]]);
+    w.text("memory", cell.memoryKiB, [["unit", "KiB"]]);
+    for (const [size, n] of cell.pages) w.text("pages", n, [["unit", "KiB"], ["size", size]]);
+    if (cell.distances.length > 0) {
+      w.open("distances");
+      for (const [id, value] of cell.distances) w.empty("sibling", [["id", id], ["value", value]]);
+      w.close("distances");
+    }
+    w.open("cpus", [["num", cell.cpus.length]]);
+    for (const c of cell.cpus) {
+      w.empty("cpu", [
+        ["id", c.id],
+        ["socket_id", c.socket],
+        ["die_id", c.die],
+        ["core_id", c.core],
+        ["siblings", c.siblings],
+      ]);
+    }
+    w.close("cpus");
+    w.close("cell");
+  }
+  w.close("cells");
+  w.close("topology");
+  // No security driver confines QEMU ("none"); it runs as the daemon's user (DAC).
+  const [uid, gid] = daemonIds();
+  w.open("secmodel").text("model", "none").text("doi", "0").close("secmodel");
+  w.open("secmodel").text("model", "dac").text("doi", "0");
+  w.text("baselabel", `+${uid}:+${gid}`, [["type", "kvm"]]);
+  w.text("baselabel", `+${uid}:+${gid}`, [["type", "qemu"]]);
+  w.close("secmodel");
   w.close("host");
   for (const g of guestEmulators(emulator)) {
     let probe: QemuProbe;

@@ -360,6 +360,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
     o.stopping = null;
     delete o.diskNodes;
     delete o.nextDiskNode;
+    delete o.customMonitor;
     if (o.newDef) {
       o.def = o.newDef;
       o.newDef = null;

@@ -68,6 +68,7 @@ import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
 import { guestAgentHandlers } from "./guest_agent.ts";
+import { taintHandlers } from "./taint.ts";
 import { restoreTapNames } from "./interface.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
@@ -560,6 +561,7 @@ export const qemuDriver: Driver = {
     ...blockInfoHandlers,
     ...vcpuInfoHandlers,
     ...guestAgentHandlers,
+    ...taintHandlers,
     on(
       P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,
       (c, a) => updateInterface(c, a.dom, a.xml, a.flags),
@@ -587,6 +589,11 @@ function monitorCommand(
       throw notRunning();
     }
     const hmp = (a.flags & VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) !== 0;
+    // libvirt taints a domain its clients drive behind its back.
+    c.withObj(entry, (o, save) => {
+      o.customMonitor = true;
+      save();
+    });
     return { result: String(c.io("qemu.monitor", { uuid: entry.uuid, cmd: a.cmd, hmp })) };
   });
 }

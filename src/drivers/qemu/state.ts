@@ -78,6 +78,8 @@ export interface QemuDomainObj {
   /** While running: each disk's -blockdev node index by target (hotplug numbers on from the boot disks). */
   diskNodes?: Record<string, number>;
   nextDiskNode?: number;
+  /** Set once a client sent QEMU a monitor command of its own (the custom-monitor taint). */
+  customMonitor?: boolean;
 }
 
 /** What a status file holds (one per running domain, in the state directory). */

@@ -19,6 +19,7 @@ import { param, type TypedParam } from "../../rpc/typed_params.ts";
 import * as S from "../domain_constants.ts";
 import { on, QemuConn } from "./conn.ts";
 import { cpuNs, rssKiB } from "./proc.ts";
+import { threadInfo, threadSchedInfo, vcpuThreads } from "./vcpu_info.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 import {
   VIR_DOMAIN_AFFECT_CONFIG,
@@ -30,6 +31,71 @@ import { checkFlags, notRunning } from "./domain_common.ts";
 
 const VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6;
 const VIR_DOMAIN_MEMORY_STAT_RSS = 7;
+const VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE = 9;
+/** The balloon's guest statistics (QOM guest-stats) and their tags, in libvirt's order. */
+const GUEST_STATS: [string, number, boolean][] = [
+  ["stat-swap-in", 0, false],
+  ["stat-swap-out", 1, false],
+  ["stat-major-faults", 2, false],
+  ["stat-minor-faults", 3, false],
+  ["stat-free-memory", 4, true],
+  ["stat-total-memory", 5, true],
+  ["stat-available-memory", 8, true],
+  ["stat-disk-caches", 10, true],
+  ["stat-htlb-pgalloc", 11, false],
+  ["stat-htlb-pgfail", 12, false],
+];
+
+/**
+ * What the guest's balloon driver reported (qemuMonitorJSONGetMemoryStats):
+ * each statistic it has (memory ones in KiB), then when it last did.
+ */
+function guestStats(c: QemuConn, e: QemuDomainEntry, o: QemuDomainObj): MemStat[] {
+  const alias = o.def.devices.memballoon?.info.alias;
+  if (o.def.devices.memballoon?.model !== "virtio" || !alias) return [];
+  let g: { stats?: Record<string, number>; "last-update"?: number };
+  try {
+    g = c.io("qemu.qmp", {
+      uuid: e.uuid,
+      cmd: "qom-get",
+      args: { path: `/machine/peripheral/${alias}`, property: "guest-stats" },
+    }) as typeof g;
+  } catch {
+    return [];
+  }
+  const out: MemStat[] = [];
+  for (const [name, tag, bytes] of GUEST_STATS) {
+    const v = g.stats?.[name];
+    // QEMU says -1 (as an unsigned 64-bit number) for what the guest does not report.
+    if (v === undefined || v < 0 || v >= 2 ** 63) continue;
+    out.push({ tag, val: bytes ? BigInt(Math.floor(v / 1024)) : BigInt(v) });
+  }
+  if (g["last-update"] !== undefined) {
+    out.push({ tag: VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE, val: BigInt(g["last-update"]) });
+  }
+  return out;
+}
+
+/** The domain stats' names of the memory statistics (qemuDomainGetStatsBalloon). */
+const MEMORY_STAT_NAMES: Record<number, string> = {
+  0: "swap_in",
+  1: "swap_out",
+  2: "major_fault",
+  3: "minor_fault",
+  4: "unused",
+  5: "available",
+  7: "rss",
+  8: "usable",
+  9: "last-update",
+  10: "disk_caches",
+  11: "hugetlb_pgalloc",
+  12: "hugetlb_pgfail",
+};
+
+interface MemStat {
+  tag: number;
+  val: bigint;
+}
 
 const VIR_DOMAIN_STATS_STATE = 1 << 0;
 const VIR_DOMAIN_STATS_CPU_TOTAL = 1 << 1;
@@ -94,12 +160,40 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
       param.ullong("balloon.current", BigInt(balloonKiB(c, e, o))),
       param.ullong("balloon.maximum", BigInt(o.def.memory)),
     );
+    if (o.pid !== 0) {
+      // The memory statistics as virDomainMemoryStats gives them, by libvirt's names.
+      const mem = [...guestStats(c, e, o), { tag: VIR_DOMAIN_MEMORY_STAT_RSS, val: 0n }];
+      for (const m of mem) {
+        const name = MEMORY_STAT_NAMES[m.tag];
+        const val = m.tag === VIR_DOMAIN_MEMORY_STAT_RSS ? BigInt(rssKiB(o.pid)) : m.val;
+        if (name) out.push(param.ullong(`balloon.${name}`, val));
+      }
+    }
   }
   if (stats & VIR_DOMAIN_STATS_VCPU) {
     out.push(
       param.uint("vcpu.current", o.def.vcpusCurrent),
       param.uint("vcpu.maximum", o.def.vcpus),
     );
+    if (o.pid !== 0) {
+      let threads = new Map<number, number>();
+      try {
+        threads = vcpuThreads(c, e.uuid);
+      } catch {
+        // The monitor is gone: no per-vCPU figures.
+      }
+      for (let i = 0; i < o.def.vcpusCurrent; i++) {
+        const tid = threads.get(i);
+        const t = tid === undefined ? null : threadInfo(o.pid, tid);
+        const s = tid === undefined ? null : threadSchedInfo(o.pid, tid);
+        out.push(
+          param.int(`vcpu.${i}.state`, 1),
+          param.ullong(`vcpu.${i}.time`, t?.ns ?? 0n),
+          param.ullong(`vcpu.${i}.wait`, s?.wait ?? 0n),
+          param.ullong(`vcpu.${i}.delay`, s?.delay ?? 0n),
+        );
+      }
+    }
   }
   if (stats & VIR_DOMAIN_STATS_BLOCK) {
     const disks = o.def.devices.disks;
@@ -160,8 +254,9 @@ export const statsHandlers: HandlerEntry[] = [
     const e = c.entry(a.dom);
     const o = c.withObj(e, (x) => x);
     if (o.pid === 0) throw notRunning();
-    const stats = [
+    const stats: MemStat[] = [
       { tag: VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, val: BigInt(balloonKiB(c, e, o)) },
+      ...guestStats(c, e, o),
       { tag: VIR_DOMAIN_MEMORY_STAT_RSS, val: BigInt(rssKiB(o.pid)) },
     ];
     return { stats: stats.slice(0, a.maxStats) };

@@ -17,7 +17,7 @@ import { VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, VIR_FROM_RPC } from "../../rp
 import { bitmapToBytes, parseBitmap } from "../../util/bitmap.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { exclusiveAffect } from "../test/errors.ts";
-import { on } from "./conn.ts";
+import { on, type QemuConn } from "./conn.ts";
 import { affectedDefs, checkFlags } from "./domain_common.ts";
 
 const AFFECT = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
@@ -40,7 +40,10 @@ export function onlineCpus(): number[] {
 }
 
 /** A thread's CPU time (ns), last CPU and allowed CPUs, from /proc (qemuGetProcessInfo). */
-function threadInfo(pid: number, tid: number): { ns: bigint; cpu: number; allowed: number[] } {
+export function threadInfo(
+  pid: number,
+  tid: number,
+): { ns: bigint; cpu: number; allowed: number[] } {
   let ns = 0n, cpu = -1;
   let allowed = onlineCpus();
   try {
@@ -55,6 +58,32 @@ function threadInfo(pid: number, tid: number): { ns: bigint; cpu: number; allowe
     // The thread is gone, or /proc is not ours to read (--sandbox).
   }
   return { ns, cpu, allowed };
+}
+
+/** The scheduler's wait and run-delay of a thread in ns (virProcessGetSchedInfo), 0 when unknown. */
+export function threadSchedInfo(pid: number, tid: number): { wait: bigint; delay: bigint } {
+  let wait = 0n, delay = 0n;
+  try {
+    const sched = Deno.readTextFileSync(`/proc/${pid}/task/${tid}/sched`);
+    const w = /^se\.statistics\.wait_sum\s*:\s*([\d.]+)/m.exec(sched)?.[1];
+    if (w) wait = BigInt(Math.round(Number(w) * 1e6));
+    const schedstat = Deno.readTextFileSync(`/proc/${pid}/task/${tid}/schedstat`).trim().split(
+      /\s+/,
+    );
+    delay = BigInt(schedstat[1] ?? "0");
+  } catch {
+    // Gone, or not ours to read.
+  }
+  return { wait, delay };
+}
+
+/** Each vCPU's thread id by index (QMP query-cpus-fast). */
+export function vcpuThreads(c: QemuConn, uuid: string): Map<number, number> {
+  const threads = c.io("qemu.qmp", { uuid, cmd: "query-cpus-fast" }) as {
+    "cpu-index": number;
+    "thread-id": number;
+  }[];
+  return new Map(threads.map((t) => [t["cpu-index"], t["thread-id"]]));
 }
 
 export const vcpuInfoHandlers: HandlerEntry[] = [
@@ -76,15 +105,12 @@ export const vcpuInfoHandlers: HandlerEntry[] = [
       }
       return { pid: o.pid, vcpus: o.def.vcpusCurrent };
     });
-    const threads = c.io("qemu.qmp", { uuid: entry.uuid, cmd: "query-cpus-fast" }) as {
-      "cpu-index": number;
-      "thread-id": number;
-    }[];
+    const threads = vcpuThreads(c, entry.uuid);
     const n = Math.min(a.maxinfo, vcpus);
     const cpumaps = new Uint8Array(Math.max(0, a.maxinfo * a.maplen));
     const info = [];
     for (let i = 0; i < n; i++) {
-      const tid = threads.find((t) => t["cpu-index"] === i)?.["thread-id"];
+      const tid = threads.get(i);
       const t = tid === undefined ? null : threadInfo(pid, tid);
       if (a.maplen > 0) bitmapToBytes(cpumaps, i * a.maplen, a.maplen, t?.allowed ?? onlineCpus());
       info.push({ number: i, state: 1, cpu_time: t?.ns ?? 0n, cpu: t?.cpu ?? -1 });

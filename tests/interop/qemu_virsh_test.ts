@@ -1,0 +1,151 @@
+// Everyday virsh commands on a running guest, against libvirtd 9.0's QEMU
+// driver (tests/_reference_qemu.ts): the same tiny guest (direct kernel
+// boot, a qcow2 disk, a serial console, VNC) runs under both daemons and
+// every command a user types to look at it or change its description must
+// print the same. Figures that differ between two runs of one guest (CPU
+// times, resident memory, I/O latencies, ports, UUIDs) are masked where a
+// command shows them; everything else — which fields, which errors, in
+// which words — must match.
+
+import assert from "node:assert/strict";
+import { startDaemon } from "../server/_daemon.ts";
+import { haveCondition, haveTools } from "./_tools.ts";
+import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
+import { buildGuest } from "../testdata/guest/build.ts";
+
+const missing = referenceQemuMissing();
+const runnable = haveTools("virsh against libvirtd's QEMU driver", [
+  "virsh",
+  "qemu-system-x86_64",
+  "qemu-img",
+]) && haveCondition("virsh against libvirtd's QEMU driver", missing === null, missing ?? "");
+
+async function sh(cmd: string): Promise<string> {
+  const o = await new Deno.Command("bash", {
+    args: ["-c", cmd],
+    stdout: "piped",
+    stderr: "piped",
+    env: { LC_ALL: "C" },
+  }).output();
+  const dec = new TextDecoder();
+  return (o.success ? "" : "FAILED ") + dec.decode(o.stdout) + dec.decode(o.stderr);
+}
+
+/** Every number masked: for the lines whose figures are each run's own. */
+const digits = (s: string) => s.replace(/\d+(\.\d+)?/g, "N");
+
+/**
+ * Each command, and how its output is compared: exactly (after the
+ * per-daemon paths are named alike) or with its figures masked.
+ */
+const SESSION: [string, "exact" | "figures"][] = [
+  ["dominfo sv", "figures"],
+  ["domstate --reason sv", "exact"],
+  ["domblklist sv --details", "exact"],
+  ["domiflist sv", "exact"],
+  ["vcpucount sv", "exact"],
+  ["vcpuinfo sv", "figures"],
+  ["vcpupin sv", "exact"],
+  ["vcpupin sv --config", "exact"],
+  ["emulatorpin sv", "exact"],
+  ["iothreadinfo sv", "exact"],
+  ["domblkinfo sv vda | grep Capacity", "exact"],
+  ["domblkinfo sv --all", "figures"],
+  ["domblkinfo sv vdz", "exact"],
+  ["domblkstat sv vda", "figures"],
+  ["domblkstat sv", "figures"],
+  ["domblkstat sv vdz", "exact"],
+  ["domblkerror sv", "exact"],
+  ["dommemstat sv", "figures"],
+  ["domstats sv --state --balloon --vcpu", "figures"],
+  ["vncdisplay sv", "figures"],
+  ["domtime sv", "exact"],
+  ["domfsinfo sv", "exact"],
+  ["guestinfo sv", "exact"],
+  ["domifstat sv nope", "exact"],
+  ["setvcpus sv 3 --config", "exact"],
+  ["domxml-to-native foo /dev/null", "exact"],
+  ["screenshot sv SHOT --screen 5", "exact"],
+  ["screenshot sv SHOT", "exact"],
+  ["desc sv --title", "exact"],
+  ['desc sv --title "a title"', "exact"],
+  ["desc sv --title", "exact"],
+  ["desc sv --title --config", "exact"],
+  ['desc sv "a longer description" --config', "exact"],
+  ["desc sv --config", "exact"],
+  ["desc sv", "exact"],
+  ["metadata sv http://example.org/ex --key ex --set '<x a=\"1\">y</x>'", "exact"],
+  ["metadata sv http://example.org/ex", "exact"],
+  ["metadata sv http://example.org/ex --config", "exact"],
+  ["metadata sv http://example.org/other", "exact"],
+  ["dumpxml sv | grep -A2 '<title\\|<description\\|<metadata'", "exact"],
+  ["dumpxml sv --inactive | grep -A2 '<title\\|<description\\|<metadata'", "exact"],
+  ['qemu-monitor-command sv \'{"execute":"query-status"}\' | sed \'s/"id":"[^"]*"/ID/\'', "exact"],
+  ["dominfo sv | grep -A2 Messages", "exact"],
+  ["capabilities | sed -n '/<migration_features>/,/<\\/migration_features>/p'", "exact"],
+  ["capabilities | sed -n '/<secmodel>/,/<\\/secmodel>/p'", "exact"],
+  ["capabilities | sed -n '/<topology>/,/<\\/topology>/p'", "exact"],
+  ['capabilities | grep "^      <pages"', "exact"],
+  ["suspend sv", "exact"],
+  ["domstate --reason sv", "exact"],
+  ["domtime sv", "exact"],
+  ["resume sv", "exact"],
+  ["domstate --reason sv", "exact"],
+];
+
+Deno.test({
+  name: "everyday virsh commands on a running guest print what libvirtd's QEMU driver prints",
+  ignore: !runnable,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const guest = await buildGuest();
+  const dir = await Deno.makeTempDir({ prefix: "denovirt-virsh-" });
+  const xml = (disk: string) =>
+    `<domain type='qemu'><name>sv</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${guest}/vmlinuz</kernel>
+    <initrd>${guest}/initrd.gz</initrd><cmdline>console=ttyS0</cmdline></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+      <source file='${disk}'/><target dev='vda' bus='virtio'/></disk>
+    <serial type='pty'/><console type='pty'/>
+    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video>
+  </devices></domain>`;
+  const ref = await startReferenceQemu();
+  const d = await startDaemon({
+    qemu_config_dir: `${dir}/config`,
+    qemu_state_dir: `${dir}/state`,
+  });
+  const daemons = [["libvirtd", ref.uri], ["denovirt", `qemu:///system?socket=${d.rw}`]] as const;
+  try {
+    for (const [i, [name, uri]] of daemons.entries()) {
+      const disk = `${dir}/disk-${name}.qcow2`;
+      assert.doesNotMatch(await sh(`qemu-img create -f qcow2 ${disk} 64M`), /FAILED/);
+      await Deno.writeTextFile(`${dir}/sv${i}.xml`, xml(disk));
+      const out = await sh(
+        `virsh -c '${uri}' define ${dir}/sv${i}.xml && virsh -c '${uri}' start sv`,
+      );
+      assert.doesNotMatch(out, /FAILED/, `${name}: ${out}`);
+    }
+    for (const [cmd, how] of SESSION) {
+      await t.step(cmd, async () => {
+        const outs = await Promise.all(daemons.map(async ([name, uri]) => {
+          const c = cmd.replace("SHOT", `${dir}/shot-${name}.png`);
+          const out = await sh(`virsh -c '${uri}' ${c}`);
+          const named = out.replaceAll(`${dir}/disk-${name}.qcow2`, "DISK")
+            .replaceAll(`${dir}/shot-${name}.png`, "SHOT")
+            .replace(/^UUID: .*$/m, "UUID");
+          return how === "figures" ? digits(named) : named;
+        }));
+        assert.equal(outs[1], outs[0]);
+      });
+    }
+  } finally {
+    for (const [, uri] of daemons) {
+      await sh(`virsh -c '${uri}' destroy sv; virsh -c '${uri}' undefine sv`);
+    }
+    await d.stop();
+    await ref.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
