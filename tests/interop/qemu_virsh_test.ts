@@ -86,6 +86,20 @@ const SESSION: [string, "exact" | "figures"][] = [
   ["capabilities | sed -n '/<secmodel>/,/<\\/secmodel>/p'", "exact"],
   ["capabilities | sed -n '/<topology>/,/<\\/topology>/p'", "exact"],
   ['capabilities | grep "^      <pages"', "exact"],
+  // A CD-ROM's medium, as virt-manager's Connect / Disconnect change it.
+  ["update-device sv CDROM", "exact"],
+  ["domblklist sv", "exact"],
+  ["change-media sv hdc --eject", "exact"],
+  ["domblklist sv", "exact"],
+  ["change-media sv hdc ISO --insert", "exact"],
+  ["domblklist sv", "exact"],
+  ["change-media sv hdc --eject --config", "exact"],
+  ["dumpxml sv --inactive | grep -A4 \"device='cdrom'\"", "exact"],
+  ["change-media sv vda --eject", "exact"],
+  ["change-media sv hdz --eject", "exact"],
+  ["update-device sv CDROM --config", "exact"],
+  ["dumpxml sv --inactive | grep -A4 \"device='cdrom'\"", "exact"],
+  ["qemu-monitor-command sv --hmp info block", "figures"],
   ["suspend sv", "exact"],
   ["domstate --reason sv", "exact"],
   ["domtime sv", "exact"],
@@ -108,6 +122,8 @@ Deno.test({
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
       <source file='${disk}'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/>
+      <target dev='hdc' bus='ide'/><readonly/></disk>
     <serial type='pty'/><console type='pty'/>
     <graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video>
   </devices></domain>`;
@@ -118,6 +134,11 @@ Deno.test({
   });
   const daemons = [["libvirtd", ref.uri], ["denovirt", `qemu:///system?socket=${d.rw}`]] as const;
   try {
+    await Deno.writeTextFile(
+      `${dir}/cdrom.xml`,
+      `<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>` +
+        `<source file='${guest}/guest.iso'/><target dev='hdc' bus='ide'/><readonly/></disk>`,
+    );
     for (const [i, [name, uri]] of daemons.entries()) {
       const disk = `${dir}/disk-${name}.qcow2`;
       assert.doesNotMatch(await sh(`qemu-img create -f qcow2 ${disk} 64M`), /FAILED/);
@@ -130,10 +151,12 @@ Deno.test({
     for (const [cmd, how] of SESSION) {
       await t.step(cmd, async () => {
         const outs = await Promise.all(daemons.map(async ([name, uri]) => {
-          const c = cmd.replace("SHOT", `${dir}/shot-${name}.png`);
+          const c = cmd.replace("SHOT", `${dir}/shot-${name}.png`)
+            .replace("CDROM", `${dir}/cdrom.xml`).replace("ISO", `${guest}/guest.iso`);
           const out = await sh(`virsh -c '${uri}' ${c}`);
           const named = out.replaceAll(`${dir}/disk-${name}.qcow2`, "DISK")
             .replaceAll(`${dir}/shot-${name}.png`, "SHOT")
+            .replaceAll(`${guest}/guest.iso`, "ISO")
             .replace(/^UUID: .*$/m, "UUID");
           return how === "figures" ? digits(named) : named;
         }));

@@ -31,7 +31,7 @@ import { configPath, writeDurable, writeStatus } from "./files.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
 /** The refusal of a device change in the persistent definition of a transient domain. */
-const TRANSIENT_DEVICE = "cannot modify device on transient domain";
+export const TRANSIENT_DEVICE = "cannot modify device on transient domain";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { affectedDefs, checkFlags, configXML } from "./domain_common.ts";
 import {
@@ -45,7 +45,7 @@ import {
 const EVENT_DEVICE_REMOVED = 15;
 
 /** The disk a device document describes (anything else is not supported here). */
-function parseDisk(xml: string): DiskDef {
+export function parseDisk(xml: string): DiskDef {
   if (!/^\s*<disk[\s>]/.test(xml)) {
     const name = /^\s*<([A-Za-z]+)/.exec(xml)?.[1] ?? "?";
     throw VirError.of(

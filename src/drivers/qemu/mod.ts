@@ -69,6 +69,7 @@ import { blockInfoHandlers } from "./block_info.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
 import { guestAgentHandlers } from "./guest_agent.ts";
 import { taintHandlers } from "./taint.ts";
+import { updateDisk } from "./media.ts";
 import { restoreTapNames } from "./interface.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
@@ -564,7 +565,10 @@ export const qemuDriver: Driver = {
     ...taintHandlers,
     on(
       P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,
-      (c, a) => updateInterface(c, a.dom, a.xml, a.flags),
+      (c, a) =>
+        /^\s*<disk[\s>]/.test(a.xml)
+          ? updateDisk(c, a.dom, a.xml, a.flags)
+          : updateInterface(c, a.dom, a.xml, a.flags),
     ),
     ...domainEventHandlers((ctx) => new QemuConn(ctx)),
   ]),
