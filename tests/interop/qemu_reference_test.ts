@@ -119,6 +119,12 @@ const HAND: Record<string, string> = {
 <disk type='file' device='cdrom'><source file='ISO'/><target dev='sdb' bus='sata'/></disk>
 <graphics type='spice'/><video><model type='virtio'/></video><sound model='ich9'/>
 <controller type='scsi' model='virtio-scsi'/></devices></domain>`,
+  disk_tuning: `<domain type='qemu'><name>NAME</name><memory>65536</memory>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none' io='native' discard='unmap' detect_zeroes='unmap'/><source file='DISK'/><target dev='vda' bus='virtio'/><serial>v1</serial></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='writethrough' detect_zeroes='unmap'/><source file='DISK'/><target dev='hda' bus='ide'/><serial>i1</serial></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='unsafe' io='threads'/><source file='DISK'/><target dev='sda' bus='scsi'/><serial>s1</serial><readonly/></disk>
+<controller type='scsi' model='virtio-scsi'/></devices></domain>`,
   default_machine: `<domain type='qemu'><name>NAME</name><memory>65536</memory>
 <os><type arch='x86_64'>hvm</type></os>
 <devices><graphics type='vnc'/><video><model type='qxl'/></video></devices></domain>`,

@@ -31,6 +31,7 @@ import {
 } from "../../rpc/error_codes.ts";
 import { isQ35 } from "./probe.ts";
 import { checkInterface, netdevProps, NIC_MODELS } from "./interface.ts";
+import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
 
 export interface LaunchPaths {
   /** The QMP socket QEMU listens on. */
@@ -324,20 +325,9 @@ function diskArgs(def: DomainDef, d: DiskDef, node: number, boot: number | undef
   if (path !== null) {
     out.push(
       "-blockdev",
-      JSON.stringify({
-        driver: d.type === "block" ? "host_device" : "file",
-        filename: path,
-        "node-name": `libvirt-${node}-storage`,
-        "auto-read-only": true,
-        discard: "unmap",
-      }),
+      JSON.stringify(storageNode(d, node)),
       "-blockdev",
-      JSON.stringify({
-        "node-name": `libvirt-${node}-format`,
-        "read-only": readOnly,
-        driver: d.driver?.type ?? "raw",
-        file: `libvirt-${node}-storage`,
-      }),
+      JSON.stringify(formatNode(d, node, readOnly)),
     );
   } else if (d.device !== "cdrom") {
     throw unsupported(`disk '${d.targetDev}' has no source`);
@@ -345,6 +335,7 @@ function diskArgs(def: DomainDef, d: DiskDef, node: number, boot: number | undef
   const drive = path !== null ? { drive: `libvirt-${node}-format` } : {};
   const id = d.info.alias ?? diskAlias(d);
   const bootindex = boot !== undefined ? { bootindex: boot } : {};
+  const tail = diskDeviceTail(d);
   const a = d.info.address;
   switch (d.targetBus) {
     case "virtio":
@@ -355,6 +346,7 @@ function diskArgs(def: DomainDef, d: DiskDef, node: number, boot: number | undef
         ...drive,
         id,
         ...bootindex,
+        ...tail,
       }));
       break;
     case "ide":
@@ -364,7 +356,7 @@ function diskArgs(def: DomainDef, d: DiskDef, node: number, boot: number | undef
       const bus = d.targetBus === "ide"
         ? { bus: `ide.${a.bus}`, unit: a.unit }
         : { bus: `${a.controller === 0 ? "ide" : `sata${a.controller}`}.${a.unit}` };
-      out.push(...dev({ driver, ...bus, ...drive, id, ...bootindex }));
+      out.push(...dev({ driver, ...bus, ...drive, id, ...bootindex, ...tail }));
       break;
     }
     case "scsi": {
@@ -375,10 +367,12 @@ function diskArgs(def: DomainDef, d: DiskDef, node: number, boot: number | undef
         channel: a.bus,
         "scsi-id": a.target,
         lun: a.unit,
-        "device_id": `drive-${id}`,
+        // A SCSI disk identifies itself by its serial where it has one.
+        "device_id": d.serial ?? `drive-${id}`,
         ...drive,
         id,
         ...bootindex,
+        ...tail,
       }));
       break;
     }

@@ -11,6 +11,7 @@
 
 import type { DomainDef, RawElement } from "../../conf/domain_xml.ts";
 import { emptyInfo, insertController, newController, unsupported } from "./devices.ts";
+import { DISK_DRIVER_ATTRS } from "./disk_nodes.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_XML_ERROR, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 import { canonicalMachine, findMachine, isQ35, type QemuProbe } from "./probe.ts";
@@ -223,6 +224,21 @@ function refuseUnsupported(def: DomainDef): void {
     if (!["virtio", "ide", "sata", "scsi"].includes(disk.targetBus)) {
       refuse(`disk bus '${disk.targetBus}'`);
     }
+    for (const a of Object.keys(disk.driver ?? {})) {
+      if (!DISK_DRIVER_ATTRS.includes(a)) refuse(`disk driver attribute '${a}'`);
+    }
+    if (disk.iotune.length > 0) refuse("disk <iotune>");
+    const extras: [unknown, string][] = [
+      [disk.wwn, "<wwn>"],
+      [disk.vendor, "<vendor>"],
+      [disk.product, "<product>"],
+      [disk.geometry, "<geometry>"],
+      [disk.blockio, "<blockio>"],
+      [disk.encryption, "<encryption>"],
+      [disk.auth, "<auth>"],
+    ];
+    for (const [v, what] of extras) if (v !== null) refuse(`disk ${what}`);
+    if (disk.transient) refuse("a <transient> disk");
   }
   for (const c of d.controllers) {
     const ok: Record<string, (string | null)[]> = {

@@ -28,6 +28,7 @@ import {
 import { on, type QemuConn } from "./conn.ts";
 import { requireDiskReach } from "./command_line.ts";
 import { configPath, writeDurable, writeStatus } from "./files.ts";
+import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
 /** The refusal of a device change in the persistent definition of a transient domain. */
@@ -114,22 +115,16 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
       const alias = `virtio-disk${n}`;
       const qmp = (cmd: string, args: Record<string, unknown>) =>
         c.io("qemu.qmp", { uuid: entry.uuid, cmd, args });
-      qmp("blockdev-add", {
-        driver: disk.type === "block" ? "host_device" : "file",
-        filename: disk.source.path,
-        "node-name": `libvirt-${n}-storage`,
-        "auto-read-only": true,
-        discard: "unmap",
-      });
+      qmp("blockdev-add", storageNode(disk, n));
       try {
-        qmp("blockdev-add", {
-          "node-name": `libvirt-${n}-format`,
-          "read-only": disk.readonly,
-          driver: disk.driver?.type ?? "raw",
-          file: `libvirt-${n}-storage`,
-        });
+        qmp("blockdev-add", formatNode(disk, n, disk.readonly));
         try {
-          qmp("device_add", { driver: "virtio-blk-pci", drive: `libvirt-${n}-format`, id: alias });
+          qmp("device_add", {
+            driver: "virtio-blk-pci",
+            drive: `libvirt-${n}-format`,
+            id: alias,
+            ...diskDeviceTail(disk),
+          });
         } catch (e) {
           qmp("blockdev-del", { "node-name": `libvirt-${n}-format` });
           throw e;

@@ -22,6 +22,7 @@ import type { QemuConn } from "./conn.ts";
 import { affectedDefs, checkFlags, configXML } from "./domain_common.ts";
 import { configPath, writeDurable } from "./files.ts";
 import { requireDiskReach } from "./command_line.ts";
+import { formatNode, storageNode } from "./disk_nodes.ts";
 import { diskNode, parseDisk, saveStatus, TRANSIENT_DEVICE } from "./hotplug.ts";
 
 /** VIR_DOMAIN_DEVICE_MODIFY_FORCE: eject even a medium the guest has locked. */
@@ -83,19 +84,8 @@ export function updateDisk(c: QemuConn, ref: RemoteDomain, xml: string, flags: n
         qmp("blockdev-remove-medium", { id });
         if (newPath !== null) {
           newNode = o.nextDiskNode ?? o.def.devices.disks.length + 1;
-          qmp("blockdev-add", {
-            driver: want.type === "block" ? "host_device" : "file",
-            filename: newPath,
-            "node-name": `libvirt-${newNode}-storage`,
-            "auto-read-only": true,
-            discard: "unmap",
-          });
-          qmp("blockdev-add", {
-            "node-name": `libvirt-${newNode}-format`,
-            "read-only": true,
-            driver: want.driver?.type ?? "raw",
-            file: `libvirt-${newNode}-storage`,
-          });
+          qmp("blockdev-add", storageNode(want, newNode));
+          qmp("blockdev-add", formatNode(want, newNode, true));
           qmp("blockdev-insert-medium", { id, "node-name": `libvirt-${newNode}-format` });
         }
         qmp("blockdev-close-tray", { id });
