@@ -39,6 +39,7 @@ function fileExists(path: string): boolean {
     return false;
   }
 }
+import { agentUnavailable } from "./guest_agent.ts";
 import { on, QemuConn } from "./conn.ts";
 import { configPath, consolePath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import { cpuNs } from "./proc.ts";
@@ -334,15 +335,40 @@ function create(c: QemuConn, ref: RemoteDomain, flags: number): RemoteDomain {
 }
 
 /** DOMAIN_SHUTDOWN and DOMAIN_SHUTDOWN_FLAGS: the ACPI power button. */
+/** VIR_DOMAIN_SHUTDOWN_ / VIR_DOMAIN_REBOOT_ ACPI_POWER_BTN and GUEST_AGENT. */
+const MODE_ACPI = 1;
+const MODE_AGENT = 2;
+
+/**
+ * The guest agent asked for alone must be usable (it never is: denovirt does
+ * not talk to it); asked for beside ACPI, libvirt falls back to ACPI.
+ */
+function agentModeCheck(flags: number): (o: QemuDomainObj) => void {
+  return (o) => {
+    if ((flags & MODE_AGENT) && !(flags & MODE_ACPI)) throw agentUnavailable(o);
+  };
+}
+
 function shutdown(c: QemuConn, a: { dom: RemoteDomain; flags?: number }): void {
-  // Flags: DEFAULT (0) and ACPI_POWER_BTN (1) are the ways QEMU offers here.
-  checkFlags("qemuDomainShutdownFlags", a.flags ?? 0, 1);
-  monitorJob(c, a.dom, "remoteDispatchDomainShutdown", () => {}, "system_powerdown", (o) => {
-    o.stopping = "shutdown";
-  });
+  const flags = a.flags ?? 0;
+  checkFlags("qemuDomainShutdownFlags", flags, MODE_ACPI | MODE_AGENT);
+  monitorJob(
+    c,
+    a.dom,
+    "remoteDispatchDomainShutdown",
+    agentModeCheck(flags),
+    "system_powerdown",
+    (o) => {
+      o.stopping = "shutdown";
+    },
+  );
 }
 
 export const domainHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_INJECT_NMI, (c, a) => {
+    checkFlags("qemuDomainInjectNMI", a.flags, 0);
+    monitorJob(c, a.dom, "remoteDispatchDomainInjectNMI", () => {}, "inject-nmi", () => {});
+  }),
   // ---- Lookups and lists ---------------------------------------------------------------------
   on(P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, (c, a) => ({
     dom: lookup(c, (e) => e.name === a.name, `no domain with matching name '${a.name}'`),
@@ -519,8 +545,15 @@ export const domainHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_SHUTDOWN, shutdown),
   on(P.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, shutdown),
   on(P.REMOTE_PROC_DOMAIN_REBOOT, (c, a) => {
-    checkFlags("qemuDomainReboot", a.flags, 1 | 2);
-    monitorJob(c, a.dom, "remoteDispatchDomainReboot", () => {}, "system_reset", () => {});
+    checkFlags("qemuDomainReboot", a.flags, MODE_ACPI | MODE_AGENT);
+    monitorJob(
+      c,
+      a.dom,
+      "remoteDispatchDomainReboot",
+      agentModeCheck(a.flags),
+      "system_reset",
+      () => {},
+    );
   }),
   on(P.REMOTE_PROC_DOMAIN_RESET, (c, a) => {
     checkFlags("qemuDomainReset", a.flags, 0);

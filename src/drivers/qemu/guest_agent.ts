@@ -15,6 +15,7 @@ import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import type { Handler } from "../../dispatch/context.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
+import type { QemuDomainObj } from "./state.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_AGENT_UNRESPONSIVE,
@@ -28,26 +29,23 @@ import { checkFlags, notRunning } from "./domain_common.ts";
 /** The agent's channel name. */
 export const GUEST_AGENT_CHANNEL = "org.qemu.guest_agent.0";
 
-/** qemuDomainAgentAvailable for a daemon that never connects to the agent: always throws. */
-function agentUnavailable(c: QemuConn, ref: RemoteDomain): never {
-  const configured = c.withObj(c.entry(ref), (o) => {
-    if (o.pid === 0 || o.state !== S.VIR_DOMAIN_RUNNING) throw notRunning();
-    return o.def.devices.channels.some((ch) =>
-      ch.targetType === "virtio" && ch.targetName === GUEST_AGENT_CHANNEL
-    );
-  });
-  if (configured) {
-    throw VirError.of(
-      VIR_ERR_AGENT_UNRESPONSIVE,
-      VIR_FROM_QEMU,
-      "QEMU guest agent is not connected",
-    );
-  }
-  throw VirError.of(
-    VIR_ERR_ARGUMENT_UNSUPPORTED,
-    VIR_FROM_QEMU,
-    "QEMU guest agent is not configured",
+/**
+ * qemuDomainAgentAvailable's refusal for a daemon that never connects to the
+ * agent: the domain is not running, or its agent is not connected, or it
+ * has none configured.
+ */
+export function agentUnavailable(o: QemuDomainObj): VirError {
+  if (o.pid === 0 || o.state !== S.VIR_DOMAIN_RUNNING) return notRunning();
+  const configured = o.def.devices.channels.some((ch) =>
+    ch.targetType === "virtio" && ch.targetName === GUEST_AGENT_CHANNEL
   );
+  return configured
+    ? VirError.of(VIR_ERR_AGENT_UNRESPONSIVE, VIR_FROM_QEMU, "QEMU guest agent is not connected")
+    : VirError.of(
+      VIR_ERR_ARGUMENT_UNSUPPORTED,
+      VIR_FROM_QEMU,
+      "QEMU guest agent is not configured",
+    );
 }
 
 /** Each agent call: its procedure, libvirt's function name and the flags it accepts. */
@@ -75,6 +73,6 @@ export const guestAgentHandlers: HandlerEntry[] = AGENT_CALLS.map(([proc, fn, al
     f: (c: QemuConn, a: AgentArgs) => never,
   ) => readonly [number, Handler])(proc, (c, a) => {
     checkFlags(fn, a.flags, allowed);
-    return agentUnavailable(c, a.dom);
+    throw c.withObj(c.entry(a.dom), agentUnavailable);
   })
 );

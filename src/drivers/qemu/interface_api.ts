@@ -17,6 +17,7 @@ import {
   VIR_ERR_ARGUMENT_UNSUPPORTED,
   VIR_ERR_DEVICE_MISSING,
   VIR_ERR_INVALID_ARG,
+  VIR_ERR_NO_HOSTNAME,
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_DOMAIN,
@@ -31,6 +32,8 @@ import {
 } from "../../conf/domain_xml.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { leasesForMac } from "../network/driver.ts";
+import { exclusiveFlags } from "../test/errors.ts";
+import { agentUnavailable } from "./guest_agent.ts";
 import { on, type QemuConn } from "./conn.ts";
 import { affectedDefs, checkFlags, configXML, notRunning } from "./domain_common.ts";
 import { configPath, writeDurable, writeStatus } from "./files.ts";
@@ -391,7 +394,39 @@ function interfaceStats(c: QemuConn, ref: RemoteDomain, device: string) {
   };
 }
 
+/** VIR_DOMAIN_GET_HOSTNAME_LEASE and _AGENT. */
+const HOSTNAME_LEASE = 1;
+const HOSTNAME_AGENT = 2;
+
+/**
+ * virsh domhostname: the host name a guest's NIC on a virtual network asked
+ * its DHCP lease under (the first such lease, as qemuDomainGetHostnameLease
+ * looks), or the agent's answer, which denovirt cannot get.
+ */
+function hostname(c: QemuConn, ref: RemoteDomain, flags: number): { hostname: string } {
+  exclusiveFlags("virDomainGetHostname", VIR_FROM_DOMAIN, flags, HOSTNAME_LEASE, HOSTNAME_AGENT, [
+    "VIR_DOMAIN_GET_HOSTNAME_LEASE",
+    "VIR_DOMAIN_GET_HOSTNAME_AGENT",
+  ]);
+  checkFlags("qemuDomainGetHostname", flags, HOSTNAME_LEASE | HOSTNAME_AGENT);
+  const o = c.withObj(c.entry(ref), (x) => x);
+  if (!(flags & HOSTNAME_LEASE)) throw agentUnavailable(o);
+  if (o.pid === 0) throw notRunning();
+  for (const n of o.def.devices.interfaces) {
+    if (n.type !== "network") continue;
+    const leases = c.dir((d) => leasesForMac(d, n.source.network ?? "", n.mac));
+    const named = leases.find((l) => l.hostname);
+    if (named?.hostname) return { hostname: named.hostname };
+  }
+  throw VirError.of(
+    VIR_ERR_NO_HOSTNAME,
+    VIR_FROM_QEMU,
+    `no hostname found for domain ${o.def.name}`,
+  );
+}
+
 export const interfaceHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_GET_HOSTNAME, (c, a) => hostname(c, a.dom, a.flags)),
   on(
     P.REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES,
     (c, a) => addresses(c, a.dom, a.source, a.flags),

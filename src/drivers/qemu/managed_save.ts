@@ -305,6 +305,20 @@ export const saveFileHandlers: HandlerEntry[] = [
     checkFlags("qemuDomainSaveImageGetXMLDesc", a.flags, 1 /* SECURE */);
     return { xml: readSaveHeader(a.file).xml };
   }),
+  // virsh managedsave-dumpxml: the definition kept in the domain's managed save image.
+  on(P.REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC, (c, a) => {
+    checkFlags("qemuDomainManagedSaveGetXMLDesc", a.flags, 1 /* SECURE */);
+    const configDir = c.dir((d) => d.configDir);
+    const name = c.withObj(c.entry(a.dom), (o) => o.def.name);
+    if (!hasManagedSave(configDir, name)) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_INVALID,
+        VIR_FROM_QEMU,
+        "domain does not have managed save image",
+      );
+    }
+    return { xml: readSaveHeader(managedSavePath(configDir, name)).xml };
+  }),
 ];
 
 // ---- virsh dump: the guest's memory (ELF, memory only) or its whole state ---------------------

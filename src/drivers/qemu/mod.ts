@@ -70,6 +70,7 @@ import { vcpuInfoHandlers } from "./vcpu_info.ts";
 import { guestAgentHandlers } from "./guest_agent.ts";
 import { taintHandlers } from "./taint.ts";
 import { updateDisk } from "./media.ts";
+import { sendKeyHandlers } from "./send_key.ts";
 import { restoreTapNames } from "./interface.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
@@ -563,6 +564,7 @@ export const qemuDriver: Driver = {
     ...vcpuInfoHandlers,
     ...guestAgentHandlers,
     ...taintHandlers,
+    ...sendKeyHandlers,
     on(
       P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,
       (c, a) =>
