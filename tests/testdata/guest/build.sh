@@ -6,7 +6,9 @@
 # prints "GUEST READY"; with guest.tick on the kernel command line it then prints
 # "GUEST TICK n" every second. guest.ping=A.B.C.D makes it ping that address once
 # it has its lease ("GUEST PING OK|FAIL A.B.C.D"); guest.route prints "GUEST ROUTE
-# <default route or none>". Boots in about 2 s under TCG with direct kernel
+# <default route or none>". The ACPI power button (virsh shutdown, and reboot,
+# which libvirt turns into a reset at the power-off) makes it print "GUEST
+# POWEROFF" and power off. Boots in about 2 s under TCG with direct kernel
 # boot (<kernel>/<initrd>, console=ttyS0). Needs apt-get download, dpkg-deb,
 # cpio, gzip, xorriso (or genisoimage) and isolinux + syslinux-common.
 set -euo pipefail
@@ -42,8 +44,8 @@ for m in virtio_ring virtio failover net_failover virtio_pci_modern_dev virtio_p
   insmod /lib/modules/$m.ko 2>/dev/null
 done
 echo "GUEST UP: $(uname -r)"
-mkdir -p /etc/acpi/PWRF; printf '#!/bin/sh\necho "GUEST POWEROFF"; poweroff -f\n' > /etc/acpi/PWRF/00000080; chmod +x /etc/acpi/PWRF/00000080
-acpid 2>/dev/null
+mkdir -p /etc/acpi/PWRF; printf '#!/bin/sh\necho "GUEST POWEROFF" > /dev/console; poweroff -f\n' > /etc/acpi/PWRF/00000080; chmod +x /etc/acpi/PWRF/00000080
+acpid -l /dev/null 2>/dev/null
 for i in /sys/class/net/*; do n=${i##*/}; [ "$n" = lo ] && continue; ip link set "$n" up
   udhcpc -i "$n" -q -n -t 8 -T 1 -s /bin/dhcp-script >/dev/null 2>&1 || echo "GUEST NO DHCP on $n"; done
 for w in $(cat /proc/cmdline); do case "$w" in
