@@ -31,6 +31,15 @@ async function sh(cmd: string): Promise<string> {
   return (o.success ? "" : "FAILED ") + dec.decode(o.stdout) + dec.decode(o.stderr);
 }
 
+/** Polls `cond` until it holds; fails naming `what` after a minute. */
+async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Every number masked: for the lines whose figures are each run's own. */
 const digits = (s: string) => s.replace(/\d+(\.\d+)?/g, "N");
 
@@ -126,16 +135,17 @@ Deno.test({
 }, async (t) => {
   const guest = await buildGuest();
   const dir = await Deno.makeTempDir({ prefix: "denovirt-virsh-" });
-  const xml = (disk: string) =>
+  const xml = (disk: string, serial: string) =>
     `<domain type='qemu'><name>sv</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${guest}/vmlinuz</kernel>
     <initrd>${guest}/initrd.gz</initrd><cmdline>console=ttyS0</cmdline></os>
+  <features><acpi/><apic/></features>
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
       <source file='${disk}'/><target dev='vda' bus='virtio'/></disk>
     <disk type='file' device='cdrom'><driver name='qemu' type='raw'/>
       <target dev='hdc' bus='ide'/><readonly/></disk>
-    <serial type='pty'/><console type='pty'/>
+    <serial type='file'><source path='${serial}'/></serial>
     <graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video>
   </devices></domain>`;
   const ref = await startReferenceQemu();
@@ -153,7 +163,7 @@ Deno.test({
     for (const [i, [name, uri]] of daemons.entries()) {
       const disk = `${dir}/disk-${name}.qcow2`;
       assert.doesNotMatch(await sh(`qemu-img create -f qcow2 ${disk} 64M`), /FAILED/);
-      await Deno.writeTextFile(`${dir}/sv${i}.xml`, xml(disk));
+      await Deno.writeTextFile(`${dir}/sv${i}.xml`, xml(disk, `${dir}/serial-${name}.log`));
       const out = await sh(
         `virsh -c '${uri}' define ${dir}/sv${i}.xml && virsh -c '${uri}' start sv`,
       );
@@ -174,6 +184,42 @@ Deno.test({
         assert.equal(outs[1], outs[0]);
       });
     }
+    const serial = (name: string) => Deno.readTextFile(`${dir}/serial-${name}.log`);
+    const boots = async (name: string) => (await serial(name)).split("GUEST READY").length - 1;
+    await t.step("reboot: the guest powers off at the ACPI button and boots again", async () => {
+      for (const [name] of daemons) await until(async () => await boots(name) === 1, name);
+      for (const [, uri] of daemons) {
+        assert.equal(await sh(`virsh -c '${uri}' reboot sv`), "Domain 'sv' is being rebooted\n\n");
+      }
+      const states: string[] = [];
+      for (const [name, uri] of daemons) {
+        await until(
+          async () => await boots(name) === 2,
+          `${name}'s second boot:\n${await serial(name)}`,
+        );
+        assert.match(await serial(name), /GUEST POWEROFF/);
+        states.push(await sh(`virsh -c '${uri}' domstate --reason sv`));
+      }
+      assert.match(states[0]!, /^running/);
+      assert.equal(states[1], states[0]);
+    });
+    await t.step("shutdown: the guest powers off and the domain is shut off", async () => {
+      for (const [name] of daemons) await until(async () => await boots(name) === 2, name);
+      const states: string[] = [];
+      for (const [name, uri] of daemons) {
+        assert.equal(
+          await sh(`virsh -c '${uri}' shutdown sv`),
+          "Domain 'sv' is being shutdown\n\n",
+        );
+        await until(
+          async () => (await sh(`virsh -c '${uri}' domstate sv`)).startsWith("shut off"),
+          `${name} to shut off`,
+        );
+        states.push(await sh(`virsh -c '${uri}' domstate --reason sv`));
+      }
+      assert.equal(states[0], "shut off (shutdown)\n\n");
+      assert.equal(states[1], states[0]);
+    });
   } finally {
     for (const [, uri] of daemons) {
       await sh(`virsh -c '${uri}' destroy sv; virsh -c '${uri}' undefine sv`);

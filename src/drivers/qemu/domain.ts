@@ -546,13 +546,17 @@ export const domainHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, shutdown),
   on(P.REMOTE_PROC_DOMAIN_REBOOT, (c, a) => {
     checkFlags("qemuDomainReboot", a.flags, MODE_ACPI | MODE_AGENT);
+    // libvirt's reboot: the ACPI power button, and the guest's power-off
+    // then becomes a reset (the SHUTDOWN event's handler in mod.ts).
     monitorJob(
       c,
       a.dom,
       "remoteDispatchDomainReboot",
       agentModeCheck(a.flags),
-      "system_reset",
-      () => {},
+      "system_powerdown",
+      (o) => {
+        o.fakeReboot = true;
+      },
     );
   }),
   on(P.REMOTE_PROC_DOMAIN_RESET, (c, a) => {

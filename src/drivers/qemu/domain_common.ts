@@ -361,6 +361,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
     delete o.diskNodes;
     delete o.nextDiskNode;
     delete o.customMonitor;
+    delete o.fakeReboot;
     if (o.newDef) {
       o.def = o.newDef;
       o.newDef = null;

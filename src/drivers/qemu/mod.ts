@@ -449,17 +449,33 @@ function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): voi
       // The guest powered off (or QEMU was told to quit): QEMU waits (-no-shutdown)
       // until the daemon ends it, as libvirt does.
       const guest = ev.data.guest === true;
-      c.withObj(entry, (x, save) => {
+      const reboot = c.withObj(entry, (x, save) => {
         x.state = S.VIR_DOMAIN_SHUTDOWN;
         x.reason = 0;
-        x.stopping = "shutdown";
+        const restart = x.fakeReboot === true || x.def.onPoweroff === "restart";
+        if (!restart) x.stopping = "shutdown";
         save();
+        return restart;
       });
       c.lifecycle(
         dom,
         S.VIR_DOMAIN_EVENT_SHUTDOWN,
         guest ? S.VIR_DOMAIN_EVENT_SHUTDOWN_GUEST : S.VIR_DOMAIN_EVENT_SHUTDOWN_HOST,
       );
+      if (reboot) {
+        // qemuProcessFakeReboot: reset the stopped guest and let it run again.
+        c.io("qemu.qmp", { uuid: entry.uuid, cmd: "system_reset" });
+        c.io("qemu.qmp", { uuid: entry.uuid, cmd: "cont" });
+        c.withObj(entry, (x, save) => {
+          x.fakeReboot = false;
+          // QEMU stopped at the power-off and runs again: "unpaused", as libvirt says.
+          x.state = S.VIR_DOMAIN_RUNNING;
+          x.reason = S.VIR_DOMAIN_RUNNING_UNPAUSED;
+          save();
+        });
+        c.lifecycle(dom, S.VIR_DOMAIN_EVENT_RESUMED, S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+        break;
+      }
       c.io("qemu.kill", { uuid: entry.uuid, pid: ev.pid, graceMs: 10_000 });
       stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_SHUTDOWN);
       c.lifecycle(dom, S.VIR_DOMAIN_EVENT_STOPPED, S.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN);

@@ -80,6 +80,8 @@ export interface QemuDomainObj {
   nextDiskNode?: number;
   /** Set once a client sent QEMU a monitor command of its own (the custom-monitor taint). */
   customMonitor?: boolean;
+  /** A reboot was asked for: the guest's next power-off resets it instead (libvirt's fake reboot). */
+  fakeReboot?: boolean;
 }
 
 /** What a status file holds (one per running domain, in the state directory). */
