@@ -18,7 +18,13 @@ import {
   REMOTE_PROC_AUTH_SASL_START,
   REMOTE_PROC_AUTH_SASL_STEP,
 } from "../protocol/remote_procedure_numbers.ts";
-import { decodeHeader, encodePacket, type Header, PAYLOAD_OFFSET } from "../rpc/header.ts";
+import {
+  decodeHeader,
+  encodePacket,
+  type Header,
+  PAYLOAD_OFFSET,
+  writeHeaderInto,
+} from "../rpc/header.ts";
 import {
   KEEPALIVE_PROC_PING,
   KEEPALIVE_PROC_PONG,
@@ -106,6 +112,19 @@ function saslRet(r: SaslReply): { complete: number; nil: number; data: number[] 
 const SMALL_READ = 1024;
 const LARGE_READ = 64 * 1024;
 const largeBuffers: Uint8Array[] = [];
+/**
+ * When this much or more of a packet's body is still to come (stream data,
+ * a large call), it is read straight into the packet rather than through a
+ * read buffer and copied.
+ */
+const DIRECT_READ = 16 * 1024;
+/**
+ * Queued packets up to this many bytes together go out in one write (one
+ * system call); a larger packet is written on its own rather than copied.
+ */
+const COALESCE_MAX = 64 * 1024;
+/** Stream packet buffers kept for reuse by a client (see Client.#recycled). */
+const RECYCLED_MAX = 32;
 /** Bytes queued for a client that does not read before it is dropped: two of the largest packets. */
 export const MAX_QUEUED_BYTES = 2 * VIR_NET_MESSAGE_MAX_PACKET;
 
@@ -125,12 +144,23 @@ function concat(parts: Uint8Array[]): Uint8Array {
 export interface StreamSink {
   /** The call's reply is written: begin sending. */
   start(): void;
-  /** Data the client sent. */
-  write(data: Uint8Array): void;
+  /**
+   * Data the client sent; the sink owns it, and calls `release` (when given)
+   * once done with it, so its buffer can take the client's next packet.
+   */
+  write(data: Uint8Array, release?: () => void): void;
   /** The stream is over (either side, or the client left): release everything. */
   close(): void;
   /** The client finished sending: complete the work (flush a file), then release everything. */
   finish?(): Promise<void>;
+  /**
+   * Asked after each write: a promise when the sink holds as much of the
+   * client's data as it may, settled once it has caught up (or closed). The
+   * client's socket is not read meanwhile, so a fast sender is held back by
+   * the socket rather than buffered (libvirt stops reading a client whose
+   * stream queue is full).
+   */
+  full?(): Promise<void> | null;
 }
 
 export class Client {
@@ -145,7 +175,15 @@ export class Client {
   readonly #conn: ClientConn;
   readonly #host: ClientHost;
   readonly #opts: ClientOptions;
-  readonly #framer = new PacketFramer();
+  readonly #framer = new PacketFramer((n) => this.#packetBuffer(n));
+  /**
+   * Buffers of stream packets a sink is done with, all of `#recycledSize`
+   * bytes: the next packets of that size (an upload sends them all alike)
+   * are read into them, so a transfer does not leave a trail of garbage
+   * (issue 20: RSS growth during a transfer).
+   */
+  #recycled: Uint8Array[] = [];
+  #recycledSize = 0;
   /** Calls read and not yet answered on the wire (libvirt's nrequests). */
   #outstanding = 0;
   /** Calls handed to the pool whose mailbox record has not come back. */
@@ -163,7 +201,17 @@ export class Client {
   >();
   /** Calls read past the limit (several can arrive in one read): handled as replies go out. */
   readonly #backlog: Uint8Array[] = [];
-  readonly #queue: { bytes: Uint8Array; tracked: boolean; closeAfter: boolean }[] = [];
+  readonly #queue: {
+    bytes: Uint8Array;
+    tracked: boolean;
+    closeAfter: boolean;
+    /** Called once the bytes are written (or dropped): the sender may reuse its buffer. */
+    release?: () => void;
+  }[] = [];
+  /** Senders waiting for the unsent bytes to drop (streams pace on it): threshold and wake-up. */
+  #drainWaiters: { below: number; wake: () => void }[] = [];
+  /** Set while a stream's sink is full: the socket is not read until it settles. */
+  #hold: Promise<void> | null = null;
   #writing = false;
   #queuedBytes = 0;
   #closing = false;
@@ -238,6 +286,18 @@ export class Client {
           this.#resume = null;
           continue;
         }
+        if (this.#hold) {
+          await this.#hold;
+          this.#hold = null;
+          continue;
+        }
+        const body = this.#framer.window();
+        if (body && body.length >= DIRECT_READ) {
+          const n = await this.#conn.read(body);
+          if (n === null) break;
+          this.#framer.commit(n, (p) => this.#onPacket(p));
+          continue;
+        }
         const buf: Uint8Array = large ?? small;
         const n = await this.#conn.read(buf);
         if (n === null) break;
@@ -254,6 +314,19 @@ export class Client {
       }
     }
     this.close();
+  }
+
+  #packetBuffer(n: number): Uint8Array {
+    return (n === this.#recycledSize ? this.#recycled.pop() : undefined) ?? new Uint8Array(n);
+  }
+
+  /** A stream packet's buffer is free again (see #recycled). */
+  #recycle(packet: Uint8Array): void {
+    if (packet.length !== this.#recycledSize) {
+      this.#recycled = [];
+      this.#recycledSize = packet.length;
+    }
+    if (this.#recycled.length < RECYCLED_MAX && !this.#closing) this.#recycled.push(packet);
   }
 
   #onPacket(packet: Uint8Array): void {
@@ -450,6 +523,31 @@ export class Client {
     this.#duplex.set(h.serial, { h, sink, live: false, eof: false });
   }
 
+  /**
+   * Resolves once fewer than `below` bytes wait to be handed to the socket
+   * (at once if that is so now, or when the client closes): a stream's sender
+   * waits on it rather than piling packets up for a slow reader.
+   */
+  whenUnsentBelow(below: number): Promise<void> {
+    if (this.#queuedBytes < below || this.#closing) return Promise.resolve();
+    return new Promise((wake) => this.#drainWaiters.push({ below, wake }));
+  }
+
+  /**
+   * Sends stream data the caller has put in place after `PAYLOAD_OFFSET` in
+   * `packet` (at most VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX bytes, as libvirtd
+   * sends): the header is written into it and the packet queued as it is,
+   * with no copy; `release` is called once it has been written. False when
+   * the stream is not live (the packet is not sent).
+   */
+  streamPacket(serial: number, packet: Uint8Array, release?: () => void): boolean {
+    const d = this.#duplex.get(serial);
+    if (!d || !d.live || d.eof || this.#closing) return false;
+    writeHeaderInto(packet, { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_CONTINUE });
+    this.#send(packet, false, release);
+    return true;
+  }
+
   /** Sends data on a two-way stream (STREAM/CONTINUE). */
   streamData(serial: number, data: Uint8Array): void {
     const d = this.#duplex.get(serial);
@@ -485,7 +583,11 @@ export class Client {
     const d = this.#duplex.get(h.serial);
     if (d && d.live && d.h.proc === h.proc && d.h.prog === h.prog) {
       if (h.status === VIR_NET_CONTINUE) {
-        if (!d.eof) d.sink.write(packet.slice(PAYLOAD_OFFSET));
+        if (d.eof) return;
+        // The framer made this packet for us alone: its payload is passed on, not copied.
+        d.sink.write(packet.subarray(PAYLOAD_OFFSET), () => this.#recycle(packet));
+        const full = d.sink.full?.();
+        if (full) this.#hold = full;
         return;
       }
       this.#duplex.delete(h.serial);
@@ -544,11 +646,13 @@ export class Client {
     this.#closeAfterNext = true;
   }
 
-  #send(bytes: Uint8Array, tracked: boolean): void {
+  #send(bytes: Uint8Array, tracked: boolean, release?: () => void): void {
     if (this.#closing) return;
     const closeAfter = tracked && this.#closeAfterNext;
     if (closeAfter) this.#closeAfterNext = false;
-    this.#queue.push({ bytes, tracked, closeAfter });
+    this.#queue.push(
+      release ? { bytes, tracked, closeAfter, release } : { bytes, tracked, closeAfter },
+    );
     this.#queuedBytes += bytes.length;
     if (this.#queuedBytes > this.#opts.maxQueuedBytes) {
       // A client that does not read what it is sent (events pile up) is dropped,
@@ -568,10 +672,24 @@ export class Client {
         let n = 0;
         while (n < this.#queue.length && !this.#queue[n]!.closeAfter) n++;
         const items = this.#queue.splice(0, Math.min(n + 1, this.#queue.length));
-        for (const i of items) this.#queuedBytes -= i.bytes.length;
-        const bytes = items.length === 1 ? items[0]!.bytes : concat(items.map((i) => i.bytes));
-        let off = 0;
-        while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
+        // Small packets together in one write; a large one (stream data) alone, not copied.
+        for (let i = 0; i < items.length;) {
+          let j = i + 1;
+          let size = items[i]!.bytes.length;
+          while (j < items.length && size + items[j]!.bytes.length <= COALESCE_MAX) {
+            size += items[j++]!.bytes.length;
+          }
+          const bytes = j === i + 1
+            ? items[i]!.bytes
+            : concat(items.slice(i, j).map((x) => x.bytes));
+          let off = 0;
+          while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
+          // Counted as unsent until written, so a stream's sender paces on the socket.
+          this.#queuedBytes -= size;
+          for (let k = i; k < j; k++) items[k]!.release?.();
+          this.#wakeDrainWaiters();
+          i = j;
+        }
         let tracked = 0;
         for (const item of items) if (item.tracked) tracked++;
         if (tracked > 0) {
@@ -591,6 +709,16 @@ export class Client {
       this.close();
     } finally {
       this.#writing = false;
+    }
+  }
+
+  #wakeDrainWaiters(): void {
+    if (this.#drainWaiters.length === 0) return;
+    const waiting = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiting) {
+      if (this.#queuedBytes < w.below || this.#closing) w.wake();
+      else this.#drainWaiters.push(w);
     }
   }
 
@@ -628,6 +756,7 @@ export class Client {
     this.#closing = true;
     for (const d of this.#duplex.values()) d.sink.close();
     this.#duplex.clear();
+    this.#wakeDrainWaiters();
     if (this.#kaTimer !== null) clearInterval(this.#kaTimer);
     this.#kaTimer = null;
     this.#resume?.();
