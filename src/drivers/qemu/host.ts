@@ -19,7 +19,8 @@ import {
   VIR_FROM_STORAGE,
 } from "../../rpc/error_codes.ts";
 import { fileError } from "../system_error.ts";
-import type { Header } from "../../rpc/header.ts";
+import { type Header, PAYLOAD_OFFSET } from "../../rpc/header.ts";
+import { VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX } from "../../rpc/constants.ts";
 import type { Client, StreamSink } from "../../server/client.ts";
 import type { InternalClient } from "../../server/internal.ts";
 import {
@@ -103,12 +104,26 @@ class SerialConsole implements StreamSink {
   }
 }
 
+/**
+ * How much of a client's upload may wait to be written to the file before
+ * the client's socket stops being read (its sender is then held back by the
+ * socket): issue 20's bound on what a transfer may make the daemon hold.
+ */
+const UPLOAD_QUEUE_MAX = 4 * 1024 * 1024;
+/** How much of a download may wait to be written to the client's socket. */
+const DOWNLOAD_QUEUE_MAX = 4 * 1024 * 1024;
+
 /** vol-upload: the client's data is written to the volume, within `length` (0: no limit). */
 class FileUpload implements StreamSink {
   readonly #file: Deno.FsFile;
   #left: number;
   #closed = false;
-  #writing: Promise<void> = Promise.resolve();
+  readonly #queue: { chunk: Uint8Array; release: (() => void) | undefined }[] = [];
+  #queued = 0;
+  /** The write loop, while it runs. */
+  #writer: Promise<void> | null = null;
+  #error: unknown = null;
+  #waiters: (() => void)[] = [];
 
   constructor(file: Deno.FsFile, length: number) {
     this.#file = file;
@@ -117,19 +132,51 @@ class FileUpload implements StreamSink {
 
   start(): void {}
 
-  write(data: Uint8Array): void {
-    if (this.#closed || this.#left <= 0) return;
-    const chunk = data.subarray(0, Math.min(data.length, this.#left));
+  write(data: Uint8Array, release?: () => void): void {
+    if (this.#closed || this.#error !== null || this.#left <= 0) return;
+    const chunk = data.length > this.#left ? data.subarray(0, this.#left) : data;
     this.#left -= chunk.length;
-    this.#writing = this.#writing.then(async () => {
-      let off = 0;
-      while (off < chunk.length) off += await this.#file.write(chunk.subarray(off));
-    });
+    this.#queue.push({ chunk, release });
+    this.#queued += chunk.length;
+    this.#writer ??= this.#drain();
+  }
+
+  /** Writes what is queued, in order, one chunk at a time (no copies). */
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const { chunk, release } = this.#queue.shift()!;
+        let off = 0;
+        while (off < chunk.length) off += await this.#file.write(chunk.subarray(off));
+        this.#queued -= chunk.length;
+        release?.();
+        if (this.#queued <= UPLOAD_QUEUE_MAX / 2) this.#wake();
+      }
+    } catch (e) {
+      this.#error = e;
+      this.#queue.length = 0;
+      this.#queued = 0;
+    } finally {
+      this.#writer = null;
+      this.#wake();
+    }
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+
+  full(): Promise<void> | null {
+    if (this.#queued < UPLOAD_QUEUE_MAX || this.#closed) return null;
+    return new Promise((r) => this.#waiters.push(r));
   }
 
   async finish(): Promise<void> {
     try {
-      await this.#writing;
+      while (this.#writer) await this.#writer;
+      if (this.#error !== null) throw this.#error;
       await this.#file.sync();
     } finally {
       this.close();
@@ -139,12 +186,17 @@ class FileUpload implements StreamSink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Writes still queued finish first.
-    this.#writing.finally(() => this.#file.close()).catch(() => {});
+    this.#wake();
+    // A write under way finishes first.
+    (this.#writer ?? Promise.resolve()).finally(() => this.#file.close()).catch(() => {});
   }
 }
 
-/** vol-download: the volume is read and sent, pacing itself on the client's unsent bytes. */
+/**
+ * vol-download: the volume is read straight into stream packets (at most
+ * libvirt's VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX of data each, as libvirtd
+ * sends), reused once written, pacing itself on the client's unsent bytes.
+ */
 class FileDownload implements StreamSink {
   readonly #file: Deno.FsFile;
   readonly #client: Client;
@@ -161,14 +213,23 @@ class FileDownload implements StreamSink {
 
   start(): void {
     (async () => {
-      const buf = new Uint8Array(256 * 1024);
+      const free: Uint8Array[] = [];
+      const size = PAYLOAD_OFFSET + VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
       try {
         while (!this.#closed && this.#left > 0) {
-          while (this.#client.unsentBytes > 4 * 1024 * 1024 && !this.#closed) await sleep(2);
-          const n = await this.#file.read(buf.subarray(0, Math.min(buf.length, this.#left)));
-          if (n === null) break;
+          await this.#client.whenUnsentBelow(DOWNLOAD_QUEUE_MAX);
+          if (this.#closed) break;
+          const packet = free.pop() ?? new Uint8Array(size);
+          const want = Math.min(VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, this.#left);
+          const n = await this.#file.read(packet.subarray(PAYLOAD_OFFSET, PAYLOAD_OFFSET + want));
+          if (n === null || this.#closed) break;
           this.#left -= n;
-          this.#client.streamData(this.#serial, buf.slice(0, n));
+          const sent = this.#client.streamPacket(
+            this.#serial,
+            packet.subarray(0, PAYLOAD_OFFSET + n),
+            () => free.push(packet),
+          );
+          if (!sent) break;
         }
       } catch {
         // Read failed: end the stream.
