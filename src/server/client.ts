@@ -39,9 +39,15 @@ import {
   VIR_NET_OK,
   VIR_NET_REPLY,
   VIR_NET_STREAM,
+  VIR_NET_STREAM_HOLE,
 } from "../rpc/constants.ts";
 import { VirError, writeVirError } from "../rpc/error.ts";
-import { VIR_ERR_AUTH_FAILED, VIR_FROM_RPC } from "../rpc/error_codes.ts";
+import {
+  VIR_ERR_AUTH_FAILED,
+  VIR_ERR_RPC,
+  VIR_FROM_RPC,
+  VIR_FROM_STREAMS,
+} from "../rpc/error_codes.ts";
 import type { Program } from "../protocol/program.ts";
 import { CF_KEEPALIVE } from "../pool/layout.ts";
 import { log } from "../log.ts";
@@ -161,6 +167,12 @@ export interface StreamSink {
    * stream queue is full).
    */
   full?(): Promise<void> | null;
+  /**
+   * A hole of `length` bytes the client skipped (a sparse upload's
+   * VIR_NET_STREAM_HOLE); a sink without it is not sparse, and a hole ends
+   * its stream with libvirt's "Unexpected stream hole".
+   */
+  hole?(length: number): void;
 }
 
 export class Client {
@@ -361,6 +373,10 @@ export class Client {
       this.#onStream(h, packet);
       return;
     }
+    if (h.type === VIR_NET_STREAM_HOLE && h.status === VIR_NET_CONTINUE) {
+      this.#onStreamHole(h, packet);
+      return;
+    }
     if (h.type !== VIR_NET_CALL) {
       // REPLY, MESSAGE, STREAM for no stream, HOLE, unknown types: dropped, as libvirtd does.
       logger.debug("client {id}: dropped packet type {type}", { id: this.id, type: h.type });
@@ -548,6 +564,24 @@ export class Client {
     return true;
   }
 
+  /**
+   * Tells the client that the next `length` bytes of a stream are a hole
+   * (libvirt's VIR_NET_STREAM_HOLE: a hyper length and flags 0), as a sparse
+   * download sends instead of zeros. False when the stream is not live.
+   */
+  streamHole(serial: number, length: number): boolean {
+    const d = this.#duplex.get(serial);
+    if (!d || !d.live || d.eof || this.#closing) return false;
+    this.#send(
+      encodePacket({ ...d.h, type: VIR_NET_STREAM_HOLE, status: VIR_NET_CONTINUE }, (w) => {
+        w.writeHyper(BigInt(length));
+        w.writeUint(0);
+      }),
+      false,
+    );
+    return true;
+  }
+
   /** Sends data on a two-way stream (STREAM/CONTINUE). */
   streamData(serial: number, data: Uint8Array): void {
     const d = this.#duplex.get(serial);
@@ -614,6 +648,42 @@ export class Client {
       s,
       () => this.#send(encodePacket({ ...s, type: VIR_NET_STREAM, status: VIR_NET_OK }), false),
     );
+  }
+
+  /**
+   * A hole the client skipped in a stream it sends (virsh vol-upload
+   * --sparse). libvirtd refuses one on a stream not opened sparse, and a
+   * hole it cannot decode, with a STREAM/ERROR that ends the stream.
+   */
+  #onStreamHole(h: Header, packet: Uint8Array): void {
+    const d = this.#duplex.get(h.serial);
+    if (!d || !d.live || d.eof || d.h.proc !== h.proc || d.h.prog !== h.prog) return;
+    let length = -1;
+    try {
+      const r = new XdrReader(packet, PAYLOAD_OFFSET);
+      length = Number(r.readHyper());
+      r.readUint(); // flags: none defined
+    } catch (e) {
+      if (!(e instanceof XdrError)) throw e;
+    }
+    if (!d.sink.hole || length < 0) {
+      this.#duplex.delete(h.serial);
+      d.sink.close();
+      const err = !d.sink.hole
+        ? VirError.of(VIR_ERR_RPC, VIR_FROM_STREAMS, "Unexpected stream hole")
+        : VirError.rpc("Unable to decode message payload");
+      this.#send(
+        encodePacket(
+          { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_ERROR },
+          (w) => writeVirError(w, err),
+        ),
+        false,
+      );
+      return;
+    }
+    d.sink.hole(length);
+    const full = d.sink.full?.();
+    if (full) this.#hold = full;
   }
 
   /**

@@ -31,6 +31,7 @@ import {
 import { launchFailure } from "./command_line.ts";
 import { handleNetworkIo } from "../network/host.ts";
 import { QmpMonitor } from "./qmp.ts";
+import { type HoleFinder, openHoleFinder } from "../../util/file_holes.ts";
 import { aliveAsync, signal } from "./proc.ts";
 import type { QemuSettings } from "./state.ts";
 
@@ -113,30 +114,48 @@ const UPLOAD_QUEUE_MAX = 4 * 1024 * 1024;
 /** How much of a download may wait to be written to the client's socket. */
 const DOWNLOAD_QUEUE_MAX = 4 * 1024 * 1024;
 
-/** vol-upload: the client's data is written to the volume, within `length` (0: no limit). */
+/**
+ * vol-upload: the client's data is written to the volume, within `length`
+ * (0: no limit). A sparse upload's holes are skipped with a seek and the
+ * file cut there (libvirt's virFDStreamThreadDoWrite: lseek, ftruncate), so
+ * they read as zeros and take no space; later data extends the file again.
+ */
 class FileUpload implements StreamSink {
   readonly #file: Deno.FsFile;
   #left: number;
   #closed = false;
-  readonly #queue: { chunk: Uint8Array; release: (() => void) | undefined }[] = [];
+  /** Data to write, or (chunk null) a hole of `hole` bytes to skip. */
+  readonly #queue: { chunk: Uint8Array | null; hole: number; release?: () => void }[] = [];
   #queued = 0;
   /** The write loop, while it runs. */
   #writer: Promise<void> | null = null;
   #error: unknown = null;
   #waiters: (() => void)[] = [];
 
-  constructor(file: Deno.FsFile, length: number) {
+  /** Set for a sparse upload: holes are taken (see StreamSink.hole). */
+  readonly hole?: (length: number) => void;
+
+  constructor(file: Deno.FsFile, length: number, sparse: boolean) {
     this.#file = file;
     this.#left = length > 0 ? length : Infinity;
+    if (sparse) this.hole = (n) => this.#hole(n);
   }
 
   start(): void {}
+
+  #hole(length: number): void {
+    if (this.#closed || this.#error !== null || this.#left <= 0 || length === 0) return;
+    const n = Math.min(length, this.#left);
+    this.#left -= n;
+    this.#queue.push({ chunk: null, hole: n });
+    this.#writer ??= this.#drain();
+  }
 
   write(data: Uint8Array, release?: () => void): void {
     if (this.#closed || this.#error !== null || this.#left <= 0) return;
     const chunk = data.length > this.#left ? data.subarray(0, this.#left) : data;
     this.#left -= chunk.length;
-    this.#queue.push({ chunk, release });
+    this.#queue.push(release ? { chunk, hole: 0, release } : { chunk, hole: 0 });
     this.#queued += chunk.length;
     this.#writer ??= this.#drain();
   }
@@ -145,7 +164,11 @@ class FileUpload implements StreamSink {
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0 && !this.#closed) {
-        const { chunk, release } = this.#queue.shift()!;
+        const { chunk, hole, release } = this.#queue.shift()!;
+        if (chunk === null) {
+          await this.#file.truncate(await this.#file.seek(hole, Deno.SeekMode.Current));
+          continue;
+        }
         let off = 0;
         while (off < chunk.length) off += await this.#file.write(chunk.subarray(off));
         this.#queued -= chunk.length;
@@ -203,27 +226,72 @@ class FileDownload implements StreamSink {
   readonly #serial: number;
   #left: number;
   #closed = false;
+  /** A sparse download's view of the file's holes (null: all data). */
+  readonly #holes: HoleFinder | null;
+  readonly #sparse: boolean;
+  #pos: number;
 
-  constructor(file: Deno.FsFile, length: number, client: Client, serial: number) {
+  constructor(
+    file: Deno.FsFile,
+    offset: number,
+    length: number,
+    client: Client,
+    serial: number,
+    sparse: { holes: HoleFinder | null } | null,
+  ) {
     this.#file = file;
+    this.#pos = offset;
     this.#left = length > 0 ? length : Infinity;
     this.#client = client;
     this.#serial = serial;
+    this.#sparse = sparse !== null;
+    this.#holes = sparse?.holes ?? null;
+  }
+
+  /**
+   * A sparse download's next section, as libvirtd's daemonStreamHandleRead
+   * asks virFileInData before each: its data bytes, or 0 after a hole was
+   * sent and skipped; null at the end of the file.
+   */
+  async #nextSection(): Promise<number | null> {
+    if (!this.#holes) return Infinity;
+    const s = this.#holes.section(this.#pos);
+    const length = Math.min(s.length, this.#left);
+    if (length === 0) return null;
+    if (s.data) return length;
+    if (!this.#client.streamHole(this.#serial, length)) return null;
+    this.#pos = await this.#file.seek(length, Deno.SeekMode.Current);
+    this.#left -= length;
+    return 0;
   }
 
   start(): void {
     (async () => {
       const free: Uint8Array[] = [];
       const size = PAYLOAD_OFFSET + VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
+      /** Data bytes left in the section being sent (sparse). */
+      let section = 0;
       try {
         while (!this.#closed && this.#left > 0) {
           await this.#client.whenUnsentBelow(DOWNLOAD_QUEUE_MAX);
           if (this.#closed) break;
+          if (this.#sparse && section === 0) {
+            const next = await this.#nextSection();
+            if (next === null) break;
+            section = next;
+            if (section === 0) continue;
+          }
           const packet = free.pop() ?? new Uint8Array(size);
-          const want = Math.min(VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, this.#left);
+          const want = Math.min(
+            VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX,
+            this.#left,
+            section || Infinity,
+          );
           const n = await this.#file.read(packet.subarray(PAYLOAD_OFFSET, PAYLOAD_OFFSET + want));
           if (n === null || this.#closed) break;
           this.#left -= n;
+          this.#pos += n;
+          if (this.#sparse) section -= n;
           const sent = this.#client.streamPacket(
             this.#serial,
             packet.subarray(0, PAYLOAD_OFFSET + n),
@@ -243,6 +311,7 @@ class FileDownload implements StreamSink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#holes?.close();
     try {
       this.#file.close();
     } catch {
@@ -322,6 +391,7 @@ export class QemuHost {
           String(req.path),
           Number(req.offset),
           Number(req.length),
+          Boolean(req.sparse),
         );
       case "qemu.kill":
         return this.#kill(uuid, Number(req.pid), Number(req.graceMs ?? 10_000));
@@ -472,6 +542,7 @@ export class QemuHost {
     path: string,
     offset: number,
     length: number,
+    sparse: boolean,
   ): Promise<Record<string, never>> {
     let file: Deno.FsFile;
     try {
@@ -487,7 +558,14 @@ export class QemuHost {
     }
     c.openDuplex(
       h,
-      upload ? new FileUpload(file, length) : new FileDownload(file, length, c, h.serial),
+      upload ? new FileUpload(file, length, sparse) : new FileDownload(
+        file,
+        offset,
+        length,
+        c,
+        h.serial,
+        sparse ? { holes: openHoleFinder(path) } : null,
+      ),
     );
     return {};
   }
