@@ -44,6 +44,7 @@ import {
 import { VirError, writeVirError } from "../rpc/error.ts";
 import {
   VIR_ERR_AUTH_FAILED,
+  VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_RPC,
   VIR_FROM_RPC,
   VIR_FROM_STREAMS,
@@ -582,6 +583,26 @@ export class Client {
     return true;
   }
 
+  /**
+   * Ends a stream on the daemon's side with an error (a volume write that
+   * failed): a STREAM/ERROR carrying it, as libvirtd sends when its end of a
+   * stream fails, after which the client's packets for it are dropped.
+   */
+  streamError(serial: number, err: VirError): void {
+    const d = this.#duplex.get(serial);
+    if (!d) return;
+    this.#duplex.delete(serial);
+    d.sink.close();
+    if (!d.live) return;
+    this.#send(
+      encodePacket(
+        { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_ERROR },
+        (w) => writeVirError(w, err),
+      ),
+      false,
+    );
+  }
+
   /** Sends data on a two-way stream (STREAM/CONTINUE). */
   streamData(serial: number, data: Uint8Array): void {
     const d = this.#duplex.get(serial);
@@ -633,7 +654,21 @@ export class Client {
         }
       };
       if (h.status === VIR_NET_OK && d.sink.finish && !d.eof) {
-        d.sink.finish().then(confirm, () => d.sink.close());
+        // A finish the sink cannot complete (the last writes failed) is answered with the error.
+        d.sink.finish().then(confirm, (e) => {
+          d.sink.close();
+          if (this.#closing) return;
+          const err = e instanceof VirError
+            ? e
+            : VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_STREAMS, String(e));
+          this.#send(
+            encodePacket(
+              { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_ERROR },
+              (w) => writeVirError(w, err),
+            ),
+            false,
+          );
+        });
       } else {
         d.sink.close();
         this.#confirmStreamEnd(h, d.h, confirm);

@@ -298,3 +298,37 @@ Deno.test({
     assert.ok((await virsh("undefine", "bulkmeta")).ok);
   });
 });
+
+Deno.test({
+  name: "virsh: an upload the disk cannot take ends with libvirt's write error, not a hang",
+  // A 1 MiB tmpfs as the pool's directory: mounting needs root.
+  ignore: !runnable || Deno.uid() !== 0,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denovirt-bulk-full-" });
+  await Deno.mkdir(`${dir}/pool`);
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=1m", "tmpfs", `${dir}/pool`],
+  }).output();
+  assert.ok(mount.success, new TextDecoder().decode(mount.stderr));
+  const d = await startDaemon({ qemu_config_dir: `${dir}/config`, qemu_state_dir: `${dir}/state` });
+  const virsh = (...a: string[]) => run(["-c", `qemu:///system?socket=${d.rw}`, ...a]);
+  try {
+    assert.ok((await virsh("pool-create-as", "full", "dir", "--target", `${dir}/pool`)).ok);
+    // An 8 MiB volume with no blocks yet: writing into it needs space the tmpfs lacks.
+    await Deno.writeFile(`${dir}/pool/v`, new Uint8Array());
+    await Deno.truncate(`${dir}/pool/v`, 8 * MiB);
+    assert.ok((await virsh("pool-refresh", "full")).ok);
+    await writeData(`${dir}/src`, 4 * MiB);
+    for (const extra of [[], ["--sparse"]]) {
+      const r = await virsh("vol-upload", "v", `${dir}/src`, "--pool", "full", ...extra);
+      assert.ok(!r.ok, r.out);
+      assert.match(r.out, new RegExp(`Unable to write ${dir}/pool/v: No space left on device`));
+    }
+    // The connection's daemon still serves.
+    assert.ok((await virsh("pool-info", "full")).ok);
+  } finally {
+    await d.stop();
+    await new Deno.Command("umount", { args: [`${dir}/pool`] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

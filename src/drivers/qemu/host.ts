@@ -17,6 +17,7 @@ import {
   VIR_ERR_OPERATION_INVALID,
   VIR_FROM_QEMU,
   VIR_FROM_STORAGE,
+  VIR_FROM_STREAMS,
 } from "../../rpc/error_codes.ts";
 import { fileError } from "../system_error.ts";
 import { type Header, PAYLOAD_OFFSET } from "../../rpc/header.ts";
@@ -134,11 +135,22 @@ class FileUpload implements StreamSink {
 
   /** Set for a sparse upload: holes are taken (see StreamSink.hole). */
   readonly hole?: (length: number) => void;
+  readonly #path: string;
+  /** Called once, at the first failed write: the stream ends with the error. */
+  readonly #failed: (err: VirError) => void;
 
-  constructor(file: Deno.FsFile, length: number, sparse: boolean) {
+  constructor(
+    file: Deno.FsFile,
+    path: string,
+    length: number,
+    sparse: boolean,
+    failed: (err: VirError) => void,
+  ) {
     this.#file = file;
+    this.#path = path;
     this.#left = length > 0 ? length : Infinity;
     if (sparse) this.hole = (n) => this.#hole(n);
+    this.#failed = failed;
   }
 
   start(): void {}
@@ -176,9 +188,11 @@ class FileUpload implements StreamSink {
         if (this.#queued <= UPLOAD_QUEUE_MAX / 2) this.#wake();
       }
     } catch (e) {
-      this.#error = e;
+      // libvirt's virFDStreamThreadDoWrite: "Unable to write PATH: <errno text>".
+      this.#error = fileError(VIR_FROM_STREAMS, `Unable to write ${this.#path}`, this.#path, e);
       this.#queue.length = 0;
       this.#queued = 0;
+      if (!this.#closed) this.#failed(this.#error as VirError);
     } finally {
       this.#writer = null;
       this.#wake();
@@ -558,14 +572,16 @@ export class QemuHost {
     }
     c.openDuplex(
       h,
-      upload ? new FileUpload(file, length, sparse) : new FileDownload(
-        file,
-        offset,
-        length,
-        c,
-        h.serial,
-        sparse ? { holes: openHoleFinder(path) } : null,
-      ),
+      upload
+        ? new FileUpload(file, path, length, sparse, (err) => c.streamError(h.serial, err))
+        : new FileDownload(
+          file,
+          offset,
+          length,
+          c,
+          h.serial,
+          sparse ? { holes: openHoleFinder(path) } : null,
+        ),
     );
     return {};
   }
