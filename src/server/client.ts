@@ -529,7 +529,7 @@ export class Client {
   /**
    * Opens a two-way stream for the call `h` (its reply not yet written): once
    * the reply goes out, `sink` is started and gets the client's data; it
-   * sends with `streamData` and ends with `streamEnd`.
+   * sends with `streamPacket` (and `streamHole`) and ends with `streamEnd`.
    */
   openDuplex(h: Header, sink: StreamSink): void {
     if (this.#closing) {
@@ -598,19 +598,6 @@ export class Client {
       encodePacket(
         { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_ERROR },
         (w) => writeVirError(w, err),
-      ),
-      false,
-    );
-  }
-
-  /** Sends data on a two-way stream (STREAM/CONTINUE). */
-  streamData(serial: number, data: Uint8Array): void {
-    const d = this.#duplex.get(serial);
-    if (!d || !d.live) return;
-    this.#send(
-      encodePacket(
-        { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_CONTINUE },
-        (w) => w.writeRaw(data),
       ),
       false,
     );

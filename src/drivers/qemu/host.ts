@@ -54,50 +54,89 @@ interface Attached {
   pid: number;
 }
 
+/** What a console may queue either way before its source is held back. */
+const CONSOLE_QUEUE_MAX = 1024 * 1024;
+/** A console read: the guest's serial port rarely has more at once. */
+const CONSOLE_READ = 16 * 1024;
+
 /**
  * A console: the guest's serial port (a socket QEMU serves), shuttled to and
- * from a client's stream by the event loop (libvirt's virChrdevOpen + virFDStream).
+ * from a client's stream by the event loop (libvirt's virChrdevOpen +
+ * virFDStream). The guest's output is read straight into stream packets and
+ * is not read while the client has CONSOLE_QUEUE_MAX unsent (libvirtd reads
+ * a stream's source only once its last packet went out), so a client that
+ * stops reading holds the guest's serial port back rather than the daemon's
+ * memory; the client's input waiting for the port is bounded the same way.
  */
 class SerialConsole implements StreamSink {
   readonly #conn: Deno.UnixConn;
-  readonly #send: (data: Uint8Array) => void;
-  readonly #end: () => void;
+  readonly #client: Client;
+  readonly #serial: number;
   #closed = false;
   #writing: Promise<void> = Promise.resolve();
+  /** Client input not yet written to the port. */
+  #pending = 0;
+  #waiters: (() => void)[] = [];
 
-  constructor(conn: Deno.UnixConn, send: (data: Uint8Array) => void, end: () => void) {
+  constructor(conn: Deno.UnixConn, client: Client, serial: number) {
     this.#conn = conn;
-    this.#send = send;
-    this.#end = end;
+    this.#client = client;
+    this.#serial = serial;
   }
 
   start(): void {
     (async () => {
-      const buf = new Uint8Array(16 * 1024);
+      const free: Uint8Array[] = [];
       try {
         while (!this.#closed) {
-          const n = await this.#conn.read(buf);
-          if (n === null) break;
-          this.#send(buf.slice(0, n));
+          await this.#client.whenUnsentBelow(CONSOLE_QUEUE_MAX);
+          const packet = free.pop() ?? new Uint8Array(PAYLOAD_OFFSET + CONSOLE_READ);
+          const n = await this.#conn.read(packet.subarray(PAYLOAD_OFFSET));
+          if (n === null || this.#closed) break;
+          const sent = this.#client.streamPacket(
+            this.#serial,
+            packet.subarray(0, PAYLOAD_OFFSET + n),
+            () => free.push(packet),
+          );
+          if (!sent) break;
         }
       } catch {
         // QEMU ended, or the console was closed.
       }
-      if (!this.#closed) this.#end();
+      if (!this.#closed) this.#client.streamEnd(this.#serial);
     })();
   }
 
-  write(data: Uint8Array): void {
+  write(data: Uint8Array, release?: () => void): void {
     if (this.#closed) return;
+    this.#pending += data.length;
     this.#writing = this.#writing.then(async () => {
       let off = 0;
-      while (off < data.length) off += await this.#conn.write(data.subarray(off));
-    }).catch(() => {});
+      while (off < data.length && !this.#closed) {
+        off += await this.#conn.write(data.subarray(off));
+      }
+    }).catch(() => {}).finally(() => {
+      this.#pending -= data.length;
+      release?.();
+      if (this.#pending < CONSOLE_QUEUE_MAX) this.#wake();
+    });
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+
+  full(): Promise<void> | null {
+    if (this.#pending < CONSOLE_QUEUE_MAX || this.#closed) return null;
+    return new Promise((r) => this.#waiters.push(r));
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wake();
     try {
       this.#conn.close();
     } catch {
@@ -540,10 +579,7 @@ export class QemuHost {
       conn.close();
       throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "the client is gone");
     }
-    c.openDuplex(
-      h,
-      new SerialConsole(conn, (data) => c.streamData(h.serial, data), () => c.streamEnd(h.serial)),
-    );
+    c.openDuplex(h, new SerialConsole(conn, c, h.serial));
     return {};
   }
 
