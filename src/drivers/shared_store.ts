@@ -247,8 +247,19 @@ export class SharedStore {
   // ---- Blobs: [class word][length word][bytes] --------------------------------------------
 
   #writeBlob(value: unknown): number {
-    const bytes = utf8e.encode(JSON.stringify(value));
-    const off = this.#alloc(bytes.length + 4);
+    const json = JSON.stringify(value);
+    // A blob is mostly ASCII: encoded straight into a block of one byte a
+    // character, without a copy (a domain with 4 MiB of metadata: issue 20);
+    // only a text that does not fit goes through an encoded copy.
+    let off = this.#alloc(json.length + 4);
+    const r = utf8e.encodeInto(json, this.#bytes.subarray(off + 8, off + 8 + json.length));
+    if (r.read === json.length) {
+      Atomics.store(this.#words, off / 4 + 1, r.written);
+      return off;
+    }
+    this.#free(off);
+    const bytes = utf8e.encode(json);
+    off = this.#alloc(bytes.length + 4);
     Atomics.store(this.#words, off / 4 + 1, bytes.length);
     this.#bytes.set(bytes, off + 8);
     return off;

@@ -37,10 +37,17 @@ const enum State {
  * Incremental packet framer. `push()` hands each packet a chunk completes to
  * `onPacket`, in order; a bad length word then throws FramingError, after the
  * packets before it were delivered. Each packet is a fresh Uint8Array that
- * starts with its own length word. After a FramingError the framer stays
+ * starts with its own length word (from `alloc`, when given: a caller may
+ * hand out buffers it has had back). After a FramingError the framer stays
  * failed and every further push throws it again.
  */
 export class PacketFramer {
+  readonly #alloc: (length: number) => Uint8Array;
+
+  constructor(alloc: (length: number) => Uint8Array = (n) => new Uint8Array(n)) {
+    this.#alloc = alloc;
+  }
+
   #state = State.Length;
   readonly #lenBuf = new Uint8Array(4);
   #lenHave = 0;
@@ -98,6 +105,31 @@ export class PacketFramer {
     this.#fed += n;
   }
 
+  /**
+   * The unfilled rest of the packet being read, or null between packets: a
+   * reader may read straight into it and `commit` what it read, which saves
+   * copying a large packet (a volume upload's stream data) out of a buffer.
+   */
+  window(): Uint8Array | null {
+    return this.#state === State.Body ? this.#packet!.subarray(this.#have) : null;
+  }
+
+  /** `n` bytes were read into `window()`; hands the packet on if they complete it. */
+  commit(n: number, onPacket: (packet: Uint8Array) => void): void {
+    if (this.#state !== State.Body || n > this.#packet!.length - this.#have) {
+      throw new RangeError(`Cannot commit ${n} bytes: no packet has room for them`);
+    }
+    this.#have += n;
+    this.#fed += n;
+    if (this.#have === this.#packet!.length) {
+      const done = this.#packet!;
+      this.#packet = null;
+      this.#have = 0;
+      this.#state = State.Length;
+      onPacket(done);
+    }
+  }
+
   /** Convenience for tests and tools: the packets one chunk completes. */
   pushAll(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
@@ -111,7 +143,7 @@ export class PacketFramer {
       this.#error = new FramingError(len, at);
       throw this.#error;
     }
-    this.#packet = new Uint8Array(len);
+    this.#packet = this.#alloc(len);
     this.#state = State.Body;
   }
 }

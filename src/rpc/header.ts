@@ -68,6 +68,22 @@ export function finishPacket(w: XdrWriter): Uint8Array {
   return w.view();
 }
 
+/**
+ * Writes the length word (`packet`'s length) and the header into the first
+ * 28 bytes of `packet`, whose payload the caller has put in place: a stream's
+ * data is read straight into its packet, not copied into one.
+ */
+export function writeHeaderInto(packet: Uint8Array, h: Header): void {
+  const v = new DataView(packet.buffer, packet.byteOffset, PAYLOAD_OFFSET);
+  v.setUint32(0, packet.length);
+  v.setUint32(4, h.prog);
+  v.setUint32(8, h.vers);
+  v.setInt32(12, h.proc);
+  v.setInt32(16, h.type);
+  v.setUint32(20, h.serial);
+  v.setInt32(24, h.status);
+}
+
 /** Encodes a whole packet: length word, header, then `payload` written by `body`. */
 export function encodePacket(h: Header, body?: (w: XdrWriter) => void): Uint8Array {
   const w = new XdrWriter(64);

@@ -18,7 +18,13 @@ import {
   REMOTE_PROC_AUTH_SASL_START,
   REMOTE_PROC_AUTH_SASL_STEP,
 } from "../protocol/remote_procedure_numbers.ts";
-import { decodeHeader, encodePacket, type Header, PAYLOAD_OFFSET } from "../rpc/header.ts";
+import {
+  decodeHeader,
+  encodePacket,
+  type Header,
+  PAYLOAD_OFFSET,
+  writeHeaderInto,
+} from "../rpc/header.ts";
 import {
   KEEPALIVE_PROC_PING,
   KEEPALIVE_PROC_PONG,
@@ -33,9 +39,16 @@ import {
   VIR_NET_OK,
   VIR_NET_REPLY,
   VIR_NET_STREAM,
+  VIR_NET_STREAM_HOLE,
 } from "../rpc/constants.ts";
 import { VirError, writeVirError } from "../rpc/error.ts";
-import { VIR_ERR_AUTH_FAILED, VIR_FROM_RPC } from "../rpc/error_codes.ts";
+import {
+  VIR_ERR_AUTH_FAILED,
+  VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_RPC,
+  VIR_FROM_RPC,
+  VIR_FROM_STREAMS,
+} from "../rpc/error_codes.ts";
 import type { Program } from "../protocol/program.ts";
 import { CF_KEEPALIVE } from "../pool/layout.ts";
 import { log } from "../log.ts";
@@ -106,6 +119,19 @@ function saslRet(r: SaslReply): { complete: number; nil: number; data: number[] 
 const SMALL_READ = 1024;
 const LARGE_READ = 64 * 1024;
 const largeBuffers: Uint8Array[] = [];
+/**
+ * When this much or more of a packet's body is still to come (stream data,
+ * a large call), it is read straight into the packet rather than through a
+ * read buffer and copied.
+ */
+const DIRECT_READ = 16 * 1024;
+/**
+ * Queued packets up to this many bytes together go out in one write (one
+ * system call); a larger packet is written on its own rather than copied.
+ */
+const COALESCE_MAX = 64 * 1024;
+/** Stream packet buffers kept for reuse by a client (see Client.#recycled). */
+const RECYCLED_MAX = 32;
 /** Bytes queued for a client that does not read before it is dropped: two of the largest packets. */
 export const MAX_QUEUED_BYTES = 2 * VIR_NET_MESSAGE_MAX_PACKET;
 
@@ -125,12 +151,29 @@ function concat(parts: Uint8Array[]): Uint8Array {
 export interface StreamSink {
   /** The call's reply is written: begin sending. */
   start(): void;
-  /** Data the client sent. */
-  write(data: Uint8Array): void;
+  /**
+   * Data the client sent; the sink owns it, and calls `release` (when given)
+   * once done with it, so its buffer can take the client's next packet.
+   */
+  write(data: Uint8Array, release?: () => void): void;
   /** The stream is over (either side, or the client left): release everything. */
   close(): void;
   /** The client finished sending: complete the work (flush a file), then release everything. */
   finish?(): Promise<void>;
+  /**
+   * Asked after each write: a promise when the sink holds as much of the
+   * client's data as it may, settled once it has caught up (or closed). The
+   * client's socket is not read meanwhile, so a fast sender is held back by
+   * the socket rather than buffered (libvirt stops reading a client whose
+   * stream queue is full).
+   */
+  full?(): Promise<void> | null;
+  /**
+   * A hole of `length` bytes the client skipped (a sparse upload's
+   * VIR_NET_STREAM_HOLE); a sink without it is not sparse, and a hole ends
+   * its stream with libvirt's "Unexpected stream hole".
+   */
+  hole?(length: number): void;
 }
 
 export class Client {
@@ -145,7 +188,15 @@ export class Client {
   readonly #conn: ClientConn;
   readonly #host: ClientHost;
   readonly #opts: ClientOptions;
-  readonly #framer = new PacketFramer();
+  readonly #framer = new PacketFramer((n) => this.#packetBuffer(n));
+  /**
+   * Buffers of stream packets a sink is done with, all of `#recycledSize`
+   * bytes: the next packets of that size (an upload sends them all alike)
+   * are read into them, so a transfer does not leave a trail of garbage
+   * (issue 20: RSS growth during a transfer).
+   */
+  #recycled: Uint8Array[] = [];
+  #recycledSize = 0;
   /** Calls read and not yet answered on the wire (libvirt's nrequests). */
   #outstanding = 0;
   /** Calls handed to the pool whose mailbox record has not come back. */
@@ -163,7 +214,17 @@ export class Client {
   >();
   /** Calls read past the limit (several can arrive in one read): handled as replies go out. */
   readonly #backlog: Uint8Array[] = [];
-  readonly #queue: { bytes: Uint8Array; tracked: boolean; closeAfter: boolean }[] = [];
+  readonly #queue: {
+    bytes: Uint8Array;
+    tracked: boolean;
+    closeAfter: boolean;
+    /** Called once the bytes are written (or dropped): the sender may reuse its buffer. */
+    release?: () => void;
+  }[] = [];
+  /** Senders waiting for the unsent bytes to drop (streams pace on it): threshold and wake-up. */
+  #drainWaiters: { below: number; wake: () => void }[] = [];
+  /** Set while a stream's sink is full: the socket is not read until it settles. */
+  #hold: Promise<void> | null = null;
   #writing = false;
   #queuedBytes = 0;
   #closing = false;
@@ -238,6 +299,18 @@ export class Client {
           this.#resume = null;
           continue;
         }
+        if (this.#hold) {
+          await this.#hold;
+          this.#hold = null;
+          continue;
+        }
+        const body = this.#framer.window();
+        if (body && body.length >= DIRECT_READ) {
+          const n = await this.#conn.read(body);
+          if (n === null) break;
+          this.#framer.commit(n, (p) => this.#onPacket(p));
+          continue;
+        }
         const buf: Uint8Array = large ?? small;
         const n = await this.#conn.read(buf);
         if (n === null) break;
@@ -254,6 +327,19 @@ export class Client {
       }
     }
     this.close();
+  }
+
+  #packetBuffer(n: number): Uint8Array {
+    return (n === this.#recycledSize ? this.#recycled.pop() : undefined) ?? new Uint8Array(n);
+  }
+
+  /** A stream packet's buffer is free again (see #recycled). */
+  #recycle(packet: Uint8Array): void {
+    if (packet.length !== this.#recycledSize) {
+      this.#recycled = [];
+      this.#recycledSize = packet.length;
+    }
+    if (this.#recycled.length < RECYCLED_MAX && !this.#closing) this.#recycled.push(packet);
   }
 
   #onPacket(packet: Uint8Array): void {
@@ -286,6 +372,10 @@ export class Client {
     }
     if (h.type === VIR_NET_STREAM) {
       this.#onStream(h, packet);
+      return;
+    }
+    if (h.type === VIR_NET_STREAM_HOLE && h.status === VIR_NET_CONTINUE) {
+      this.#onStreamHole(h, packet);
       return;
     }
     if (h.type !== VIR_NET_CALL) {
@@ -439,7 +529,7 @@ export class Client {
   /**
    * Opens a two-way stream for the call `h` (its reply not yet written): once
    * the reply goes out, `sink` is started and gets the client's data; it
-   * sends with `streamData` and ends with `streamEnd`.
+   * sends with `streamPacket` (and `streamHole`) and ends with `streamEnd`.
    */
   openDuplex(h: Header, sink: StreamSink): void {
     if (this.#closing) {
@@ -450,14 +540,64 @@ export class Client {
     this.#duplex.set(h.serial, { h, sink, live: false, eof: false });
   }
 
-  /** Sends data on a two-way stream (STREAM/CONTINUE). */
-  streamData(serial: number, data: Uint8Array): void {
+  /**
+   * Resolves once fewer than `below` bytes wait to be handed to the socket
+   * (at once if that is so now, or when the client closes): a stream's sender
+   * waits on it rather than piling packets up for a slow reader.
+   */
+  whenUnsentBelow(below: number): Promise<void> {
+    if (this.#queuedBytes < below || this.#closing) return Promise.resolve();
+    return new Promise((wake) => this.#drainWaiters.push({ below, wake }));
+  }
+
+  /**
+   * Sends stream data the caller has put in place after `PAYLOAD_OFFSET` in
+   * `packet` (at most VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX bytes, as libvirtd
+   * sends): the header is written into it and the packet queued as it is,
+   * with no copy; `release` is called once it has been written. False when
+   * the stream is not live (the packet is not sent).
+   */
+  streamPacket(serial: number, packet: Uint8Array, release?: () => void): boolean {
     const d = this.#duplex.get(serial);
-    if (!d || !d.live) return;
+    if (!d || !d.live || d.eof || this.#closing) return false;
+    writeHeaderInto(packet, { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_CONTINUE });
+    this.#send(packet, false, release);
+    return true;
+  }
+
+  /**
+   * Tells the client that the next `length` bytes of a stream are a hole
+   * (libvirt's VIR_NET_STREAM_HOLE: a hyper length and flags 0), as a sparse
+   * download sends instead of zeros. False when the stream is not live.
+   */
+  streamHole(serial: number, length: number): boolean {
+    const d = this.#duplex.get(serial);
+    if (!d || !d.live || d.eof || this.#closing) return false;
+    this.#send(
+      encodePacket({ ...d.h, type: VIR_NET_STREAM_HOLE, status: VIR_NET_CONTINUE }, (w) => {
+        w.writeHyper(BigInt(length));
+        w.writeUint(0);
+      }),
+      false,
+    );
+    return true;
+  }
+
+  /**
+   * Ends a stream on the daemon's side with an error (a volume write that
+   * failed): a STREAM/ERROR carrying it, as libvirtd sends when its end of a
+   * stream fails, after which the client's packets for it are dropped.
+   */
+  streamError(serial: number, err: VirError): void {
+    const d = this.#duplex.get(serial);
+    if (!d) return;
+    this.#duplex.delete(serial);
+    d.sink.close();
+    if (!d.live) return;
     this.#send(
       encodePacket(
-        { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_CONTINUE },
-        (w) => w.writeRaw(data),
+        { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_ERROR },
+        (w) => writeVirError(w, err),
       ),
       false,
     );
@@ -485,7 +625,11 @@ export class Client {
     const d = this.#duplex.get(h.serial);
     if (d && d.live && d.h.proc === h.proc && d.h.prog === h.prog) {
       if (h.status === VIR_NET_CONTINUE) {
-        if (!d.eof) d.sink.write(packet.slice(PAYLOAD_OFFSET));
+        if (d.eof) return;
+        // The framer made this packet for us alone: its payload is passed on, not copied.
+        d.sink.write(packet.subarray(PAYLOAD_OFFSET), () => this.#recycle(packet));
+        const full = d.sink.full?.();
+        if (full) this.#hold = full;
         return;
       }
       this.#duplex.delete(h.serial);
@@ -497,7 +641,21 @@ export class Client {
         }
       };
       if (h.status === VIR_NET_OK && d.sink.finish && !d.eof) {
-        d.sink.finish().then(confirm, () => d.sink.close());
+        // A finish the sink cannot complete (the last writes failed) is answered with the error.
+        d.sink.finish().then(confirm, (e) => {
+          d.sink.close();
+          if (this.#closing) return;
+          const err = e instanceof VirError
+            ? e
+            : VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_STREAMS, String(e));
+          this.#send(
+            encodePacket(
+              { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_ERROR },
+              (w) => writeVirError(w, err),
+            ),
+            false,
+          );
+        });
       } else {
         d.sink.close();
         this.#confirmStreamEnd(h, d.h, confirm);
@@ -512,6 +670,42 @@ export class Client {
       s,
       () => this.#send(encodePacket({ ...s, type: VIR_NET_STREAM, status: VIR_NET_OK }), false),
     );
+  }
+
+  /**
+   * A hole the client skipped in a stream it sends (virsh vol-upload
+   * --sparse). libvirtd refuses one on a stream not opened sparse, and a
+   * hole it cannot decode, with a STREAM/ERROR that ends the stream.
+   */
+  #onStreamHole(h: Header, packet: Uint8Array): void {
+    const d = this.#duplex.get(h.serial);
+    if (!d || !d.live || d.eof || d.h.proc !== h.proc || d.h.prog !== h.prog) return;
+    let length = -1;
+    try {
+      const r = new XdrReader(packet, PAYLOAD_OFFSET);
+      length = Number(r.readHyper());
+      r.readUint(); // flags: none defined
+    } catch (e) {
+      if (!(e instanceof XdrError)) throw e;
+    }
+    if (!d.sink.hole || length < 0) {
+      this.#duplex.delete(h.serial);
+      d.sink.close();
+      const err = !d.sink.hole
+        ? VirError.of(VIR_ERR_RPC, VIR_FROM_STREAMS, "Unexpected stream hole")
+        : VirError.rpc("Unable to decode message payload");
+      this.#send(
+        encodePacket(
+          { ...d.h, type: VIR_NET_STREAM, status: VIR_NET_ERROR },
+          (w) => writeVirError(w, err),
+        ),
+        false,
+      );
+      return;
+    }
+    d.sink.hole(length);
+    const full = d.sink.full?.();
+    if (full) this.#hold = full;
   }
 
   /**
@@ -544,11 +738,13 @@ export class Client {
     this.#closeAfterNext = true;
   }
 
-  #send(bytes: Uint8Array, tracked: boolean): void {
+  #send(bytes: Uint8Array, tracked: boolean, release?: () => void): void {
     if (this.#closing) return;
     const closeAfter = tracked && this.#closeAfterNext;
     if (closeAfter) this.#closeAfterNext = false;
-    this.#queue.push({ bytes, tracked, closeAfter });
+    this.#queue.push(
+      release ? { bytes, tracked, closeAfter, release } : { bytes, tracked, closeAfter },
+    );
     this.#queuedBytes += bytes.length;
     if (this.#queuedBytes > this.#opts.maxQueuedBytes) {
       // A client that does not read what it is sent (events pile up) is dropped,
@@ -568,10 +764,24 @@ export class Client {
         let n = 0;
         while (n < this.#queue.length && !this.#queue[n]!.closeAfter) n++;
         const items = this.#queue.splice(0, Math.min(n + 1, this.#queue.length));
-        for (const i of items) this.#queuedBytes -= i.bytes.length;
-        const bytes = items.length === 1 ? items[0]!.bytes : concat(items.map((i) => i.bytes));
-        let off = 0;
-        while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
+        // Small packets together in one write; a large one (stream data) alone, not copied.
+        for (let i = 0; i < items.length;) {
+          let j = i + 1;
+          let size = items[i]!.bytes.length;
+          while (j < items.length && size + items[j]!.bytes.length <= COALESCE_MAX) {
+            size += items[j++]!.bytes.length;
+          }
+          const bytes = j === i + 1
+            ? items[i]!.bytes
+            : concat(items.slice(i, j).map((x) => x.bytes));
+          let off = 0;
+          while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
+          // Counted as unsent until written, so a stream's sender paces on the socket.
+          this.#queuedBytes -= size;
+          for (let k = i; k < j; k++) items[k]!.release?.();
+          this.#wakeDrainWaiters();
+          i = j;
+        }
         let tracked = 0;
         for (const item of items) if (item.tracked) tracked++;
         if (tracked > 0) {
@@ -591,6 +801,16 @@ export class Client {
       this.close();
     } finally {
       this.#writing = false;
+    }
+  }
+
+  #wakeDrainWaiters(): void {
+    if (this.#drainWaiters.length === 0) return;
+    const waiting = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiting) {
+      if (this.#queuedBytes < w.below || this.#closing) w.wake();
+      else this.#drainWaiters.push(w);
     }
   }
 
@@ -628,6 +848,7 @@ export class Client {
     this.#closing = true;
     for (const d of this.#duplex.values()) d.sink.close();
     this.#duplex.clear();
+    this.#wakeDrainWaiters();
     if (this.#kaTimer !== null) clearInterval(this.#kaTimer);
     this.#kaTimer = null;
     this.#resume?.();

@@ -89,6 +89,85 @@ export class XmlSyntaxError extends SyntaxError {
   }
 }
 
+/** Character data runs at least this long are parsed as a placeholder (see `stowLongText`). */
+const LONG_TEXT = 64 * 1024;
+/** Brackets a stowed run's number; a document holding U+E000 is parsed as it is. */
+const STOW_OPEN = "\uE000";
+const STOW_CLOSE = "\uE001";
+/** What may be stowed: XML's Char production less CR (saxes normalizes line ends), no '&'. */
+const STOWABLE = /^[\t\n\x20-\x25\x27-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
+
+/** Where a tag's scan stops: its end, or a quote opening an attribute value. */
+const TAG_STOP = /[>"']/g;
+
+/**
+ * saxes reads character data a character at a time (~30 ns each): a 4 MiB
+ * <metadata> text — the largest string a call carries — took 120 ms to parse
+ * where libxml2 takes a few (issue 20). Each run of character data between
+ * tags this long, made only of characters that need no checking beyond the
+ * Char production (checked here at native speed: no '&', no CR, no "]]>"),
+ * is replaced by a short placeholder that keeps its line breaks, so saxes
+ * sees the same structure and lines, and the run is put back when saxes hands
+ * the placeholder on. Tags, comments, CDATA and PIs are skipped as saxes
+ * reads them (quoted attribute values included); anything else (a malformed
+ * tail) ends the scan, and saxes reads the rest as it is. Returns null when
+ * nothing was stowed.
+ */
+function stowLongText(text: string): { text: string; runs: Map<string, string> } | null {
+  if (text.length < LONG_TEXT || text.includes(STOW_OPEN)) return null;
+  const runs = new Map<string, string>();
+  const parts: string[] = [];
+  let copied = 0;
+  let p = 0;
+  const skipTo = (s: string, from: number) => {
+    const i = text.indexOf(s, from);
+    return i < 0 ? -1 : i + s.length;
+  };
+  while (p >= 0 && p < text.length) {
+    const lt = text.indexOf("<", p);
+    const end = lt < 0 ? text.length : lt;
+    if (end - p >= LONG_TEXT) {
+      const run = text.slice(p, end);
+      if (!run.includes("]]>") && /\S/.test(run) && STOWABLE.test(run)) {
+        let nl = 0;
+        for (let i = run.indexOf("\n"); i >= 0; i = run.indexOf("\n", i + 1)) nl++;
+        const key = `${STOW_OPEN}${runs.size}${STOW_CLOSE}${"\n".repeat(nl)}`;
+        runs.set(key, run);
+        parts.push(text.slice(copied, p), key);
+        copied = end;
+      }
+    }
+    if (lt < 0) break;
+    if (text.startsWith("<!--", lt)) p = skipTo("-->", lt + 4);
+    else if (text.startsWith("<![CDATA[", lt)) p = skipTo("]]>", lt + 9);
+    else if (text.startsWith("<?", lt)) p = skipTo("?>", lt + 2);
+    else if (text.startsWith("<!", lt)) break;
+    else {
+      // A tag: to its '>', past quoted attribute values (which may hold '>').
+      let i = lt + 1;
+      for (;;) {
+        TAG_STOP.lastIndex = i;
+        if (!TAG_STOP.exec(text)) {
+          i = -1;
+          break;
+        }
+        i = TAG_STOP.lastIndex - 1;
+        if (text[i] === ">") break;
+        const close = text.indexOf(text[i]!, i + 1);
+        if (close < 0) {
+          i = -1;
+          break;
+        }
+        i = close + 1;
+      }
+      p = i < 0 ? -1 : i + 1;
+    }
+  }
+  if (runs.size === 0) return null;
+  parts.push(text.slice(copied));
+  return { text: parts.join(""), runs };
+}
+
 /** Parses a document and returns its root element. */
 export function parseXml(text: string): XmlElement {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) {
@@ -100,6 +179,14 @@ export function parseXml(text: string): XmlElement {
       1,
     );
   }
+  const stowed = stowLongText(text);
+  // What saxes hands on, with any stowed run put back (see stowLongText).
+  const back = stowed
+    ? (s: string) =>
+      s.includes(STOW_OPEN)
+        ? stowed.runs.get(s) ?? s.replace(/\uE000\d+\uE001\n*/g, (k) => stowed.runs.get(k) ?? k)
+        : s
+    : (s: string) => s;
   const parser = new SaxesParser({ position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
@@ -120,7 +207,7 @@ export function parseXml(text: string): XmlElement {
   parser.on("opentag", (tag) => {
     const el = element(
       tag.name,
-      Object.entries(tag.attributes as Record<string, string>),
+      Object.entries(tag.attributes as Record<string, string>).map(([k, v]) => [k, back(v)]),
       [],
       parser.line,
     );
@@ -137,12 +224,15 @@ export function parseXml(text: string): XmlElement {
     const top = stack[stack.length - 1];
     if (top) appendNode(top, node);
   };
-  parser.on("text", (t) => add({ kind: "text", text: t }));
-  parser.on("cdata", (t) => add({ kind: "cdata", text: t }));
-  parser.on("comment", (t) => add({ kind: "comment", text: t }));
-  parser.on("processinginstruction", (pi) => add({ kind: "pi", target: pi.target, body: pi.body }));
+  parser.on("text", (t) => add({ kind: "text", text: back(t) }));
+  parser.on("cdata", (t) => add({ kind: "cdata", text: back(t) }));
+  parser.on("comment", (t) => add({ kind: "comment", text: back(t) }));
+  parser.on(
+    "processinginstruction",
+    (pi) => add({ kind: "pi", target: pi.target, body: back(pi.body) }),
+  );
   try {
-    parser.write(text).close();
+    parser.write(stowed?.text ?? text).close();
   } catch (e) {
     if (!error) throw e;
   }

@@ -104,3 +104,34 @@ Deno.test("store: bytesInUse and instancesInUse return to where they were", () =
   assert.equal(s.bytesInUse, bytes);
   assert.equal(s.instancesInUse, insts);
 });
+
+Deno.test("store: an object's text comes back whole, ASCII or not, and frees what it took", () => {
+  const sab = allocateStore();
+  const s = new SharedStore(sab, new LockTracker(1, false));
+  // A second thread's view reads the blob, not a cache.
+  const other = new SharedStore(sab, new LockTracker(2, false));
+  const bytes = s.bytesInUse;
+  for (const text of ["x".repeat(100_000), "é€😀 mixed ".repeat(10_000), ""]) {
+    const h = s.createObject({ text });
+    {
+      using _ = other.objectLock(h).lock();
+      assert.equal(other.readLocked<{ text: string }>(h).text, text);
+    }
+    {
+      using _ = s.objectLock(h).lock();
+      s.writeLocked(h, { text: text + "ü" });
+    }
+    {
+      using _ = other.objectLock(h).lock();
+      assert.equal(other.readLocked<{ text: string }>(h).text, text + "ü");
+    }
+    const { index } = s.openInstance(KIND, "t", true, () => ({}));
+    {
+      using _ = s.instanceLock(index).lock();
+      s.destroyObject(h);
+    }
+    s.closeInstance(index);
+    s.releaseInstance(index);
+  }
+  assert.equal(s.bytesInUse, bytes);
+});

@@ -57,6 +57,46 @@ Deno.test("PacketFramer accepts input one byte at a time", () => {
   assert.deepEqual(got.map(toHex), ps.map(toHex));
 });
 
+Deno.test("PacketFramer lets a reader fill a packet's body in place, cut anywhere", () => {
+  const ps = packets();
+  const stream = concat(ps);
+  for (let cut = 0; cut <= stream.length; cut++) {
+    const f = new PacketFramer();
+    const got: Uint8Array[] = [];
+    let at = 0;
+    // Bytes up to `cut` through push; then whatever the framer has room for goes in place.
+    got.push(...f.pushAll(stream.subarray(0, cut)));
+    at = cut;
+    while (at < stream.length) {
+      const w = f.window();
+      if (w && w.length > 0) {
+        const n = Math.min(w.length, stream.length - at, 5);
+        w.set(stream.subarray(at, at + n));
+        f.commit(n, (p) => got.push(p));
+        at += n;
+      } else {
+        got.push(...f.pushAll(stream.subarray(at, at + 1)));
+        at++;
+      }
+    }
+    assert.deepEqual(got.map(toHex), ps.map(toHex), `cut at ${cut}`);
+  }
+  assert.throws(() => new PacketFramer().commit(1, () => {}), RangeError);
+});
+
+Deno.test("PacketFramer reads packets into the buffers its allocator gives", () => {
+  const ps = packets();
+  const given: Uint8Array[] = [];
+  const f = new PacketFramer((n) => {
+    const b = new Uint8Array(n);
+    given.push(b);
+    return b;
+  });
+  const got = f.pushAll(concat(ps));
+  assert.equal(got.length, ps.length);
+  got.forEach((p, i) => assert.equal(p, given[i]));
+});
+
 Deno.test("PacketFramer reports a length word below 28 as FramingError", () => {
   for (const len of [0, 4, 27]) {
     const f = new PacketFramer();

@@ -54,3 +54,35 @@ Deno.test("namespace helpers read declarations and resolve prefixes through a sc
   assert.equal(lookupNamespace([root, b], ""), undefined);
   assert.equal(lookupNamespace([root], "x"), undefined);
 });
+
+Deno.test("parseXml() reads long character data whole, wherever it sits, lines kept", () => {
+  const run = (c: string) =>
+    Array.from({ length: 80 }, (_, i) => `${c}${i}`.padEnd(1023, c)).join("\n");
+  const a = run("a");
+  const b = run("b");
+  const doc = `<r k="x>y ${"q".repeat(10)}">\n<m>${a}</m><!-- ${b} --><![CDATA[${b}]]>\n` +
+    `<e>${a}&amp;${a}</e><t>${a}</t>\n<w/></r>`;
+  const root = parseXml(doc);
+  assert.equal(attr(root, "k"), `x>y ${"q".repeat(10)}`);
+  assert.equal(child(root, "m")?.text, a);
+  assert.deepEqual(
+    root.nodes.filter((n) => n.kind === "comment" || n.kind === "cdata").map((n) =>
+      n.kind === "comment" || n.kind === "cdata" ? n.text : ""
+    ),
+    [` ${b} `, b],
+  );
+  assert.equal(child(root, "e")?.text, `${a}&${a}`, "an entity in a long run");
+  assert.equal(child(root, "t")?.text, a);
+  // Lines after the long runs are counted as in the document.
+  assert.equal(child(root, "w")?.line, doc.slice(0, doc.indexOf("<w/>")).split("\n").length);
+});
+
+Deno.test("parseXml() refuses a long run holding a character XML forbids", () => {
+  const bad = `<r>${"x".repeat(70_000)}\u0001${"x".repeat(10)}</r>`;
+  assert.throws(() => parseXml(bad), XmlSyntaxError);
+  const cdataEnd = `<r>${"x".repeat(70_000)}]]>x</r>`;
+  assert.throws(() => parseXml(cdataEnd), XmlSyntaxError);
+  // Text that only looks like the placeholder is read as written.
+  const pua = `<r>\uE0000\uE001${"x".repeat(70_000)}</r>`;
+  assert.equal(parseXml(pua).text, `\uE0000\uE001${"x".repeat(70_000)}`);
+});

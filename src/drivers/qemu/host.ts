@@ -17,9 +17,11 @@ import {
   VIR_ERR_OPERATION_INVALID,
   VIR_FROM_QEMU,
   VIR_FROM_STORAGE,
+  VIR_FROM_STREAMS,
 } from "../../rpc/error_codes.ts";
 import { fileError } from "../system_error.ts";
-import type { Header } from "../../rpc/header.ts";
+import { type Header, PAYLOAD_OFFSET } from "../../rpc/header.ts";
+import { VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX } from "../../rpc/constants.ts";
 import type { Client, StreamSink } from "../../server/client.ts";
 import type { InternalClient } from "../../server/internal.ts";
 import {
@@ -30,6 +32,7 @@ import {
 import { launchFailure } from "./command_line.ts";
 import { handleNetworkIo } from "../network/host.ts";
 import { QmpMonitor } from "./qmp.ts";
+import { type HoleFinder, openHoleFinder } from "../../util/file_holes.ts";
 import { aliveAsync, signal } from "./proc.ts";
 import type { QemuSettings } from "./state.ts";
 
@@ -51,50 +54,89 @@ interface Attached {
   pid: number;
 }
 
+/** What a console may queue either way before its source is held back. */
+const CONSOLE_QUEUE_MAX = 1024 * 1024;
+/** A console read: the guest's serial port rarely has more at once. */
+const CONSOLE_READ = 16 * 1024;
+
 /**
  * A console: the guest's serial port (a socket QEMU serves), shuttled to and
- * from a client's stream by the event loop (libvirt's virChrdevOpen + virFDStream).
+ * from a client's stream by the event loop (libvirt's virChrdevOpen +
+ * virFDStream). The guest's output is read straight into stream packets and
+ * is not read while the client has CONSOLE_QUEUE_MAX unsent (libvirtd reads
+ * a stream's source only once its last packet went out), so a client that
+ * stops reading holds the guest's serial port back rather than the daemon's
+ * memory; the client's input waiting for the port is bounded the same way.
  */
 class SerialConsole implements StreamSink {
   readonly #conn: Deno.UnixConn;
-  readonly #send: (data: Uint8Array) => void;
-  readonly #end: () => void;
+  readonly #client: Client;
+  readonly #serial: number;
   #closed = false;
   #writing: Promise<void> = Promise.resolve();
+  /** Client input not yet written to the port. */
+  #pending = 0;
+  #waiters: (() => void)[] = [];
 
-  constructor(conn: Deno.UnixConn, send: (data: Uint8Array) => void, end: () => void) {
+  constructor(conn: Deno.UnixConn, client: Client, serial: number) {
     this.#conn = conn;
-    this.#send = send;
-    this.#end = end;
+    this.#client = client;
+    this.#serial = serial;
   }
 
   start(): void {
     (async () => {
-      const buf = new Uint8Array(16 * 1024);
+      const free: Uint8Array[] = [];
       try {
         while (!this.#closed) {
-          const n = await this.#conn.read(buf);
-          if (n === null) break;
-          this.#send(buf.slice(0, n));
+          await this.#client.whenUnsentBelow(CONSOLE_QUEUE_MAX);
+          const packet = free.pop() ?? new Uint8Array(PAYLOAD_OFFSET + CONSOLE_READ);
+          const n = await this.#conn.read(packet.subarray(PAYLOAD_OFFSET));
+          if (n === null || this.#closed) break;
+          const sent = this.#client.streamPacket(
+            this.#serial,
+            packet.subarray(0, PAYLOAD_OFFSET + n),
+            () => free.push(packet),
+          );
+          if (!sent) break;
         }
       } catch {
         // QEMU ended, or the console was closed.
       }
-      if (!this.#closed) this.#end();
+      if (!this.#closed) this.#client.streamEnd(this.#serial);
     })();
   }
 
-  write(data: Uint8Array): void {
+  write(data: Uint8Array, release?: () => void): void {
     if (this.#closed) return;
+    this.#pending += data.length;
     this.#writing = this.#writing.then(async () => {
       let off = 0;
-      while (off < data.length) off += await this.#conn.write(data.subarray(off));
-    }).catch(() => {});
+      while (off < data.length && !this.#closed) {
+        off += await this.#conn.write(data.subarray(off));
+      }
+    }).catch(() => {}).finally(() => {
+      this.#pending -= data.length;
+      release?.();
+      if (this.#pending < CONSOLE_QUEUE_MAX) this.#wake();
+    });
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+
+  full(): Promise<void> | null {
+    if (this.#pending < CONSOLE_QUEUE_MAX || this.#closed) return null;
+    return new Promise((r) => this.#waiters.push(r));
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wake();
     try {
       this.#conn.close();
     } catch {
@@ -103,33 +145,114 @@ class SerialConsole implements StreamSink {
   }
 }
 
-/** vol-upload: the client's data is written to the volume, within `length` (0: no limit). */
+/**
+ * How much of a client's upload may wait to be written to the file before
+ * the client's socket stops being read (its sender is then held back by the
+ * socket): issue 20's bound on what a transfer may make the daemon hold.
+ */
+const UPLOAD_QUEUE_MAX = 4 * 1024 * 1024;
+/** How much of a download may wait to be written to the client's socket. */
+const DOWNLOAD_QUEUE_MAX = 4 * 1024 * 1024;
+
+/**
+ * vol-upload: the client's data is written to the volume, within `length`
+ * (0: no limit). A sparse upload's holes are skipped with a seek and the
+ * file cut there (libvirt's virFDStreamThreadDoWrite: lseek, ftruncate), so
+ * they read as zeros and take no space; later data extends the file again.
+ */
 class FileUpload implements StreamSink {
   readonly #file: Deno.FsFile;
   #left: number;
   #closed = false;
-  #writing: Promise<void> = Promise.resolve();
+  /** Data to write, or (chunk null) a hole of `hole` bytes to skip. */
+  readonly #queue: { chunk: Uint8Array | null; hole: number; release?: () => void }[] = [];
+  #queued = 0;
+  /** The write loop, while it runs. */
+  #writer: Promise<void> | null = null;
+  #error: unknown = null;
+  #waiters: (() => void)[] = [];
 
-  constructor(file: Deno.FsFile, length: number) {
+  /** Set for a sparse upload: holes are taken (see StreamSink.hole). */
+  readonly hole?: (length: number) => void;
+  readonly #path: string;
+  /** Called once, at the first failed write: the stream ends with the error. */
+  readonly #failed: (err: VirError) => void;
+
+  constructor(
+    file: Deno.FsFile,
+    path: string,
+    length: number,
+    sparse: boolean,
+    failed: (err: VirError) => void,
+  ) {
     this.#file = file;
+    this.#path = path;
     this.#left = length > 0 ? length : Infinity;
+    if (sparse) this.hole = (n) => this.#hole(n);
+    this.#failed = failed;
   }
 
   start(): void {}
 
-  write(data: Uint8Array): void {
-    if (this.#closed || this.#left <= 0) return;
-    const chunk = data.subarray(0, Math.min(data.length, this.#left));
+  #hole(length: number): void {
+    if (this.#closed || this.#error !== null || this.#left <= 0 || length === 0) return;
+    const n = Math.min(length, this.#left);
+    this.#left -= n;
+    this.#queue.push({ chunk: null, hole: n });
+    this.#writer ??= this.#drain();
+  }
+
+  write(data: Uint8Array, release?: () => void): void {
+    if (this.#closed || this.#error !== null || this.#left <= 0) return;
+    const chunk = data.length > this.#left ? data.subarray(0, this.#left) : data;
     this.#left -= chunk.length;
-    this.#writing = this.#writing.then(async () => {
-      let off = 0;
-      while (off < chunk.length) off += await this.#file.write(chunk.subarray(off));
-    });
+    this.#queue.push(release ? { chunk, hole: 0, release } : { chunk, hole: 0 });
+    this.#queued += chunk.length;
+    this.#writer ??= this.#drain();
+  }
+
+  /** Writes what is queued, in order, one chunk at a time (no copies). */
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const { chunk, hole, release } = this.#queue.shift()!;
+        if (chunk === null) {
+          await this.#file.truncate(await this.#file.seek(hole, Deno.SeekMode.Current));
+          continue;
+        }
+        let off = 0;
+        while (off < chunk.length) off += await this.#file.write(chunk.subarray(off));
+        this.#queued -= chunk.length;
+        release?.();
+        if (this.#queued <= UPLOAD_QUEUE_MAX / 2) this.#wake();
+      }
+    } catch (e) {
+      // libvirt's virFDStreamThreadDoWrite: "Unable to write PATH: <errno text>".
+      this.#error = fileError(VIR_FROM_STREAMS, `Unable to write ${this.#path}`, this.#path, e);
+      this.#queue.length = 0;
+      this.#queued = 0;
+      if (!this.#closed) this.#failed(this.#error as VirError);
+    } finally {
+      this.#writer = null;
+      this.#wake();
+    }
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+
+  full(): Promise<void> | null {
+    if (this.#queued < UPLOAD_QUEUE_MAX || this.#closed) return null;
+    return new Promise((r) => this.#waiters.push(r));
   }
 
   async finish(): Promise<void> {
     try {
-      await this.#writing;
+      while (this.#writer) await this.#writer;
+      if (this.#error !== null) throw this.#error;
       await this.#file.sync();
     } finally {
       this.close();
@@ -139,36 +262,95 @@ class FileUpload implements StreamSink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Writes still queued finish first.
-    this.#writing.finally(() => this.#file.close()).catch(() => {});
+    this.#wake();
+    // A write under way finishes first.
+    (this.#writer ?? Promise.resolve()).finally(() => this.#file.close()).catch(() => {});
   }
 }
 
-/** vol-download: the volume is read and sent, pacing itself on the client's unsent bytes. */
+/**
+ * vol-download: the volume is read straight into stream packets (at most
+ * libvirt's VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX of data each, as libvirtd
+ * sends), reused once written, pacing itself on the client's unsent bytes.
+ */
 class FileDownload implements StreamSink {
   readonly #file: Deno.FsFile;
   readonly #client: Client;
   readonly #serial: number;
   #left: number;
   #closed = false;
+  /** A sparse download's view of the file's holes (null: all data). */
+  readonly #holes: HoleFinder | null;
+  readonly #sparse: boolean;
+  #pos: number;
 
-  constructor(file: Deno.FsFile, length: number, client: Client, serial: number) {
+  constructor(
+    file: Deno.FsFile,
+    offset: number,
+    length: number,
+    client: Client,
+    serial: number,
+    sparse: { holes: HoleFinder | null } | null,
+  ) {
     this.#file = file;
+    this.#pos = offset;
     this.#left = length > 0 ? length : Infinity;
     this.#client = client;
     this.#serial = serial;
+    this.#sparse = sparse !== null;
+    this.#holes = sparse?.holes ?? null;
+  }
+
+  /**
+   * A sparse download's next section, as libvirtd's daemonStreamHandleRead
+   * asks virFileInData before each: its data bytes, or 0 after a hole was
+   * sent and skipped; null at the end of the file.
+   */
+  async #nextSection(): Promise<number | null> {
+    if (!this.#holes) return Infinity;
+    const s = this.#holes.section(this.#pos);
+    const length = Math.min(s.length, this.#left);
+    if (length === 0) return null;
+    if (s.data) return length;
+    if (!this.#client.streamHole(this.#serial, length)) return null;
+    this.#pos = await this.#file.seek(length, Deno.SeekMode.Current);
+    this.#left -= length;
+    return 0;
   }
 
   start(): void {
     (async () => {
-      const buf = new Uint8Array(256 * 1024);
+      const free: Uint8Array[] = [];
+      const size = PAYLOAD_OFFSET + VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
+      /** Data bytes left in the section being sent (sparse). */
+      let section = 0;
       try {
         while (!this.#closed && this.#left > 0) {
-          while (this.#client.unsentBytes > 4 * 1024 * 1024 && !this.#closed) await sleep(2);
-          const n = await this.#file.read(buf.subarray(0, Math.min(buf.length, this.#left)));
-          if (n === null) break;
+          await this.#client.whenUnsentBelow(DOWNLOAD_QUEUE_MAX);
+          if (this.#closed) break;
+          if (this.#sparse && section === 0) {
+            const next = await this.#nextSection();
+            if (next === null) break;
+            section = next;
+            if (section === 0) continue;
+          }
+          const packet = free.pop() ?? new Uint8Array(size);
+          const want = Math.min(
+            VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX,
+            this.#left,
+            section || Infinity,
+          );
+          const n = await this.#file.read(packet.subarray(PAYLOAD_OFFSET, PAYLOAD_OFFSET + want));
+          if (n === null || this.#closed) break;
           this.#left -= n;
-          this.#client.streamData(this.#serial, buf.slice(0, n));
+          this.#pos += n;
+          if (this.#sparse) section -= n;
+          const sent = this.#client.streamPacket(
+            this.#serial,
+            packet.subarray(0, PAYLOAD_OFFSET + n),
+            () => free.push(packet),
+          );
+          if (!sent) break;
         }
       } catch {
         // Read failed: end the stream.
@@ -182,6 +364,7 @@ class FileDownload implements StreamSink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#holes?.close();
     try {
       this.#file.close();
     } catch {
@@ -261,6 +444,7 @@ export class QemuHost {
           String(req.path),
           Number(req.offset),
           Number(req.length),
+          Boolean(req.sparse),
         );
       case "qemu.kill":
         return this.#kill(uuid, Number(req.pid), Number(req.graceMs ?? 10_000));
@@ -395,10 +579,7 @@ export class QemuHost {
       conn.close();
       throw VirError.of(VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU, "the client is gone");
     }
-    c.openDuplex(
-      h,
-      new SerialConsole(conn, (data) => c.streamData(h.serial, data), () => c.streamEnd(h.serial)),
-    );
+    c.openDuplex(h, new SerialConsole(conn, c, h.serial));
     return {};
   }
 
@@ -411,6 +592,7 @@ export class QemuHost {
     path: string,
     offset: number,
     length: number,
+    sparse: boolean,
   ): Promise<Record<string, never>> {
     let file: Deno.FsFile;
     try {
@@ -426,7 +608,16 @@ export class QemuHost {
     }
     c.openDuplex(
       h,
-      upload ? new FileUpload(file, length) : new FileDownload(file, length, c, h.serial),
+      upload
+        ? new FileUpload(file, path, length, sparse, (err) => c.streamError(h.serial, err))
+        : new FileDownload(
+          file,
+          offset,
+          length,
+          c,
+          h.serial,
+          sparse ? { holes: openHoleFinder(path) } : null,
+        ),
     );
     return {};
   }

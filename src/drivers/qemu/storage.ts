@@ -22,6 +22,7 @@ import {
   VIR_FROM_STORAGE,
 } from "../../rpc/error_codes.ts";
 import { uuidFromString, uuidToString } from "../../util/uuid.ts";
+import { checkFlagsIn } from "../../util/flags.ts";
 import {
   formatPoolXML,
   formatVolXML,
@@ -37,6 +38,8 @@ import { fileError } from "../system_error.ts";
 import type { QemuDirectory } from "./state.ts";
 
 const VIR_STORAGE_POOL_INACTIVE = 0;
+/** VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM = VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM. */
+const VIR_STORAGE_VOL_SPARSE_STREAM = 1;
 const VIR_STORAGE_POOL_RUNNING = 2;
 const VIR_STORAGE_VOL_FILE = 0;
 const VIR_STORAGE_VOL_RESIZE_ALLOCATE = 1;
@@ -325,11 +328,23 @@ function volByPath(c: QemuConn, path: string, by: "key" | "path"): { vol: WireVo
 /** STORAGE_VOL_UPLOAD and _DOWNLOAD: the event loop streams the volume's file. */
 function volTransfer(
   c: QemuConn,
-  a: { vol: WireVol; offset: bigint; length: bigint },
+  a: { vol: WireVol; offset: bigint; length: bigint; flags: number },
   op: "storage.upload" | "storage.download",
 ): void {
+  // VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM and _DOWNLOAD_SPARSE_STREAM are both 1.
+  checkFlagsIn(
+    VIR_FROM_STORAGE,
+    op === "storage.upload" ? "storageVolUpload" : "storageVolDownload",
+    a.flags,
+    VIR_STORAGE_VOL_SPARSE_STREAM,
+  );
   const path = c.dir((d) => findVol(d, a.vol).vol.target.path!);
-  c.ioStream(op, { path, offset: Number(a.offset), length: Number(a.length) });
+  c.ioStream(op, {
+    path,
+    offset: Number(a.offset),
+    length: Number(a.length),
+    sparse: (a.flags & VIR_STORAGE_VOL_SPARSE_STREAM) !== 0,
+  });
 }
 
 export const storageHandlers: HandlerEntry[] = [
