@@ -31,6 +31,17 @@ async function sh(cmd: string): Promise<string> {
   return (o.success ? "" : "FAILED ") + dec.decode(o.stdout) + dec.decode(o.stderr);
 }
 
+/** Device documents the session attaches, by file name. */
+const DEVICES: Record<string, string> = {
+  tablet: "<input type='tablet' bus='usb'/>",
+  sound: "<sound model='ich6'/>",
+  watchdog: "<watchdog model='i6300esb' action='reset'/>",
+  channel: "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+  usb: "<controller type='usb' index='0' model='qemu-xhci'/>",
+  video: "<video><model type='qxl'/></video>",
+  redirdev: "<redirdev bus='usb' type='spicevmc'/>",
+};
+
 /** Polls `cond` until it holds; fails naming `what` after a minute. */
 async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -108,7 +119,10 @@ const SESSION: [string, "exact" | "figures"][] = [
   ["change-media sv hdz --eject", "exact"],
   ["update-device sv CDROM --config", "exact"],
   ["dumpxml sv --inactive | grep -A4 \"device='cdrom'\"", "exact"],
-  ["qemu-monitor-command sv --hmp info block", "figures"],
+  [
+    "qemu-monitor-command sv --hmp info block > DEV/info-block.txt; cat DEV/info-block.txt",
+    "figures",
+  ],
   ["send-key sv KEY_LEFTCTRL KEY_A", "exact"],
   ["send-key sv --codeset xt 30", "exact"],
   ["send-key sv --holdtime 50 KEY_UP KEY_DOWN", "exact"],
@@ -118,6 +132,17 @@ const SESSION: [string, "exact" | "figures"][] = [
   ["shutdown sv --mode agent", "exact"],
   ["reboot sv --mode agent", "exact"],
   ["managedsave-dumpxml sv", "exact"],
+  // Devices a running guest gets at its next start (virsh attach-device --config).
+  ["attach-device sv DEV/tablet.xml --config", "exact"],
+  ["attach-device sv DEV/sound.xml --config", "exact"],
+  ["attach-device sv DEV/watchdog.xml --config", "exact"],
+  ["attach-device sv DEV/watchdog.xml --config", "exact"],
+  ["attach-device sv DEV/channel.xml --config", "exact"],
+  ["attach-device sv DEV/channel.xml --config", "exact"],
+  ["attach-device sv DEV/usb.xml --config", "exact"],
+  ["attach-device sv DEV/video.xml --config", "exact"],
+  ["attach-device sv DEV/redirdev.xml --config", "exact"],
+  ["dumpxml sv --inactive | sed -n '/<controller type=.virtio-serial/,/<\\/devices>/p'", "exact"],
   ["suspend sv", "exact"],
   ["send-key sv KEY_A", "exact"],
   ["inject-nmi sv", "exact"],
@@ -160,6 +185,9 @@ Deno.test({
       `<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>` +
         `<source file='${guest}/guest.iso'/><target dev='hdc' bus='ide'/><readonly/></disk>`,
     );
+    for (const [file, xml] of Object.entries(DEVICES)) {
+      await Deno.writeTextFile(`${dir}/${file}.xml`, xml);
+    }
     for (const [i, [name, uri]] of daemons.entries()) {
       const disk = `${dir}/disk-${name}.qcow2`;
       assert.doesNotMatch(await sh(`qemu-img create -f qcow2 ${disk} 64M`), /FAILED/);
@@ -173,11 +201,13 @@ Deno.test({
       await t.step(cmd, async () => {
         const outs = await Promise.all(daemons.map(async ([name, uri]) => {
           const c = cmd.replace("SHOT", `${dir}/shot-${name}.png`)
-            .replace("CDROM", `${dir}/cdrom.xml`).replace("ISO", `${guest}/guest.iso`);
+            .replace("CDROM", `${dir}/cdrom.xml`).replace("ISO", `${guest}/guest.iso`)
+            .replace("DEV/", `${dir}/`);
           const out = await sh(`virsh -c '${uri}' ${c}`);
           const named = out.replaceAll(`${dir}/disk-${name}.qcow2`, "DISK")
             .replaceAll(`${dir}/shot-${name}.png`, "SHOT")
             .replaceAll(`${guest}/guest.iso`, "ISO")
+            .replaceAll(`${dir}/serial-${name}.log`, "SERIAL")
             .replace(/^UUID: .*$/m, "UUID");
           return how === "figures" ? digits(named) : named;
         }));

@@ -301,6 +301,11 @@ function refuseUnsupported(def: DomainDef): void {
       refuse(`rng model '${r.model}' with backend '${r.backendModel}'`);
     }
   }
+  // libvirt's own validation: a spicevmc channel needs SPICE graphics to carry it.
+  const spicevmc = [...d.redirdevs, ...d.channels].some((x) => x.source.type === "spicevmc");
+  if (spicevmc && !d.graphics.some((g) => g.type === "spice")) {
+    throw unsupported("chardev 'spicevmc' not supported without spice graphics");
+  }
   for (const r of d.redirdevs) {
     if (r.source.type !== "spicevmc") refuse(`redirdev type '${r.source.type}'`);
   }

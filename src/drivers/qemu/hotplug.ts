@@ -29,6 +29,7 @@ import { on, type QemuConn } from "./conn.ts";
 import { requireDiskReach } from "./command_line.ts";
 import { configPath, writeDurable, writeStatus } from "./files.ts";
 import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
+import { attachToConfig, deviceElement } from "./attach_config.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
 /** The refusal of a device change in the persistent definition of a transient domain. */
@@ -89,6 +90,7 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
     flags,
     VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
   );
+  if (deviceElement(xml) !== "disk") return attachToConfig(c, ref, xml, flags, TRANSIENT_DEVICE);
   const disk = parseDisk(xml);
   const { configDir, stateDir } = c.dir((d) => ({ configDir: d.configDir, stateDir: d.stateDir }));
   c.job(ref, "remoteDispatchDomainAttachDeviceFlags", (entry) => {
