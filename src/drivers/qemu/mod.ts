@@ -37,6 +37,14 @@ import {
 } from "../../rpc/error_codes.ts";
 import { CF_CONN_OPEN, CF_READONLY } from "../../pool/layout.ts";
 import {
+  VIR_DRV_FEATURE_MIGRATE_CHANGE_PROTECTION,
+  VIR_DRV_FEATURE_MIGRATION_OFFLINE,
+  VIR_DRV_FEATURE_MIGRATION_P2P,
+  VIR_DRV_FEATURE_MIGRATION_PARAMS,
+  VIR_DRV_FEATURE_MIGRATION_V3,
+  VIR_DRV_FEATURE_XML_MIGRATABLE,
+} from "../../rpc/constants.ts";
+import {
   QEMU_PROC_DOMAIN_MONITOR_COMMAND,
   QEMU_PROGRAM,
   QEMU_PROGRAM_DEF,
@@ -61,6 +69,7 @@ import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
+import { abandonClientMigrations, migrationHandlers } from "./migration.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { restoreTapNames } from "./interface.ts";
@@ -535,9 +544,23 @@ export const qemuDriver: Driver = {
   close(ctx: CallContext): void {
     const c = new QemuConn(ctx);
     dropClientCallbacks(c);
+    try {
+      abandonClientMigrations(c);
+    } finally {
+      c.flush();
+    }
     // The daemon's own client keeps a reference: this is never the last one.
     c.store.closeInstance(c.inst);
   },
+  // libvirt's qemuConnectSupportsFeature, but for the v2 migration protocol (not built).
+  features: new Set([
+    VIR_DRV_FEATURE_MIGRATION_V3,
+    VIR_DRV_FEATURE_MIGRATION_P2P,
+    VIR_DRV_FEATURE_MIGRATE_CHANGE_PROTECTION,
+    VIR_DRV_FEATURE_XML_MIGRATABLE,
+    VIR_DRV_FEATURE_MIGRATION_OFFLINE,
+    VIR_DRV_FEATURE_MIGRATION_PARAMS,
+  ]),
   handlers: new Map<number, Handler>([
     ...connectHandlers,
     ...domainHandlers,
@@ -548,6 +571,7 @@ export const qemuDriver: Driver = {
     ...saveFileHandlers,
     ...dumpHandlers,
     ...tuneHandlers,
+    ...migrationHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     on(

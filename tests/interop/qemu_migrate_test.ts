@@ -1,0 +1,379 @@
+// Live migration between two denovirt daemons (two run directories on one
+// machine stand for two hosts), driven by stock virsh: the tiny Linux guest,
+// booted with guest.tick, prints a counter every second on a serial file both
+// QEMUs append to. After each migration the counter goes on from where it
+// was, without a second boot; `list` on both sides shows where the guest is;
+// each side's event stream shows libvirt's migration events. Failures (the
+// destination refuses, its QEMU cannot start, an abort, the client killed
+// half way) leave the guest running on the source and nothing on the destination.
+
+import assert from "node:assert/strict";
+import { haveTools } from "./_tools.ts";
+import { killQemus, qemuProcesses } from "../drivers/_qemu.ts";
+import { serve, type Served, until } from "./_serve.ts";
+import { buildGuest } from "../testdata/guest/build.ts";
+
+const runnable = haveTools("live migration between two daemons", [
+  "virsh",
+  "qemu-system-x86_64",
+  "ps",
+]);
+const UUID = "6d1a7e2c-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+const OTHER = "6d1a7e2c-3b4d-4e5f-8a9b-0c1d2e3f4a5c";
+
+function guestXML(guest: string, serial: string, name = "mig", uuid = UUID): string {
+  return `<domain type='qemu'>
+  <name>${name}</name>
+  <uuid>${uuid}</uuid>
+  <memory unit='MiB'>96</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>${guest}/vmlinuz</kernel>
+    <initrd>${guest}/initrd.gz</initrd>
+    <cmdline>console=ttyS0 quiet guest.tick</cmdline>
+  </os>
+  <devices>
+    <serial type='file'><source path='${serial}' append='on'/><target port='0'/></serial>
+  </devices>
+</domain>`;
+}
+
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  const o = await new Deno.Command("virsh", {
+    args,
+    env: { LC_ALL: "C" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
+const uriOf = (s: Served) => `qemu:///system?socket=${s.rw}`;
+const virsh = (s: Served, ...args: string[]) => run(["-c", uriOf(s), ...args]);
+
+/** The guest's counter values in the serial file, in order. */
+async function ticks(serial: string): Promise<number[]> {
+  const text = await Deno.readTextFile(serial).catch(() => "");
+  return [...text.matchAll(/GUEST TICK (\d+)/g)].map((m) => Number(m[1]));
+}
+
+async function bootMarkers(serial: string): Promise<number> {
+  const text = await Deno.readTextFile(serial).catch(() => "");
+  return (text.match(/GUEST UP/g) ?? []).length;
+}
+
+/** Waits until the counter passed `n`; answers the last value. */
+async function tickPast(serial: string, n: number, ms = 120_000): Promise<number> {
+  let last = 0;
+  await until(
+    async () => {
+      last = (await ticks(serial)).at(-1) ?? 0;
+      return last > n;
+    },
+    `GUEST TICK past ${n} in ${serial}`,
+    ms,
+  );
+  return last;
+}
+
+/** The counter only ever went up by one: no restart, no gap QEMU would not explain. */
+function assertMonotonic(values: number[]): void {
+  for (let i = 1; i < values.length; i++) {
+    assert.equal(values[i], values[i - 1]! + 1, `ticks ${values.join(",")}`);
+  }
+}
+
+/** `virsh list --all --name` as a sorted list, and the state of `name` if listed. */
+async function listed(s: Served): Promise<string[]> {
+  const r = await virsh(s, "list", "--all", "--name");
+  assert.equal(r.code, 0, r.out);
+  return r.out.split("\n").map((x) => x.trim()).filter((x) => x).sort();
+}
+
+async function state(s: Served, name = "mig"): Promise<string> {
+  return (await virsh(s, "domstate", name)).out.trim();
+}
+
+/** `virsh event --all --loop` on a daemon, its output read as it comes. */
+function watchEvents(s: Served): { text(): string; stop(): Promise<void> } {
+  const p = new Deno.Command("virsh", {
+    args: ["-c", uriOf(s), "event", "--all", "--loop"],
+    env: { LC_ALL: "C" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  let text = "";
+  const done = (async () => {
+    const dec = new TextDecoder();
+    for await (const chunk of p.stdout) text += dec.decode(chunk, { stream: true });
+  })();
+  return {
+    text: () => text,
+    async stop() {
+      try {
+        p.kill("SIGTERM");
+      } catch {
+        // Gone.
+      }
+      await p.status;
+      await done.catch(() => {});
+    },
+  };
+}
+
+Deno.test({
+  name: "virsh migrate --live between two denovirt daemons: the guest runs on without a reboot",
+  ignore: !runnable,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const guest = await buildGuest();
+  const dirA = await Deno.makeTempDir({ prefix: "denovirt-mig-a-" });
+  const dirB = await Deno.makeTempDir({ prefix: "denovirt-mig-b-" });
+  const work = await Deno.makeTempDir({ prefix: "denovirt-mig-" });
+  const serial = `${work}/serial.log`;
+  let a: Served | null = null;
+  let b: Served | null = null;
+  const evA: { text(): string; stop(): Promise<void> }[] = [];
+  try {
+    [a, b] = await Promise.all([serve([], { dir: dirA }), serve([], { dir: dirB })]);
+    const A = a, B = b;
+    await Deno.writeTextFile(`${work}/mig.xml`, guestXML(guest, serial));
+    let r = await virsh(A, "define", `${work}/mig.xml`);
+    assert.equal(r.code, 0, r.out);
+    r = await virsh(A, "start", "mig");
+    assert.equal(r.code, 0, r.out);
+    await tickPast(serial, 2);
+
+    await t.step("migrate-getspeed: unlimited until set", async () => {
+      const r = await virsh(A, "migrate-getspeed", "mig");
+      assert.equal(r.code, 0, r.out);
+      assert.equal(r.out.trim(), "8796093022207");
+    });
+
+    await t.step("A → B --live: B runs it, A keeps it shut off, the counter goes on", async () => {
+      const evs = [watchEvents(A), watchEvents(B)];
+      evA.push(...evs);
+      await new Promise((r) => setTimeout(r, 1500)); // the watchers have registered
+      const before = (await ticks(serial)).at(-1)!;
+      const r = await run(["-c", uriOf(A), "migrate", "--live", "mig", uriOf(B)]);
+      assert.equal(r.code, 0, r.out);
+      assert.equal(await state(B), "running");
+      assert.equal(await state(A), "shut off");
+      assert.deepEqual(await listed(A), ["mig"]);
+      assert.deepEqual(await listed(B), ["mig"]);
+      assert.equal((await virsh(B, "dominfo", "mig")).out.match(/Persistent:\s+(\w+)/)?.[1], "no");
+      await tickPast(serial, before + 3);
+      assertMonotonic(await ticks(serial));
+      assert.equal(await bootMarkers(serial), 1);
+      await until(
+        () => /Resumed Migrated/.test(evs[1]!.text()) && /Stopped Migrated/.test(evs[0]!.text()),
+        "the migration events",
+        30_000,
+      );
+      await Promise.all(evs.map((e) => e.stop()));
+      assert.match(evs[0]!.text(), /'mig': Suspended Migrated[\s\S]*'mig': Stopped Migrated/);
+      assert.match(evs[1]!.text(), /'mig': Started Migrated[\s\S]*'mig': Resumed Migrated/);
+      assert.equal(qemuProcesses(UUID).length, 1, "one QEMU left");
+    });
+
+    await t.step("B → A, then A → B --persistent --undefinesource, then back", async () => {
+      for (
+        const [from, to, extra] of [
+          [B, A, []],
+          [A, B, ["--persistent", "--undefinesource"]],
+          [B, A, []],
+        ] as const
+      ) {
+        const before = (await ticks(serial)).at(-1)!;
+        const r = await run(["-c", uriOf(from), "migrate", "--live", ...extra, "mig", uriOf(to)]);
+        assert.equal(r.code, 0, r.out);
+        assert.equal(await state(to), "running");
+        await tickPast(serial, before + 2);
+        assert.equal(qemuProcesses(UUID).length, 1, "one QEMU");
+      }
+      // A's definition went with --undefinesource; B's came with --persistent and stays.
+      assert.deepEqual(await listed(B), ["mig"]);
+      assert.equal(await state(B), "shut off");
+      assert.equal((await virsh(A, "dominfo", "mig")).out.match(/Persistent:\s+(\w+)/)?.[1], "no");
+      assertMonotonic(await ticks(serial));
+      assert.equal(await bootMarkers(serial), 1);
+    });
+
+    await t.step("--suspend: the guest arrives paused", async () => {
+      const r = await run(["-c", uriOf(A), "migrate", "--live", "--suspend", "mig", uriOf(B)]);
+      assert.equal(r.code, 0, r.out);
+      assert.equal(await state(B), "paused");
+      assert.deepEqual(await listed(A), []);
+      assert.equal((await virsh(B, "resume", "mig")).code, 0);
+      const before = (await ticks(serial)).at(-1)!;
+      await tickPast(serial, before + 1);
+      assert.equal(await bootMarkers(serial), 1);
+      // And home again for the next steps.
+      const back = await run(["-c", uriOf(B), "migrate", "--live", "mig", uriOf(A)]);
+      assert.equal(back.code, 0, back.out);
+    });
+
+    await t.step("--offline --persistent moves only the definition", async () => {
+      await Deno.writeTextFile(
+        `${work}/off.xml`,
+        guestXML(guest, `${work}/off.log`, "off", OTHER),
+      );
+      assert.equal((await virsh(A, "define", `${work}/off.xml`)).code, 0);
+      const r = await run([
+        "-c",
+        uriOf(A),
+        "migrate",
+        "--offline",
+        "--persistent",
+        "--undefinesource",
+        "off",
+        uriOf(B),
+      ]);
+      assert.equal(r.code, 0, r.out);
+      assert.equal(await state(B, "off"), "shut off");
+      assert.equal((await virsh(A, "domstate", "off")).code, 1);
+      assert.equal((await virsh(B, "undefine", "off")).code, 0);
+    });
+  } finally {
+    await Promise.all(evA.map((e) => e.stop()));
+    killQemus(UUID, OTHER);
+    await Promise.all([a?.cleanup(), b?.cleanup()]);
+    for (const d of [dirA, dirB, work]) await Deno.remove(d, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test({
+  name:
+    "a failed or abandoned migration leaves the guest running on the source, nothing on the destination",
+  ignore: !runnable,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const guest = await buildGuest();
+  const dirA = await Deno.makeTempDir({ prefix: "denovirt-migf-a-" });
+  const dirB = await Deno.makeTempDir({ prefix: "denovirt-migf-b-" });
+  const work = await Deno.makeTempDir({ prefix: "denovirt-migf-" });
+  const serial = `${work}/serial.log`;
+  let a: Served | null = null;
+  let b: Served | null = null;
+  try {
+    [a, b] = await Promise.all([serve([], { dir: dirA }), serve([], { dir: dirB })]);
+    const A = a, B = b;
+    await Deno.writeTextFile(`${work}/mig.xml`, guestXML(guest, serial));
+    const r = await virsh(A, "create", `${work}/mig.xml`);
+    assert.equal(r.code, 0, r.out);
+    await tickPast(serial, 2);
+
+    /** The guest runs on A, undisturbed; B has no trace of it. */
+    const unharmed = async (bHas: string[] = []) => {
+      await until(async () => (await state(A)) === "running", "the guest running on A", 30_000);
+      await until(
+        async () => JSON.stringify(await listed(B)) === JSON.stringify(bHas),
+        "B's list back to what it was",
+        30_000,
+      );
+      await until(() => qemuProcesses(UUID).length === 1, "one QEMU of the guest", 30_000);
+      const before = (await ticks(serial)).at(-1)!;
+      await tickPast(serial, before + 1);
+      assertMonotonic(await ticks(serial));
+      assert.equal(await bootMarkers(serial), 1);
+    };
+    const migrate = (...extra: string[]) =>
+      run(["-c", uriOf(A), "migrate", "--live", ...extra, "mig", uriOf(B)]);
+
+    await t.step("the destination has another domain of that name", async () => {
+      await Deno.writeTextFile(
+        `${work}/other.xml`,
+        guestXML(guest, `${work}/other.log`, "mig", OTHER),
+      );
+      assert.equal((await virsh(B, "define", `${work}/other.xml`)).code, 0);
+      const r = await migrate();
+      assert.notEqual(r.code, 0);
+      assert.match(r.out, /operation failed: domain 'mig' already exists with uuid/);
+      await unharmed(["mig"]);
+      assert.equal((await virsh(B, "undefine", "mig")).code, 0);
+    });
+
+    await t.step("XML that does not parse is refused", async () => {
+      await Deno.writeTextFile(`${work}/bad.xml`, "<domain type='qemu'><name>mig</name>");
+      const r = await migrate("--xml", `${work}/bad.xml`);
+      assert.notEqual(r.code, 0);
+      assert.match(r.out, /Premature end of data in tag domain/);
+      await unharmed();
+    });
+
+    await t.step("the destination's QEMU cannot start", async () => {
+      // Its serial file is in a directory that does not exist.
+      await Deno.writeTextFile(
+        `${work}/noserial.xml`,
+        guestXML(guest, `${work}/missing/dir/serial.log`),
+      );
+      const r = await migrate("--xml", `${work}/noserial.xml`);
+      assert.notEqual(r.code, 0);
+      await unharmed();
+    });
+
+    /** A migration slowed to 1 MiB/s, run in the background until it shows as a job. */
+    const slowMigration = async () => {
+      const p = new Deno.Command("virsh", {
+        args: ["-c", uriOf(A), "migrate", "--live", "--bandwidth", "1", "mig", uriOf(B)],
+        env: { LC_ALL: "C" },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const out = p.output();
+      let info = "";
+      await until(
+        async () => {
+          info = (await virsh(A, "domjobinfo", "mig")).out;
+          return /Job type:\s+Unbounded/.test(info) && /Memory processed:/.test(info);
+        },
+        "the migration job under way",
+        60_000,
+      );
+      return { p, out, info };
+    };
+
+    await t.step(
+      "domjobinfo, migrate-setmaxdowntime and domjobabort during a migration",
+      async () => {
+        const m = await slowMigration();
+        assert.match(m.info, /Operation:\s+Outgoing migration/);
+        let r = await virsh(A, "migrate-setmaxdowntime", "mig", "700");
+        assert.equal(r.code, 0, r.out);
+        r = await virsh(A, "migrate-getmaxdowntime", "mig");
+        assert.equal(r.out.trim(), "700");
+        r = await virsh(A, "migrate-setspeed", "mig", "2");
+        assert.equal(r.code, 0, r.out);
+        assert.equal((await virsh(A, "migrate-getspeed", "mig")).out.trim(), "2");
+        r = await virsh(A, "domjobabort", "mig");
+        assert.equal(r.code, 0, r.out);
+        const o = await m.out;
+        assert.notEqual(o.code, 0);
+        assert.match(
+          new TextDecoder().decode(o.stderr),
+          /operation aborted: job 'migration out' canceled by client/,
+        );
+        await unharmed();
+        assert.match((await virsh(A, "domjobinfo", "mig")).out, /Job type:\s+None/);
+        r = await virsh(A, "domjobabort", "mig");
+        assert.notEqual(r.code, 0);
+        assert.match(r.out, /no job is active on the domain/);
+      },
+    );
+
+    await t.step("the client is killed half way", async () => {
+      const m = await slowMigration();
+      m.p.kill("SIGKILL");
+      await m.out;
+      await unharmed();
+    });
+  } finally {
+    killQemus(UUID, OTHER);
+    await Promise.all([a?.cleanup(), b?.cleanup()]);
+    for (const d of [dirA, dirB, work]) await Deno.remove(d, { recursive: true }).catch(() => {});
+  }
+});
