@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { haveTools } from "./_tools.ts";
 import { killQemus, qemuProcesses } from "../drivers/_qemu.ts";
-import { serve, type Served, until } from "./_serve.ts";
+import { ps, serve, type Served, until } from "./_serve.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
 
 const runnable = haveTools("live migration between two daemons", [
@@ -355,7 +355,7 @@ Deno.test({
         assert.notEqual(o.code, 0);
         assert.match(
           new TextDecoder().decode(o.stderr),
-          /operation aborted: job 'migration out' canceled by client/,
+          /operation aborted: migration out job: canceled by client/,
         );
         await unharmed();
         assert.match((await virsh(A, "domjobinfo", "mig")).out, /Job type:\s+None/);
@@ -364,6 +364,23 @@ Deno.test({
         assert.match(r.out, /no job is active on the domain/);
       },
     );
+
+    await t.step("the destination's QEMU dies half way", async () => {
+      const m = await slowMigration();
+      const incoming = qemuProcesses(UUID).filter((pid) =>
+        ps("-o", "args=", "-p", String(pid)).includes("-incoming")
+      );
+      assert.equal(incoming.length, 1, "the destination's QEMU");
+      Deno.kill(incoming[0]!, "SIGKILL");
+      const o = await m.out;
+      assert.notEqual(o.code, 0);
+      // What virsh prints is the destination's Finish: its domain went with its QEMU.
+      assert.match(
+        new TextDecoder().decode(o.stderr),
+        /no domain with matching name 'mig'|migration out job: /,
+      );
+      await unharmed();
+    });
 
     await t.step("the client is killed half way", async () => {
       const m = await slowMigration();

@@ -355,14 +355,14 @@ function awaitOutgoing(c: QemuConn, entry: QemuDomainEntry): void {
       throw VirError.of(
         VIR_ERR_OPERATION_FAILED,
         VIR_FROM_QEMU,
-        `job 'migration out' failed: ${m["error-desc"] ?? "unknown error"}`,
+        `migration out job: ${m["error-desc"] ?? "unexpectedly failed"}`,
       );
     }
     if (m.status === "cancelled") {
       throw VirError.of(
         VIR_ERR_OPERATION_ABORTED,
         VIR_FROM_QEMU,
-        "job 'migration out' canceled by client",
+        "migration out job: canceled by client",
       );
     }
     pause(50);
@@ -436,7 +436,7 @@ function perform(
         throw VirError.of(
           VIR_ERR_OPERATION_ABORTED,
           VIR_FROM_QEMU,
-          "job 'migration out' canceled by client",
+          "migration out job: canceled by client",
         );
       }
     } catch (e) {
@@ -602,14 +602,14 @@ function awaitIncoming(c: QemuConn, entry: QemuDomainEntry): void {
       throw VirError.of(
         VIR_ERR_OPERATION_FAILED,
         VIR_FROM_QEMU,
-        `job 'migration in' failed: ${m["error-desc"] ?? m.status}`,
+        `migration in job: ${m["error-desc"] ?? "unexpectedly failed"}`,
       );
     }
     if (Date.now() > deadline) {
       throw VirError.of(
         VIR_ERR_OPERATION_FAILED,
         VIR_FROM_QEMU,
-        "job 'migration in' failed: no migration stream came",
+        "migration in job: no migration stream came",
       );
     }
     pause(50);
