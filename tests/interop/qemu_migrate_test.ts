@@ -51,6 +51,8 @@ async function run(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 const uriOf = (s: Served) => `qemu:///system?socket=${s.rw}`;
+/** A destination for --p2p: libvirt's client refuses one without a host ("the same host"). */
+const p2pUriOf = (s: Served) => `qemu+unix://${Deno.hostname()}/system?socket=${s.rw}`;
 const virsh = (s: Served, ...args: string[]) => run(["-c", uriOf(s), ...args]);
 
 /** The guest's counter values in the serial file, in order. */
@@ -216,6 +218,20 @@ Deno.test({
       assert.equal(back.code, 0, back.out);
     });
 
+    await t.step("--p2p: the source daemon calls the destination itself, both ways", async () => {
+      for (const [from, to] of [[A, B], [B, A]] as const) {
+        const before = (await ticks(serial)).at(-1)!;
+        const r = await run(["-c", uriOf(from), "migrate", "--live", "--p2p", "mig", p2pUriOf(to)]);
+        assert.equal(r.code, 0, r.out);
+        assert.equal(await state(to), "running");
+        assert.notEqual(await state(from), "running");
+        await tickPast(serial, before + 2);
+        assert.equal(qemuProcesses(UUID).length, 1, "one QEMU");
+      }
+      assertMonotonic(await ticks(serial));
+      assert.equal(await bootMarkers(serial), 1);
+    });
+
     await t.step("--offline --persistent moves only the definition", async () => {
       await Deno.writeTextFile(
         `${work}/off.xml`,
@@ -295,6 +311,27 @@ Deno.test({
       assert.match(r.out, /operation failed: domain 'mig' already exists with uuid/);
       await unharmed(["mig"]);
       assert.equal((await virsh(B, "undefine", "mig")).code, 0);
+    });
+
+    await t.step("--p2p: the destination refuses, or is not there", async () => {
+      assert.equal((await virsh(B, "define", `${work}/other.xml`)).code, 0);
+      let r = await run(["-c", uriOf(A), "migrate", "--live", "--p2p", "mig", p2pUriOf(B)]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.out, /operation failed: domain 'mig' already exists with uuid/);
+      await unharmed(["mig"]);
+      assert.equal((await virsh(B, "undefine", "mig")).code, 0);
+      r = await run([
+        "-c",
+        uriOf(A),
+        "migrate",
+        "--live",
+        "--p2p",
+        "mig",
+        `qemu+unix://${Deno.hostname()}/system?socket=${work}/nobody-sock`,
+      ]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.out, /Failed to connect socket to '.*nobody-sock'/);
+      await unharmed();
     });
 
     await t.step("XML that does not parse is refused", async () => {
@@ -377,7 +414,7 @@ Deno.test({
       // What virsh prints is the destination's Finish: its domain went with its QEMU.
       assert.match(
         new TextDecoder().decode(o.stderr),
-        /no domain with matching name 'mig'|migration out job: /,
+        /Domain not found: no domain with matching|migration out job: /,
       );
       await unharmed();
     });

@@ -42,7 +42,7 @@ import {
 } from "../../conf/domain_xml.ts";
 import { findRedefined } from "../domain_list.ts";
 import * as S from "../domain_constants.ts";
-import { on, pause, QemuConn } from "./conn.ts";
+import { internalError, on, pause, QemuConn } from "./conn.ts";
 import { configPath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import type { MigrationState, QemuDomainEntry, QemuDomainObj } from "./state.ts";
 import {
@@ -100,9 +100,9 @@ const UNSUPPORTED_FLAGS: [number, string][] = [
 ];
 
 // VIR_MIGRATE_PARAM_*.
-const PARAM_URI = "migrate_uri";
-const PARAM_DEST_NAME = "destination_name";
-const PARAM_DEST_XML = "destination_xml";
+export const PARAM_URI = "migrate_uri";
+export const PARAM_DEST_NAME = "destination_name";
+export const PARAM_DEST_XML = "destination_xml";
 const PARAM_PERSIST_XML = "persistent_xml";
 const PARAM_BANDWIDTH = "bandwidth";
 const PARAM_LISTEN_ADDRESS = "listen_address";
@@ -139,7 +139,7 @@ function checkMigrationFlags(fn: string, flags: number): void {
   }
 }
 
-function paramString(params: readonly TypedParam[], name: string): string | null {
+export function paramString(params: readonly TypedParam[], name: string): string | null {
   const p = params.find((x) => x.field === name);
   return p && p.value.tag === VIR_TYPED_PARAM_STRING ? p.value.value as string : null;
 }
@@ -294,7 +294,7 @@ function qemuTcpUri(uri: string): string {
 
 // ---- Source: Begin, Perform, Confirm -----------------------------------------------------------
 
-function begin(
+export function begin(
   c: QemuConn,
   ref: RemoteDomain,
   params: readonly TypedParam[],
@@ -369,7 +369,7 @@ function awaitOutgoing(c: QemuConn, entry: QemuDomainEntry): void {
   }
 }
 
-function perform(
+export function perform(
   c: QemuConn,
   ref: RemoteDomain,
   dconnuri: string | null,
@@ -378,13 +378,7 @@ function perform(
 ): { cookie_out: Uint8Array } {
   checkMigrationFlags("qemuDomainMigratePerform3Params", flags);
   if (flags & VIR_MIGRATE_PEER2PEER) {
-    throw VirError.of(
-      VIR_ERR_CONFIG_UNSUPPORTED,
-      VIR_FROM_QEMU,
-      `peer-to-peer migration${
-        dconnuri ? ` to ${dconnuri}` : ""
-      } is not supported by denovirt's QEMU driver`,
-    );
+    throw internalError(`peer-to-peer migration to ${dconnuri} is migration_p2p.ts's`);
   }
   const uri = paramString(params, PARAM_URI);
   if (uri === null) {
@@ -467,7 +461,7 @@ function pausedForMigration(c: QemuConn, entry: QemuDomainEntry): void {
   });
 }
 
-function confirm(c: QemuConn, ref: RemoteDomain, flags: number, cancelled: number): void {
+export function confirm(c: QemuConn, ref: RemoteDomain, flags: number, cancelled: number): void {
   checkFlags("qemuDomainMigrateConfirm3Params", flags, QEMU_MIGRATION_FLAGS);
   c.job(ref, "remoteDispatchDomainMigrateConfirm3Params", (entry) => {
     const o = c.withObj(entry, (o) => o);
@@ -926,10 +920,6 @@ function setMaxSpeed(c: QemuConn, ref: RemoteDomain, bandwidth: bigint, flags: n
 export const migrationHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS, (c, a) => begin(c, a.dom, a.params, a.flags)),
   on(P.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS, (c, a) => prepare(c, a.params, a.flags)),
-  on(
-    P.REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS,
-    (c, a) => perform(c, a.dom, a.dconnuri, a.params, a.flags),
-  ),
   on(
     P.REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS,
     (c, a) => finish(c, a.params, a.cookie_in, a.flags, a.cancelled),

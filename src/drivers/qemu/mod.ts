@@ -70,6 +70,7 @@ import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
 import { abandonClientMigrations, migrationHandlers } from "./migration.ts";
+import { migrationPerformHandlers } from "./migration_p2p.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { restoreTapNames } from "./interface.ts";
@@ -572,6 +573,7 @@ export const qemuDriver: Driver = {
     ...dumpHandlers,
     ...tuneHandlers,
     ...migrationHandlers,
+    ...migrationPerformHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     on(
