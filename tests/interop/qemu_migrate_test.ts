@@ -21,7 +21,13 @@ const runnable = haveTools("live migration between two daemons", [
 const UUID = "6d1a7e2c-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
 const OTHER = "6d1a7e2c-3b4d-4e5f-8a9b-0c1d2e3f4a5c";
 
-function guestXML(guest: string, serial: string, name = "mig", uuid = UUID): string {
+function guestXML(
+  guest: string,
+  serial: string,
+  name = "mig",
+  uuid = UUID,
+  disk: string | null = null,
+): string {
   return `<domain type='qemu'>
   <name>${name}</name>
   <uuid>${uuid}</uuid>
@@ -33,7 +39,13 @@ function guestXML(guest: string, serial: string, name = "mig", uuid = UUID): str
     <initrd>${guest}/initrd.gz</initrd>
     <cmdline>console=ttyS0 quiet guest.tick</cmdline>
   </os>
-  <devices>
+  <devices>${
+    disk
+      ? `
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${disk}'/>
+      <target dev='vda' bus='virtio'/></disk>`
+      : ""
+  }
     <serial type='file'><source path='${serial}' append='on'/><target port='0'/></serial>
   </devices>
 </domain>`;
@@ -427,6 +439,121 @@ Deno.test({
     });
   } finally {
     killQemus(UUID, OTHER);
+    await Promise.all([a?.cleanup(), b?.cleanup()]);
+    for (const d of [dirA, dirB, work]) await Deno.remove(d, { recursive: true }).catch(() => {});
+  }
+});
+
+async function tool(cmd: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  const o = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
+Deno.test({
+  name: "virsh migrate --copy-storage-all: the disk's contents come along over NBD",
+  ignore: !runnable,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const guest = await buildGuest();
+  const dirA = await Deno.makeTempDir({ prefix: "denovirt-migs-a-" });
+  const dirB = await Deno.makeTempDir({ prefix: "denovirt-migs-b-" });
+  const work = await Deno.makeTempDir({ prefix: "denovirt-migs-" });
+  const serial = `${work}/serial.log`;
+  const diskA = `${work}/a.qcow2`, diskB = `${work}/b.qcow2`;
+  let a: Served | null = null;
+  let b: Served | null = null;
+  try {
+    // A disk with data the guest never touches: 8 MiB of 0x5a at 1 MiB.
+    assert.equal((await tool("qemu-img", "create", "-q", "-f", "qcow2", diskA, "64M")).code, 0);
+    const w = await tool("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 8M", diskA);
+    assert.equal(w.code, 0, w.out);
+    [a, b] = await Promise.all([serve([], { dir: dirA }), serve([], { dir: dirB })]);
+    const A = a, B = b;
+    await Deno.writeTextFile(`${work}/mig.xml`, guestXML(guest, serial, "mig", UUID, diskA));
+    // The destination's copy of the disk is another file (both "hosts" share this file system).
+    await Deno.writeTextFile(`${work}/dest.xml`, guestXML(guest, serial, "mig", UUID, diskB));
+    const r = await virsh(A, "create", `${work}/mig.xml`);
+    assert.equal(r.code, 0, r.out);
+    await tickPast(serial, 2);
+
+    await t.step("A → B: B's image is made, filled and then run from", async () => {
+      const before = (await ticks(serial)).at(-1)!;
+      const m = await run([
+        "-c",
+        uriOf(A),
+        "migrate",
+        "--live",
+        "--copy-storage-all",
+        "--xml",
+        `${work}/dest.xml`,
+        "mig",
+        uriOf(B),
+      ]);
+      assert.equal(m.code, 0, m.out);
+      assert.equal(await state(B), "running");
+      assert.deepEqual(await listed(A), []);
+      await tickPast(serial, before + 2);
+      assert.equal(await bootMarkers(serial), 1);
+      const cmp = await tool("qemu-img", "compare", "-U", diskA, diskB);
+      assert.equal(cmp.code, 0, cmp.out);
+      const rd = await tool(
+        "qemu-io",
+        "-U",
+        "-r",
+        "-f",
+        "qcow2",
+        "-c",
+        "read -P 0x5a 1M 8M",
+        diskB,
+      );
+      assert.match(rd.out, /read 8388608\/8388608 bytes/);
+      assert.match((await virsh(B, "domblklist", "mig")).out, new RegExp(`vda\\s+${diskB}`));
+    });
+
+    await t.step("B → A with --p2p onto A's existing image, after B wrote to its own", async () => {
+      // Data only B's image has: it must reach A's.
+      const w = await virsh(
+        B,
+        "qemu-monitor-command",
+        "mig",
+        "--hmp",
+        "qemu-io vda 'write -P 0xa5 20M 1M'",
+      );
+      assert.equal(w.code, 0, w.out);
+      const before = (await ticks(serial)).at(-1)!;
+      const m = await run([
+        "-c",
+        uriOf(B),
+        "migrate",
+        "--live",
+        "--p2p",
+        "--copy-storage-all",
+        "--xml",
+        `${work}/mig.xml`,
+        "mig",
+        p2pUriOf(A),
+      ]);
+      assert.equal(m.code, 0, m.out);
+      assert.equal(await state(A), "running");
+      await tickPast(serial, before + 2);
+      assert.equal(await bootMarkers(serial), 1);
+      const rd = await tool(
+        "qemu-io",
+        "-U",
+        "-r",
+        "-f",
+        "qcow2",
+        "-c",
+        "read -P 0xa5 20M 1M",
+        diskA,
+      );
+      assert.match(rd.out, /read 1048576\/1048576 bytes/, rd.out);
+      assert.equal((await tool("qemu-img", "compare", "-U", diskA, diskB)).code, 0);
+    });
+  } finally {
+    killQemus(UUID);
     await Promise.all([a?.cleanup(), b?.cleanup()]);
     for (const d of [dirA, dirB, work]) await Deno.remove(d, { recursive: true }).catch(() => {});
   }

@@ -46,6 +46,16 @@ import { internalError, on, pause, QemuConn } from "./conn.ts";
 import { configPath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import type { MigrationState, QemuDomainEntry, QemuDomainObj } from "./state.ts";
 import {
+  destinationNbdXml,
+  endMirrors,
+  mirrorDisks,
+  precreateDisks,
+  readNbd,
+  sourceNbdXml,
+  startNbdServer,
+  stopNbdServer,
+} from "./migration_nbd.ts";
+import {
   addOrUpdate,
   checkFlags,
   configXML,
@@ -88,8 +98,7 @@ const QEMU_MIGRATION_FLAGS = (1 << 21) - 1;
 /** What this driver does not do (yet); each is refused rather than ignored. */
 const UNSUPPORTED_FLAGS: [number, string][] = [
   [VIR_MIGRATE_TUNNELLED, "tunnelled migration"],
-  [VIR_MIGRATE_NON_SHARED_DISK, "migration of non-shared storage"],
-  [VIR_MIGRATE_NON_SHARED_INC, "migration of non-shared storage"],
+  [VIR_MIGRATE_NON_SHARED_INC, "incremental migration of non-shared storage"],
   [VIR_MIGRATE_RDMA_PIN_ALL, "RDMA migration"],
   [VIR_MIGRATE_POSTCOPY, "post-copy migration"],
   [VIR_MIGRATE_POSTCOPY_RESUME, "post-copy migration"],
@@ -159,6 +168,7 @@ function paramULLong(params: readonly TypedParam[], name: string): bigint | null
 function makeCookie(
   dom: { name: string; uuid: string },
   persistent: string | null,
+  extra = "",
 ): Uint8Array {
   const esc = (s: string) =>
     s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
@@ -166,7 +176,11 @@ function makeCookie(
   <name>${esc(dom.name)}</name>
   <uuid>${dom.uuid}</uuid>
   <hostname>${esc(Deno.hostname())}</hostname>
-${persistent !== null ? `  <persistent>\n${persistent}  </persistent>\n` : ""}</qemu-migration>
+${
+    persistent !== null
+      ? `  <persistent>\n${persistent}  </persistent>\n`
+      : ""
+  }${extra}</qemu-migration>
 `;
   return new TextEncoder().encode(body + "\0");
 }
@@ -309,6 +323,11 @@ export function begin(
   }
   const offline = (flags & VIR_MIGRATE_OFFLINE) !== 0;
   return c.job(ref, "remoteDispatchDomainMigrateBegin3Params", (entry) => {
+    // The disks to copy and their sizes, asked of QEMU before the object is locked.
+    const now = c.withObj(entry, (o) => o);
+    const nbd = (flags & VIR_MIGRATE_NON_SHARED_DISK) && !offline && now.pid !== 0
+      ? sourceNbdXml(c, entry.uuid, now.def, now.diskNodes)
+      : "";
     return c.withObj(entry, (o, save) => {
       if (!offline && o.pid === 0) throw notRunning();
       if (offline && !o.persistent) {
@@ -338,7 +357,7 @@ export function begin(
       const persist = (flags & VIR_MIGRATE_PERSIST_DEST) && o.persistent
         ? configXML(persistentDef)
         : null;
-      return { cookie_out: makeCookie(entry, persist), xml };
+      return { cookie_out: makeCookie(entry, persist, nbd), xml };
     });
   });
 }
@@ -374,6 +393,7 @@ export function perform(
   ref: RemoteDomain,
   dconnuri: string | null,
   params: readonly TypedParam[],
+  cookie: Uint8Array,
   flags: number,
 ): { cookie_out: Uint8Array } {
   checkMigrationFlags("qemuDomainMigratePerform3Params", flags);
@@ -411,6 +431,7 @@ export function perform(
       c.io("qemu.qmp", args ? { uuid: entry.uuid, cmd, args } : { uuid: entry.uuid, cmd });
     const speed = bandwidth ?? BigInt(o.migrationSpeed ?? MIG_BANDWIDTH_MAX);
     const wasRunning = o.state === S.VIR_DOMAIN_RUNNING;
+    let mirrored: string[] = [];
     try {
       qmp("migrate-set-capabilities", {
         capabilities: [{
@@ -424,8 +445,24 @@ export function perform(
         qmp("stop");
         pausedForMigration(c, entry);
       }
+      if (flags & VIR_MIGRATE_NON_SHARED_DISK) {
+        const nbd = readNbd(cookie);
+        if (nbd?.port) {
+          const host = /^tcp:(.*):\d+$/.exec(target)![1]!;
+          mirrored = mirrorDisks(
+            c,
+            entry.uuid,
+            o.def,
+            o.diskNodes,
+            host,
+            nbd.port,
+            () => c.withObj(entry, (x) => !!(x.migration?.abandoned || x.migration?.cancelled)),
+          );
+        }
+      }
       qmp("migrate", { uri: target });
       awaitOutgoing(c, entry);
+      endMirrors(c, entry.uuid, mirrored.splice(0), false);
       if (c.withObj(entry, (x) => x.migration?.abandoned ?? false)) {
         throw VirError.of(
           VIR_ERR_OPERATION_ABORTED,
@@ -434,6 +471,7 @@ export function perform(
         );
       }
     } catch (e) {
+      endMirrors(c, entry.uuid, mirrored, true);
       restoreSource(c, entry);
       throw e;
     }
@@ -511,6 +549,7 @@ function listenIncoming(c: QemuConn, uuid: string, address: string): number {
 function prepare(
   c: QemuConn,
   params: readonly TypedParam[],
+  cookie: Uint8Array,
   flags: number,
 ): { cookie_out: Uint8Array; uri_out: string | null } {
   checkMigrationFlags("qemuDomainMigratePrepare3Params", flags);
@@ -551,8 +590,13 @@ function prepare(
     return { entry: r.entry, created: !existing };
   });
   let port = 0;
+  let nbdPort = 0;
+  const nbd = flags & VIR_MIGRATE_NON_SHARED_DISK ? readNbd(cookie) : null;
+  const qemuImg = c.dir((d) => d.qemuImg);
   c.job(QemuConn.wire(entry), "remoteDispatchDomainMigratePrepare3Params", (e) => {
+    let made: string[] = [];
     try {
+      if (nbd) made = precreateDisks(qemuImg, def, nbd.disks);
       startDomain(c, e, 0, S.VIR_DOMAIN_RUNNING_MIGRATED, {
         args: ["-incoming", "defer"],
         migration: true,
@@ -565,11 +609,22 @@ function prepare(
               args: { uri: `tcp:${listen}:${port}` },
             });
           }
+          if (nbd) {
+            const live = c.withObj(e, (o) => o);
+            nbdPort = startNbdServer(c, uuid, live.def, live.diskNodes, listen, nbd.disks);
+          }
           return { paused: true };
         },
       });
     } catch (err) {
       if (created) removeDomainIf(c, e, neverRan);
+      for (const path of made) {
+        try {
+          Deno.removeSync(path);
+        } catch {
+          // Gone already.
+        }
+      }
       throw err;
     }
     c.withObj(e, (o, save) => {
@@ -577,7 +632,10 @@ function prepare(
       save();
     });
   });
-  return { cookie_out: makeCookie(def, null), uri_out: `tcp:${host}:${port}` };
+  return {
+    cookie_out: makeCookie(def, null, nbd ? destinationNbdXml(nbdPort) : ""),
+    uri_out: `tcp:${host}:${port}`,
+  };
 }
 
 const activeHere = (name: string) =>
@@ -685,6 +743,7 @@ function finish(
             }),
         );
       }
+      if (flags & VIR_MIGRATE_NON_SHARED_DISK) stopNbdServer(c, e.uuid);
       if (!(flags & VIR_MIGRATE_PAUSED)) {
         c.io("qemu.qmp", { uuid: e.uuid, cmd: "cont" });
       }
@@ -884,6 +943,11 @@ function abortJob(c: QemuConn, ref: RemoteDomain, flags: number): void {
   if (o.migration?.dir !== "out" || o.migration.phase !== "perform") {
     throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "no job is active on the domain");
   }
+  // Perform stops at its next look: while it mirrors disks, or QEMU's migration cancelled.
+  c.withObj(entry, (x, save) => {
+    if (x.migration) x.migration.cancelled = true;
+    save();
+  });
   c.io("qemu.qmp", { uuid: entry.uuid, cmd: "migrate_cancel" });
 }
 
@@ -919,7 +983,10 @@ function setMaxSpeed(c: QemuConn, ref: RemoteDomain, bandwidth: bigint, flags: n
 
 export const migrationHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS, (c, a) => begin(c, a.dom, a.params, a.flags)),
-  on(P.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS, (c, a) => prepare(c, a.params, a.flags)),
+  on(
+    P.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS,
+    (c, a) => prepare(c, a.params, a.cookie_in, a.flags),
+  ),
   on(
     P.REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS,
     (c, a) => finish(c, a.params, a.cookie_in, a.flags, a.cancelled),

@@ -174,7 +174,7 @@ async function drive(
   let cookie = prepared.cookie_out;
   if (!(flags & VIR_MIGRATE_OFFLINE)) {
     try {
-      cookie = perform(c, ref, null, destParams, flags).cookie_out;
+      cookie = perform(c, ref, null, destParams, prepared.cookie_out, flags).cookie_out;
     } catch (e) {
       performError = e; // Perform has resumed the guest here already
     }
@@ -204,6 +204,6 @@ export const migrationPerformHandlers: HandlerEntry[] = [
     (c, a) =>
       a.flags & VIR_MIGRATE_PEER2PEER
         ? performP2P(c, a.dom, a.dconnuri, a.params, a.flags)
-        : perform(c, a.dom, a.dconnuri, a.params, a.flags),
+        : perform(c, a.dom, a.dconnuri, a.params, a.cookie_in, a.flags),
   ),
 ];

@@ -101,6 +101,8 @@ export interface MigrationState {
   wasRunning?: boolean;
   /** Its client disconnected: whoever holds the domain's job next undoes it. */
   abandoned?: boolean;
+  /** out: domjobabort asked Perform to stop. */
+  cancelled?: boolean;
   /** When the migration began (ms since the epoch), for the job's statistics. */
   since: number;
 }
