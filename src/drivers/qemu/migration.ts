@@ -853,8 +853,9 @@ interface JobFigures {
 function jobFigures(c: QemuConn, ref: RemoteDomain): { op: number; f: JobFigures } | null {
   const entry = c.entry(ref);
   const o = c.withObj(entry, (o) => o);
+  if (o.pid === 0) throw notRunning();
   const mig = o.migration;
-  if (!mig || o.pid === 0) return null;
+  if (!mig) return null;
   const op = mig.dir === "out"
     ? VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT
     : VIR_DOMAIN_JOB_OPERATION_MIGRATION_IN;
@@ -910,8 +911,12 @@ function getJobStats(c: QemuConn, ref: RemoteDomain, flags: number) {
     flags,
     VIR_DOMAIN_JOB_STATS_COMPLETED | VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED,
   );
-  // Statistics of a completed job are not kept.
-  const j = flags & VIR_DOMAIN_JOB_STATS_COMPLETED ? null : jobFigures(c, ref);
+  // Statistics of a completed job are not kept (so they are asked of no domain state).
+  if (flags & VIR_DOMAIN_JOB_STATS_COMPLETED) {
+    c.entry(ref);
+    return { type: VIR_DOMAIN_JOB_NONE, params: [] };
+  }
+  const j = jobFigures(c, ref);
   if (!j) return { type: VIR_DOMAIN_JOB_NONE, params: [] };
   const f = j.f;
   return {
