@@ -216,6 +216,34 @@ Deno.test({
       assert.equal(await bootMarkers(serial), 1);
     });
 
+    await t.step("under load: other clients keep both daemons busy meanwhile", async () => {
+      let stop = false;
+      const failures: string[] = [];
+      const hammer = async (s: Served) => {
+        let calls = 0;
+        while (!stop) {
+          const r = await virsh(s, "list", "--all");
+          if (r.code !== 0) failures.push(r.out);
+          calls++;
+        }
+        return calls;
+      };
+      const load = [A, B, A, B].map(hammer);
+      const before = (await ticks(serial)).at(-1)!;
+      for (const [from, to] of [[A, B], [B, A]] as const) {
+        const r = await run(["-c", uriOf(from), "migrate", "--live", "mig", uriOf(to)]);
+        assert.equal(r.code, 0, r.out);
+      }
+      stop = true;
+      const calls = await Promise.all(load);
+      assert.deepEqual(failures, []);
+      assert.ok(calls.every((n) => n > 0), `calls ${calls}`);
+      assert.equal(await state(A), "running");
+      await tickPast(serial, before + 2);
+      assertMonotonic(await ticks(serial));
+      assert.equal(await bootMarkers(serial), 1);
+    });
+
     await t.step("--suspend: the guest arrives paused", async () => {
       const r = await run(["-c", uriOf(A), "migrate", "--live", "--suspend", "mig", uriOf(B)]);
       assert.equal(r.code, 0, r.out);
