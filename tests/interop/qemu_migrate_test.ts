@@ -244,7 +244,7 @@ Deno.test({
       assert.equal(await bootMarkers(serial), 1);
     });
 
-    await t.step("--suspend: the guest arrives paused", async () => {
+    await t.step("--suspend: the guest arrives paused; back without --live", async () => {
       const r = await run(["-c", uriOf(A), "migrate", "--live", "--suspend", "mig", uriOf(B)]);
       assert.equal(r.code, 0, r.out);
       assert.equal(await state(B), "paused");
@@ -253,9 +253,13 @@ Deno.test({
       const before = (await ticks(serial)).at(-1)!;
       await tickPast(serial, before + 1);
       assert.equal(await bootMarkers(serial), 1);
-      // And home again for the next steps.
-      const back = await run(["-c", uriOf(B), "migrate", "--live", "mig", uriOf(A)]);
+      // And home again for the next steps, not live this time: paused while it moves.
+      const back = await run(["-c", uriOf(B), "migrate", "mig", uriOf(A)]);
       assert.equal(back.code, 0, back.out);
+      assert.equal(await state(A), "running");
+      const after = (await ticks(serial)).at(-1)!;
+      await tickPast(serial, after + 1);
+      assertMonotonic(await ticks(serial));
     });
 
     await t.step("--p2p: the source daemon calls the destination itself, both ways", async () => {
