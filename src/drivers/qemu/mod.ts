@@ -65,12 +65,12 @@ import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
 import { probeEmulator } from "./probe.ts";
 import { hostMemoryStats } from "./host_memory.ts";
+import { abandonClientMigrations, migrationHandlers } from "./migration.ts";
+import { migrationPerformHandlers } from "./migration_p2p.ts";
 import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
-import { abandonClientMigrations, migrationHandlers } from "./migration.ts";
-import { migrationPerformHandlers } from "./migration_p2p.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { restoreTapNames } from "./interface.ts";
@@ -568,12 +568,12 @@ export const qemuDriver: Driver = {
     ...storageHandlers,
     ...statsHandlers,
     ...hotplugHandlers,
+    ...migrationHandlers,
+    ...migrationPerformHandlers,
     ...managedSaveHandlers,
     ...saveFileHandlers,
     ...dumpHandlers,
     ...tuneHandlers,
-    ...migrationHandlers,
-    ...migrationPerformHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     on(
