@@ -244,6 +244,46 @@ Deno.test({
       assert.equal(await bootMarkers(serial), 1);
     });
 
+    await t.step("--timeout: a long migration suspends the guest, which runs on at B", async () => {
+      const ev = watchEvents(A);
+      await new Promise((r) => setTimeout(r, 1500)); // the watcher has registered
+      const migration = run([
+        "-c",
+        uriOf(A),
+        "migrate",
+        "--live",
+        "--bandwidth",
+        "10",
+        "--timeout",
+        "1",
+        "mig",
+        uriOf(B),
+      ]);
+      // Paused by virsh's suspend while the migration still runs.
+      let done = false;
+      migration.finally(() => done = true);
+      let seen = "";
+      await until(
+        async () => {
+          seen = (await virsh(A, "domstate", "mig", "--reason")).out.trim();
+          return done || seen === "paused (migrating)";
+        },
+        "the guest suspended during the migration",
+        60_000,
+      );
+      assert.equal(seen, "paused (migrating)");
+      const r = await migration;
+      await ev.stop();
+      assert.equal(r.code, 0, r.out);
+      assert.equal(await state(B), "running");
+      assert.match(ev.text(), /'mig': Suspended Migrated[\s\S]*'mig': Stopped Migrated/);
+      const before = (await ticks(serial)).at(-1)!;
+      await tickPast(serial, before + 1);
+      assertMonotonic(await ticks(serial));
+      const back = await run(["-c", uriOf(B), "migrate", "--live", "mig", uriOf(A)]);
+      assert.equal(back.code, 0, back.out);
+    });
+
     await t.step("--suspend: the guest arrives paused; back without --live", async () => {
       const r = await run(["-c", uriOf(A), "migrate", "--live", "--suspend", "mig", uriOf(B)]);
       assert.equal(r.code, 0, r.out);

@@ -826,6 +826,23 @@ export function abandonClientMigrations(c: QemuConn): void {
   }
 }
 
+/**
+ * virsh migrate --timeout: a suspend while the domain migrates out pauses
+ * the guest without the job Perform holds (libvirt lets the migration job
+ * share it), reason and event detail MIGRATED. False when no Perform runs.
+ */
+export function suspendMigrating(c: QemuConn, ref: RemoteDomain): boolean {
+  const entry = c.entry(ref);
+  const migrating = c.withObj(
+    entry,
+    (o) => o.pid !== 0 && o.migration?.dir === "out" && o.migration.phase === "perform",
+  );
+  if (!migrating) return false;
+  c.io("qemu.qmp", { uuid: entry.uuid, cmd: "stop" });
+  pausedForMigration(c, entry);
+  return true;
+}
+
 // ---- Job statistics, abort, speed and downtime --------------------------------------------------
 
 // virDomainJobType and virDomainJobOperation.
