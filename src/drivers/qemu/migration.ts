@@ -826,6 +826,15 @@ export function abandonClientMigrations(c: QemuConn): void {
   }
 }
 
+/** Whether the domain's Perform is under way (QEMU migrating it out). */
+export function migratingOut(c: QemuConn, entry: QemuDomainEntry): boolean {
+  try {
+    return c.withObj(entry, (o) => o.migration?.dir === "out" && o.migration.phase === "perform");
+  } catch {
+    return false; // gone meanwhile
+  }
+}
+
 /**
  * virsh migrate --timeout: a suspend while the domain migrates out pauses
  * the guest without the job Perform holds (libvirt lets the migration job

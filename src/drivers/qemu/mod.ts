@@ -65,7 +65,7 @@ import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
 import { probeEmulator } from "./probe.ts";
 import { hostMemoryStats } from "./host_memory.ts";
-import { abandonClientMigrations, migrationHandlers } from "./migration.ts";
+import { abandonClientMigrations, migratingOut, migrationHandlers } from "./migration.ts";
 import { migrationPerformHandlers } from "./migration_p2p.ts";
 import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
@@ -385,6 +385,9 @@ function processEvent(ctx: CallContext, ev: QemuEventArg): void {
       return e ? { ...e } : null;
     });
     if (!entry) return;
+    // A migration's Perform holds the job for as long as QEMU migrates and accounts for
+    // the pauses and resumes itself: waiting for it would hold up every later event.
+    if ((ev.event === "STOP" || ev.event === "RESUME") && migratingOut(c, entry)) return;
     c.beginJob(entry, "qemuProcessEventHandler");
     try {
       handleEvent(c, entry, ev);
