@@ -244,6 +244,38 @@ Deno.test({
       assert.equal(await bootMarkers(serial), 1);
     });
 
+    await t.step(
+      "--dname and --migrateuri: another name there, QEMU's stream on loopback",
+      async () => {
+        // B's persistent "mig" (from --persistent) has the same UUID: another name would clash.
+        assert.equal((await virsh(B, "undefine", "mig")).code, 0);
+        let r = await run([
+          "-c",
+          uriOf(A),
+          "migrate",
+          "--live",
+          "--auto-converge",
+          "--dname",
+          "moved",
+          "--migrateuri",
+          "tcp://127.0.0.1",
+          "mig",
+          uriOf(B),
+        ]);
+        assert.equal(r.code, 0, r.out);
+        assert.equal(await state(B, "moved"), "running");
+        assert.deepEqual(await listed(A), []);
+        r = await run(["-c", uriOf(B), "migrate", "--live", "--dname", "mig", "moved", uriOf(A)]);
+        assert.equal(r.code, 0, r.out);
+        assert.equal(await state(A), "running");
+        assert.deepEqual(await listed(B), []);
+        const before = (await ticks(serial)).at(-1)!;
+        await tickPast(serial, before + 1);
+        assertMonotonic(await ticks(serial));
+        assert.equal(await bootMarkers(serial), 1);
+      },
+    );
+
     await t.step("--timeout: a long migration suspends the guest, which runs on at B", async () => {
       const ev = watchEvents(A);
       await new Promise((r) => setTimeout(r, 1500)); // the watcher has registered
