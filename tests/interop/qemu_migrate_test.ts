@@ -12,6 +12,27 @@ import { haveTools } from "./_tools.ts";
 import { killQemus, qemuProcesses } from "../drivers/_qemu.ts";
 import { ps, serve, type Served, until } from "./_serve.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
+import { RawClient } from "../_rpc_client.ts";
+import * as P from "../../src/protocol/remote_procedure_numbers.ts";
+import { remote_connect_open_args } from "../../src/protocol/remote_host.ts";
+import {
+  remote_domain_lookup_by_name_args,
+  remote_domain_lookup_by_name_ret,
+} from "../../src/protocol/remote_domain.ts";
+import {
+  remote_domain_migrate_begin3_params_args,
+  remote_domain_migrate_begin3_params_ret,
+  remote_domain_migrate_perform3_params_args,
+  remote_domain_migrate_perform3_params_ret,
+  remote_domain_migrate_prepare3_params_args,
+  remote_domain_migrate_prepare3_params_ret,
+} from "../../src/protocol/remote_domain_migrate.ts";
+import { param } from "../../src/rpc/typed_params.ts";
+import { xdrVoid } from "../../src/xdr/mod.ts";
+import {
+  VIR_MIGRATE_CHANGE_PROTECTION,
+  VIR_MIGRATE_LIVE,
+} from "../../src/drivers/qemu/migration.ts";
 
 const runnable = haveTools("live migration between two daemons", [
   "virsh",
@@ -502,6 +523,9 @@ Deno.test({
         r = await virsh(A, "migrate-setspeed", "mig", "2");
         assert.equal(r.code, 0, r.out);
         assert.equal((await virsh(A, "migrate-getspeed", "mig")).out.trim(), "2");
+        // Back to unlimited, which the later migrations use.
+        r = await virsh(A, "migrate-setspeed", "mig", "8796093022207");
+        assert.equal(r.code, 0, r.out);
         r = await virsh(A, "domjobabort", "mig");
         assert.equal(r.code, 0, r.out);
         const o = await m.out;
@@ -539,6 +563,60 @@ Deno.test({
       const m = await slowMigration();
       m.p.kill("SIGKILL");
       await m.out;
+      await unharmed();
+    });
+
+    await t.step("the client goes after Perform, before Finish", async () => {
+      // The v3 calls by hand, as virsh makes them, then both connections dropped: the
+      // source's QEMU has sent everything and stopped the guest; the destination's has it all.
+      const [ca, cb] = await Promise.all([RawClient.connect(A.rw), RawClient.connect(B.rw)]);
+      try {
+        for (const cl of [ca, cb]) {
+          await cl.invoke(
+            P.REMOTE_PROC_CONNECT_OPEN,
+            xdrVoid,
+            (w) => remote_connect_open_args.encode(w, { name: "qemu:///system", flags: 0 }),
+          );
+        }
+        const { dom } = await ca.invoke(
+          P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME,
+          remote_domain_lookup_by_name_ret,
+          (w) => remote_domain_lookup_by_name_args.encode(w, { name: "mig" }),
+        );
+        const flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_CHANGE_PROTECTION;
+        const begun = await ca.invoke(
+          P.REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS,
+          remote_domain_migrate_begin3_params_ret,
+          (w) => remote_domain_migrate_begin3_params_args.encode(w, { dom, params: [], flags }),
+        );
+        const prepared = await cb.invoke(
+          P.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS,
+          remote_domain_migrate_prepare3_params_ret,
+          (w) =>
+            remote_domain_migrate_prepare3_params_args.encode(w, {
+              params: [param.string("destination_xml", begun.xml)],
+              cookie_in: begun.cookie_out,
+              flags,
+            }),
+        );
+        await ca.invoke(
+          P.REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS,
+          remote_domain_migrate_perform3_params_ret,
+          (w) =>
+            remote_domain_migrate_perform3_params_args.encode(w, {
+              dom,
+              dconnuri: null,
+              params: [param.string("migrate_uri", prepared.uri_out!)],
+              cookie_in: prepared.cookie_out,
+              flags,
+            }),
+        );
+        assert.equal(await state(A), "paused");
+        assert.equal(await state(B), "paused");
+      } finally {
+        ca.close();
+        cb.close();
+      }
       await unharmed();
     });
   } finally {

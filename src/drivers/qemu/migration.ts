@@ -429,7 +429,8 @@ export function perform(
     });
     const qmp = (cmd: string, args?: Record<string, unknown>) =>
       c.io("qemu.qmp", args ? { uuid: entry.uuid, cmd, args } : { uuid: entry.uuid, cmd });
-    const speed = bandwidth ?? BigInt(o.migrationSpeed ?? MIG_BANDWIDTH_MAX);
+    // A bandwidth of 0 is none given: the domain's own limit (migrate-setspeed) applies.
+    const speed = bandwidth ? bandwidth : BigInt(o.migrationSpeed ?? MIG_BANDWIDTH_MAX);
     const wasRunning = o.state === S.VIR_DOMAIN_RUNNING;
     let mirrored: string[] = [];
     try {
