@@ -28,6 +28,7 @@ import {
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_CONNECT,
+  VIR_ERR_NO_DOMAIN,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_DENIED,
   VIR_FROM_DOMAIN,
@@ -388,7 +389,13 @@ function processEvent(ctx: CallContext, ev: QemuEventArg): void {
     // A migration's Perform holds the job for as long as QEMU migrates and accounts for
     // the pauses and resumes itself: waiting for it would hold up every later event.
     if ((ev.event === "STOP" || ev.event === "RESUME") && migratingOut(c, entry)) return;
-    c.beginJob(entry, "qemuProcessEventHandler");
+    try {
+      c.beginJob(entry, "qemuProcessEventHandler");
+    } catch (e) {
+      // Gone meanwhile (a transient domain whose end a call has seen to): no news left.
+      if (e instanceof VirError && e.code === VIR_ERR_NO_DOMAIN) return;
+      throw e;
+    }
     try {
       handleEvent(c, entry, ev);
     } finally {
