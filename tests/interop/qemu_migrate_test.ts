@@ -215,19 +215,28 @@ Deno.test({
     });
 
     await t.step("B → A, then A → B --persistent --undefinesource, then back", async () => {
-      for (
-        const [from, to, extra] of [
-          [B, A, []],
-          [A, B, ["--persistent", "--undefinesource"]],
-          [B, A, []],
-        ] as const
-      ) {
+      // A's persistent definition, changed while the guest is away, stays A's own.
+      await Deno.writeTextFile(
+        `${work}/kept.xml`,
+        guestXML(guest, serial).replace("<vcpu>", "<description>kept on A</description><vcpu>"),
+      );
+      assert.equal((await virsh(A, "define", `${work}/kept.xml`)).code, 0);
+      const moves = [
+        [B, A, []],
+        [A, B, ["--persistent", "--undefinesource"]],
+        [B, A, []],
+      ] as const;
+      for (const [i, [from, to, extra]] of moves.entries()) {
         const before = (await ticks(serial)).at(-1)!;
         const r = await run(["-c", uriOf(from), "migrate", "--live", ...extra, "mig", uriOf(to)]);
         assert.equal(r.code, 0, r.out);
         assert.equal(await state(to), "running");
         await tickPast(serial, before + 2);
         assert.equal(qemuProcesses(UUID).length, 1, "one QEMU");
+        if (i === 0) {
+          assert.match((await virsh(A, "dumpxml", "--inactive", "mig")).out, /kept on A/);
+          assert.doesNotMatch((await virsh(A, "dumpxml", "mig")).out, /kept on A/);
+        }
       }
       // A's definition went with --undefinesource; B's came with --persistent and stays.
       assert.deepEqual(await listed(B), ["mig"]);

@@ -583,13 +583,25 @@ function prepare(
     return { cookie_out: makeCookie(def, null), uri_out: `tcp:${host}` };
   }
   const listen = paramString(params, PARAM_LISTEN_ADDRESS) ?? (m ? m[1]! : "0.0.0.0");
-  const { entry, created } = c.dir((d, save) => {
+  // A domain defined here already keeps its persistent definition: the incoming
+  // one only runs (libvirt's VIR_DOMAIN_OBJ_LIST_ADD_LIVE).
+  const { entry, created, kept } = c.dir((d, save) => {
     const existing = findRedefined(d.domains, def);
     if (existing?.active) throw activeHere(def.name);
+    const kept = existing ? c.withObj(existing, (o) => o.persistent ? o.def : null) : null;
     const r = addOrUpdate(c, d, def, false, true);
     save();
-    return { entry: r.entry, created: !existing };
+    return { entry: r.entry, created: !existing, kept };
   });
+  const keepDefinition = (o: QemuDomainObj, running: boolean) => {
+    if (!kept) return;
+    if (running) {
+      o.newDef = kept;
+    } else {
+      o.def = kept;
+      o.newDef = null;
+    }
+  };
   let port = 0;
   let nbdPort = 0;
   const nbd = flags & VIR_MIGRATE_NON_SHARED_DISK ? readNbd(cookie) : null;
@@ -619,6 +631,12 @@ function prepare(
       });
     } catch (err) {
       if (created) removeDomainIf(c, e, neverRan);
+      else {
+        c.withObj(e, (o, save) => {
+          keepDefinition(o, false);
+          save();
+        });
+      }
       for (const path of made) {
         try {
           Deno.removeSync(path);
@@ -629,6 +647,7 @@ function prepare(
       throw err;
     }
     c.withObj(e, (o, save) => {
+      keepDefinition(o, true);
       o.migration = migrationState(c, "in", "prepared", flags);
       save();
     });
