@@ -20,6 +20,7 @@ import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { remoteErrorNotSet, VirError } from "../../rpc/error.ts";
 import {
+  VIR_ERR_ARGUMENT_UNSUPPORTED,
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
@@ -298,9 +299,9 @@ function qemuTcpUri(uri: string): string {
   const m = /^tcp:(?:\/\/)?(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(uri);
   if (!m) {
     throw VirError.of(
-      VIR_ERR_INVALID_ARG,
+      VIR_ERR_ARGUMENT_UNSUPPORTED,
       VIR_FROM_QEMU,
-      `invalid argument: unsupported scheme in migration URI ${uri}`,
+      `unsupported scheme ${uri.split(":")[0]} in migration URI ${uri}`,
     );
   }
   return `tcp:${m[1]}:${m[2]}`;
@@ -405,7 +406,7 @@ export function perform(
     throw VirError.of(
       VIR_ERR_INVALID_ARG,
       VIR_FROM_QEMU,
-      "invalid argument: missing migration URI",
+      "missing migration URI",
     );
   }
   const target = qemuTcpUri(uri);
@@ -556,7 +557,7 @@ function prepare(
   checkMigrationFlags("qemuDomainMigratePrepare3Params", flags);
   const xml = paramString(params, PARAM_DEST_XML);
   if (xml === null) {
-    throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, "invalid argument: no domain XML passed");
+    throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_QEMU, "no domain XML passed");
   }
   const { emulator, stateDir } = c.dir((d) => d);
   const def = parseQemuDef(xml, emulator, stateDir);
@@ -567,9 +568,9 @@ function prepare(
   const m = uriIn ? /^tcp:(?:\/\/)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?/.exec(uriIn) : null;
   if (uriIn && !m) {
     throw VirError.of(
-      VIR_ERR_INVALID_ARG,
+      VIR_ERR_ARGUMENT_UNSUPPORTED,
       VIR_FROM_QEMU,
-      `invalid argument: unsupported scheme in migration URI ${uriIn}`,
+      `unsupported scheme ${uriIn.split(":")[0]} in migration URI ${uriIn}`,
     );
   }
   const host = m?.[1] ?? Deno.hostname();
@@ -702,7 +703,7 @@ function finish(
     if (cancelled) throw remoteErrorNotSet();
     const xml = persistXml ?? paramString(params, PARAM_DEST_XML);
     if (xml === null) {
-      throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, "invalid argument: no domain XML");
+      throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_QEMU, "no domain XML passed");
     }
     const { emulator, configDir, stateDir } = c.dir((d) => d);
     const def = parseQemuDef(xml, emulator, stateDir);

@@ -55,7 +55,7 @@ export function peerSocket(dconnuri: string): { socket: string; name: string } {
     throw VirError.of(
       VIR_ERR_CONFIG_UNSUPPORTED,
       VIR_FROM_QEMU,
-      `unsupported configuration: cannot parse destination URI '${dconnuri}'`,
+      `cannot parse destination URI '${dconnuri}'`,
     );
   }
   const [driver, transport = "unix"] = u.protocol.replace(/:$/, "").split("+");
@@ -93,7 +93,7 @@ async function performP2P(
       throw VirError.of(
         VIR_ERR_OPERATION_FAILED,
         VIR_FROM_QEMU,
-        "operation failed: no destination URI for peer-to-peer migration",
+        "no destination URI for peer-to-peer migration",
       );
     }
     const target = peerSocket(dconnuri);
