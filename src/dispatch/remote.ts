@@ -171,7 +171,8 @@ export function remoteService(drivers: DriverRegistry): ProgramService {
         return { supported: 1 };
       }
       if (!(ctx.client.flags & CF_CONN_OPEN)) throw notOpen();
-      return { supported: FEATURES_AFTER_OPEN.has(args.feature) ? 1 : 0 };
+      const driverHas = drivers.get(ctx.client.driver)?.features?.has(args.feature) ?? false;
+      return { supported: FEATURES_AFTER_OPEN.has(args.feature) || driverHas ? 1 : 0 };
     }),
     on(REMOTE_PROC_CONNECT_OPEN, async (ctx, args) => {
       if (ctx.client.flags & CF_CONN_OPEN) {

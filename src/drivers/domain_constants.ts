@@ -73,3 +73,13 @@ export const VIR_DOMAIN_VCPU_GUEST = 1 << 3;
 /** virDomainInterfaceAddressesSource: ask the guest agent. */
 export const VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT = 1;
 export const VIR_DOMAIN_VCPU_HOTPLUGGABLE = 1 << 4;
+
+/** Migration's reasons and event details (libvirt-domain.h). */
+export const VIR_DOMAIN_RUNNING_MIGRATED = 2;
+export const VIR_DOMAIN_RUNNING_MIGRATION_CANCELED = 6;
+export const VIR_DOMAIN_PAUSED_MIGRATION = 2;
+export const VIR_DOMAIN_SHUTOFF_MIGRATED = 4;
+export const VIR_DOMAIN_EVENT_STARTED_MIGRATED = 1;
+export const VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED = 1;
+export const VIR_DOMAIN_EVENT_RESUMED_MIGRATED = 1;
+export const VIR_DOMAIN_EVENT_STOPPED_MIGRATED = 3;

@@ -23,6 +23,11 @@ export interface Driver {
   close(ctx: CallContext): void | Promise<void>;
   /** The remote procedures this driver implements, by procedure number. */
   readonly handlers: ReadonlyMap<number, Handler>;
+  /**
+   * virDrvFeatures this driver supports beyond the remote program's own
+   * (CONNECT_SUPPORTS_FEATURE answers 1 for them on its connections).
+   */
+  readonly features?: ReadonlySet<number>;
 }
 
 /** A driver not loaded yet: its id, the URIs it opens, and how to load it. */

@@ -64,6 +64,7 @@ import {
   VIR_DOMAIN_START_PAUSED,
 } from "./domain_common.ts";
 import { hasManagedSave, removeManagedSave } from "./save_image.ts";
+import { suspendMigrating } from "./migration.ts";
 
 const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0;
 const VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
@@ -511,7 +512,8 @@ export const domainHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_DESTROY_FLAGS, (c, a) => destroy(c, a.dom, a.flags)),
   on(
     P.REMOTE_PROC_DOMAIN_SUSPEND,
-    (c, a) =>
+    (c, a) => {
+      if (suspendMigrating(c, a.dom)) return;
       monitorJob(c, a.dom, "remoteDispatchDomainSuspend", () => {}, "stop", (o, e) => {
         if (o.state === S.VIR_DOMAIN_PAUSED) return;
         o.state = S.VIR_DOMAIN_PAUSED;
@@ -521,7 +523,8 @@ export const domainHandlers: HandlerEntry[] = [
           S.VIR_DOMAIN_EVENT_SUSPENDED,
           S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED,
         );
-      }),
+      });
+    },
   ),
   on(P.REMOTE_PROC_DOMAIN_RESUME, (c, a) =>
     monitorJob(

@@ -319,6 +319,15 @@ export function startDomain(
     if (restoreFrom) {
       restoredPaused = restoreFrom.finish(c, def.uuid).paused;
       reason = S.VIR_DOMAIN_RUNNING_RESTORED;
+      if (restoreFrom.migration) {
+        // The migration's Finish resumes it (migration.ts).
+        c.withObj(entry, (o, save) => {
+          o.reason = S.VIR_DOMAIN_PAUSED_MIGRATION;
+          save();
+        });
+        c.lifecycle(dom, S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_MIGRATED);
+        return;
+      }
     }
     c.lifecycle(
       dom,

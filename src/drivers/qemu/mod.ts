@@ -28,6 +28,7 @@ import {
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_CONNECT,
+  VIR_ERR_NO_DOMAIN,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_DENIED,
   VIR_FROM_DOMAIN,
@@ -36,6 +37,14 @@ import {
   VIR_FROM_RPC,
 } from "../../rpc/error_codes.ts";
 import { CF_CONN_OPEN, CF_READONLY } from "../../pool/layout.ts";
+import {
+  VIR_DRV_FEATURE_MIGRATE_CHANGE_PROTECTION,
+  VIR_DRV_FEATURE_MIGRATION_OFFLINE,
+  VIR_DRV_FEATURE_MIGRATION_P2P,
+  VIR_DRV_FEATURE_MIGRATION_PARAMS,
+  VIR_DRV_FEATURE_MIGRATION_V3,
+  VIR_DRV_FEATURE_XML_MIGRATABLE,
+} from "../../rpc/constants.ts";
 import {
   QEMU_PROC_DOMAIN_MONITOR_COMMAND,
   QEMU_PROGRAM,
@@ -57,6 +66,8 @@ import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
 import { probeEmulator } from "./probe.ts";
 import { hostMemoryStats } from "./host_memory.ts";
+import { abandonClientMigrations, migratingOut, migrationHandlers } from "./migration.ts";
+import { migrationPerformHandlers } from "./migration_p2p.ts";
 import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
@@ -383,7 +394,16 @@ function processEvent(ctx: CallContext, ev: QemuEventArg): void {
       return e ? { ...e } : null;
     });
     if (!entry) return;
-    c.beginJob(entry, "qemuProcessEventHandler");
+    // A migration's Perform holds the job for as long as QEMU migrates and accounts for
+    // the pauses and resumes itself: waiting for it would hold up every later event.
+    if ((ev.event === "STOP" || ev.event === "RESUME") && migratingOut(c, entry)) return;
+    try {
+      c.beginJob(entry, "qemuProcessEventHandler");
+    } catch (e) {
+      // Gone meanwhile (a transient domain whose end a call has seen to): no news left.
+      if (e instanceof VirError && e.code === VIR_ERR_NO_DOMAIN) return;
+      throw e;
+    }
     try {
       handleEvent(c, entry, ev);
     } finally {
@@ -559,15 +579,31 @@ export const qemuDriver: Driver = {
   close(ctx: CallContext): void {
     const c = new QemuConn(ctx);
     dropClientCallbacks(c);
+    try {
+      abandonClientMigrations(c);
+    } finally {
+      c.flush();
+    }
     // The daemon's own client keeps a reference: this is never the last one.
     c.store.closeInstance(c.inst);
   },
+  // libvirt's qemuConnectSupportsFeature, but for the v2 migration protocol (not built).
+  features: new Set([
+    VIR_DRV_FEATURE_MIGRATION_V3,
+    VIR_DRV_FEATURE_MIGRATION_P2P,
+    VIR_DRV_FEATURE_MIGRATE_CHANGE_PROTECTION,
+    VIR_DRV_FEATURE_XML_MIGRATABLE,
+    VIR_DRV_FEATURE_MIGRATION_OFFLINE,
+    VIR_DRV_FEATURE_MIGRATION_PARAMS,
+  ]),
   handlers: new Map<number, Handler>([
     ...connectHandlers,
     ...domainHandlers,
     ...storageHandlers,
     ...statsHandlers,
     ...hotplugHandlers,
+    ...migrationHandlers,
+    ...migrationPerformHandlers,
     ...managedSaveHandlers,
     ...saveFileHandlers,
     ...dumpHandlers,

@@ -43,6 +43,11 @@ export interface Incoming {
   args: string[];
   /** Called once QEMU runs: waits until it has read the state; says whether the guest was paused. */
   finish(c: QemuConn, uuid: string): { paused: boolean };
+  /**
+   * An incoming migration: the start ends once QEMU listens for the stream,
+   * the guest paused (reason migration); the migration's Finish resumes it.
+   */
+  migration?: boolean;
 }
 
 /** QEMU is in "inmigrate" while it reads the state, then paused (-S). */

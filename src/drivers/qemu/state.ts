@@ -75,6 +75,10 @@ export interface QemuDomainObj {
   job: DomainJob | null;
   /** Set when the daemon itself asked the guest or QEMU to stop (shutdown / destroy). */
   stopping: "shutdown" | "destroy" | null;
+  /** A migration of this domain under way (migration.ts), between its calls. */
+  migration?: MigrationState;
+  /** The migration bandwidth limit set with migrate-setspeed, in MiB/s (unset: unlimited). */
+  migrationSpeed?: number;
   /** While running: each disk's -blockdev node index by target (hotplug numbers on from the boot disks). */
   diskNodes?: Record<string, number>;
   nextDiskNode?: number;
@@ -82,6 +86,29 @@ export interface QemuDomainObj {
   customMonitor?: boolean;
   /** A reboot was asked for: the guest's next power-off resets it instead (libvirt's fake reboot). */
   fakeReboot?: boolean;
+}
+
+/**
+ * A migration's state between the calls of libvirt's v3 protocol: the
+ * source holds it from Begin to Confirm, the destination from Prepare to
+ * Finish. The client driving it (record index and generation) is kept so
+ * its disconnect can undo what is half done.
+ */
+export interface MigrationState {
+  dir: "out" | "in";
+  /** out: begin → perform → performed; in: prepared → finishing. */
+  phase: "begin" | "perform" | "performed" | "prepared" | "finishing";
+  client: number;
+  gen: number;
+  flags: number;
+  /** out: the guest ran when the migration began (it is resumed if the migration fails). */
+  wasRunning?: boolean;
+  /** Its client disconnected: whoever holds the domain's job next undoes it. */
+  abandoned?: boolean;
+  /** out: domjobabort asked Perform to stop. */
+  cancelled?: boolean;
+  /** When the migration began (ms since the epoch), for the job's statistics. */
+  since: number;
 }
 
 /** What a status file holds (one per running domain, in the state directory). */
