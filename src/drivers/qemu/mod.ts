@@ -64,6 +64,7 @@ import { tuneHandlers } from "./tune.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { restoreTapNames } from "./interface.ts";
+import { diskNodeNumbers } from "./command_line.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -350,9 +351,9 @@ function adopt(
       o.id = st.id;
       o.state = running ? S.VIR_DOMAIN_RUNNING : S.VIR_DOMAIN_PAUSED;
       o.reason = running ? S.VIR_DOMAIN_RUNNING_UNKNOWN : S.VIR_DOMAIN_PAUSED_UNKNOWN;
-      o.diskNodes = st.diskNodes ??
-        Object.fromEntries(live.devices.disks.map((d, i) => [d.targetDev, i]));
-      o.nextDiskNode = st.nextDiskNode ?? live.devices.disks.length;
+      // Without hotplug the status file has no node numbers: the command line's.
+      o.diskNodes = st.diskNodes ?? diskNodeNumbers(live);
+      o.nextDiskNode = st.nextDiskNode ?? live.devices.disks.length + 1;
       saveObj();
     });
     e.id = st.id;
