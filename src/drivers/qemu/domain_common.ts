@@ -202,13 +202,17 @@ function releaseMonitorSlot(d: QemuDirectory, uuid: string): boolean {
   return true;
 }
 
-/** Starts the domain's QEMU. Caller holds the domain's job. */
+/**
+ * Starts the domain's QEMU. Caller holds the domain's job. `silent`: the
+ * caller raises the lifecycle events itself (a revert to a snapshot).
+ */
 export function startDomain(
   c: QemuConn,
   entry: QemuDomainEntry,
   flags: number,
   bootReason = S.VIR_DOMAIN_RUNNING_BOOTED,
   from?: Incoming,
+  opts: { silent?: boolean } = {},
 ): void {
   let reason = bootReason;
   const d = c.dir((x) => x);
@@ -320,13 +324,17 @@ export function startDomain(
       restoredPaused = restoreFrom.finish(c, def.uuid).paused;
       reason = S.VIR_DOMAIN_RUNNING_RESTORED;
     }
-    c.lifecycle(
-      dom,
-      S.VIR_DOMAIN_EVENT_STARTED,
-      restoreFrom ? S.VIR_DOMAIN_EVENT_STARTED_RESTORED : S.VIR_DOMAIN_EVENT_STARTED_BOOTED,
-    );
+    if (!opts.silent) {
+      c.lifecycle(
+        dom,
+        S.VIR_DOMAIN_EVENT_STARTED,
+        restoreFrom ? S.VIR_DOMAIN_EVENT_STARTED_RESTORED : S.VIR_DOMAIN_EVENT_STARTED_BOOTED,
+      );
+    }
     if ((flags & VIR_DOMAIN_START_PAUSED) || restoredPaused) {
-      c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+      if (!opts.silent) {
+        c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+      }
     } else {
       c.io("qemu.qmp", { uuid: def.uuid, cmd: "cont" });
       c.withObj(entry, (o, save) => {

@@ -67,7 +67,7 @@ export function diskNode(o: QemuDomainObj, disk: DiskDef, index: number): number
 }
 
 /** Rewrites a running domain's status file (call with its object lock held, no instance lock). */
-function saveStatus(stateDir: string, e: QemuDomainEntry, o: QemuDomainObj): void {
+export function saveStatus(stateDir: string, e: QemuDomainEntry, o: QemuDomainObj): void {
   writeStatus(stateDir, {
     uuid: e.uuid,
     name: e.name,

@@ -61,6 +61,8 @@ import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
+import { snapshotHandlers } from "./snapshot.ts";
+import { loadSnapshotMetadata } from "./snapshot_files.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { restoreTapNames } from "./interface.ts";
@@ -209,6 +211,12 @@ function init(ctx: CallContext, settings: QemuSettings): void {
       });
     }
     for (const st of readStatuses(settings.stateDir)) adopt(c, settings, st);
+    for (const e of c.dir((d) => d.domains.map((x) => ({ ...x })))) {
+      c.withObj(e, (o, saveObj) => {
+        loadSnapshotMetadata(settings.configDir, e.name, o);
+        saveObj();
+      });
+    }
     c.dir((d, save) => {
       loadPools(d);
       save();
@@ -549,6 +557,7 @@ export const qemuDriver: Driver = {
     ...saveFileHandlers,
     ...dumpHandlers,
     ...tuneHandlers,
+    ...snapshotHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     on(
