@@ -49,6 +49,7 @@ import {
 } from "../moments.ts";
 import { exclusiveFlags } from "../test/errors.ts";
 import { on, pause, QemuConn } from "./conn.ts";
+import { log } from "../../log.ts";
 import {
   checkFlags,
   configXML,
@@ -83,10 +84,12 @@ const DELETE_CHILDREN_ONLY = 1 << 2;
 
 const XML_SECURE = 1;
 
+const logger = log("qemu");
+
 const VIR_DOMAIN_PAUSED_SAVE = 3;
 const VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT = 5;
 const VIR_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT = 2;
-const VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT = 2;
+const VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT = 3;
 
 const ONLINE = (st: string | null) => st === "running" || st === "paused";
 
@@ -177,7 +180,10 @@ function forEachQcow2(
       first ??= e;
     }
   }
-  if (first) throw first;
+  // A delete skips the images it cannot change (libvirt warns and goes on).
+  if (first && op === "-d") {
+    logger.warn("snapshot {name}: {error}", { name: snap.name, error: first });
+  } else if (first) throw first;
 }
 
 /** Runs a QMP command that starts a job and waits for the job to conclude; its error is thrown. */
@@ -232,25 +238,35 @@ function internalJob(
 
 // ---- External disk-only snapshots ---------------------------------------------------------------
 
-/** The disk after an external snapshot: the overlay on top, the old image as its backing store. */
-function overlayDisk(d: DiskDef, overlay: string, format: string): void {
+/**
+ * The disk after an external snapshot: the overlay on top and, where the
+ * definition knew the old image's chain (a running domain's always does),
+ * the old image as its backing store — libvirt's inactive definition of a
+ * shut-off domain names no backing store.
+ */
+function overlayDisk(d: DiskDef, overlay: string, format: string, withBacking: boolean): void {
   const base = d.source?.path ?? "";
   const inner = d.backingStore ? [d.backingStore] : [];
-  d.backingStore = {
-    name: "backingStore",
-    attrs: [["type", d.type]],
-    children: [
-      { name: "format", attrs: [["type", diskFormat(d)]], children: [], text: "" },
-      {
-        name: "source",
-        attrs: [[d.type === "block" ? "dev" : "file", base]],
-        children: [],
-        text: "",
-      },
-      ...inner,
-    ],
-    text: "",
-  };
+  const knownChain = d.backingStore?.children.some((x) => x.name === "source") ?? false;
+  if (!withBacking && !knownChain) {
+    d.backingStore = null;
+  } else {
+    d.backingStore = {
+      name: "backingStore",
+      attrs: [["type", d.type]],
+      children: [
+        { name: "format", attrs: [["type", diskFormat(d)]], children: [], text: "" },
+        {
+          name: "source",
+          attrs: [[d.type === "block" ? "dev" : "file", base]],
+          children: [],
+          text: "",
+        },
+        ...inner,
+      ],
+      text: "",
+    };
+  }
   d.type = "file";
   d.source = { ...d.source!, path: overlay };
   d.driver = { ...(d.driver ?? { name: "qemu" }), type: format };
@@ -403,12 +419,12 @@ function switchToOverlays(
 }
 
 /** Points the domain's disks at the overlays (the persistent definition too, where it has the disk). */
-function applyOverlays(defs: (DomainDef | null)[], snap: SnapshotDef): void {
+function applyOverlays(defs: (DomainDef | null)[], snap: SnapshotDef, running: boolean): void {
   for (const sd of snap.disks) {
     if (sd.snapshot !== "external" || sd.path === null) continue;
     for (const def of defs) {
       const d = def?.devices.disks.find((x) => x.targetDev === sd.name);
-      if (d) overlayDisk(d, sd.path, sd.format ?? "qcow2");
+      if (d) overlayDisk(d, sd.path, sd.format ?? "qcow2", running);
     }
   }
 }
@@ -628,6 +644,10 @@ function snapshotCreate(
       });
     }
     def.dom = copyDomainDef(o.def);
+    // The running definition's dynamic labels are not part of what the guest was.
+    def.dom.seclabels = def.dom.seclabels.filter((l) =>
+      !l.attrs.some(([k, v]) => k === "type" && v === "dynamic")
+    );
     if (active && o.newDef) def.inactiveDom = copyDomainDef(o.newDef);
     let location = "internal";
     let match = true;
@@ -674,7 +694,7 @@ function snapshotCreate(
         throw e;
       }
       c.withObj(entry, (x, save) => {
-        applyOverlays([x.def, x.newDef], def);
+        applyOverlays([x.def, x.newDef], def, true);
         save();
         saveStatus(stateDir, entry, x);
         if (x.persistent && x.newDef) {
@@ -710,7 +730,7 @@ function snapshotCreate(
       const created = createOverlays(qemuImgPath, o.def, def, reuse, false);
       try {
         c.withObj(entry, (x, save) => {
-          applyOverlays([x.def], def);
+          applyOverlays([x.def], def, false);
           if (x.persistent) writeDurable(configPath(configDir, x.def.name), configXML(x.def));
           save();
         });
@@ -738,33 +758,6 @@ function snapshotCreate(
     }
     return { snap: { name: def.name, dom: QemuConn.wire(entry) } };
   });
-}
-
-/**
- * qemuDomainCheckABIStability, for what a loaded memory state depends on:
- * the guest's memory, vCPUs, machine and disks. Its message, or null.
- */
-function abiProblem(src: DomainDef, dst: DomainDef): string | null {
-  if (src.memory !== dst.memory) {
-    return `Target domain max memory ${dst.memory} does not match source ${src.memory}`;
-  }
-  if (src.vcpus !== dst.vcpus) {
-    return `Target domain vCPU max ${dst.vcpus} does not match source ${src.vcpus}`;
-  }
-  if ((src.os.machine ?? "") !== (dst.os.machine ?? "")) {
-    return `Target domain machine type ${dst.os.machine} does not match source ${src.os.machine}`;
-  }
-  const a = src.devices.disks;
-  const b = dst.devices.disks;
-  if (a.length !== b.length) {
-    return `Target domain disk count ${b.length} does not match source ${a.length}`;
-  }
-  for (let i = 0; i < a.length; i++) {
-    if (a[i]!.targetDev !== b[i]!.targetDev || a[i]!.targetBus !== b[i]!.targetBus) {
-      return `Target disk ${b[i]!.targetDev} does not match source ${a[i]!.targetDev}`;
-    }
-  }
-  return null;
 }
 
 /** Ends the domain's QEMU for a snapshot (HALT, or a revert to an inactive snapshot). */
@@ -798,7 +791,6 @@ function snapshotRevert(c: QemuConn, a: { snap: Snap; flags: number }): void {
     const o = c.withObj(entry, (x) => x);
     const snap = snapshotOf(new Snapshots(o), a.snap.name).def;
     const state = snap.state;
-    const active = o.pid !== 0;
     if (!o.persistent && !ONLINE(state) && !(flags & (REVERT_RUNNING | REVERT_PAUSED))) {
       throw VirError.of(
         VIR_ERR_OPERATION_INVALID,
@@ -809,21 +801,12 @@ function snapshotRevert(c: QemuConn, a: { snap: Snap; flags: number }): void {
     if (snapshotIsExternal(snap)) {
       throw unsupported("revert to external snapshot not supported yet");
     }
-    if (!(flags & REVERT_FORCE)) {
-      if (!snap.dom) {
-        throw VirError.of(
-          VIR_ERR_SNAPSHOT_REVERT_RISKY,
-          VIR_FROM_QEMU,
-          `snapshot '${snap.name}' lacks domain '${o.def.name}' rollback info`,
-        );
-      }
-      if (active && !ONLINE(state) && (flags & (REVERT_RUNNING | REVERT_PAUSED))) {
-        throw VirError.of(
-          VIR_ERR_SNAPSHOT_REVERT_RISKY,
-          VIR_FROM_QEMU,
-          "must respawn qemu to start inactive snapshot",
-        );
-      }
+    if (!(flags & REVERT_FORCE) && !snap.dom) {
+      throw VirError.of(
+        VIR_ERR_SNAPSHOT_REVERT_RISKY,
+        VIR_FROM_QEMU,
+        `snapshot '${snap.name}' lacks domain '${o.def.name}' rollback info`,
+      );
     }
     const named = (d: DomainDef | null) => {
       if (!d) return null;
@@ -831,137 +814,82 @@ function snapshotRevert(c: QemuConn, a: { snap: Snap; flags: number }): void {
       x.name = o.def.name;
       return x;
     };
+    // The definition the guest ran with, and the persistent one to keep.
     let config = named(snap.dom);
     let inactiveConfig = named(snap.inactiveDom);
     if (!inactiveConfig) {
       if (ONLINE(state)) inactiveConfig = named(snap.dom);
       else [inactiveConfig, config] = [config, null];
     }
-    const events: [DomRef, number, number][] = [];
     const ref = (): DomRef => ({
       name: entry.name,
       uuid: entry.uuid,
       id: c.withObj(entry, (x) => x.id),
     });
-    const assignConfig = (def: DomainDef | null) => {
-      if (!def) return false;
+    const setReason = (state: number, reason: number) =>
       c.withObj(entry, (x, save) => {
-        if (x.pid !== 0) {
-          if (x.persistent) x.newDef = def;
-        } else x.def = def;
+        x.state = state;
+        x.reason = reason;
         save();
       });
-      return true;
-    };
-    let defined = false;
+    // libvirt 9.0 never loads a snapshot into a running QEMU: the domain stops first.
+    if (o.pid !== 0) {
+      const stopped = ref();
+      haltDomain(c, entry, o.pid);
+      c.lifecycle(stopped, S.VIR_DOMAIN_EVENT_STOPPED, S.VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT);
+    }
+    const persistent = c.withObj(entry, (x, save) => {
+      if (inactiveConfig) x.def = inactiveConfig;
+      save();
+      return x.persistent;
+    });
+    const defined = inactiveConfig !== null;
+    const late: [number, number][] = [];
     if (ONLINE(state)) {
+      // Transitions 2, 3, 5, 6, 8, 9: a new QEMU, paused, loads the state before its vCPUs run.
       const wantPaused = !(flags & REVERT_RUNNING) &&
         (state === "paused" || (flags & REVERT_PAUSED) !== 0);
-      let respawn = false;
-      if (active && config) {
-        const problem = abiProblem(o.def, config);
-        if (problem !== null) {
-          if (!(flags & REVERT_FORCE)) {
-            throw VirError.of(VIR_ERR_SNAPSHOT_REVERT_RISKY, VIR_FROM_QEMU, problem);
-          }
-          // FORCE: the running QEMU cannot load it; a new one will.
-          const stopped = ref();
-          haltDomain(c, entry, o.pid);
-          events.push([
-            stopped,
-            S.VIR_DOMAIN_EVENT_STOPPED,
-            S.VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT,
-          ]);
-          respawn = true;
-        }
+      if (config) {
+        const live = config;
+        c.withObj(entry, (x, save) => {
+          x.def = live;
+          save();
+        });
       }
-      if (active && !respawn) {
-        // Transitions 5, 6, 8, 9: the same QEMU loads the snapshot, its vCPUs stopped.
-        if (o.state === S.VIR_DOMAIN_RUNNING) {
-          c.io("qemu.qmp", { uuid: entry.uuid, cmd: "stop" });
-          c.withObj(entry, (x, save) => {
-            x.state = S.VIR_DOMAIN_PAUSED;
-            x.reason = S.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT;
-            save();
-          });
-          events.push([
-            ref(),
-            S.VIR_DOMAIN_EVENT_SUSPENDED,
-            VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT,
-          ]);
-        }
-        internalJob(c, entry, o, snap, "snapshot-load");
-        defined = assignConfig(inactiveConfig);
-        if (!wantPaused) {
-          c.io("qemu.qmp", { uuid: entry.uuid, cmd: "cont" });
-          c.withObj(entry, (x, save) => {
-            x.state = S.VIR_DOMAIN_RUNNING;
-            x.reason = S.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT;
-            save();
-          });
-          events.push([ref(), S.VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT]);
-        } else {
-          c.withObj(entry, (x, save) => {
-            x.state = S.VIR_DOMAIN_PAUSED;
-            x.reason = S.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT;
-            save();
-          });
-        }
-      } else {
-        // Transitions 2, 3: a new QEMU, paused, loads the snapshot before its vCPUs run.
-        defined = assignConfig(inactiveConfig);
-        if (config) {
-          const live = config;
-          c.withObj(entry, (x, save) => {
-            x.def = live;
-            save();
-          });
-        }
-        startDomain(
-          c,
-          entry,
-          VIR_DOMAIN_START_PAUSED,
-          S.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT,
-          undefined,
-          {
-            silent: true,
-          },
-        );
-        const started = c.withObj(entry, (x) => x);
+      startDomain(
+        c,
+        entry,
+        VIR_DOMAIN_START_PAUSED,
+        S.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT,
+        undefined,
+        {
+          silent: true,
+        },
+      );
+      c.withObj(entry, (x, save) => {
+        if (x.persistent && inactiveConfig) x.newDef = inactiveConfig;
+        save();
+      });
+      const started = c.withObj(entry, (x) => x);
+      try {
         internalJob(c, entry, started, snap, "snapshot-load");
-        events.push([ref(), S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT]);
-        if (wantPaused) {
-          c.withObj(entry, (x, save) => {
-            x.reason = S.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT;
-            save();
-          });
-          events.push([
-            ref(),
-            S.VIR_DOMAIN_EVENT_SUSPENDED,
-            VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT,
-          ]);
-        } else {
-          c.io("qemu.qmp", { uuid: entry.uuid, cmd: "cont" });
-          c.withObj(entry, (x, save) => {
-            x.state = S.VIR_DOMAIN_RUNNING;
-            x.reason = S.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT;
-            save();
-          });
-        }
+      } catch (e) {
+        haltDomain(c, entry, started.pid);
+        c.lifecycle(ref(), S.VIR_DOMAIN_EVENT_STOPPED, S.VIR_DOMAIN_EVENT_STOPPED_FAILED);
+        throw e;
+      }
+      c.lifecycle(ref(), S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT);
+      if (wantPaused) {
+        setReason(S.VIR_DOMAIN_PAUSED, S.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT);
+        late.push([S.VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT]);
+      } else {
+        c.io("qemu.qmp", { uuid: entry.uuid, cmd: "cont" });
+        setReason(S.VIR_DOMAIN_RUNNING, S.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT);
+        late.push([S.VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT]);
       }
     } else {
-      // Transitions 1, 4, 7: QEMU goes; qemu-img reverts the images.
-      if (active) {
-        const stopped = ref();
-        haltDomain(c, entry, o.pid);
-        events.push([
-          stopped,
-          S.VIR_DOMAIN_EVENT_STOPPED,
-          S.VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT,
-        ]);
-      }
+      // Transitions 1, 4, 7: qemu-img reverts the images, then a start if asked.
       forEachQcow2(qemuImgPath, snap.dom ?? o.def, snap, "-a");
-      defined = assignConfig(inactiveConfig);
       if (flags & (REVERT_RUNNING | REVERT_PAUSED)) {
         const paused = (flags & REVERT_PAUSED) !== 0;
         startDomain(
@@ -972,17 +900,14 @@ function snapshotRevert(c: QemuConn, a: { snap: Snap; flags: number }): void {
           undefined,
           { silent: true },
         );
-        events.push([ref(), S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT]);
         if (paused) {
-          c.withObj(entry, (x, save) => {
-            x.reason = S.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT;
-            save();
-          });
-          events.push([
-            ref(),
-            S.VIR_DOMAIN_EVENT_SUSPENDED,
-            VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT,
-          ]);
+          setReason(S.VIR_DOMAIN_PAUSED, S.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT);
+          c.lifecycle(ref(), S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT);
+          late.push([S.VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT]);
+        } else {
+          // libvirtd reports the vCPUs starting before the start itself here.
+          c.lifecycle(ref(), S.VIR_DOMAIN_EVENT_RESUMED, S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+          c.lifecycle(ref(), S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT);
         }
       }
     }
@@ -994,10 +919,10 @@ function snapshotRevert(c: QemuConn, a: { snap: Snap; flags: number }): void {
         writeDurable(configPath(configDir, x.def.name), configXML(x.newDef ?? x.def));
       }
     });
-    if (defined && o.persistent) {
+    for (const [ev, detail] of late) c.lifecycle(ref(), ev, detail);
+    if (defined && persistent) {
       c.lifecycle(ref(), S.VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT);
     }
-    for (const [r, ev, detail] of events) c.lifecycle(r, ev, detail);
   });
 }
 
@@ -1031,15 +956,25 @@ function snapshotDelete(c: QemuConn, a: { snap: Snap; flags: number }): void {
     if (!(flags & DELETE_CHILDREN_ONLY)) doomed.push(snap);
     if (flags & (DELETE_CHILDREN | DELETE_CHILDREN_ONLY)) doomed.push(...m.descendants(snap));
     if (!metadataOnly) {
-      const external = doomed.filter((s) => snapshotIsExternal(s.def)).length;
-      if (external) {
-        throw unsupported(`deletion of ${external} external disk snapshots not supported yet`);
+      const external = doomed.filter((s) => snapshotIsExternal(s.def));
+      if (external.length) {
+        const parent = m.find(external[0]!.def.parent);
+        if (parent && !snapshotIsExternal(parent.def)) {
+          throw VirError.of(
+            VIR_ERR_OPERATION_UNSUPPORTED,
+            VIR_FROM_QEMU,
+            "deleting external snapshot that has internal snapshot as parent not supported",
+          );
+        }
+        throw unsupported(
+          "deleting external snapshots is not supported by denovirt's QEMU driver",
+        );
       }
       // qemuDomainSnapshotDiscard: the images lose the snapshot first.
       for (const s of doomed) {
         if (!s.def.disks.some((d) => d.snapshot === "internal")) continue;
         if (o.pid !== 0) internalJob(c, entry, o, s.def, "snapshot-delete");
-        else forEachQcow2(qemuImgPath, o.def, s.def, "-d");
+        else forEachQcow2(qemuImgPath, s.def.dom ?? o.def, s.def, "-d");
       }
     }
     c.withObj(entry, (x, save) => {
