@@ -896,12 +896,12 @@ function snapshotRevert(c: QemuConn, a: { snap: Snap; flags: number }): void {
           c,
           entry,
           paused ? VIR_DOMAIN_START_PAUSED : 0,
-          S.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT,
+          S.VIR_DOMAIN_RUNNING_BOOTED,
           undefined,
           { silent: true },
         );
+        // A plain start of the reverted disks: libvirtd says booted (or paused by the user).
         if (paused) {
-          setReason(S.VIR_DOMAIN_PAUSED, S.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT);
           c.lifecycle(ref(), S.VIR_DOMAIN_EVENT_STARTED, S.VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT);
           late.push([S.VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT]);
         } else {
