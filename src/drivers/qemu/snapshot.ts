@@ -130,6 +130,19 @@ function qemuImg(qemuImgPath: string, args: string[]): string {
   return dec.decode(out.stdout);
 }
 
+/** Whether a disk's image names a backing file of its own (read shared: QEMU may hold it). */
+function imageHasBacking(qemuImgPath: string, d: DiskDef): boolean {
+  if (diskFormat(d) === "raw") return false;
+  try {
+    const info = JSON.parse(
+      qemuImg(qemuImgPath, ["info", "-U", "--output=json", "-f", diskFormat(d), d.source!.path!]),
+    ) as { "backing-filename"?: string };
+    return info["backing-filename"] !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** A disk's image format as the definition says it (libvirt's src->format). */
 const diskFormat = (d: DiskDef): string => d.driver?.type ?? "raw";
 
@@ -644,10 +657,20 @@ function snapshotCreate(
       });
     }
     def.dom = copyDomainDef(o.def);
-    // The running definition's dynamic labels are not part of what the guest was.
+    // The running definition's dynamic labels are not part of what the guest
+    // was, nor is a backing chain libvirtd would have found in the image
+    // itself (it leaves detected chains out of the migratable definition;
+    // the running definition here shows only the chain's end, <backingStore/>).
     def.dom.seclabels = def.dom.seclabels.filter((l) =>
       !l.attrs.some(([k, v]) => k === "type" && v === "dynamic")
     );
+    for (const d of def.dom.devices.disks) {
+      if (
+        d.backingStore?.children.length === 0 && d.source?.path && imageHasBacking(qemuImgPath, d)
+      ) {
+        d.backingStore = null;
+      }
+    }
     if (active && o.newDef) def.inactiveDom = copyDomainDef(o.newDef);
     let location = "internal";
     let match = true;
