@@ -76,15 +76,18 @@ async function session(
   await Deno.mkdir(dir, { recursive: true });
   await run("qemu-img", ["create", "-f", "qcow2", `${dir}/sx.qcow2`, "64M"]);
   await Deno.writeTextFile(`${dir}/sx.xml`, domainXML(guest, dir));
+  const out: string[] = [];
+  const v = async (...a: string[]) => {
+    out.push(normalise(`$ virsh ${a.join(" ")}\n${await run("virsh", ["-c", uri, ...a])}`, dir));
+  };
+  await v("define", `${dir}/sx.xml`);
   const watcher = new Deno.Command("virsh", {
     args: ["-c", uri, "event", "--all", "--loop"],
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  const out: string[] = [];
-  const v = async (...a: string[]) => {
-    out.push(normalise(`$ virsh ${a.join(" ")}\n${await run("virsh", ["-c", uri, ...a])}`, dir));
-  };
+  // virsh registers for events a moment after it starts.
+  await new Promise((r) => setTimeout(r, 2000));
   const ticks = async (n: number) => {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
@@ -95,13 +98,20 @@ async function session(
     throw new Error(`the guest of ${uri} did not count to ${n}`);
   };
   try {
-    await v("define", `${dir}/sx.xml`);
+    await v("snapshot-current", "--name", "sx");
     await v("snapshot-create-as", "sx", "off1", "--description", "shut off");
     await v("snapshot-dumpxml", "sx", "off1");
     await v("start", "sx");
     await ticks(2);
     await v("snapshot-create-as", "sx", "on1");
     await v("snapshot-dumpxml", "sx", "on1");
+    // What each refuses.
+    await v("snapshot-create-as", "sx", "on1");
+    await v("snapshot-create-as", "sx", "bad/name");
+    await v("snapshot-create-as", "sx", ".hidden");
+    await v("snapshot-create-as", "sx", "q1", "--quiesce");
+    await v("snapshot-create-as", "sx", "l1", "--live");
+    await v("snapshot-revert", "sx", "nosuch");
     await v("suspend", "sx");
     await v("snapshot-create-as", "sx", "p1");
     await v("snapshot-revert", "sx", "on1");
@@ -119,6 +129,14 @@ async function session(
     await v("snapshot-list", "sx", "--roots", "--internal");
     await v("snapshot-current", "--name", "sx");
     await v("snapshot-info", "sx", "on1");
+    // Metadata taken away and given back (--redefine), the tree as it was.
+    const p1 = await run("virsh", ["-c", uri, "snapshot-dumpxml", "sx", "p1", "--security-info"]);
+    await Deno.writeTextFile(`${dir}/p1.xml`, p1);
+    await v("snapshot-delete", "sx", "p1", "--metadata");
+    await v("snapshot-list", "sx", "--tree");
+    await v("snapshot-create", "sx", `${dir}/p1.xml`, "--redefine");
+    await v("snapshot-list", "sx", "--tree");
+    await v("snapshot-current", "--name", "sx");
     await v("destroy", "sx");
     await v("undefine", "sx");
     await v("snapshot-delete", "sx", "on1");
@@ -134,6 +152,14 @@ async function session(
     out.push(
       `$ qemu-img snapshot -l\n${await run("qemu-img", ["snapshot", "-l", `${dir}/sx.qcow2`])}`,
     );
+    // A disk-only snapshot of the running guest: a second overlay, over the first.
+    await v("start", "sx");
+    await ticks(2);
+    await v("snapshot-create-as", "sx", "ext2", "--disk-only");
+    await v("domblklist", "sx");
+    await v("dumpxml", "--inactive", "sx");
+    await v("snapshot-dumpxml", "sx", "ext2");
+    await v("destroy", "sx");
     await v("undefine", "sx", "--snapshots-metadata");
   } finally {
     await run("virsh", ["-c", uri, "destroy", "sx"]);
