@@ -16,6 +16,7 @@ import { killQemus, spawnDaemon, waitForSocket } from "./_qemu.ts";
 const runnable = haveTools("QEMU snapshots", ["virsh", "qemu-system-x86_64", "qemu-img", "ps"]);
 
 const UUID = "5ab1e000-0000-4000-8000-0000000000a1";
+const T_UUID = "5ab1e000-0000-4000-8000-0000000000a2";
 
 async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   const o = await new Deno.Command(cmd, {
@@ -269,6 +270,18 @@ Deno.test({
       assert.match(await ok("domblklist", "g"), /vda\s+\S+\/g\.qcow2/);
     });
 
+    await t.step("a transient domain's snapshots go when it does", async () => {
+      const tdisk = `${dir}/t.qcow2`;
+      assert.ok((await run("qemu-img", ["create", "-f", "qcow2", tdisk, "64M"])).ok);
+      const xml = tickGuest("t", T_UUID, guest, tdisk, `${dir}/t.log`);
+      await Deno.writeTextFile(`${dir}/t.xml`, xml);
+      await ok("create", `${dir}/t.xml`);
+      await ok("snapshot-create-as", "t", "s1");
+      assert.ok((await Deno.stat(`${dir}/run/qemu/snapshot/t/s1.xml`)).isFile);
+      await ok("destroy", "t");
+      await assert.rejects(Deno.stat(`${dir}/run/qemu/snapshot/t`));
+    });
+
     await t.step("undefine refuses a domain with snapshots unless told", async () => {
       // --children takes the descendants along (ext2 only as metadata: it is external).
       await ok("snapshot-delete", "g", "run1", "--children", "--metadata");
@@ -287,7 +300,7 @@ Deno.test({
     await run("virsh", ["-c", uri, "destroy", "g"]);
     daemon.kill("SIGTERM");
     await daemon.status;
-    killQemus(UUID);
+    killQemus(UUID, T_UUID);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });

@@ -43,6 +43,7 @@ import {
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { hasManagedSave, type Incoming, managedIncoming, managedSavePath } from "./save_image.ts";
 import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } from "./interface.ts";
+import { removeSnapshotMetadata } from "./snapshot_files.ts";
 
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
 
@@ -391,8 +392,11 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
   } catch {
     // The taps went with QEMU or were removed by hand: nothing is left to undo.
   }
-  if (transient) removeDomainIf(c, entry, () => true);
-  else c.syncEntry(entry, o);
+  if (transient) {
+    // libvirt's qemuDomainRemoveInactive: a transient domain's snapshots go with it.
+    removeSnapshotMetadata(c.dir((d) => d.configDir), entry.name);
+    removeDomainIf(c, entry, () => true);
+  } else c.syncEntry(entry, o);
   return transient;
 }
 
