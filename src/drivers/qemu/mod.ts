@@ -62,6 +62,7 @@ import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
 import { snapshotHandlers } from "./snapshot.ts";
+import { blockHandlers } from "./block.ts";
 import { loadSnapshotMetadata } from "./snapshot_files.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
@@ -558,6 +559,7 @@ export const qemuDriver: Driver = {
     ...dumpHandlers,
     ...tuneHandlers,
     ...snapshotHandlers,
+    ...blockHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     on(
