@@ -3,7 +3,8 @@
 // a running and a paused guest, disk-only ones, reverts between every state,
 // lists, the tree, deletes and undefine's refusal — run on both, each on its
 // own copy of the tiny guest's qcow2 disk, must print the same, and another
-// client must see the same lifecycle events. Issue 19.
+// client must see the same lifecycle events; a running guest's overlay is
+// grown with blockresize, and blockjob --info finds no job. Issue 19.
 //
 // Normalised: each daemon's directory, creation times and dates; libvirtd's
 // <resource> partition (its cgroups) and save cookie (its CPU model
@@ -159,7 +160,18 @@ async function session(
     await v("domblklist", "sx");
     await v("dumpxml", "--inactive", "sx");
     await v("snapshot-dumpxml", "sx", "ext2");
+    // The overlay grows (blockresize), and no block job runs on it.
+    await v("blockresize", "sx", "vda", "100M");
+    await v("blockresize", "sx", "vdz", "100M");
+    await v("blockjob", "sx", "vda", "--info");
+    await v("blockjob", "sx", "vdz", "--info");
+    out.push(
+      `$ qemu-img info\n${
+        (await run("qemu-img", ["info", "-U", `${dir}/sx.ext2`])).split("\n")[2]
+      }`,
+    );
     await v("destroy", "sx");
+    await v("blockresize", "sx", "vda", "100M");
     await v("undefine", "sx", "--snapshots-metadata");
   } finally {
     await run("virsh", ["-c", uri, "destroy", "sx"]);
