@@ -67,6 +67,15 @@ export function removeSnapshotMetadata(configDir: string, domain: string): void 
   }
 }
 
+/** Moves a domain's snapshot directory to its new name (domrename). */
+export function renameSnapshotMetadata(configDir: string, from: string, to: string): void {
+  try {
+    Deno.renameSync(snapshotDir(configDir, from), snapshotDir(configDir, to));
+  } catch {
+    // No snapshots.
+  }
+}
+
 /** Reads a domain's snapshots back into `o` (daemon start: libvirt's qemuDomainSnapshotLoad). */
 export function loadSnapshotMetadata(configDir: string, domain: string, o: SnapshotHolder): void {
   const dir = snapshotDir(configDir, domain);

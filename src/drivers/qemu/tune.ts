@@ -21,6 +21,7 @@ import {
 } from "../../rpc/error_codes.ts";
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
+import { renameSnapshotMetadata } from "./snapshot_files.ts";
 import { autostartPath, configPath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import {
   VIR_DOMAIN_AFFECT_CONFIG,
@@ -158,6 +159,8 @@ function rename(c: QemuConn, ref: RemoteDomain, newName: string | null, flags: n
         o.def.name = newName;
         writeDurable(configPath(configDir, newName), configXML(o.def));
         removeDurable(configPath(configDir, old));
+        // Snapshot metadata is filed under the domain's name.
+        renameSnapshotMetadata(configDir, old, newName);
         if (o.autostart) {
           removeDurable(autostartPath(configDir, old));
           setAutostart(configDir, newName, true);
