@@ -26,6 +26,8 @@ import { autostartPath, configPath, removeDurable, setAutostart, writeDurable } 
 import {
   VIR_DOMAIN_AFFECT_CONFIG,
   VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_EVENT_DEFINED,
+  VIR_DOMAIN_EVENT_UNDEFINED,
   VIR_DOMAIN_VCPU_GUEST,
   VIR_DOMAIN_VCPU_HOTPLUGGABLE,
   VIR_DOMAIN_VCPU_MAXIMUM,
@@ -167,8 +169,12 @@ function rename(c: QemuConn, ref: RemoteDomain, newName: string | null, flags: n
         }
         saveObj();
       });
+      const old = e.name;
       e.name = newName;
       save();
+      // libvirt's qemuDomainRename: the old name goes, the new one comes (detail renamed).
+      c.lifecycle({ name: old, uuid: e.uuid, id: -1 }, VIR_DOMAIN_EVENT_UNDEFINED, 1);
+      c.lifecycle({ name: newName, uuid: e.uuid, id: -1 }, VIR_DOMAIN_EVENT_DEFINED, 2);
     });
   });
 }
