@@ -282,11 +282,15 @@ Deno.test({
       await assert.rejects(Deno.stat(`${dir}/run/qemu/snapshot/t`));
     });
 
-    await t.step("undefine refuses a domain with snapshots unless told", async () => {
+    await t.step("rename keeps the snapshots; undefine refuses them unless told", async () => {
       // --children takes the descendants along (ext2 only as metadata: it is external).
       await ok("snapshot-delete", "g", "run1", "--children", "--metadata");
       assert.equal(await ok("snapshot-list", "g", "--name"), "off1");
       assert.equal((await ok("snapshot-current", "--name", "g")).trim(), "off1");
+      // A rename takes the snapshots along (their files are filed by name).
+      await ok("domrename", "g", "g2");
+      await ok("domrename", "g2", "g");
+      assert.equal(await ok("snapshot-list", "g", "--name"), "off1");
       const r = await virsh("undefine", "g");
       assert.match(r.out, /cannot delete inactive domain with 1 snapshots/);
       await ok("undefine", "g", "--snapshots-metadata");
