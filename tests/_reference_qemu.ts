@@ -114,7 +114,15 @@ export async function startReferenceQemu(): Promise<ReferenceQemu> {
         .map((s) => s.trim()).filter((s) => s && !s.startsWith("error"));
       for (const n of names) {
         await sh("virsh", ["-c", uri, "destroy", n]);
-        await sh("virsh", ["-c", uri, "undefine", n, "--nvram", "--managed-save"]);
+        await sh("virsh", [
+          "-c",
+          uri,
+          "undefine",
+          n,
+          "--nvram",
+          "--managed-save",
+          "--snapshots-metadata",
+        ]);
       }
       try {
         child.kill("SIGTERM");

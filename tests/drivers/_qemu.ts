@@ -1,5 +1,6 @@
-// What the QEMU driver tests share: a tiny VM definition and a look at the
-// host's QEMU processes (to prove one runs, or none is left behind).
+// What the QEMU driver tests share: a tiny VM definition, a look at the
+// host's QEMU processes (to prove one runs, or none is left behind), and the
+// daemon as a process of its own (to kill and restart it).
 
 /** A tiny VM: SeaBIOS's output goes to `serialFile`. */
 export function tinyVM(name: string, uuid: string, serialFile: string): string {
@@ -44,4 +45,29 @@ export function killQemus(...uuids: string[]): void {
       }
     }
   }
+}
+
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** Waits until a daemon accepts on `path`. */
+export async function waitForSocket(path: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    try {
+      const c = await Deno.connect({ transport: "unix", path });
+      c.close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error(`no daemon on ${path}`);
+}
+
+/** The daemon as a process of its own (so a test can kill and restart it), on config `conf`. */
+export function spawnDaemon(conf: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-check", "-A", MAIN, "--config", conf],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
 }

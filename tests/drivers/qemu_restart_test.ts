@@ -9,32 +9,9 @@ import * as P from "../../src/protocol/remote_procedure_numbers.ts";
 import * as S from "../../src/drivers/domain_constants.ts";
 import { haveTools } from "../interop/_tools.ts";
 import { call, nextEvent } from "./_driver.ts";
-import { killQemus, qemuProcesses, tinyVM } from "./_qemu.ts";
+import { killQemus, qemuProcesses, spawnDaemon, tinyVM, waitForSocket } from "./_qemu.ts";
 
 const runnable = haveTools("QEMU driver", ["qemu-system-x86_64", "ps"]);
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
-
-async function waitForSocket(path: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    try {
-      const c = await Deno.connect({ transport: "unix", path });
-      c.close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  throw new Error(`no daemon on ${path}`);
-}
-
-function spawnDaemon(conf: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-check", "-A", MAIN, "--config", conf],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
-
 async function client(sock: string): Promise<RawClient> {
   const c = await RawClient.connect(sock);
   await call(c, P.REMOTE_PROC_CONNECT_OPEN, { name: "qemu:///system", flags: 0 });

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { removeSnapshotMetadata } from "./snapshot_files.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import { setMaxMemory } from "./tune.ts";
 import { diskNode } from "./hotplug.ts";
@@ -124,6 +125,20 @@ function undefine(c: QemuConn, ref: RemoteDomain, flags: number): void {
             VIR_FROM_QEMU,
             "cannot undefine transient domain",
           );
+        }
+        const nsnapshots = o.snapshots?.length ?? 0;
+        if (o.pid === 0 && nsnapshots > 0) {
+          if (!(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
+            throw VirError.of(
+              VIR_ERR_OPERATION_INVALID,
+              VIR_FROM_QEMU,
+              `cannot delete inactive domain with ${nsnapshots} snapshots`,
+            );
+          }
+          removeSnapshotMetadata(configDir, o.def.name);
+          o.snapshots = [];
+          o.snapshotRoots = [];
+          o.currentSnapshot = null;
         }
         if (hasManagedSave(configDir, o.def.name)) {
           if (!(flags & VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)) {

@@ -43,6 +43,7 @@ import {
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { hasManagedSave, type Incoming, managedIncoming, managedSavePath } from "./save_image.ts";
 import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } from "./interface.ts";
+import { removeSnapshotMetadata } from "./snapshot_files.ts";
 
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
 
@@ -202,13 +203,17 @@ function releaseMonitorSlot(d: QemuDirectory, uuid: string): boolean {
   return true;
 }
 
-/** Starts the domain's QEMU. Caller holds the domain's job. */
+/**
+ * Starts the domain's QEMU. Caller holds the domain's job. `silent`: the
+ * caller raises the lifecycle events itself (a revert to a snapshot).
+ */
 export function startDomain(
   c: QemuConn,
   entry: QemuDomainEntry,
   flags: number,
   bootReason = S.VIR_DOMAIN_RUNNING_BOOTED,
   from?: Incoming,
+  opts: { silent?: boolean } = {},
 ): void {
   let reason = bootReason;
   const d = c.dir((x) => x);
@@ -329,13 +334,17 @@ export function startDomain(
         return;
       }
     }
-    c.lifecycle(
-      dom,
-      S.VIR_DOMAIN_EVENT_STARTED,
-      restoreFrom ? S.VIR_DOMAIN_EVENT_STARTED_RESTORED : S.VIR_DOMAIN_EVENT_STARTED_BOOTED,
-    );
+    if (!opts.silent) {
+      c.lifecycle(
+        dom,
+        S.VIR_DOMAIN_EVENT_STARTED,
+        restoreFrom ? S.VIR_DOMAIN_EVENT_STARTED_RESTORED : S.VIR_DOMAIN_EVENT_STARTED_BOOTED,
+      );
+    }
     if ((flags & VIR_DOMAIN_START_PAUSED) || restoredPaused) {
-      c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+      if (!opts.silent) {
+        c.lifecycle(dom, S.VIR_DOMAIN_EVENT_SUSPENDED, S.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+      }
     } else {
       c.io("qemu.qmp", { uuid: def.uuid, cmd: "cont" });
       c.withObj(entry, (o, save) => {
@@ -394,8 +403,11 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
   } catch {
     // The taps went with QEMU or were removed by hand: nothing is left to undo.
   }
-  if (transient) removeDomainIf(c, entry, () => true);
-  else c.syncEntry(entry, o);
+  if (transient) {
+    // libvirt's qemuDomainRemoveInactive: a transient domain's snapshots go with it.
+    removeSnapshotMetadata(c.dir((d) => d.configDir), entry.name);
+    removeDomainIf(c, entry, () => true);
+  } else c.syncEntry(entry, o);
   return transient;
 }
 

@@ -72,6 +72,9 @@ import { statsHandlers } from "./stats.ts";
 import { deviceDeleted, hotplugHandlers } from "./hotplug.ts";
 import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_save.ts";
 import { tuneHandlers } from "./tune.ts";
+import { snapshotHandlers } from "./snapshot.ts";
+import { blockHandlers } from "./block.ts";
+import { loadSnapshotMetadata } from "./snapshot_files.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { udevHandlers } from "../udev/mod.ts";
@@ -83,6 +86,7 @@ import { taintHandlers } from "./taint.ts";
 import { updateDisk } from "./media.ts";
 import { sendKeyHandlers } from "./send_key.ts";
 import { restoreTapNames } from "./interface.ts";
+import { diskNodeNumbers } from "./command_line.ts";
 import type { QemuEventArg } from "./host.ts";
 import {
   QEMU_DRIVER_ID,
@@ -227,6 +231,12 @@ function init(ctx: CallContext, settings: QemuSettings): void {
       });
     }
     for (const st of readStatuses(settings.stateDir)) adopt(c, settings, st);
+    for (const e of c.dir((d) => d.domains.map((x) => ({ ...x })))) {
+      c.withObj(e, (o, saveObj) => {
+        loadSnapshotMetadata(settings.configDir, e.name, o);
+        saveObj();
+      });
+    }
     c.dir((d, save) => {
       loadPools(d);
       save();
@@ -369,9 +379,9 @@ function adopt(
       o.id = st.id;
       o.state = running ? S.VIR_DOMAIN_RUNNING : S.VIR_DOMAIN_PAUSED;
       o.reason = running ? S.VIR_DOMAIN_RUNNING_UNKNOWN : S.VIR_DOMAIN_PAUSED_UNKNOWN;
-      o.diskNodes = st.diskNodes ??
-        Object.fromEntries(live.devices.disks.map((d, i) => [d.targetDev, i]));
-      o.nextDiskNode = st.nextDiskNode ?? live.devices.disks.length;
+      // Without hotplug the status file has no node numbers: the command line's.
+      o.diskNodes = st.diskNodes ?? diskNodeNumbers(live);
+      o.nextDiskNode = st.nextDiskNode ?? live.devices.disks.length + 1;
       saveObj();
     });
     e.id = st.id;
@@ -608,6 +618,8 @@ export const qemuDriver: Driver = {
     ...saveFileHandlers,
     ...dumpHandlers,
     ...tuneHandlers,
+    ...snapshotHandlers,
+    ...blockHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     ...udevHandlers,

@@ -12,6 +12,7 @@ import type { DomainDef } from "../../conf/domain_xml.ts";
 import type { EventRegistry } from "../events.ts";
 import type { QemuPool } from "./storage.ts";
 import type { NetworkDirectory } from "../network/state.ts";
+import type { SnapshotHolder } from "../moments.ts";
 
 export { QEMU_DRIVER_ID } from "../builtin.ts";
 /** The key of the one shared instance. */
@@ -58,8 +59,8 @@ export interface DomainJob {
   since: number;
 }
 
-/** One domain. */
-export interface QemuDomainObj {
+/** One domain (its snapshots: SnapshotHolder, kept in the object like libvirt's vm->snapshots). */
+export interface QemuDomainObj extends SnapshotHolder {
   /** The running definition while active; the persistent one otherwise. */
   def: DomainDef;
   /** The persistent definition to take over when a running domain stops. */

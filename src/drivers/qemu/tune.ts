@@ -21,10 +21,13 @@ import {
 } from "../../rpc/error_codes.ts";
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
+import { renameSnapshotMetadata } from "./snapshot_files.ts";
 import { autostartPath, configPath, removeDurable, setAutostart, writeDurable } from "./files.ts";
 import {
   VIR_DOMAIN_AFFECT_CONFIG,
   VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_EVENT_DEFINED,
+  VIR_DOMAIN_EVENT_UNDEFINED,
   VIR_DOMAIN_VCPU_GUEST,
   VIR_DOMAIN_VCPU_HOTPLUGGABLE,
   VIR_DOMAIN_VCPU_MAXIMUM,
@@ -158,14 +161,20 @@ function rename(c: QemuConn, ref: RemoteDomain, newName: string | null, flags: n
         o.def.name = newName;
         writeDurable(configPath(configDir, newName), configXML(o.def));
         removeDurable(configPath(configDir, old));
+        // Snapshot metadata is filed under the domain's name.
+        renameSnapshotMetadata(configDir, old, newName);
         if (o.autostart) {
           removeDurable(autostartPath(configDir, old));
           setAutostart(configDir, newName, true);
         }
         saveObj();
       });
+      const old = e.name;
       e.name = newName;
       save();
+      // libvirt's qemuDomainRename: the old name goes, the new one comes (detail renamed).
+      c.lifecycle({ name: old, uuid: e.uuid, id: -1 }, VIR_DOMAIN_EVENT_UNDEFINED, 1);
+      c.lifecycle({ name: newName, uuid: e.uuid, id: -1 }, VIR_DOMAIN_EVENT_DEFINED, 2);
     });
   });
 }

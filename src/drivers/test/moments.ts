@@ -1,132 +1,14 @@
 /**
- * The tree of a domain's snapshots or checkpoints (libvirt's
- * virDomainMomentObjList): parents, children, the current one, listing
- * filters and the redefinition checks both families share.
+ * The test driver's checkpoint tree over the moment list every driver
+ * shares (src/drivers/moments.ts).
  *
  * @module
  */
 
-import { VirError } from "../../rpc/error.ts";
-import { VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN } from "../../rpc/error_codes.ts";
-import type { CheckpointObj, DomainObj, SnapshotObj } from "./state.ts";
+import { Moments } from "../moments.ts";
+import type { CheckpointObj, DomainObj } from "./state.ts";
 
-interface MomentObj {
-  def: { name: string; parent: string | null };
-  children: string[];
-  link: string | null;
-}
-
-/** virDomainMomentObjList over a domain's snapshots or checkpoints. */
-class Moments<M extends MomentObj> {
-  readonly list: M[];
-  readonly roots: string[];
-  readonly #getCurrent: () => string | null;
-  readonly #setCurrent: (name: string | null) => void;
-  constructor(
-    list: M[],
-    roots: string[],
-    getCurrent: () => string | null,
-    setCurrent: (name: string | null) => void,
-  ) {
-    this.list = list;
-    this.roots = roots;
-    this.#getCurrent = getCurrent;
-    this.#setCurrent = setCurrent;
-  }
-  get current(): string | null {
-    return this.#getCurrent();
-  }
-  set current(name: string | null) {
-    this.#setCurrent(name);
-  }
-  find(name: string | null): M | undefined {
-    return name === null ? undefined : this.list.find((s) => s.def.name === name);
-  }
-  /** The child list of a moment, or of the meta-root. */
-  children(of: M | null): string[] {
-    return of ? of.children : this.roots;
-  }
-  /** virDomainMomentSetParent: newest first. */
-  setParent(s: M, parent: M | null): void {
-    s.link = parent ? parent.def.name : null;
-    this.children(parent).unshift(s.def.name);
-  }
-  /** virDomainMomentLinkParent: under the moment named by def.parent, or the meta-root. */
-  linkParent(s: M): void {
-    this.setParent(s, this.find(s.def.parent) ?? null);
-  }
-  /** virDomainMomentDropParent. */
-  dropParent(s: M): void {
-    const list = this.children(this.find(s.link) ?? null);
-    const i = list.indexOf(s.def.name);
-    if (i >= 0) list.splice(i, 1);
-    s.link = null;
-  }
-  /** virDomainMomentMoveChildren: `from`'s children go ahead of `to`'s. */
-  moveChildren(from: M, to: M | null): void {
-    for (const n of from.children) {
-      const c = this.find(n);
-      if (c) c.link = to ? to.def.name : null;
-    }
-    this.children(to).unshift(...from.children);
-    from.children = [];
-  }
-  /** virDomainMomentObjListRemove: true if it was current. */
-  remove(s: M): boolean {
-    const wasCurrent = this.current === s.def.name;
-    const i = this.list.indexOf(s);
-    if (i >= 0) this.list.splice(i, 1);
-    if (wasCurrent) this.current = null;
-    return wasCurrent;
-  }
-  /** virDomainMomentForEachDescendant: pre-order, in child-list order. */
-  descendants(of: M | null): M[] {
-    const out: M[] = [];
-    const walk = (names: string[]) => {
-      for (const n of [...names]) {
-        const c = this.find(n);
-        if (!c) continue;
-        out.push(c);
-        walk(c.children);
-      }
-    };
-    walk(this.children(of));
-    return out;
-  }
-  /** The delete logic shared by snapshots and checkpoints (CHILDREN = 1, CHILDREN_ONLY = 4). */
-  delete(m: M, flags: number): void {
-    if (flags & (1 | 4)) {
-      let wasCurrent = false;
-      for (const d of this.descendants(m)) wasCurrent = this.remove(d) || wasCurrent;
-      if (wasCurrent) this.current = m.def.name;
-    } else if (m.children.length) {
-      const parent = this.find(m.link) ?? null;
-      for (const n of m.children) {
-        const child = this.find(n);
-        if (child) child.def.parent = parent ? parent.def.name : null;
-      }
-      this.moveChildren(m, parent);
-    }
-    if (flags & 4) {
-      m.children = [];
-    } else {
-      this.dropParent(m);
-      if (this.current === m.def.name) this.current = this.find(m.def.parent)?.def.name ?? null;
-      this.remove(m);
-    }
-  }
-}
-
-export class Snapshots extends Moments<SnapshotObj> {
-  constructor(o: DomainObj) {
-    super(
-      o.snapshots ??= [],
-      o.snapshotRoots ??= [],
-      () => o.currentSnapshot ?? null,
-      (n) => (o.currentSnapshot = n),
-    );
-  }
-}
+export { checkCycles, Snapshots } from "../moments.ts";
 
 export class Checkpoints extends Moments<CheckpointObj> {
   constructor(o: DomainObj) {
@@ -136,40 +18,5 @@ export class Checkpoints extends Moments<CheckpointObj> {
       () => o.currentCheckpoint ?? null,
       (n) => (o.currentCheckpoint = n),
     );
-  }
-}
-
-/** virDomainMomentCheckCycles (errors in VIR_FROM_DOMAIN). */
-export function checkCycles<M extends MomentObj>(
-  m: Moments<M>,
-  def: { name: string; parent: string | null },
-): void {
-  if (def.parent === null) return;
-  if (def.parent === def.name) {
-    throw VirError.of(
-      VIR_ERR_INVALID_ARG,
-      VIR_FROM_DOMAIN,
-      `cannot set moment ${def.name} as its own parent`,
-    );
-  }
-  let other = m.find(def.parent);
-  if (!other) {
-    throw VirError.of(
-      VIR_ERR_INVALID_ARG,
-      VIR_FROM_DOMAIN,
-      `parent ${def.parent} for moment ${def.name} not found`,
-    );
-  }
-  while (other.def.parent !== null) {
-    if (other.def.parent === def.name) {
-      throw VirError.of(
-        VIR_ERR_INVALID_ARG,
-        VIR_FROM_DOMAIN,
-        `parent ${other.def.name} would create cycle to ${def.name}`,
-      );
-    }
-    const next = m.find(other.def.parent);
-    if (!next) break;
-    other = next;
   }
 }

@@ -34,7 +34,6 @@ import { on, type TestConn } from "./conn.ts";
 import { checkFlags, exclusiveFlags, rpcLimit, testError } from "./errors.ts";
 import { isActive, startLocked, stopLocked, wire } from "./domain.ts";
 import {
-  type SnapshotObj,
   VIR_DOMAIN_EVENT_STARTED,
   VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT,
   VIR_DOMAIN_EVENT_STOPPED,
@@ -47,7 +46,13 @@ import {
   VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT,
 } from "./state.ts";
 import { stoppedRef } from "./domain_common.ts";
-import { checkCycles, Snapshots } from "./moments.ts";
+import {
+  checkCycles,
+  SNAP_LIST_ALLOWED,
+  snapshotNames,
+  type SnapshotObj,
+  Snapshots,
+} from "../moments.ts";
 
 const SNAP_CREATE_REDEFINE = 1 << 0;
 const SNAP_CREATE_CURRENT = 1 << 1;
@@ -57,24 +62,6 @@ const SNAP_CREATE_QUIESCE = 1 << 6;
 const SNAP_CREATE_ATOMIC = 1 << 7;
 const SNAP_CREATE_LIVE = 1 << 8;
 const SNAP_CREATE_VALIDATE = 1 << 9;
-
-const SNAP_LIST_ROOTS = 1 << 0; // also DESCENDANTS for children listings
-const SNAP_LIST_METADATA = 1 << 1;
-const SNAP_LIST_LEAVES = 1 << 2;
-const SNAP_LIST_NO_LEAVES = 1 << 3;
-const SNAP_LIST_NO_METADATA = 1 << 4;
-const SNAP_LIST_INACTIVE = 1 << 5;
-const SNAP_LIST_ACTIVE = 1 << 6;
-const SNAP_LIST_DISK_ONLY = 1 << 7;
-const SNAP_LIST_INTERNAL = 1 << 8;
-const SNAP_LIST_EXTERNAL = 1 << 9;
-const SNAP_LIST_TOPOLOGICAL = 1 << 10;
-const SNAP_FILTERS_LEAVES = SNAP_LIST_LEAVES | SNAP_LIST_NO_LEAVES;
-const SNAP_FILTERS_METADATA = SNAP_LIST_METADATA | SNAP_LIST_NO_METADATA;
-const SNAP_FILTERS_STATUS = SNAP_LIST_INACTIVE | SNAP_LIST_ACTIVE | SNAP_LIST_DISK_ONLY;
-const SNAP_FILTERS_LOCATION = SNAP_LIST_INTERNAL | SNAP_LIST_EXTERNAL;
-const SNAP_FILTERS_ALL = SNAP_FILTERS_LEAVES | SNAP_FILTERS_METADATA | SNAP_FILTERS_STATUS |
-  SNAP_FILTERS_LOCATION;
 
 const SNAP_REVERT_RUNNING = 1 << 0;
 const SNAP_REVERT_PAUSED = 1 << 1;
@@ -86,43 +73,6 @@ const SNAP_DELETE_CHILDREN_ONLY = 1 << 2;
 const SNAP_XML_SECURE = 1;
 
 const VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT = 5;
-
-/** virDomainSnapshotObjListGetNames: the names `flags` select, from the meta-root or a snapshot. */
-function snapshotNames(
-  m: Snapshots,
-  from: SnapshotObj | null,
-  flags: number,
-  withNames: boolean,
-): string[] {
-  let descendants = (flags & SNAP_LIST_ROOTS) !== 0;
-  const topological = (flags & SNAP_LIST_TOPOLOGICAL) !== 0;
-  if (!from) descendants = !descendants;
-  let filter = flags & ~(SNAP_LIST_ROOTS | SNAP_LIST_TOPOLOGICAL);
-  if ((filter & SNAP_FILTERS_METADATA) === SNAP_LIST_NO_METADATA) return [];
-  filter &= ~SNAP_FILTERS_METADATA;
-  if ((filter & SNAP_FILTERS_LEAVES) === SNAP_FILTERS_LEAVES) filter &= ~SNAP_FILTERS_LEAVES;
-  if ((filter & SNAP_FILTERS_STATUS) === SNAP_FILTERS_STATUS) filter &= ~SNAP_FILTERS_STATUS;
-  if ((filter & SNAP_FILTERS_LOCATION) === SNAP_FILTERS_LOCATION) filter &= ~SNAP_FILTERS_LOCATION;
-  let candidates: SnapshotObj[];
-  if (descendants) {
-    candidates = from || (withNames && topological) ? m.descendants(from) : [...m.list];
-  } else {
-    candidates = m.children(from).map((n) => m.find(n)!).filter((s) => s);
-  }
-  return candidates.filter((s) => {
-    if ((filter & SNAP_LIST_LEAVES) && s.children.length) return false;
-    if ((filter & SNAP_LIST_NO_LEAVES) && !s.children.length) return false;
-    const st = s.def.state;
-    if (filter & SNAP_FILTERS_STATUS) {
-      if (!(filter & SNAP_LIST_INACTIVE) && st === "shutoff") return false;
-      if (!(filter & SNAP_LIST_DISK_ONLY) && st === "disk-snapshot") return false;
-      if (!(filter & SNAP_LIST_ACTIVE) && st !== "shutoff" && st !== "disk-snapshot") return false;
-    }
-    if ((filter & SNAP_LIST_INTERNAL) && snapshotIsExternal(s.def)) return false;
-    if ((filter & SNAP_LIST_EXTERNAL) && !snapshotIsExternal(s.def)) return false;
-    return true;
-  }).map((s) => s.def.name);
-}
 
 type Snap = { name: string; dom: RemoteDomain };
 
@@ -140,8 +90,6 @@ function snapshotOf(m: Snapshots, name: string): SnapshotObj {
   if (!s) throw noSnapshot(name);
   return s;
 }
-
-const SNAP_LIST_ALLOWED = SNAP_LIST_ROOTS | SNAP_LIST_TOPOLOGICAL | SNAP_FILTERS_ALL;
 
 function listSnapshots(c: TestConn, dom: RemoteDomain, fn: string, flags: number): string[] {
   checkFlags(fn, flags, SNAP_LIST_ALLOWED);

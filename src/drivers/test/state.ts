@@ -9,7 +9,8 @@
 
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
-import type { CheckpointDef, SnapshotDef } from "../../conf/snapshot_xml.ts";
+import type { CheckpointDef } from "../../conf/snapshot_xml.ts";
+import type { SnapshotObj } from "../moments.ts";
 import type { EventRegistry } from "../events.ts";
 
 export * from "../domain_constants.ts";
@@ -57,14 +58,8 @@ export interface CheckpointObj {
   link: string | null;
 }
 
-/** One snapshot of a domain (virDomainMomentObj). */
-export interface SnapshotObj {
-  def: SnapshotDef;
-  /** Names of its children, in libvirt's child-list order (newest linked first). */
-  children: string[];
-  /** The snapshot it is linked under (null: a root), which may differ from def.parent mid-operation. */
-  link: string | null;
-}
+/** One snapshot of a domain: the shape every driver keeps (src/drivers/moments.ts). */
+export type { SnapshotObj };
 
 /** A directory entry: enough to find and list an object without reading it. */
 export interface Entry {
