@@ -64,8 +64,29 @@ const O_LIVE = 4;
 const OBJ_WORDS = 5;
 
 const MIN_CLASS = 5; // 32-byte blocks
+/** Strings at least this long are stored beside a blob's JSON, once each. */
+const LONG_STRING = 64 * 1024;
+/** What stands in the JSON for long string i: no XML text or name holds a NUL. */
+const LONG_MARK = "\u0000long\u0000";
 const utf8e = new TextEncoder();
 const utf8d = new TextDecoder();
+
+/** Puts a blob's long strings back where their markers are (in place). */
+function restoreLong(value: unknown, long: readonly string[]): unknown {
+  const get = (v: string): string => long[Number(v.slice(LONG_MARK.length))]!;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return v.startsWith(LONG_MARK) ? get(v) : v;
+    if (v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = walk(v[i]);
+    } else {
+      const o = v as Record<string, unknown>;
+      for (const key of Object.keys(o)) o[key] = walk(o[key]);
+    }
+    return v;
+  };
+  return walk(value);
+}
 
 function hashKey(key: string): number {
   let h = 0x811c9dc5;
@@ -244,24 +265,57 @@ export class SharedStore {
     this.#freeLocked(off);
   }
 
-  // ---- Blobs: [class word][length word][bytes] --------------------------------------------
+  // ---- Blobs: [class word][JSON length][long-string count k][k lengths][JSON][long strings] ----
 
   #writeBlob(value: unknown): number {
-    const json = JSON.stringify(value);
-    // A blob is mostly ASCII: encoded straight into a block of one byte a
-    // character, without a copy (a domain with 4 MiB of metadata: issue 20);
-    // only a text that does not fit goes through an encoded copy.
-    let off = this.#alloc(json.length + 4);
-    const r = utf8e.encodeInto(json, this.#bytes.subarray(off + 8, off + 8 + json.length));
-    if (r.read === json.length) {
-      Atomics.store(this.#words, off / 4 + 1, r.written);
-      return off;
+    // A long string (a domain's 4 MiB metadata element: issue 20) is kept out
+    // of the JSON: stored once however often the value repeats it (an XML
+    // element holds its text twice, in `text` and its text node, and its
+    // children twice, in `children` and `nodes`), and copied without JSON's
+    // escaping on the way in and out. The JSON holds a marker in its place.
+    const long: string[] = [];
+    let index: Map<string, number> | null = null;
+    const json = JSON.stringify(value, (_k, v) => {
+      if (typeof v !== "string" || v.length < LONG_STRING) return v;
+      index ??= new Map();
+      let i = index.get(v);
+      if (i === undefined) {
+        i = long.length;
+        index.set(v, i);
+        long.push(v);
+      }
+      return LONG_MARK + i;
+    });
+    const parts = [json, ...long];
+    const head = 8 + 4 * long.length;
+    // Mostly ASCII: encoded straight into a block of one byte a character,
+    // without a copy; only a text that does not fit goes through encoded copies.
+    const chars = parts.reduce((n, p) => n + p.length, 0);
+    let off = this.#alloc(head + chars);
+    let at = off + 4 + head;
+    const lens: number[] = [];
+    for (const p of parts) {
+      const r = utf8e.encodeInto(p, this.#bytes.subarray(at, at + p.length));
+      if (r.read !== p.length) break;
+      lens.push(r.written);
+      at += r.written;
     }
-    this.#free(off);
-    const bytes = utf8e.encode(json);
-    off = this.#alloc(bytes.length + 4);
-    Atomics.store(this.#words, off / 4 + 1, bytes.length);
-    this.#bytes.set(bytes, off + 8);
+    if (lens.length !== parts.length) {
+      this.#free(off);
+      const enc = parts.map((p) => utf8e.encode(p));
+      off = this.#alloc(head + enc.reduce((n, b) => n + b.length, 0));
+      at = off + 4 + head;
+      lens.length = 0;
+      for (const b of enc) {
+        this.#bytes.set(b, at);
+        lens.push(b.length);
+        at += b.length;
+      }
+    }
+    const w = off / 4 + 1;
+    Atomics.store(this.#words, w, lens[0]!);
+    Atomics.store(this.#words, w + 1, long.length);
+    for (let i = 0; i < long.length; i++) Atomics.store(this.#words, w + 2 + i, lens[i + 1]!);
     return off;
   }
 
@@ -274,9 +328,21 @@ export class SharedStore {
   }
 
   #readBlob(off: number): unknown {
-    const len = Atomics.load(this.#words, off / 4 + 1);
+    const w = off / 4 + 1;
+    const len = Atomics.load(this.#words, w);
+    const k = Atomics.load(this.#words, w + 1);
+    let at = off + 4 + 8 + 4 * k;
     // TextDecoder cannot read shared memory directly: copy first.
-    return JSON.parse(utf8d.decode(this.#bytes.slice(off + 8, off + 8 + len)));
+    const value = JSON.parse(utf8d.decode(this.#bytes.slice(at, at + len)));
+    if (k === 0) return value;
+    at += len;
+    const long: string[] = [];
+    for (let i = 0; i < k; i++) {
+      const n = Atomics.load(this.#words, w + 2 + i);
+      long.push(utf8d.decode(this.#bytes.slice(at, at + n)));
+      at += n;
+    }
+    return restoreLong(value, long);
   }
 
   /**
