@@ -56,12 +56,17 @@ const INST_DYING = 2;
 /** Reserved by an opener that is filling in its directory (see openInstance). */
 const INST_INIT = 3;
 
-// An object: 2 lock words, version, blob handle, live flag.
+// An object: 2 lock words, version, blob handle, live flag, job blob handle.
 const O_LOCK = 0;
 const O_VERSION = 2;
 const O_BLOB = 3;
 const O_LIVE = 4;
-const OBJ_WORDS = 5;
+// A small blob of its own (0: none), so taking and ending a domain's job
+// neither rewrites the object's blob nor changes its version (issue 20: a
+// domain with 4 MiB of metadata was rewritten twice a job, and each Worker's
+// cached copy went stale).
+const O_JOB = 5;
+const OBJ_WORDS = 6;
 
 const MIN_CLASS = 5; // 32-byte blocks
 /** Strings at least this long are stored beside a blob's JSON, once each. */
@@ -577,6 +582,7 @@ export class SharedStore {
     Atomics.store(w, o + O_VERSION, this.#stamp());
     Atomics.store(w, o + O_BLOB, this.#writeBlob(value));
     Atomics.store(w, o + O_LIVE, 1);
+    Atomics.store(w, o + O_JOB, 0);
     return off;
   }
 
@@ -608,6 +614,20 @@ export class SharedStore {
     this.#free(old);
   }
 
+  /** The object's job record (not part of its value), or null. Caller holds its lock. */
+  jobLocked<T>(handle: number): T | null {
+    const blob = Atomics.load(this.#words, handle / 4 + 1 + O_JOB);
+    return blob === 0 ? null : this.#readBlob(blob) as T;
+  }
+
+  /** Sets or (null) clears the object's job record. Caller holds its lock. */
+  setJobLocked(handle: number, job: unknown): void {
+    const word = handle / 4 + 1 + O_JOB;
+    const old = Atomics.load(this.#words, word);
+    Atomics.store(this.#words, word, job === null ? 0 : this.#writeBlob(job));
+    if (old) this.#free(old);
+  }
+
   /** Whether the object still exists (false once destroyed). Caller holds its lock. */
   liveLocked(handle: number): boolean {
     return Atomics.load(this.#words, handle / 4 + 1 + O_LIVE) === 1;
@@ -620,6 +640,8 @@ export class SharedStore {
       using _ = this.objectLock(handle).lock();
       Atomics.store(this.#words, o + O_LIVE, 0);
       this.#free(Atomics.load(this.#words, o + O_BLOB));
+      const job = Atomics.exchange(this.#words, o + O_JOB, 0);
+      if (job) this.#free(job);
     }
     this.#cache.delete(handle);
     this.#free(handle);

@@ -201,7 +201,6 @@ function init(ctx: CallContext, settings: QemuSettings): void {
           autostart,
           pid: 0,
           monitor: "",
-          job: null,
           stopping: null,
         };
         d.domains.push({
@@ -339,7 +338,6 @@ function adopt(
             autostart: false,
             pid: 0,
             monitor: "",
-            job: null,
             stopping: null,
           } satisfies QemuDomainObj,
         ),

@@ -72,7 +72,6 @@ export interface QemuDomainObj {
   /** The QEMU process (0: none) and its monitor socket. */
   pid: number;
   monitor: string;
-  job: DomainJob | null;
   /** Set when the daemon itself asked the guest or QEMU to stop (shutdown / destroy). */
   stopping: "shutdown" | "destroy" | null;
   /** While running: each disk's -blockdev node index by target (hotplug numbers on from the boot disks). */
