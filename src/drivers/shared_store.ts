@@ -337,14 +337,15 @@ export class SharedStore {
     const len = Atomics.load(this.#words, w);
     const k = Atomics.load(this.#words, w + 1);
     let at = off + 4 + 8 + 4 * k;
-    // TextDecoder cannot read shared memory directly: copy first.
-    const value = JSON.parse(utf8d.decode(this.#bytes.slice(at, at + len)));
+    // Decoded from the shared view: Deno's TextDecoder copies it itself, faster
+    // than a slice() would (a 4 MiB string: 0.7 ms against 3, issue 20).
+    const value = JSON.parse(utf8d.decode(this.#bytes.subarray(at, at + len)));
     if (k === 0) return value;
     at += len;
     const long: string[] = [];
     for (let i = 0; i < k; i++) {
       const n = Atomics.load(this.#words, w + 2 + i);
-      long.push(utf8d.decode(this.#bytes.slice(at, at + n)));
+      long.push(utf8d.decode(this.#bytes.subarray(at, at + n)));
       at += n;
     }
     return restoreLong(value, long);
