@@ -188,7 +188,7 @@ async function sparse(daemons: Daemon[], dir: string): Promise<string[]> {
   return lines;
 }
 
-/** A domain with a ~4 MiB metadata element: defined, then its XML read back (ms). */
+/** A domain with a ~4 MiB metadata element: defined, its XML read back, undefined (ms). */
 async function largeMessages(daemons: Daemon[], dir: string): Promise<Record<string, number[]>> {
   const blob = "x".repeat(4 * MiB - 4096);
   const xml = `<domain type='qemu'>
@@ -221,12 +221,50 @@ async function largeMessages(daemons: Daemon[], dir: string): Promise<Record<str
       const t2 = performance.now();
       if (!back.includes(blob)) throw new Error(`${d.name}: the metadata did not come back`);
       await virsh(d.uri, "undefine", "bulkmeta");
+      const t3 = performance.now();
       (out[`${d.name} define`] ??= []).push(t1 - t0);
       (out[`${d.name} dumpxml`] ??= []).push(t2 - t1);
+      (out[`${d.name} undefine`] ??= []).push(t3 - t2);
+    }
+  }
+  // The same calls on one open connection (libvirt-python), timed around
+  // each call alone: virsh's start and connection setup are most of its
+  // wall time above, and the same for both daemons.
+  for (let i = 0; i < LARGE_RUNS; i++) {
+    const order = i % 2 === 0 ? daemons : [...daemons].reverse();
+    for (const d of order) {
+      const o = await new Deno.Command("/usr/bin/python3", {
+        args: ["-c", ONE_CONNECTION, d.uri, `${dir}/meta.xml`],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!o.success) throw new Error(`${d.name}: ${dec.decode(o.stderr)}`);
+      const times: Record<string, number[]> = JSON.parse(dec.decode(o.stdout));
+      for (const [call, ms] of Object.entries(times)) {
+        (out[`${d.name} ${call} conn`] ??= []).push(...ms);
+      }
     }
   }
   return out;
 }
+
+/** libvirt-python: define, dumpxml and undefine 3 times on one connection, each timed (ms, JSON). */
+const ONE_CONNECTION = `
+import json, sys, time, libvirt
+conn = libvirt.open(sys.argv[1])
+xml = open(sys.argv[2]).read()
+conn.defineXML(xml).undefine()  # warm-up
+out = {"define": [], "dumpxml": [], "undefine": []}
+for _ in range(3):
+    t0 = time.perf_counter(); dom = conn.defineXML(xml)
+    t1 = time.perf_counter(); back = dom.XMLDesc(0)
+    t2 = time.perf_counter(); dom.undefine()
+    t3 = time.perf_counter()
+    assert len(back) > 4000000
+    for k, a, b in (("define", t0, t1), ("dumpxml", t1, t2), ("undefine", t2, t3)):
+        out[k].append((b - a) * 1000)
+print(json.dumps(out))
+`;
 
 async function buildLoad(): Promise<string> {
   const gcc = which("gcc") ?? which("cc");
@@ -364,8 +402,9 @@ async function main(): Promise<void> {
     await den.stop();
     await Deno.remove(dir, { recursive: true });
   }
+  const today = new Date().toISOString().slice(0, 10);
   sections.push(
-    `## Bulk data (bench/bulk.ts), ${new Date().toISOString().slice(0, 10)}`,
+    `## Bulk data (bench/bulk.ts), ${today}`,
     "",
     "`virsh vol-upload` then `vol-download` of a raw volume of random data in a `dir` pool, on",
     `denovirt's QEMU driver and libvirtd 9.0's storage driver in the same run, alternating; median`,
@@ -387,23 +426,6 @@ async function main(): Promise<void> {
       "",
     );
   }
-  const names = Object.keys(big);
-  if (names.length) {
-    const m = (k: string) => median(big[k]!);
-    sections.push(
-      "The largest string a call can carry is 4 MiB (REMOTE_STRING_MAX), so the large call is a",
-      "`virsh define` of a domain with a 4 MiB metadata element and the large reply its `dumpxml`",
-      "(ms, virsh's wall time, median):",
-      "",
-      "| call | denovirt | libvirtd | ratio |",
-      "| ---- | -------- | -------- | ----- |",
-      ...["define", "dumpxml"].map((c) =>
-        `| ${c} | ${m(`denovirt ${c}`).toFixed(0)} | ${m(`libvirtd ${c}`).toFixed(0)} | ` +
-        `×${(m(`denovirt ${c}`) / m(`libvirtd ${c}`)).toFixed(2)} |`
-      ),
-      "",
-    );
-  }
   if (lat.length) {
     sections.push(
       "Four other clients calling getLibVersion in a closed loop (bench/load.c), p99 in ms over 2 s,",
@@ -417,9 +439,36 @@ async function main(): Promise<void> {
       "",
     );
   }
+  const largeSection = Object.keys(big).length === 0 ? [] : [
+    `### Large calls and replies (bench/bulk.ts --only large), ${today}`,
+    "",
+    "The largest string a call can carry is 4 MiB (REMOTE_STRING_MAX), so the large call is a",
+    "`virsh define` of a domain with a 4 MiB metadata element, the large reply its `dumpxml`, then",
+    `its \`undefine\` (ms, alternating, same run): virsh's wall time (median of ${LARGE_RUNS}), and`,
+    `each call alone on one open libvirt-python connection (median of ${
+      3 * LARGE_RUNS
+    }; virsh's start`,
+    "and connection setup are most of its wall time, alike for both daemons):",
+    "",
+    "| call | virsh: denovirt | libvirtd | ratio | one connection: denovirt | libvirtd | ratio |",
+    "| ---- | --------------- | -------- | ----- | ------------------------ | -------- | ----- |",
+    ...["define", "dumpxml", "undefine"].map((c) => {
+      const m = (k: string) => median(big[k]!);
+      const cols = (s: string) =>
+        `${m(`denovirt ${c}${s}`).toFixed(1)} | ${m(`libvirtd ${c}${s}`).toFixed(1)} | ` +
+        `×${(m(`denovirt ${c}${s}`) / m(`libvirtd ${c}${s}`)).toFixed(2)}`;
+      return `| ${c} | ${cols("")} | ${cols(" conn")} |`;
+    }),
+    "",
+  ];
+  sections.push(...largeSection);
   const section = sections.join("\n");
   console.log(section);
   if (WRITE && ONLY === "all") writeResultsSection("## Bulk data (bench/bulk.ts)", section);
+  // Alone, the large messages replace only their own part (the section's last).
+  if (WRITE && ONLY === "large" && largeSection.length) {
+    writeResultsSection("### Large calls and replies (bench/bulk.ts", largeSection.join("\n"));
+  }
 }
 
 if (import.meta.main) await main();

@@ -61,7 +61,11 @@ export function noSupport(api: string, domain = VIR_FROM_NONE): VirError {
 }
 
 export interface DispatchResult {
-  /** The reply packet (a fresh copy). */
+  /**
+   * The reply packet: a view of this thread's reply writer, valid until the
+   * next call is dispatched — the Worker copies it into its mailbox at once,
+   * so a 4 MiB reply is not copied twice (issue 20).
+   */
   reply: Uint8Array;
   /** Close the connection after the reply is written. */
   closeAfter: boolean;
@@ -86,7 +90,7 @@ const writer = new XdrWriter(64 * 1024);
 function errorReply(h: Header, err: VirError): Uint8Array {
   beginPacket(writer, { ...h, type: VIR_NET_REPLY, status: VIR_NET_ERROR });
   writeVirError(writer, err);
-  return finishPacket(writer).slice();
+  return finishPacket(writer);
 }
 
 function asVirError(e: unknown, what: string): VirError {
@@ -178,7 +182,7 @@ export async function dispatchCall(
     const ret = await handler(ctx, args);
     beginPacket(writer, { ...header, type: VIR_NET_REPLY, status: VIR_NET_OK });
     procedure.ret.encode(writer, ret);
-    return done(finishPacket(writer).slice());
+    return done(finishPacket(writer));
   } catch (e) {
     // A failed call opens no stream, and the driver values it read may have
     // been changed in place without being written back: drop the cached ones.

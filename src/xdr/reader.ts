@@ -9,6 +9,11 @@
 import { XdrError } from "./error.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+// Deno decodes without `fatal` about six times as fast (a 4 MiB string: 3 ms
+// against 0.5, issue 20). Valid UTF-8 decodes the same either way, and
+// invalid UTF-8 leaves a U+FFFD in the lenient result: only then is the
+// strict decoder asked, to tell a real U+FFFD from a malformed sequence.
+const utf8Lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Strings up to this many bytes are tried as plain ASCII first. */
 const SHORT_ASCII = 64;
 
@@ -134,6 +139,8 @@ export class XdrReader {
       }
       if (ascii) return String.fromCharCode.apply(null, view as unknown as number[]);
     }
+    const s = utf8Lenient.decode(view);
+    if (!s.includes("\uFFFD")) return s;
     try {
       return utf8.decode(view);
     } catch {

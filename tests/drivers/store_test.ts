@@ -135,3 +135,31 @@ Deno.test("store: an object's text comes back whole, ASCII or not, and frees wha
   }
   assert.equal(s.bytesInUse, bytes);
 });
+
+Deno.test("store: a long string repeated in a value is stored once and comes back everywhere", () => {
+  const sab = allocateStore();
+  const s = new SharedStore(sab, new LockTracker(1, false));
+  const other = new SharedStore(sab, new LockTracker(2, false));
+  const bytes = s.bytesInUse;
+  const big = "m".repeat(1 << 20);
+  const wide = "é€😀".repeat(100_000);
+  // As an XML element holds its text: in `text` and in its text node, its child twice.
+  const leaf = { text: big, nodes: [{ kind: "text", text: big }], note: wide };
+  const value = { meta: { children: [leaf], nodes: [leaf] }, list: [big, "short", wide, 3, null] };
+  const h = s.createObject(value);
+  // Two copies of 1 MiB would need a 4 MiB block: one copy (plus the wide text) fits in 2 MiB.
+  // (And the object record, 32 bytes.)
+  assert.ok(s.bytesInUse - bytes <= (2 << 20) + 32, `${s.bytesInUse - bytes} bytes`);
+  {
+    using _ = other.objectLock(h).lock();
+    assert.deepEqual(other.readLocked(h), value);
+  }
+  const { index } = s.openInstance(KIND, "t", true, () => ({}));
+  {
+    using _ = s.instanceLock(index).lock();
+    s.destroyObject(h);
+  }
+  s.closeInstance(index);
+  s.releaseInstance(index);
+  assert.equal(s.bytesInUse, bytes);
+});

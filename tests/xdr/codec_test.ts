@@ -361,3 +361,20 @@ Deno.test("XdrError message names the offset and the reason", () => {
   );
   assert.equal(e.name, "XdrError");
 });
+
+Deno.test("string() keeps a real U+FFFD and a BOM, and refuses malformed UTF-8, short or long", () => {
+  const codec = string(1 << 20);
+  const wire = (bytes: number[]) => {
+    const w = new XdrWriter();
+    w.writeUint(bytes.length);
+    w.writeRaw(new Uint8Array(bytes));
+    w.writeRaw(new Uint8Array((4 - (bytes.length & 3)) & 3));
+    return w.toBytes();
+  };
+  const long = Array(100_000).fill(0x61);
+  assert.equal(decode(codec, wire([0x61, 0xef, 0xbf, 0xbd, ...long])), "a\uFFFD" + "a".repeat(1e5));
+  assert.equal(decode(codec, wire([0xef, 0xbb, 0xbf, ...long])), "\uFEFF" + "a".repeat(1e5));
+  for (const bad of [[0x61, 0xff, ...long], [...long, 0xc3], [0xc3, 0x28, ...long]]) {
+    assert.throws(() => decode(codec, wire(bad)), /string is not valid UTF-8/);
+  }
+});

@@ -29,7 +29,7 @@ import {
 import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import type { RegistryAccess } from "../callbacks.ts";
-import type { QemuDirectory, QemuDomainEntry, QemuDomainObj } from "./state.ts";
+import type { DomainJob, QemuDirectory, QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
 /** A short sleep on a private word (Workers may block). */
 export function pause(ms: number): void {
@@ -96,13 +96,28 @@ export class QemuConn implements RegistryAccess {
    * and refreshes the directory entry (id, active, persistent).
    */
   withObj<T>(entry: QemuDomainEntry, fn: (o: QemuDomainObj, save: () => void) => T): T {
+    using _ = this.#lockObj(entry);
+    const o = this.store.readLocked<QemuDomainObj>(entry.handle);
+    try {
+      return fn(o, () => this.store.writeLocked(entry.handle, o));
+    } catch (e) {
+      this.store.forgetAll();
+      throw e;
+    }
+  }
+
+  /**
+   * Takes the domain object's lock without reading its value (a job's begin
+   * and end need only the lock: a value not in this Worker's cache would be
+   * decoded for nothing).
+   */
+  #lockObj(entry: QemuDomainEntry): Disposable {
     // The object is found in the directory under the instance lock before its
     // own lock is taken (objects are freed only under the instance lock), so a
     // stopped transient or undefined domain's freed memory is never touched.
     // Inside dir() the instance lock is already this call's.
     const instLock = this.#held ? null : this.store.instanceLock(this.inst);
     instLock?.lock();
-    let objLock;
     try {
       const d = this.#held ?? this.store.directoryLocked<QemuDirectory>(this.inst);
       if (!d.domains.some((e) => e.handle === entry.handle && e.uuid === entry.uuid)) {
@@ -112,18 +127,9 @@ export class QemuConn implements RegistryAccess {
           `no domain with matching uuid '${entry.uuid}' (${entry.name})`,
         );
       }
-      objLock = this.store.objectLock(entry.handle);
-      objLock.lock();
+      return this.store.objectLock(entry.handle).lock();
     } finally {
       instLock?.unlock();
-    }
-    using _ = { [Symbol.dispose]: () => objLock.unlock() };
-    const o = this.store.readLocked<QemuDomainObj>(entry.handle);
-    try {
-      return fn(o, () => this.store.writeLocked(entry.handle, o));
-    } catch (e) {
-      this.store.forgetAll();
-      throw e;
     }
   }
 
@@ -149,14 +155,7 @@ export class QemuConn implements RegistryAccess {
     const deadline = Date.now() + waitMs;
     const me = this.store.threadId;
     for (;;) {
-      const held = this.withObj(entry, (o, save) => {
-        // A job whose holder died (its thread id's death count moved on) is free.
-        const orphaned = o.job !== null && this.store.deaths(o.job.thread) !== o.job.deaths;
-        if (o.job && o.job.thread !== me && !orphaned) return o.job.owner;
-        o.job = { owner, thread: me, deaths: this.store.deaths(me), since: Date.now() };
-        save();
-        return null;
-      });
+      const held = this.#tryJob(entry, owner, me);
       if (held === null) return;
       if (Date.now() >= deadline) {
         throw VirError.of(
@@ -169,15 +168,30 @@ export class QemuConn implements RegistryAccess {
     }
   }
 
+  /** Takes the job if it is free; else returns its holder's name. */
+  #tryJob(entry: QemuDomainEntry, owner: string, me: number): string | null {
+    using _ = this.#lockObj(entry);
+    // A job whose holder died (its thread id's death count moved on) is free.
+    const job = this.store.jobLocked<DomainJob>(entry.handle);
+    const orphaned = job !== null && this.store.deaths(job.thread) !== job.deaths;
+    if (job && job.thread !== me && !orphaned) return job.owner;
+    const mine: DomainJob = { owner, thread: me, deaths: this.store.deaths(me), since: Date.now() };
+    this.store.setJobLocked(entry.handle, mine);
+    return null;
+  }
+
   endJob(entry: QemuDomainEntry): void {
     try {
-      this.withObj(entry, (o, save) => {
-        o.job = null;
-        save();
-      });
+      using _ = this.#lockObj(entry);
+      this.store.setJobLocked(entry.handle, null);
     } catch {
       // The domain is gone (undefined while stopping): nothing to release.
     }
+  }
+
+  /** The domain's job, or null when none is held. Caller holds the object's lock (in withObj). */
+  jobLocked(entry: QemuDomainEntry): DomainJob | null {
+    return this.store.jobLocked<DomainJob>(entry.handle);
   }
 
   /** Runs `fn` holding the domain's job; events go out after it is released. */

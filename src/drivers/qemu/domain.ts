@@ -480,16 +480,19 @@ export const domainHandlers: HandlerEntry[] = [
       });
     });
   }),
-  on(P.REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, (c, a) =>
-    readObj(c, a.dom, (o) => {
+  on(P.REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, (c, a) => {
+    const entry = c.entry(a.dom);
+    return c.withObj(entry, (o) => {
       if (o.pid === 0) throw notRunning();
       // VIR_DOMAIN_CONTROL_OK, or _JOB while a job is held.
+      const job = c.jobLocked(entry);
       return {
-        state: o.job ? 1 : 0,
+        state: job ? 1 : 0,
         details: 0,
-        stateTime: o.job ? BigInt(Date.now() - o.job.since) : 0n,
+        stateTime: job ? BigInt(Date.now() - job.since) : 0n,
       };
-    })),
+    });
+  }),
 
   // ---- Definitions ---------------------------------------------------------------------------------
   on(P.REMOTE_PROC_DOMAIN_DEFINE_XML, (c, a) => defineXML(c, a.xml)),

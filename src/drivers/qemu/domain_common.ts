@@ -125,7 +125,6 @@ function newObj(def: DomainDef, persistent: boolean): QemuDomainObj {
     autostart: false,
     pid: 0,
     monitor: "",
-    job: null,
     stopping: null,
   };
 }

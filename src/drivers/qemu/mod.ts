@@ -216,7 +216,6 @@ function init(ctx: CallContext, settings: QemuSettings): void {
           autostart,
           pid: 0,
           monitor: "",
-          job: null,
           stopping: null,
         };
         d.domains.push({
@@ -360,7 +359,6 @@ function adopt(
             autostart: false,
             pid: 0,
             monitor: "",
-            job: null,
             stopping: null,
           } satisfies QemuDomainObj,
         ),

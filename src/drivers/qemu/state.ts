@@ -73,7 +73,6 @@ export interface QemuDomainObj extends SnapshotHolder {
   /** The QEMU process (0: none) and its monitor socket. */
   pid: number;
   monitor: string;
-  job: DomainJob | null;
   /** Set when the daemon itself asked the guest or QEMU to stop (shutdown / destroy). */
   stopping: "shutdown" | "destroy" | null;
   /** A migration of this domain under way (migration.ts), between its calls. */
