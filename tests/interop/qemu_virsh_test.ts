@@ -8,7 +8,7 @@
 // which words — must match.
 
 import assert from "node:assert/strict";
-import { startDaemon } from "../server/_daemon.ts";
+import { startDenovirt } from "../_daemons.ts";
 import { haveCondition, haveTools } from "./_tools.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
@@ -175,11 +175,14 @@ Deno.test({
     <graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video>
   </devices></domain>`;
   const ref = await startReferenceQemu();
-  const d = await startDaemon({
-    qemu_config_dir: `${dir}/config`,
-    qemu_state_dir: `${dir}/state`,
-  });
-  const daemons = [["libvirtd", ref.uri], ["denovirt", `qemu:///system?socket=${d.rw}`]] as const;
+  // As `deno task serve` runs it: every permission (the host's /proc and /sys included).
+  const d = await startDenovirt(
+    `qemu_config_dir = "${dir}/config"\nqemu_state_dir = "${dir}/state"\n`,
+  );
+  const daemons = [["libvirtd", ref.uri], [
+    "denovirt",
+    `qemu:///system?socket=${d.socket}`,
+  ]] as const;
   try {
     await Deno.writeTextFile(
       `${dir}/cdrom.xml`,
