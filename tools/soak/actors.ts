@@ -566,7 +566,7 @@ export async function tearDownQemu(ctx: SoakContext): Promise<boolean> {
 
 /** The guest in use: paused and resumed, looked at, screenshotted, now and then restarted. */
 export async function guestActor(ctx: SoakContext, guest: AsyncMutex): Promise<void> {
-  const shot = `${ctx.at.dir}/files/guest.ppm`;
+  const shot = `${ctx.at.dir}/files/guest.png`;
   let n = 0;
   while (ctx.running) {
     await ctx.pause(ctx.between(1500, 4000));
@@ -582,8 +582,8 @@ export async function guestActor(ctx: SoakContext, guest: AsyncMutex): Promise<v
       const r = await virsh(ctx.at.qemuUri, cmds);
       if (!judge(ctx, `QEMU guest: ${cmds}`, r)) return;
       if (cmds.startsWith("screenshot")) {
-        const head = new TextDecoder().decode((await Deno.readFile(shot)).subarray(0, 2));
-        if (head !== "P6") ctx.problem(`QEMU screenshot is not a PPM (${head})`);
+        const head = new TextDecoder().decode((await Deno.readFile(shot)).subarray(1, 4));
+        if (head !== "PNG") ctx.problem(`QEMU screenshot is not a PNG (${head})`);
       }
       if (restart && !/^running$/m.test(r.out)) {
         ctx.problem(`QEMU guest not running after a restart: ${r.out.slice(-200)}`);
