@@ -1,9 +1,9 @@
 /**
  * Block devices of a running QEMU domain beyond their statistics (libvirt's
- * qemuDomainBlockResize and qemuDomainGetBlockJobInfo): `virsh blockresize`
- * through QMP's block_resize on the disk's format node, and the block-job
- * query. denovirt starts no block jobs yet (blockcommit, blockpull and
- * blockcopy answer libvirt's "not supported"), so the query finds none.
+ * qemuDomainBlockResize and the block-job entry points): `virsh blockresize`
+ * through QMP's block_resize on the disk's format node; blockpull,
+ * blockjob --info and --abort, whose jobs block_jobs.ts runs. blockcommit
+ * and blockcopy are not built and answer libvirt's "not supported".
  *
  * @module
  */
@@ -21,9 +21,19 @@ import { diskIndexByName, diskIsEmpty } from "../../conf/snapshot_xml.ts";
 import { on } from "./conn.ts";
 import { checkFlags, notRunning } from "./domain_common.ts";
 import { diskNode } from "./hotplug.ts";
+import {
+  abortBlockJob,
+  BLOCK_JOB_TYPE_PULL,
+  blockJobInfo,
+  nodeOf,
+  startBlockJob,
+} from "./block_jobs.ts";
 
 const VIR_DOMAIN_BLOCK_RESIZE_BYTES = 1;
 const VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES = 1;
+const VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES = 1 << 6;
+const ABORT_ASYNC = 1 << 0;
+const ABORT_PIVOT = 1 << 1;
 
 export const blockHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_BLOCK_RESIZE, (c, a) => {
@@ -72,17 +82,55 @@ export const blockHandlers: HandlerEntry[] = [
   }),
   on(P.REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO, (c, a) => {
     checkFlags("qemuDomainGetBlockJobInfo", a.flags, VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES);
-    return c.job(a.dom, "remoteDispatchDomainGetBlockJobInfo", (entry) =>
-      c.withObj(entry, (o) => {
-        if (o.pid === 0) throw notRunning();
-        if (diskIndexByName(o.def, a.path, true) < 0) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_QEMU,
-            `disk '${a.path}' not found in domain`,
-          );
-        }
-        return { found: 0, type: 0, bandwidth: 0n, cur: 0n, end: 0n };
-      }));
+    return c.job(
+      a.dom,
+      "remoteDispatchDomainGetBlockJobInfo",
+      (entry) =>
+        blockJobInfo(c, entry, a.path, (a.flags & VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES) !== 0),
+    );
+  }),
+  on(P.REMOTE_PROC_DOMAIN_BLOCK_PULL, (c, a) => {
+    checkFlags("qemuDomainBlockPull", a.flags, VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES);
+    const speed = speedOf(a.bandwidth, (a.flags & VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES) !== 0);
+    c.job(
+      a.dom,
+      "remoteDispatchDomainBlockPull",
+      (entry) =>
+        startBlockJob(c, entry, a.path, (d, layers, nodes) => ({
+          job: { type: BLOCK_JOB_TYPE_PULL, ready: false, top: 0, base: layers.length },
+          cmd: "block-stream",
+          args: { device: nodeOf(nodes, layers[0]!, d.targetDev), ...speed },
+        })),
+    );
+  }),
+  on(P.REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT, (c, a) => {
+    checkFlags("qemuDomainBlockJobAbort", a.flags, ABORT_ASYNC | ABORT_PIVOT);
+    const { stateDir, configDir } = c.dir((d) => ({
+      stateDir: d.stateDir,
+      configDir: d.configDir,
+    }));
+    c.job(a.dom, "remoteDispatchDomainBlockJobAbort", (entry) =>
+      abortBlockJob(
+        c,
+        entry,
+        a.path,
+        (a.flags & ABORT_PIVOT) !== 0,
+        (a.flags & ABORT_ASYNC) !== 0,
+        stateDir,
+        configDir,
+      ));
   }),
 ];
+
+/** A job's speed limit for QEMU, in bytes/s (libvirt's bandwidth is MiB/s unless asked in bytes). */
+function speedOf(bandwidth: bigint, bytes: boolean): { speed?: number } {
+  if (bandwidth === 0n) return {};
+  if (!bytes && bandwidth > 0x7fffffffffffffffn >> 20n) {
+    throw VirError.of(
+      VIR_ERR_OVERFLOW,
+      VIR_FROM_QEMU,
+      `bandwidth must be less than ${0x7fffffffffffffffn >> 20n}`,
+    );
+  }
+  return { speed: Number(bytes ? bandwidth : bandwidth << 20n) };
+}
