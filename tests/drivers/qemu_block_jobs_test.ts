@@ -1,8 +1,10 @@
 // Block jobs on the QEMU driver, as a user runs them with virsh (issue 19):
 // the tiny guest, booted with guest.tick on a qcow2 disk, keeps counting on
-// its serial port while a blockpull over external disk-only snapshots is
-// watched with blockjob --info and aborted, and another leaves a standalone
-// image holding what the guest's QEMU wrote.
+// its serial port while an external disk-only snapshot is merged back with
+// blockcommit --active --pivot (the disk's source is the original image
+// again and it holds what the guest's QEMU wrote after the snapshot), a
+// blockpull is watched with blockjob --info and aborted, another leaves a
+// standalone image, and a commit of an inner layer shortens the chain.
 // Another client (virsh event --all) sees libvirt's block-job events.
 
 import assert from "node:assert/strict";
@@ -80,7 +82,7 @@ function tickGuest(guest: string, disk: string, log: string) {
 }
 
 Deno.test({
-  name: "QEMU block jobs: pull, abort and events while the guest runs",
+  name: "QEMU block jobs: commit --active --pivot, pull, abort and events while the guest runs",
   ignore: !runnable,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -156,6 +158,23 @@ Deno.test({
     // virsh registers its callbacks before it prints anything: give it a moment.
     await new Promise((r) => setTimeout(r, 1500));
 
+    await t.step("blockcommit --active --pivot merges a disk-only snapshot back", async () => {
+      await ok("snapshot-create-as", "bj", "s1", "--disk-only");
+      assert.match(await ok("domblklist", "bj"), /vda\s+\S+\/bj\.s1/);
+      await hmpWrite("0x5a", "1M", "1M");
+      const out = await ok("blockcommit", "bj", "vda", "--active", "--pivot", "--verbose");
+      assert.match(out, /Successfully pivoted/);
+      assert.match(await ok("domblklist", "bj"), new RegExp(`vda\\s+${disk}`));
+      const xml = await ok("dumpxml", "bj");
+      assert.match(xml, new RegExp(`<source file='${disk}'/>\\s*<backingStore/>`));
+      assert.match(await ok("dumpxml", "bj", "--inactive"), new RegExp(`<source file='${disk}'/>`));
+      await hmp("flush");
+      assert.ok(await readsBack(disk, "0x5a", "1M", "1M"), "the base holds the data");
+      assert.equal(await backing(disk), null);
+      assert.match(await ok("blockjob", "bj", "vda", "--info"), /No current block job for vda/);
+      await ticking();
+    });
+
     await t.step("blockjob --info shows a pull's progress; --abort cancels it", async () => {
       await ok("snapshot-create-as", "bj", "s2", "--disk-only");
       await hmpWrite("0xa5", "8M", "16M");
@@ -182,6 +201,7 @@ Deno.test({
       assert.equal(await backing(`${dir}/bj.s3`), null);
       await hmp("flush");
       assert.ok(await readsBack(`${dir}/bj.s3`, "0xa5", "8M", "16M"));
+      assert.ok(await readsBack(`${dir}/bj.s3`, "0x5a", "1M", "1M"));
       assert.match(
         await ok("dumpxml", "bj"),
         new RegExp(`<source file='${dir}/bj.s3'/>\\s*<backingStore/>`),
@@ -189,11 +209,39 @@ Deno.test({
       await ticking();
     });
 
+    await t.step("blockcommit --top --base merges an inner layer", async () => {
+      await ok("snapshot-create-as", "bj", "s4", "--disk-only");
+      await hmpWrite("0x3c", "30M", "1M");
+      await ok("snapshot-create-as", "bj", "s5", "--disk-only");
+      const top = `${dir}/bj.s4`;
+      const base = `${dir}/bj.s3`;
+      const r = await virsh("blockcommit", "bj", "vda", "--top", `${dir}/bj.s5`);
+      assert.match(r.out, /commit of 'vda' active layer requires active flag/);
+      const out = await ok("blockcommit", "bj", "vda", "--top", top, "--base", base, "--wait");
+      assert.match(out, /Commit complete/);
+      assert.equal(await backing(`${dir}/bj.s5`), base);
+      await hmp("flush");
+      assert.ok(await readsBack(base, "0x3c", "30M", "1M"));
+      const xml = await ok("dumpxml", "bj");
+      assert.doesNotMatch(xml, /bj\.s4/);
+      assert.match(
+        xml,
+        new RegExp(
+          `<source file='${dir}/bj.s5'/>\\s*<backingStore type='file'>\\s*<format type='qcow2'/>\\s*<source file='${base}'/>`,
+        ),
+      );
+      await ticking();
+    });
+
     await t.step("another client saw the block-job events", async () => {
       const want = [
+        /event 'block-job' for domain 'bj': Active Block Commit for \S+bj\.s1 ready/,
+        /event 'block-job-2' for domain 'bj': Active Block Commit for vda ready/,
+        /event 'block-job-2' for domain 'bj': Active Block Commit for vda completed/,
         /event 'block-job-2' for domain 'bj': Block Pull for vda canceled/,
         /event 'block-job-2' for domain 'bj': Block Pull for vda completed/,
         /event 'block-job' for domain 'bj': Block Pull for \S+bj\.s3 completed/,
+        /event 'block-job-2' for domain 'bj': Block Commit for vda completed/,
       ];
       await waitFor(
         () => Promise.resolve(seen),

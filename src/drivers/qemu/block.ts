@@ -2,8 +2,8 @@
  * Block devices of a running QEMU domain beyond their statistics (libvirt's
  * qemuDomainBlockResize and the block-job entry points): `virsh blockresize`
  * through QMP's block_resize on the disk's format node; blockpull,
- * blockjob --info and --abort, whose jobs block_jobs.ts runs. blockcommit
- * and blockcopy are not built and answer libvirt's "not supported".
+ * blockcommit, blockjob --info and --abort, whose jobs block_jobs.ts runs.
+ * blockcopy is not built and answers libvirt's "not supported".
  *
  * @module
  */
@@ -23,6 +23,8 @@ import { checkFlags, notRunning } from "./domain_common.ts";
 import { diskNode } from "./hotplug.ts";
 import {
   abortBlockJob,
+  BLOCK_JOB_TYPE_ACTIVE_COMMIT,
+  BLOCK_JOB_TYPE_COMMIT,
   BLOCK_JOB_TYPE_PULL,
   blockJobInfo,
   nodeOf,
@@ -32,6 +34,9 @@ import {
 const VIR_DOMAIN_BLOCK_RESIZE_BYTES = 1;
 const VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES = 1;
 const VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES = 1 << 6;
+const COMMIT_SHALLOW = 1 << 0;
+const COMMIT_ACTIVE = 1 << 2;
+const COMMIT_BANDWIDTH_BYTES = 1 << 4;
 const ABORT_ASYNC = 1 << 0;
 const ABORT_PIVOT = 1 << 1;
 
@@ -103,6 +108,76 @@ export const blockHandlers: HandlerEntry[] = [
         })),
     );
   }),
+  on(P.REMOTE_PROC_DOMAIN_BLOCK_COMMIT, (c, a) => {
+    checkFlags(
+      "qemuDomainBlockCommit",
+      a.flags,
+      COMMIT_SHALLOW | COMMIT_ACTIVE | COMMIT_BANDWIDTH_BYTES,
+    );
+    const speed = speedOf(a.bandwidth, (a.flags & COMMIT_BANDWIDTH_BYTES) !== 0);
+    const active = (a.flags & COMMIT_ACTIVE) !== 0;
+    c.job(
+      a.dom,
+      "remoteDispatchDomainBlockCommit",
+      (entry) =>
+        startBlockJob(c, entry, a.disk, (d, layers, nodes) => {
+          const top = a.top === null || a.top === d.targetDev
+            ? 0
+            : layers.findIndex((l) => l.path === a.top);
+          if (top < 0) throw invalidArg(`could not find image '${a.top}' in chain for '${a.disk}'`);
+          if (top === 0 && !active) {
+            throw invalidArg(`commit of '${d.targetDev}' active layer requires active flag`);
+          }
+          if (top > 0 && active) {
+            throw invalidArg(`active commit requested but '${layers[top]!.path}' is not active`);
+          }
+          if (top + 1 >= layers.length) {
+            throw invalidArg(
+              `top '${layers[top]!.path}' in chain for '${a.disk}' has no backing file`,
+            );
+          }
+          const base = a.flags & COMMIT_SHALLOW
+            ? top + 1
+            : a.base === null
+            ? layers.length - 1
+            : layers.findIndex((l, i) => i > top && l.path === a.base);
+          if (base < 0) {
+            throw invalidArg(
+              `could not find base image '${a.base}' below '${
+                layers[top]!.path
+              }' in chain for '${a.disk}'`,
+            );
+          }
+          const baseNode = nodeOf(nodes, layers[base]!, d.targetDev);
+          const n = /^libvirt-(\d+)-format$/.exec(baseNode);
+          if (active && !n) {
+            throw VirError.of(
+              VIR_ERR_OPERATION_UNSUPPORTED,
+              VIR_FROM_QEMU,
+              `active commit into '${
+                layers[base]!.path
+              }', an image QEMU opened itself, is not supported by denovirt's QEMU driver`,
+            );
+          }
+          return {
+            job: {
+              type: active ? BLOCK_JOB_TYPE_ACTIVE_COMMIT : BLOCK_JOB_TYPE_COMMIT,
+              ready: false,
+              top,
+              base,
+              ...(active && n ? { baseNode: Number(n[1]) } : {}),
+            },
+            cmd: "block-commit",
+            args: {
+              device: nodeOf(nodes, layers[0]!, d.targetDev),
+              "top-node": nodeOf(nodes, layers[top]!, d.targetDev),
+              "base-node": baseNode,
+              ...speed,
+            },
+          };
+        }),
+    );
+  }),
   on(P.REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT, (c, a) => {
     checkFlags("qemuDomainBlockJobAbort", a.flags, ABORT_ASYNC | ABORT_PIVOT);
     const { stateDir, configDir } = c.dir((d) => ({
@@ -121,6 +196,8 @@ export const blockHandlers: HandlerEntry[] = [
       ));
   }),
 ];
+
+const invalidArg = (msg: string) => VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, msg);
 
 /** A job's speed limit for QEMU, in bytes/s (libvirt's bandwidth is MiB/s unless asked in bytes). */
 function speedOf(bandwidth: bigint, bytes: boolean): { speed?: number } {
