@@ -4,7 +4,8 @@
 // blockcommit --active --pivot (the disk's source is the original image
 // again and it holds what the guest's QEMU wrote after the snapshot), a
 // blockpull is watched with blockjob --info and aborted, another leaves a
-// standalone image, and a commit of an inner layer shortens the chain.
+// standalone image, a commit of an inner layer shortens the chain, and
+// blockcopy moves the disk onto a copy (--pivot) or leaves one (--finish).
 // Another client (virsh event --all) sees libvirt's block-job events.
 
 import assert from "node:assert/strict";
@@ -82,7 +83,8 @@ function tickGuest(guest: string, disk: string, log: string) {
 }
 
 Deno.test({
-  name: "QEMU block jobs: commit --active --pivot, pull, abort and events while the guest runs",
+  name:
+    "QEMU block jobs: commit --active --pivot, pull, copy, abort and events while the guest runs",
   ignore: !runnable,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -233,6 +235,31 @@ Deno.test({
       await ticking();
     });
 
+    await t.step("blockcopy --pivot moves the disk onto a copy; --finish leaves one", async () => {
+      const copy1 = `${dir}/copy1.qcow2`;
+      const copy2 = `${dir}/copy2.qcow2`;
+      const out = await ok("blockcopy", "bj", "vda", copy1, "--wait", "--pivot", "--verbose");
+      assert.match(out, /Successfully pivoted/);
+      assert.match(await ok("domblklist", "bj"), new RegExp(`vda\\s+${copy1}`));
+      assert.match(
+        await ok("dumpxml", "bj"),
+        new RegExp(`<source file='${copy1}'/>\\s*<backingStore/>`),
+      );
+      assert.equal(await backing(copy1), null);
+      await hmp("flush");
+      assert.ok(await readsBack(copy1, "0x3c", "30M", "1M"));
+      assert.ok(await readsBack(copy1, "0xa5", "8M", "16M"));
+      await ticking();
+      assert.match(
+        await ok("blockcopy", "bj", "vda", copy2, "--wait", "--finish"),
+        /Successfully copied/,
+      );
+      assert.match(await ok("domblklist", "bj"), new RegExp(`vda\\s+${copy1}`));
+      assert.ok(await readsBack(copy2, "0x3c", "30M", "1M"));
+      assert.match(await ok("blockjob", "bj", "vda", "--info"), /No current block job for vda/);
+      await ticking();
+    });
+
     await t.step("another client saw the block-job events", async () => {
       const want = [
         /event 'block-job' for domain 'bj': Active Block Commit for \S+bj\.s1 ready/,
@@ -242,6 +269,9 @@ Deno.test({
         /event 'block-job-2' for domain 'bj': Block Pull for vda completed/,
         /event 'block-job' for domain 'bj': Block Pull for \S+bj\.s3 completed/,
         /event 'block-job-2' for domain 'bj': Block Commit for vda completed/,
+        /event 'block-job-2' for domain 'bj': Block Copy for vda ready/,
+        /event 'block-job-2' for domain 'bj': Block Copy for vda completed/,
+        /event 'block-job-2' for domain 'bj': Block Copy for vda canceled/,
       ];
       await waitFor(
         () => Promise.resolve(seen),

@@ -2,8 +2,9 @@
  * Block devices of a running QEMU domain beyond their statistics (libvirt's
  * qemuDomainBlockResize and the block-job entry points): `virsh blockresize`
  * through QMP's block_resize on the disk's format node; blockpull,
- * blockcommit, blockjob --info and --abort, whose jobs block_jobs.ts runs.
- * blockcopy is not built and answers libvirt's "not supported".
+ * blockcommit, blockjob --info and --abort, and blockcopy of a path (a
+ * rebase with the copy flag: blockdev-mirror), whose jobs block_jobs.ts
+ * runs. The typed virDomainBlockCopy (blockcopy --xml) is not built.
  *
  * @module
  */
@@ -13,10 +14,13 @@ import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INVALID_ARG,
+  VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_ERR_OVERFLOW,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
+import { noSupport } from "../../dispatch/dispatch.ts";
+import { apiErrorDomain, apiName } from "../../protocol/api_names.ts";
 import { diskIndexByName, diskIsEmpty } from "../../conf/snapshot_xml.ts";
 import { on } from "./conn.ts";
 import { checkFlags, notRunning } from "./domain_common.ts";
@@ -25,8 +29,10 @@ import {
   abortBlockJob,
   BLOCK_JOB_TYPE_ACTIVE_COMMIT,
   BLOCK_JOB_TYPE_COMMIT,
+  BLOCK_JOB_TYPE_COPY,
   BLOCK_JOB_TYPE_PULL,
   blockJobInfo,
+  jobDisk,
   nodeOf,
   startBlockJob,
 } from "./block_jobs.ts";
@@ -37,6 +43,10 @@ const VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES = 1 << 6;
 const COMMIT_SHALLOW = 1 << 0;
 const COMMIT_ACTIVE = 1 << 2;
 const COMMIT_BANDWIDTH_BYTES = 1 << 4;
+const REBASE_REUSE_EXT = 1 << 1;
+const REBASE_COPY_RAW = 1 << 2;
+const REBASE_COPY = 1 << 3;
+const REBASE_BANDWIDTH_BYTES = 1 << 6;
 const ABORT_ASYNC = 1 << 0;
 const ABORT_PIVOT = 1 << 1;
 
@@ -178,6 +188,105 @@ export const blockHandlers: HandlerEntry[] = [
         }),
     );
   }),
+  on(P.REMOTE_PROC_DOMAIN_BLOCK_REBASE, (c, a) => {
+    // Only a copy is built (virsh blockcopy without --xml); a rebase is not.
+    if (!(a.flags & REBASE_COPY)) {
+      throw noSupport(apiName("DOMAIN_BLOCK_REBASE"), apiErrorDomain("DOMAIN_BLOCK_REBASE"));
+    }
+    checkFlags(
+      "qemuDomainBlockRebase",
+      a.flags,
+      REBASE_COPY | REBASE_REUSE_EXT | REBASE_COPY_RAW | REBASE_BANDWIDTH_BYTES,
+    );
+    if (a.base === null) throw invalidArg("destination must be specified");
+    const speed = speedOf(a.bandwidth, (a.flags & REBASE_BANDWIDTH_BYTES) !== 0);
+    const dest = a.base;
+    const qemuImgPath = c.dir((d) => d.qemuImg);
+    c.job(a.dom, "remoteDispatchDomainBlockRebase", (entry) => {
+      const { source, format, node } = c.withObj(entry, (o, save) => {
+        if (o.pid === 0) throw notRunning();
+        const d = jobDisk(o, a.path);
+        const node = o.nextDiskNode ?? o.def.devices.disks.length + 1;
+        o.nextDiskNode = node + 1;
+        save();
+        const format = a.flags & REBASE_COPY_RAW ? "raw" : d.driver?.type ?? "raw";
+        return { source: d.source?.path ?? "", format, node };
+      });
+      let created = false;
+      if (!(a.flags & REBASE_REUSE_EXT)) {
+        const info = JSON.parse(qemuImg(qemuImgPath, ["info", "-U", "--output=json", source])) as {
+          "virtual-size": number;
+        };
+        qemuImg(qemuImgPath, ["create", "-f", format, dest, String(info["virtual-size"])]);
+        created = true;
+      } else {
+        try {
+          Deno.statSync(dest);
+        } catch {
+          throw invalidArg(`missing destination file for disk '${a.path}': ${dest}`);
+        }
+      }
+      const added: string[] = [];
+      try {
+        c.io("qemu.qmp", {
+          uuid: entry.uuid,
+          cmd: "blockdev-add",
+          args: {
+            driver: "file",
+            filename: dest,
+            "node-name": `libvirt-${node}-storage`,
+            "auto-read-only": true,
+            discard: "unmap",
+          },
+        });
+        added.push(`libvirt-${node}-storage`);
+        c.io("qemu.qmp", {
+          uuid: entry.uuid,
+          cmd: "blockdev-add",
+          args: {
+            "node-name": `libvirt-${node}-format`,
+            "read-only": false,
+            driver: format,
+            file: `libvirt-${node}-storage`,
+            ...(format === "raw" ? {} : { backing: null }),
+          },
+        });
+        added.push(`libvirt-${node}-format`);
+        startBlockJob(c, entry, a.path, (d, layers, nodes) => ({
+          job: {
+            type: BLOCK_JOB_TYPE_COPY,
+            ready: false,
+            top: 0,
+            base: layers.length,
+            copy: { path: dest, format, node },
+          },
+          cmd: "blockdev-mirror",
+          args: {
+            device: nodeOf(nodes, layers[0]!, d.targetDev),
+            target: `libvirt-${node}-format`,
+            sync: "full",
+            ...speed,
+          },
+        }));
+      } catch (e) {
+        for (const n of added.reverse()) {
+          try {
+            c.io("qemu.qmp", { uuid: entry.uuid, cmd: "blockdev-del", args: { "node-name": n } });
+          } catch {
+            // Not added after all.
+          }
+        }
+        if (created) {
+          try {
+            Deno.removeSync(dest);
+          } catch {
+            // Gone already.
+          }
+        }
+        throw e;
+      }
+    });
+  }),
   on(P.REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT, (c, a) => {
     checkFlags("qemuDomainBlockJobAbort", a.flags, ABORT_ASYNC | ABORT_PIVOT);
     const { stateDir, configDir } = c.dir((d) => ({
@@ -210,4 +319,18 @@ function speedOf(bandwidth: bigint, bytes: boolean): { speed?: number } {
     );
   }
   return { speed: Number(bytes ? bandwidth : bandwidth << 20n) };
+}
+
+/** Runs qemu-img, its output or libvirt's "operation failed" with its message. */
+function qemuImg(path: string, args: string[]): string {
+  const out = new Deno.Command(path, { args, stdout: "piped", stderr: "piped" }).outputSync();
+  const dec = new TextDecoder();
+  if (!out.success) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_FAILED,
+      VIR_FROM_QEMU,
+      `${path} ${args.join(" ")}: ${dec.decode(out.stderr).trim()}`,
+    );
+  }
+  return dec.decode(out.stdout);
 }

@@ -1,9 +1,9 @@
 /**
  * Block jobs of a running QEMU domain (libvirt's qemuDomainBlockPull,
- * qemuDomainBlockCommit, qemuDomainBlockJobAbort and qemu_blockjob.c):
- * QMP block-stream and block-commit on the disk's -blockdev nodes, one job
- * a disk, recorded in the domain object under libvirt's job name
- * (`pull-vda-libvirt-5-format`). QEMU's BLOCK_JOB_* events reach
+ * qemuDomainBlockCommit, qemuDomainBlockCopy, qemuDomainBlockJobAbort and
+ * qemu_blockjob.c): QMP block-stream, block-commit and blockdev-mirror on
+ * the disk's -blockdev nodes, one job a disk, recorded in the domain
+ * object under libvirt's job name (`pull-vda-libvirt-5-format`). QEMU's BLOCK_JOB_* events reach
  * `blockJobEvent` through the daemon's own client; a synchronous abort or
  * pivot waits for the job to leave QEMU and concludes it itself, so the
  * event that follows finds nothing left to do.
@@ -28,6 +28,7 @@ import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
 /** virDomainBlockJobType. */
 export const BLOCK_JOB_TYPE_PULL = 1;
+export const BLOCK_JOB_TYPE_COPY = 2;
 export const BLOCK_JOB_TYPE_COMMIT = 3;
 export const BLOCK_JOB_TYPE_ACTIVE_COMMIT = 4;
 
@@ -39,6 +40,7 @@ const READY = 3;
 
 const TYPE_NAMES: Record<number, string> = {
   [BLOCK_JOB_TYPE_PULL]: "pull",
+  [BLOCK_JOB_TYPE_COPY]: "copy",
   [BLOCK_JOB_TYPE_COMMIT]: "commit",
   [BLOCK_JOB_TYPE_ACTIVE_COMMIT]: "active-commit",
 };
@@ -54,6 +56,8 @@ export interface BlockJob {
   base: number;
   /** Active commit: the base's -blockdev node index, the disk's after a pivot. */
   baseNode?: number;
+  /** Copy: the destination image and its -blockdev node index. */
+  copy?: { path: string; format: string; node: number };
   /** Set once an abort or pivot was asked for. */
   aborting?: "cancel" | "pivot";
 }
@@ -263,7 +267,7 @@ export function abortBlockJob(
       );
     }
     if (pivot) {
-      if (job.type !== BLOCK_JOB_TYPE_ACTIVE_COMMIT) {
+      if (job.type !== BLOCK_JOB_TYPE_ACTIVE_COMMIT && job.type !== BLOCK_JOB_TYPE_COPY) {
         throw VirError.of(
           VIR_ERR_OPERATION_INVALID,
           VIR_FROM_QEMU,
@@ -388,7 +392,25 @@ function concludeBlockJob(
       status = CANCELED;
     }
     const dropped: string[] = [];
-    if (status === COMPLETED) {
+    let closeCopy: number | null = null;
+    if (job.type === BLOCK_JOB_TYPE_COPY) {
+      const d = o.def.devices.disks.find((x) => x.targetDev === target);
+      if (status === COMPLETED && job.aborting === "pivot" && d && job.copy) {
+        // The disk reads from the copy now; the old chain is closed.
+        dropped.push(...diskChain(d).layers.map((l) => l.path));
+        setChain(d, [{ path: job.copy.path, format: job.copy.format, type: "file" }], {
+          name: "backingStore",
+          attrs: [],
+          children: [],
+          text: "",
+        });
+        o.diskNodes = { ...(o.diskNodes ?? {}), [target]: job.copy.node };
+      } else if (job.copy) {
+        // Finished without a pivot, cancelled or failed: the copy is left as it is.
+        closeCopy = job.copy.node;
+        if (status === COMPLETED) status = CANCELED;
+      }
+    } else if (status === COMPLETED) {
       const d = o.def.devices.disks.find((x) => x.targetDev === target);
       if (d) {
         const { layers, tail } = diskChain(d);
@@ -422,10 +444,11 @@ function concludeBlockJob(
     if (status === COMPLETED && o.persistent && o.newDef) {
       writeDurable(configPath(configDir, o.def.name), configXML(o.newDef));
     }
-    return { target, type: job.type, status, dropped };
+    return { target, type: job.type, status, dropped, closeCopy };
   });
   if (!done) return;
   if (done.dropped.length) closeImages(c, entry.uuid, done.dropped);
+  if (done.closeCopy !== null) deleteNodes(c, entry.uuid, `libvirt-${done.closeCopy}-format`);
   emitBlockJob(c, entry, done.target, done.type, done.status);
 }
 
@@ -445,13 +468,16 @@ function closeImages(c: QemuConn, uuid: string, paths: string[]): void {
     nodes.filter((n) => paths.includes(n.file) && /^libvirt-\d+-format$/.test(n["node-name"]))
       .map((n) => n["node-name"]),
   );
-  for (const f of names) {
-    for (const node of [f, f.replace(/-format$/, "-storage")]) {
-      try {
-        c.io("qemu.qmp", { uuid, cmd: "blockdev-del", args: { "node-name": node } });
-      } catch {
-        // Still used elsewhere, or QEMU closed it itself.
-      }
+  for (const f of names) deleteNodes(c, uuid, f);
+}
+
+/** blockdev-del of a format node and its storage node. */
+export function deleteNodes(c: QemuConn, uuid: string, format: string): void {
+  for (const node of [format, format.replace(/-format$/, "-storage")]) {
+    try {
+      c.io("qemu.qmp", { uuid, cmd: "blockdev-del", args: { "node-name": node } });
+    } catch {
+      // Still used elsewhere, or QEMU closed it itself.
     }
   }
 }
