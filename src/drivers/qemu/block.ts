@@ -15,6 +15,7 @@ import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INVALID_ARG,
   VIR_ERR_OPERATION_FAILED,
+  VIR_ERR_OPERATION_INVALID,
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_ERR_OVERFLOW,
   VIR_FROM_QEMU,
@@ -135,6 +136,10 @@ export const blockHandlers: HandlerEntry[] = [
             ? 0
             : layers.findIndex((l) => l.path === a.top);
           if (top < 0) throw invalidArg(`could not find image '${a.top}' in chain for '${a.disk}'`);
+          // libvirt looks for the base before it looks at the flags.
+          if (top + 1 >= layers.length && a.base === null && !(a.flags & COMMIT_SHALLOW)) {
+            throw invalidArg(`could not find base image in chain for '${a.disk}'`);
+          }
           if (top === 0 && !active) {
             throw invalidArg(`commit of '${d.targetDev}' active layer requires active flag`);
           }
@@ -206,6 +211,10 @@ export const blockHandlers: HandlerEntry[] = [
       const { source, format, node } = c.withObj(entry, (o, save) => {
         if (o.pid === 0) throw notRunning();
         const d = jobDisk(o, a.path);
+        // libvirt 9.0: a mirror would not survive the persistent domain's next start.
+        if (o.persistent) {
+          throw VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, "domain is not transient");
+        }
         const node = o.nextDiskNode ?? o.def.devices.disks.length + 1;
         o.nextDiskNode = node + 1;
         save();
