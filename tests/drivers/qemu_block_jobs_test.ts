@@ -191,6 +191,8 @@ Deno.test({
       const info = await ok("blockjob", "bj", "vda", "--info");
       assert.match(info, /Block Pull: \[\s*\d+ %\]/);
       assert.match(await ok("blockjob", "bj", "vda", "--info", "--bytes"), /1048576 bytes\/s/);
+      await ok("blockjob", "bj", "vda", "--bandwidth", "2");
+      assert.match(await ok("blockjob", "bj", "vda", "--info", "--bytes"), /2097152 bytes\/s/);
       const again = await virsh("blockpull", "bj", "vda");
       assert.match(again.out, /disk 'vda' already in active block job/);
       await ok("blockjob", "bj", "vda", "--abort");

@@ -2,7 +2,7 @@
  * Block devices of a running QEMU domain beyond their statistics (libvirt's
  * qemuDomainBlockResize and the block-job entry points): `virsh blockresize`
  * through QMP's block_resize on the disk's format node; blockpull,
- * blockcommit, blockjob --info and --abort, and blockcopy of a path (a
+ * blockcommit, blockjob --info, --bandwidth and --abort, and blockcopy of a path (a
  * rebase with the copy flag: blockdev-mirror), whose jobs block_jobs.ts
  * runs. The typed virDomainBlockCopy (blockcopy --xml) is not built.
  *
@@ -35,6 +35,7 @@ import {
   blockJobInfo,
   jobDisk,
   nodeOf,
+  setBlockJobSpeed,
   startBlockJob,
 } from "./block_jobs.ts";
 
@@ -48,6 +49,7 @@ const REBASE_REUSE_EXT = 1 << 1;
 const REBASE_COPY_RAW = 1 << 2;
 const REBASE_COPY = 1 << 3;
 const REBASE_BANDWIDTH_BYTES = 1 << 6;
+const SET_SPEED_BANDWIDTH_BYTES = 1 << 0;
 const ABORT_ASYNC = 1 << 0;
 const ABORT_PIVOT = 1 << 1;
 
@@ -295,6 +297,15 @@ export const blockHandlers: HandlerEntry[] = [
         throw e;
       }
     });
+  }),
+  on(P.REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED, (c, a) => {
+    checkFlags("qemuDomainBlockJobSetSpeed", a.flags, SET_SPEED_BANDWIDTH_BYTES);
+    const speed = speedOf(a.bandwidth, (a.flags & SET_SPEED_BANDWIDTH_BYTES) !== 0).speed ?? 0;
+    c.job(
+      a.dom,
+      "remoteDispatchDomainBlockJobSetSpeed",
+      (entry) => setBlockJobSpeed(c, entry, a.path, speed),
+    );
   }),
   on(P.REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT, (c, a) => {
     checkFlags("qemuDomainBlockJobAbort", a.flags, ABORT_ASYNC | ABORT_PIVOT);

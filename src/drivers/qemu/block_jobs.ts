@@ -242,6 +242,23 @@ export function blockJobInfo(
   return { found: 1, type: job.type, bandwidth: bytes ? speed : speed >> 20n, cur, end };
 }
 
+/** virDomainBlockJobSetSpeed: QEMU's block-job-set-speed on the disk's job (bytes/s). */
+export function setBlockJobSpeed(
+  c: QemuConn,
+  entry: QemuDomainEntry,
+  path: string,
+  speed: number,
+): void {
+  const id = c.withObj(entry, (o) => {
+    if (o.pid === 0) throw notRunning();
+    const d = jobDisk(o, path);
+    const job = o.blockJobs?.[d.targetDev];
+    if (!job) throw invalidArg(`disk ${d.targetDev} does not have an active block job`);
+    return job.id;
+  });
+  c.io("qemu.qmp", { uuid: entry.uuid, cmd: "block-job-set-speed", args: { device: id, speed } });
+}
+
 /** virDomainBlockJobAbort: cancel, or pivot a ready active commit (job-complete). */
 export function abortBlockJob(
   c: QemuConn,
