@@ -377,6 +377,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
     o.stopping = null;
     delete o.diskNodes;
     delete o.nextDiskNode;
+    delete o.blockJobs;
     delete o.customMonitor;
     delete o.fakeReboot;
     if (o.newDef) {

@@ -74,6 +74,7 @@ import { dumpHandlers, managedSaveHandlers, saveFileHandlers } from "./managed_s
 import { tuneHandlers } from "./tune.ts";
 import { snapshotHandlers } from "./snapshot.ts";
 import { blockHandlers } from "./block.ts";
+import { blockJobEvent } from "./block_jobs.ts";
 import { loadSnapshotMetadata } from "./snapshot_files.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
@@ -455,6 +456,16 @@ function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): voi
           c.lifecycle(dom, S.VIR_DOMAIN_EVENT_RESUMED, S.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
         }
       });
+      break;
+    }
+    case "BLOCK_JOB_READY":
+    case "BLOCK_JOB_COMPLETED":
+    case "BLOCK_JOB_CANCELLED": {
+      const { stateDir, configDir } = c.dir((d) => ({
+        stateDir: d.stateDir,
+        configDir: d.configDir,
+      }));
+      blockJobEvent(c, entry, ev.event, ev.data, stateDir, configDir);
       break;
     }
     case "DEVICE_DELETED":

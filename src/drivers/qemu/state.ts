@@ -13,6 +13,7 @@ import type { EventRegistry } from "../events.ts";
 import type { QemuPool } from "./storage.ts";
 import type { NetworkDirectory } from "../network/state.ts";
 import type { SnapshotHolder } from "../moments.ts";
+import type { BlockJob } from "./block_jobs.ts";
 
 export { QEMU_DRIVER_ID } from "../builtin.ts";
 /** The key of the one shared instance. */
@@ -82,6 +83,8 @@ export interface QemuDomainObj extends SnapshotHolder {
   /** While running: each disk's -blockdev node index by target (hotplug numbers on from the boot disks). */
   diskNodes?: Record<string, number>;
   nextDiskNode?: number;
+  /** While running: the block job of each disk that has one, by target (block_jobs.ts). */
+  blockJobs?: Record<string, BlockJob>;
   /** Set once a client sent QEMU a monitor command of its own (the custom-monitor taint). */
   customMonitor?: boolean;
   /** A reboot was asked for: the guest's next power-off resets it instead (libvirt's fake reboot). */
