@@ -228,7 +228,9 @@ export function blockJobInfo(
     if (o.pid === 0) {
       throw notRunning();
     }
-    return o.blockJobs?.[jobDisk(o, path).targetDev] ?? null;
+    // The disk first: `?.` would skip the lookup (and its error) with no jobs at all.
+    const disk = jobDisk(o, path);
+    return o.blockJobs?.[disk.targetDev] ?? null;
   });
   if (!job) return none;
   const q = queryJobs(c, entry.uuid).find((j) => j.device === job.id);
