@@ -127,6 +127,24 @@ Deno.test({
       stdout: "piped",
       stderr: "null",
     }).spawn();
+    let seenText = "";
+    const reader = events.stdout.getReader();
+    const pump = (async () => {
+      const dec = new TextDecoder();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        seenText += dec.decode(value, { stream: true });
+      }
+    })();
+    // virsh registers for events a moment after it starts: change the title
+    // until it reports a metadata change, then put the title back.
+    for (let i = 0; !seenText.includes("metadata-change"); i++) {
+      assert.ok(i < 150, "virsh event never reported the title's change");
+      await ok("desc", "g", "--config", "--title", `sync ${i}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await ok("desc", "g", "--config", "--title", "");
 
     let atSnapshot = 0;
     await t.step(
@@ -237,7 +255,9 @@ Deno.test({
 
     await t.step("the events another client saw", async () => {
       events!.kill("SIGTERM");
-      const seen = new TextDecoder().decode((await events!.output()).stdout);
+      await pump;
+      await events!.status;
+      const seen = seenText;
       events = null;
       const life = seen.split("\n").filter((l) => l.includes("'lifecycle'")).map((l) =>
         l.replace(/^.*: /, "")
@@ -303,7 +323,8 @@ Deno.test({
       } catch {
         // It ended with its connection.
       }
-      await events.output();
+      // Its output is read by the test's own reader.
+      await events.status;
     }
     await run("virsh", ["-c", uri, "destroy", "g"]);
     daemon.kill("SIGTERM");
