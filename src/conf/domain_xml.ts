@@ -2591,7 +2591,18 @@ function parseMemoryBacking(dom: XmlElement, def: DomainDef): void {
   };
 }
 
-/** Parses a <domain> document as the test driver's virDomainDefineXML/CreateXML do. */
+/**
+ * The devices of a device document (what attach-, detach- and update-device
+ * take), read as the domain parser reads them inside a minimal domain.
+ */
+export function parseDeviceXML(xml: string): DomainDef["devices"] {
+  const body = xml.replace(/^\s*<\?xml[^>]*>/, "");
+  return parseDomainXML(
+    `<domain type='qemu'><name>d</name><memory>1024</memory><os><type>hvm</type></os>` +
+      `<devices>${body}</devices></domain>`,
+  ).devices;
+}
+
 /**
  * What a hypervisor driver adds to parsing (libvirt's virDomainXMLOption
  * callbacks): its own defaults before the common ones are filled in, and
@@ -2604,6 +2615,7 @@ export interface DomainParseHooks {
   assignAddresses?(def: DomainDef): void;
 }
 
+/** Parses a <domain> document as the test driver's virDomainDefineXML/CreateXML do. */
 export function parseDomainXML(xml: string, hooks: DomainParseHooks = {}): DomainDef {
   let dom: XmlElement;
   try {

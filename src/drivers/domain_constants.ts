@@ -6,6 +6,20 @@
  */
 
 /** libvirt's virDomainState. */
+/** virKeycodeSet's names, by codeset number (virDomainSendKey's codeset). */
+export const KEYCODE_SETS = [
+  "linux",
+  "xt",
+  "atset1",
+  "atset2",
+  "atset3",
+  "os_x",
+  "xt_kbd",
+  "usb",
+  "win32",
+  "qnum",
+] as const;
+
 export const VIR_DOMAIN_NOSTATE = 0;
 export const VIR_DOMAIN_RUNNING = 1;
 export const VIR_DOMAIN_BLOCKED = 2;

@@ -16,7 +16,7 @@ import {
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
-import { type DomainDef, parseDomainXML } from "../../conf/domain_xml.ts";
+import { type DomainDef, parseDeviceXML } from "../../conf/domain_xml.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import type { QemuConn } from "./conn.ts";
 import { affectedDefs, configXML, parseQemuDef } from "./domain_common.ts";
@@ -59,10 +59,7 @@ function refuseDuplicate(def: DomainDef, xml: string, name: string): void {
   // alone is left to the whole definition's parse.
   let dev: DomainDef["devices"];
   try {
-    dev = parseDomainXML(
-      `<domain type='qemu'><name>d</name><memory>1024</memory><os><type>hvm</type></os>` +
-        `<devices>${xml.replace(/^\s*<\?xml[^>]*>/, "")}</devices></domain>`,
-    ).devices;
+    dev = parseDeviceXML(xml);
   } catch {
     return;
   }

@@ -22,7 +22,7 @@ import {
   type DiskDef,
   type DomainDef,
   formatDomainXML,
-  parseDomainXML,
+  parseDeviceXML,
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
@@ -57,10 +57,7 @@ export function parseDisk(xml: string): DiskDef {
     );
   }
   // The domain parser reads the disk as libvirt would, defaults included.
-  const def = parseDomainXML(
-    `<domain type='qemu'><name>d</name><memory>1024</memory><os><type>hvm</type></os><devices>${xml}</devices></domain>`,
-  );
-  return def.devices.disks[0]!;
+  return parseDeviceXML(xml).disks[0]!;
 }
 
 /** The node index of a running domain's disk (its -blockdev names). */

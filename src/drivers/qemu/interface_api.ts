@@ -27,7 +27,7 @@ import {
   type DomainDef,
   formatDomainXML,
   type NetDef,
-  parseDomainXML,
+  parseDeviceXML,
   VIR_DOMAIN_XML_SECURE,
 } from "../../conf/domain_xml.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
@@ -60,12 +60,7 @@ export function isInterfaceXML(xml: string): boolean {
 
 /** The interface a device document describes, read as the domain parser reads it. */
 function parseNet(xml: string): NetDef {
-  const def = parseDomainXML(
-    `<domain type='qemu'><name>d</name><memory>1024</memory><os><type>hvm</type></os><devices>${
-      xml.replace(/^\s*<\?xml[^>]*>/, "")
-    }</devices></domain>`,
-  );
-  return def.devices.interfaces[0]!;
+  return parseDeviceXML(xml).interfaces[0]!;
 }
 
 /** Whether the document named this MAC (a parsed interface without one gets a random MAC). */

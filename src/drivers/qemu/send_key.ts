@@ -14,20 +14,8 @@ import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INTERNAL_ERROR, VIR_FROM_DOMAIN, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 import { on } from "./conn.ts";
 import { checkFlags, notRunning } from "./domain_common.ts";
+import { KEYCODE_SETS } from "../domain_constants.ts";
 
-/** virKeycodeSet, in libvirt's order. */
-const KEYCODE_SETS = [
-  "linux",
-  "xt",
-  "atset1",
-  "atset2",
-  "atset3",
-  "os_x",
-  "xt_kbd",
-  "usb",
-  "win32",
-  "qnum",
-];
 const LINUX = 0, XT = 1, ATSET1 = 2, QNUM = 9;
 
 /**

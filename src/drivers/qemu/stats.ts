@@ -162,11 +162,10 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
     );
     if (o.pid !== 0) {
       // The memory statistics as virDomainMemoryStats gives them, by libvirt's names.
-      const mem = [...guestStats(c, e, o), { tag: VIR_DOMAIN_MEMORY_STAT_RSS, val: 0n }];
-      for (const m of mem) {
+      const rss = { tag: VIR_DOMAIN_MEMORY_STAT_RSS, val: BigInt(rssKiB(o.pid)) };
+      for (const m of [...guestStats(c, e, o), rss]) {
         const name = MEMORY_STAT_NAMES[m.tag];
-        const val = m.tag === VIR_DOMAIN_MEMORY_STAT_RSS ? BigInt(rssKiB(o.pid)) : m.val;
-        if (name) out.push(param.ullong(`balloon.${name}`, val));
+        if (name) out.push(param.ullong(`balloon.${name}`, m.val));
       }
     }
   }

@@ -22,25 +22,16 @@ import { on } from "./conn.ts";
 import { checkFlags, rpcLimit, testError } from "./errors.ts";
 import { bothDefs, create, createXML, isActive, notActive, oneDef } from "./domain.ts";
 import { VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_UNDEFINED } from "./state.ts";
-import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
+import {
+  KEYCODE_SETS,
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+} from "../domain_constants.ts";
 import { stoppedRef } from "./domain_common.ts";
 import { apiInvalidArg } from "../domain_metadata.ts";
 
 const VIR_DOMAIN_EVENT_UNDEFINED_RENAMED = 1;
 const VIR_DOMAIN_EVENT_DEFINED_RENAMED = 2;
-
-const KEYCODE_SETS = [
-  "linux",
-  "xt",
-  "atset1",
-  "atset2",
-  "atset3",
-  "os_x",
-  "xt_kbd",
-  "usb",
-  "win32",
-  "qnum",
-];
 
 /** The key codes each code set knows (libvirt's keymaps, as ranges). */
 const KEYCODES: [number, number][][] = [
