@@ -61,11 +61,9 @@ import { MailboxWriter } from "./mailbox.ts";
 import { Superseded } from "./lock.ts";
 import { ClientView, type WorkerEnv } from "../dispatch/context.ts";
 import { SharedStore } from "../drivers/shared_store.ts";
-import { dispatchCall, type ProgramService } from "../dispatch/dispatch.ts";
-import { remoteService } from "../dispatch/remote.ts";
-import { adminService } from "../dispatch/admin.ts";
-import { DriverRegistry } from "../drivers/driver.ts";
-import { BUILTIN_MODULES } from "../drivers/builtin.ts";
+import type { ProgramService } from "../dispatch/dispatch.ts";
+import type { DriverRegistry } from "../drivers/driver.ts";
+import type { Dispatcher } from "../dispatch/worker_services.ts";
 import { setupLogging } from "../log.ts";
 import { readSetting, settingsVersion } from "../server/settings.ts";
 import type { LogLevel } from "@logtape/logtape";
@@ -111,10 +109,11 @@ class PoolWorker {
   readonly #start: WorkerStart;
   readonly #record: number;
   readonly #mail: MailboxWriter;
-  readonly #services: Map<number, ProgramService>;
   readonly #env: WorkerEnv;
+  /** The programs this Worker serves, loaded with its first job (see worker_services.ts). */
+  #dispatch: Dispatcher | null = null;
 
-  constructor(start: WorkerStart, mem: SharedMemory, services: Map<number, ProgramService>) {
+  constructor(start: WorkerStart, mem: SharedMemory) {
     this.#start = start;
     this.#mem = mem;
     this.#ctl = this.#mem.ctl;
@@ -129,7 +128,6 @@ class PoolWorker {
     this.#mail = mail;
     const answers = start.buffers.answers[start.index]!;
     const io = new IoRequester(answers, this.#ctl, this.#record, start.index, mail, fence);
-    this.#services = services;
     this.#env = {
       store: new SharedStore(start.buffers.store, mem.tracker),
       sendMessage: (index, gen, packet) => mail.add(MAIL_MESSAGE, -1, index, gen, packet),
@@ -284,12 +282,8 @@ class PoolWorker {
       const len = Atomics.load(ctl, j + J_DATA_LEN);
       const packet = this.#mem.arenaBytes.subarray(off, off + len);
       const client = new ClientView(this.#mem, job.client, gen);
-      const { reply, closeAfter, stream } = await dispatchCall(
-        packet,
-        client,
-        this.#services,
-        this.#env,
-      );
+      const dispatch = this.#dispatch ??= await this.#loadDispatch();
+      const { reply, closeAfter, stream } = await dispatch(packet, client);
       // Close-after comes first so the event loop knows it before the reply is queued.
       if (closeAfter) this.#mail.add(MAIL_CLOSE_AFTER, -1, job.client, gen);
       this.#mail.add(MAIL_REPLY, job.slot, job.client, gen, reply);
@@ -309,6 +303,11 @@ class PoolWorker {
       Atomics.sub(ctl, this.#mem.client(job.client) + C_REFS, 1);
       Atomics.store(ctl, this.#record + W_JOB_REF, 0);
     }
+  }
+
+  async #loadDispatch(): Promise<Dispatcher> {
+    const { loadDispatcher } = await import("../dispatch/worker_services.ts");
+    return loadDispatcher(this.#start, this.shared);
   }
 
   get shared(): WorkerShared {
@@ -365,31 +364,7 @@ self.onmessage = async (e: MessageEvent<WorkerStart>) => {
   self.onmessage = null;
   const start = e.data;
   await setupLogging(start.logLevel);
-  const drivers = new DriverRegistry();
-  const services = new Map<number, ProgramService>();
-  const remote = remoteService(drivers);
-  services.set(remote.program.prog, remote);
-  const mem = new SharedMemory(start.buffers, start.threadId);
-  const worker = new PoolWorker(start, mem, services);
-  const admin = adminService(
-    start.buffers.servers,
-    start.buffers.settings,
-    worker.shared.env.control,
-  );
-  services.set(admin.program.prog, admin);
-  const ext: WorkerExtension = { drivers, services, shared: worker.shared };
-  const setup = async (url: string) => (await import(url)).setup?.(ext);
-  // The drivers denovirt ships are loaded when a call first needs one.
-  for (const m of BUILTIN_MODULES) {
-    let loading: Promise<void> | null = null;
-    const load = () => loading ??= setup(m.url);
-    for (const d of m.drivers) drivers.addStub({ ...d, load });
-    for (const program of m.programs) {
-      services.set(program.prog, { program, ready: load, handler: () => undefined });
-    }
-  }
-  // Extension modules (tests add programs and drivers) are loaded at once.
-  for (const url of start.modules) await setup(url);
+  const worker = new PoolWorker(start, new SharedMemory(start.buffers, start.threadId));
   // Tell the event loop we left (retired or shut down) so it can end this
   // isolate; one it ended already just returns to its event loop, which ends it.
   if (await worker.serve()) self.postMessage("exited");

@@ -1,6 +1,6 @@
 /**
  * Types of the remote program's procedures that are not about domains: the
- * connection, auth, the host node, networks, nwfilters, interfaces, storage, node devices, secrets.
+ * connection, the host node, networks, nwfilters, interfaces, storage, node devices, secrets.
  *
  * @module
  */
@@ -8,7 +8,6 @@
 import {
   array,
   char,
-  enumeration,
   fixedArray,
   hyper,
   int,
@@ -21,11 +20,6 @@ import {
 } from "../xdr/mod.ts";
 import { declare } from "./program.ts";
 import {
-  REMOTE_PROC_AUTH_LIST,
-  REMOTE_PROC_AUTH_POLKIT,
-  REMOTE_PROC_AUTH_SASL_INIT,
-  REMOTE_PROC_AUTH_SASL_START,
-  REMOTE_PROC_AUTH_SASL_STEP,
   REMOTE_PROC_CONNECT_BASELINE_CPU,
   REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU,
   REMOTE_PROC_CONNECT_CLOSE,
@@ -216,8 +210,6 @@ import {
 } from "./remote_procedure_numbers.ts";
 import {
   charArray,
-  REMOTE_AUTH_SASL_DATA_MAX,
-  REMOTE_AUTH_TYPE_LIST_MAX,
   REMOTE_CONNECT_CPU_MODELS_MAX,
   REMOTE_CPU_BASELINE_MAX,
   REMOTE_CPUMAP_MAX,
@@ -265,8 +257,6 @@ import {
 const REMOTE_CONNECT_IDENTITY_PARAMS_MAX = 20;
 
 // ---- Connection -----------------------------------------------------------------------
-
-export const remote_auth_type = enumeration("remote_auth_type", [0, 1, 2]);
 
 export const remote_connect_open_args = struct("remote_connect_open_args", {
   name: remote_string,
@@ -380,35 +370,6 @@ export const remote_connect_set_identity_args = struct("remote_connect_set_ident
   params: array(remote_typed_param, REMOTE_CONNECT_IDENTITY_PARAMS_MAX),
   flags: uint,
 });
-
-// ---- Authentication -------------------------------------------------------------------
-
-export const remote_auth_list_ret = struct("remote_auth_list_ret", {
-  types: array(remote_auth_type, REMOTE_AUTH_TYPE_LIST_MAX),
-});
-export const remote_auth_sasl_init_ret = struct("remote_auth_sasl_init_ret", {
-  mechlist: remote_nonnull_string,
-});
-export const remote_auth_sasl_start_args = struct("remote_auth_sasl_start_args", {
-  mech: remote_nonnull_string,
-  nil: int,
-  data: charArray(REMOTE_AUTH_SASL_DATA_MAX),
-});
-export const remote_auth_sasl_start_ret = struct("remote_auth_sasl_start_ret", {
-  complete: int,
-  nil: int,
-  data: charArray(REMOTE_AUTH_SASL_DATA_MAX),
-});
-export const remote_auth_sasl_step_args = struct("remote_auth_sasl_step_args", {
-  nil: int,
-  data: charArray(REMOTE_AUTH_SASL_DATA_MAX),
-});
-export const remote_auth_sasl_step_ret = struct("remote_auth_sasl_step_ret", {
-  complete: int,
-  nil: int,
-  data: charArray(REMOTE_AUTH_SASL_DATA_MAX),
-});
-export const remote_auth_polkit_ret = struct("remote_auth_polkit_ret", { complete: int });
 
 // ---- Host node ------------------------------------------------------------------------
 
@@ -1541,11 +1502,6 @@ export const hostDeclarations = [
     remote_connect_supports_feature_args,
     remote_connect_supports_feature_ret,
   ),
-  declare(REMOTE_PROC_AUTH_LIST, xdrVoid, remote_auth_list_ret),
-  declare(REMOTE_PROC_AUTH_SASL_INIT, xdrVoid, remote_auth_sasl_init_ret),
-  declare(REMOTE_PROC_AUTH_SASL_START, remote_auth_sasl_start_args, remote_auth_sasl_start_ret),
-  declare(REMOTE_PROC_AUTH_SASL_STEP, remote_auth_sasl_step_args, remote_auth_sasl_step_ret),
-  declare(REMOTE_PROC_AUTH_POLKIT, xdrVoid, remote_auth_polkit_ret),
   declare(
     REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS,
     xdrVoid,

@@ -58,7 +58,7 @@ import {
 import type { MailRecord } from "../pool/mailbox.ts";
 import { Client, type ClientHost, MAX_QUEUED_BYTES } from "./client.ts";
 import type { Program } from "../protocol/program.ts";
-import { REMOTE_PROGRAM_DEF } from "../protocol/remote.ts";
+import { REMOTE_PROGRAM_ROUTES } from "../protocol/remote_info.ts";
 import { ADMIN_PROGRAM_DEF } from "../protocol/admin.ts";
 import { log } from "../log.ts";
 import { encodePacket } from "../rpc/header.ts";
@@ -618,7 +618,7 @@ export class Server {
     const s = new Server(opts);
     const c = opts.config;
     await Deno.mkdir(c.unix_sock_dir, { recursive: true, mode: 0o755 });
-    const remote = new Map<number, Program>([[REMOTE_PROGRAM_DEF.prog, REMOTE_PROGRAM_DEF]]);
+    const remote = new Map<number, Program>([[REMOTE_PROGRAM_ROUTES.prog, REMOTE_PROGRAM_ROUTES]]);
     remote.set(QEMU_PROGRAM_DEF.prog, QEMU_PROGRAM_DEF);
     for (const p of opts.extraPrograms ?? []) remote.set(p.prog, p);
     const admin = new Map<number, Program>([[ADMIN_PROGRAM_DEF.prog, ADMIN_PROGRAM_DEF]]);

@@ -805,16 +805,6 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
   return args;
 }
 
-/** A launch that QEMU refused: its exit status and the end of what it printed. */
-export function launchFailure(code: number, stderr: string): VirError {
-  const tail = stderr.trim().split("\n").slice(-5).join("\n");
-  return VirError.of(
-    VIR_ERR_INTERNAL_ERROR,
-    VIR_FROM_QEMU,
-    `qemu unexpectedly closed the monitor: ${tail || `exit status ${code}`}`,
-  );
-}
-
 /** A command line as a shell reads it (libvirt's virCommandToString quoting). */
 export function shellQuote(args: string[]): string {
   return args.map((a) => /^[A-Za-z0-9_.,:/=@+-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)

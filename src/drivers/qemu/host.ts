@@ -13,6 +13,7 @@ import { log } from "../../log.ts";
 import type { IoRequest } from "../../pool/io.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
+  VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
   VIR_FROM_QEMU,
@@ -29,7 +30,6 @@ import {
   INTERNAL_PROC_QEMU_INIT,
   INTERNAL_PROC_QEMU_RELOAD,
 } from "../../protocol/internal.ts";
-import { launchFailure } from "./command_line.ts";
 import { handleNetworkIo } from "../network/host.ts";
 import { QmpMonitor } from "./qmp.ts";
 import { type HoleFinder, openHoleFinder } from "../../util/file_holes.ts";
@@ -648,4 +648,14 @@ export class QemuHost {
   get attached(): number {
     return this.#monitors.size;
   }
+}
+
+/** A launch that QEMU refused: its exit status and the end of what it printed. */
+export function launchFailure(code: number, stderr: string): VirError {
+  const tail = stderr.trim().split("\n").slice(-5).join("\n");
+  return VirError.of(
+    VIR_ERR_INTERNAL_ERROR,
+    VIR_FROM_QEMU,
+    `qemu unexpectedly closed the monitor: ${tail || `exit status ${code}`}`,
+  );
 }
