@@ -458,8 +458,9 @@ export class WorkerPool {
 
   /** Starts min_workers normal and prio_workers priority Workers and the completion loop. */
   start(): void {
-    for (let i = 0; i < this.#opts.minWorkers; i++) this.#spawn(false);
-    for (let i = 0; i < this.#opts.prioWorkers; i++) this.#spawn(true);
+    // The Workers a daemon starts with load what they serve with their first job.
+    for (let i = 0; i < this.#opts.minWorkers; i++) this.#spawn(false, false);
+    for (let i = 0; i < this.#opts.prioWorkers; i++) this.#spawn(true, false);
     this.#completionLoop();
     if (this.#opts.stuckWarnSeconds || this.#opts.stuckKillSeconds) {
       this.#watchdog = setInterval(() => this.#watch(), 250);
@@ -538,7 +539,7 @@ export class WorkerPool {
     };
   }
 
-  #spawn(prio: boolean): boolean {
+  #spawn(prio: boolean, eager = true): boolean {
     const index = this.#workers.findIndex((w, i) =>
       w === null && !this.#recovering.has(i) &&
       Atomics.load(this.ctl, this.mem.worker(i) + W_STATE) === WORKER_FREE
@@ -582,6 +583,7 @@ export class WorkerPool {
       index,
       threadId,
       prio,
+      eager,
       modules: this.#opts.modules,
       epochMs: this.#epochMs,
       logLevel: this.#opts.logLevel,

@@ -77,6 +77,12 @@ export interface WorkerStart {
   threadId: number;
   /** True for a priority worker. */
   prio: boolean;
+  /**
+   * Load what it serves before joining: Workers spawned because calls need
+   * them (growth, replacements) do; those the pool starts with wait for
+   * their first job (see loadDispatcher).
+   */
+  eager: boolean;
   /** Modules whose `setup(ext)` adds drivers or programs (tests add their own here). */
   modules: string[];
   /** Milliseconds since the epoch when the pool started (J_START_MS is relative to it). */
@@ -305,6 +311,11 @@ class PoolWorker {
     }
   }
 
+  /** Loads what this Worker serves now rather than with its first job. */
+  async preload(): Promise<void> {
+    this.#dispatch ??= await this.#loadDispatch();
+  }
+
   async #loadDispatch(): Promise<Dispatcher> {
     const { loadDispatcher } = await import("../dispatch/worker_services.ts");
     return loadDispatcher(this.#start, this.shared);
@@ -365,6 +376,7 @@ self.onmessage = async (e: MessageEvent<WorkerStart>) => {
   const start = e.data;
   await setupLogging(start.logLevel);
   const worker = new PoolWorker(start, new SharedMemory(start.buffers, start.threadId));
+  if (start.eager) await worker.preload();
   // Tell the event loop we left (retired or shut down) so it can end this
   // isolate; one it ended already just returns to its event loop, which ends it.
   if (await worker.serve()) self.postMessage("exited");
