@@ -1,13 +1,14 @@
 /**
  * libvirt's virDomainObjUpdateModificationImpact, which every driver's
- * domain calls use to resolve VIR_DOMAIN_AFFECT_* (virCheckFlags itself is
- * in src/util/flags.ts).
+ * domain calls use to resolve VIR_DOMAIN_AFFECT_*, and the public API's
+ * VIR_EXCLUSIVE_FLAGS check that runs before any driver (virCheckFlags
+ * itself is in src/util/flags.ts).
  *
  * @module
  */
 
 import { VirError } from "../rpc/error.ts";
-import { VIR_ERR_OPERATION_INVALID } from "../rpc/error_codes.ts";
+import { VIR_ERR_OPERATION_INVALID, VIR_FROM_DOMAIN } from "../rpc/error_codes.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "./domain_constants.ts";
 
 /**
@@ -40,4 +41,30 @@ export function updateModificationImpact(
     );
   }
   return flags;
+}
+
+/** The public API's VIR_EXCLUSIVE_FLAGS check (it runs in the daemon too). */
+export function exclusiveFlags(
+  fn: string,
+  domain: number,
+  flags: number,
+  a: number,
+  b: number,
+  names: [string, string],
+): void {
+  if ((flags & a) && (flags & b)) {
+    throw VirError.argument(
+      domain,
+      fn,
+      "ctl",
+      `Flags '${names[0]}' and '${names[1]}' are mutually exclusive`,
+    );
+  }
+}
+
+export function exclusiveAffect(fn: string, flags: number): void {
+  exclusiveFlags(fn, VIR_FROM_DOMAIN, flags, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_AFFECT_CONFIG, [
+    "VIR_DOMAIN_AFFECT_LIVE",
+    "VIR_DOMAIN_AFFECT_CONFIG",
+  ]);
 }

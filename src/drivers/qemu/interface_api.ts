@@ -32,7 +32,7 @@ import {
 } from "../../conf/domain_xml.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { leasesForMac } from "../network/driver.ts";
-import { exclusiveFlags } from "../test/errors.ts";
+import { exclusiveFlags } from "../flags.ts";
 import { agentUnavailable } from "./guest_agent.ts";
 import { on, type QemuConn } from "./conn.ts";
 import { affectedDefs, checkFlags, configXML, notRunning } from "./domain_common.ts";

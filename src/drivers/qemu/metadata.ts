@@ -19,7 +19,7 @@ import {
   setMetadata,
 } from "../domain_metadata.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
-import { exclusiveAffect } from "../test/errors.ts";
+import { exclusiveAffect } from "../flags.ts";
 import { on } from "./conn.ts";
 import { configPath, writeDurable } from "./files.ts";
 import { saveStatus } from "./hotplug.ts";

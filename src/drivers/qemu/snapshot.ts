@@ -47,7 +47,7 @@ import {
   type SnapshotObj,
   Snapshots,
 } from "../moments.ts";
-import { exclusiveFlags } from "../test/errors.ts";
+import { exclusiveFlags } from "../flags.ts";
 import { on, pause, QemuConn } from "./conn.ts";
 import { log } from "../../log.ts";
 import {

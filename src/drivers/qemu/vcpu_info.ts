@@ -16,7 +16,7 @@ import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, VIR_FROM_RPC } from "../../rpc/error_codes.ts";
 import { bitmapToBytes, parseBitmap } from "../../util/bitmap.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
-import { exclusiveAffect } from "../test/errors.ts";
+import { exclusiveAffect } from "../flags.ts";
 import { on, type QemuConn } from "./conn.ts";
 import { affectedDefs, checkFlags } from "./domain_common.ts";
 

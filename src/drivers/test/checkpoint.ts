@@ -25,7 +25,8 @@ import {
   snapshotDomainCopy,
 } from "../../conf/snapshot_xml.ts";
 import { on, type TestConn } from "./conn.ts";
-import { checkFlags, exclusiveFlags, testError } from "./errors.ts";
+import { checkFlags, testError } from "./errors.ts";
+import { exclusiveFlags } from "../flags.ts";
 import { isActive, notActive, wire } from "./domain.ts";
 import type { CheckpointObj } from "./state.ts";
 import { checkCycles, Checkpoints } from "./moments.ts";

@@ -1,7 +1,6 @@
 /**
  * The errors the test driver raises, as libvirt 9.0 raises them: its own
- * (VIR_FROM_TEST: virCheckFlags, virReportError, virReportSystemError), the
- * public API's checks that run before it (VIR_EXCLUSIVE_FLAGS), the remote
+ * (VIR_FROM_TEST: virCheckFlags, virReportError, virReportSystemError), the remote
  * dispatcher's limits, and the error of a driver that failed without one.
  *
  * @module
@@ -10,44 +9,16 @@
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
-  VIR_FROM_DOMAIN,
   VIR_FROM_NONE,
   VIR_FROM_RPC,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import { checkFlagsIn } from "../../util/flags.ts";
 import { systemError } from "../system_error.ts";
-import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 
 /** virCheckFlags in the test driver: any flag outside `allowed` is refused, naming `fn`. */
 export function checkFlags(fn: string, flags: number, allowed: number): void {
   checkFlagsIn(VIR_FROM_TEST, fn, flags, allowed);
-}
-
-/** The public API's VIR_EXCLUSIVE_FLAGS check (it runs in the daemon too). */
-export function exclusiveFlags(
-  fn: string,
-  domain: number,
-  flags: number,
-  a: number,
-  b: number,
-  names: [string, string],
-): void {
-  if ((flags & a) && (flags & b)) {
-    throw VirError.argument(
-      domain,
-      fn,
-      "ctl",
-      `Flags '${names[0]}' and '${names[1]}' are mutually exclusive`,
-    );
-  }
-}
-
-export function exclusiveAffect(fn: string, flags: number): void {
-  exclusiveFlags(fn, VIR_FROM_DOMAIN, flags, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_AFFECT_CONFIG, [
-    "VIR_DOMAIN_AFFECT_LIVE",
-    "VIR_DOMAIN_AFFECT_CONFIG",
-  ]);
 }
 
 export function testError(code: number, detail: string): VirError {

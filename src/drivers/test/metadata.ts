@@ -19,7 +19,8 @@ import {
   setMetadata,
 } from "../domain_metadata.ts";
 import { on } from "./conn.ts";
-import { checkFlags, exclusiveAffect } from "./errors.ts";
+import { checkFlags } from "./errors.ts";
+import { exclusiveAffect } from "../flags.ts";
 import { bothDefs, oneDef, wire } from "./domain.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 

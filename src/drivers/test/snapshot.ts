@@ -31,7 +31,8 @@ import {
 } from "../../conf/snapshot_xml.ts";
 import { uuidToString } from "../../util/uuid.ts";
 import { on, type TestConn } from "./conn.ts";
-import { checkFlags, exclusiveFlags, rpcLimit, testError } from "./errors.ts";
+import { checkFlags, rpcLimit, testError } from "./errors.ts";
+import { exclusiveFlags } from "../flags.ts";
 import { isActive, startLocked, stopLocked, wire } from "./domain.ts";
 import {
   VIR_DOMAIN_EVENT_STARTED,

@@ -19,7 +19,8 @@ import { type DomainDef, VIR_DOMAIN_CPUMASK_LEN } from "../../conf/domain_xml.ts
 import { bitmapFromBytes, bitmapToBytes, formatBitmap, parseBitmap } from "../../util/bitmap.ts";
 import { validateTypedParams } from "../../util/typed_params.ts";
 import { on, type TestConn } from "./conn.ts";
-import { checkFlags, exclusiveAffect, rpcLimit, testError, unknownError } from "./errors.ts";
+import { checkFlags, rpcLimit, testError, unknownError } from "./errors.ts";
+import { exclusiveAffect } from "../flags.ts";
 import { isActive, oneDef } from "./domain.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { findParam, paramBig, paramNum } from "./domain_common.ts";
