@@ -78,6 +78,7 @@ import { blockJobEvent } from "./block_jobs.ts";
 import { loadSnapshotMetadata } from "./snapshot_files.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
+import { hostNodeHandlers } from "./host_node.ts";
 import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
@@ -637,6 +638,7 @@ export const qemuDriver: Driver = {
     ...vcpuInfoHandlers,
     ...guestAgentHandlers,
     ...taintHandlers,
+    ...hostNodeHandlers,
     ...sendKeyHandlers,
     on(
       P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,
