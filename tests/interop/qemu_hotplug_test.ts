@@ -59,6 +59,10 @@ const DEVICES: Record<string, string> = {
   sound: "<sound model='ich6'/>",
   video: "<video><model type='qxl'/></video>",
   redir: "<redirdev bus='usb' type='spicevmc'/>",
+  redir5: "<redirdev bus='usb' type='spicevmc'><address type='usb' bus='0' port='5'/></redirdev>",
+  // The watchdog as the live XML shows it (libvirt matches its address too).
+  wdlive: "<watchdog model='i6300esb' action='poweroff'>" +
+    "<address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></watchdog>",
   serial: "<serial type='file'><source path='OWN/serial1.log'/><target port='1'/></serial>",
   console: "<console type='pty'><target type='serial' port='1'/></console>",
   vsock: "<vsock model='virtio'><cid auto='yes'/></vsock>",
@@ -146,6 +150,27 @@ const SESSION: string[] = [
   "dumpxml hp --inactive | grep -c '<channel\\|<rng\\|<input\\|<watchdog\\|scsi'",
 ];
 
+/** The same with SPICE graphics, and the device-added and -removed events clients get. */
+const SPICE_SESSION: string[] = [
+  "!(VIRSH event hp --event device-added --loop --timeout 8 >DEV/added.txt 2>&1 &);" +
+  " (VIRSH event hp --event device-removed --loop --timeout 8 >DEV/removed.txt 2>&1 &); sleep 1",
+  "attach-device hp DEV/vdagent.xml --live",
+  "attach-device hp DEV/redir.xml --live",
+  "attach-device hp DEV/redir.xml --live",
+  "attach-device hp DEV/agent.xml --live",
+  live("channel"),
+  live("redirdev"),
+  peripherals,
+  "detach-device hp DEV/redir.xml --live",
+  "detach-device hp DEV/redir5.xml --live",
+  "detach-device hp DEV/vdagent.xml --live",
+  "detach-device hp DEV/vdagent.xml --live",
+  live("channel"),
+  live("redirdev"),
+  peripherals,
+  "!sleep 8; cat DEV/added.txt DEV/removed.txt",
+];
+
 /** Polls `cond` until it holds; fails naming `what` after a minute. */
 async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -155,12 +180,13 @@ async function until(cond: () => Promise<boolean>, what: string): Promise<void> 
   }
 }
 
-Deno.test({
-  name: "devices hotplugged into and out of a running guest as libvirtd's QEMU driver does it",
-  ignore: !runnable,
-  sanitizeResources: false,
-  sanitizeOps: false,
-}, async (t) => {
+/** Each daemon's guest named hp from `xml`, and `session` run on both with their outputs compared. */
+async function compare(
+  t: Deno.TestContext,
+  devices: string,
+  graphics: string,
+  session: string[],
+): Promise<void> {
   const guest = await buildGuest();
   const dir = await Deno.makeTempDir({ prefix: "denovirt-hotplug-" });
   const xml = (uuid: string, serial: string) =>
@@ -170,9 +196,9 @@ Deno.test({
     <initrd>${guest}/initrd.gz</initrd><cmdline>console=ttyS0</cmdline></os>
   <features><acpi/><apic/></features>
   <devices>
-    <controller type='virtio-serial' index='0'/>
+    ${devices}
     <serial type='file'><source path='${serial}'/></serial>
-    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video>
+    ${graphics}
   </devices></domain>`;
   const ref = await startReferenceQemu();
   const d = await startDenovirt(
@@ -192,12 +218,6 @@ Deno.test({
           dev.replace("OWN", `${dir}/${name}`),
         );
       }
-      // The watchdog as the live XML shows it (libvirt matches its address too).
-      await Deno.writeTextFile(
-        `${dir}/${name}/wdlive.xml`,
-        "<watchdog model='i6300esb' action='poweroff'>" +
-          "<address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></watchdog>",
-      );
       await Deno.writeTextFile(
         `${dir}/hp-${name}.xml`,
         xml(crypto.randomUUID(), `${dir}/serial-${name}.log`),
@@ -211,14 +231,19 @@ Deno.test({
     for (const [name] of daemons) {
       await until(async () => (await serial(name)).includes("GUEST READY"), `${name}'s boot`);
     }
-    for (const cmd of SESSION) {
+    for (const cmd of session) {
       await t.step(cmd, async () => {
         const outs = await Promise.all(daemons.map(async ([name, uri]) => {
-          const out = await sh(`virsh -c '${uri}' ${cmd.replaceAll("DEV/", `${dir}/${name}/`)}`);
+          const own = cmd.replaceAll("DEV/", `${dir}/${name}/`);
+          const out = await sh(
+            own.startsWith("!")
+              ? own.slice(1).replaceAll("VIRSH", `virsh -c '${uri}'`)
+              : `virsh -c '${uri}' ${own}`,
+          );
           return out.replaceAll(`${dir}/${name}/`, "DEV/")
             .replaceAll(`${dir}/serial-${name}.log`, "SERIAL")
             .replace(/\S*\/channel\/target\/domain-\d+-hp\//g, "CHANNELS/")
-            .replace(/type='vnc' port='\d+'/, "type='vnc' port='PORT'");
+            .replace(/type='(vnc|spice)' port='\d+'/, "type='$1' port='PORT'");
         }));
         if (Deno.env.get("HOTPLUG_TRACE")) console.log(`$ ${cmd}\n${outs[0]}`);
         assert.equal(outs[1], outs[0]);
@@ -232,4 +257,32 @@ Deno.test({
     await ref.stop();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test({
+  name: "devices hotplugged into and out of a running guest as libvirtd's QEMU driver does it",
+  ignore: !runnable,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  await compare(
+    t,
+    "<controller type='virtio-serial' index='0'/>",
+    "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video>",
+    SESSION,
+  );
+});
+
+Deno.test({
+  name: "SPICE's vdagent channel and USB redirection hotplugged, with their events",
+  ignore: !runnable,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  await compare(
+    t,
+    "<controller type='virtio-serial' index='0'/>",
+    "<graphics type='spice' autoport='yes' listen='127.0.0.1'/><video><model type='qxl'/></video>",
+    SPICE_SESSION,
+  );
 });

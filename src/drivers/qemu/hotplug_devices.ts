@@ -475,7 +475,8 @@ function findLive(def: DomainDef, xml: string, name: string): DeviceInfo {
     case "redirdev": {
       const want = parseAlone(xml).redirdevs[0]!;
       const r = d.redirdevs.find((y) => redirdevMatches(want, y));
-      if (!r) throw missing("device not present in domain configuration");
+      // (libvirt's words, its double negative included)
+      if (!r) throw err(VIR_ERR_OPERATION_INVALID, "no matching redirdev was not found");
       return r.info;
     }
     case "vsock":
