@@ -171,6 +171,27 @@ const SPICE_SESSION: string[] = [
   "!sleep 8; cat DEV/added.txt DEV/removed.txt",
 ];
 
+/** On a q35 guest: a device takes the spare root port, and there is no second one. */
+const Q35_SESSION: string[] = [
+  "attach-device hp DEV/rng.xml --live",
+  "attach-device hp DEV/rngrate.xml --live",
+  "attach-device hp DEV/vmouse.xml --live",
+  "attach-device hp DEV/tablet.xml --live",
+  live("rng"),
+  live("input"),
+  "dumpxml hp | grep -c pcie-root-port",
+  peripherals,
+  "detach-device hp DEV/rng.xml --live",
+  live("rng"),
+  // Persistent-definition detaches that find nothing.
+  "detach-device hp DEV/rng.xml --config",
+  "detach-device hp DEV/tablet.xml --config",
+  "detach-device hp DEV/wd.xml --config",
+  "detach-device hp DEV/agent.xml --config",
+  "detach-device hp DEV/scsi3.xml --config",
+  "detach-device hp DEV/redir.xml --config",
+];
+
 /** Polls `cond` until it holds; fails naming `what` after a minute. */
 async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -186,13 +207,14 @@ async function compare(
   devices: string,
   graphics: string,
   session: string[],
+  machine = "pc",
 ): Promise<void> {
   const guest = await buildGuest();
   const dir = await Deno.makeTempDir({ prefix: "denovirt-hotplug-" });
   const xml = (uuid: string, serial: string) =>
     `<domain type='qemu'><name>hp</name><uuid>${uuid}</uuid><memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${guest}/vmlinuz</kernel>
+  <os><type arch='x86_64' machine='${machine}'>hvm</type><kernel>${guest}/vmlinuz</kernel>
     <initrd>${guest}/initrd.gz</initrd><cmdline>console=ttyS0</cmdline></os>
   <features><acpi/><apic/></features>
   <devices>
@@ -284,5 +306,20 @@ Deno.test({
     "<controller type='virtio-serial' index='0'/>",
     "<graphics type='spice' autoport='yes' listen='127.0.0.1'/><video><model type='qxl'/></video>",
     SPICE_SESSION,
+  );
+});
+
+Deno.test({
+  name: "a q35 guest's devices hotplugged on its spare root port, and refused without one",
+  ignore: !runnable,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  await compare(
+    t,
+    "",
+    "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video>",
+    Q35_SESSION,
+    "q35",
   );
 });

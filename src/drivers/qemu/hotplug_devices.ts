@@ -23,9 +23,11 @@ import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_DEVICE_MISSING,
   VIR_ERR_INTERNAL_ERROR,
+  VIR_ERR_INVALID_ARG,
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
   VIR_ERR_OPERATION_UNSUPPORTED,
+  VIR_FROM_DOMAIN,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import {
@@ -51,6 +53,7 @@ import {
 import { affectedDefs, checkFlags, configXML, parseQemuDef } from "./domain_common.ts";
 import { attachConfigLocked, deviceElement } from "./attach_config.ts";
 import {
+  addressEqual,
   chrEquals,
   chrList,
   inputMatches,
@@ -171,8 +174,23 @@ function placeInLive(c: QemuConn, def: DomainDef, xml: string): DomainDef {
   const current = configXML(def);
   const at = current.lastIndexOf("</devices>");
   const device = xml.replace(/^\s*<\?xml[^>]*>\s*/, "").trim();
-  return parseQemuDef(`${current.slice(0, at)}${device}\n${current.slice(at)}`, emulator, stateDir);
+  let placed: DomainDef;
+  try {
+    placed = parseQemuDef(
+      `${current.slice(0, at)}${device}\n${current.slice(at)}`,
+      emulator,
+      stateDir,
+    );
+  } catch (e) {
+    throw e instanceof VirError && e.str2 === "No more available PCI slots" ? noSlots() : e;
+  }
+  // A running guest gets no new root port: the device needs a free one (q35).
+  const ports = (x: DomainDef) => x.devices.controllers.filter((y) => y.type === "pci").length;
+  if (ports(placed) > ports(def)) throw noSlots();
+  return placed;
 }
+
+const noSlots = () => err(VIR_ERR_INTERNAL_ERROR, "No more available PCI slots");
 
 const last = <T>(xs: T[]): T => xs[xs.length - 1]!;
 
@@ -560,41 +578,66 @@ export function otherDeviceDeleted(c: QemuConn, entry: QemuDomainEntry, alias: s
 
 // ---- Config ------------------------------------------------------------------------------------
 
-/** Takes the device a detach document names out of a persistent definition. */
+/**
+ * Takes the device a detach document names out of a persistent definition
+ * (qemuDomainDetachDeviceConfig, its refusals in its words).
+ */
 function removeFromConfig(def: DomainDef, xml: string, name: string): void {
   const d = def.devices;
-  const missing = () =>
-    err(VIR_ERR_DEVICE_MISSING, `matching ${name} device not found in the persistent definition`);
-  const drop = <T>(xs: T[], match: (x: T) => boolean): T[] => {
+  const drop = <T>(xs: T[], match: (x: T) => boolean, missing: () => VirError): T[] => {
     const i = xs.findIndex(match);
     if (i < 0) throw missing();
     return xs.filter((_, j) => j !== i);
   };
+  const notFound = (msg: string) => () => err(VIR_ERR_DEVICE_MISSING, msg);
   switch (name) {
     case "controller": {
       const type = rootAttr(xml, "type") ?? "";
       const index = Number(rootAttr(xml, "index") ?? -1);
-      d.controllers = drop(d.controllers, (x) => x.type === type && x.index === index);
+      d.controllers = drop(
+        d.controllers,
+        (x) => x.type === type && x.index === index,
+        notFound("device not present in domain configuration"),
+      );
       return;
     }
     case "input": {
       const want = parseAlone(xml).inputs.at(-1)!;
-      d.inputs = drop(d.inputs, (x) => inputMatches(want, x));
+      d.inputs = drop(
+        d.inputs,
+        (x) => inputMatches(want, x),
+        notFound("matching input device not found"),
+      );
       return;
     }
     case "watchdog": {
+      if (d.watchdogs.length === 0) throw notFound("domain has no watchdog")();
       const want = parseAlone(xml).watchdogs[0]!;
-      d.watchdogs = drop(d.watchdogs, (x) => x.model === want.model);
+      d.watchdogs = drop(
+        d.watchdogs,
+        (x) =>
+          x.model === want.model && x.action === want.action &&
+          (want.info.address === null || addressEqual(want.info.address, x.info.address)),
+        notFound("no matching watchdog was found"),
+      );
       return;
     }
     case "rng": {
       const want = parseAlone(xml).rngs[0]!;
-      d.rngs = drop(d.rngs, (x) => rngMatches(want, x));
+      d.rngs = drop(
+        d.rngs,
+        (x) => rngMatches(want, x),
+        notFound("no matching RNG device was found"),
+      );
       return;
     }
     case "redirdev": {
       const want = parseAlone(xml).redirdevs[0]!;
-      d.redirdevs = drop(d.redirdevs, (x) => redirdevMatches(want, x));
+      d.redirdevs = drop(
+        d.redirdevs,
+        (x) => redirdevMatches(want, x),
+        notFound("no matching redirdev was not found"),
+      );
       return;
     }
     case "channel":
@@ -602,7 +645,16 @@ function removeFromConfig(def: DomainDef, xml: string, name: string): void {
     case "console": {
       const parsed = parseAlone(xml);
       const want = chrList({ devices: parsed } as DomainDef, name)[0]!;
-      const list = drop(chrList(def, name), (x) => chrEquals(want, x));
+      const list = drop(
+        chrList(def, name),
+        (x) => chrEquals(want, x),
+        () =>
+          VirError.of(
+            VIR_ERR_INVALID_ARG,
+            VIR_FROM_DOMAIN,
+            "device not present in domain configuration",
+          ),
+      );
       if (name === "channel") d.channels = list;
       else if (name === "serial") d.serials = list;
       else d.consoles = list;
