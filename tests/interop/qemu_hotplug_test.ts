@@ -4,8 +4,9 @@
 // (tests/_reference_qemu.ts): the same tiny guest runs under both daemons,
 // each step runs on both and must print the same — the answer or the
 // refusal, the device in the live XML with its alias and address, the
-// inactive XML left alone, and the devices QEMU itself holds (qom-list of
-// /machine/peripheral, so the ids libvirt gives them too).
+// inactive XML left alone, the devices QEMU itself holds (qom-list of
+// /machine/peripheral, so the ids libvirt gives them too), and the guest's
+// kernel finding the PCI ones (its serial console log).
 
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
@@ -95,6 +96,9 @@ const SESSION: string[] = [
   // RNGs.
   "attach-device hp DEV/rng.xml --live",
   "attach-device hp DEV/rngrate.xml --live",
+  // The guest finds them on its PCI bus (virtio-rng, 1af4:1005).
+  "?pci 0000:00:05.0: [1af4:1005]",
+  "?pci 0000:00:06.0: [1af4:1005]",
   live("rng"),
   peripherals,
   "detach-device hp DEV/rng.xml --live",
@@ -104,6 +108,7 @@ const SESSION: string[] = [
   live("rng"),
   // Controllers: SCSI only.
   "attach-device hp DEV/scsi.xml --live",
+  "?pci 0000:00:05.0: [1af4:1004]",
   "attach-device hp DEV/scsi0.xml --live",
   "attach-device hp DEV/lsi.xml --live",
   "attach-device hp DEV/xhci.xml --live",
@@ -118,6 +123,7 @@ const SESSION: string[] = [
   "attach-device hp DEV/usbkbd.xml --live",
   "attach-device hp DEV/tablet.xml --live",
   "attach-device hp DEV/vmouse.xml --live",
+  "?pci 0000:00:05.0: [1af4:1052]",
   "attach-device hp DEV/ps2.xml --live",
   live("input"),
   peripherals,
@@ -192,6 +198,16 @@ const Q35_SESSION: string[] = [
   "detach-device hp DEV/redir.xml --config",
 ];
 
+/** Whether the guest's kernel logs `line` on its serial console within half a minute. */
+async function guestSaw(log: () => Promise<string>, line: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if ((await log()).includes(line)) return "seen";
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return `not seen: ${line}`;
+}
+
 /** Polls `cond` until it holds; fails naming `what` after a minute. */
 async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -256,6 +272,7 @@ async function compare(
     for (const cmd of session) {
       await t.step(cmd, async () => {
         const outs = await Promise.all(daemons.map(async ([name, uri]) => {
+          if (cmd.startsWith("?")) return await guestSaw(() => serial(name), cmd.slice(1));
           const own = cmd.replaceAll("DEV/", `${dir}/${name}/`);
           const out = await sh(
             own.startsWith("!")
