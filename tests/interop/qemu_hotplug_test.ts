@@ -44,6 +44,7 @@ const DEVICES: Record<string, string> = {
   rng: "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>",
   rngrate: "<rng model='virtio'><rate bytes='1024' period='1000'/>" +
     "<backend model='random'>/dev/random</backend></rng>",
+  rngbuiltin: "<rng model='virtio'><backend model='builtin'/></rng>",
   scsi: "<controller type='scsi' model='virtio-scsi'/>",
   scsi0: "<controller type='scsi' index='0'/>",
   scsi3: "<controller type='scsi' index='3'/>",
@@ -77,8 +78,11 @@ const peripherals = `qemu-monitor-command hp '{"execute":"qom-list","arguments":
 const SESSION: string[] = [
   "dumpxml hp | sed -n '/<controller/,/<\\/devices>/p'",
   // Channels on the domain's virtio-serial controller.
+  "domtime hp",
   "attach-device hp DEV/agent.xml --live",
   "attach-device hp DEV/agent.xml --live",
+  // Now configured, the agent is asked for and found not connected.
+  "domtime hp",
   "attach-device hp DEV/chsock.xml --live",
   "attach-device hp DEV/chport.xml --live",
   "attach-device hp DEV/vdagent.xml --live",
@@ -105,6 +109,11 @@ const SESSION: string[] = [
   "detach-device hp DEV/rng.xml --live",
   live("rng"),
   "detach-device hp DEV/rngrate.xml --live",
+  live("rng"),
+  "attach-device hp DEV/rngbuiltin.xml --live",
+  live("rng"),
+  peripherals,
+  "detach-device hp DEV/rngbuiltin.xml --live",
   live("rng"),
   // Controllers: SCSI only.
   "attach-device hp DEV/scsi.xml --live",

@@ -531,8 +531,11 @@ export function redirdevDevice(r: RedirdevDef, i: number): Record<string, unknow
 
 /** The backend object of a virtio RNG (its id is the device's alias after "obj"). */
 export function rngObject(r: RngDef, i: number): Record<string, unknown> {
-  if (r.model !== "virtio" || r.backendModel !== "random") {
+  if (r.model !== "virtio" || (r.backendModel !== "random" && r.backendModel !== "builtin")) {
     throw unsupported(`rng model '${r.model}' with backend '${r.backendModel}'`);
+  }
+  if (r.backendModel === "builtin") {
+    return { "qom-type": "rng-builtin", id: `obj${r.info.alias ?? `rng${i}`}` };
   }
   return {
     "qom-type": "rng-random",
