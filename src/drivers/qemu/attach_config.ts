@@ -96,8 +96,16 @@ function refuseDuplicate(def: DomainDef, xml: string, name: string): void {
   }
 }
 
-/** Adds the device to the persistent definition (caller holds the domain's job). */
-export function attachConfigLocked(c: QemuConn, entry: QemuDomainEntry, xml: string): void {
+/**
+ * The persistent definition with the device added, checked but not yet
+ * kept: call the answer to keep it (caller holds the domain's job), so a
+ * live attach between the two leaves the definition alone if it fails.
+ */
+export function attachConfigLocked(
+  c: QemuConn,
+  entry: QemuDomainEntry,
+  xml: string,
+): () => void {
   const name = deviceElement(xml);
   const { configDir, stateDir, emulator } = c.dir((d) => ({
     configDir: d.configDir,
@@ -115,10 +123,11 @@ export function attachConfigLocked(c: QemuConn, entry: QemuDomainEntry, xml: str
     emulator,
     stateDir,
   );
-  c.withObj(entry, (x, save) => {
-    if (x.newDef) x.newDef = def;
-    else x.def = def;
-    writeDurable(configPath(configDir, def.name), configXML(def));
-    save();
-  });
+  return () =>
+    c.withObj(entry, (x, save) => {
+      if (x.newDef) x.newDef = def;
+      else x.def = def;
+      writeDurable(configPath(configDir, def.name), configXML(def));
+      save();
+    });
 }

@@ -205,8 +205,10 @@ export function attachDevice(c: QemuConn, ref: RemoteDomain, xml: string, flags:
   c.job(ref, "remoteDispatchDomainAttachDeviceFlags", (entry) => {
     const o = c.withObj(entry, (x) => x);
     const { live, config } = affectedDefs(flags, o, TRANSIENT_DEVICE);
+    // The persistent definition is checked first and kept last, as libvirt does.
+    const keep = config ? attachConfigLocked(c, entry, xml) : null;
     if (live) attachLiveLocked(c, entry, xml, name);
-    if (config) attachConfigLocked(c, entry, xml);
+    keep?.();
   });
 }
 
