@@ -184,6 +184,19 @@ const SPICE_SESSION: string[] = [
   live("redirdev"),
   peripherals,
   "!sleep 8; cat DEV/added.txt DEV/removed.txt",
+  // virt-xml, as a user types it: the running guest and its persistent definition both.
+  "!virt-xml --connect 'URI' hp --add-device --rng /dev/urandom --update",
+  "!virt-xml --connect 'URI' hp --add-device --input tablet,bus=virtio --update",
+  "!virt-xml --connect 'URI' hp --add-device --channel spicevmc --update",
+  live("rng"),
+  live("input"),
+  live("channel"),
+  "dumpxml hp --inactive | grep -c \"<rng\\|type='tablet'\"",
+  "!virt-xml --connect 'URI' hp --remove-device --rng all --update",
+  "!virt-xml --connect 'URI' hp --remove-device --input bus=virtio --update",
+  live("rng"),
+  live("input"),
+  "dumpxml hp --inactive | grep -c \"<rng\\|type='tablet'\"",
 ];
 
 /** On a q35 guest: a device takes the spare root port, and there is no second one. */
@@ -285,7 +298,7 @@ async function compare(
           const own = cmd.replaceAll("DEV/", `${dir}/${name}/`);
           const out = await sh(
             own.startsWith("!")
-              ? own.slice(1).replaceAll("VIRSH", `virsh -c '${uri}'`)
+              ? own.slice(1).replaceAll("VIRSH", `virsh -c '${uri}'`).replaceAll("URI", uri)
               : `virsh -c '${uri}' ${own}`,
           );
           return out.replaceAll(`${dir}/${name}/`, "DEV/")
