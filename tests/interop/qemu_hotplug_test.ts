@@ -70,6 +70,10 @@ const DEVICES: Record<string, string> = {
   vsock: "<vsock model='virtio'><cid auto='yes'/></vsock>",
 };
 
+/** Waits (10 s at most) for the live XML to lose a device, then counts what is left of it. */
+const gone = (alias: string) =>
+  `!for i in $(seq 50); do VIRSH dumpxml hp | grep -q "alias name='${alias}'" || break; ` +
+  `sleep 0.2; done; VIRSH dumpxml hp | grep -c "alias name='${alias}'"`;
 const live = (tag: string) => `dumpxml hp | sed -n '/<${tag}[ >]/,/<\\/${tag}>/p'`;
 const peripherals = `qemu-monitor-command hp '{"execute":"qom-list","arguments":` +
   `{"path":"/machine/peripheral"}}' | grep -o '"name":"[^"]*"' | sort | tr '\\n' ' '`;
@@ -149,6 +153,23 @@ const SESSION: string[] = [
   "detach-device hp DEV/wd.xml --live",
   "detach-device hp DEV/wdlive.xml --live",
   live("watchdog"),
+  // detach-device-alias: the same refusals; an accepted one returns at once.
+  "attach-device hp DEV/rng.xml --live",
+  "detach-device-alias hp nope",
+  "detach-device-alias hp input0",
+  "detach-device-alias hp video0",
+  "detach-device-alias hp balloon0",
+  "detach-device-alias hp usb",
+  "detach-device-alias hp virtio-serial0",
+  "detach-device-alias hp pci.0",
+  "detach-device-alias hp serial0",
+  "detach-device-alias hp channel0 --config",
+  "detach-device-alias hp rng0",
+  gone("rng0"),
+  "detach-device-alias hp input2",
+  gone("input2"),
+  live("rng"),
+  live("input"),
   // What libvirt does not plug live, or QEMU refuses.
   "attach-device hp DEV/balloon.xml --live",
   "detach-device hp DEV/balloon.xml --live",

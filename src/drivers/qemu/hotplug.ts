@@ -25,6 +25,7 @@ import { requireDiskReach } from "./command_line.ts";
 import { configPath, writeDurable } from "./files.ts";
 import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
 import { deviceElement } from "./attach_config.ts";
+import { detachDeviceAlias } from "./detach_alias.ts";
 import { attachDevice, detachDevice, otherDeviceDeleted } from "./hotplug_devices.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
@@ -222,4 +223,8 @@ export const hotplugHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, (c, a) => attach(c, a.dom, a.xml, a.flags ?? 0)),
   on(P.REMOTE_PROC_DOMAIN_DETACH_DEVICE, (c, a) => detach(c, a.dom, a.xml, 0)),
   on(P.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, (c, a) => detach(c, a.dom, a.xml, a.flags ?? 0)),
+  on(
+    P.REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS,
+    (c, a) => detachDeviceAlias(c, a.dom, a.alias, a.flags ?? 0),
+  ),
 ];
