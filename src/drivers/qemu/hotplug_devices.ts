@@ -65,6 +65,7 @@ import {
 import { configPath, writeDurable } from "./files.ts";
 import { channelPath } from "./live_def.ts";
 import { saveStatus } from "./status.ts";
+import { requireReach } from "../system_error.ts";
 import type { QemuDomainEntry } from "./state.ts";
 
 /** VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED and _DEVICE_ADDED. */
@@ -420,6 +421,10 @@ function plugChardev(
   device: Record<string, unknown>,
 ): unknown {
   const id = `char${alias}`;
+  // QEMU opens the file, within the daemon's reach as at a start (requireDeviceReach).
+  if (source.type === "file" && source.path) {
+    requireReach(VIR_FROM_QEMU, `Failed to open file '${source.path}'`, source.path, true);
+  }
   const reply = qmp(c, uuid, "chardev-add", { id, backend: chardevBackend(source) });
   try {
     qmp(c, uuid, "device_add", device);
