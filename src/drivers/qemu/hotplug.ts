@@ -3,7 +3,10 @@
  * virDomainAttachDeviceFlags): in its persistent definition (config), and in
  * the running QEMU (live) through QMP — blockdev-add of the file and format
  * nodes, then device_add of a virtio-blk device; device_del asks the guest
- * to let go, and QEMU's DEVICE_DELETED event completes the removal.
+ * to let go, and QEMU's DEVICE_DELETED event completes the removal. The
+ * virDomainAttachDevice / DetachDevice calls for NICs go to
+ * interface_api.ts, for every other device to hotplug_devices.ts, and
+ * DEVICE_DELETED to whichever knows the alias.
  *
  * @module
  */
