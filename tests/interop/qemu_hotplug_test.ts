@@ -48,6 +48,7 @@ const DEVICES: Record<string, string> = {
   scsi: "<controller type='scsi' model='virtio-scsi'/>",
   scsi0: "<controller type='scsi' index='0'/>",
   scsi3: "<controller type='scsi' index='3'/>",
+  scsi4: "<controller type='scsi' index='4'/>",
   lsi: "<controller type='scsi' index='2' model='lsilogic'/>",
   xhci: "<controller type='usb' index='1' model='qemu-xhci'/>",
   vserial: "<controller type='virtio-serial' index='1'/>",
@@ -132,6 +133,10 @@ const SESSION: string[] = [
   "detach-device hp DEV/xhci.xml --live",
   "detach-device hp DEV/scsi0.xml --live",
   "dumpxml hp | sed -n \"/<controller type='scsi'/,/<\\/controller>/p\"",
+  // No model: libvirt's default for the machine.
+  "attach-device hp DEV/scsi4.xml --live",
+  "dumpxml hp | sed -n \"/<controller type='scsi' index='4'/,/<\\/controller>/p\"",
+  "detach-device hp DEV/scsi4.xml --live",
   // Inputs.
   "attach-device hp DEV/usbkbd.xml --live",
   "attach-device hp DEV/tablet.xml --live",
