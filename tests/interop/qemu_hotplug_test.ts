@@ -220,8 +220,10 @@ const SPICE_SESSION: string[] = [
   "dumpxml hp --inactive | grep -c \"<rng\\|type='tablet'\"",
   "!virt-xml --connect 'URI' hp --remove-device --rng all --update",
   "!virt-xml --connect 'URI' hp --remove-device --input bus=virtio --update",
+  "!virt-xml --connect 'URI' hp --remove-device --channel spicevmc --update",
   live("rng"),
   live("input"),
+  live("channel"),
   "dumpxml hp --inactive | grep -c \"<rng\\|type='tablet'\"",
 ];
 
