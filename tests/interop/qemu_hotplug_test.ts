@@ -71,7 +71,11 @@ const DEVICES: Record<string, string> = {
   vsock: "<vsock model='virtio'><cid auto='yes'/></vsock>",
 };
 
-/** Waits (10 s at most) for the live XML to lose a device, then counts what is left of it. */
+/**
+ * Waits (10 s at most) for the live XML to lose a device, then counts what
+ * is left of it: a PCI unplug waits for the guest, which may take longer
+ * than the 5 s a detach waits on a loaded host.
+ */
 const gone = (alias: string) =>
   `!for i in $(seq 50); do VIRSH dumpxml hp | grep -q "alias name='${alias}'" || break; ` +
   `sleep 0.2; done; VIRSH dumpxml hp | grep -c "alias name='${alias}'"`;
@@ -111,14 +115,17 @@ const SESSION: string[] = [
   live("rng"),
   peripherals,
   "detach-device hp DEV/rng.xml --live",
+  gone("rng0"),
   "detach-device hp DEV/rng.xml --live",
   live("rng"),
   "detach-device hp DEV/rngrate.xml --live",
+  gone("rng1"),
   live("rng"),
   "attach-device hp DEV/rngbuiltin.xml --live",
   live("rng"),
   peripherals,
   "detach-device hp DEV/rngbuiltin.xml --live",
+  gone("rng0"),
   live("rng"),
   // Controllers: SCSI only.
   "attach-device hp DEV/scsi.xml --live",
@@ -132,6 +139,7 @@ const SESSION: string[] = [
   "detach-device hp DEV/scsi3.xml --live",
   "detach-device hp DEV/xhci.xml --live",
   "detach-device hp DEV/scsi0.xml --live",
+  gone("scsi0"),
   "dumpxml hp | sed -n \"/<controller type='scsi'/,/<\\/controller>/p\"",
   // No model: libvirt's default for the machine.
   "attach-device hp DEV/scsi4.xml --live",
@@ -147,6 +155,7 @@ const SESSION: string[] = [
   peripherals,
   "detach-device hp DEV/tablet.xml --live",
   "detach-device hp DEV/vmouse.xml --live",
+  gone("input4"),
   "detach-device hp DEV/vmouse.xml --live",
   "detach-device hp DEV/ps2.xml --live",
   live("input"),
@@ -157,6 +166,7 @@ const SESSION: string[] = [
   live("watchdog"),
   "detach-device hp DEV/wd.xml --live",
   "detach-device hp DEV/wdlive.xml --live",
+  gone("watchdog0"),
   live("watchdog"),
   // detach-device-alias: the same refusals; an accepted one returns at once.
   "attach-device hp DEV/rng.xml --live",
@@ -238,6 +248,7 @@ const Q35_SESSION: string[] = [
   "dumpxml hp | grep -c pcie-root-port",
   peripherals,
   "detach-device hp DEV/rng.xml --live",
+  gone("rng0"),
   live("rng"),
   // Persistent-definition detaches that find nothing.
   "detach-device hp DEV/rng.xml --config",
