@@ -532,10 +532,7 @@ function detachLiveLocked(c: QemuConn, entry: QemuDomainEntry, xml: string, name
   // disappearance from QEMU's peripherals is watched for instead.
   const deadline = Date.now() + REMOVE_WAIT_MS;
   while (Date.now() < deadline) {
-    const kids = qmp(c, entry.uuid, "qom-list", { path: "/machine/peripheral" }) as {
-      name: string;
-    }[];
-    if (!kids.some((k) => k.name === alias)) {
+    if (!inQemu(c, entry.uuid, alias)) {
       otherDeviceDeleted(c, entry, alias);
       return;
     }
@@ -543,11 +540,21 @@ function detachLiveLocked(c: QemuConn, entry: QemuDomainEntry, xml: string, name
   }
 }
 
+/** Whether QEMU still has a device of that id among its peripherals. */
+function inQemu(c: QemuConn, uuid: string, alias: string): boolean {
+  try {
+    const kids = qmp(c, uuid, "qom-list", { path: "/machine/peripheral" }) as { name: string }[];
+    return kids.some((k) => k.name === alias);
+  } catch {
+    return false; // no QEMU to ask
+  }
+}
+
 /**
  * The end of a device's removal (QEMU's DEVICE_DELETED, or a detach seeing
  * it gone): its chardev or backend object goes, it leaves the live
  * definition, and clients get the device-removed event. Answers whether it
- * was one of this file's devices. Caller holds the job.
+ * was one of this file's devices and gone from QEMU. Caller holds the job.
  */
 export function otherDeviceDeleted(c: QemuConn, entry: QemuDomainEntry, alias: string): boolean {
   const o = c.withObj(entry, (x) => x);
@@ -557,6 +564,8 @@ export function otherDeviceDeleted(c: QemuConn, entry: QemuDomainEntry, alias: s
   const rng = d.rngs.some((x) => is(x.info));
   const other = [...d.controllers, ...d.inputs, ...d.watchdogs].some((x) => is(x.info));
   if (!chr && !rng && !other) return false;
+  // A late DEVICE_DELETED of a device already removed, whose alias a newer one took.
+  if (inQemu(c, entry.uuid, alias)) return false;
   try {
     if (chr) qmp(c, entry.uuid, "chardev-remove", { id: `char${alias}` });
     if (rng) qmp(c, entry.uuid, "object-del", { id: `obj${alias}` });
