@@ -777,7 +777,7 @@ function parseDeviceInfo(el: XmlElement, allowBoot = true): DeviceInfo {
   const alias = child(el, "alias");
   if (alias) {
     const n = attr(alias, "name");
-    if (n !== undefined && n.startsWith("ua-")) info.alias = n;
+    if (n !== undefined && (parsingStatus || n.startsWith("ua-"))) info.alias = n;
   }
   const boot = child(el, "boot");
   if (boot && allowBoot) {
@@ -1576,7 +1576,7 @@ function parseGraphics(el: XmlElement): GraphicsDef {
         g.autoport = true;
       }
       if (autoportAttr !== undefined) g.autoport = autoportAttr === "yes";
-      if (g.autoport) g.port = 0;
+      if (g.autoport && !parsingStatus) g.port = 0;
       const ws = parsePort(el, "websocket");
       if (ws !== null) g.websocket = ws;
       g.attrs = pickAttrs(el, [
@@ -1610,7 +1610,7 @@ function parseGraphics(el: XmlElement): GraphicsDef {
         g.autoport = true;
       }
       if (autoportAttr !== undefined) g.autoport = autoportAttr === "yes";
-      if (g.autoport) {
+      if (g.autoport && !parsingStatus) {
         g.port = 0;
         g.tlsPort = 0;
       }
@@ -2613,7 +2613,16 @@ export interface DomainParseHooks {
   postParse?(def: DomainDef): void;
   /** Address assignment (assignAddressesCallback), after the common defaults. */
   assignAddresses?(def: DomainDef): void;
+  /**
+   * The document is a running domain's status (VIR_DOMAIN_DEF_PARSE_STATUS):
+   * every device keeps its alias, not only the user's `ua-` ones, and an
+   * autoport display the port it got.
+   */
+  status?: boolean;
 }
+
+/** Set while a status document is parsed (parsing is synchronous). */
+let parsingStatus = false;
 
 /** Parses a <domain> document as the test driver's virDomainDefineXML/CreateXML do. */
 export function parseDomainXML(xml: string, hooks: DomainParseHooks = {}): DomainDef {
@@ -2626,7 +2635,13 @@ export function parseDomainXML(xml: string, hooks: DomainParseHooks = {}): Domai
     }
     throw e;
   }
-  return parseDomainElement(dom, hooks);
+  const outer = parsingStatus;
+  parsingStatus = hooks.status ?? false;
+  try {
+    return parseDomainElement(dom, hooks);
+  } finally {
+    parsingStatus = outer;
+  }
 }
 
 function parseDomainElement(dom: XmlElement, hooks: DomainParseHooks): DomainDef {

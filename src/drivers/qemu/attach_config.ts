@@ -1,11 +1,11 @@
 /**
- * virsh attach-device --config for the devices this driver cannot plug into
- * a running guest (inputs, sound, watchdogs, RNGs, channels, controllers,
- * USB redirection, …): the device joins the persistent definition, which is
- * read again as a define reads it, so it gets libvirt's defaults and a free
- * address (devices already addressed keep theirs) and whatever this driver
- * refuses is refused. A running guest gets it at its next start; asking for
- * it live is refused.
+ * virsh attach-device --config for devices other than disks and NICs
+ * (inputs, sound, watchdogs, RNGs, channels, controllers, USB redirection,
+ * …): the device joins the persistent definition, which is read again as a
+ * define reads it, so it gets libvirt's defaults and a free address (devices
+ * already addressed keep theirs) and whatever this driver refuses is
+ * refused. A running guest gets it at its next start, or at once where
+ * hotplug_devices.ts plugs it live.
  *
  * @module
  */
@@ -17,10 +17,10 @@ import {
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import { type DomainDef, parseDeviceXML } from "../../conf/domain_xml.ts";
-import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import type { QemuConn } from "./conn.ts";
-import { affectedDefs, configXML, parseQemuDef } from "./domain_common.ts";
+import { configXML, parseQemuDef } from "./domain_common.ts";
 import { configPath, writeDurable } from "./files.ts";
+import type { QemuDomainEntry } from "./state.ts";
 
 /** The element name of a device document. */
 export function deviceElement(xml: string): string {
@@ -96,45 +96,38 @@ function refuseDuplicate(def: DomainDef, xml: string, name: string): void {
   }
 }
 
-/** Adds the device to the persistent definition; refuses a live attach. */
-export function attachToConfig(
+/**
+ * The persistent definition with the device added, checked but not yet
+ * kept: call the answer to keep it (caller holds the domain's job), so a
+ * live attach between the two leaves the definition alone if it fails.
+ */
+export function attachConfigLocked(
   c: QemuConn,
-  ref: RemoteDomain,
+  entry: QemuDomainEntry,
   xml: string,
-  flags: number,
-  transientMessage: string,
-): void {
+): () => void {
   const name = deviceElement(xml);
   const { configDir, stateDir, emulator } = c.dir((d) => ({
     configDir: d.configDir,
     stateDir: d.stateDir,
     emulator: d.emulator,
   }));
-  c.job(ref, "remoteDispatchDomainAttachDeviceFlags", (entry) => {
-    const o = c.withObj(entry, (x) => x);
-    const { live } = affectedDefs(flags, o, transientMessage);
-    if (live) {
-      throw VirError.of(
-        VIR_ERR_OPERATION_UNSUPPORTED,
-        VIR_FROM_QEMU,
-        `device type '${name}' cannot be attached or detached by this driver`,
-      );
-    }
-    const before = o.newDef ?? o.def;
-    refuseDuplicate(before, xml, name);
-    const current = configXML(before);
-    const at = current.lastIndexOf("</devices>");
-    const device = xml.replace(/^\s*<\?xml[^>]*>\s*/, "").trim();
-    const def = parseQemuDef(
-      `${current.slice(0, at)}${device}\n${current.slice(at)}`,
-      emulator,
-      stateDir,
-    );
+  const o = c.withObj(entry, (x) => x);
+  const before = o.newDef ?? o.def;
+  refuseDuplicate(before, xml, name);
+  const current = configXML(before);
+  const at = current.lastIndexOf("</devices>");
+  const device = xml.replace(/^\s*<\?xml[^>]*>\s*/, "").trim();
+  const def = parseQemuDef(
+    `${current.slice(0, at)}${device}\n${current.slice(at)}`,
+    emulator,
+    stateDir,
+  );
+  return () =>
     c.withObj(entry, (x, save) => {
       if (x.newDef) x.newDef = def;
       else x.def = def;
       writeDurable(configPath(configDir, def.name), configXML(def));
       save();
     });
-  });
 }

@@ -19,7 +19,11 @@ import type {
   DeviceAddress,
   DiskDef,
   DomainDef,
+  InputDef,
   NetDef,
+  RedirdevDef,
+  RngDef,
+  WatchdogDef,
 } from "../../conf/domain_xml.ts";
 import { VirError } from "../../rpc/error.ts";
 import { CONSOLES_PER_SLOT } from "./files.ts";
@@ -298,6 +302,48 @@ function chardevArg(id: string, s: ChrSource): string {
   }
 }
 
+/**
+ * chardev-add's backend for a character device's source: the QMP form of
+ * -chardev, as libvirt sends it when it hotplugs one (paths rather than the
+ * file descriptors libvirt passes).
+ */
+export function chardevBackend(s: ChrSource): Record<string, unknown> {
+  switch (s.type) {
+    case "file":
+      return {
+        type: "file",
+        data: { out: s.path ?? "", ...(s.append === "on" ? { append: true } : {}) },
+      };
+    case "null":
+    case "pty":
+      return { type: s.type, data: {} };
+    case "unix": {
+      const addr = { type: "unix", data: { path: s.path ?? "" } };
+      return {
+        type: "socket",
+        data: s.mode === "connect" ? { addr, server: false } : { addr, wait: false, server: true },
+      };
+    }
+    case "tcp": {
+      const addr = { type: "inet", data: { host: s.host ?? "", port: s.service ?? "" } };
+      const telnet = s.protocol === "telnet";
+      return {
+        type: "socket",
+        data: s.mode === "bind"
+          ? { addr, wait: false, telnet, server: true }
+          : { addr, telnet, server: false },
+      };
+    }
+    case "spicevmc":
+      return {
+        type: "spicevmc",
+        data: { type: s.channel === "usbredir" ? "usbredir" : "vdagent" },
+      };
+    default:
+      throw unsupported(`character device type '${s.type}'`);
+  }
+}
+
 /** bootindex of each disk and NIC: per-device <boot order>, else from <os><boot dev>. */
 function bootIndexes(def: DomainDef): Map<object, number> {
   const out = new Map<object, number>();
@@ -402,32 +448,147 @@ function netArgs(def: DomainDef, n: NetDef, index: number, boot: number | undefi
   ];
 }
 
+/** The -device (and device_add) properties of a serial port on its chardev. */
+export function serialDevice(s: ChrDef, i: number, chardev: string): Record<string, unknown> {
+  return {
+    driver: "isa-serial",
+    chardev,
+    id: s.info.alias ?? `serial${i}`,
+    index: s.targetPort ?? i,
+  };
+}
+
+/** A virtio-serial channel's port, on the chardev named after its alias. */
+export function channelDevice(ch: ChrDef, i: number): Record<string, unknown> {
+  const alias = ch.info.alias ?? `channel${i}`;
+  const a = ch.info.address;
+  const port = a?.type === "virtio-serial" && a.port !== null
+    ? a
+    : { controller: 0, bus: 0, port: i + 1 };
+  return {
+    driver: "virtserialport",
+    bus: `virtio-serial${port.controller}.${port.bus}`,
+    nr: port.port,
+    chardev: `char${alias}`,
+    id: alias,
+    ...(ch.targetName ? { name: ch.targetName } : {}),
+  };
+}
+
+const USB_INPUTS: Record<string, string> = {
+  tablet: "usb-tablet",
+  mouse: "usb-mouse",
+  keyboard: "usb-kbd",
+};
+const VIRTIO_INPUTS: Record<string, string> = {
+  tablet: "virtio-tablet-pci",
+  mouse: "virtio-mouse-pci",
+  keyboard: "virtio-keyboard-pci",
+};
+
+/** A USB or virtio input device (null for the machine's own PS/2 ones). */
+export function inputDevice(
+  def: DomainDef,
+  x: InputDef,
+  i: number,
+): Record<string, unknown> | null {
+  if (x.bus === "ps2") return null;
+  const id = x.info.alias ?? `input${i}`;
+  if (x.bus === "usb") {
+    const a = x.info.address;
+    return {
+      driver: USB_INPUTS[x.type],
+      id,
+      bus: "usb.0",
+      ...(a?.type === "usb" && a.port !== null ? { port: a.port } : {}),
+    };
+  }
+  return { driver: VIRTIO_INPUTS[x.type], id, ...pciProps(def, x.info.address) };
+}
+
+/** An i6300esb watchdog. */
+export function watchdogDevice(def: DomainDef, w: WatchdogDef, i: number): Record<string, unknown> {
+  if (w.model !== "i6300esb") throw unsupported(`watchdog model '${w.model}'`);
+  return {
+    driver: "i6300esb",
+    id: w.info.alias ?? `watchdog${i}`,
+    ...pciProps(def, w.info.address),
+  };
+}
+
+/** A USB redirection device on its spicevmc chardev. */
+export function redirdevDevice(r: RedirdevDef, i: number): Record<string, unknown> {
+  const id = r.info.alias ?? `redir${i}`;
+  const a = r.info.address;
+  return {
+    driver: "usb-redir",
+    chardev: `char${id}`,
+    id,
+    bus: "usb.0",
+    ...(a?.type === "usb" && a.port !== null ? { port: a.port } : {}),
+  };
+}
+
+/** The backend object of a virtio RNG (its id is the device's alias after "obj"). */
+export function rngObject(r: RngDef, i: number): Record<string, unknown> {
+  if (r.model !== "virtio" || (r.backendModel !== "random" && r.backendModel !== "builtin")) {
+    throw unsupported(`rng model '${r.model}' with backend '${r.backendModel}'`);
+  }
+  if (r.backendModel === "builtin") {
+    return { "qom-type": "rng-builtin", id: `obj${r.info.alias ?? `rng${i}`}` };
+  }
+  return {
+    "qom-type": "rng-random",
+    id: `obj${r.info.alias ?? `rng${i}`}`,
+    filename: r.backendFile ?? "/dev/urandom",
+  };
+}
+
+/** A virtio RNG on its backend object. */
+export function rngDevice(def: DomainDef, r: RngDef, i: number): Record<string, unknown> {
+  const id = r.info.alias ?? `rng${i}`;
+  return {
+    driver: "virtio-rng-pci",
+    rng: `obj${id}`,
+    id,
+    ...(r.rateBytes !== null ? { "max-bytes": r.rateBytes } : {}),
+    ...(r.ratePeriod !== null ? { period: r.ratePeriod } : {}),
+    ...pciProps(def, r.info.address),
+  };
+}
+
 const CONTROLLER_ORDER = ["pci", "usb", "scsi", "ide", "sata", "fdc", "virtio-serial", "ccid"];
 
 function controllerArgs(def: DomainDef, c: ControllerDef): string[] {
+  const props = controllerDevice(def, c);
+  return props ? dev(props) : [];
+}
+
+/** A controller's -device properties (null for those built into the machine). */
+export function controllerDevice(def: DomainDef, c: ControllerDef): Record<string, unknown> | null {
   const q35 = isQ35(def.os.machine ?? "");
   const id = c.info.alias ?? controllerAlias(c, q35);
   const at = pciProps(def, c.info.address);
   switch (c.type) {
     case "pci": {
-      if (c.index === 0) return [];
+      if (c.index === 0) return null;
       if (c.model === "pcie-root-port") {
-        return dev({
+        return {
           driver: "pcie-root-port",
           port: Number(c.target?.["port"] ?? 0),
           chassis: Number(c.target?.["chassis"] ?? c.index),
           id,
           ...at,
-        });
+        };
       }
-      if (c.model === "pcie-to-pci-bridge") return dev({ driver: "pcie-pci-bridge", id, ...at });
+      if (c.model === "pcie-to-pci-bridge") return { driver: "pcie-pci-bridge", id, ...at };
       if (c.model === "pci-bridge") {
-        return dev({ driver: "pci-bridge", "chassis_nr": c.index, id, ...at });
+        return { driver: "pci-bridge", "chassis_nr": c.index, id, ...at };
       }
       throw unsupported(`PCI controller model '${c.model}'`);
     }
     case "usb": {
-      if (c.model === "none") return [];
+      if (c.model === "none") return null;
       const drivers: Record<string, string> = {
         "piix3-uhci": "piix3-usb-uhci",
         "ich9-ehci1": "ich9-usb-ehci1",
@@ -440,31 +601,31 @@ function controllerArgs(def: DomainDef, c: ControllerDef): string[] {
       const driver = drivers[c.model ?? ""];
       if (!driver) throw unsupported(`USB controller model '${c.model}'`);
       if (c.info.masterStartport !== null) {
-        return dev({
+        return {
           driver,
           masterbus: `${controllerAlias({ ...c, info: { ...c.info } }, q35)}.0`,
           firstport: c.info.masterStartport,
           ...at,
-        });
+        };
       }
       const ports = c.attrs["ports"] && c.model?.endsWith("xhci")
         ? { p2: Number(c.attrs["ports"]), p3: Number(c.attrs["ports"]) }
         : {};
-      return dev({ driver, ...ports, id, ...at });
+      return { driver, ...ports, id, ...at };
     }
     case "scsi":
-      return dev({
+      return {
         driver: c.model === "lsilogic" ? "lsi" : "virtio-scsi-pci",
         id,
         ...at,
-      });
+      };
     case "virtio-serial":
-      return dev({ driver: "virtio-serial-pci", id, ...at });
+      return { driver: "virtio-serial-pci", id, ...at };
     case "ide":
     case "sata":
       // Built into the chipset (PIIX3 IDE, ICH9 AHCI); a pc's SATA controller is an ahci device.
-      if (c.type === "sata" && !q35) return dev({ driver: "ahci", id, ...at });
-      return [];
+      if (c.type === "sata" && !q35) return { driver: "ahci", id, ...at };
+      return null;
     default:
       throw unsupported(`controller type '${c.type}'`);
   }
@@ -620,49 +781,19 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
     } else {
       args.push("-chardev", chardevArg(id, s.source));
     }
-    args.push(...dev({
-      driver: "isa-serial",
-      chardev: id,
-      id: s.info.alias ?? `serial${i}`,
-      index: s.targetPort ?? i,
-    }));
+    args.push(...dev(serialDevice(s, i, id)));
   });
   d.channels.forEach((ch, i) => {
-    const id = `charchannel${i}`;
+    const alias = ch.info.alias ?? `channel${i}`;
     const src = ch.source.type === "unix" && !ch.source.path
-      ? { ...ch.source, path: p.channel(ch.targetName ?? `channel${i}`) }
+      ? { ...ch.source, path: p.channel(ch.targetName ?? alias) }
       : ch.source;
-    args.push("-chardev", chardevArg(id, src));
-    const a = ch.info.address;
-    const port = a?.type === "virtio-serial" ? a : { controller: 0, bus: 0, port: i + 1 };
-    args.push(...dev({
-      driver: "virtserialport",
-      bus: `virtio-serial${port.controller}.${port.bus}`,
-      nr: port.port,
-      chardev: id,
-      id: ch.info.alias ?? `channel${i}`,
-      ...(ch.targetName ? { name: ch.targetName } : {}),
-    }));
+    args.push("-chardev", chardevArg(`char${alias}`, src));
+    args.push(...dev(channelDevice(ch, i)));
   });
   d.inputs.forEach((x, i) => {
-    if (x.bus === "ps2") return;
-    const id = x.info.alias ?? `input${i}`;
-    if (x.bus === "usb") {
-      const driver = { tablet: "usb-tablet", mouse: "usb-mouse", keyboard: "usb-kbd" }[x.type];
-      const a = x.info.address;
-      args.push(...dev({
-        driver,
-        id,
-        bus: "usb.0",
-        ...(a?.type === "usb" && a.port !== null ? { port: a.port } : {}),
-      }));
-    } else {
-      const driver =
-        { tablet: "virtio-tablet-pci", mouse: "virtio-mouse-pci", keyboard: "virtio-keyboard-pci" }[
-          x.type
-        ];
-      args.push(...dev({ driver, id, ...pciProps(def, x.info.address) }));
-    }
+    const props = inputDevice(def, x, i);
+    if (props) args.push(...dev(props));
   });
   const audio = d.audios[0];
   const audioId = audio ? `audio${audio.attrs.find(([k]) => k === "id")?.[1] ?? "1"}` : null;
@@ -747,26 +878,13 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
     }));
   });
   d.watchdogs.forEach((w, i) => {
-    if (w.model !== "i6300esb") throw unsupported(`watchdog model '${w.model}'`);
-    args.push(...dev({
-      driver: "i6300esb",
-      id: `watchdog${i}`,
-      ...pciProps(def, w.info.address),
-    }));
+    args.push(...dev(watchdogDevice(def, w, i)));
     const action = w.action === "shutdown" ? "poweroff" : w.action;
     args.push("-watchdog-action", action === "dump" ? "pause" : action);
   });
   d.redirdevs.forEach((r, i) => {
-    const id = `charredir${i}`;
-    args.push("-chardev", `spicevmc,id=${id},name=usbredir`);
-    const a = r.info.address;
-    args.push(...dev({
-      driver: "usb-redir",
-      chardev: id,
-      id: r.info.alias ?? `redir${i}`,
-      bus: "usb.0",
-      ...(a?.type === "usb" && a.port !== null ? { port: a.port } : {}),
-    }));
+    args.push("-chardev", `spicevmc,id=char${r.info.alias ?? `redir${i}`},name=usbredir`);
+    args.push(...dev(redirdevDevice(r, i)));
   });
   const balloon = d.memballoon;
   if (balloon && balloon.model === "virtio") {
@@ -783,23 +901,8 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
     throw unsupported(`memballoon model '${balloon.model}'`);
   }
   d.rngs.forEach((r, i) => {
-    if (r.model !== "virtio" || r.backendModel !== "random") {
-      throw unsupported(`rng model '${r.model}' with backend '${r.backendModel}'`);
-    }
-    args.push(
-      "-object",
-      JSON.stringify({
-        "qom-type": "rng-random",
-        id: `objrng${i}`,
-        filename: r.backendFile ?? "/dev/urandom",
-      }),
-    );
-    args.push(...dev({
-      driver: "virtio-rng-pci",
-      rng: `objrng${i}`,
-      id: r.info.alias ?? `rng${i}`,
-      ...pciProps(def, r.info.address),
-    }));
+    args.push("-object", JSON.stringify(rngObject(r, i)));
+    args.push(...dev(rngDevice(def, r, i)));
   });
   if (p.pidfile !== null) args.push("-daemonize", "-pidfile", p.pidfile);
   return args;

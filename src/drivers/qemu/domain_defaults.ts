@@ -297,7 +297,7 @@ function refuseUnsupported(def: DomainDef): void {
     if (w.model !== "i6300esb" && w.model !== "itco") refuse(`watchdog model '${w.model}'`);
   }
   for (const r of d.rngs) {
-    if (r.model !== "virtio" || r.backendModel !== "random") {
+    if (r.model !== "virtio" || (r.backendModel !== "random" && r.backendModel !== "builtin")) {
       refuse(`rng model '${r.model}' with backend '${r.backendModel}'`);
     }
   }

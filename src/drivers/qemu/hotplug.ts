@@ -3,7 +3,10 @@
  * virDomainAttachDeviceFlags): in its persistent definition (config), and in
  * the running QEMU (live) through QMP — blockdev-add of the file and format
  * nodes, then device_add of a virtio-blk device; device_del asks the guest
- * to let go, and QEMU's DEVICE_DELETED event completes the removal.
+ * to let go, and QEMU's DEVICE_DELETED event completes the removal. The
+ * virDomainAttachDevice / DetachDevice calls for NICs go to
+ * interface_api.ts, for every other device to hotplug_devices.ts, and
+ * DEVICE_DELETED to whichever knows the alias.
  *
  * @module
  */
@@ -18,18 +21,15 @@ import {
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
-import {
-  type DiskDef,
-  type DomainDef,
-  formatDomainXML,
-  parseDeviceXML,
-  VIR_DOMAIN_XML_SECURE,
-} from "../../conf/domain_xml.ts";
+import { type DiskDef, type DomainDef, parseDeviceXML } from "../../conf/domain_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
+import { saveStatus } from "./status.ts";
 import { requireDiskReach } from "./command_line.ts";
-import { configPath, writeDurable, writeStatus } from "./files.ts";
+import { configPath, writeDurable } from "./files.ts";
 import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
-import { attachToConfig, deviceElement } from "./attach_config.ts";
+import { deviceElement } from "./attach_config.ts";
+import { detachDeviceAlias } from "./detach_alias.ts";
+import { attachDevice, detachDevice, otherDeviceDeleted } from "./hotplug_devices.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
 /** The refusal of a device change in the persistent definition of a transient domain. */
@@ -65,20 +65,7 @@ export function diskNode(o: QemuDomainObj, disk: DiskDef, index: number): number
   return o.diskNodes?.[disk.targetDev] ?? index;
 }
 
-/** Rewrites a running domain's status file (call with its object lock held, no instance lock). */
-export function saveStatus(stateDir: string, e: QemuDomainEntry, o: QemuDomainObj): void {
-  writeStatus(stateDir, {
-    uuid: e.uuid,
-    name: e.name,
-    id: o.id,
-    pid: o.pid,
-    monitor: o.monitor,
-    xml: formatDomainXML(o.def, { id: o.id, active: true, flags: VIR_DOMAIN_XML_SECURE }),
-    persistent: o.persistent,
-    ...(o.diskNodes ? { diskNodes: o.diskNodes } : {}),
-    ...(o.nextDiskNode !== undefined ? { nextDiskNode: o.nextDiskNode } : {}),
-  });
-}
+export { saveStatus };
 
 function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): void {
   if (isInterfaceXML(xml)) return attachInterface(c, ref, xml, flags);
@@ -87,7 +74,7 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
     flags,
     VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
   );
-  if (deviceElement(xml) !== "disk") return attachToConfig(c, ref, xml, flags, TRANSIENT_DEVICE);
+  if (deviceElement(xml) !== "disk") return attachDevice(c, ref, xml, flags);
   const disk = parseDisk(xml);
   const { configDir, stateDir } = c.dir((d) => ({ configDir: d.configDir, stateDir: d.stateDir }));
   c.job(ref, "remoteDispatchDomainAttachDeviceFlags", (entry) => {
@@ -155,6 +142,7 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
 
 function detach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): void {
   if (isInterfaceXML(xml)) return detachInterface(c, ref, xml, flags);
+  if (deviceElement(xml) !== "disk") return detachDevice(c, ref, xml, flags);
   checkFlags(
     "qemuDomainDetachDeviceFlags",
     flags,
@@ -208,6 +196,8 @@ export function deviceDeleted(c: QemuConn, entry: QemuDomainEntry, alias: string
       c.emitDomain({ name: entry.name, uuid: entry.uuid, id: o.id }, EVENT_DEVICE_REMOVED, {
         devAlias: alias,
       });
+    } else {
+      otherDeviceDeleted(c, entry, alias);
     }
     return;
   }
@@ -236,4 +226,8 @@ export const hotplugHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, (c, a) => attach(c, a.dom, a.xml, a.flags ?? 0)),
   on(P.REMOTE_PROC_DOMAIN_DETACH_DEVICE, (c, a) => detach(c, a.dom, a.xml, 0)),
   on(P.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, (c, a) => detach(c, a.dom, a.xml, a.flags ?? 0)),
+  on(
+    P.REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS,
+    (c, a) => detachDeviceAlias(c, a.dom, a.alias, a.flags ?? 0),
+  ),
 ];

@@ -340,7 +340,7 @@ function adopt(
     });
     return;
   }
-  const live = parseDomainXML(st.xml);
+  const live = parseDomainXML(st.xml, { status: true });
   live.devices.emulator ??= settings.emulator;
   restoreTapNames(live, st.xml);
   const running = status.status === "running";
