@@ -97,3 +97,29 @@ export const VIR_DOMAIN_EVENT_STARTED_MIGRATED = 1;
 export const VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED = 1;
 export const VIR_DOMAIN_EVENT_RESUMED_MIGRATED = 1;
 export const VIR_DOMAIN_EVENT_STOPPED_MIGRATED = 3;
+
+/** libvirt 9.0's perf events (virPerfEventType), in its order: GET_PERF_EVENTS lists them all. */
+export const PERF_EVENTS = [
+  "cmt",
+  "mbmt",
+  "mbml",
+  "cpu_cycles",
+  "instructions",
+  "cache_references",
+  "cache_misses",
+  "branch_instructions",
+  "branch_misses",
+  "bus_cycles",
+  "stalled_cycles_frontend",
+  "stalled_cycles_backend",
+  "ref_cpu_cycles",
+  "cpu_clock",
+  "task_clock",
+  "page_faults",
+  "context_switches",
+  "cpu_migrations",
+  "page_faults_min",
+  "page_faults_maj",
+  "alignment_faults",
+  "emulation_faults",
+];

@@ -195,6 +195,13 @@ export function qemuPostParse(def: DomainDef, caps: QemuProbe, emulator: string)
   refuseUnsupported(def);
 }
 
+/** The events a definition's <perf> enables. */
+export function enabledPerfEvents(def: DomainDef): string[] {
+  return (def.perf?.children ?? []).filter((e) =>
+    e.attrs.some(([k, v]) => k === "enabled" && v === "yes")
+  ).map((e) => e.attrs.find(([k]) => k === "name")?.[1] ?? "?");
+}
+
 /** Devices and settings this driver cannot start, refused at define with libvirt's code. */
 function refuseUnsupported(def: DomainDef): void {
   const d = def.devices;
@@ -208,6 +215,9 @@ function refuseUnsupported(def: DomainDef): void {
   if (d.hubs.length > 0) refuse("<hub>");
   if (d.parallels.length > 0) refuse("<parallel>");
   if (def.cpu?.numa) refuse("guest NUMA topology");
+  // denovirt opens no perf counters on QEMU's threads.
+  const perf = enabledPerfEvents(def);
+  if (perf.length > 0) refuse(`perf event '${perf[0]}'`);
   // Pinning, tuning and I/O threads need cgroups, affinity and -object
   // iothread, which this driver does not apply: refused, not dropped.
   if (def.cputune) refuse("<cputune>");

@@ -79,6 +79,7 @@ import { loadSnapshotMetadata } from "./snapshot_files.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { hostNodeHandlers } from "./host_node.ts";
+import { perfEventHandlers } from "./perf_events.ts";
 import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
@@ -639,6 +640,7 @@ export const qemuDriver: Driver = {
     ...guestAgentHandlers,
     ...taintHandlers,
     ...hostNodeHandlers,
+    ...perfEventHandlers,
     ...sendKeyHandlers,
     on(
       P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,

@@ -28,6 +28,7 @@ import {
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../domain_constants.ts";
 import { checkFlags, notRunning } from "./domain_common.ts";
+import { agentUnavailable } from "./guest_agent.ts";
 
 const VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6;
 const VIR_DOMAIN_MEMORY_STAT_RSS = 7;
@@ -194,35 +195,68 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
       }
     }
   }
-  if (stats & VIR_DOMAIN_STATS_BLOCK) {
-    const disks = o.def.devices.disks;
-    let blockstats: { "node-name"?: string; stats: Record<string, number> }[] = [];
-    if (o.pid !== 0) {
-      try {
-        blockstats = c.io("qemu.qmp", {
-          uuid: e.uuid,
-          cmd: "query-blockstats",
-        }) as typeof blockstats;
-      } catch {
-        blockstats = [];
-      }
+  if (stats & VIR_DOMAIN_STATS_BLOCK) out.push(...blockStatsParams(c, e.uuid, o));
+  return out;
+}
+
+/** One entry of QMP query-blockstats (a device's format node, its file node as parent). */
+interface QmpBlockStats {
+  "node-name"?: string;
+  qdev?: string;
+  stats: Record<string, number>;
+  parent?: { stats?: Record<string, number> };
+}
+
+/**
+ * domstats' block group as libvirt 9.0 fills it for a running domain: per
+ * disk its counters (matched by format node, or by device for a drive with
+ * no medium), the highest offset written to its file, and the image's
+ * virtual and allocated size.
+ */
+function blockStatsParams(c: QemuConn, uuid: string, o: QemuDomainObj): TypedParam[] {
+  const disks = o.def.devices.disks;
+  let blockstats: QmpBlockStats[] = [];
+  let images: {
+    "node-name": string;
+    image?: { "virtual-size"?: number; "actual-size"?: number };
+  }[] = [];
+  if (o.pid !== 0) {
+    try {
+      blockstats = c.io("qemu.qmp", { uuid, cmd: "query-blockstats" }) as QmpBlockStats[];
+      images = c.io("qemu.qmp", { uuid, cmd: "query-named-block-nodes" }) as typeof images;
+    } catch {
+      blockstats = [];
     }
-    out.push(param.uint("block.count", disks.length));
-    disks.forEach((d, i) => {
-      out.push(param.string(`block.${i}.name`, d.targetDev));
-      if (d.source?.path) out.push(param.string(`block.${i}.path`, d.source.path));
-      const s = blockstats.find((x) => x["node-name"] === `libvirt-${diskNode(o, d, i)}-format`)
-        ?.stats;
-      if (s) {
-        out.push(
-          param.ullong(`block.${i}.rd.reqs`, BigInt(s.rd_operations ?? 0)),
-          param.ullong(`block.${i}.rd.bytes`, BigInt(s.rd_bytes ?? 0)),
-          param.ullong(`block.${i}.wr.reqs`, BigInt(s.wr_operations ?? 0)),
-          param.ullong(`block.${i}.wr.bytes`, BigInt(s.wr_bytes ?? 0)),
-        );
-      }
-    });
   }
+  const out: TypedParam[] = [param.uint("block.count", disks.length)];
+  disks.forEach((d, i) => {
+    const node = `libvirt-${diskNode(o, d, i)}-format`;
+    const alias = d.info.alias ?? "";
+    out.push(param.string(`block.${i}.name`, d.targetDev));
+    if (d.source?.path) out.push(param.string(`block.${i}.path`, d.source.path));
+    const entry = blockstats.find((x) =>
+      (d.source?.path && x["node-name"] === node) ||
+      (alias !== "" && (x.qdev === alias || x.qdev?.startsWith(`/machine/peripheral/${alias}/`)))
+    );
+    if (!entry) return;
+    const n = (k: string) => BigInt(Math.trunc(entry.stats[k] ?? 0));
+    out.push(
+      param.ullong(`block.${i}.rd.reqs`, n("rd_operations")),
+      param.ullong(`block.${i}.rd.bytes`, n("rd_bytes")),
+      param.ullong(`block.${i}.rd.times`, n("rd_total_time_ns")),
+      param.ullong(`block.${i}.wr.reqs`, n("wr_operations")),
+      param.ullong(`block.${i}.wr.bytes`, n("wr_bytes")),
+      param.ullong(`block.${i}.wr.times`, n("wr_total_time_ns")),
+      param.ullong(`block.${i}.fl.reqs`, n("flush_operations")),
+      param.ullong(`block.${i}.fl.times`, n("flush_total_time_ns")),
+    );
+    const image = d.source?.path ? images.find((b) => b["node-name"] === node)?.image : undefined;
+    if (!image) return;
+    const highest = entry.parent?.stats?.wr_highest_offset;
+    if (highest !== undefined) out.push(param.ullong(`block.${i}.allocation`, BigInt(highest)));
+    out.push(param.ullong(`block.${i}.capacity`, BigInt(image["virtual-size"] ?? 0)));
+    out.push(param.ullong(`block.${i}.physical`, BigInt(image["actual-size"] ?? 0)));
+  });
   return out;
 }
 
@@ -234,14 +268,9 @@ export const statsHandlers: HandlerEntry[] = [
       VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM |
         VIR_DOMAIN_VCPU_GUEST,
     );
-    if (a.flags & VIR_DOMAIN_VCPU_GUEST) {
-      throw VirError.of(
-        VIR_ERR_OPERATION_UNSUPPORTED,
-        VIR_FROM_QEMU,
-        "the guest agent is not available",
-      );
-    }
     const o = c.withObj(c.entry(a.dom), (x) => x);
+    // denovirt never connects to a guest agent (see guest_agent.ts).
+    if (a.flags & VIR_DOMAIN_VCPU_GUEST) throw agentUnavailable(o);
     const live = (a.flags & VIR_DOMAIN_AFFECT_LIVE) !== 0 ||
       (!(a.flags & VIR_DOMAIN_AFFECT_CONFIG) && o.pid !== 0);
     if (live && o.pid === 0) throw notRunning();

@@ -33,6 +33,7 @@ import {
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../domain_constants.ts";
 import { affectedDefs, checkFlags, configXML } from "./domain_common.ts";
+import { agentUnavailable } from "./guest_agent.ts";
 
 /** Changes the persistent definition and writes it to disk. */
 function editConfig(
@@ -85,13 +86,8 @@ function setVcpus(c: QemuConn, ref: RemoteDomain, n: number, flags: number): voi
     VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM |
       VIR_DOMAIN_VCPU_GUEST | VIR_DOMAIN_VCPU_HOTPLUGGABLE,
   );
-  if (flags & VIR_DOMAIN_VCPU_GUEST) {
-    throw VirError.of(
-      VIR_ERR_OPERATION_UNSUPPORTED,
-      VIR_FROM_QEMU,
-      "the guest agent is not available",
-    );
-  }
+  // denovirt never connects to a guest agent (see guest_agent.ts).
+  if (flags & VIR_DOMAIN_VCPU_GUEST) throw c.withObj(c.entry(ref), agentUnavailable);
   if (n < 1) {
     throw VirError.of(
       VIR_ERR_INVALID_ARG,

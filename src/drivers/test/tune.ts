@@ -43,7 +43,11 @@ import { checkFlags, rpcLimit, testError } from "./errors.ts";
 import { exclusiveAffect } from "../flags.ts";
 import { oneDef } from "./domain.ts";
 import type { DomainObj } from "./state.ts";
-import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
+import {
+  PERF_EVENTS,
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+} from "../domain_constants.ts";
 import { findParam, paramBig, paramNum } from "./domain_common.ts";
 
 /** VIR_DOMAIN_MEMORY_PARAM_UNLIMITED. */
@@ -214,31 +218,6 @@ function writeNumatune(def: DomainDef, n: Numatune): void {
   children.push(...others);
   def.numatune = children.length ? { name: "numatune", attrs: [], children, text: "" } : null;
 }
-
-const PERF_EVENTS = [
-  "cmt",
-  "mbmt",
-  "mbml",
-  "cpu_cycles",
-  "instructions",
-  "cache_references",
-  "cache_misses",
-  "branch_instructions",
-  "branch_misses",
-  "bus_cycles",
-  "stalled_cycles_frontend",
-  "stalled_cycles_backend",
-  "ref_cpu_cycles",
-  "cpu_clock",
-  "task_clock",
-  "page_faults",
-  "context_switches",
-  "cpu_migrations",
-  "page_faults_min",
-  "page_faults_maj",
-  "alignment_faults",
-  "emulation_faults",
-];
 
 function readPerf(def: DomainDef): Map<string, boolean> {
   const m = new Map<string, boolean>();
