@@ -78,6 +78,13 @@ const SESSION: [string, "exact" | "figures"][] = [
   ["domblkerror sv", "exact"],
   ["dommemstat sv", "figures"],
   ["domstats sv --state --balloon --vcpu", "figures"],
+  // (libvirt numbers block nodes from the last disk, denovirt from the first.)
+  ["domstats sv --block | grep -v backingIndex", "figures"],
+  ["perf sv", "exact"],
+  ["perf sv --config", "exact"],
+  ["domlaunchsecinfo sv", "exact"],
+  ["vcpucount sv --guest", "exact"],
+  ["setvcpus sv 1 --guest", "exact"],
   ["vncdisplay sv", "figures"],
   ["domtime sv", "exact"],
   ["domfsinfo sv", "exact"],
