@@ -16,6 +16,7 @@ import { VIR_ERR_INVALID_ARG, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 import { findMachine, isI440fx, isQ35, probeEmulator, type QemuProbe } from "./probe.ts";
 import { loaderValues } from "./firmware.ts";
 import { hostCells, hugePageSizes } from "./host_topology.ts";
+import { hostCpuModel } from "./host_cpu.ts";
 
 /**
  * The x86 CPU models libvirt 9.0's CPU map knows, with their vendors
@@ -229,8 +230,18 @@ export function domainCapabilitiesXML(
   w.open("mode", [["name", "maximum"], ["supported", "yes"]]);
   en("maximumMigratable", ["on", "off"]);
   w.close("mode");
-  // The host-model CPU needs libvirt's CPUID map to compute: not offered.
-  w.empty("mode", [["name", "host-model"], ["supported", "no"]]);
+  const hostModel = hostCpuModel(probe, virttype)?.reported;
+  if (hostModel) {
+    w.open("mode", [["name", "host-model"], ["supported", "yes"]]);
+    w.text("model", hostModel.model, [["fallback", "forbid"]]);
+    if (hostModel.vendor) w.text("vendor", hostModel.vendor);
+    for (const f of hostModel.features) {
+      w.empty("feature", [["policy", f.policy], ["name", f.name]]);
+    }
+    w.close("mode");
+  } else {
+    w.empty("mode", [["name", "host-model"], ["supported", "no"]]);
+  }
   w.open("mode", [["name", "custom"], ["supported", "yes"]]);
   for (const c of (kvm ? probe.cpuKvm : probe.cpuTcg) ?? []) {
     const vendor = CPU_MODEL_VENDORS[c.name];

@@ -1,0 +1,191 @@
+/**
+ * The host-model CPU of the QEMU driver, computed as libvirt 9.0 computes
+ * it (virQEMUCapsInitHostCPUModel): QEMU's expansion of its host-like CPU
+ * (`host` under KVM, `max` under TCG, probe.ts) turned into CPU data and
+ * decoded against libvirt's CPU map into the closest model QEMU has, with
+ * features to require and disable (cpu_map.ts). Domain capabilities show
+ * the CPU with every feature QEMU gives; a domain started with
+ * `<cpu mode='host-model'>` gets the migratable one (the features QEMU only
+ * gives unmigratable left out), with the domain's own features applied on
+ * top, and runs as `mode='custom' match='exact'` with that model.
+ *
+ * @module
+ */
+
+import type { CpuDef } from "../../conf/domain_xml.ts";
+import { VirError } from "../../rpc/error.ts";
+import {
+  VIR_ERR_CONFIG_UNSUPPORTED,
+  VIR_ERR_CPU_INCOMPATIBLE,
+  VIR_ERR_INTERNAL_ERROR,
+  VIR_FROM_CPU,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
+import {
+  bitsAdd,
+  bitsHave,
+  bitsSubtract,
+  type CpuBits,
+  type DecodedCpu,
+  decodeGuestCpu,
+  featureFromQemu,
+  type HvModels,
+  type X86Map,
+  x86Map,
+} from "./cpu_map.ts";
+import type { QemuHostCpu, QemuProbe } from "./probe.ts";
+
+export interface HostCpuModel {
+  /** What domain capabilities report: every feature QEMU gives. */
+  reported: DecodedCpu;
+  /** What a host-model domain runs with: only the migratable ones. */
+  migratable: DecodedCpu;
+}
+
+const cache = new WeakMap<QemuProbe, Map<string, HostCpuModel | null>>();
+
+function decode(host: QemuHostCpu, hv: HvModels, migratable: boolean): DecodedCpu {
+  const map = x86Map();
+  const bits: CpuBits = new Map();
+  // A feature is the host's when either expansion has it on.
+  const on = Object.keys(host.migratable).filter((k) => host.migratable[k] === true);
+  if (!migratable) on.push(...Object.keys(host.all).filter((k) => host.all[k] === true));
+  for (const name of on) {
+    const f = featureFromQemu(map, name);
+    if (f) bitsAdd(bits, f.bits);
+  }
+  const num = (k: string) => typeof host.migratable[k] === "number" ? host.migratable[k] : 0;
+  const vendor = host.migratable["vendor"];
+  const cpu = decodeGuestCpu(map, {
+    bits,
+    vendor: typeof vendor === "string" ? vendor : null,
+    family: num("family"),
+    model: num("model"),
+    stepping: num("stepping"),
+  }, hv);
+  if (migratable) {
+    cpu.features = cpu.features.filter((f) =>
+      f.policy !== "require" || map.featureByName.get(f.name)?.migratable !== false
+    );
+  }
+  return cpu;
+}
+
+/** The host-model CPU for `virttype` ("kvm" or "qemu"), or null when QEMU gave none. */
+export function hostCpuModel(probe: QemuProbe, virttype: string): HostCpuModel | null {
+  let per = cache.get(probe);
+  if (!per) cache.set(probe, per = new Map());
+  if (per.has(virttype)) return per.get(virttype)!;
+  const kvm = virttype === "kvm";
+  const host = kvm ? probe.hostCpuKvm : probe.hostCpuTcg;
+  const models = kvm ? probe.cpuKvm : probe.cpuTcg;
+  let out: HostCpuModel | null = null;
+  if (host && models) {
+    const hv: HvModels = new Map(models.map((m) => [m.name, m.blockers]));
+    out = { reported: decode(host, hv, false), migratable: decode(host, hv, true) };
+  }
+  per.set(virttype, out);
+  return out;
+}
+
+function featureBits(map: X86Map, names: string[]): CpuBits {
+  const bits: CpuBits = new Map();
+  for (const n of names) {
+    const f = map.featureByName.get(n);
+    if (!f) throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_CPU, `Unknown CPU feature ${n}`);
+    bitsAdd(bits, f.bits);
+  }
+  return bits;
+}
+
+/** The map's features wholly in `bits`, in map order, as libvirt lists them in messages. */
+function featureList(map: X86Map, bits: CpuBits): string {
+  const out: string[] = [];
+  for (const f of map.features) {
+    if (bitsHave(bits, f.bits)) {
+      bitsSubtract(bits, f.bits);
+      out.push(f.name);
+    }
+  }
+  return out.join(", ");
+}
+
+/**
+ * The check libvirt makes of a host-model CPU's own features against the
+ * host's before it starts the domain (virCPUCompare, x86Compute): a feature
+ * it forbids may not be the host's, one it requires must be. Under TCG the
+ * host is the host-model CPU with every feature; under KVM libvirt checks
+ * against the CPU it reads with the CPUID instruction, which denovirt does
+ * not read, so a KVM host-model CPU requiring or forbidding features is
+ * refused rather than checked against something else.
+ */
+function checkOwnFeatures(cpu: CpuDef, host: DecodedCpu, virttype: string): void {
+  const by = (...p: string[]) =>
+    cpu.features.filter((f) => p.includes(f.policy ?? "")).map((f) => f.name);
+  const required = by("require");
+  const forbidden = by("forbid");
+  if (required.length === 0 && forbidden.length === 0) return;
+  if (virttype === "kvm") {
+    throw VirError.of(
+      VIR_ERR_CONFIG_UNSUPPORTED,
+      VIR_FROM_QEMU,
+      "CPU features required or forbidden on top of host-model for a kvm domain " +
+        "(checking them needs the host's CPUID)",
+    );
+  }
+  const map = x86Map();
+  const have = map.modelByName.get(host.model)?.bits;
+  const hostBits: CpuBits = new Map(have ?? []);
+  bitsAdd(
+    hostBits,
+    featureBits(map, host.features.filter((f) => f.policy === "require").map((f) => f.name)),
+  );
+  bitsSubtract(
+    hostBits,
+    featureBits(map, host.features.filter((f) => f.policy === "disable").map((f) => f.name)),
+  );
+  const incompatible = (msg: string) => VirError.of(VIR_ERR_CPU_INCOMPATIBLE, VIR_FROM_CPU, msg);
+  for (const name of forbidden) {
+    if (bitsHave(hostBits, featureBits(map, [name]))) {
+      throw incompatible(`Host CPU provides forbidden feature '${name}'`);
+    }
+  }
+  const need = featureBits(map, required);
+  bitsSubtract(need, featureBits(map, by("force", "optional", "disable")));
+  bitsSubtract(need, hostBits);
+  if (need.size > 0) {
+    throw incompatible(`Host CPU does not provide required features: ${featureList(map, need)}`);
+  }
+}
+
+/**
+ * Turns a `<cpu mode='host-model'>` into the CPU the domain runs with
+ * (virCPUUpdate for a host-model CPU): the host model's model, vendor and
+ * features, each of the definition's own features replacing the policy of
+ * the same feature or added after them.
+ */
+export function expandHostModel(cpu: CpuDef, probe: QemuProbe, virttype: string): void {
+  if (cpu.mode !== "host-model") return;
+  const host = hostCpuModel(probe, virttype);
+  if (!host) {
+    throw VirError.of(
+      VIR_ERR_CONFIG_UNSUPPORTED,
+      VIR_FROM_QEMU,
+      `CPU mode 'host-model' for x86_64 ${virttype} domain on x86_64 host is not supported by hypervisor`,
+    );
+  }
+  checkOwnFeatures(cpu, host.reported, virttype);
+  const features: CpuDef["features"] = host.migratable.features.map((f) => ({ ...f }));
+  for (const own of cpu.features) {
+    const same = features.find((f) => f.name === own.name);
+    if (same) same.policy = own.policy;
+    else features.push({ ...own });
+  }
+  cpu.mode = "custom";
+  cpu.match = "exact";
+  cpu.check = "full";
+  cpu.model = host.migratable.model;
+  cpu.modelFallback = "forbid";
+  cpu.vendor = host.migratable.vendor;
+  cpu.features = features;
+}

@@ -1,0 +1,173 @@
+// The host-model CPU of the QEMU driver against libvirt's own (Debian's
+// libvirtd 9.0, tests/_reference_qemu.ts), issue 13: what domain
+// capabilities offer as host-model under TCG and under KVM (model, vendor,
+// features and their policies), the -cpu argument `domxml-to-native` shows
+// for a `<cpu mode='host-model'>` domain (with and without features of its
+// own), its inactive XML, and the `<cpu>` of its live XML once started under
+// TCG (a guest with no disk: the firmware finds nothing to boot and waits).
+
+import assert from "node:assert/strict";
+import { startDaemon } from "../server/_daemon.ts";
+import { haveCondition, haveTools } from "./_tools.ts";
+import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
+import { kvmUsable } from "../../src/drivers/qemu/probe.ts";
+
+const missing = referenceQemuMissing();
+const runnable = haveTools("host-model CPU against libvirtd's", ["virsh", "qemu-system-x86_64"]) &&
+  haveCondition("host-model CPU against libvirtd's", missing === null, missing ?? "");
+
+async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  const o = await new Deno.Command(cmd, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    env: { LC_ALL: "C" },
+  }).output();
+  const dec = new TextDecoder();
+  return { ok: o.success, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
+/** The `<cpu>` element of a document (the first). */
+function cpuOf(xml: string): string {
+  const m = /<cpu[ >][\s\S]*?<\/cpu>|<cpu [^>]*\/>/.exec(xml);
+  assert.ok(m, `no <cpu> in ${xml}`);
+  return m[0];
+}
+
+/** The argument of -cpu in a command line. */
+function cpuArg(argv: string): string {
+  const m = / -cpu (\S+)/.exec(argv);
+  assert.ok(m, `no -cpu in ${argv}`);
+  return m[1]!;
+}
+
+const DOMAINS: Record<string, { type: string; uuid: string; cpu: string }> = {
+  "hostmodel-tcg": {
+    type: "qemu",
+    uuid: "5775f843-7267-40a2-aa47-18e86268a396",
+    cpu: "<cpu mode='host-model'/>",
+  },
+  "hostmodel-tcg-own": {
+    type: "qemu",
+    uuid: "26f72fda-2b9c-456c-89cc-aa9d86767c7b",
+    cpu: "<cpu mode='host-model'><topology sockets='1' cores='2' threads='1'/>" +
+      "<feature policy='disable' name='acpi'/><feature policy='disable' name='lahf_lm'/>" +
+      "<feature policy='require' name='sse2'/></cpu>",
+  },
+  // Features the host-model CPU does not have, or has, under TCG: refused at start.
+  "hostmodel-tcg-require": {
+    type: "qemu",
+    uuid: "ee4a7713-d29c-4f76-a3ef-0031c7069ab6",
+    cpu: "<cpu mode='host-model'><feature policy='require' name='vme'/>" +
+      "<feature policy='require' name='3dnowprefetch'/></cpu>",
+  },
+  "hostmodel-tcg-forbid": {
+    type: "qemu",
+    uuid: "4f0a2d6e-8c1b-4e59-9d73-b2a6c5e81f04",
+    cpu: "<cpu mode='host-model'><feature policy='forbid' name='acpi'/></cpu>",
+  },
+  "hostmodel-kvm": {
+    type: "kvm",
+    uuid: "b043304a-53f8-4b48-b680-1c1e74bfe829",
+    cpu: "<cpu mode='host-model'/>",
+  },
+};
+
+function domainXml(name: string): string {
+  const d = DOMAINS[name]!;
+  return `<domain type='${d.type}'><name>${name}</name><uuid>${d.uuid}</uuid>
+<memory unit='MiB'>128</memory><vcpu>${d.cpu.includes("cores='2'") ? 2 : 1}</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>${d.cpu}
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator><graphics type='vnc'/></devices></domain>`;
+}
+
+Deno.test({
+  name: "host-model CPU against libvirtd's: domain capabilities, -cpu, inactive and live XML",
+  ignore: !runnable,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "denovirt-cpu-ref-" });
+  const ref = await startReferenceQemu();
+  const d = await startDaemon({
+    qemu_config_dir: `${dir}/config`,
+    qemu_state_dir: `${dir}/state`,
+  });
+  const ours = `qemu:///system?socket=${d.rw}`;
+  const both = [ref.uri, ours];
+  const virsh = (uri: string, ...a: string[]) => run("virsh", ["-c", uri, ...a]);
+  const kvm = kvmUsable();
+  const types = kvm ? ["qemu", "kvm"] : ["qemu"];
+  try {
+    for (const virttype of types) {
+      await t.step(`domcapabilities --virttype ${virttype}: the same <cpu> modes`, async () => {
+        const [a, b] = await Promise.all(
+          both.map((u) => virsh(u, "domcapabilities", "--virttype", virttype)),
+        );
+        assert.ok(a!.ok && b!.ok, a!.out + b!.out);
+        const hm = /<mode name='host-model' supported='yes'>[\s\S]*?<\/mode>/;
+        // The reference offers host-model with a model and features: so must we.
+        assert.match(a!.out, hm);
+        assert.equal(hm.exec(b!.out)?.[0], hm.exec(a!.out)![0]);
+        assert.equal(cpuOf(b!.out), cpuOf(a!.out));
+      });
+    }
+
+    for (const name of Object.keys(DOMAINS)) {
+      if (DOMAINS[name]!.type === "kvm" && !kvm) continue;
+      const file = `${dir}/${name}.xml`;
+      await Deno.writeTextFile(file, domainXml(name));
+      await t.step(`${name}: inactive <cpu> and domxml-to-native -cpu alike`, async () => {
+        const defined = await Promise.all(both.map((u) => virsh(u, "define", file)));
+        for (const r of defined) assert.ok(r.ok, r.out);
+        const [a, b] = await Promise.all(both.map((u) => virsh(u, "dumpxml", name)));
+        assert.equal(cpuOf(b!.out), cpuOf(a!.out));
+        assert.match(cpuOf(a!.out), /mode='host-model'/);
+        const [na, nb] = await Promise.all(
+          both.map((u) => virsh(u, "domxml-to-native", "qemu-argv", file)),
+        );
+        if (/-(require|forbid)$/.test(name)) {
+          assert.ok(!na!.ok && !nb!.ok, na!.out + nb!.out);
+          assert.match(na!.out, /the CPU is incompatible with host CPU/);
+          assert.equal(nb!.out, na!.out);
+          const [sa, sb] = await Promise.all(both.map((u) => virsh(u, "start", name)));
+          assert.ok(!sa!.ok && !sb!.ok, sa!.out + sb!.out);
+          assert.equal(sb!.out, sa!.out);
+          return;
+        }
+        assert.ok(na!.ok && nb!.ok, na!.out + nb!.out);
+        // libvirt names a model and features; host-model never reaches QEMU as such.
+        assert.doesNotMatch(cpuArg(na!.out), /^host/);
+        assert.equal(cpuArg(nb!.out), cpuArg(na!.out));
+      });
+    }
+
+    for (const name of ["hostmodel-tcg", "hostmodel-tcg-own"]) {
+      await t.step(`${name}: started, the live <cpu> is the reference's`, async () => {
+        const started = await Promise.all(both.map((u) => virsh(u, "start", name)));
+        for (const r of started) assert.ok(r.ok, r.out);
+        const [a, b] = await Promise.all(both.map((u) => virsh(u, "dumpxml", name)));
+        const live = cpuOf(a!.out);
+        assert.match(live, /<cpu mode='custom' match='exact' check='full'>/);
+        assert.equal(cpuOf(b!.out), live);
+        // The running domain keeps host-model in its persistent definition.
+        const [ia, ib] = await Promise.all(
+          both.map((u) => virsh(u, "dumpxml", "--inactive", name)),
+        );
+        assert.equal(cpuOf(ib!.out), cpuOf(ia!.out));
+        assert.match(cpuOf(ib!.out), /mode='host-model'/);
+        for (const u of both) await virsh(u, "destroy", name);
+      });
+    }
+  } finally {
+    for (const u of both) {
+      for (const name of Object.keys(DOMAINS)) {
+        await virsh(u, "destroy", name);
+        await virsh(u, "undefine", name);
+      }
+    }
+    await d.stop();
+    await ref.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
