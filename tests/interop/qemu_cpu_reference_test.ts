@@ -73,6 +73,22 @@ const DOMAINS: Record<string, { type: string; uuid: string; cpu: string }> = {
   },
 };
 
+/** CPU definitions `hypervisor-cpu-compare` is given (besides each daemon's documents). */
+const CPUS: Record<string, string> = {
+  epyc: "<cpu mode='custom' match='exact'><model fallback='forbid'>EPYC</model></cpu>",
+  qemu64: "<cpu><model>qemu64</model></cpu>",
+  strict: "<cpu match='strict'><model>qemu64</model></cpu>",
+  milan: "<cpu><model>EPYC-Milan</model></cpu>",
+  require: "<cpu><model>qemu64</model><feature policy='require' name='vme'/>" +
+    "<feature policy='require' name='avx512f'/></cpu>",
+  forbid: "<cpu><model>qemu64</model><feature policy='forbid' name='sse2'/></cpu>",
+  optional: "<cpu><model>qemu64</model><feature policy='optional' name='avx512f'/>" +
+    "<feature policy='disable' name='sse2'/><feature policy='force' name='vme'/></cpu>",
+  vendor: "<cpu><model>qemu64</model><vendor>Intel</vendor></cpu>",
+  haswell: "<cpu><model>Haswell</model></cpu>",
+  hostmodel: "<cpu mode='host-model'/>",
+};
+
 function domainXml(name: string): string {
   const d = DOMAINS[name]!;
   return `<domain type='${d.type}'><name>${name}</name><uuid>${d.uuid}</uuid>
@@ -110,6 +126,45 @@ Deno.test({
         assert.match(a!.out, hm);
         assert.equal(hm.exec(b!.out)?.[0], hm.exec(a!.out)![0]);
         assert.equal(cpuOf(b!.out), cpuOf(a!.out));
+      });
+    }
+
+    await t.step("cpu-models: the CPU map's models, per architecture", async () => {
+      for (const arch of ["x86_64", "i686", "ppc64", "aarch64", "s390x", "riscv64", "nosuch"]) {
+        const [a, b] = await Promise.all(both.map((u) => virsh(u, "cpu-models", arch)));
+        assert.equal(b!.out, a!.out, arch);
+        assert.equal(b!.ok, a!.ok, arch);
+      }
+      const x86 = await virsh(ours, "cpu-models", "x86_64");
+      assert.match(x86.out, /^EPYC-Milan$/m);
+    });
+
+    const cpuFiles: string[] = [];
+    for (const [name, xml] of Object.entries(CPUS)) {
+      cpuFiles.push(`${dir}/cpu-${name}.xml`);
+      await Deno.writeTextFile(cpuFiles.at(-1)!, xml);
+    }
+    for (const virttype of types) {
+      const doc = await virsh(ref.uri, "domcapabilities", "--virttype", virttype);
+      cpuFiles.push(`${dir}/domcaps-${virttype}.xml`);
+      await Deno.writeTextFile(cpuFiles.at(-1)!, doc.out);
+    }
+    cpuFiles.push(`${dir}/capabilities.xml`);
+    await Deno.writeTextFile(cpuFiles.at(-1)!, (await virsh(ref.uri, "capabilities")).out);
+    for (const virttype of types) {
+      await t.step(`hypervisor-cpu-compare --virttype ${virttype}: same verdicts`, async () => {
+        const verdicts = new Set<string>();
+        for (const file of cpuFiles) {
+          for (const error of [[], ["--error"]]) {
+            const args = ["hypervisor-cpu-compare", "--virttype", virttype, ...error, file];
+            const [a, b] = await Promise.all(both.map((u) => virsh(u, ...args)));
+            assert.equal(b!.out, a!.out, args.join(" "));
+            assert.equal(b!.ok, a!.ok, args.join(" "));
+            verdicts.add(/identical|superset|incompatible/.exec(a!.out)?.[0] ?? "error");
+          }
+        }
+        // The inputs reach every verdict, so each path is held to the reference's.
+        assert.deepEqual([...verdicts].sort(), ["identical", "incompatible", "superset"]);
       });
     }
 

@@ -13,7 +13,14 @@
 import { XmlWriter } from "../../util/xml_writer.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INVALID_ARG, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
-import { findMachine, isI440fx, isQ35, probeEmulator, type QemuProbe } from "./probe.ts";
+import {
+  findMachine,
+  isI440fx,
+  isQ35,
+  probeEmulator,
+  type QemuMachine,
+  type QemuProbe,
+} from "./probe.ts";
 import { loaderValues } from "./firmware.ts";
 import { hostCells, hugePageSizes } from "./host_topology.ts";
 import { hostCpuModel } from "./host_cpu.ts";
@@ -167,16 +174,25 @@ function invalidArg(msg: string): VirError {
   return VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, `${msg}`);
 }
 
+/** The emulator's answers and the virt type and machine a request resolves to. */
+export interface HypervisorChoice {
+  probe: QemuProbe;
+  arch: string;
+  virttype: string;
+  machine: QemuMachine;
+}
+
 /**
- * The domain capabilities document for the emulator, architecture, machine
- * and virt type asked (each defaulting as libvirt defaults it: x86_64, the
- * default machine, kvm when KVM works).
+ * The architecture, machine and virt type a domain capabilities (or
+ * hypervisor CPU) request names, each defaulting as libvirt defaults it
+ * (virQEMUCapsCacheLookupDefault: x86_64, the default machine, kvm when
+ * KVM works), with libvirt's errors for those the emulator lacks.
  */
-export function domainCapabilitiesXML(
+export function resolveHypervisor(
   emulator: string,
   a: { arch: string | null; machine: string | null; virttype: string | null },
   workDir?: string,
-): string {
+): HypervisorChoice {
   const arch = a.arch ?? "x86_64";
   if (arch !== "x86_64") {
     throw invalidArg(`emulator '${emulator}' does not support arch '${arch}'`);
@@ -193,6 +209,19 @@ export function domainCapabilitiesXML(
   if (!m) {
     throw invalidArg(`the machine '${a.machine}' is not supported by emulator '${emulator}'`);
   }
+  return { probe, arch, virttype, machine: m };
+}
+
+/**
+ * The domain capabilities document for the emulator, architecture, machine
+ * and virt type asked (resolveHypervisor).
+ */
+export function domainCapabilitiesXML(
+  emulator: string,
+  a: { arch: string | null; machine: string | null; virttype: string | null },
+  workDir?: string,
+): string {
+  const { probe, arch, virttype, machine: m } = resolveHypervisor(emulator, a, workDir);
   const machine = m.name;
   const kvm = virttype === "kvm";
   const w = new XmlWriter();

@@ -15,7 +15,7 @@
 
 import { attr, children, parseXml, type XmlElement } from "../../util/xml.ts";
 import { VirError } from "../../rpc/error.ts";
-import { VIR_ERR_INTERNAL_ERROR, VIR_FROM_CPU } from "../../rpc/error_codes.ts";
+import { VIR_ERR_INTERNAL_ERROR, VIR_ERR_NO_SUPPORT, VIR_FROM_CPU } from "../../rpc/error_codes.ts";
 
 /** Where libvirt installs its CPU map. */
 export const CPU_MAP_DIR = "/usr/share/libvirt/cpu_map";
@@ -350,4 +350,47 @@ export function decodeGuestCpu(map: X86Map, cpu: X86CpuData, hv: HvModels): Deco
   }
   if (!best) throw cpuMapError("Cannot find suitable CPU model for given data");
   return { model: best.model.name, vendor, features: best.features };
+}
+
+/** The architecture names libvirt 9.0 knows (virArchFromString). */
+export const LIBVIRT_ARCHES: ReadonlySet<string> = new Set(
+  ("alpha armv6l armv7l armv7b aarch64 cris i686 ia64 lm32 m68k microblaze microblazeel mips " +
+    "mipsel mips64 mips64el openrisc parisc parisc64 ppc ppcle ppc64 ppc64le ppcemb riscv32 " +
+    "riscv64 s390 s390x sh4 sh4eb sparc sparc64 unicore32 x86_64 xtensa xtensaeb").split(" "),
+);
+
+/**
+ * The CPU models libvirt's CPU driver for `arch` names (virCPUGetModels):
+ * the map's models for x86 and ppc64, none for the arm and s390 drivers,
+ * which accept any model.
+ */
+export function cpuModelNames(arch: string, dir: string = CPU_MAP_DIR): string[] {
+  switch (arch) {
+    case "i686":
+    case "x86_64":
+      return x86Map(dir).models.map((m) => m.name);
+    case "ppc64":
+    case "ppc64le": {
+      const index = readDoc(dir, "index.xml");
+      const ppc = children(index, "arch").find((a) => attr(a, "name") === "ppc64");
+      const names: string[] = [];
+      for (const inc of ppc ? children(ppc, "include") : []) {
+        const doc = readDoc(dir, attr(inc, "filename") ?? "");
+        for (const m of children(doc, "model")) names.push(attr(m, "name") ?? "");
+      }
+      return names;
+    }
+    case "armv6l":
+    case "armv7l":
+    case "armv7b":
+    case "aarch64":
+    case "s390":
+    case "s390x":
+      return [];
+  }
+  throw VirError.of(
+    VIR_ERR_NO_SUPPORT,
+    VIR_FROM_CPU,
+    `'${arch}' architecture is not supported by CPU driver`,
+  );
 }

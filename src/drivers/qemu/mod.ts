@@ -31,6 +31,7 @@ import {
   VIR_ERR_NO_DOMAIN,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_DENIED,
+  VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_DOMAIN,
   VIR_FROM_NONE,
   VIR_FROM_QEMU,
@@ -63,7 +64,14 @@ import { domainHandlers } from "./domain.ts";
 import { readDefinitions, readStatuses } from "./files.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
-import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
+import { capabilitiesXML, domainCapabilitiesXML, resolveHypervisor } from "./capabilities.ts";
+import { cpuModelNames, LIBVIRT_ARCHES } from "./cpu_map.ts";
+import {
+  compareWithHypervisor,
+  parseCpuDefinition,
+  VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+} from "./cpu_compare.ts";
+import { hostCpuModel } from "./host_cpu.ts";
 import { probeEmulator } from "./probe.ts";
 import { hostMemoryStats } from "./host_memory.ts";
 import { abandonClientMigrations, migratingOut, migrationHandlers } from "./migration.ts";
@@ -577,6 +585,41 @@ const connectHandlers: HandlerEntry[] = [
       );
     }
     return { capabilities: domainCapabilitiesXML(emulator, a, stateDir) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES, (_c, a) => {
+    checkFlags("qemuConnectGetCPUModelNames", a.flags, 0);
+    if (!LIBVIRT_ARCHES.has(a.arch)) {
+      throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, `cannot find architecture ${a.arch}`);
+    }
+    const models = cpuModelNames(a.arch);
+    return { models: a.need_results ? models : [], ret: models.length };
+  }),
+  on(P.REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU, (c, a) => {
+    checkFlags(
+      "qemuConnectCompareHypervisorCPU",
+      a.flags,
+      VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+    );
+    const [emulator, stateDir] = c.dir((d) => [d.emulator, d.stateDir] as const);
+    const bin = a.emulator ?? emulator;
+    if (bin !== emulator) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_QEMU,
+        `emulator '${bin}' is not the one this daemon runs (${emulator})`,
+      );
+    }
+    const hv = resolveHypervisor(emulator, a, stateDir);
+    const cpu = hostCpuModel(hv.probe, hv.virttype)?.reported;
+    if (!cpu) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        `QEMU '${emulator}' does not support reporting CPU model for virttype '${hv.virttype}'`,
+      );
+    }
+    const failIncompatible = (a.flags & VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE) !== 0;
+    return { result: compareWithHypervisor(cpu, parseCpuDefinition(a.xmlCPU), failIncompatible) };
   }),
 ];
 
