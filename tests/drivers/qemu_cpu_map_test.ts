@@ -67,6 +67,7 @@ Deno.test("cpu map: features, aliases, models with removed features left out", a
   assert.equal(map.featureByName.get("tsc")!.migratable, false);
   assert.deepEqual([...map.featureByName.get("arch-x")!.bits], [["msr:266:eax", 1]]);
   assert.deepEqual(map.modelByName.get("mid")!.features, ["fpu", "vme", "msr"]);
+  assert.deepEqual(map.modelByName.get("mid")!.removed, ["de"]);
   assert.equal(featureFromQemu(map, "d-e")?.name, "de");
   assert.equal(featureFromQemu(map, "no-such"), null);
   await Deno.remove(dir, { recursive: true });
@@ -99,10 +100,20 @@ Deno.test("cpu map: decoding picks the matching signature, else the shortest lis
   assert.deepEqual(nosig, { model: "old", vendor: "Intel", features: [] });
   const withSig = decodeGuestCpu(map, { ...fpu, family: 6, model: 15 }, all(["old", "mid"]));
   assert.deepEqual(withSig.model, "mid");
+  // The feature "mid" lists as removed is disabled after the others when the CPU lacks it.
   assert.deepEqual(withSig.features.map((f) => `${f.name}:${f.policy}`), [
     "vme:disable",
     "msr:disable",
+    "de:disable",
   ]);
+  // A preferred model wins over the signature; `migratable` drops unmigratable features.
+  const pref = decodeGuestCpu(
+    map,
+    { ...cpu, bits: bits(map, ["fpu", "tsc"]), family: 6, model: 15 },
+    all(["old", "mid"]),
+    { preferred: "old", migratable: true },
+  );
+  assert.deepEqual(pref, { model: "old", vendor: "Intel", features: [] });
   // A model the hypervisor does not have is never chosen.
   const only = decodeGuestCpu(map, { ...fpu, family: 6, model: 1 }, all(["mid"]));
   assert.equal(only.model, "mid");

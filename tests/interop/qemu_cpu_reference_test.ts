@@ -168,6 +168,23 @@ Deno.test({
       });
     }
 
+    for (const virttype of types) {
+      await t.step(`hypervisor-cpu-baseline --virttype ${virttype}: same CPUs`, async () => {
+        let cpus = 0;
+        for (const file of cpuFiles) {
+          for (const flags of [[], ["--features"], ["--migratable"]]) {
+            const args = ["hypervisor-cpu-baseline", "--virttype", virttype, ...flags, file];
+            const [a, b] = await Promise.all(both.map((u) => virsh(u, ...args)));
+            assert.equal(b!.out, a!.out, args.join(" "));
+            assert.equal(b!.ok, a!.ok, args.join(" "));
+            if (a!.ok && a!.out.includes("<model fallback='forbid'>")) cpus++;
+          }
+        }
+        // Most inputs give a CPU (only the host-model one, naming no model, does not).
+        assert.ok(cpus >= (cpuFiles.length - 1) * 3, `${cpus} CPUs`);
+      });
+    }
+
     for (const name of Object.keys(DOMAINS)) {
       if (DOMAINS[name]!.type === "kvm" && !kvm) continue;
       const file = `${dir}/${name}.xml`;

@@ -47,6 +47,8 @@ export interface X86Model {
   bits: CpuBits;
   /** The model's features by name, in the order its file lists them. */
   features: string[];
+  /** Features QEMU's model dropped, listed `removed='yes'`. */
+  removed: string[];
 }
 
 export interface X86Map {
@@ -128,6 +130,7 @@ function parseModel(el: XmlElement, map: X86Map): X86Model {
     signatures: [],
     bits: new Map(),
     features: [],
+    removed: [],
   };
   for (const c of el.children) {
     if (c.name === "model") {
@@ -137,6 +140,7 @@ function parseModel(el: XmlElement, map: X86Map): X86Model {
       m.signatures = [...parent.signatures];
       bitsAdd(m.bits, parent.bits);
       m.features.push(...parent.features);
+      m.removed.push(...parent.removed);
     } else if (c.name === "decode") {
       m.decodeHost = attr(c, "host") !== "off";
       m.decodeGuest = attr(c, "guest") !== "off";
@@ -159,11 +163,14 @@ function parseModel(el: XmlElement, map: X86Map): X86Model {
       }
       m.vendor = v;
     } else if (c.name === "feature") {
-      // A feature QEMU's version of the model dropped is listed for the record only.
-      if (attr(c, "removed") === "yes") continue;
       const f = map.featureByName.get(attr(c, "name") ?? "");
       if (!f) {
         throw cpuMapError(`Feature ${attr(c, "name")} required by CPU model ${name} not found`);
+      }
+      // A feature QEMU's version of the model dropped is not the model's.
+      if (attr(c, "removed") === "yes") {
+        m.removed.push(f.name);
+        continue;
       }
       bitsAdd(m.bits, f.bits);
       m.features.push(f.name);
@@ -301,19 +308,35 @@ function candidateFor(
     const f = featureFromQemu(map, b);
     if (f && !bitsHave(extra, f.bits)) bitsAdd(missing, f.bits);
   }
-  return [
+  const features: DecodedCpu["features"] = [
     ...bitsToFeatures(map, extra).map((name) => ({ name, policy: "require" as const })),
     ...bitsToFeatures(map, missing).map((name) => ({ name, policy: "disable" as const })),
   ];
+  // A feature the map lists as removed from the model is disabled after
+  // the others when the data lacks it.
+  for (const n of model.removed) {
+    if (bitsHave(data, map.featureByName.get(n)!.bits)) continue;
+    const same = features.find((x) => x.name === n);
+    if (same) same.policy = "disable";
+    else features.push({ name: n, policy: "disable" });
+  }
+  return features;
 }
 
 /**
  * The closest model for a guest CPU with `cpu`'s features (x86Decode for a
  * guest CPU definition): newest models first, only those the hypervisor
  * has and of the CPU's vendor; a model of the CPU's family and model
- * number wins once one is found, otherwise the shortest feature list does.
+ * number wins once one is found, otherwise the shortest feature list does;
+ * a preferred model the hypervisor has wins outright. `migratable` drops
+ * the features the map marks unmigratable from the result.
  */
-export function decodeGuestCpu(map: X86Map, cpu: X86CpuData, hv: HvModels): DecodedCpu {
+export function decodeGuestCpu(
+  map: X86Map,
+  cpu: X86CpuData,
+  hv: HvModels,
+  opts: { preferred?: string | null; migratable?: boolean } = {},
+): DecodedCpu {
   const vendor = cpu.vendor === null
     ? null
     : [...map.vendors].find(([, s]) => s === cpu.vendor)?.[0] ?? null;
@@ -336,6 +359,10 @@ export function decodeGuestCpu(map: X86Map, cpu: X86CpuData, hv: HvModels): Deco
     if (vendor && m.vendor && vendor !== m.vendor) continue;
     const features = candidateFor(map, data, m, hv.get(m.name));
     if (!m.decodeGuest) continue;
+    if (m.name === opts.preferred) {
+      best = { model: m, features };
+      break;
+    }
     if (best === null) {
       best = { model: m, features };
       continue;
@@ -349,7 +376,10 @@ export function decodeGuestCpu(map: X86Map, cpu: X86CpuData, hv: HvModels): Deco
     }
   }
   if (!best) throw cpuMapError("Cannot find suitable CPU model for given data");
-  return { model: best.model.name, vendor, features: best.features };
+  const features = opts.migratable
+    ? best.features.filter((f) => map.featureByName.get(f.name)?.migratable !== false)
+    : best.features;
+  return { model: best.model.name, vendor, features };
 }
 
 /** The architecture names libvirt 9.0 knows (virArchFromString). */

@@ -72,6 +72,11 @@ import {
   VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
 } from "./cpu_compare.ts";
 import { hostCpuModel } from "./host_cpu.ts";
+import {
+  baselineCpu,
+  VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES,
+  VIR_CONNECT_BASELINE_CPU_MIGRATABLE,
+} from "./cpu_baseline.ts";
 import { probeEmulator } from "./probe.ts";
 import { hostMemoryStats } from "./host_memory.ts";
 import { abandonClientMigrations, migratingOut, migrationHandlers } from "./migration.ts";
@@ -620,6 +625,36 @@ const connectHandlers: HandlerEntry[] = [
     }
     const failIncompatible = (a.flags & VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE) !== 0;
     return { result: compareWithHypervisor(cpu, parseCpuDefinition(a.xmlCPU), failIncompatible) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU, (c, a) => {
+    checkFlags(
+      "qemuConnectBaselineHypervisorCPU",
+      a.flags,
+      VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES | VIR_CONNECT_BASELINE_CPU_MIGRATABLE,
+    );
+    const [emulator, stateDir] = c.dir((d) => [d.emulator, d.stateDir] as const);
+    const bin = a.emulator ?? emulator;
+    if (bin !== emulator) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_QEMU,
+        `emulator '${bin}' is not the one this daemon runs (${emulator})`,
+      );
+    }
+    const cpus = a.xmlCPUs.map(parseCpuDefinition);
+    const { probe, virttype } = resolveHypervisor(emulator, a, stateDir);
+    const kvm = virttype === "kvm";
+    const models = (kvm ? probe.cpuKvm : probe.cpuTcg) ?? [];
+    const host = kvm ? probe.hostCpuKvm : probe.hostCpuTcg;
+    // The CPU properties QEMU has, less those it gives only unmigratable when asked for migratable.
+    const migratable = (a.flags & VIR_CONNECT_BASELINE_CPU_MIGRATABLE) !== 0;
+    const features = host
+      ? Object.keys(host.migratable).filter((k) =>
+        !(migratable && host.migratable[k] !== true && host.all[k] === true)
+      )
+      : null;
+    const hv = new Map(models.map((m) => [m.name, m.blockers]));
+    return { cpu: baselineCpu(cpus, hv, features, a.flags) };
   }),
 ];
 
