@@ -33,6 +33,7 @@ import {
   type X86Map,
   x86Map,
 } from "./cpu_map.ts";
+import { hostCpuidBits } from "./host_cpuid.ts";
 import type { QemuHostCpu, QemuProbe } from "./probe.ts";
 
 export interface HostCpuModel {
@@ -114,10 +115,10 @@ function featureList(map: X86Map, bits: CpuBits): string {
  * The check libvirt makes of a host-model CPU's own features against the
  * host's before it starts the domain (virCPUCompare, x86Compute): a feature
  * it forbids may not be the host's, one it requires must be. Under TCG the
- * host is the host-model CPU with every feature; under KVM libvirt checks
- * against the CPU it reads with the CPUID instruction, which denovirt does
- * not read, so a KVM host-model CPU requiring or forbidding features is
- * refused rather than checked against something else.
+ * host is the host-model CPU with every feature; under KVM it is the CPU
+ * the CPUID instruction describes with the host-model CPU's required
+ * features added (host_cpuid.ts), and when that cannot be read the
+ * definition is refused rather than checked against something else.
  */
 function checkOwnFeatures(cpu: CpuDef, host: DecodedCpu, virttype: string): void {
   const by = (...p: string[]) =>
@@ -125,29 +126,45 @@ function checkOwnFeatures(cpu: CpuDef, host: DecodedCpu, virttype: string): void
   const required = by("require");
   const forbidden = by("forbid");
   if (required.length === 0 && forbidden.length === 0) return;
+  const map = x86Map();
+  const requires = featureBits(
+    map,
+    host.features.filter((f) => f.policy === "require").map((f) => f.name),
+  );
+  let hostBits: CpuBits;
   if (virttype === "kvm") {
-    throw VirError.of(
-      VIR_ERR_CONFIG_UNSUPPORTED,
-      VIR_FROM_QEMU,
-      "CPU features required or forbidden on top of host-model for a kvm domain " +
-        "(checking them needs the host's CPUID)",
+    const cpuid = hostCpuidBits(map);
+    if (!cpuid) {
+      throw VirError.of(
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        "CPU features required or forbidden on top of host-model for a kvm domain " +
+          "(the host's CPUID cannot be read)",
+      );
+    }
+    hostBits = new Map(cpuid);
+    bitsAdd(hostBits, requires);
+  } else {
+    hostBits = new Map(map.modelByName.get(host.model)?.bits ?? []);
+    bitsAdd(hostBits, requires);
+    bitsSubtract(
+      hostBits,
+      featureBits(map, host.features.filter((f) => f.policy === "disable").map((f) => f.name)),
     );
   }
-  const map = x86Map();
-  const have = map.modelByName.get(host.model)?.bits;
-  const hostBits: CpuBits = new Map(have ?? []);
-  bitsAdd(
-    hostBits,
-    featureBits(map, host.features.filter((f) => f.policy === "require").map((f) => f.name)),
-  );
-  bitsSubtract(
-    hostBits,
-    featureBits(map, host.features.filter((f) => f.policy === "disable").map((f) => f.name)),
-  );
   const incompatible = (msg: string) => VirError.of(VIR_ERR_CPU_INCOMPATIBLE, VIR_FROM_CPU, msg);
-  for (const name of forbidden) {
-    if (bitsHave(hostBits, featureBits(map, [name]))) {
-      throw incompatible(`Host CPU provides forbidden feature '${name}'`);
+  if (virttype === "kvm") {
+    const provided = forbidden.filter((n) => bitsHave(hostBits, featureBits(map, [n])));
+    if (provided.length > 0) {
+      throw incompatible(
+        `Host CPU provides forbidden features: ${featureList(map, featureBits(map, provided))}`,
+      );
+    }
+  } else {
+    for (const name of forbidden) {
+      if (bitsHave(hostBits, featureBits(map, [name]))) {
+        throw incompatible(`Host CPU provides forbidden feature '${name}'`);
+      }
     }
   }
   const need = featureBits(map, required);
