@@ -203,6 +203,30 @@ Deno.test({
       });
     }
 
+    await t.step("cpu-compare and cpu-baseline: the host CPU's answers", async () => {
+      const verdicts = new Set<string>();
+      for (const file of cpuFiles) {
+        for (
+          const args of [
+            ["cpu-compare", file],
+            ["cpu-compare", "--error", file],
+            ["cpu-baseline", file],
+            ["cpu-baseline", "--features", file],
+            ["cpu-baseline", "--migratable", file],
+          ]
+        ) {
+          const [a, b] = await Promise.all(both.map((u) => virsh(u, ...args)));
+          assert.equal(b!.out, a!.out, args.join(" "));
+          assert.equal(b!.ok, a!.ok, args.join(" "));
+          if (args[0] === "cpu-compare") {
+            verdicts.add(/identical|superset|incompatible/.exec(a!.out)?.[0] ?? "error");
+          }
+        }
+      }
+      // The host's own CPU (from capabilities) is identical to itself.
+      assert.deepEqual([...verdicts].sort(), ["identical", "incompatible", "superset"]);
+    });
+
     for (const name of Object.keys(DOMAINS)) {
       if (DOMAINS[name]!.type === "kvm" && !kvm) continue;
       const file = `${dir}/${name}.xml`;

@@ -35,6 +35,8 @@ import type { CpuDefinition } from "./cpu_compare.ts";
 export const VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES = 1 << 0;
 export const VIR_CONNECT_BASELINE_CPU_MIGRATABLE = 1 << 1;
 
+const PLAIN_BASELINE_DROPS = ["cmt", "mbm_total", "mbm_local", "osxsave", "ospke"];
+
 function cpuError(code: number, msg: string): VirError {
   return VirError.of(code, VIR_FROM_CPU, msg);
 }
@@ -69,12 +71,13 @@ function intersect(a: CpuBits, b: CpuBits): void {
 }
 
 /**
- * The baseline of `cpus` on a hypervisor with the models `hv`; `qemuFeatures`
- * names the CPU properties QEMU has (null: no filter).
+ * The baseline of `cpus` on a hypervisor with the models `hv` (or, null,
+ * on any model of the map: virConnectBaselineCPU); `qemuFeatures` names the
+ * CPU properties QEMU has (null: no filter).
  */
 export function baselineCpu(
   cpus: CpuDefinition[],
-  hv: HvModels,
+  hv: HvModels | null,
   qemuFeatures: string[] | null,
   flags: number,
 ): string {
@@ -140,7 +143,11 @@ export function baselineCpu(
       migratable: qemuFeatures === null && (flags & VIR_CONNECT_BASELINE_CPU_MIGRATABLE) !== 0,
     },
   );
-  let features = cpu.features;
+  // The plain baseline leaves out features QEMU cannot give a guest
+  // (virQEMUCapsCPUFilterFeatures and the OS-state bits).
+  let features = hv === null
+    ? cpu.features.filter((f) => !PLAIN_BASELINE_DROPS.includes(f.name))
+    : cpu.features;
   if (flags & VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES) {
     // The model's own features first, then those the decoding listed over them; by name.
     const left: CpuBits = new Map(map.modelByName.get(cpu.model)!.bits);
@@ -160,7 +167,10 @@ export function baselineCpu(
   }
   const w = new XmlWriter();
   w.open("cpu", [["mode", "custom"], ["match", "exact"]]);
-  w.text("model", cpu.model, [["fallback", "forbid"]]);
+  // The hypervisor's baseline is the model or nothing; the plain one may fall
+  // back to another unless the CPUs named that model.
+  const fallback = hv === null && cpu.model !== preferred ? "allow" : "forbid";
+  w.text("model", cpu.model, [["fallback", fallback]]);
   if (outputVendor && cpu.vendor) w.text("vendor", cpu.vendor);
   for (const f of features) w.empty("feature", [["policy", f.policy], ["name", f.name]]);
   w.close("cpu");

@@ -46,6 +46,7 @@ const POLICIES = ["force", "require", "optional", "disable", "forbid"];
 export interface CpuDefinition {
   /** "host" when it names an architecture (a host CPU), else "guest". */
   type: "host" | "guest";
+  arch: string | null;
   mode: string;
   match: string;
   model: string | null;
@@ -57,15 +58,21 @@ function cpuError(code: number, msg: string): VirError {
   return VirError.of(code, VIR_FROM_CPU, msg);
 }
 
-/** Reads a CPU definition (virCPUDefParseXMLString with VIR_CPU_TYPE_AUTO). */
-export function parseCpuDefinition(xml: string): CpuDefinition {
+/**
+ * Reads a CPU definition (virCPUDefParseXMLString): a host CPU when it
+ * names an architecture, else a guest CPU; `host` insists on a host CPU.
+ */
+export function parseCpuDefinition(xml: string, opts: { host?: boolean } = {}): CpuDefinition {
   const root: XmlElement = parseXmlDocument(xml, "(CPU_definition)", VIR_FROM_CPU);
   if (root.name !== "cpu") {
     throw cpuError(VIR_ERR_XML_ERROR, "XML does not contain expected 'cpu' element");
   }
-  const host = xpathString(root, "arch") !== null;
+  const host = opts.host === true || xpathString(root, "arch") !== null;
   if (host && attr(root, "mode") !== undefined) {
     throw cpuError(VIR_ERR_CONFIG_UNSUPPORTED, "Attribute mode is only allowed for guest CPU");
+  }
+  if (host && xpathString(root, "arch") === null) {
+    throw cpuError(VIR_ERR_XML_ERROR, "Missing CPU architecture");
   }
   const features: CpuDefinition["features"] = [];
   for (const f of children(root, "feature")) {
@@ -85,6 +92,7 @@ export function parseCpuDefinition(xml: string): CpuDefinition {
   }
   return {
     type: host ? "host" : "guest",
+    arch: xpathString(root, "arch"),
     mode: attr(root, "mode") ?? "custom",
     match: attr(root, "match") ?? "exact",
     model: xpathString(root, "model"),
@@ -138,6 +146,26 @@ export function compareWithHypervisor(
   failIncompatible: boolean,
 ): number {
   const map = x86Map();
+  const host = modelData(map, hv.model);
+  for (const f of hv.features) {
+    if (f.policy === "require") bitsAdd(host, featureData(map, f.name));
+  }
+  for (const f of hv.features) {
+    if (f.policy === "disable") bitsSubtract(host, featureData(map, f.name));
+  }
+  return compareCpu({ bits: host, vendor: hv.vendor }, cpu, failIncompatible);
+}
+
+/**
+ * How `cpu` compares with a host CPU of the features `host.bits` and the
+ * vendor `host.vendor` (x86Compute).
+ */
+export function compareCpu(
+  host: { bits: CpuBits; vendor: string | null },
+  cpu: CpuDefinition,
+  failIncompatible: boolean,
+): number {
+  const map = x86Map();
   const incompatible = (reason: string) => {
     if (!failIncompatible) return VIR_CPU_COMPARE_INCOMPATIBLE;
     let msg = reason;
@@ -148,16 +176,10 @@ export function compareWithHypervisor(
     }
     throw cpuError(VIR_ERR_CPU_INCOMPATIBLE, msg);
   };
-  if (cpu.vendor && cpu.vendor !== hv.vendor) {
+  if (cpu.vendor && cpu.vendor !== host.vendor) {
     return incompatible(`host CPU vendor does not match required CPU vendor ${cpu.vendor}`);
   }
-  const host = modelData(map, hv.model);
-  for (const f of hv.features) {
-    if (f.policy === "require") bitsAdd(host, featureData(map, f.name));
-  }
-  for (const f of hv.features) {
-    if (f.policy === "disable") bitsSubtract(host, featureData(map, f.name));
-  }
+  const hostBits = host.bits;
   const force = policyData(map, cpu, "force");
   const require = policyData(map, cpu, "require");
   const optional = policyData(map, cpu, "optional");
@@ -166,7 +188,7 @@ export function compareWithHypervisor(
 
   const provided: CpuBits = new Map();
   for (const [k, v] of forbid) {
-    const both = ((host.get(k) ?? 0) & v) >>> 0;
+    const both = ((hostBits.get(k) ?? 0) & v) >>> 0;
     if (both !== 0) provided.set(k, both);
   }
   if (provided.size > 0) {
@@ -176,13 +198,13 @@ export function compareWithHypervisor(
   bitsSubtract(require, optional);
   bitsSubtract(require, disable);
   const missing: CpuBits = new Map(require);
-  bitsSubtract(missing, host);
+  bitsSubtract(missing, hostBits);
   if (missing.size > 0) {
     return incompatible(
       `Host CPU does not provide required features: ${featureList(map, missing)}`,
     );
   }
-  const extra: CpuBits = new Map(host);
+  const extra: CpuBits = new Map(hostBits);
   for (const d of [optional, require, disable, force]) bitsSubtract(extra, d);
   if (extra.size === 0) return VIR_CPU_COMPARE_IDENTICAL;
   if (cpu.type === "guest" && cpu.match === "strict") {

@@ -326,7 +326,7 @@ function candidateFor(
 /**
  * The closest model for a guest CPU with `cpu`'s features (x86Decode for a
  * guest CPU definition): newest models first, only those the hypervisor
- * has and of the CPU's vendor; a model of the CPU's family and model
+ * has (any, when `hv` is null) and of the CPU's vendor; a model of the CPU's family and model
  * number wins once one is found, otherwise the shortest feature list does;
  * a preferred model the hypervisor has wins outright. `migratable` drops
  * the features the map marks unmigratable from the result.
@@ -334,7 +334,7 @@ function candidateFor(
 export function decodeGuestCpu(
   map: X86Map,
   cpu: X86CpuData,
-  hv: HvModels,
+  hv: HvModels | null,
   opts: { preferred?: string | null; migratable?: boolean } = {},
 ): DecodedCpu {
   const vendor = cpu.vendor === null
@@ -355,9 +355,9 @@ export function decodeGuestCpu(
   let best: { model: X86Model; features: DecodedCpu["features"] } | null = null;
   for (let i = map.models.length - 1; i >= 0; i--) {
     const m = map.models[i]!;
-    if (!hv.has(m.name)) continue;
+    if (hv && !hv.has(m.name)) continue;
     if (vendor && m.vendor && vendor !== m.vendor) continue;
-    const features = candidateFor(map, data, m, hv.get(m.name));
+    const features = candidateFor(map, data, m, hv?.get(m.name));
     if (!m.decodeGuest) continue;
     if (m.name === opts.preferred) {
       best = { model: m, features };

@@ -18,7 +18,13 @@ const CPUID_DEV = "/dev/cpu/0/cpuid";
 const MSR_DEV = "/dev/cpu/0/msr";
 const IA32_ARCH_CAPABILITIES = 0x10a;
 
-let cached: CpuBits | null | undefined;
+/** The host CPU as CPUID tells: its features and its vendor string. */
+export interface HostCpuid {
+  bits: CpuBits;
+  vendor: string;
+}
+
+let cached: HostCpuid | null | undefined;
 
 function readAt(file: Deno.FsFile, offset: bigint, len: number): DataView {
   file.seekSync(offset, Deno.SeekMode.Start);
@@ -34,6 +40,11 @@ function readAt(file: Deno.FsFile, offset: bigint, len: number): DataView {
 
 /** The map's features the host CPU has, as CPUID (and the MSR it names) tell; null when unreadable. */
 export function hostCpuidBits(map: X86Map): CpuBits | null {
+  return hostCpuid(map)?.bits ?? null;
+}
+
+/** The host CPU's features and vendor string; null when they cannot be read. */
+export function hostCpuid(map: X86Map): HostCpuid | null {
   if (cached !== undefined) return cached;
   cached = null;
   let dev: Deno.FsFile;
@@ -48,7 +59,10 @@ export function hostCpuidBits(map: X86Map): CpuBits | null {
   }
   try {
     const leaf = (eax: number, ecx = 0) => readAt(dev, BigInt(eax) | (BigInt(ecx) << 32n), 16);
-    const maxBasic = leaf(0).getUint32(0, true);
+    const l0 = leaf(0);
+    const maxBasic = l0.getUint32(0, true);
+    const vendor = [4, 12, 8].map((o) => String.fromCharCode(...new Uint8Array(l0.buffer, o, 4)))
+      .join("");
     const maxExtended = leaf(0x80000000).getUint32(0, true);
     const bits: CpuBits = new Map();
     const read = new Set<string>();
@@ -94,8 +108,8 @@ export function hostCpuidBits(map: X86Map): CpuBits | null {
       if (!bitsHave(bits, f.bits)) continue;
       for (const [k, v] of f.bits) known.set(k, ((known.get(k) ?? 0) | v) >>> 0);
     }
-    cached = known;
-    return known;
+    cached = { bits: known, vendor };
+    return cached;
   } catch (e) {
     log("qemu").warn("cannot read the host's CPUID from {dev}: {reason}", {
       dev: CPUID_DEV,

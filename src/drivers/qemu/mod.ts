@@ -25,6 +25,8 @@ import {
 } from "../../protocol/internal.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
+  VIR_ERR_CONFIG_UNSUPPORTED,
+  VIR_ERR_CPU_INCOMPATIBLE,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_CONNECT,
@@ -32,6 +34,7 @@ import {
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_DENIED,
   VIR_ERR_OPERATION_UNSUPPORTED,
+  VIR_FROM_CPU,
   VIR_FROM_DOMAIN,
   VIR_FROM_NONE,
   VIR_FROM_QEMU,
@@ -65,12 +68,15 @@ import { readDefinitions, readStatuses } from "./files.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML, resolveHypervisor } from "./capabilities.ts";
-import { cpuModelNames, LIBVIRT_ARCHES } from "./cpu_map.ts";
+import { cpuModelNames, LIBVIRT_ARCHES, x86Map } from "./cpu_map.ts";
 import {
+  compareCpu,
   compareWithHypervisor,
   parseCpuDefinition,
   VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+  VIR_CPU_COMPARE_INCOMPATIBLE,
 } from "./cpu_compare.ts";
+import { hostCpuid } from "./host_cpuid.ts";
 import { hostCpuModel } from "./host_cpu.ts";
 import {
   baselineCpu,
@@ -626,6 +632,39 @@ const connectHandlers: HandlerEntry[] = [
     const failIncompatible = (a.flags & VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE) !== 0;
     return { result: compareWithHypervisor(cpu, parseCpuDefinition(a.xmlCPU), failIncompatible) };
   }),
+  on(P.REMOTE_PROC_CONNECT_BASELINE_CPU, (_c, a) => {
+    checkFlags(
+      "qemuConnectBaselineCPU",
+      a.flags,
+      VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES | VIR_CONNECT_BASELINE_CPU_MIGRATABLE,
+    );
+    const cpus = a.xmlCPUs.map((x) => parseCpuDefinition(x, { host: true }));
+    const arch = cpus[0]?.arch ?? "x86_64";
+    if (arch !== "x86_64" && arch !== "i686") {
+      throw VirError.of(
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        `CPU baseline for architecture '${arch}' (denovirt has x86's CPU map only)`,
+      );
+    }
+    return { cpu: baselineCpu(cpus, null, null, a.flags) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_COMPARE_CPU, (_c, a) => {
+    checkFlags("qemuConnectCompareCPU", a.flags, VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
+    const failIncompatible = (a.flags & VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE) !== 0;
+    const map = x86Map();
+    const host = hostCpuid(map);
+    const vendor = host ? [...map.vendors].find(([, s]) => s === host.vendor)?.[0] ?? null : null;
+    if (!host) {
+      // libvirt's answer when it does not know the host CPU.
+      if (failIncompatible) {
+        throw VirError.of(VIR_ERR_CPU_INCOMPATIBLE, VIR_FROM_CPU, "unknown host CPU");
+      }
+      return { result: VIR_CPU_COMPARE_INCOMPATIBLE };
+    }
+    const cpu = parseCpuDefinition(a.xml);
+    return { result: compareCpu({ bits: host.bits, vendor }, cpu, failIncompatible) };
+  }),
   on(P.REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU, (c, a) => {
     checkFlags(
       "qemuConnectBaselineHypervisorCPU",
@@ -641,7 +680,7 @@ const connectHandlers: HandlerEntry[] = [
         `emulator '${bin}' is not the one this daemon runs (${emulator})`,
       );
     }
-    const cpus = a.xmlCPUs.map(parseCpuDefinition);
+    const cpus = a.xmlCPUs.map((x) => parseCpuDefinition(x));
     const { probe, virttype } = resolveHypervisor(emulator, a, stateDir);
     const kvm = virttype === "kvm";
     const models = (kvm ? probe.cpuKvm : probe.cpuTcg) ?? [];
