@@ -114,6 +114,26 @@ Deno.test("cpu map: decoding picks the matching signature, else the shortest lis
     { preferred: "old", migratable: true },
   );
   assert.deepEqual(pref, { model: "old", vendor: "Intel", features: [] });
+  // A host CPU takes a model it has all of ("mid" lacks msr here), and models marked for host
+  // decoding only count: "hidden" (guest='off') describes it exactly.
+  const host = decodeGuestCpu(
+    map,
+    { ...cpu, bits: bits(map, ["fpu", "vme", "de"]), family: 6, model: 15 },
+    null,
+    { host: true },
+  );
+  assert.deepEqual(host, { model: "hidden", vendor: "Intel", features: [] });
+  const hostPse = decodeGuestCpu(
+    map,
+    { ...cpu, bits: bits(map, ["fpu", "vme", "pse"]), family: 6, model: 15 },
+    null,
+    { host: true },
+  );
+  assert.deepEqual(hostPse, {
+    model: "old",
+    vendor: "Intel",
+    features: [{ name: "vme", policy: "require" }, { name: "pse", policy: "require" }],
+  });
   // A model the hypervisor does not have is never chosen.
   const only = decodeGuestCpu(map, { ...fpu, family: 6, model: 1 }, all(["mid"]));
   assert.equal(only.model, "mid");

@@ -147,6 +147,14 @@ Deno.test({
       });
     }
 
+    await t.step("capabilities: the host <cpu> is the reference's", async () => {
+      const [a, b] = await Promise.all(both.map((u) => virsh(u, "capabilities")));
+      const host = (s: string) => /<host>[\s\S]*?(<cpu>[\s\S]*?<\/cpu>)/.exec(s)?.[1];
+      // libvirtd names the host's model, vendor, signature and features (read by CPUID).
+      assert.match(host(a!.out)!, /<model>[^<]+<\/model>[\s\S]*<feature name=/);
+      assert.equal(host(b!.out), host(a!.out));
+    });
+
     await t.step("cpu-models: the CPU map's models, per architecture", async () => {
       for (const arch of ["x86_64", "i686", "ppc64", "aarch64", "s390x", "riscv64", "nosuch"]) {
         const [a, b] = await Promise.all(both.map((u) => virsh(u, "cpu-models", arch)));

@@ -24,6 +24,7 @@ import {
 import { loaderValues } from "./firmware.ts";
 import { hostCells, hugePageSizes } from "./host_topology.ts";
 import { hostCpuModel } from "./host_cpu.ts";
+import { hostCpuDef } from "./host_cpu_def.ts";
 
 /**
  * The x86 CPU models libvirt 9.0's CPU map knows, with their vendors
@@ -83,7 +84,31 @@ export function capabilitiesXML(emulator: string, workDir?: string): string {
   w.open("host");
   w.open("cpu");
   w.text("arch", Deno.build.arch);
+  const host = hostCpuDef();
+  if (host) {
+    w.text("model", host.model);
+    if (host.vendor) w.text("vendor", host.vendor);
+    if (host.microcode) w.empty("microcode", [["version", host.microcode]]);
+    w.empty("signature", [
+      ["family", host.signature.family],
+      ["model", host.signature.model],
+      ["stepping", host.signature.stepping],
+    ]);
+    if (host.tsc) {
+      w.empty("counter", [
+        ["name", "tsc"],
+        ["frequency", host.tsc.frequency],
+        ["scaling", host.tsc.scaling ? "yes" : "no"],
+      ]);
+    }
+  }
   w.empty("topology", [["sockets", 1], ["dies", 1], ["cores", cpus], ["threads", 1]]);
+  if (host) {
+    if (host.physBits !== null) {
+      w.empty("maxphysaddr", [["mode", "emulate"], ["bits", host.physBits]]);
+    }
+    for (const f of host.features) w.empty("feature", [["name", f]]);
+  }
   for (const size of [4, ...hugePageSizes()]) w.empty("pages", [["unit", "KiB"], ["size", size]]);
   w.close("cpu");
   w.empty("power_management");

@@ -329,13 +329,14 @@ function candidateFor(
  * has (any, when `hv` is null) and of the CPU's vendor; a model of the CPU's family and model
  * number wins once one is found, otherwise the shortest feature list does;
  * a preferred model the hypervisor has wins outright. `migratable` drops
- * the features the map marks unmigratable from the result.
+ * the features the map marks unmigratable from the result; `host` decodes
+ * a host CPU (models marked for host decoding whose every feature it has).
  */
 export function decodeGuestCpu(
   map: X86Map,
   cpu: X86CpuData,
   hv: HvModels | null,
-  opts: { preferred?: string | null; migratable?: boolean } = {},
+  opts: { preferred?: string | null; migratable?: boolean; host?: boolean } = {},
 ): DecodedCpu {
   const vendor = cpu.vendor === null
     ? null
@@ -358,7 +359,9 @@ export function decodeGuestCpu(
     if (hv && !hv.has(m.name)) continue;
     if (vendor && m.vendor && vendor !== m.vendor) continue;
     const features = candidateFor(map, data, m, hv?.get(m.name));
-    if (!m.decodeGuest) continue;
+    if (!(opts.host ? m.decodeHost : m.decodeGuest)) continue;
+    // A host CPU is described by a model it has all of.
+    if (opts.host && features.some((f) => f.policy === "disable")) continue;
     if (m.name === opts.preferred) {
       best = { model: m, features };
       break;

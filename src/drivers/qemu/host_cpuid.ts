@@ -22,6 +22,12 @@ const IA32_ARCH_CAPABILITIES = 0x10a;
 export interface HostCpuid {
   bits: CpuBits;
   vendor: string;
+  /** From leaf 1's EAX, extended family and model added as libvirt adds them. */
+  family: number;
+  model: number;
+  stepping: number;
+  /** Physical address bits (leaf 0x80000008), or null when the CPU does not say. */
+  physBits: number | null;
 }
 
 let cached: HostCpuid | null | undefined;
@@ -108,7 +114,15 @@ export function hostCpuid(map: X86Map): HostCpuid | null {
       if (!bitsHave(bits, f.bits)) continue;
       for (const [k, v] of f.bits) known.set(k, ((known.get(k) ?? 0) | v) >>> 0);
     }
-    cached = { bits: known, vendor };
+    const sig = leaf(1).getUint32(0, true);
+    cached = {
+      bits: known,
+      vendor,
+      family: ((sig >> 20) & 0xff) + ((sig >> 8) & 0xf),
+      model: ((sig >> 12) & 0xf0) + ((sig >> 4) & 0xf),
+      stepping: sig & 0xf,
+      physBits: maxExtended >= 0x80000008 ? leaf(0x80000008).getUint32(0, true) & 0xff : null,
+    };
     return cached;
   } catch (e) {
     log("qemu").warn("cannot read the host's CPUID from {dev}: {reason}", {
