@@ -11,6 +11,7 @@ import { startDaemon } from "../server/_daemon.ts";
 import { haveCondition, haveTools } from "./_tools.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 import { kvmUsable } from "../../src/drivers/qemu/probe.ts";
+import { which } from "../_daemons.ts";
 
 const missing = referenceQemuMissing();
 const runnable = haveTools("host-model CPU against libvirtd's", ["virsh", "qemu-system-x86_64"]) &&
@@ -233,6 +234,50 @@ Deno.test({
       }
       // The host's own CPU (from capabilities) is identical to itself.
       assert.deepEqual([...verdicts].sort(), ["identical", "incompatible", "superset"]);
+    });
+
+    await t.step({
+      name: "virt-install --cpu host-model / host-model-only: the same <cpu> and -cpu",
+      ignore: !which("virt-install"),
+      fn: async () => {
+        for (const mode of ["host-model", "host-model-only"]) {
+          const args = (u: string) => [
+            "--connect",
+            u,
+            "--virt-type",
+            "qemu",
+            "--name",
+            "hostmodel-virtinst",
+            "--uuid",
+            "9998ae5e-62d1-434a-bb74-d5f6ec2b04bf",
+            "--memory",
+            "128",
+            "--cpu",
+            mode,
+            "--disk",
+            "none",
+            "--network",
+            "none",
+            "--graphics",
+            "none",
+            "--boot",
+            "hd",
+            "--osinfo",
+            "detect=on,require=off",
+            "--print-xml",
+          ];
+          const [a, b] = await Promise.all(both.map((u) => run("virt-install", args(u))));
+          assert.ok(a!.ok && b!.ok, a!.out + b!.out);
+          assert.equal(cpuOf(b!.out), cpuOf(a!.out), mode);
+          const file = `${dir}/virtinst-${mode}.xml`;
+          await Deno.writeTextFile(file, a!.out);
+          const [na, nb] = await Promise.all(
+            both.map((u) => virsh(u, "domxml-to-native", "qemu-argv", file)),
+          );
+          assert.ok(na!.ok && nb!.ok, na!.out + nb!.out);
+          assert.equal(cpuArg(nb!.out), cpuArg(na!.out), mode);
+        }
+      },
     });
 
     for (const name of Object.keys(DOMAINS)) {
