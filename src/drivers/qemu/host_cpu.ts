@@ -13,6 +13,7 @@
  */
 
 import type { CpuDef } from "../../conf/domain_xml.ts";
+import { log } from "../../log.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
@@ -83,7 +84,15 @@ export function hostCpuModel(probe: QemuProbe, virttype: string): HostCpuModel |
   let out: HostCpuModel | null = null;
   if (host && models) {
     const hv: HvModels = new Map(models.map((m) => [m.name, m.blockers]));
-    out = { reported: decode(host, hv, false), migratable: decode(host, hv, true) };
+    try {
+      out = { reported: decode(host, hv, false), migratable: decode(host, hv, true) };
+    } catch (e) {
+      // As libvirt: no host model (no CPU map, no model fits), host-model unsupported.
+      log("qemu").warn("no host-model CPU for {virttype}: {reason}", {
+        virttype,
+        reason: e instanceof Error ? e.message : String(e),
+      });
+    }
   }
   per.set(virttype, out);
   return out;

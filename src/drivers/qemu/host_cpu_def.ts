@@ -9,8 +9,8 @@
  * @module
  */
 
-import { decodeGuestCpu, x86Map } from "./cpu_map.ts";
-import { hostCpuid } from "./host_cpuid.ts";
+import { type DecodedCpu, decodeGuestCpu, type X86Map, x86Map } from "./cpu_map.ts";
+import { type HostCpuid, hostCpuid } from "./host_cpuid.ts";
 import { hostTscInfo, type TscInfo } from "./host_tsc.ts";
 
 export interface HostCpuDef {
@@ -39,24 +39,32 @@ let cached: HostCpuDef | null | undefined;
 export function hostCpuDef(): HostCpuDef | null {
   if (cached !== undefined) return cached;
   cached = null;
-  const map = x86Map();
-  const id = hostCpuid(map);
-  if (!id) return null;
-  const cpu = decodeGuestCpu(
-    map,
-    {
-      bits: id.bits,
-      vendor: id.vendor,
-      family: id.family,
-      model: id.model,
-      stepping: id.stepping,
-    },
-    null,
-    { host: true },
-  );
+  let map: X86Map;
+  let id: HostCpuid | null;
+  let cpu: DecodedCpu;
+  try {
+    map = x86Map();
+    id = hostCpuid(map);
+    if (!id) return null;
+    cpu = decodeGuestCpu(
+      map,
+      {
+        bits: id.bits,
+        vendor: id.vendor,
+        family: id.family,
+        model: id.model,
+        stepping: id.stepping,
+      },
+      null,
+      { host: true },
+    );
+  } catch {
+    // No CPU map, or no model the host has all of: no model, as with libvirt.
+    return null;
+  }
   const invtsc = map.featureByName.get("invtsc");
   const hasInvtsc = invtsc !== undefined &&
-    [...invtsc.bits].every(([k, v]) => ((id.bits.get(k) ?? 0) & v) >>> 0 === v);
+    [...invtsc.bits].every(([k, v]) => ((id!.bits.get(k) ?? 0) & v) >>> 0 === v);
   cached = {
     model: cpu.model,
     vendor: cpu.vendor,
