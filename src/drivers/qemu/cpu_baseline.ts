@@ -24,7 +24,9 @@ import {
   type CpuBits,
   type DecodedCpu,
   decodeGuestCpu,
+  featureBits,
   featureFromQemu,
+  featuresIn,
   type HvModels,
   type X86Map,
   x86Map,
@@ -46,11 +48,7 @@ function cpuData(map: X86Map, cpu: CpuDefinition): { bits: CpuBits; vendor: stri
   const model = map.modelByName.get(cpu.model!);
   if (!model) throw cpuError(VIR_ERR_INTERNAL_ERROR, `Unknown CPU model ${cpu.model}`);
   const bits: CpuBits = new Map(model.bits);
-  const feature = (name: string) => {
-    const f = map.featureByName.get(name);
-    if (!f) throw cpuError(VIR_ERR_INTERNAL_ERROR, `Unknown CPU feature ${name}`);
-    return f.bits;
-  };
+  const feature = (name: string) => featureBits(map, [name]);
   // Forced and required features count, disabled and forbidden ones are
   // taken out, optional ones leave the model as it is.
   for (const f of cpu.features) {
@@ -150,14 +148,8 @@ export function baselineCpu(
     : cpu.features;
   if (flags & VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES) {
     // The model's own features first, then those the decoding listed over them; by name.
-    const left: CpuBits = new Map(map.modelByName.get(cpu.model)!.bits);
-    const expanded: DecodedCpu["features"] = [];
-    for (const f of map.features) {
-      if ([...f.bits].every(([k, v]) => ((left.get(k) ?? 0) & v) >>> 0 === v) && f.bits.size > 0) {
-        bitsSubtract(left, f.bits);
-        expanded.push({ name: f.name, policy: "require" });
-      }
-    }
+    const expanded: DecodedCpu["features"] = featuresIn(map, map.modelByName.get(cpu.model)!.bits)
+      .map((name) => ({ name, policy: "require" as const }));
     for (const f of features) {
       const same = expanded.find((x) => x.name === f.name);
       if (same) same.policy = f.policy;

@@ -27,6 +27,8 @@ import {
   bitsSubtract,
   type CpuBits,
   type DecodedCpu,
+  featureBits,
+  featuresIn,
   type X86Map,
   x86Map,
 } from "./cpu_map.ts";
@@ -102,9 +104,7 @@ export function parseCpuDefinition(xml: string, opts: { host?: boolean } = {}): 
 }
 
 function featureData(map: X86Map, name: string): CpuBits {
-  const f = map.featureByName.get(name);
-  if (!f) throw cpuError(VIR_ERR_INTERNAL_ERROR, `Unknown CPU feature ${name}`);
-  return f.bits;
+  return featureBits(map, [name]);
 }
 
 function modelData(map: X86Map, name: string | null): CpuBits {
@@ -121,19 +121,6 @@ function policyData(map: X86Map, cpu: CpuDefinition, policy: string): CpuBits {
   const bits = policy === "require" ? modelData(map, cpu.model) : new Map();
   for (const f of cpu.features) if (f.policy === policy) bitsAdd(bits, featureData(map, f.name));
   return bits;
-}
-
-/** The map's features wholly in `bits`, in map order, as libvirt names them. */
-function featureList(map: X86Map, bits: CpuBits): string {
-  const left: CpuBits = new Map(bits);
-  const out: string[] = [];
-  for (const f of map.features) {
-    if (bitsHave(left, f.bits)) {
-      bitsSubtract(left, f.bits);
-      out.push(f.name);
-    }
-  }
-  return out.join(", ");
 }
 
 /**
@@ -192,7 +179,9 @@ export function compareCpu(
     if (both !== 0) provided.set(k, both);
   }
   if (provided.size > 0) {
-    return incompatible(`Host CPU provides forbidden features: ${featureList(map, provided)}`);
+    return incompatible(
+      `Host CPU provides forbidden features: ${featuresIn(map, provided).join(", ")}`,
+    );
   }
   bitsSubtract(require, force);
   bitsSubtract(require, optional);
@@ -201,7 +190,7 @@ export function compareCpu(
   bitsSubtract(missing, hostBits);
   if (missing.size > 0) {
     return incompatible(
-      `Host CPU does not provide required features: ${featureList(map, missing)}`,
+      `Host CPU does not provide required features: ${featuresIn(map, missing).join(", ")}`,
     );
   }
   const extra: CpuBits = new Map(hostBits);
@@ -209,7 +198,9 @@ export function compareCpu(
   if (extra.size === 0) return VIR_CPU_COMPARE_IDENTICAL;
   if (cpu.type === "guest" && cpu.match === "strict") {
     return incompatible(
-      `Host CPU does not strictly match guest CPU: Extra features: ${featureList(map, extra)}`,
+      `Host CPU does not strictly match guest CPU: Extra features: ${
+        featuresIn(map, extra).join(", ")
+      }`,
     );
   }
   return VIR_CPU_COMPARE_SUPERSET;

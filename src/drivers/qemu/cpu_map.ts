@@ -280,16 +280,31 @@ function hasSignature(m: X86Model, d: X86CpuData): boolean {
   );
 }
 
-/** Names of the map's features wholly inside `bits`, taken out of it as they are found. */
-function bitsToFeatures(map: X86Map, bits: CpuBits): string[] {
+/**
+ * Names of the map's features wholly inside `bits`, in map order, each
+ * taken out before the next is looked for (x86DataToCPUFeatures).
+ */
+export function featuresIn(map: X86Map, bits: CpuBits): string[] {
+  const left: CpuBits = new Map(bits);
   const out: string[] = [];
   for (const f of map.features) {
-    if (bitsHave(bits, f.bits)) {
-      bitsSubtract(bits, f.bits);
+    if (bitsHave(left, f.bits)) {
+      bitsSubtract(left, f.bits);
       out.push(f.name);
     }
   }
   return out;
+}
+
+/** The bits of the named features ("Unknown CPU feature" for a name the map lacks). */
+export function featureBits(map: X86Map, names: string[]): CpuBits {
+  const bits: CpuBits = new Map();
+  for (const n of names) {
+    const f = map.featureByName.get(n);
+    if (!f) throw cpuMapError(`Unknown CPU feature ${n}`);
+    bitsAdd(bits, f.bits);
+  }
+  return bits;
 }
 
 function candidateFor(
@@ -309,8 +324,8 @@ function candidateFor(
     if (f && !bitsHave(extra, f.bits)) bitsAdd(missing, f.bits);
   }
   const features: DecodedCpu["features"] = [
-    ...bitsToFeatures(map, extra).map((name) => ({ name, policy: "require" as const })),
-    ...bitsToFeatures(map, missing).map((name) => ({ name, policy: "disable" as const })),
+    ...featuresIn(map, extra).map((name) => ({ name, policy: "require" as const })),
+    ...featuresIn(map, missing).map((name) => ({ name, policy: "disable" as const })),
   ];
   // A feature the map lists as removed from the model is disabled after
   // the others when the data lacks it.

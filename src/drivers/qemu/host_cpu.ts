@@ -18,7 +18,6 @@ import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_CPU_INCOMPATIBLE,
-  VIR_ERR_INTERNAL_ERROR,
   VIR_FROM_CPU,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
@@ -29,9 +28,10 @@ import {
   type CpuBits,
   type DecodedCpu,
   decodeGuestCpu,
+  featureBits,
   featureFromQemu,
+  featuresIn,
   type HvModels,
-  type X86Map,
   x86Map,
 } from "./cpu_map.ts";
 import { hostCpuidBits } from "./host_cpuid.ts";
@@ -98,28 +98,6 @@ export function hostCpuModel(probe: QemuProbe, virttype: string): HostCpuModel |
   return out;
 }
 
-function featureBits(map: X86Map, names: string[]): CpuBits {
-  const bits: CpuBits = new Map();
-  for (const n of names) {
-    const f = map.featureByName.get(n);
-    if (!f) throw VirError.of(VIR_ERR_INTERNAL_ERROR, VIR_FROM_CPU, `Unknown CPU feature ${n}`);
-    bitsAdd(bits, f.bits);
-  }
-  return bits;
-}
-
-/** The map's features wholly in `bits`, in map order, as libvirt lists them in messages. */
-function featureList(map: X86Map, bits: CpuBits): string {
-  const out: string[] = [];
-  for (const f of map.features) {
-    if (bitsHave(bits, f.bits)) {
-      bitsSubtract(bits, f.bits);
-      out.push(f.name);
-    }
-  }
-  return out.join(", ");
-}
-
 /**
  * The check libvirt makes of a host-model CPU's own features against the
  * host's before it starts the domain (virCPUCompare, x86Compute): a feature
@@ -166,7 +144,9 @@ function checkOwnFeatures(cpu: CpuDef, host: DecodedCpu, virttype: string): void
     const provided = forbidden.filter((n) => bitsHave(hostBits, featureBits(map, [n])));
     if (provided.length > 0) {
       throw incompatible(
-        `Host CPU provides forbidden features: ${featureList(map, featureBits(map, provided))}`,
+        `Host CPU provides forbidden features: ${
+          featuresIn(map, featureBits(map, provided)).join(", ")
+        }`,
       );
     }
   } else {
@@ -180,7 +160,9 @@ function checkOwnFeatures(cpu: CpuDef, host: DecodedCpu, virttype: string): void
   bitsSubtract(need, featureBits(map, by("force", "optional", "disable")));
   bitsSubtract(need, hostBits);
   if (need.size > 0) {
-    throw incompatible(`Host CPU does not provide required features: ${featureList(map, need)}`);
+    throw incompatible(
+      `Host CPU does not provide required features: ${featuresIn(map, need).join(", ")}`,
+    );
   }
 }
 
