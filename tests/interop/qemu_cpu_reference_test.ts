@@ -327,6 +327,11 @@ Deno.test({
         );
         assert.equal(cpuOf(ib!.out), cpuOf(ia!.out));
         assert.match(cpuOf(ib!.out), /mode='host-model'/);
+        // What a migration sends is the expanded CPU.
+        const [ma, mb] = await Promise.all(
+          both.map((u) => virsh(u, "dumpxml", "--migratable", name)),
+        );
+        assert.equal(cpuOf(mb!.out), cpuOf(ma!.out));
         for (const u of both) await virsh(u, "destroy", name);
       });
     }
