@@ -13,9 +13,18 @@
 import { XmlWriter } from "../../util/xml_writer.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INVALID_ARG, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
-import { findMachine, isI440fx, isQ35, probeEmulator, type QemuProbe } from "./probe.ts";
+import {
+  findMachine,
+  isI440fx,
+  isQ35,
+  probeEmulator,
+  type QemuMachine,
+  type QemuProbe,
+} from "./probe.ts";
 import { loaderValues } from "./firmware.ts";
 import { hostCells, hugePageSizes } from "./host_topology.ts";
+import { hostCpuModel } from "./host_cpu.ts";
+import { hostCpuDef } from "./host_cpu_def.ts";
 
 /**
  * The x86 CPU models libvirt 9.0's CPU map knows, with their vendors
@@ -75,7 +84,31 @@ export function capabilitiesXML(emulator: string, workDir?: string): string {
   w.open("host");
   w.open("cpu");
   w.text("arch", Deno.build.arch);
+  const host = hostCpuDef();
+  if (host) {
+    w.text("model", host.model);
+    if (host.vendor) w.text("vendor", host.vendor);
+    if (host.microcode) w.empty("microcode", [["version", host.microcode]]);
+    w.empty("signature", [
+      ["family", host.signature.family],
+      ["model", host.signature.model],
+      ["stepping", host.signature.stepping],
+    ]);
+    if (host.tsc) {
+      w.empty("counter", [
+        ["name", "tsc"],
+        ["frequency", host.tsc.frequency],
+        ["scaling", host.tsc.scaling ? "yes" : "no"],
+      ]);
+    }
+  }
   w.empty("topology", [["sockets", 1], ["dies", 1], ["cores", cpus], ["threads", 1]]);
+  if (host) {
+    if (host.physBits !== null) {
+      w.empty("maxphysaddr", [["mode", "emulate"], ["bits", host.physBits]]);
+    }
+    for (const f of host.features) w.empty("feature", [["name", f]]);
+  }
   for (const size of [4, ...hugePageSizes()]) w.empty("pages", [["unit", "KiB"], ["size", size]]);
   w.close("cpu");
   w.empty("power_management");
@@ -166,16 +199,25 @@ function invalidArg(msg: string): VirError {
   return VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, `${msg}`);
 }
 
+/** The emulator's answers and the virt type and machine a request resolves to. */
+export interface HypervisorChoice {
+  probe: QemuProbe;
+  arch: string;
+  virttype: string;
+  machine: QemuMachine;
+}
+
 /**
- * The domain capabilities document for the emulator, architecture, machine
- * and virt type asked (each defaulting as libvirt defaults it: x86_64, the
- * default machine, kvm when KVM works).
+ * The architecture, machine and virt type a domain capabilities (or
+ * hypervisor CPU) request names, each defaulting as libvirt defaults it
+ * (virQEMUCapsCacheLookupDefault: x86_64, the default machine, kvm when
+ * KVM works), with libvirt's errors for those the emulator lacks.
  */
-export function domainCapabilitiesXML(
+export function resolveHypervisor(
   emulator: string,
   a: { arch: string | null; machine: string | null; virttype: string | null },
   workDir?: string,
-): string {
+): HypervisorChoice {
   const arch = a.arch ?? "x86_64";
   if (arch !== "x86_64") {
     throw invalidArg(`emulator '${emulator}' does not support arch '${arch}'`);
@@ -192,6 +234,19 @@ export function domainCapabilitiesXML(
   if (!m) {
     throw invalidArg(`the machine '${a.machine}' is not supported by emulator '${emulator}'`);
   }
+  return { probe, arch, virttype, machine: m };
+}
+
+/**
+ * The domain capabilities document for the emulator, architecture, machine
+ * and virt type asked (resolveHypervisor).
+ */
+export function domainCapabilitiesXML(
+  emulator: string,
+  a: { arch: string | null; machine: string | null; virttype: string | null },
+  workDir?: string,
+): string {
+  const { probe, arch, virttype, machine: m } = resolveHypervisor(emulator, a, workDir);
   const machine = m.name;
   const kvm = virttype === "kvm";
   const w = new XmlWriter();
@@ -229,8 +284,18 @@ export function domainCapabilitiesXML(
   w.open("mode", [["name", "maximum"], ["supported", "yes"]]);
   en("maximumMigratable", ["on", "off"]);
   w.close("mode");
-  // The host-model CPU needs libvirt's CPUID map to compute: not offered.
-  w.empty("mode", [["name", "host-model"], ["supported", "no"]]);
+  const hostModel = hostCpuModel(probe, virttype)?.reported;
+  if (hostModel) {
+    w.open("mode", [["name", "host-model"], ["supported", "yes"]]);
+    w.text("model", hostModel.model, [["fallback", "forbid"]]);
+    if (hostModel.vendor) w.text("vendor", hostModel.vendor);
+    for (const f of hostModel.features) {
+      w.empty("feature", [["policy", f.policy], ["name", f.name]]);
+    }
+    w.close("mode");
+  } else {
+    w.empty("mode", [["name", "host-model"], ["supported", "no"]]);
+  }
   w.open("mode", [["name", "custom"], ["supported", "yes"]]);
   for (const c of (kvm ? probe.cpuKvm : probe.cpuTcg) ?? []) {
     const vendor = CPU_MODEL_VENDORS[c.name];

@@ -34,6 +34,7 @@ import {
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import { isQ35 } from "./probe.ts";
+import { featureToQemu } from "./cpu_map.ts";
 import { checkInterface, netdevProps, NIC_MODELS } from "./interface.ts";
 import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
 
@@ -230,13 +231,15 @@ function cpuArg(def: DomainDef, kvm: boolean): string {
   } else if (mode === "maximum") {
     parts.push("max", `migratable=${cpu?.migratable ?? "on"}`);
   } else if (mode === "host-model") {
-    throw unsupported("CPU mode 'host-model' (denovirt cannot compute the host CPU model)");
+    // liveDefinition and nativeCommandLine expand it to the host's model first.
+    throw unsupported("CPU mode 'host-model' left unexpanded");
   } else {
     parts.push(noComma(cpu?.model ?? "qemu64", "CPU model"));
   }
   for (const f of cpu?.features ?? []) {
-    if (f.policy === "require" || f.policy === "force") parts.push(`${f.name}=on`);
-    else if (f.policy === "disable" || f.policy === "forbid") parts.push(`${f.name}=off`);
+    const name = featureToQemu(f.name);
+    if (f.policy === "require" || f.policy === "force") parts.push(`${name}=on`);
+    else if (f.policy === "disable" || f.policy === "forbid") parts.push(`${name}=off`);
   }
   if (def.clock.timers.some((t) => t.name === "hypervclock" && t.present === "yes")) {
     parts.push("hv-time=on");

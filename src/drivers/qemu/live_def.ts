@@ -15,6 +15,8 @@ import { VIR_ERR_OPERATION_FAILED, VIR_FROM_QEMU } from "../../rpc/error_codes.t
 import { assignAliases, buildCommandLine, freeSpicePort, shellQuote } from "./command_line.ts";
 import { selectFirmware } from "./firmware.ts";
 import { hasFeature } from "./domain_defaults.ts";
+import { expandHostModel } from "./host_cpu.ts";
+import { probeEmulator } from "./probe.ts";
 
 /** Where a domain's UEFI variables live (libvirt's qemuDomainNVRAMPathGenerate). */
 export function nvramPath(configDir: string, name: string): string {
@@ -102,10 +104,17 @@ export function channelPath(stateDir: string, id: number, name: string, target: 
   return `${stateDir}/channel/target/domain-${id}-${name}/${target}`;
 }
 
+/** `<cpu mode='host-model'>` made the host's model for the domain's virt type. */
+function hostModelCpu(live: DomainDef, emulator: string | null, stateDir: string): void {
+  if (live.cpu?.mode !== "host-model" || !emulator) return;
+  expandHostModel(live.cpu, probeEmulator(emulator, stateDir), live.type);
+}
+
 /** The definition a start runs with; the persistent one is left as it is. */
 export function liveDefinition(def: DomainDef, ctx: LiveContext): DomainDef {
   const live = copyDomainDef(def);
   resolveFirmware(live, ctx.configDir);
+  hostModelCpu(live, def.devices.emulator, ctx.stateDir);
   assignAliases(live);
   live.devices.channels.forEach((ch) => {
     if (ch.source.type === "unix" && !ch.source.path) {
@@ -144,6 +153,7 @@ export function nativeCommandLine(
 ): string {
   const live = copyDomainDef(def);
   resolveFirmware(live, ctx.configDir);
+  hostModelCpu(live, emulator, ctx.stateDir);
   assignAliases(live);
   const base = `${ctx.stateDir}/domain--1-${def.name}`;
   const args = buildCommandLine(live, {

@@ -25,12 +25,16 @@ import {
 } from "../../protocol/internal.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
+  VIR_ERR_CONFIG_UNSUPPORTED,
+  VIR_ERR_CPU_INCOMPATIBLE,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_CONNECT,
   VIR_ERR_NO_DOMAIN,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_DENIED,
+  VIR_ERR_OPERATION_UNSUPPORTED,
+  VIR_FROM_CPU,
   VIR_FROM_DOMAIN,
   VIR_FROM_NONE,
   VIR_FROM_QEMU,
@@ -63,7 +67,22 @@ import { domainHandlers } from "./domain.ts";
 import { readDefinitions, readStatuses } from "./files.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
-import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
+import { capabilitiesXML, domainCapabilitiesXML, resolveHypervisor } from "./capabilities.ts";
+import { cpuModelNames, LIBVIRT_ARCHES, x86Map } from "./cpu_map.ts";
+import {
+  compareCpu,
+  compareWithHypervisor,
+  parseCpuDefinition,
+  VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+  VIR_CPU_COMPARE_INCOMPATIBLE,
+} from "./cpu_compare.ts";
+import { hostCpuid } from "./host_cpuid.ts";
+import { hostCpuModel } from "./host_cpu.ts";
+import {
+  baselineCpu,
+  VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES,
+  VIR_CONNECT_BASELINE_CPU_MIGRATABLE,
+} from "./cpu_baseline.ts";
 import { probeEmulator } from "./probe.ts";
 import { hostMemoryStats } from "./host_memory.ts";
 import { abandonClientMigrations, migratingOut, migrationHandlers } from "./migration.ts";
@@ -579,6 +598,104 @@ const connectHandlers: HandlerEntry[] = [
       );
     }
     return { capabilities: domainCapabilitiesXML(emulator, a, stateDir) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES, (_c, a) => {
+    checkFlags("qemuConnectGetCPUModelNames", a.flags, 0);
+    if (!LIBVIRT_ARCHES.has(a.arch)) {
+      throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, `cannot find architecture ${a.arch}`);
+    }
+    const models = cpuModelNames(a.arch);
+    return { models: a.need_results ? models : [], ret: models.length };
+  }),
+  on(P.REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU, (c, a) => {
+    checkFlags(
+      "qemuConnectCompareHypervisorCPU",
+      a.flags,
+      VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+    );
+    const [emulator, stateDir] = c.dir((d) => [d.emulator, d.stateDir] as const);
+    const bin = a.emulator ?? emulator;
+    if (bin !== emulator) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_QEMU,
+        `emulator '${bin}' is not the one this daemon runs (${emulator})`,
+      );
+    }
+    const hv = resolveHypervisor(emulator, a, stateDir);
+    const cpu = hostCpuModel(hv.probe, hv.virttype)?.reported;
+    if (!cpu) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        `QEMU '${emulator}' does not support reporting CPU model for virttype '${hv.virttype}'`,
+      );
+    }
+    const failIncompatible = (a.flags & VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE) !== 0;
+    return { result: compareWithHypervisor(cpu, parseCpuDefinition(a.xmlCPU), failIncompatible) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_BASELINE_CPU, (_c, a) => {
+    checkFlags(
+      "qemuConnectBaselineCPU",
+      a.flags,
+      VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES | VIR_CONNECT_BASELINE_CPU_MIGRATABLE,
+    );
+    const cpus = a.xmlCPUs.map((x) => parseCpuDefinition(x, { host: true }));
+    const arch = cpus[0]?.arch ?? "x86_64";
+    if (arch !== "x86_64" && arch !== "i686") {
+      throw VirError.of(
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        `CPU baseline for architecture '${arch}' (denovirt has x86's CPU map only)`,
+      );
+    }
+    return { cpu: baselineCpu(cpus, null, null, a.flags) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_COMPARE_CPU, (_c, a) => {
+    checkFlags("qemuConnectCompareCPU", a.flags, VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
+    const failIncompatible = (a.flags & VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE) !== 0;
+    const map = x86Map();
+    const host = hostCpuid(map);
+    const vendor = host ? [...map.vendors].find(([, s]) => s === host.vendor)?.[0] ?? null : null;
+    if (!host) {
+      // libvirt's answer when it does not know the host CPU.
+      if (failIncompatible) {
+        throw VirError.of(VIR_ERR_CPU_INCOMPATIBLE, VIR_FROM_CPU, "unknown host CPU");
+      }
+      return { result: VIR_CPU_COMPARE_INCOMPATIBLE };
+    }
+    const cpu = parseCpuDefinition(a.xml);
+    return { result: compareCpu({ bits: host.bits, vendor }, cpu, failIncompatible) };
+  }),
+  on(P.REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU, (c, a) => {
+    checkFlags(
+      "qemuConnectBaselineHypervisorCPU",
+      a.flags,
+      VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES | VIR_CONNECT_BASELINE_CPU_MIGRATABLE,
+    );
+    const [emulator, stateDir] = c.dir((d) => [d.emulator, d.stateDir] as const);
+    const bin = a.emulator ?? emulator;
+    if (bin !== emulator) {
+      throw VirError.of(
+        VIR_ERR_INVALID_ARG,
+        VIR_FROM_QEMU,
+        `emulator '${bin}' is not the one this daemon runs (${emulator})`,
+      );
+    }
+    const cpus = a.xmlCPUs.map((x) => parseCpuDefinition(x));
+    const { probe, virttype } = resolveHypervisor(emulator, a, stateDir);
+    const kvm = virttype === "kvm";
+    const models = (kvm ? probe.cpuKvm : probe.cpuTcg) ?? [];
+    const host = kvm ? probe.hostCpuKvm : probe.hostCpuTcg;
+    // The CPU properties QEMU has, less those it gives only unmigratable when asked for migratable.
+    const migratable = (a.flags & VIR_CONNECT_BASELINE_CPU_MIGRATABLE) !== 0;
+    const features = host
+      ? Object.keys(host.migratable).filter((k) =>
+        !(migratable && host.migratable[k] !== true && host.all[k] === true)
+      )
+      : null;
+    const hv = new Map(models.map((m) => [m.name, m.blockers]));
+    return { cpu: baselineCpu(cpus, hv, features, a.flags) };
   }),
 ];
 

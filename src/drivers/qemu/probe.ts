@@ -30,6 +30,19 @@ export interface QemuMachine {
 export interface QemuCpuModel {
   name: string;
   usable: boolean;
+  /** The features QEMU cannot give this model here (its "unavailable-features"). */
+  blockers: string[];
+}
+
+/**
+ * QEMU's full expansion of the accelerator's host-like CPU (`host` under
+ * KVM, `max` under TCG), as libvirt asks it (virQEMUCapsProbeQMPHostCPU):
+ * the properties it has when migratable and those it adds when not.
+ */
+export interface QemuHostCpu {
+  model: string;
+  migratable: Record<string, boolean | number | string>;
+  all: Record<string, boolean | number | string>;
 }
 
 export interface QemuProbe {
@@ -42,6 +55,9 @@ export interface QemuProbe {
   /** CPU models in QEMU's order, usable under TCG / under KVM (null: no KVM). */
   cpuTcg: QemuCpuModel[];
   cpuKvm: QemuCpuModel[] | null;
+  /** The host-like CPU's expansion under TCG / under KVM (null: QEMU gave none). */
+  hostCpuTcg: QemuHostCpu | null;
+  hostCpuKvm: QemuHostCpu | null;
   /** Every QOM type the binary has (device models among them). */
   types: Set<string>;
 }
@@ -145,7 +161,29 @@ function cpuModels(raw: unknown): QemuCpuModel[] {
   return ((raw ?? []) as RawCpuDef[]).map((d) => ({
     name: d.name,
     usable: (d["unavailable-features"] ?? []).length === 0,
+    blockers: d["unavailable-features"] ?? [],
   }));
+}
+
+/** The two expansions of `model` (migratable, then not) asked of QEMU. */
+function expansionCommands(model: string): object[] {
+  return [
+    { execute: "query-cpu-model-expansion", arguments: { type: "full", model: { name: model } } },
+    {
+      execute: "query-cpu-model-expansion",
+      arguments: { type: "full", model: { name: model, props: { migratable: false } } },
+    },
+  ];
+}
+
+type Props = Record<string, boolean | number | string>;
+
+function hostCpu(model: string, migratable: unknown, all: unknown): QemuHostCpu | null {
+  const props = (r: unknown) => (r as { model?: { props?: Props } } | null)?.model?.props ?? null;
+  const m = props(migratable);
+  const a = props(all);
+  if (!m || !a) return null;
+  return { model, migratable: m, all: a };
 }
 
 /**
@@ -172,6 +210,7 @@ export function probeEmulator(emulator: string, workDir?: string): QemuProbe {
     { execute: "query-machines" },
     { execute: "query-cpu-definitions" },
     { execute: "qom-list-types" },
+    ...expansionCommands("max"),
   ];
   let tcg: RawRun;
   try {
@@ -185,15 +224,20 @@ export function probeEmulator(emulator: string, workDir?: string): QemuProbe {
   }
   let cpuKvm: QemuCpuModel[] | null = null;
   let kvm = false;
+  let hostCpuKvm: QemuHostCpu | null = null;
   if (kvmUsable()) {
     try {
       const k = qmpRun(emulator, "kvm", [
         { execute: "query-kvm" },
         { execute: "query-cpu-definitions" },
+        ...expansionCommands("host"),
       ], workDir);
       const q = k.replies[0] as { enabled?: boolean; present?: boolean } | null;
       kvm = q?.enabled === true;
-      if (kvm) cpuKvm = cpuModels(k.replies[1]);
+      if (kvm) {
+        cpuKvm = cpuModels(k.replies[1]);
+        hostCpuKvm = hostCpu("host", k.replies[2], k.replies[3]);
+      }
     } catch (e) {
       kvm = false;
       log("qemu").warn("/dev/kvm is there but {emulator} cannot use KVM: {reason}", {
@@ -227,6 +271,8 @@ export function probeEmulator(emulator: string, workDir?: string): QemuProbe {
     kvm,
     cpuTcg: cpuModels(tcg.replies[2]),
     cpuKvm,
+    hostCpuTcg: hostCpu("max", tcg.replies[4], tcg.replies[5]),
+    hostCpuKvm,
     types,
   };
   cache.set(key, probe);
