@@ -13,7 +13,11 @@ import type { DomainDef, RawElement } from "../../conf/domain_xml.ts";
 import { emptyInfo, insertController, newController, unsupported } from "./devices.ts";
 import { DISK_DRIVER_ATTRS } from "./disk_nodes.ts";
 import { VirError } from "../../rpc/error.ts";
-import { VIR_ERR_XML_ERROR, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
+import {
+  VIR_ERR_CONFIG_UNSUPPORTED,
+  VIR_ERR_XML_ERROR,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
 import { canonicalMachine, findMachine, isQ35, type QemuProbe } from "./probe.ts";
 
 const rawEl = (name: string, attrs: [string, string][]): RawElement => ({
@@ -192,7 +196,32 @@ export function qemuPostParse(def: DomainDef, caps: QemuProbe, emulator: string)
     d.audios.push(rawEl("audio", [["id", "1"], ["type", type]]));
   }
 
+  validateLifecycleActions(def);
   refuseUnsupported(def);
+}
+
+/**
+ * qemuValidateLifecycleAction: the on_* combinations the QEMU driver cannot
+ * carry out, refused at define and by set-lifecycle-action.
+ */
+export function validateLifecycleActions(def: DomainDef): void {
+  const refuse = (detail: string) => {
+    throw VirError.of(VIR_ERR_CONFIG_UNSUPPORTED, VIR_FROM_QEMU, detail);
+  };
+  const { onPoweroff, onReboot, onCrash } = def;
+  if ([onPoweroff, onReboot, onCrash].includes("rename-restart")) {
+    refuse(
+      "qemu driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'",
+    );
+  }
+  if (onPoweroff === "preserve" || onReboot === "preserve") {
+    refuse("qemu driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'");
+  }
+  if (onPoweroff === "restart" && onReboot === "destroy") {
+    refuse(
+      "qemu driver doesn't support 'onReboot' set to 'destroy and 'onPoweroff' set to 'reboot'",
+    );
+  }
 }
 
 /** The events a definition's <perf> enables. */

@@ -372,6 +372,11 @@ function interfaceStats(c: QemuConn, ref: RemoteDomain, device: string) {
       "interface statistics are not available for user-mode networking",
     );
   }
+  return tapStats(c, n);
+}
+
+/** The guest-side counters of a NIC with a tap (virNetDevTapInterfaceStats). */
+export function tapStats(c: QemuConn, n: NetDef) {
   const s = (c.io("net.stats", { dev: n.targetDev }) as { stats: Record<string, number> }).stats;
   // A tap's transmit is the guest's receive (virNetDevTapInterfaceStats, swapped).
   const swap = n.type !== "ethernet";

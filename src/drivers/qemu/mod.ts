@@ -99,6 +99,8 @@ import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/dr
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { hostNodeHandlers } from "./host_node.ts";
 import { perfEventHandlers } from "./perf_events.ts";
+import { lifecycleActionHandlers } from "./lifecycle_action.ts";
+import { pmHandlers } from "./pm.ts";
 import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
@@ -758,6 +760,8 @@ export const qemuDriver: Driver = {
     ...taintHandlers,
     ...hostNodeHandlers,
     ...perfEventHandlers,
+    ...lifecycleActionHandlers,
+    ...pmHandlers,
     ...sendKeyHandlers,
     on(
       P.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS,

@@ -29,6 +29,8 @@ import {
 } from "../domain_constants.ts";
 import { checkFlags, notRunning } from "./domain_common.ts";
 import { agentUnavailable } from "./guest_agent.ts";
+import { tapStats } from "./interface_api.ts";
+import { TAP_TYPES } from "./interface.ts";
 
 const VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6;
 const VIR_DOMAIN_MEMORY_STAT_RSS = 7;
@@ -102,9 +104,11 @@ const VIR_DOMAIN_STATS_STATE = 1 << 0;
 const VIR_DOMAIN_STATS_CPU_TOTAL = 1 << 1;
 const VIR_DOMAIN_STATS_BALLOON = 1 << 2;
 const VIR_DOMAIN_STATS_VCPU = 1 << 3;
+const VIR_DOMAIN_STATS_INTERFACE = 1 << 4;
 const VIR_DOMAIN_STATS_BLOCK = 1 << 5;
 const SUPPORTED_STATS = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
-  VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK;
+  VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
+  VIR_DOMAIN_STATS_BLOCK;
 
 const LIST_ACTIVE = 1 << 0;
 const LIST_INACTIVE = 1 << 1;
@@ -195,7 +199,41 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
       }
     }
   }
+  if ((stats & VIR_DOMAIN_STATS_INTERFACE) && o.pid !== 0) out.push(...netStatsParams(c, o));
   if (stats & VIR_DOMAIN_STATS_BLOCK) out.push(...blockStatsParams(c, e.uuid, o));
+  return out;
+}
+
+/**
+ * domstats' interface group of a running domain: every NIC counts, and
+ * those with a tap give their name and the guest-side counters (libvirt's
+ * qemuDomainGetStatsInterface; a NIC whose counters cannot be read is
+ * passed over, as there).
+ */
+function netStatsParams(c: QemuConn, o: QemuDomainObj): TypedParam[] {
+  const nets = o.def.devices.interfaces;
+  const out: TypedParam[] = [param.uint("net.count", nets.length)];
+  nets.forEach((n, i) => {
+    if (!n.targetDev) return;
+    out.push(param.string(`net.${i}.name`, n.targetDev));
+    if (!TAP_TYPES.includes(n.type)) return;
+    let s;
+    try {
+      s = tapStats(c, n);
+    } catch {
+      return;
+    }
+    out.push(
+      param.ullong(`net.${i}.rx.bytes`, s.rx_bytes),
+      param.ullong(`net.${i}.rx.pkts`, s.rx_packets),
+      param.ullong(`net.${i}.rx.errs`, s.rx_errs),
+      param.ullong(`net.${i}.rx.drop`, s.rx_drop),
+      param.ullong(`net.${i}.tx.bytes`, s.tx_bytes),
+      param.ullong(`net.${i}.tx.pkts`, s.tx_packets),
+      param.ullong(`net.${i}.tx.errs`, s.tx_errs),
+      param.ullong(`net.${i}.tx.drop`, s.tx_drop),
+    );
+  });
   return out;
 }
 

@@ -11,7 +11,6 @@ import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
-  VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_OPERATION_INVALID,
@@ -29,6 +28,11 @@ import {
 } from "../domain_constants.ts";
 import { stoppedRef } from "./domain_common.ts";
 import { apiInvalidArg } from "../domain_metadata.ts";
+import {
+  allowedLifecycleAction,
+  checkLifecycleArgs,
+  setLifecycleAction,
+} from "../lifecycle_action.ts";
 
 const VIR_DOMAIN_EVENT_UNDEFINED_RENAMED = 1;
 const VIR_DOMAIN_EVENT_DEFINED_RENAMED = 2;
@@ -253,17 +257,6 @@ const KEYCODES: [number, number][][] = [
   ],
 ];
 
-const LIFECYCLE_TYPES = ["poweroff", "reboot", "crash"];
-
-const LIFECYCLE_ACTIONS = [
-  "destroy",
-  "restart",
-  "rename-restart",
-  "preserve",
-  "coredump-destroy",
-  "coredump-restart",
-];
-
 export const miscHandlers: HandlerEntry[] = [
   on(P.REMOTE_PROC_DOMAIN_SET_USER_PASSWORD, (
     c,
@@ -341,33 +334,18 @@ export const miscHandlers: HandlerEntry[] = [
     });
   }),
   on(P.REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, (c, a) => {
-    const fn = "virDomainSetLifecycleAction";
-    if (a.type >= LIFECYCLE_TYPES.length) {
-      throw apiInvalidArg(fn, "type", `invalid lifecycle type '${a.type}'`);
-    }
-    if (a.action >= LIFECYCLE_ACTIONS.length) {
-      throw apiInvalidArg(fn, "action", `invalid lifecycle action '${a.action}'`);
-    }
+    checkLifecycleArgs(a.type, a.action);
     checkFlags(
       "testDomainSetLifecycleAction",
       a.flags,
       VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
     );
-    const action = LIFECYCLE_ACTIONS[a.action]!;
-    if (a.type !== 2 && action.startsWith("coredump")) {
-      throw VirError.of(
-        VIR_ERR_CONFIG_UNSUPPORTED,
-        VIR_FROM_DOMAIN,
-        `Lifecycle event '${LIFECYCLE_TYPES[a.type]}' doesn't support '${action}' action`,
-      );
-    }
+    const action = allowedLifecycleAction(a.type, a.action);
     c.domain(a.dom, (o, x) => {
       const { live, config } = bothDefs(o, a.flags);
       for (const def of [live, config]) {
         if (!def) continue;
-        if (a.type === 0) def.onPoweroff = action;
-        else if (a.type === 1) def.onReboot = action;
-        else def.onCrash = action;
+        setLifecycleAction(def, a.type, action);
       }
       x.save();
     });
