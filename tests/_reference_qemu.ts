@@ -44,6 +44,36 @@ export function referenceQemuMissing(): string | null {
 /** Held while a reference runs, so test runs in parallel checkouts take turns. */
 const LOCK = "/run/denovirt-reference-qemu.lock";
 
+const POOLS = "/etc/libvirt/storage";
+
+/**
+ * virt-install makes a storage pool of each directory a disk comes from,
+ * persistent and autostarted; the suites' directories are temporary, so
+ * the pools they leave behind name directories that are gone. Their
+ * definitions are removed before the reference starts, so it does not
+ * keep collecting them from run to run.
+ */
+async function forgetStalePools(): Promise<void> {
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = [...Deno.readDirSync(POOLS)];
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (!e.isFile || !e.name.endsWith(".xml")) continue;
+    const xml = await Deno.readTextFile(`${POOLS}/${e.name}`).catch(() => "");
+    const path = /<target>\s*<path>([^<]+)<\/path>/.exec(xml)?.[1];
+    if (!path || !path.startsWith("/tmp/")) continue;
+    try {
+      Deno.statSync(path);
+    } catch {
+      await Deno.remove(`${POOLS}/autostart/${e.name}`).catch(() => {});
+      await Deno.remove(`${POOLS}/${e.name}`).catch(() => {});
+    }
+  }
+}
+
 /** Starts the reference; the caller stops it. */
 export async function startReferenceQemu(): Promise<ReferenceQemu> {
   // Every reference uses /etc/libvirt and /var/lib/libvirt: a second one
@@ -77,6 +107,7 @@ export async function startReferenceQemu(): Promise<ReferenceQemu> {
       { append: true },
     );
   }
+  await forgetStalePools();
   const dir = await Deno.makeTempDir({ prefix: "libvirtd-qemu-ref-" });
   await Deno.writeTextFile(
     `${dir}/libvirtd.conf`,
@@ -122,6 +153,7 @@ export async function startReferenceQemu(): Promise<ReferenceQemu> {
           "--nvram",
           "--managed-save",
           "--snapshots-metadata",
+          "--checkpoints-metadata",
         ]);
       }
       try {
