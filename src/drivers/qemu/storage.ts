@@ -23,6 +23,7 @@ import {
 } from "../../rpc/error_codes.ts";
 import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import { checkFlagsIn } from "../../util/flags.ts";
+import { storagePoolCapabilitiesXML } from "../../conf/storage_pool_caps.ts";
 import {
   formatPoolXML,
   formatVolXML,
@@ -347,7 +348,14 @@ function volTransfer(
   });
 }
 
+/** The pool types this storage driver has a backend for. */
+const POOL_BACKENDS: ReadonlySet<string> = new Set(["dir"]);
+
 export const storageHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES, (_c, a) => {
+    checkFlagsIn(VIR_FROM_STORAGE, "storageConnectGetStoragePoolCapabilities", a.flags, 0);
+    return { capabilities: storagePoolCapabilitiesXML(POOL_BACKENDS) };
+  }),
   on(
     P.REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS,
     (c) => ({ num: c.dir((d) => d.pools.filter((p) => p.active).length) }),
