@@ -168,3 +168,20 @@ export function scriptDifferential(opts: {
     },
   });
 }
+
+/**
+ * Runs a shell command line in the C locale, as a user types it: its
+ * output and errors together, prefixed "FAILED " when it exits non-zero.
+ * The QEMU differential suites compare what two daemons make virsh print
+ * with it.
+ */
+export async function shell(cmd: string): Promise<string> {
+  const o = await new Deno.Command("bash", {
+    args: ["-c", cmd],
+    stdout: "piped",
+    stderr: "piped",
+    env: { LC_ALL: "C" },
+  }).output();
+  const dec = new TextDecoder();
+  return (o.success ? "" : "FAILED ") + dec.decode(o.stdout) + dec.decode(o.stderr);
+}

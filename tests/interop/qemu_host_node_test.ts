@@ -7,23 +7,12 @@
 
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
-import { haveCondition, haveTools } from "./_tools.ts";
+import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 
 const missing = referenceQemuMissing();
 const runnable = haveTools("host calls against libvirtd's QEMU driver", ["virsh"]) &&
   haveCondition("host calls against libvirtd's QEMU driver", missing === null, missing ?? "");
-
-async function sh(cmd: string): Promise<string> {
-  const o = await new Deno.Command("bash", {
-    args: ["-c", cmd],
-    stdout: "piped",
-    stderr: "piped",
-    env: { LC_ALL: "C" },
-  }).output();
-  const dec = new TextDecoder();
-  return (o.success ? "" : "FAILED ") + dec.decode(o.stdout) + dec.decode(o.stderr);
-}
 
 const digits = (s: string) => s.replace(/\d+(\.\d+)?/g, "N");
 

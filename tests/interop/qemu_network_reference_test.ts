@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
-import { haveCondition, haveTools } from "./_tools.ts";
+import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 
 const missing = referenceQemuMissing();
@@ -18,17 +18,6 @@ const runnable = haveTools("the default network against libvirtd's", [
   "ip",
   "iptables",
 ]) && haveCondition("the default network against libvirtd's", missing === null, missing ?? "");
-
-async function sh(cmd: string): Promise<string> {
-  const o = await new Deno.Command("bash", {
-    args: ["-c", cmd],
-    stdout: "piped",
-    stderr: "piped",
-    env: { LC_ALL: "C" },
-  }).output();
-  const dec = new TextDecoder();
-  return (o.success ? "" : "FAILED ") + dec.decode(o.stdout) + dec.decode(o.stderr);
-}
 
 const mask = (s: string) =>
   s.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "UUID")
