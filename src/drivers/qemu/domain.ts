@@ -85,6 +85,10 @@ const VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE = 1 << 8;
 const VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE = 1 << 9;
 const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
 const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
+const VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT = 1 << 12;
+const VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT = 1 << 13;
+const VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT = 1 << 14;
+const VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT = 1 << 15;
 
 function defineXML(c: QemuConn, xml: string): { dom: RemoteDomain } {
   const { emulator, configDir, stateDir } = c.dir((d) => d);
@@ -322,6 +326,17 @@ function listFilter(
       VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
       managedSave,
     )
+  ) return false;
+  if (
+    !pair(
+      VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
+      VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
+      (o.snapshots?.length ?? 0) > 0,
+    )
+  ) return false;
+  // denovirt's QEMU driver keeps no checkpoints.
+  if (
+    !pair(VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT, VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT, false)
   ) return false;
   return pair(
     VIR_CONNECT_LIST_DOMAINS_AUTOSTART,

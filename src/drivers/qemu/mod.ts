@@ -50,6 +50,7 @@ import {
   VIR_DRV_FEATURE_XML_MIGRATABLE,
 } from "../../rpc/constants.ts";
 import {
+  QEMU_PROC_DOMAIN_AGENT_COMMAND,
   QEMU_PROC_DOMAIN_MONITOR_COMMAND,
   QEMU_PROGRAM,
   QEMU_PROGRAM_DEF,
@@ -105,7 +106,7 @@ import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
-import { guestAgentHandlers } from "./guest_agent.ts";
+import { agentUnavailable, guestAgentHandlers } from "./guest_agent.ts";
 import { taintHandlers } from "./taint.ts";
 import { updateDisk } from "./media.ts";
 import { sendKeyHandlers } from "./send_key.ts";
@@ -802,8 +803,20 @@ function monitorCommand(
   });
 }
 
+/**
+ * libvirt-qemu's agent pass-through (`virsh qemu-agent-command`): denovirt
+ * connects to no guest agent, so it is refused as libvirt refuses it
+ * without one.
+ */
+function agentCommand(ctx: CallContext, a: { dom: RemoteDomain; flags: number }): never {
+  checkFlags("qemuDomainQemuAgentCommand", a.flags, 0);
+  const c = new QemuConn(ctx);
+  throw c.withObj(c.entry(a.dom), agentUnavailable);
+}
+
 const qemuProgramHandlers = new Map<number, Handler>([
   handlersOf(QEMU_PROGRAM_DEF)(QEMU_PROC_DOMAIN_MONITOR_COMMAND, monitorCommand),
+  handlersOf(QEMU_PROGRAM_DEF)(QEMU_PROC_DOMAIN_AGENT_COMMAND, agentCommand),
 ]);
 
 /** Worker extension hook: registers the driver and the internal program's handlers. */
