@@ -7,7 +7,7 @@
 // TCG (a guest with no disk: the firmware finds nothing to boot and waits).
 
 import assert from "node:assert/strict";
-import { startDaemon } from "../server/_daemon.ts";
+import { startDenovirt } from "../_daemons.ts";
 import { haveCondition, haveTools } from "./_tools.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 import { kvmUsable } from "../../src/drivers/qemu/probe.ts";
@@ -124,11 +124,11 @@ Deno.test({
 }, async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "denovirt-cpu-ref-" });
   const ref = await startReferenceQemu();
-  const d = await startDaemon({
-    qemu_config_dir: `${dir}/config`,
-    qemu_state_dir: `${dir}/state`,
-  });
-  const ours = `qemu:///system?socket=${d.rw}`;
+  // As `deno task serve` runs it: every permission (the host's CPUID device included).
+  const d = await startDenovirt(
+    `qemu_config_dir = "${dir}/config"\nqemu_state_dir = "${dir}/state"\n`,
+  );
+  const ours = `qemu:///system?socket=${d.socket}`;
   const both = [ref.uri, ours];
   const virsh = (uri: string, ...a: string[]) => run("virsh", ["-c", uri, ...a]);
   const kvm = kvmUsable();
