@@ -98,6 +98,14 @@ Deno.test({
       ]),
       [[KEPT, 2, "client.kept secret"]],
     );
+    assert.deepEqual(
+      (await call(c, P.REMOTE_PROC_CONNECT_LIST_SECRETS, { maxuuids: 10 })).uuids,
+      [KEPT],
+    );
+    await assert.rejects(
+      () => call(c, P.REMOTE_PROC_CONNECT_LIST_SECRETS, { maxuuids: 16385 }),
+      /maxuuids > REMOTE_SECRET_LIST_MAX/,
+    );
     const back = (await call(c, P.REMOTE_PROC_SECRET_LOOKUP_BY_USAGE, {
       usageType: 2,
       usageID: "client.kept secret",

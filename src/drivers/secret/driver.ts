@@ -13,6 +13,7 @@ import type { CallContext } from "../../dispatch/context.ts";
 import { type HandlerEntry, handlersWith } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { REMOTE_PROGRAM_DEF } from "../../protocol/remote.ts";
+import { REMOTE_SECRET_LIST_MAX } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
@@ -198,9 +199,15 @@ export function secretHandlers(connOf: (ctx: CallContext) => SecretConn): Handle
   const on = handlersWith(REMOTE_PROGRAM_DEF, connOf);
   return [
     on(P.REMOTE_PROC_CONNECT_NUM_OF_SECRETS, (c) => ({ num: c.dir((d) => d.secrets.length) })),
-    on(P.REMOTE_PROC_CONNECT_LIST_SECRETS, (c, a) => ({
-      uuids: c.dir((d) => d.secrets.slice(0, Math.max(0, a.maxuuids)).map((o) => o.def.uuid)),
-    })),
+    on(P.REMOTE_PROC_CONNECT_LIST_SECRETS, (c, a) => {
+      // libvirtd's dispatcher bounds the reply before the driver runs.
+      if (a.maxuuids > REMOTE_SECRET_LIST_MAX) {
+        throw VirError.rpc("maxuuids > REMOTE_SECRET_LIST_MAX");
+      }
+      return {
+        uuids: c.dir((d) => d.secrets.slice(0, Math.max(0, a.maxuuids)).map((o) => o.def.uuid)),
+      };
+    }),
     on(P.REMOTE_PROC_CONNECT_LIST_ALL_SECRETS, (c, a) => {
       checkFlags("secretConnectListAllSecrets", a.flags, VIR_CONNECT_LIST_SECRETS_FILTERS_ALL);
       return c.dir((d) => {
