@@ -5,10 +5,11 @@
 // the redefinition rules and their errors, malformed definitions, unknown
 // UUIDs, undefine — then libvirt-python's lookups by usage, its lists, the
 // error codes and domains it sees (read-only access included), and the
-// lifecycle and value-changed events a python client receives. Both
-// daemons must answer the same; generated UUIDs are masked. The reference
-// keeps its secrets in the host's /etc/libvirt/secrets: everything defined
-// there is undefined again in `finally`.
+// lifecycle and value-changed events a python client and virsh
+// secret-event receive. Both daemons must answer the same; generated UUIDs
+// are masked. The reference keeps its secrets in the host's
+// /etc/libvirt/secrets: everything defined there is undefined again in
+// `finally`.
 
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
@@ -66,6 +67,9 @@ const FILES: Record<string, string> = {
   "tls-ephemeral.xml": `<secret ephemeral='yes'><uuid>${
     U(0x62)
   }</uuid><usage type='tls'><name>secret_test_tls</name></usage></secret>`,
+  "events.xml": `<secret><uuid>${
+    U(0x71)
+  }</uuid><usage type='iscsi'><target>secret-test-virsh-events</target></usage></secret>`,
   "bad-type.xml": `<secret><usage type='bogus'/></secret>`,
   "no-type.xml": `<secret><usage/></secret>`,
   "no-name.xml": `<secret><usage type='ceph'/></secret>`,
@@ -284,6 +288,21 @@ Deno.test({
         uris.map(async (u) => mask(await sh("/usr/bin/python3", ["-c", EVENTS, u]))),
       );
       assert.match(a!, /'value'/);
+      assert.equal(b, a);
+    });
+    await t.step("virsh secret-event --loop sees what virsh does", async () => {
+      const [a, b] = await Promise.all(uris.map(async (u) => {
+        const watch = (event: string) =>
+          sh("virsh", ["-c", u, "secret-event", "--event", event, "--loop", "--timeout", "5"]);
+        const watching = [watch("lifecycle"), watch("value-changed")];
+        await new Promise((r) => setTimeout(r, 1500));
+        await sh("virsh", ["-c", u, "secret-define", `${files}/events.xml`]);
+        await sh("virsh", ["-c", u, "secret-set-value", U(0x71), "--base64", "ZXY="]);
+        await sh("virsh", ["-c", u, "secret-undefine", U(0x71)]);
+        return mask((await Promise.all(watching)).join("---\n"));
+      }));
+      assert.match(a!, /value-changed/);
+      assert.match(a!, /Undefined/);
       assert.equal(b, a);
     });
     await t.step("undefine", async () => {
