@@ -99,7 +99,9 @@ const sockets = ["libvirt-sock", "libvirt-sock-ro", "libvirt-admin-sock"].map((f
 // The QEMU driver: its directories (by default inside the run directory), the
 // two programs it runs, and /proc, where it checks on its QEMU processes.
 const qemu = qemuDirs({ ...settings, unix_sock_dir: runDir });
-const qemuPaths = [qemu.configDir, qemu.stateDir].filter((p) => !p.startsWith(`${runDir}/`));
+const qemuPaths = [qemu.configDir, qemu.stateDir, qemu.secretsDir].filter((p) =>
+  !p.startsWith(`${runDir}/`)
+);
 const monitors = Array.from({ length: QEMU_MONITOR_SLOTS }, (_, i) => [
   `unix:${monitorPath(qemu.stateDir, i)}`,
   ...Array.from(

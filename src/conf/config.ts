@@ -161,10 +161,15 @@ export interface DaemonConfig {
 export type AuthScheme = "none" | "sasl";
 
 /** The QEMU driver's directories, defaults filled in. */
-export function qemuDirs(c: DaemonConfig): { configDir: string; stateDir: string } {
+export function qemuDirs(
+  c: DaemonConfig,
+): { configDir: string; stateDir: string; secretsDir: string } {
+  const configDir = c.qemu_config_dir || `${c.unix_sock_dir}/qemu`;
   return {
-    configDir: c.qemu_config_dir || `${c.unix_sock_dir}/qemu`,
+    configDir,
     stateDir: c.qemu_state_dir || `${c.unix_sock_dir}/qemu-run`,
+    // The secret driver's, beside the QEMU driver's: /etc/libvirt/secrets for --system.
+    secretsDir: `${configDir.replace(/\/+$/, "").replace(/\/[^/]*$/, "")}/secrets`,
   };
 }
 

@@ -29,6 +29,9 @@ import {
 import { uuidFromString, uuidToString } from "../../util/uuid.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import type { RegistryAccess } from "../callbacks.ts";
+import type { SecretDef } from "../../conf/secret_xml.ts";
+import { wireSecret } from "../secret/driver.ts";
+import { VIR_SECRET_EVENT_ID_LIFECYCLE } from "../secret/state.ts";
 import type { DomainJob, QemuDirectory, QemuDomainEntry, QemuDomainObj } from "./state.ts";
 
 /** A short sleep on a private word (Workers may block). */
@@ -49,6 +52,7 @@ export class QemuConn implements RegistryAccess {
     flat: boolean;
   }[] = [];
   readonly #netEvents: { net: { name: string; uuid: string }; event: number }[] = [];
+  readonly #secretEvents: { def: SecretDef; eventID: number; event: number }[] = [];
 
   constructor(ctx: CallContext, inst = ctx.client.instance) {
     this.ctx = ctx;
@@ -266,9 +270,16 @@ export class QemuConn implements RegistryAccess {
     this.#netEvents.push({ net: { name: net.name, uuid: net.uuid }, event });
   }
 
+  /** Queues a secret event: lifecycle (`event`: defined, undefined; detail 0) or value changed. */
+  emitSecret(def: SecretDef, eventID: number, event: number): void {
+    this.#secretEvents.push({ def: { ...def }, eventID, event });
+  }
+
   /** Sends the queued events to every registered callback (call with no lock held). */
   flush(): void {
-    if (this.#events.length === 0 && this.#netEvents.length === 0) return;
+    if (
+      this.#events.length === 0 && this.#netEvents.length === 0 && this.#secretEvents.length === 0
+    ) return;
     const callbacks = this.dir((d) => d.callbacks);
     const out: Outgoing[] = [];
     for (const { dom, eventID, msg, flat } of this.#events.splice(0)) {
@@ -299,6 +310,21 @@ export class QemuConn implements RegistryAccess {
           client: cb.client,
           gen: cb.gen,
           packet: encodeEvent(FAMILY_EVENT_PROCS.network[0]!, msg),
+        });
+      }
+    }
+    for (const { def, eventID, event } of this.#secretEvents.splice(0)) {
+      const secret = wireSecret(def);
+      for (const cb of callbacks) {
+        if (cb.family !== "secret" || cb.eventID !== eventID) continue;
+        if (cb.filter !== null && cb.filter !== def.uuid) continue;
+        const msg = eventID === VIR_SECRET_EVENT_ID_LIFECYCLE
+          ? { callbackID: cb.id, secret, event, detail: 0 }
+          : { callbackID: cb.id, secret };
+        out.push({
+          client: cb.client,
+          gen: cb.gen,
+          packet: encodeEvent(FAMILY_EVENT_PROCS.secret[eventID]!, msg),
         });
       }
     }

@@ -97,6 +97,7 @@ import { blockHandlers } from "./block.ts";
 import { blockJobEvent } from "./block_jobs.ts";
 import { loadSnapshotMetadata } from "./snapshot_files.ts";
 import { initNetworks, loadNetworkConfigs, networkHandlers } from "../network/driver.ts";
+import { loadSecretConfigs, secretHandlers } from "../secret/driver.ts";
 import { interfaceHandlers, updateInterface } from "./interface_api.ts";
 import { hostNodeHandlers } from "./host_node.ts";
 import { perfEventHandlers } from "./perf_events.ts";
@@ -199,6 +200,7 @@ function openInstance(ctx: CallContext, settings?: QemuSettings): number {
       networks: [],
       netJob: null,
       nextTap: 0,
+      secrets: [],
       callbacks: [],
       nextCallbackId: 0,
     };
@@ -221,6 +223,8 @@ function init(ctx: CallContext, settings: QemuSettings): void {
     } catch (e) {
       logger.error("cannot load the networks: {error}", { error: e });
     }
+    // Secrets before domains: a domain's disks may name them.
+    loadSecretConfigs(c);
     for (const { xml, autostart } of readDefinitions(settings.configDir)) {
       let def;
       try {
@@ -329,6 +333,7 @@ function reload(ctx: CallContext): void {
       save();
     });
     loadNetworkConfigs(c);
+    loadSecretConfigs(c);
     logger.info("reloaded the definitions in {dir}", { dir: configDir });
   } finally {
     c.flush();
@@ -752,6 +757,7 @@ export const qemuDriver: Driver = {
     ...snapshotHandlers,
     ...blockHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
+    ...secretHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     ...udevHandlers,
     ...metadataHandlers,

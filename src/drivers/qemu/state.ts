@@ -12,6 +12,7 @@ import type { DomainDef } from "../../conf/domain_xml.ts";
 import type { EventRegistry } from "../events.ts";
 import type { QemuPool } from "./storage.ts";
 import type { NetworkDirectory } from "../network/state.ts";
+import type { SecretDirectory } from "../secret/state.ts";
 import type { SnapshotHolder } from "../moments.ts";
 import type { BlockJob } from "./block_jobs.ts";
 
@@ -23,6 +24,8 @@ export const QEMU_INSTANCE_KEY = "qemu";
 export interface QemuSettings {
   configDir: string;
   stateDir: string;
+  /** The secret driver's directory (libvirt's /etc/libvirt/secrets for a system daemon). */
+  secretsDir: string;
   emulator: string;
   qemuImg: string;
   jobWaitMs: number;
@@ -40,8 +43,9 @@ export interface QemuDomainEntry {
 /** Running domains at once: one monitor socket slot each (see files.ts monitorPath). */
 export const QEMU_MONITOR_SLOTS = 128;
 
-/** Networks (src/drivers/network/) live in the same directory: NetworkDirectory. */
-export interface QemuDirectory extends EventRegistry, QemuSettings, NetworkDirectory {
+/** Networks (src/drivers/network/) and secrets (src/drivers/secret/) live in the same directory. */
+export interface QemuDirectory
+  extends EventRegistry, QemuSettings, NetworkDirectory, SecretDirectory {
   nextDomId: number;
   /** Monitor socket slots: the UUID of the domain using each, or "". */
   monitors: string[];
