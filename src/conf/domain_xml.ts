@@ -2476,7 +2476,13 @@ function parseIothreads(dom: XmlElement, def: DomainDef): void {
   if (idsEl) {
     for (const e of children(idsEl, "iothread")) {
       const id = propUInt(e, "id", 10);
-      if (id === null || id === 0) throw xmlError("invalid iothread 'id' value");
+      if (id === 0) {
+        throw xmlError(
+          "Invalid value for attribute 'id' in element 'iothread': Zero is not permitted",
+          VIR_FROM_XML,
+        );
+      }
+      if (id === null) throw xmlError("invalid iothread 'id' value");
       if (ids.some((x) => x.id === id)) throw xmlError(`duplicate iothread id '${id}' found`);
       ids.push({ id, autofill: false });
     }

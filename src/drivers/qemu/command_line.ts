@@ -37,6 +37,7 @@ import { isQ35 } from "./probe.ts";
 import { featureToQemu } from "./cpu_map.ts";
 import { checkInterface, netdevProps, NIC_MODELS } from "./interface.ts";
 import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
+import { iothreadObjectArgs, iothreadProp } from "./iothreads.ts";
 
 export interface LaunchPaths {
   /** The QMP socket QEMU listens on. */
@@ -391,6 +392,7 @@ function diskArgs(def: DomainDef, d: DiskDef, node: number, boot: number | undef
       if (d.device === "cdrom") throw unsupported("a virtio cdrom");
       out.push(...dev({
         driver: "virtio-blk-pci",
+        ...iothreadProp(d.driver),
         ...pciProps(def, a),
         ...drive,
         id,
@@ -619,6 +621,7 @@ export function controllerDevice(def: DomainDef, c: ControllerDef): Record<strin
     case "scsi":
       return {
         driver: c.model === "lsilogic" ? "lsi" : "virtio-scsi-pci",
+        ...iothreadProp(c.driver),
         id,
         ...at,
       };
@@ -726,6 +729,7 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
     "mem-lock=off",
     "-smp",
     smpArg(def),
+    ...iothreadObjectArgs(def),
     "-uuid",
     def.uuid,
   );

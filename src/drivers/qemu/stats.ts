@@ -28,6 +28,7 @@ import {
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../domain_constants.ts";
 import { checkFlags, notRunning } from "./domain_common.ts";
+import { iothreadStatsParams } from "./iothread_api.ts";
 import { agentUnavailable } from "./guest_agent.ts";
 
 const VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6;
@@ -103,8 +104,10 @@ const VIR_DOMAIN_STATS_CPU_TOTAL = 1 << 1;
 const VIR_DOMAIN_STATS_BALLOON = 1 << 2;
 const VIR_DOMAIN_STATS_VCPU = 1 << 3;
 const VIR_DOMAIN_STATS_BLOCK = 1 << 5;
+const VIR_DOMAIN_STATS_IOTHREAD = 1 << 7;
 const SUPPORTED_STATS = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
-  VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK;
+  VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK |
+  VIR_DOMAIN_STATS_IOTHREAD;
 
 const LIST_ACTIVE = 1 << 0;
 const LIST_INACTIVE = 1 << 1;
@@ -196,6 +199,7 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
     }
   }
   if (stats & VIR_DOMAIN_STATS_BLOCK) out.push(...blockStatsParams(c, e.uuid, o));
+  if (stats & VIR_DOMAIN_STATS_IOTHREAD) out.push(...iothreadStatsParams(c, e.uuid, o));
   return out;
 }
 
