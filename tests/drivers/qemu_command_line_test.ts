@@ -28,6 +28,7 @@ const CASES = [
   "hand_b",
   "hand_c",
   "iothreads",
+  "iothread_pools",
 ];
 
 const noUuid = (s: string) => s.replace(/<uuid>[^<]*<\/uuid>/, "<uuid/>").trimEnd();
@@ -148,6 +149,19 @@ Deno.test({
     [
       withIOThreads("<iothreadids><iothread id='0'/></iothreadids>", ""),
       "XML error: Invalid value for attribute 'id' in element 'iothread': Zero is not permitted",
+    ],
+    [
+      withIOThreads("<iothreadids><iothread id='1' thread_pool_min='2'/></iothreadids>", ""),
+      "unsupported configuration: thread_pool_min must be smaller or equal to thread_pool_max",
+    ],
+    [
+      withIOThreads("<iothreadids><iothread id='1' thread_pool_min='-2'/></iothreadids>", ""),
+      "XML error: Invalid value for attribute 'thread_pool_min' in element 'iothread': '-2'. " +
+      "Expected non-negative value",
+    ],
+    [
+      withIOThreads("<iothreads>1</iothreads><defaultiothread thread_pool_max='0'/>", ""),
+      "unsupported configuration: thread_pool_max must be a positive integer",
     ],
   ];
   for (const [xml, message] of cases) assert.equal(refusal(xml).message, message, xml);

@@ -79,6 +79,41 @@ const DEFINITIONS: [string, string, string, string, string[]][] = [
     ["dumpxml io --inactive | grep -i iothread", "iothreadinfo io --config", "undefine io"],
   ],
   [
+    "thread-pools",
+    "<iothreads>3</iothreads><iothreadids><iothread id='1' thread_pool_min='2' " +
+    "thread_pool_max='8'/><iothread id='2' thread_pool_max='4'/></iothreadids>" +
+    "<defaultiothread thread_pool_min='1' thread_pool_max='3'/>",
+    " iothread='1'",
+    "",
+    [
+      "dumpxml io --inactive | grep -i iothread",
+      "domxml-to-native qemu-argv --domain io | tr ' ' '\\n' | grep -i 'iothread\\|main-loop'",
+      "undefine io",
+    ],
+  ],
+  [
+    "pool-min-above-max",
+    "<iothreadids><iothread id='1' thread_pool_min='9' thread_pool_max='8'/></iothreadids>",
+    "",
+    "",
+    [],
+  ],
+  [
+    "pool-min-alone",
+    "<iothreadids><iothread id='1' thread_pool_min='2'/></iothreadids>",
+    "",
+    "",
+    [],
+  ],
+  [
+    "pool-negative",
+    "<iothreadids><iothread id='1' thread_pool_min='-2'/></iothreadids>",
+    "",
+    "",
+    [],
+  ],
+  ["pool-max-zero", "<iothreads>1</iothreads><defaultiothread thread_pool_max='0'/>", "", "", []],
+  [
     "ids-filled-in",
     "<iothreads>3</iothreads><iothreadids><iothread id='2'/></iothreadids>",
     "",
@@ -110,6 +145,21 @@ const SESSION = [
   "iothreadset io 2 --poll-max-ns 5 --config",
   "iothreadset io 2 --poll-max-ns 3000000000",
   "iothreadset io 3",
+  "iothreadset io 1 --thread-pool-min 1",
+  "iothreadset io 1 --thread-pool-max 4",
+  "iothreadset io 1 --thread-pool-min 1",
+  "iothreadset io 1 --thread-pool-min -2",
+  "iothreadset io 1 --thread-pool-max 0",
+  "iothreadset io 1 --thread-pool-min 5",
+  "iothreadset io 1 --thread-pool-max -1",
+  "iothreadset io 3 --thread-pool-min 10 --thread-pool-max 100",
+  `qemu-monitor-command io '{"execute":"qom-get","arguments":{"path":"/objects/iothread3",` +
+  `"property":"thread-pool-min"}}' | grep -o '"return":[0-9]*'`,
+  "iothreadset io 2 --thread-pool-max 6 --config",
+  "iothreadset io 2 --thread-pool-min 9 --config",
+  "iothreadset io 2 --thread-pool-min 3 --config",
+  "iothreadset io 2 --thread-pool-max -1 --config",
+  "dumpxml io --inactive | grep -i iothread",
   "domstats io --iothread",
   "iothreaddel io 1",
   "iothreaddel io 2",
@@ -123,6 +173,12 @@ const SESSION = [
   "iothreadinfo io --config",
   "dumpxml io --inactive | grep -i iothread",
   "domstats io --iothread",
+  // A disk plugged in on an I/O thread (the image is each daemon's own).
+  "attach-disk io DIR/x.img vdb --subdriver raw --iothread 9",
+  "attach-disk io DIR/x.img vdb --subdriver raw --iothread 9 --config",
+  "attach-disk io DIR/x.img vdb --subdriver raw --iothread 2",
+  "domxml-to-native qemu-argv --domain io | tr ' ' '\\n' | grep virtio-blk",
+  "iothreaddel io 2",
   `qemu-monitor-command io '{"execute":"query-iothreads"}' | grep -o '"id":"iothread[0-9]*"'`,
 ];
 
@@ -133,6 +189,7 @@ const SHOWS: Record<string, RegExp> = {
   "iothreadinfo io --live": /^ 2 +0-\d+\n 1 +0-\d+$/m,
   "domstats io --iothread": /iothread\.count=\d/,
   "iothreadadd io 7 --config": /^\n$/,
+  "attach-disk io DIR/x.img vdb --subdriver raw --iothread 2": /^Disk attached successfully/,
 };
 
 /** After the guest has booted: the domain off, its persistent definition. */
@@ -201,7 +258,10 @@ Deno.test({
   try {
     for (const [name] of daemons) {
       assert.doesNotMatch(
-        await sh(`qemu-img create -f qcow2 ${dir}/disk-${name}.qcow2 64M`),
+        await sh(
+          `qemu-img create -f qcow2 ${dir}/disk-${name}.qcow2 64M && ` +
+            `qemu-img create -f raw ${dir}/${name}-x.img 1M`,
+        ),
         /FAILED/,
       );
     }

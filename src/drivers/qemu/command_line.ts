@@ -569,6 +569,21 @@ function controllerArgs(def: DomainDef, c: ControllerDef): string[] {
   return props ? dev(props) : [];
 }
 
+/** A virtio-scsi controller's <driver> queue settings as -device properties. */
+function virtioScsiProps(driver: Record<string, string> | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (
+    const [attr, prop] of [["queues", "num_queues"], ["cmd_per_lun", "cmd_per_lun"], [
+      "max_sectors",
+      "max_sectors",
+    ]]
+  ) {
+    const v = driver?.[attr!];
+    if (v !== undefined) out[prop!] = Number(v);
+  }
+  return out;
+}
+
 /** A controller's -device properties (null for those built into the machine). */
 export function controllerDevice(def: DomainDef, c: ControllerDef): Record<string, unknown> | null {
   const q35 = isQ35(def.os.machine ?? "");
@@ -623,6 +638,7 @@ export function controllerDevice(def: DomainDef, c: ControllerDef): Record<strin
         driver: c.model === "lsilogic" ? "lsi" : "virtio-scsi-pci",
         ...iothreadProp(c.driver),
         id,
+        ...(c.model === "lsilogic" ? {} : virtioScsiProps(c.driver)),
         ...at,
       };
     case "virtio-serial":

@@ -3,9 +3,10 @@
  * changes them: virsh iothreadinfo (QMP query-iothreads for the thread ids,
  * each one's affinity read from /proc), iothreadadd / iothreaddel (QMP
  * object-add / object-del of "iothreadN", and the persistent definition with
- * --config), iothreadset (qom-set of the polling properties) and domstats'
- * iothread group. Pinning an I/O thread (virsh iothreadpin) is not offered:
- * this driver sets no thread's affinity.
+ * --config), iothreadset (qom-set of the polling values and thread-pool
+ * sizes; the sizes are kept in the definitions too) and domstats' iothread
+ * group. Pinning an I/O thread (virsh iothreadpin) is not offered: this
+ * driver sets no thread's affinity.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
+  VIR_ERR_OPERATION_INVALID,
   VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
@@ -28,7 +30,7 @@ import {
   VIR_TYPED_PARAM_UINT,
   VIR_TYPED_PARAM_ULLONG,
 } from "../../rpc/typed_params.ts";
-import type { DomainDef } from "../../conf/domain_xml.ts";
+import type { DomainDef, IOThreadId } from "../../conf/domain_xml.ts";
 import { bitmapToBytes } from "../../util/bitmap.ts";
 import { validateTypedParams } from "../../util/typed_params.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
@@ -191,78 +193,157 @@ function changeLive(c: QemuConn, entry: QemuDomainEntry, id: number, action: "ad
   }
 }
 
-/** virsh iothreadset (qemuDomainSetIOThreadParams). */
-function setParams(
-  c: QemuConn,
-  a: { dom: RemoteDomain; iothread_id: number; params: TypedParam[]; flags: number },
-): void {
-  checkFlags("qemuDomainSetIOThreadParams", a.flags, AFFECT);
-  validateTypedParams(a.params, {
+/** What an iothreadset call asks for (qemuDomainIOThreadParseParams). */
+interface IOThreadChange {
+  /** QEMU's polling properties to set, in libvirt's order. */
+  poll: [string, number][];
+  poolMin: number | null;
+  poolMax: number | null;
+}
+
+function parseChange(params: TypedParam[]): IOThreadChange {
+  validateTypedParams(params, {
     [VIR_DOMAIN_IOTHREAD_POLL_MAX_NS]: VIR_TYPED_PARAM_ULLONG,
     [VIR_DOMAIN_IOTHREAD_POLL_GROW]: VIR_TYPED_PARAM_UINT,
     [VIR_DOMAIN_IOTHREAD_POLL_SHRINK]: VIR_TYPED_PARAM_UINT,
     [VIR_DOMAIN_IOTHREAD_THREAD_POOL_MIN]: VIR_TYPED_PARAM_INT,
     [VIR_DOMAIN_IOTHREAD_THREAD_POOL_MAX]: VIR_TYPED_PARAM_INT,
   });
-  // qemuDomainIOThreadParseParams: QEMU takes each as an int.
-  const props: [string, number][] = [];
-  const take = (field: string, prop: string) => {
-    const p = a.params.find((x) => x.field === field);
-    if (!p) return;
-    const v = Number(p.value.value as number | bigint);
-    if (v > INT_MAX) {
-      throw VirError.of(
-        VIR_ERR_CONFIG_UNSUPPORTED,
-        VIR_FROM_QEMU,
-        `${prop} (${v}) must be less than or equal to ${INT_MAX}`,
-      );
-    }
-    props.push([prop, v]);
+  const value = (field: string) => {
+    const p = params.find((x) => x.field === field);
+    return p ? Number(p.value.value as number | bigint) : null;
   };
-  take(VIR_DOMAIN_IOTHREAD_POLL_MAX_NS, "poll-max-ns");
-  take(VIR_DOMAIN_IOTHREAD_POLL_GROW, "poll-grow");
-  take(VIR_DOMAIN_IOTHREAD_POLL_SHRINK, "poll-shrink");
-  for (const f of [VIR_DOMAIN_IOTHREAD_THREAD_POOL_MIN, VIR_DOMAIN_IOTHREAD_THREAD_POOL_MAX]) {
-    const p = a.params.find((x) => x.field === f);
-    if (p) {
-      throw VirError.of(
-        VIR_ERR_CONFIG_UNSUPPORTED,
-        VIR_FROM_QEMU,
-        `${f.replaceAll("_", "-")} is not supported by denovirt's QEMU driver`,
-      );
+  const bad = (msg: string) => VirError.of(VIR_ERR_CONFIG_UNSUPPORTED, VIR_FROM_QEMU, msg);
+  const poll: [string, number][] = [];
+  for (
+    const [field, prop] of [
+      [VIR_DOMAIN_IOTHREAD_POLL_MAX_NS, "poll-max-ns"],
+      [VIR_DOMAIN_IOTHREAD_POLL_GROW, "poll-grow"],
+      [VIR_DOMAIN_IOTHREAD_POLL_SHRINK, "poll-shrink"],
+    ] as const
+  ) {
+    const v = value(field);
+    if (v === null) continue;
+    // QEMU takes each as an int.
+    if (v > INT_MAX) throw bad(`${prop} (${v}) must be less than or equal to ${INT_MAX}`);
+    poll.push([prop, v]);
+  }
+  const poolMin = value(VIR_DOMAIN_IOTHREAD_THREAD_POOL_MIN);
+  if (poolMin !== null && poolMin < -1) {
+    throw bad(`thread_pool_min (${poolMin}) must be equal to or greater than -1`);
+  }
+  const poolMax = value(VIR_DOMAIN_IOTHREAD_THREAD_POOL_MAX);
+  if (poolMax !== null && (poolMax < -1 || poolMax === 0)) {
+    throw bad(`thread_pool_max (${poolMax}) must be a positive number or -1`);
+  }
+  return { poll, poolMin, poolMax };
+}
+
+/** A change checked against the I/O thread it applies to (qemuDomainIOThreadValidate). */
+function validateChange(t: IOThreadId, ch: IOThreadChange, live: boolean): void {
+  const invalid = (msg: string) => VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, msg);
+  if (!live && ch.poll.length > 0) {
+    // libvirt keeps no polling values in the definition.
+    throw VirError.of(
+      VIR_ERR_OPERATION_UNSUPPORTED,
+      VIR_FROM_QEMU,
+      "configuring persistent polling values is not supported",
+    );
+  }
+  if (live) {
+    for (const [name, v] of [["min", ch.poolMin], ["max", ch.poolMax]] as const) {
+      if (v !== null && v < 0) {
+        throw invalid(
+          `thread_pool_${name} (${v}) must be equal to or greater than 0 for live change`,
+        );
+      }
     }
   }
+  const min = ch.poolMin ?? t.poolMin ?? -1;
+  const max = ch.poolMax ?? t.poolMax ?? -1;
+  if (min > max) {
+    throw invalid(`thread_pool_min (${min}) can't be greater than thread_pool_max (${max})`);
+  }
+}
+
+/** The change's thread-pool values written into a definition's I/O thread. */
+function applyPool(t: IOThreadId, ch: IOThreadChange): void {
+  for (const [key, v] of [["poolMin", ch.poolMin], ["poolMax", ch.poolMax]] as const) {
+    if (v === null) continue;
+    if (v < 0) delete t[key];
+    else t[key] = v;
+  }
+  if (ch.poolMin !== null || ch.poolMax !== null) t.autofill = false;
+}
+
+/** The I/O thread `id` of a definition, or libvirt's error. */
+function findIOThread(def: DomainDef, id: number): IOThreadId {
+  const t = def.iothreadIds.find((x) => x.id === id);
+  if (!t) {
+    throw VirError.of(
+      VIR_ERR_INVALID_ARG,
+      VIR_FROM_QEMU,
+      `cannot find IOThread '${id}' in iothreadids`,
+    );
+  }
+  return t;
+}
+
+/** virsh iothreadset (qemuDomainSetIOThreadParams). */
+function setParams(
+  c: QemuConn,
+  a: { dom: RemoteDomain; iothread_id: number; params: TypedParam[]; flags: number },
+): void {
+  checkFlags("qemuDomainSetIOThreadParams", a.flags, AFFECT);
+  const ch = parseChange(a.params);
+  const { configDir, stateDir } = c.dir((d) => ({ configDir: d.configDir, stateDir: d.stateDir }));
   c.job(a.dom, "remoteDispatchDomainSetIothreadParams", (entry) => {
     const { live, config } = c.withObj(entry, (o) => {
       const t = targetsLocked(o, a.flags);
-      for (const def of [t.live, t.config]) {
-        if (def && !def.iothreadIds.some((x) => x.id === a.iothread_id)) {
-          throw VirError.of(
-            VIR_ERR_INVALID_ARG,
-            VIR_FROM_QEMU,
-            `cannot find IOThread '${a.iothread_id}' in iothreadids`,
-          );
-        }
-      }
       return { live: t.live !== null, config: t.config !== null };
     });
-    if (config) {
-      // libvirt keeps no polling values in the definition.
-      throw VirError.of(
-        VIR_ERR_OPERATION_UNSUPPORTED,
-        VIR_FROM_QEMU,
-        "configuring persistent polling values is not supported",
-      );
+    if (live) {
+      const t = c.withObj(entry, (o) => findIOThread(o.def, a.iothread_id));
+      validateChange(t, ch, true);
+      setLive(c, entry.uuid, a.iothread_id, ch);
+      c.withObj(entry, (o, save) => {
+        applyPool(findIOThread(o.def, a.iothread_id), ch);
+        save();
+        saveStatus(stateDir, entry, o);
+      });
     }
-    if (!live) return;
-    for (const [property, value] of props) {
-      c.io("qemu.qmp", {
-        uuid: entry.uuid,
-        cmd: "qom-set",
-        args: { path: `/objects/${iothreadAlias(a.iothread_id)}`, property, value },
+    if (config) {
+      c.withObj(entry, (o, save) => {
+        const def = o.newDef ?? o.def;
+        const t = findIOThread(def, a.iothread_id);
+        validateChange(t, ch, false);
+        applyPool(t, ch);
+        writeDurable(configPath(configDir, def.name), configXML(def));
+        save();
       });
     }
   });
+}
+
+/** The running QEMU's half of iothreadset: qom-set of each property (qemuMonitorSetIOThread). */
+function setLive(c: QemuConn, uuid: string, id: number, ch: IOThreadChange): void {
+  const path = `/objects/${iothreadAlias(id)}`;
+  const set = (property: string, value: number) =>
+    c.io("qemu.qmp", { uuid, cmd: "qom-set", args: { path, property, value } });
+  for (const [property, value] of ch.poll) set(property, value);
+  // QEMU refuses a minimum above the maximum it has: a larger pool's maximum goes first.
+  let maxFirst = false;
+  if (ch.poolMin !== null && ch.poolMax !== null) {
+    const cur = c.io("qemu.qmp", {
+      uuid,
+      cmd: "qom-get",
+      args: { path, property: "thread-pool-max" },
+    }) as number;
+    maxFirst = ch.poolMin > cur;
+  }
+  if (maxFirst) set("thread-pool-max", ch.poolMax!);
+  if (ch.poolMin !== null) set("thread-pool-min", ch.poolMin);
+  if (ch.poolMax !== null && !maxFirst) set("thread-pool-max", ch.poolMax);
 }
 
 export const iothreadHandlers: HandlerEntry[] = [

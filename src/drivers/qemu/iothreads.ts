@@ -2,10 +2,11 @@
  * A QEMU domain's I/O threads in its definition, as libvirt 9.0's QEMU
  * driver keeps them: the references disks and controllers make to them
  * (checked at define: only virtio disks and virtio-scsi controllers may name
- * one, and only one that exists), the `-object iothread` per id and the
- * `iothread` device property at start, and the checks and edits of virsh
- * iothreadadd / iothreaddel on a definition. Running domains' threads are
- * iothread_api.ts'.
+ * one, and only one that exists), one `-object iothread` per id (its thread
+ * pool sized as <iothread thread_pool_min/max> says, the main loop's as
+ * <defaultiothread> says) and the devices' `iothread` property at start, and
+ * the checks and edits of virsh iothreadadd / iothreaddel on a definition.
+ * Running domains' threads are iothread_api.ts'.
  *
  * @module
  */
@@ -18,7 +19,7 @@ import {
   VIR_FROM_DOMAIN,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
-import type { DiskDef, DomainDef } from "../../conf/domain_xml.ts";
+import type { DiskDef, DomainDef, IOThreadPool } from "../../conf/domain_xml.ts";
 
 /** The QEMU object id of I/O thread `id`. */
 export const iothreadAlias = (id: number): string => `iothread${id}`;
@@ -37,12 +38,34 @@ export function iothreadProp(driver: Record<string, string> | null | undefined):
   return id === null ? {} : { iothread: iothreadAlias(id) };
 }
 
-/** The -object arguments of a definition's I/O threads, in <iothreadids> order. */
+/** QEMU's thread-pool properties of a pool, where set. */
+export function poolProps(p: Partial<IOThreadPool>): Record<string, number> {
+  return {
+    ...((p.poolMin ?? -1) >= 0 ? { "thread-pool-min": p.poolMin! } : {}),
+    ...((p.poolMax ?? -1) >= 0 ? { "thread-pool-max": p.poolMax! } : {}),
+  };
+}
+
+/**
+ * The -object arguments of a definition's I/O threads, in <iothreadids>
+ * order, then the main loop's when <defaultiothread> sizes its pool.
+ */
 export function iothreadObjectArgs(def: DomainDef): string[] {
-  return def.iothreadIds.flatMap((t) => [
+  const out = def.iothreadIds.flatMap((t) => [
     "-object",
-    JSON.stringify({ "qom-type": "iothread", id: iothreadAlias(t.id) }),
+    JSON.stringify({ "qom-type": "iothread", id: iothreadAlias(t.id), ...poolProps(t) }),
   ]);
+  if (def.defaultIOThread) {
+    out.push(
+      "-object",
+      JSON.stringify({
+        "qom-type": "main-loop",
+        id: "main-loop",
+        ...poolProps(def.defaultIOThread),
+      }),
+    );
+  }
+  return out;
 }
 
 /** A disk's <driver iothread> against the definition (qemuValidateDomainDeviceDefDiskIOThreads). */
