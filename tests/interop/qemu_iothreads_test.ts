@@ -173,6 +173,14 @@ const SESSION = [
   "iothreadinfo io --config",
   "dumpxml io --inactive | grep -i iothread",
   "domstats io --iothread",
+  // A virtio-scsi controller plugged in on an I/O thread, and the ones refused. (Before the
+  // disk: a disk plugged in live keeps no PCI address in denovirt's live definition, so a
+  // device plugged in after it could be given the disk's slot.)
+  "attach-device io DIR/ctl9.xml",
+  "attach-device io DIR/ctl-lsi.xml",
+  "attach-device io DIR/ctl9.xml --config",
+  "attach-device io DIR/ctl.xml",
+  "dumpxml io | grep -A1 \"index='3' model='virtio-scsi'\"",
   // A disk plugged in on an I/O thread (the image is each daemon's own).
   "attach-disk io DIR/x.img vdb --subdriver raw --iothread 9",
   "attach-disk io DIR/x.img vdb --subdriver raw --iothread 9 --config",
@@ -182,6 +190,16 @@ const SESSION = [
   `qemu-monitor-command io '{"execute":"query-iothreads"}' | grep -o '"id":"iothread[0-9]*"'`,
 ];
 
+/** Controller documents the session attaches, by file name. */
+const CONTROLLERS: Record<string, string> = {
+  "ctl":
+    "<controller type='scsi' model='virtio-scsi' index='3'><driver iothread='2'/></controller>",
+  "ctl9":
+    "<controller type='scsi' model='virtio-scsi' index='4'><driver iothread='9'/></controller>",
+  "ctl-lsi":
+    "<controller type='scsi' model='lsilogic' index='5'><driver iothread='2'/></controller>",
+};
+
 /** What some of the session's outputs must show (so that an empty match on both fails). */
 const SHOWS: Record<string, RegExp> = {
   [SESSION[1]!]:
@@ -190,6 +208,7 @@ const SHOWS: Record<string, RegExp> = {
   "domstats io --iothread": /iothread\.count=\d/,
   "iothreadadd io 7 --config": /^\n$/,
   "attach-disk io DIR/x.img vdb --subdriver raw --iothread 2": /^Disk attached successfully/,
+  "attach-device io DIR/ctl.xml": /^Device attached successfully/,
 };
 
 /** After the guest has booted: the domain off, its persistent definition. */
@@ -264,6 +283,9 @@ Deno.test({
         ),
         /FAILED/,
       );
+      for (const [file, xml] of Object.entries(CONTROLLERS)) {
+        await Deno.writeTextFile(`${dir}/${name}-${file}.xml`, xml);
+      }
     }
     for (const [id, extra, drv, dev, cmds] of DEFINITIONS) {
       await t.step(`define: ${id}`, async () => {
