@@ -224,6 +224,27 @@ const AFTER = [
   "domstats io --iothread",
 ];
 
+/**
+ * The API's own refusals, which virsh catches before calling (id 0, unknown
+ * parameters), through libvirt-python: each call's code, domain and message.
+ */
+const PY_CALLS = `
+import sys, libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+d = libvirt.open(sys.argv[1]).lookupByName("io")
+def call(name, f):
+    try:
+        print(name, f())
+    except libvirt.libvirtError as e:
+        print(name, e.get_error_code(), e.get_error_domain(), e.get_error_message())
+call("add0", lambda: d.addIOThread(0, 0))
+call("del0", lambda: d.delIOThread(0, 0))
+call("set0", lambda: d.setIOThreadParams(0, {"poll_max_ns": 5}, 0))
+call("set-unknown", lambda: d.setIOThreadParams(1, {"nope": 5}, 0))
+call("add-dup", lambda: d.addIOThread(1, libvirt.VIR_DOMAIN_AFFECT_CONFIG))
+call("info", lambda: d.ioThreadInfo(0))
+`;
+
 Deno.test({
   name: "IOThreads of a guest defined, started and changed as under libvirtd's QEMU driver",
   ignore: !runnable,
@@ -256,11 +277,14 @@ Deno.test({
     out.replaceAll(`${dir}/disk-${name}.qcow2`, "DISK")
       .replaceAll(`${dir}/serial-${name}.log`, "SERIAL")
       .replaceAll(`${dir}/${name}-`, "DIR/");
-  /** Runs `cmd` on both daemons; their outputs must match. */
-  const both = async (cmd: string) => {
+  /** Runs virsh `cmd` (or, `raw`, a shell command naming URI) on both daemons; outputs must match. */
+  const both = async (cmd: string, raw = false) => {
     const outs = await Promise.all(daemons.map(async ([name, uri]) => {
       const c = cmd.replaceAll("DIR/", `${dir}/${name}-`);
-      return named(name, await sh(`virsh -c '${uri}' ${c}`));
+      return named(
+        name,
+        await sh(raw ? c.replaceAll("URI", `'${uri}'`) : `virsh -c '${uri}' ${c}`),
+      );
     }));
     assert.equal(outs[1], outs[0]);
     return outs[0]!;
@@ -319,6 +343,16 @@ Deno.test({
       }
     });
     for (const cmd of AFTER) await t.step(cmd, async () => void await both(cmd));
+    const python = (await sh("/usr/bin/python3 -c 'import libvirt'")) === "";
+    await t.step({
+      name: "libvirt-python: the API's refusals",
+      ignore: !python,
+      fn: async () => {
+        await Deno.writeTextFile(`${dir}/calls.py`, PY_CALLS);
+        const out = await both(`/usr/bin/python3 ${dir}/calls.py URI`, true);
+        assert.match(out, /^add0 8 10 invalid argument: invalid value of 0 for iothread_id$/m);
+      },
+    });
     await t.step("the refusals name the missing id", async () => {
       const out = await both("iothreaddel io 9 --config");
       assert.equal(

@@ -118,6 +118,10 @@ function targetsLocked(
   return { live: live ? o.def : null, config: config ? o.newDef ?? o.def : null };
 }
 
+/** The refusal of I/O thread id 0. */
+const zeroId = () =>
+  VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, "invalid value of 0 for iothread_id");
+
 /** virsh iothreadadd / iothreaddel (qemuDomainChgIOThread's add and delete). */
 function changeIOThread(
   c: QemuConn,
@@ -130,9 +134,7 @@ function changeIOThread(
     AFFECT,
   );
   const id = a.iothread_id;
-  if (action === "add" && id === 0) {
-    throw VirError.of(VIR_ERR_INVALID_ARG, VIR_FROM_QEMU, "invalid newiothreadid of 0");
-  }
+  if (action === "add" && id === 0) throw zeroId();
   const { configDir, stateDir } = c.dir((d) => ({ configDir: d.configDir, stateDir: d.stateDir }));
   const owner = action === "add"
     ? "remoteDispatchDomainAddIothread"
@@ -295,6 +297,7 @@ function setParams(
   a: { dom: RemoteDomain; iothread_id: number; params: TypedParam[]; flags: number },
 ): void {
   checkFlags("qemuDomainSetIOThreadParams", a.flags, AFFECT);
+  if (a.iothread_id === 0) throw zeroId();
   const ch = parseChange(a.params);
   const { configDir, stateDir } = c.dir((d) => ({ configDir: d.configDir, stateDir: d.stateDir }));
   c.job(a.dom, "remoteDispatchDomainSetIothreadParams", (entry) => {
