@@ -22,7 +22,7 @@ import {
 } from "../util/xml.ts";
 import { escapeXml, XmlWriter } from "../util/xml_writer.ts";
 import { libxmlError } from "../util/xml_error.ts";
-import { propEnum, propTristate, propUInt } from "../util/xml_props.ts";
+import { propEnum, propInt, propTristate, propUInt } from "../util/xml_props.ts";
 import { dumpXml } from "../util/xml_dump.ts";
 import { metadataElement } from "../util/xml_metadata.ts";
 import { VirError } from "../rpc/error.ts";
@@ -442,6 +442,18 @@ export interface ClockTimer {
   catchup: AttrMap | null;
 }
 
+/** The size of an event loop's thread pool; -1 where not set. */
+export interface IOThreadPool {
+  poolMin: number;
+  poolMax: number;
+}
+
+/** One <iothreadids><iothread>: autofill ids are the ones libvirt filled in. */
+export interface IOThreadId extends Partial<IOThreadPool> {
+  id: number;
+  autofill: boolean;
+}
+
 export interface DomainDef {
   /** virtualization type: 'test' (also kvm, qemu, xen, ... are accepted) */
   type: string;
@@ -486,7 +498,9 @@ export interface DomainDef {
     | { id: number; enabled: boolean; hotpluggable: string | null; order: number | null }[]
     | null;
   iothreads: number;
-  iothreadIds: { id: number; autofill: boolean }[];
+  iothreadIds: IOThreadId[];
+  /** <defaultiothread>'s thread pool (QEMU's main loop), null without one. */
+  defaultIOThread: IOThreadPool | null;
   cputune: {
     shares: number | null;
     items: [string, string][];
@@ -2463,6 +2477,34 @@ function parseVcpu(dom: XmlElement, def: DomainDef): void {
   }
 }
 
+/** thread_pool_min / thread_pool_max of an element (virXMLPropInt, non-negative), -1 if absent. */
+function parsePool(e: XmlElement): IOThreadPool {
+  const read = (name: string) => {
+    const v = attr(e, name);
+    if (v === undefined) return -1;
+    const n = propInt(e, name, 10);
+    if (n === null || n < 0) {
+      throw xmlError(
+        `Invalid value for attribute '${name}' in element '${e.name}': '${v}'. ` +
+          "Expected non-negative value",
+        VIR_FROM_XML,
+      );
+    }
+    return n;
+  };
+  return { poolMin: read("thread_pool_min"), poolMax: read("thread_pool_max") };
+}
+
+/** virDomainDefIOThreadsValidate's checks of one thread pool. */
+function validatePool(p: Partial<IOThreadPool>): void {
+  const min = p.poolMin ?? -1, max = p.poolMax ?? -1;
+  if (max === 0) throw unsupported("thread_pool_max must be a positive integer");
+  // (As libvirt compares them: a minimum without a maximum is refused too.)
+  if (min > max) {
+    throw unsupported("thread_pool_min must be smaller or equal to thread_pool_max");
+  }
+}
+
 function parseIothreads(dom: XmlElement, def: DomainDef): void {
   const n = child(dom, "iothreads");
   let count = 0;
@@ -2471,14 +2513,21 @@ function parseIothreads(dom: XmlElement, def: DomainDef): void {
     if (x === null) throw xmlError("invalid iothreads count");
     count = x;
   }
-  const ids: { id: number; autofill: boolean }[] = [];
+  const ids: IOThreadId[] = [];
   const idsEl = child(dom, "iothreadids");
   if (idsEl) {
     for (const e of children(idsEl, "iothread")) {
       const id = propUInt(e, "id", 10);
-      if (id === null || id === 0) throw xmlError("invalid iothread 'id' value");
+      if (id === 0) {
+        throw xmlError(
+          "Invalid value for attribute 'id' in element 'iothread': Zero is not permitted",
+          VIR_FROM_XML,
+        );
+      }
+      if (id === null) throw xmlError("invalid iothread 'id' value");
       if (ids.some((x) => x.id === id)) throw xmlError(`duplicate iothread id '${id}' found`);
-      ids.push({ id, autofill: false });
+      const pool = parsePool(e);
+      ids.push({ id, autofill: false, ...poolAttrs(pool) });
     }
   }
   if (count < ids.length) count = ids.length;
@@ -2490,6 +2539,24 @@ function parseIothreads(dom: XmlElement, def: DomainDef): void {
   }
   def.iothreads = count;
   def.iothreadIds = ids;
+  const dflt = child(dom, "defaultiothread");
+  const pool = dflt ? parsePool(dflt) : null;
+  def.defaultIOThread = pool && (pool.poolMin >= 0 || pool.poolMax >= 0) ? pool : null;
+  validateIOThreadPools(def);
+}
+
+/** The pool values an <iothread> sets (the unset ones left out). */
+function poolAttrs(p: IOThreadPool): Partial<IOThreadPool> {
+  return {
+    ...(p.poolMin >= 0 ? { poolMin: p.poolMin } : {}),
+    ...(p.poolMax >= 0 ? { poolMax: p.poolMax } : {}),
+  };
+}
+
+/** The thread pools' checks at define (virDomainDefIOThreadsValidate). */
+function validateIOThreadPools(def: DomainDef): void {
+  for (const t of def.iothreadIds) validatePool(t);
+  if (def.defaultIOThread) validatePool(def.defaultIOThread);
 }
 
 function parseCputune(dom: XmlElement, def: DomainDef): void {
@@ -2701,6 +2768,7 @@ function parseDomainElement(dom: XmlElement, hooks: DomainParseHooks): DomainDef
     vcpuList: null,
     iothreads: 0,
     iothreadIds: [],
+    defaultIOThread: null,
     cputune: null,
     numatune: null,
     resource: null,
@@ -4086,6 +4154,14 @@ function formatCpu(w: XmlWriter, c: CpuDef): void {
 
 const METADATA_MARK = "\u0000metadata\u0000";
 
+/** thread_pool_min / thread_pool_max, where set. */
+function poolFormat(p: Partial<IOThreadPool>): [string, number][] {
+  const out: [string, number][] = [];
+  if ((p.poolMin ?? -1) >= 0) out.push(["thread_pool_min", p.poolMin!]);
+  if ((p.poolMax ?? -1) >= 0) out.push(["thread_pool_max", p.poolMax!]);
+  return out;
+}
+
 /** Formats a definition as virDomainGetXMLDesc does (flags: VIR_DOMAIN_XML_*). */
 export function formatDomainXML(
   def: DomainDef,
@@ -4154,9 +4230,12 @@ export function formatDomainXML(
   if (def.iothreads > 0) w.text("iothreads", def.iothreads);
   if (def.iothreadIds.some((x) => !x.autofill)) {
     w.open("iothreadids");
-    for (const t of def.iothreadIds) w.empty("iothread", [["id", t.id]]);
+    for (const t of def.iothreadIds) {
+      w.empty("iothread", [["id", t.id], ...poolFormat(t)]);
+    }
     w.close("iothreadids");
   }
+  if (def.defaultIOThread) w.empty("defaultiothread", poolFormat(def.defaultIOThread));
   if (def.cputune) {
     const t = def.cputune;
     formatElementIf(w, "cputune", [], (sub) => {

@@ -27,6 +27,8 @@ const CASES = [
   "hand_a",
   "hand_b",
   "hand_c",
+  "iothreads",
+  "iothread_pools",
 ];
 
 const noUuid = (s: string) => s.replace(/<uuid>[^<]*<\/uuid>/, "<uuid/>").trimEnd();
@@ -109,4 +111,66 @@ Deno.test({
     assert.equal(e.code, 67, devices);
     assert.match(e.message, /^unsupported configuration: /);
   }
+});
+
+Deno.test({
+  name: "I/O thread references are checked at define in libvirt's words",
+  ignore: !runnable,
+}, () => {
+  const pc = "<type arch='x86_64' machine='pc'>hvm</type>";
+  const disk = (bus: string, dev: string, id: string) =>
+    `<disk type='file' device='disk'><driver name='qemu' type='raw' iothread='${id}'/>` +
+    `<source file='/x'/><target dev='${dev}' bus='${bus}'/></disk>`;
+  const withIOThreads = (n: string, devices: string) =>
+    dom(pc, devices).replace("<os>", `${n}<os>`);
+  const cases: [string, string][] = [
+    [
+      withIOThreads("<iothreads>2</iothreads>", disk("virtio", "vda", "5")),
+      "unsupported configuration: Disk iothread '5' not defined in iothreadid",
+    ],
+    [
+      withIOThreads("<iothreads>2</iothreads>", disk("scsi", "sda", "1")),
+      "unsupported configuration: IOThreads not available for bus scsi target sda",
+    ],
+    [
+      withIOThreads(
+        "<iothreads>1</iothreads>",
+        "<controller type='scsi' model='virtio-scsi'><driver iothread='2'/></controller>",
+      ),
+      "unsupported configuration: controller iothread '2' not defined in iothreadid",
+    ],
+    [
+      withIOThreads(
+        "<iothreads>2</iothreads>",
+        "<controller type='scsi' model='lsilogic'><driver iothread='2'/></controller>",
+      ),
+      "XML error: 'iothread' attribute only supported for virtio scsi controllers",
+    ],
+    [
+      withIOThreads("<iothreadids><iothread id='0'/></iothreadids>", ""),
+      "XML error: Invalid value for attribute 'id' in element 'iothread': Zero is not permitted",
+    ],
+    [
+      withIOThreads("<iothreadids><iothread id='1' thread_pool_min='2'/></iothreadids>", ""),
+      "unsupported configuration: thread_pool_min must be smaller or equal to thread_pool_max",
+    ],
+    [
+      withIOThreads("<iothreadids><iothread id='1' thread_pool_min='-2'/></iothreadids>", ""),
+      "XML error: Invalid value for attribute 'thread_pool_min' in element 'iothread': '-2'. " +
+      "Expected non-negative value",
+    ],
+    [
+      withIOThreads("<iothreads>1</iothreads><defaultiothread thread_pool_max='0'/>", ""),
+      "unsupported configuration: thread_pool_max must be a positive integer",
+    ],
+  ];
+  for (const [xml, message] of cases) assert.equal(refusal(xml).message, message, xml);
+  // An id the definition has is accepted, and the disk's device runs on it.
+  const def = parseQemuDef(
+    withIOThreads("<iothreads>1</iothreads>", disk("virtio", "vda", "1")),
+    EMU,
+  );
+  const argv = nativeCommandLine(def, EMU, { configDir: "/cfg", stateDir: "/state" });
+  assert.match(argv, /-object '\{"qom-type":"iothread","id":"iothread1"\}'/);
+  assert.match(argv, /"driver":"virtio-blk-pci","iothread":"iothread1"/);
 });

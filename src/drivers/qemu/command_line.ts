@@ -37,6 +37,7 @@ import { isQ35 } from "./probe.ts";
 import { featureToQemu } from "./cpu_map.ts";
 import { checkInterface, netdevProps, NIC_MODELS } from "./interface.ts";
 import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
+import { iothreadObjectArgs, iothreadProp } from "./iothreads.ts";
 
 export interface LaunchPaths {
   /** The QMP socket QEMU listens on. */
@@ -391,6 +392,7 @@ function diskArgs(def: DomainDef, d: DiskDef, node: number, boot: number | undef
       if (d.device === "cdrom") throw unsupported("a virtio cdrom");
       out.push(...dev({
         driver: "virtio-blk-pci",
+        ...iothreadProp(d.driver),
         ...pciProps(def, a),
         ...drive,
         id,
@@ -567,6 +569,21 @@ function controllerArgs(def: DomainDef, c: ControllerDef): string[] {
   return props ? dev(props) : [];
 }
 
+/** A virtio-scsi controller's <driver> queue settings as -device properties. */
+function virtioScsiProps(driver: Record<string, string> | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (
+    const [attr, prop] of [["queues", "num_queues"], ["cmd_per_lun", "cmd_per_lun"], [
+      "max_sectors",
+      "max_sectors",
+    ]]
+  ) {
+    const v = driver?.[attr!];
+    if (v !== undefined) out[prop!] = Number(v);
+  }
+  return out;
+}
+
 /** A controller's -device properties (null for those built into the machine). */
 export function controllerDevice(def: DomainDef, c: ControllerDef): Record<string, unknown> | null {
   const q35 = isQ35(def.os.machine ?? "");
@@ -619,7 +636,9 @@ export function controllerDevice(def: DomainDef, c: ControllerDef): Record<strin
     case "scsi":
       return {
         driver: c.model === "lsilogic" ? "lsi" : "virtio-scsi-pci",
+        ...iothreadProp(c.driver),
         id,
+        ...(c.model === "lsilogic" ? {} : virtioScsiProps(c.driver)),
         ...at,
       };
     case "virtio-serial":
@@ -726,6 +745,7 @@ export function buildCommandLine(def: DomainDef, p: LaunchPaths): string[] {
     "mem-lock=off",
     "-smp",
     smpArg(def),
+    ...iothreadObjectArgs(def),
     "-uuid",
     def.uuid,
   );

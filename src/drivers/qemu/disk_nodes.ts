@@ -21,7 +21,15 @@ const CACHE_MODES: Record<string, { writeback: boolean; direct: boolean; noFlush
 };
 
 /** The <driver> attributes this driver applies (others are refused at define). */
-export const DISK_DRIVER_ATTRS = ["name", "type", "cache", "io", "discard", "detect_zeroes"];
+export const DISK_DRIVER_ATTRS = [
+  "name",
+  "type",
+  "cache",
+  "io",
+  "discard",
+  "detect_zeroes",
+  "iothread",
+];
 
 function cacheMode(d: DiskDef) {
   const c = d.driver?.["cache"];

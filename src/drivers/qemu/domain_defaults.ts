@@ -12,6 +12,7 @@
 import type { DomainDef, RawElement } from "../../conf/domain_xml.ts";
 import { emptyInfo, insertController, newController, unsupported } from "./devices.ts";
 import { DISK_DRIVER_ATTRS } from "./disk_nodes.ts";
+import { validateIOThreads } from "./iothreads.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
@@ -254,7 +255,7 @@ function refuseUnsupported(def: DomainDef): void {
   if (def.memtune) refuse("<memtune>");
   if (def.blkiotune) refuse("<blkiotune>");
   if (def.numatune) refuse("<numatune>");
-  if (def.iothreads > 0 || def.iothreadIds.length > 0) refuse("<iothreads>");
+  validateIOThreads(def);
   for (const disk of d.disks) {
     if (!["file", "block"].includes(disk.type)) {
       refuse(`disk type '${disk.type}'`);

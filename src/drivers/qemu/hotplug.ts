@@ -27,6 +27,7 @@ import { saveStatus } from "./status.ts";
 import { requireDiskReach } from "./command_line.ts";
 import { configPath, writeDurable } from "./files.ts";
 import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
+import { iothreadProp, validateDiskIOThread } from "./iothreads.ts";
 import { deviceElement } from "./attach_config.ts";
 import { detachDeviceAlias } from "./detach_alias.ts";
 import { attachDevice, detachDevice, otherDeviceDeleted } from "./hotplug_devices.ts";
@@ -81,6 +82,8 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
     const o = c.withObj(entry, (x) => x);
     const { live, config } = affectedDefs(flags, o, TRANSIENT_DEVICE);
     const taken = (def: DomainDef) => def.devices.disks.some((d) => d.targetDev === disk.targetDev);
+    if (live) validateDiskIOThread(o.def, disk);
+    if (config) validateDiskIOThread(o.newDef ?? o.def, disk);
     if ((live && taken(o.def)) || (config && taken(o.newDef ?? o.def))) {
       throw VirError.of(
         VIR_ERR_OPERATION_FAILED,
@@ -107,6 +110,7 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
         try {
           qmp("device_add", {
             driver: "virtio-blk-pci",
+            ...iothreadProp(disk.driver),
             drive: `libvirt-${n}-format`,
             id: alias,
             ...diskDeviceTail(disk),

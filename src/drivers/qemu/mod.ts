@@ -107,6 +107,7 @@ import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
+import { iothreadHandlers } from "./iothread_api.ts";
 import { agentUnavailable, guestAgentHandlers } from "./guest_agent.ts";
 import { taintHandlers } from "./taint.ts";
 import { updateDisk } from "./media.ts";
@@ -763,6 +764,7 @@ export const qemuDriver: Driver = {
     ...metadataHandlers,
     ...blockInfoHandlers,
     ...vcpuInfoHandlers,
+    ...iothreadHandlers,
     ...guestAgentHandlers,
     ...taintHandlers,
     ...hostNodeHandlers,

@@ -28,6 +28,7 @@ import {
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../domain_constants.ts";
 import { checkFlags, notRunning } from "./domain_common.ts";
+import { iothreadStatsParams } from "./iothread_api.ts";
 import { agentUnavailable } from "./guest_agent.ts";
 import { tapStats } from "./interface_api.ts";
 import { TAP_TYPES } from "./interface.ts";
@@ -106,9 +107,10 @@ const VIR_DOMAIN_STATS_BALLOON = 1 << 2;
 const VIR_DOMAIN_STATS_VCPU = 1 << 3;
 const VIR_DOMAIN_STATS_INTERFACE = 1 << 4;
 const VIR_DOMAIN_STATS_BLOCK = 1 << 5;
+const VIR_DOMAIN_STATS_IOTHREAD = 1 << 7;
 const SUPPORTED_STATS = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
   VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
-  VIR_DOMAIN_STATS_BLOCK;
+  VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_IOTHREAD;
 
 const LIST_ACTIVE = 1 << 0;
 const LIST_INACTIVE = 1 << 1;
@@ -201,6 +203,7 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
   }
   if ((stats & VIR_DOMAIN_STATS_INTERFACE) && o.pid !== 0) out.push(...netStatsParams(c, o));
   if (stats & VIR_DOMAIN_STATS_BLOCK) out.push(...blockStatsParams(c, e.uuid, o));
+  if (stats & VIR_DOMAIN_STATS_IOTHREAD) out.push(...iothreadStatsParams(c, e.uuid, o));
   return out;
 }
 

@@ -1,11 +1,10 @@
 /**
- * A QEMU domain's virtual CPUs and threads as virsh vcpuinfo, vcpupin,
- * emulatorpin and iothreadinfo show them: each vCPU thread (QMP
- * query-cpus-fast) with its CPU time, the host CPU it last ran on and the
+ * A QEMU domain's virtual CPUs and threads as virsh vcpuinfo, vcpupin and
+ * emulatorpin show them: each vCPU thread (QMP query-cpus-fast) with its CPU time, the host CPU it last ran on and the
  * CPUs it may run on, read from /proc as libvirt reads them. This driver
  * applies no pinning (<cputune> and <vcpu cpuset> are refused at define), so
  * the configured affinity of every vCPU and of the emulator is every online
- * host CPU, and there are no I/O threads.
+ * host CPU. (I/O threads are iothreads.ts'.)
  *
  * @module
  */
@@ -144,14 +143,6 @@ export const vcpuInfoHandlers: HandlerEntry[] = [
       const cpumaps = new Uint8Array(Math.max(0, a.maplen));
       bitmapToBytes(cpumaps, 0, a.maplen, onlineCpus());
       return { cpumaps, ret: 1 };
-    });
-  }),
-  on(P.REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO, (c, a) => {
-    exclusiveAffect("virDomainGetIOThreadInfo", a.flags);
-    checkFlags("qemuDomainGetIOThreadInfo", a.flags, AFFECT);
-    return c.withObj(c.entry(a.dom), (o) => {
-      affectedDefs(a.flags, o);
-      return { info: [], ret: 0 };
     });
   }),
 ];
