@@ -102,6 +102,7 @@ import { perfEventHandlers } from "./perf_events.ts";
 import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
+import { blockIoTuneHandlers } from "./block_iotune.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
 import { guestAgentHandlers } from "./guest_agent.ts";
 import { taintHandlers } from "./taint.ts";
@@ -748,6 +749,7 @@ export const qemuDriver: Driver = {
     ...tuneHandlers,
     ...snapshotHandlers,
     ...blockHandlers,
+    ...blockIoTuneHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     ...udevHandlers,
