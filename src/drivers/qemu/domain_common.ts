@@ -380,6 +380,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
     delete o.diskNodes;
     delete o.nextDiskNode;
     delete o.blockJobs;
+    delete o.thresholdIndexed;
     delete o.customMonitor;
     delete o.fakeReboot;
     if (o.newDef) {

@@ -103,6 +103,7 @@ import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
 import { blockIoTuneHandlers } from "./block_iotune.ts";
+import { blockThresholdEvent, blockThresholdHandlers } from "./block_threshold.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
 import { guestAgentHandlers } from "./guest_agent.ts";
 import { taintHandlers } from "./taint.ts";
@@ -490,6 +491,9 @@ function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): voi
       blockJobEvent(c, entry, ev.event, ev.data, stateDir, configDir);
       break;
     }
+    case "BLOCK_WRITE_THRESHOLD":
+      blockThresholdEvent(c, entry, ev.data);
+      break;
     case "DEVICE_DELETED":
       if (typeof ev.data.device === "string") deviceDeleted(c, entry, ev.data.device);
       break;
@@ -750,6 +754,7 @@ export const qemuDriver: Driver = {
     ...snapshotHandlers,
     ...blockHandlers,
     ...blockIoTuneHandlers,
+    ...blockThresholdHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
     ...udevHandlers,

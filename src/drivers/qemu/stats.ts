@@ -7,6 +7,7 @@
  */
 
 import { diskNode } from "./hotplug.ts";
+import { writeThresholds } from "./block_threshold.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -219,6 +220,7 @@ function blockStatsParams(c: QemuConn, uuid: string, o: QemuDomainObj): TypedPar
   let images: {
     "node-name": string;
     image?: { "virtual-size"?: number; "actual-size"?: number };
+    write_threshold?: number;
   }[] = [];
   if (o.pid !== 0) {
     try {
@@ -228,6 +230,7 @@ function blockStatsParams(c: QemuConn, uuid: string, o: QemuDomainObj): TypedPar
       blockstats = [];
     }
   }
+  const thresholds = writeThresholds(images);
   const out: TypedParam[] = [param.uint("block.count", disks.length)];
   disks.forEach((d, i) => {
     const node = `libvirt-${diskNode(o, d, i)}-format`;
@@ -256,6 +259,8 @@ function blockStatsParams(c: QemuConn, uuid: string, o: QemuDomainObj): TypedPar
     if (highest !== undefined) out.push(param.ullong(`block.${i}.allocation`, BigInt(highest)));
     out.push(param.ullong(`block.${i}.capacity`, BigInt(image["virtual-size"] ?? 0)));
     out.push(param.ullong(`block.${i}.physical`, BigInt(image["actual-size"] ?? 0)));
+    const threshold = thresholds.get(`libvirt-${diskNode(o, d, i)}-storage`);
+    if (threshold) out.push(param.ullong(`block.${i}.threshold`, BigInt(threshold)));
   });
   return out;
 }
