@@ -45,6 +45,7 @@ import { hasManagedSave, type Incoming, managedIncoming, managedSavePath } from 
 import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } from "./interface.ts";
 import { removeSnapshotMetadata } from "./snapshot_files.ts";
 import { applyIoTuneAtStart } from "./block_iotune.ts";
+import { applyBalloonPeriodAtStart } from "./balloon_period.ts";
 
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
 
@@ -315,6 +316,7 @@ export function startDomain(
     c.syncEntry(entry, o);
     applyLinkStates(c, def.uuid, def);
     applyIoTuneAtStart(c, def);
+    applyBalloonPeriodAtStart(c, def);
     // <on_reboot>destroy</on_reboot>: a guest reset becomes a SHUTDOWN event, which
     // ends the domain (libvirt's qemuProcessSetupLifecycleActions).
     if (def.onReboot === "destroy") {

@@ -103,6 +103,7 @@ import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
 import { blockIoTuneHandlers } from "./block_iotune.ts";
+import { balloonPeriodHandlers } from "./balloon_period.ts";
 import { blockThresholdEvent, blockThresholdHandlers } from "./block_threshold.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
 import { guestAgentHandlers } from "./guest_agent.ts";
@@ -754,6 +755,7 @@ export const qemuDriver: Driver = {
     ...snapshotHandlers,
     ...blockHandlers,
     ...blockIoTuneHandlers,
+    ...balloonPeriodHandlers,
     ...blockThresholdHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,
