@@ -104,6 +104,7 @@ import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
 import { blockIoTuneHandlers } from "./block_iotune.ts";
 import { balloonPeriodHandlers } from "./balloon_period.ts";
+import { dirtyRateHandlers } from "./dirty_rate.ts";
 import { blockThresholdEvent, blockThresholdHandlers } from "./block_threshold.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
 import { guestAgentHandlers } from "./guest_agent.ts";
@@ -756,6 +757,7 @@ export const qemuDriver: Driver = {
     ...blockHandlers,
     ...blockIoTuneHandlers,
     ...balloonPeriodHandlers,
+    ...dirtyRateHandlers,
     ...blockThresholdHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,

@@ -1,13 +1,15 @@
 /**
  * Statistics of QEMU domains: vCPU counts, memory statistics from the
  * balloon and the process, and virConnectGetAllDomainStats (what monitoring
- * tools poll) with its state, cpu-total, balloon, vcpu and block groups.
+ * tools poll) with its state, cpu-total, balloon, vcpu, block and dirtyrate
+ * groups.
  *
  * @module
  */
 
 import { diskNode } from "./hotplug.ts";
 import { writeThresholds } from "./block_threshold.ts";
+import { dirtyRateStatsParams } from "./dirty_rate.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -104,8 +106,10 @@ const VIR_DOMAIN_STATS_CPU_TOTAL = 1 << 1;
 const VIR_DOMAIN_STATS_BALLOON = 1 << 2;
 const VIR_DOMAIN_STATS_VCPU = 1 << 3;
 const VIR_DOMAIN_STATS_BLOCK = 1 << 5;
+const VIR_DOMAIN_STATS_DIRTYRATE = 1 << 9;
 const SUPPORTED_STATS = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
-  VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK;
+  VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK |
+  VIR_DOMAIN_STATS_DIRTYRATE;
 
 const LIST_ACTIVE = 1 << 0;
 const LIST_INACTIVE = 1 << 1;
@@ -197,6 +201,7 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
     }
   }
   if (stats & VIR_DOMAIN_STATS_BLOCK) out.push(...blockStatsParams(c, e.uuid, o));
+  if (stats & VIR_DOMAIN_STATS_DIRTYRATE) out.push(...dirtyRateStatsParams(c, e.uuid, o));
   return out;
 }
 
