@@ -40,6 +40,9 @@ import { saveStatus } from "./status.ts";
 /** QEMU_BLOCK_IOTUNE_MAX: the largest limit libvirt passes on. */
 const QEMU_BLOCK_IOTUNE_MAX = 1_000_000_000_000_000n;
 
+/** VIR_DOMAIN_EVENT_ID_TUNABLE: what a live change set, for clients watching. */
+const VIR_DOMAIN_EVENT_ID_TUNABLE = 17;
+
 /** REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX. */
 const REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX = 32;
 
@@ -265,10 +268,13 @@ export const blockIoTuneHandlers: HandlerEntry[] = [
     );
     const given = zero();
     const set = new Set<string>();
+    // The tunable event names the disk as the caller did, then what it set, in its order.
+    const changed: TypedParam[] = [param.string("blkdeviotune.disk", a.disk)];
     for (const p of a.params) {
       set.add(family(p.field));
       if (p.value.tag === VIR_TYPED_PARAM_STRING) {
         given.group = p.value.value as string;
+        changed.push(param.string(`blkdeviotune.${p.field}`, given.group));
         continue;
       }
       const v = BigInt(p.value.value as bigint);
@@ -280,6 +286,7 @@ export const blockIoTuneHandlers: HandlerEntry[] = [
         );
       }
       given.v[p.field as Field] = v;
+      changed.push(param.ullong(`blkdeviotune.${p.field}`, v));
     }
     for (const kind of ["bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max"]) {
       if (given.v[`total_${kind}`] && (given.v[`read_${kind}`] || given.v[`write_${kind}`])) {
@@ -318,12 +325,14 @@ export const blockIoTuneHandlers: HandlerEntry[] = [
             args: throttleArgs(d, t),
           });
         }
-        c.withObj(entry, (x, save) => {
+        const dom = c.withObj(entry, (x, save) => {
           const disk = x.def.devices.disks.find((y) => y.targetDev === d.targetDev);
           if (disk) setDiskIoTune(disk, t);
           save();
           saveStatus(stateDir, entry, x);
+          return { name: entry.name, uuid: entry.uuid, id: x.id };
         });
+        c.emitDomain(dom, VIR_DOMAIN_EVENT_ID_TUNABLE, { params: changed }, true);
       }
       if (config) {
         c.withObj(entry, (x, save) => {
