@@ -2,7 +2,8 @@
 // driver (tests/_reference_qemu.ts): the same tiny guest (direct kernel
 // boot, a qcow2 disk vda, an empty IDE CD-ROM hdc) runs under both daemons
 // and virsh must print the same for blkdeviotune (I/O throttling, live and
-// --config, applied again at the next start), domblkthreshold and the
+// --config, applied again at the next start, the tunable event a live
+// change sends), domblkthreshold and the
 // block-threshold event when the disk is written past it, dommemstat
 // --period (live and --config) and domdirtyrate-calc with domstats
 // --dirtyrate. Run-specific figures (times, measured rates) are masked.
@@ -247,6 +248,22 @@ Deno.test({
         assert.equal(outs[1], outs[0]);
       });
     }
+    // A live change of the throttling: the tunable event with what the call set.
+    await t.step("tunable event for a live blkdeviotune", async () => {
+      const outs = await Promise.all(daemons.map(async ([, uri]) => {
+        const virsh = `virsh -c '${uri}'`;
+        const listen = sh(`${virsh} event bt --event tunable --loop --timeout 3`);
+        await new Promise((r) => setTimeout(r, 1000));
+        const set = "--total-bytes-sec-max 5000 --total-bytes-sec 100 --group-name gg";
+        assert.equal(await sh(`${virsh} blkdeviotune bt vda ${set}`), "\n");
+        const events = await listen;
+        assert.equal(await sh(`${virsh} blkdeviotune bt vda --total-bytes-sec-max 0`), "\n");
+        assert.equal(await sh(`${virsh} blkdeviotune bt vda --total-bytes-sec 0`), "\n");
+        return events;
+      }));
+      assert.match(outs[0]!, /blkdeviotune.group_name: gg/);
+      assert.equal(outs[1], outs[0]);
+    });
     await session(RESTART);
   } finally {
     for (const [, uri] of daemons) {
