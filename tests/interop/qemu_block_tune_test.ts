@@ -120,6 +120,9 @@ const SESSION: [string, "exact" | "figures" | "succeeds"][] = [
   ["blkdeviotune bt vda --live", "exact"],
   ["blkdeviotune bt vda --live --write-bytes-sec 0", "succeeds"],
   [QEMU_LIMITS, "exact"],
+  // Definitions with an <iotune> libvirt refuses.
+  ["define DIR/iotune-total.xml", "exact"],
+  ["define DIR/iotune-nan.xml", "exact"],
   // virDomainSetBlockThreshold and domstats' block.N.threshold.
   ["domblkthreshold bt vda 10M", "exact"],
   ["domstats bt --block | grep 'name\\|threshold'", "exact"],
@@ -207,6 +210,16 @@ Deno.test({
   ]] as const;
   const named = (name: string, out: string) => out.replaceAll(`${dir}/disk-${name}.qcow2`, "DISK");
   try {
+    const bad = (iotune: string) =>
+      `<domain type='qemu'><name>bt-bad</name><memory unit='MiB'>128</memory>` +
+      `<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>` +
+      `<disk type='file' device='disk'><source file='${dir}/none.qcow2'/>` +
+      `<target dev='vda' bus='virtio'/><iotune>${iotune}</iotune></disk></devices></domain>`;
+    await Deno.writeTextFile(
+      `${dir}/iotune-total.xml`,
+      bad("<total_iops_sec>5</total_iops_sec><read_iops_sec>3</read_iops_sec>"),
+    );
+    await Deno.writeTextFile(`${dir}/iotune-nan.xml`, bad("<total_iops_sec>a</total_iops_sec>"));
     for (const [i, [name, uri]] of daemons.entries()) {
       const disk = `${dir}/disk-${name}.qcow2`;
       assert.doesNotMatch(await sh(`qemu-img create -f qcow2 ${disk} 64M`), /FAILED/);
@@ -220,7 +233,8 @@ Deno.test({
       for (const [cmd, how] of list) {
         await t.step(cmd, async () => {
           const outs = await Promise.all(daemons.map(async ([name, uri]) => {
-            const out = named(name, await sh(`virsh -c '${uri}' ${cmd.replaceAll("URI", uri)}`));
+            const c = cmd.replaceAll("URI", uri).replaceAll("DIR", dir);
+            const out = named(name, await sh(`virsh -c '${uri}' ${c}`)).replaceAll(dir, "DIR");
             return how === "figures" ? digits(out) : out;
           }));
           assert.equal(outs[1], outs[0]);
