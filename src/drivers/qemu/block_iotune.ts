@@ -146,12 +146,15 @@ function throttleArgs(d: DiskDef, t: IoTune): Record<string, unknown> {
  * skipped, QEMU refuses them.
  */
 export function applyIoTuneAtStart(c: QemuConn, def: DomainDef): void {
-  for (const d of def.devices.disks) {
-    if (!d.source?.path) continue;
-    const t = diskIoTune(d);
-    if (!throttled(t)) continue;
-    c.io("qemu.qmp", { uuid: def.uuid, cmd: "block_set_io_throttle", args: throttleArgs(d, t) });
-  }
+  for (const d of def.devices.disks) applyDiskIoTune(c, def.uuid, d);
+}
+
+/** The throttling of one disk of a running domain from its <iotune> (a start, a hotplug). */
+export function applyDiskIoTune(c: QemuConn, uuid: string, d: DiskDef): void {
+  if (!d.source?.path) return;
+  const t = diskIoTune(d);
+  if (!throttled(t)) return;
+  c.io("qemu.qmp", { uuid, cmd: "block_set_io_throttle", args: throttleArgs(d, t) });
 }
 
 /**
