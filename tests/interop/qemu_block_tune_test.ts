@@ -146,6 +146,12 @@ const SESSION: [string, "exact" | "figures" | "succeeds"][] = [
   ["dumpxml bt | grep -A2 '<memballoon'", "exact"],
   ["dumpxml bt --inactive | grep -A2 '<memballoon'", "exact"],
   ["dommemstat bt --period -1", "exact"],
+  // A disk attached live with an <iotune> is throttled from the start.
+  ["attach-device bt DIR/extra-NAME.xml --live", "succeeds"],
+  ["blkdeviotune bt vdb", "exact"],
+  [QEMU_LIMITS, "exact"],
+  // (The disk itself: libvirtd lists it before hdc, denovirt after.)
+  ["dumpxml bt | sed -n \"/<target dev='vdb'/,/<\\/iotune>/p\"", "exact"],
   // virDomainStartDirtyRateCalc and domstats' dirtyrate group.
   ["domstats bt --dirtyrate", "exact"],
   ["domdirtyrate-calc bt --seconds 0", "exact"],
@@ -208,7 +214,9 @@ Deno.test({
     "denovirt",
     `qemu:///system?socket=${d.socket}`,
   ]] as const;
-  const named = (name: string, out: string) => out.replaceAll(`${dir}/disk-${name}.qcow2`, "DISK");
+  const named = (name: string, out: string) =>
+    out.replaceAll(`${dir}/disk-${name}.qcow2`, "DISK")
+      .replaceAll(`${dir}/extra-${name}.qcow2`, "EXTRA");
   try {
     const bad = (iotune: string) =>
       `<domain type='qemu'><name>bt-bad</name><memory unit='MiB'>128</memory>` +
@@ -223,6 +231,14 @@ Deno.test({
     for (const [i, [name, uri]] of daemons.entries()) {
       const disk = `${dir}/disk-${name}.qcow2`;
       assert.doesNotMatch(await sh(`qemu-img create -f qcow2 ${disk} 64M`), /FAILED/);
+      const extra = `${dir}/extra-${name}.qcow2`;
+      assert.doesNotMatch(await sh(`qemu-img create -f qcow2 ${extra} 16M`), /FAILED/);
+      await Deno.writeTextFile(
+        `${dir}/extra-${name}.xml`,
+        `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>` +
+          `<source file='${extra}'/><target dev='vdb' bus='virtio'/>` +
+          `<iotune><write_iops_sec>40</write_iops_sec><group_name>hot</group_name></iotune></disk>`,
+      );
       await Deno.writeTextFile(`${dir}/bt${i}.xml`, xml(disk, `${dir}/serial-${name}.log`));
       const out = await sh(
         `virsh -c '${uri}' define ${dir}/bt${i}.xml && virsh -c '${uri}' start bt`,
@@ -233,7 +249,7 @@ Deno.test({
       for (const [cmd, how] of list) {
         await t.step(cmd, async () => {
           const outs = await Promise.all(daemons.map(async ([name, uri]) => {
-            const c = cmd.replaceAll("URI", uri).replaceAll("DIR", dir);
+            const c = cmd.replaceAll("URI", uri).replaceAll("DIR", dir).replaceAll("NAME", name);
             const out = named(name, await sh(`virsh -c '${uri}' ${c}`)).replaceAll(dir, "DIR");
             return how === "figures" ? digits(out) : out;
           }));
