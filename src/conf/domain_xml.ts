@@ -1001,7 +1001,23 @@ function parseDisk(el: XmlElement): DiskDef & { explicitBus: boolean } {
   if (iotuneEl) {
     for (const n of IOTUNE_ORDER) {
       const c = child(iotuneEl, n);
-      if (c && c.text !== "" && c.text !== "0") iotune.push([n, c.text]);
+      if (!c) continue;
+      if (n === "group_name") {
+        if (c.text !== "") iotune.push([n, c.text]);
+        continue;
+      }
+      if (!/^\s*\+?\d+$/.test(c.text)) {
+        throw xmlError(`disk iotune field '${n}' must be an integer`);
+      }
+      const v = BigInt(c.text.trim());
+      if (v !== 0n) iotune.push([n, String(v)]);
+    }
+    // virDomainDiskDefIotuneParse: a total limit excludes the read and write ones.
+    const has = (n: string) => iotune.some(([k]) => k === n);
+    for (const kind of ["bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max"]) {
+      if (has(`total_${kind}`) && (has(`read_${kind}`) || has(`write_${kind}`))) {
+        throw xmlError(`total and read/write ${kind} cannot be set at the same time`);
+      }
     }
   }
   const targetAttrs = target

@@ -44,6 +44,8 @@ import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_cons
 import { hasManagedSave, type Incoming, managedIncoming, managedSavePath } from "./save_image.ts";
 import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } from "./interface.ts";
 import { removeSnapshotMetadata } from "./snapshot_files.ts";
+import { applyIoTuneAtStart } from "./block_iotune.ts";
+import { applyBalloonPeriodAtStart } from "./balloon_period.ts";
 
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
 
@@ -313,6 +315,8 @@ export function startDomain(
     });
     c.syncEntry(entry, o);
     applyLinkStates(c, def.uuid, def);
+    applyIoTuneAtStart(c, def);
+    applyBalloonPeriodAtStart(c, def);
     // <on_reboot>destroy</on_reboot>: a guest reset becomes a SHUTDOWN event, which
     // ends the domain (libvirt's qemuProcessSetupLifecycleActions).
     if (def.onReboot === "destroy") {
@@ -378,6 +382,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
     delete o.diskNodes;
     delete o.nextDiskNode;
     delete o.blockJobs;
+    delete o.thresholdIndexed;
     delete o.customMonitor;
     delete o.fakeReboot;
     if (o.newDef) {

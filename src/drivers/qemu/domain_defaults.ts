@@ -267,7 +267,6 @@ function refuseUnsupported(def: DomainDef): void {
     for (const a of Object.keys(disk.driver ?? {})) {
       if (!DISK_DRIVER_ATTRS.includes(a)) refuse(`disk driver attribute '${a}'`);
     }
-    if (disk.iotune.length > 0) refuse("disk <iotune>");
     const extras: [unknown, string][] = [
       [disk.wwn, "<wwn>"],
       [disk.vendor, "<vendor>"],

@@ -24,6 +24,7 @@ import {
 import { type DiskDef, type DomainDef, parseDeviceXML } from "../../conf/domain_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
 import { saveStatus } from "./status.ts";
+import { applyDiskIoTune } from "./block_iotune.ts";
 import { requireDiskReach } from "./command_line.ts";
 import { configPath, writeDurable } from "./files.ts";
 import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
@@ -123,15 +124,17 @@ function attach(c: QemuConn, ref: RemoteDomain, xml: string, flags: number): voi
         qmp("blockdev-del", { "node-name": `libvirt-${n}-storage` });
         throw e;
       }
+      const live = structuredClone(disk);
+      live.info.alias = alias;
       c.withObj(entry, (x, save) => {
-        const live = structuredClone(disk);
-        live.info.alias = alias;
         x.def.devices.disks.push(live);
         x.diskNodes = { ...(x.diskNodes ?? {}), [disk.targetDev]: n };
         x.nextDiskNode = n + 1;
         save();
         saveStatus(stateDir, entry, x);
       });
+      // The disk's <iotune>, as libvirt sets it up once the device is in (and recorded).
+      applyDiskIoTune(c, entry.uuid, live);
     }
     if (config) {
       c.withObj(entry, (x, save) => {

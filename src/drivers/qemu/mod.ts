@@ -106,6 +106,10 @@ import { pmHandlers } from "./pm.ts";
 import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
+import { blockIoTuneHandlers } from "./block_iotune.ts";
+import { balloonPeriodHandlers } from "./balloon_period.ts";
+import { dirtyRateHandlers } from "./dirty_rate.ts";
+import { blockThresholdEvent, blockThresholdHandlers } from "./block_threshold.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
 import { iothreadHandlers } from "./iothread_api.ts";
 import { agentUnavailable, guestAgentHandlers } from "./guest_agent.ts";
@@ -498,6 +502,9 @@ function handleEvent(c: QemuConn, entry: QemuDomainEntry, ev: QemuEventArg): voi
       blockJobEvent(c, entry, ev.event, ev.data, stateDir, configDir);
       break;
     }
+    case "BLOCK_WRITE_THRESHOLD":
+      blockThresholdEvent(c, entry, ev.data);
+      break;
     case "DEVICE_DELETED":
       if (typeof ev.data.device === "string") deviceDeleted(c, entry, ev.data.device);
       break;
@@ -757,6 +764,10 @@ export const qemuDriver: Driver = {
     ...tuneHandlers,
     ...snapshotHandlers,
     ...blockHandlers,
+    ...blockIoTuneHandlers,
+    ...balloonPeriodHandlers,
+    ...dirtyRateHandlers,
+    ...blockThresholdHandlers,
     ...networkHandlers((ctx) => new QemuConn(ctx)),
     ...secretHandlers((ctx) => new QemuConn(ctx)),
     ...interfaceHandlers,

@@ -89,6 +89,12 @@ export interface QemuDomainObj extends SnapshotHolder {
   nextDiskNode?: number;
   /** While running: the block job of each disk that has one, by target (block_jobs.ts). */
   blockJobs?: Record<string, BlockJob>;
+  /**
+   * While running: the disks whose write threshold was set naming the image
+   * by index (vda[2]), by target; their threshold event names only the image
+   * (libvirt's thresholdEventWithIndex).
+   */
+  thresholdIndexed?: Record<string, boolean>;
   /** Set once a client sent QEMU a monitor command of its own (the custom-monitor taint). */
   customMonitor?: boolean;
   /** A reboot was asked for: the guest's next power-off resets it instead (libvirt's fake reboot). */

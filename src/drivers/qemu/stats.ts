@@ -1,12 +1,15 @@
 /**
  * Statistics of QEMU domains: vCPU counts, memory statistics from the
  * balloon and the process, and virConnectGetAllDomainStats (what monitoring
- * tools poll) with its state, cpu-total, balloon, vcpu and block groups.
+ * tools poll) with its state, cpu-total, balloon, vcpu, block and dirtyrate
+ * groups.
  *
  * @module
  */
 
 import { diskNode } from "./hotplug.ts";
+import { writeThresholds } from "./block_threshold.ts";
+import { dirtyRateStatsParams } from "./dirty_rate.ts";
 import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
@@ -108,9 +111,10 @@ const VIR_DOMAIN_STATS_VCPU = 1 << 3;
 const VIR_DOMAIN_STATS_INTERFACE = 1 << 4;
 const VIR_DOMAIN_STATS_BLOCK = 1 << 5;
 const VIR_DOMAIN_STATS_IOTHREAD = 1 << 7;
+const VIR_DOMAIN_STATS_DIRTYRATE = 1 << 9;
 const SUPPORTED_STATS = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
   VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
-  VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_IOTHREAD;
+  VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_IOTHREAD | VIR_DOMAIN_STATS_DIRTYRATE;
 
 const LIST_ACTIVE = 1 << 0;
 const LIST_INACTIVE = 1 << 1;
@@ -204,6 +208,7 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
   if ((stats & VIR_DOMAIN_STATS_INTERFACE) && o.pid !== 0) out.push(...netStatsParams(c, o));
   if (stats & VIR_DOMAIN_STATS_BLOCK) out.push(...blockStatsParams(c, e.uuid, o));
   if (stats & VIR_DOMAIN_STATS_IOTHREAD) out.push(...iothreadStatsParams(c, e.uuid, o));
+  if (stats & VIR_DOMAIN_STATS_DIRTYRATE) out.push(...dirtyRateStatsParams(c, e.uuid, o));
   return out;
 }
 
@@ -260,6 +265,7 @@ function blockStatsParams(c: QemuConn, uuid: string, o: QemuDomainObj): TypedPar
   let images: {
     "node-name": string;
     image?: { "virtual-size"?: number; "actual-size"?: number };
+    write_threshold?: number;
   }[] = [];
   if (o.pid !== 0) {
     try {
@@ -269,6 +275,7 @@ function blockStatsParams(c: QemuConn, uuid: string, o: QemuDomainObj): TypedPar
       blockstats = [];
     }
   }
+  const thresholds = writeThresholds(images);
   const out: TypedParam[] = [param.uint("block.count", disks.length)];
   disks.forEach((d, i) => {
     const node = `libvirt-${diskNode(o, d, i)}-format`;
@@ -297,6 +304,8 @@ function blockStatsParams(c: QemuConn, uuid: string, o: QemuDomainObj): TypedPar
     if (highest !== undefined) out.push(param.ullong(`block.${i}.allocation`, BigInt(highest)));
     out.push(param.ullong(`block.${i}.capacity`, BigInt(image["virtual-size"] ?? 0)));
     out.push(param.ullong(`block.${i}.physical`, BigInt(image["actual-size"] ?? 0)));
+    const threshold = thresholds.get(`libvirt-${diskNode(o, d, i)}-storage`);
+    if (threshold) out.push(param.ullong(`block.${i}.threshold`, BigInt(threshold)));
   });
   return out;
 }
