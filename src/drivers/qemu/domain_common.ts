@@ -44,6 +44,8 @@ import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_cons
 import { hasManagedSave, type Incoming, managedIncoming, managedSavePath } from "./save_image.ts";
 import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } from "./interface.ts";
 import { removeSnapshotMetadata } from "./snapshot_files.ts";
+import { domainCgroup, placeDomain, removeDomainCgroup } from "./cgroup.ts";
+import { applyCputune, applyMemtune } from "./cgroup_tune.ts";
 
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
 
@@ -280,6 +282,19 @@ export function startDomain(
     throw e;
   }
   try {
+    // Its cgroups, as libvirt places QEMU before the guest runs, and the tuning they carry.
+    const threads = c.io("qemu.qmp", { uuid: def.uuid, cmd: "query-cpus-fast" }) as {
+      "cpu-index": number;
+      "thread-id": number;
+    }[];
+    const cg = placeDomain(
+      id,
+      def.name,
+      pid,
+      new Map(threads.map((t) => [t["cpu-index"], t["thread-id"]])),
+    );
+    applyCputune(cg, def);
+    applyMemtune(cg, def);
     // The running definition shows the VNC port QEMU took (virsh vncdisplay reads it).
     let vncPort: number | null = null;
     if (def.devices.graphics.some((g) => g.type === "vnc")) {
@@ -367,7 +382,10 @@ export function startDomain(
 export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number): boolean {
   const stateDir = c.dir((d) => d.stateDir);
   let transient = false;
-  const nics = c.withObj(entry, (o) => o.def.devices.interfaces);
+  const { nics, cgroup } = c.withObj(entry, (o) => ({
+    nics: o.def.devices.interfaces,
+    cgroup: o.pid !== 0 ? domainCgroup(o.id, o.def.name) : null,
+  }));
   const o = c.withObj(entry, (o, save) => {
     o.state = S.VIR_DOMAIN_SHUTOFF;
     o.reason = reason;
@@ -398,6 +416,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
   c.dir((d, save) => {
     if (releaseMonitorSlot(d, entry.uuid)) save();
   });
+  if (cgroup) removeDomainCgroup(cgroup);
   try {
     unplugInterfaces(c, nics);
   } catch {

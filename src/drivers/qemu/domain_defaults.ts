@@ -210,9 +210,16 @@ function refuseUnsupported(def: DomainDef): void {
   if (def.cpu?.numa) refuse("guest NUMA topology");
   // Pinning, tuning and I/O threads need cgroups, affinity and -object
   // iothread, which this driver does not apply: refused, not dropped.
-  if (def.cputune) refuse("<cputune>");
+  // <cputune><shares> and the <memtune> limits go to the domain's cgroup (cgroup_tune.ts).
+  const ct = def.cputune;
+  if (
+    ct &&
+    (ct.items.length || ct.vcpupins.length || ct.emulatorpin !== null || ct.iothreadpins.length)
+  ) {
+    refuse("<cputune> other than <shares>");
+  }
   if (def.cpuset !== null) refuse("<vcpu cpuset>");
-  if (def.memtune) refuse("<memtune>");
+  if (def.memtune?.minGuarantee) refuse("<memtune><min_guarantee>");
   if (def.blkiotune) refuse("<blkiotune>");
   if (def.numatune) refuse("<numatune>");
   if (def.iothreads > 0 || def.iothreadIds.length > 0) refuse("<iothreads>");

@@ -82,6 +82,11 @@ import { udevHandlers } from "../udev/mod.ts";
 import { metadataHandlers } from "./metadata.ts";
 import { blockInfoHandlers } from "./block_info.ts";
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
+import { schedHandlers } from "./sched.ts";
+import { memtuneHandlers } from "./memtune.ts";
+import { blkiotuneHandlers } from "./blkiotune.ts";
+import { numatuneHandlers } from "./numatune.ts";
+import { cpuStatsHandlers } from "./cpu_stats.ts";
 import { guestAgentHandlers } from "./guest_agent.ts";
 import { taintHandlers } from "./taint.ts";
 import { updateDisk } from "./media.ts";
@@ -635,6 +640,11 @@ export const qemuDriver: Driver = {
     ...metadataHandlers,
     ...blockInfoHandlers,
     ...vcpuInfoHandlers,
+    ...schedHandlers,
+    ...memtuneHandlers,
+    ...blkiotuneHandlers,
+    ...numatuneHandlers,
+    ...cpuStatsHandlers,
     ...guestAgentHandlers,
     ...taintHandlers,
     ...sendKeyHandlers,

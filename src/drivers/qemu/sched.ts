@@ -1,0 +1,243 @@
+/**
+ * The CPU scheduler's parameters of a QEMU domain (virsh schedinfo), as
+ * libvirt 9.0's QEMU driver answers them: scheduler "posix"; the shares and
+ * the CFS period and quota of the domain's cgroup, of its vCPU and emulator
+ * sub-groups, and of the I/O threads (none here: the domain's group), read
+ * from the cgroup files; from the persistent definition with --config, or
+ * for a domain not running. Setting covers the CPU shares (live: written to
+ * the cgroup, then read back, as libvirt does; --config: <cputune><shares>).
+ *
+ * @module
+ */
+
+import type { HandlerEntry } from "../../dispatch/handlers.ts";
+import * as P from "../../protocol/remote_procedure_numbers.ts";
+import type { RemoteDomain } from "../../protocol/remote_types.ts";
+import { VirError } from "../../rpc/error.ts";
+import {
+  VIR_ERR_OPERATION_INVALID,
+  VIR_ERR_OPERATION_UNSUPPORTED,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
+import {
+  param,
+  type TypedParam,
+  VIR_TYPED_PARAM_LLONG,
+  VIR_TYPED_PARAM_STRING_OKAY,
+  VIR_TYPED_PARAM_ULLONG,
+} from "../../rpc/typed_params.ts";
+import type { DomainDef } from "../../conf/domain_xml.ts";
+import { validateTypedParams } from "../../util/typed_params.ts";
+import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
+import { exclusiveAffect } from "../flags.ts";
+import { on, type QemuConn } from "./conn.ts";
+import { affectedDefs, checkFlags, configXML } from "./domain_common.ts";
+import { configPath, writeDurable } from "./files.ts";
+import { cpuShares, setLiveShares } from "./cgroup_tune.ts";
+import {
+  cgroupFileExists,
+  type DomainCgroup,
+  domainCgroup,
+  hasController,
+  notMounted,
+  readCgroupFile,
+} from "./cgroup.ts";
+import {
+  paramBig,
+  rpcLimit,
+  TUNE_PARAMETERS_MAX,
+  VIR_DOMAIN_SCHEDULER_CPU_SHARES,
+  VIR_DOMAIN_SCHEDULER_EMULATOR_PERIOD,
+  VIR_DOMAIN_SCHEDULER_EMULATOR_QUOTA,
+  VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD,
+  VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA,
+  VIR_DOMAIN_SCHEDULER_IOTHREAD_PERIOD,
+  VIR_DOMAIN_SCHEDULER_IOTHREAD_QUOTA,
+  VIR_DOMAIN_SCHEDULER_VCPU_PERIOD,
+  VIR_DOMAIN_SCHEDULER_VCPU_QUOTA,
+} from "./tune_params.ts";
+
+const AFFECT = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
+/** The parameter count with CFS bandwidth control, and without. */
+const SCHED_PARAMS_BW = 9;
+
+const sessionMode = () =>
+  VirError.of(
+    VIR_ERR_OPERATION_INVALID,
+    VIR_FROM_QEMU,
+    "CPU tuning is not available in session mode",
+  );
+const noCpuController = () => notMounted("cgroup CPU controller is not mounted");
+
+function requirePrivileged(): void {
+  if (Deno.uid() !== 0) throw sessionMode();
+}
+
+/** Whether the group can cap bandwidth (virCgroupSupportsCpuBW). */
+function supportsCpuBW(cg: DomainCgroup): boolean {
+  return cg.mounts.v2Controllers.has("cpu")
+    ? cgroupFileExists(cg, "cpu", "cpu.max")
+    : cgroupFileExists(cg, "cpu", "cpu.cfs_period_us");
+}
+
+/** A (sub-)group's CFS period and quota; quota -1: unlimited. */
+function bandwidth(cg: DomainCgroup, sub: string): { period: bigint; quota: bigint } {
+  if (cg.mounts.v2Controllers.has("cpu")) {
+    const [q, p] = readCgroupFile(cg, "cpu", "cpu.max", sub).split(/\s+/);
+    return { period: BigInt(p ?? "100000"), quota: q === "max" ? -1n : BigInt(q ?? "-1") };
+  }
+  return {
+    period: BigInt(readCgroupFile(cg, "cpu", "cpu.cfs_period_us", sub)),
+    quota: BigInt(readCgroupFile(cg, "cpu", "cpu.cfs_quota_us", sub)),
+  };
+}
+
+/** The sub-group a figure is read from: `want` when it exists, else the domain's group. */
+function subOrDomain(cg: DomainCgroup, want: string): string {
+  return cgroupFileExists(cg, "cpu", want) ? want : "";
+}
+
+/** The persistent definition's values (zero where unset), as --config shows them. */
+function configParams(def: DomainDef): TypedParam[] {
+  const item = (k: string) => def.cputune?.items.find(([n]) => n === k)?.[1] ?? "0";
+  return [
+    param.ullong(VIR_DOMAIN_SCHEDULER_CPU_SHARES, BigInt(def.cputune?.shares ?? 0)),
+    param.ullong(VIR_DOMAIN_SCHEDULER_VCPU_PERIOD, BigInt(item("period"))),
+    param.llong(VIR_DOMAIN_SCHEDULER_VCPU_QUOTA, BigInt(item("quota"))),
+    param.ullong(VIR_DOMAIN_SCHEDULER_EMULATOR_PERIOD, BigInt(item("emulator_period"))),
+    param.llong(VIR_DOMAIN_SCHEDULER_EMULATOR_QUOTA, BigInt(item("emulator_quota"))),
+    param.ullong(VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD, BigInt(item("global_period"))),
+    param.llong(VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA, BigInt(item("global_quota"))),
+    param.ullong(VIR_DOMAIN_SCHEDULER_IOTHREAD_PERIOD, BigInt(item("iothread_period"))),
+    param.llong(VIR_DOMAIN_SCHEDULER_IOTHREAD_QUOTA, BigInt(item("iothread_quota"))),
+  ];
+}
+
+/** The running domain's values, from its cgroup. */
+function liveParams(cg: DomainCgroup): TypedParam[] {
+  const shares = param.ullong(VIR_DOMAIN_SCHEDULER_CPU_SHARES, cpuShares(cg));
+  if (!supportsCpuBW(cg)) return [shares];
+  const vcpu = bandwidth(cg, subOrDomain(cg, "vcpu0"));
+  const emulator = bandwidth(cg, subOrDomain(cg, "emulator"));
+  const global = bandwidth(cg, "");
+  // No I/O threads: libvirt reports the domain group's figures.
+  const iothread = global;
+  return [
+    shares,
+    param.ullong(VIR_DOMAIN_SCHEDULER_VCPU_PERIOD, vcpu.period),
+    param.llong(VIR_DOMAIN_SCHEDULER_VCPU_QUOTA, vcpu.quota),
+    param.ullong(VIR_DOMAIN_SCHEDULER_EMULATOR_PERIOD, emulator.period),
+    param.llong(VIR_DOMAIN_SCHEDULER_EMULATOR_QUOTA, emulator.quota),
+    param.ullong(VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD, global.period),
+    param.llong(VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA, global.quota),
+    param.ullong(VIR_DOMAIN_SCHEDULER_IOTHREAD_PERIOD, iothread.period),
+    param.llong(VIR_DOMAIN_SCHEDULER_IOTHREAD_QUOTA, iothread.quota),
+  ];
+}
+
+function schedulerParams(c: QemuConn, dom: RemoteDomain, nparams: number, flags: number) {
+  if (nparams > TUNE_PARAMETERS_MAX) throw rpcLimit("nparams too large");
+  checkFlags(
+    "qemuDomainGetSchedulerParametersFlags",
+    flags,
+    AFFECT | VIR_TYPED_PARAM_STRING_OKAY,
+  );
+  requirePrivileged();
+  const { params } = c.withObj(c.entry(dom), (o) => {
+    const { live } = affectedDefs(flags & AFFECT, o);
+    if (!live) return { params: configParams(o.newDef ?? o.def) };
+    const cg = domainCgroup(o.id, o.def.name);
+    if (!cg || !hasController(cg, "cpu")) throw noCpuController();
+    return { params: liveParams(cg) };
+  });
+  return { params: params.slice(0, nparams) };
+}
+
+const SCHED_SPEC: Record<string, number> = {
+  [VIR_DOMAIN_SCHEDULER_CPU_SHARES]: VIR_TYPED_PARAM_ULLONG,
+  [VIR_DOMAIN_SCHEDULER_VCPU_PERIOD]: VIR_TYPED_PARAM_ULLONG,
+  [VIR_DOMAIN_SCHEDULER_VCPU_QUOTA]: VIR_TYPED_PARAM_LLONG,
+  [VIR_DOMAIN_SCHEDULER_EMULATOR_PERIOD]: VIR_TYPED_PARAM_ULLONG,
+  [VIR_DOMAIN_SCHEDULER_EMULATOR_QUOTA]: VIR_TYPED_PARAM_LLONG,
+  [VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD]: VIR_TYPED_PARAM_ULLONG,
+  [VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA]: VIR_TYPED_PARAM_LLONG,
+  [VIR_DOMAIN_SCHEDULER_IOTHREAD_PERIOD]: VIR_TYPED_PARAM_ULLONG,
+  [VIR_DOMAIN_SCHEDULER_IOTHREAD_QUOTA]: VIR_TYPED_PARAM_LLONG,
+};
+
+function setSchedulerParams(
+  c: QemuConn,
+  dom: RemoteDomain,
+  params: TypedParam[],
+  flags: number,
+): void {
+  checkFlags("qemuDomainSetSchedulerParametersFlags", flags, AFFECT);
+  requirePrivileged();
+  validateTypedParams(params, SCHED_SPEC);
+  for (const p of params) {
+    if (p.field !== VIR_DOMAIN_SCHEDULER_CPU_SHARES) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        `scheduler parameter '${p.field}' is not supported by denovirt's QEMU driver`,
+      );
+    }
+  }
+  const configDir = c.dir((d) => d.configDir);
+  c.job(dom, "remoteDispatchDomainSetSchedulerParametersFlags", (entry) => {
+    c.withObj(entry, (o, save) => {
+      const { live, config } = affectedDefs(flags, o);
+      const cg = live ? domainCgroup(o.id, o.def.name) : null;
+      if (live && (!cg || !hasController(cg, "cpu"))) throw noCpuController();
+      for (const p of params) {
+        const v = paramBig(p);
+        if (live) {
+          o.def.cputune ??= emptyCputune();
+          o.def.cputune.shares = Number(setLiveShares(cg!, v));
+        }
+        if (config) {
+          const def = o.newDef ?? o.def;
+          def.cputune ??= emptyCputune();
+          def.cputune.shares = Number(v);
+        }
+      }
+      if (config) {
+        const def = o.newDef ?? o.def;
+        writeDurable(configPath(configDir, def.name), configXML(def));
+      }
+      save();
+    });
+  });
+}
+
+function emptyCputune(): NonNullable<DomainDef["cputune"]> {
+  return { shares: null, items: [], vcpupins: [], emulatorpin: null, iothreadpins: [] };
+}
+
+export const schedHandlers: HandlerEntry[] = [
+  on(P.REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, (c, a) => {
+    requirePrivileged();
+    return c.withObj(c.entry(a.dom), (o) => {
+      // Not running: no cgroup, so the defaults.
+      if (o.pid === 0) return { type: "posix", nparams: SCHED_PARAMS_BW };
+      const cg = domainCgroup(o.id, o.def.name);
+      if (!cg || !hasController(cg, "cpu")) throw noCpuController();
+      return { type: "posix", nparams: supportsCpuBW(cg) ? SCHED_PARAMS_BW : 1 };
+    });
+  }),
+  on(
+    P.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS,
+    (c, a) => schedulerParams(c, a.dom, a.nparams, 0),
+  ),
+  on(P.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, (c, a) => {
+    exclusiveAffect("virDomainGetSchedulerParametersFlags", a.flags);
+    return schedulerParams(c, a.dom, a.nparams, a.flags);
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, (c, a) => {
+    setSchedulerParams(c, a.dom, a.params, 0);
+  }),
+  on(P.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, (c, a) => {
+    exclusiveAffect("virDomainSetSchedulerParametersFlags", a.flags);
+    setSchedulerParams(c, a.dom, a.params, a.flags);
+  }),
+];
