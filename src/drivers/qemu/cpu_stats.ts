@@ -64,10 +64,14 @@ function cgroupTimes(cg: DomainCgroup): { total: bigint; user: bigint; system: b
   };
 }
 
-/** The process's user and system time in ns from /proc (qemuDomainGetStatsCpuProc). */
+/**
+ * The process's user and system time in ns from /proc (qemuDomainGetStatsCpuProc).
+ * Pid 0 (a domain not running) reads /proc/self, as libvirt's virProcessGetStat
+ * does: the daemon's own figures.
+ */
 function procTimes(pid: number): { total: bigint; user: bigint; system: bigint } {
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const stat = Deno.readTextFileSync(`/proc/${pid === 0 ? "self" : pid}/stat`);
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const user = BigInt(f[11] ?? "0") * NS_PER_TICK;
     const system = BigInt(f[12] ?? "0") * NS_PER_TICK;
@@ -93,15 +97,23 @@ function haltPoll(pid: number): { success: bigint; fail: bigint } {
   return { success, fail };
 }
 
-/** The cpu.* records of virConnectGetAllDomainStats for a running domain. */
+/**
+ * The cpu.* records of virConnectGetAllDomainStats: a running domain's from
+ * its cgroup (or /proc without one), with the cache monitors and halt-poll
+ * times; a shut off one's only the three times, libvirt's /proc/self figures.
+ */
 export function cpuTotalStats(o: QemuDomainObj): TypedParam[] {
-  const cg = domainCgroup(o.id, o.def.name);
+  const cg = o.pid === 0 ? null : domainCgroup(o.id, o.def.name);
   const t = cg && hasController(cg, "cpuacct") ? cgroupTimes(cg) : procTimes(o.pid);
-  const hp = haltPoll(o.pid);
-  return [
+  const times = [
     param.ullong("cpu.time", t.total),
     param.ullong("cpu.user", t.user),
     param.ullong("cpu.system", t.system),
+  ];
+  if (o.pid === 0) return times;
+  const hp = haltPoll(o.pid);
+  return [
+    ...times,
     // No <cputune><cachetune> monitors.
     param.uint("cpu.cache.monitor.count", 0),
     param.ullong("cpu.haltpoll.success.time", hp.success),

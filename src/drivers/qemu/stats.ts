@@ -153,7 +153,7 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
   if (stats & VIR_DOMAIN_STATS_STATE) {
     out.push(param.int("state.state", o.state), param.int("state.reason", o.reason));
   }
-  if ((stats & VIR_DOMAIN_STATS_CPU_TOTAL) && o.pid !== 0) {
+  if (stats & VIR_DOMAIN_STATS_CPU_TOTAL) {
     out.push(...cpuTotalStats(o));
   }
   if (stats & VIR_DOMAIN_STATS_BALLOON) {
