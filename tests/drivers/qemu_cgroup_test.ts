@@ -8,6 +8,7 @@ import {
   controllerDir,
   domainCgroup,
   hasController,
+  inDomainGroup,
   machineGroupName,
 } from "../../src/drivers/qemu/cgroup.ts";
 
@@ -65,7 +66,13 @@ Deno.test("the group is named qemu-ID-NAME.libvirt-qemu with the name's odd char
   assert.equal(machineGroupName(12, "x".repeat(80)).length, 64 + ".libvirt-qemu".length);
 });
 
-Deno.test("a domain whose group was never made has no cgroup", () => {
-  assert.equal(domainCgroup(987654, "denovirt-no-such-domain"), null);
-  assert.equal(domainCgroup(-1, "shut-off"), null);
+Deno.test("a domain not placed (or not running) has no cgroup", () => {
+  assert.equal(domainCgroup({ pid: 4242, id: 1, def: { name: "a" } }), null);
+  assert.equal(domainCgroup({ pid: 0, id: -1, cgroup: true, def: { name: "a" } }), null);
+  assert.equal(
+    domainCgroup({ pid: 4242, id: 2, cgroup: true, def: { name: "a" } })?.rel,
+    "machine/qemu-2-a.libvirt-qemu",
+  );
+  // This test's own process sits in no domain's group.
+  assert.equal(inDomainGroup(Deno.pid, 1, "denovirt-no-such-domain"), false);
 });

@@ -187,3 +187,86 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The v1 cpu hierarchy's mount point, when there is one to make a group in. */
+function cpuMount(): string | null {
+  try {
+    const line = Deno.readTextFileSync("/proc/mounts").split("\n")
+      .find((l) => l.split(" ")[2] === "cgroup" && l.split(" ")[3]?.split(",").includes("cpu"));
+    return line?.split(" ")[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const mount = cpuMount();
+const withoutCgroups = haveTools("a guest without cgroups", ["virsh", "qemu-system-x86_64"]) &&
+  haveCondition(
+    "a guest without cgroups",
+    Deno.uid() === 0 && mount !== null,
+    "needs root and a cgroup v1 cpu hierarchy to occupy the guest's group",
+  );
+
+Deno.test({
+  name: "a guest whose group another daemon's guest holds runs without cgroups, refused alike",
+  ignore: !withoutCgroups,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const guest = await buildGuest();
+  const dir = await Deno.makeTempDir({ prefix: "denovirt-tune-nocg-" });
+  const name = "cgtune-taken";
+  // Another daemon's guest of the same name and number: a process in the group.
+  const group = `${mount}/machine/qemu-1-${name}.libvirt-qemu`;
+  await Deno.mkdir(group, { recursive: true });
+  const other = new Deno.Command("sleep", { args: ["600"] }).spawn();
+  await Deno.writeTextFile(`${group}/cgroup.procs`, String(other.pid));
+  const d = await startDenovirt(
+    `qemu_config_dir = "${dir}/config"\nqemu_state_dir = "${dir}/state"\n`,
+  );
+  const uri = `qemu:///system?socket=${d.socket}`;
+  try {
+    await Deno.writeTextFile(
+      `${dir}/guest.xml`,
+      `<domain type='qemu'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${guest}/vmlinuz</kernel>
+    <initrd>${guest}/initrd.gz</initrd><cmdline>console=ttyS0</cmdline></os>
+  <devices><serial type='pty'/></devices></domain>`,
+    );
+    const virsh = (cmd: string) => sh(`virsh -c '${uri}' ${cmd}`);
+    assert.doesNotMatch(await virsh(`define ${dir}/guest.xml`), /FAILED/);
+    assert.doesNotMatch(await virsh(`start ${name}`), /FAILED/);
+    // libvirtd's words for a guest without cgroups (qemuDomainGetSchedulerType and friends).
+    assert.equal(
+      await virsh(`schedinfo ${name}`),
+      "FAILED Scheduler      : Unknown\n\n" +
+        "error: Requested operation is not valid: cgroup CPU controller is not mounted\n",
+    );
+    assert.equal(
+      await virsh(`memtune ${name}`),
+      "FAILED \nerror: Unable to get number of memory parameters\n" +
+        "error: Requested operation is not valid: cgroup memory controller is not mounted\n",
+    );
+    assert.equal(
+      await virsh(`cpu-stats ${name} --total`),
+      `FAILED \nerror: Failed to retrieve CPU statistics for domain '${name}'\n` +
+        "error: Requested operation is not valid: cgroup CPUACCT controller is not mounted\n",
+    );
+    // virsh schedinfo asks for the scheduler type first, refused for a running guest too;
+    // memtune --config reads the definition only.
+    assert.match(await virsh(`schedinfo ${name} --config`), /cgroup CPU controller is not mounted/);
+    assert.match(await virsh(`memtune ${name} --config`), /^hard_limit     : unlimited$/m);
+    // Its figures come from /proc instead.
+    assert.match(await virsh(`domstats ${name} --cpu-total`), /cpu\.user=\d+/);
+    assert.doesNotMatch(await virsh(`destroy ${name}`), /FAILED/);
+    // The other guest's group and process are left alone.
+    assert.equal((await Deno.readTextFile(`${group}/cgroup.procs`)).trim(), String(other.pid));
+  } finally {
+    await sh(`virsh -c '${uri}' destroy ${name}; virsh -c '${uri}' undefine ${name}`);
+    await d.stop();
+    other.kill("SIGKILL");
+    await other.status;
+    await Deno.remove(group).catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

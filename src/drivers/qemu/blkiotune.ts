@@ -87,7 +87,7 @@ export const blkiotuneHandlers: HandlerEntry[] = [
       const { live } = affectedDefs(a.flags & AFFECT, o);
       let weight: number;
       if (live) {
-        const cg = domainCgroup(o.id, o.def.name);
+        const cg = domainCgroup(o);
         if (!cg || !hasController(cg, "blkio")) throw notMounted("blkio cgroup isn't mounted");
         weight = liveWeight(cg);
       } else weight = configWeight(o.newDef ?? o.def);

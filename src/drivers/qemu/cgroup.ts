@@ -142,14 +142,29 @@ export function hasController(cg: DomainCgroup | null, controller: Controller): 
 
 /**
  * The cgroup of a running domain, or null when it runs without one (not
- * root, no hierarchy mounted, or its group was never made).
+ * root, no hierarchy mounted, its group not made or held by another guest).
  */
-export function domainCgroup(id: number, name: string): DomainCgroup | null {
-  if (Deno.uid() !== 0 || id < 0) return null;
-  const mounts = cgroupMounts();
-  const cg = { mounts, rel: groupRel(id, name) };
-  const any = [...mounts.v1.keys(), ...mounts.v2Controllers].some((c) => hasController(cg, c));
-  return any ? cg : null;
+export function domainCgroup(
+  o: { pid: number; id: number; cgroup?: boolean; def: { name: string } },
+): DomainCgroup | null {
+  if (!o.cgroup || o.pid === 0) return null;
+  return { mounts: cgroupMounts(), rel: groupRel(o.id, o.def.name) };
+}
+
+/** Whether a running QEMU sits in the domain's group (a daemon restart finds it so). */
+export function inDomainGroup(pid: number, id: number, name: string): boolean {
+  try {
+    const rel = `/${groupRel(id, name)}`;
+    return Deno.readTextFileSync(`/proc/${pid}/cgroup`).split("\n")
+      .some((l) => l.slice(l.indexOf(":", l.indexOf(":") + 1) + 1).startsWith(rel));
+  } catch {
+    return false;
+  }
+}
+
+/** The groups a domain numbered `id` would have, whether or not they exist. */
+export function groupsOf(id: number, name: string): DomainCgroup {
+  return { mounts: cgroupMounts(), rel: groupRel(id, name) };
 }
 
 /** A cgroup file's text, trimmed; libvirt's error when it cannot be read. */
@@ -271,7 +286,7 @@ export function placeDomain(
   // A group of that name left empty by a QEMU that died goes; one still in
   // use belongs to another daemon's guest of the same name and number,
   // which this domain does not join: it runs without cgroups instead.
-  removeDomainCgroup(cg, 1);
+  removeDomainCgroup(cg, pid, 1);
   if (all.some(([root]) => exists(`${root}/${cg.rel}`))) return null;
   try {
     for (const [root, c] of all) {
@@ -300,15 +315,20 @@ export function placeDomain(
     }
   } catch {
     // Not writable here (a read-only /sys, a container): the domain runs without cgroups.
-    removeDomainCgroup(cg);
+    removeDomainCgroup(cg, pid);
     return null;
   }
   return cg;
 }
 
-/** Removes the domain's groups once its QEMU is gone (virCgroupRemove); what stays busy stays. */
-export function removeDomainCgroup(cg: DomainCgroup, tries = 10): void {
-  for (const [root] of hierarchies(cg.mounts)) {
+/**
+ * Removes the domain's groups once its QEMU (`pid`, 0: none) is gone
+ * (virCgroupRemove). A group holding another process's threads (another
+ * daemon's guest of the same name and number) is left to it; one still
+ * holding the exiting QEMU's is tried again a few times.
+ */
+export function removeDomainCgroup(cg: DomainCgroup, pid = 0, tries = 10): void {
+  for (const [root, c] of hierarchies(cg.mounts)) {
     const dir = `${root}/${cg.rel}`;
     let subs: string[] = [];
     try {
@@ -316,9 +336,29 @@ export function removeDomainCgroup(cg: DomainCgroup, tries = 10): void {
     } catch {
       continue;
     }
-    for (const s of subs) rmdirRetrying(`${dir}/${s}`, tries);
-    rmdirRetrying(dir, tries);
+    const file = c === "v2" ? "cgroup.threads" : "tasks";
+    for (const d of [...subs.map((s) => `${dir}/${s}`), dir]) {
+      if (!foreignTasks(`${d}/${file}`, pid)) rmdirRetrying(d, tries);
+    }
   }
+}
+
+/** Whether a group lists a thread of a process other than `pid`. */
+function foreignTasks(file: string, pid: number): boolean {
+  let tids: string[] = [];
+  try {
+    tids = Deno.readTextFileSync(file).split("\n").filter((t) => t);
+  } catch {
+    return false;
+  }
+  return tids.some((tid) => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${tid}/status`);
+      return Number(/^Tgid:\s*(\d+)/m.exec(status)?.[1]) !== pid;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** rmdir, tried again a few times while the group's last tasks are still leaving. */

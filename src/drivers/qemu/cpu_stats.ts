@@ -103,7 +103,7 @@ function haltPoll(pid: number): { success: bigint; fail: bigint } {
  * times; a shut off one's only the three times, libvirt's /proc/self figures.
  */
 export function cpuTotalStats(o: QemuDomainObj): TypedParam[] {
-  const cg = o.pid === 0 ? null : domainCgroup(o.id, o.def.name);
+  const cg = o.pid === 0 ? null : domainCgroup(o);
   const t = cg && hasController(cg, "cpuacct") ? cgroupTimes(cg) : procTimes(o.pid);
   const times = [
     param.ullong("cpu.time", t.total),
@@ -147,7 +147,7 @@ export const cpuStatsHandlers: HandlerEntry[] = [
     checkFlags("qemuDomainGetCPUStats", a.flags, VIR_TYPED_PARAM_STRING_OKAY);
     const o = c.withObj(c.entry(a.dom), (x) => x);
     if (o.pid === 0) throw notRunning();
-    const cg = domainCgroup(o.id, o.def.name);
+    const cg = domainCgroup(o);
     if (!cg || !hasController(cg, "cpuacct")) {
       throw notMounted("cgroup CPUACCT controller is not mounted");
     }

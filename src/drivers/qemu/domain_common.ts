@@ -44,7 +44,7 @@ import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_cons
 import { hasManagedSave, type Incoming, managedIncoming, managedSavePath } from "./save_image.ts";
 import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } from "./interface.ts";
 import { removeSnapshotMetadata } from "./snapshot_files.ts";
-import { domainCgroup, placeDomain, removeDomainCgroup } from "./cgroup.ts";
+import { type DomainCgroup, groupsOf, placeDomain, removeDomainCgroup } from "./cgroup.ts";
 import { applyCputune, applyMemtune } from "./cgroup_tune.ts";
 
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
@@ -281,13 +281,14 @@ export function startDomain(
     if (plugged) unplugInterfaces(c, def.devices.interfaces);
     throw e;
   }
+  let cg: DomainCgroup | null = null;
   try {
     // Its cgroups, as libvirt places QEMU before the guest runs, and the tuning they carry.
     const threads = c.io("qemu.qmp", { uuid: def.uuid, cmd: "query-cpus-fast" }) as {
       "cpu-index": number;
       "thread-id": number;
     }[];
-    const cg = placeDomain(
+    cg = placeDomain(
       id,
       def.name,
       pid,
@@ -311,6 +312,7 @@ export function startDomain(
       o.pid = pid;
       o.monitor = monitor;
       o.id = id;
+      if (cg) o.cgroup = true;
       o.state = S.VIR_DOMAIN_PAUSED;
       o.reason = S.VIR_DOMAIN_PAUSED_USER;
       o.stopping = null;
@@ -369,6 +371,7 @@ export function startDomain(
     }
   } catch (e) {
     c.io("qemu.kill", { uuid: def.uuid, pid, graceMs: 1000 });
+    if (cg) removeDomainCgroup(cg, pid);
     stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_FAILED);
     throw e;
   }
@@ -382,9 +385,10 @@ export function startDomain(
 export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number): boolean {
   const stateDir = c.dir((d) => d.stateDir);
   let transient = false;
-  const { nics, cgroup } = c.withObj(entry, (o) => ({
+  const { nics, cgroup, pid } = c.withObj(entry, (o) => ({
     nics: o.def.devices.interfaces,
-    cgroup: o.pid !== 0 ? domainCgroup(o.id, o.def.name) : null,
+    cgroup: o.cgroup && o.pid !== 0 ? groupsOf(o.id, o.def.name) : null,
+    pid: o.pid,
   }));
   const o = c.withObj(entry, (o, save) => {
     o.state = S.VIR_DOMAIN_SHUTOFF;
@@ -398,6 +402,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
     delete o.blockJobs;
     delete o.customMonitor;
     delete o.fakeReboot;
+    delete o.cgroup;
     if (o.newDef) {
       o.def = o.newDef;
       o.newDef = null;
@@ -416,7 +421,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
   c.dir((d, save) => {
     if (releaseMonitorSlot(d, entry.uuid)) save();
   });
-  if (cgroup) removeDomainCgroup(cgroup);
+  if (cgroup) removeDomainCgroup(cgroup, pid);
   try {
     unplugInterfaces(c, nics);
   } catch {

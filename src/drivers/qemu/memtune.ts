@@ -63,7 +63,7 @@ function getMemoryParams(c: QemuConn, dom: RemoteDomain, nparams: number, flags:
   requirePrivileged();
   return c.withObj(c.entry(dom), (o) => {
     const { live } = affectedDefs(flags & AFFECT, o);
-    const cg = live ? domainCgroup(o.id, o.def.name) : null;
+    const cg = live ? domainCgroup(o) : null;
     if (live && (!cg || !hasController(cg, "memory"))) throw noMemoryController();
     if (nparams === 0) return { params: [], nparams: LIMITS.length };
     const all: TypedParam[] = LIMITS.map(([name, key, v1, v2]) =>
@@ -81,7 +81,7 @@ function setMemoryParams(c: QemuConn, dom: RemoteDomain, params: TypedParam[], f
   c.job(dom, "remoteDispatchDomainSetMemoryParameters", (entry) => {
     c.withObj(entry, (o, save) => {
       const { live, config } = affectedDefs(flags, o);
-      const cg = live ? domainCgroup(o.id, o.def.name) : null;
+      const cg = live ? domainCgroup(o) : null;
       if (live && (!cg || !hasController(cg, "memory"))) throw noMemoryController();
       const given = new Map<Limit, bigint>();
       for (const [name, key] of LIMITS) {

@@ -61,6 +61,7 @@ import { findRedefined } from "../domain_list.ts";
 import { on, QemuConn } from "./conn.ts";
 import { domainHandlers } from "./domain.ts";
 import { readDefinitions, readStatuses } from "./files.ts";
+import { inDomainGroup } from "./cgroup.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML } from "./capabilities.ts";
@@ -386,6 +387,7 @@ function adopt(
       // Without hotplug the status file has no node numbers: the command line's.
       o.diskNodes = st.diskNodes ?? diskNodeNumbers(live);
       o.nextDiskNode = st.nextDiskNode ?? live.devices.disks.length + 1;
+      if (inDomainGroup(st.pid, st.id, live.name)) o.cgroup = true;
       saveObj();
     });
     e.id = st.id;

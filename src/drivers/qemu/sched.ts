@@ -146,7 +146,7 @@ function schedulerParams(c: QemuConn, dom: RemoteDomain, nparams: number, flags:
   const { params } = c.withObj(c.entry(dom), (o) => {
     const { live } = affectedDefs(flags & AFFECT, o);
     if (!live) return { params: configParams(o.newDef ?? o.def) };
-    const cg = domainCgroup(o.id, o.def.name);
+    const cg = domainCgroup(o);
     if (!cg || !hasController(cg, "cpu")) throw noCpuController();
     return { params: liveParams(cg) };
   });
@@ -187,7 +187,7 @@ function setSchedulerParams(
   c.job(dom, "remoteDispatchDomainSetSchedulerParametersFlags", (entry) => {
     c.withObj(entry, (o, save) => {
       const { live, config } = affectedDefs(flags, o);
-      const cg = live ? domainCgroup(o.id, o.def.name) : null;
+      const cg = live ? domainCgroup(o) : null;
       if (live && (!cg || !hasController(cg, "cpu"))) throw noCpuController();
       for (const p of params) {
         const v = paramBig(p);
@@ -220,7 +220,7 @@ export const schedHandlers: HandlerEntry[] = [
     return c.withObj(c.entry(a.dom), (o) => {
       // Not running: no cgroup, so the defaults.
       if (o.pid === 0) return { type: "posix", nparams: SCHED_PARAMS_BW };
-      const cg = domainCgroup(o.id, o.def.name);
+      const cg = domainCgroup(o);
       if (!cg || !hasController(cg, "cpu")) throw noCpuController();
       return { type: "posix", nparams: supportsCpuBW(cg) ? SCHED_PARAMS_BW : 1 };
     });
