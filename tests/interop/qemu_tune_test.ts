@@ -71,6 +71,9 @@ const RUNNING: [string, "exact" | "figures"][] = [
   ["memtune D --soft-limit 524288 --live", "exact"],
   ["memtune D", "exact"],
   ["schedinfo D --live --config", "exact"],
+  ["schedinfo D --live --config --set cpu_shares=600", "exact"],
+  ["memtune D --live --config --soft-limit 262144", "exact"],
+  ["memtune D --config", "exact"],
   ["schedinfo D --set cpu_shares=abc", "exact"],
   ["blkiotune D --live", "exact"],
   ["numatune D --live", "exact"],
@@ -161,6 +164,34 @@ Deno.test({
       assert.equal(await groups(1), want);
     });
     await compare(RUNNING);
+    await t.step("a live cpu_shares change raises the tunable event", async () => {
+      const seen: string[] = [];
+      for (const [i, [, uri]] of daemons.entries()) {
+        const events = new Deno.Command("virsh", {
+          args: ["-c", uri!, "event", NAMES[i]!, "--event", "tunable", "--loop"],
+          stdout: "piped",
+          stderr: "null",
+          env: { LC_ALL: "C" },
+        }).spawn();
+        let text = "";
+        const pump = (async () => {
+          const dec = new TextDecoder();
+          for await (const chunk of events.stdout) text += dec.decode(chunk, { stream: true });
+        })();
+        // virsh registers a moment after it starts: change the shares until it reports.
+        for (let k = 0; !text.includes("cpu_shares"); k++) {
+          assert.ok(k < 50, "virsh event never reported the change");
+          await sh(`virsh -c '${uri}' schedinfo ${NAMES[i]} --set cpu_shares=700`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        events.kill("SIGTERM");
+        await events.status;
+        await pump;
+        seen.push(text.split("\n").slice(0, 2).join("\n").replaceAll(NAMES[i]!, "D"));
+      }
+      assert.match(seen[0]!, /cputune\.cpu_shares: 700/);
+      assert.equal(seen[1], seen[0]);
+    });
     for (const [i, [, uri]] of daemons.entries()) {
       await sh(`virsh -c '${uri}' destroy ${NAMES[i]}`);
     }

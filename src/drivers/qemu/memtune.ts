@@ -133,7 +133,6 @@ export const memtuneHandlers: HandlerEntry[] = [
     return getMemoryParams(c, a.dom, a.nparams, a.flags);
   }),
   on(P.REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, (c, a) => {
-    exclusiveAffect("virDomainSetMemoryParameters", a.flags);
     setMemoryParams(c, a.dom, a.params, a.flags);
   }),
 ];

@@ -58,6 +58,8 @@ import {
 } from "./tune_params.ts";
 
 const AFFECT = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
+/** VIR_DOMAIN_EVENT_ID_TUNABLE. */
+const VIR_DOMAIN_EVENT_ID_TUNABLE = 17;
 /** The parameter count with CFS bandwidth control, and without. */
 const SCHED_PARAMS_BW = 9;
 
@@ -185,7 +187,7 @@ function setSchedulerParams(
   }
   const configDir = c.dir((d) => d.configDir);
   c.job(dom, "remoteDispatchDomainSetSchedulerParametersFlags", (entry) => {
-    c.withObj(entry, (o, save) => {
+    const changed = c.withObj(entry, (o, save) => {
       const { live, config } = affectedDefs(flags, o);
       const cg = live ? domainCgroup(o) : null;
       if (live && (!cg || !hasController(cg, "cpu"))) throw noCpuController();
@@ -206,7 +208,17 @@ function setSchedulerParams(
         writeDurable(configPath(configDir, def.name), configXML(def));
       }
       save();
+      return live ? { id: o.id, shares: o.def.cputune!.shares! } : null;
     });
+    // A live change is news to tunable-event watchers (with the value read back).
+    if (changed && params.length > 0) {
+      c.emitDomain(
+        { name: entry.name, uuid: entry.uuid, id: changed.id },
+        VIR_DOMAIN_EVENT_ID_TUNABLE,
+        { params: [param.ullong("cputune.cpu_shares", BigInt(changed.shares))] },
+        true,
+      );
+    }
   });
 }
 
@@ -237,7 +249,6 @@ export const schedHandlers: HandlerEntry[] = [
     setSchedulerParams(c, a.dom, a.params, 0);
   }),
   on(P.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, (c, a) => {
-    exclusiveAffect("virDomainSetSchedulerParametersFlags", a.flags);
     setSchedulerParams(c, a.dom, a.params, a.flags);
   }),
 ];
