@@ -72,6 +72,16 @@ const RUNNING: [string, "exact" | "figures"][] = [
   ["memtune D", "exact"],
   ["schedinfo D --live --config", "exact"],
   ["schedinfo D --live --config --set cpu_shares=600", "exact"],
+  ["schedinfo D --set vcpu_quota=50000", "exact"],
+  ["schedinfo D --set vcpu_period=200000 --set emulator_quota=20000", "exact"],
+  ["schedinfo D --set global_period=500000 --set global_quota=-1", "exact"],
+  ["schedinfo D --set iothread_quota=30000", "exact"],
+  ["schedinfo D", "exact"],
+  ["schedinfo D --set vcpu_period=10", "exact"],
+  ["schedinfo D --set emulator_quota=99999999999999999", "exact"],
+  ["schedinfo D --config --set vcpu_quota=40000 --set emulator_period=300000", "exact"],
+  ["schedinfo D --config", "exact"],
+  ["dumpxml D | grep -A6 '<cputune'", "exact"],
   ["memtune D --live --config --soft-limit 262144", "exact"],
   ["memtune D --config", "exact"],
   ["schedinfo D --set cpu_shares=abc", "exact"],
@@ -104,6 +114,8 @@ const RESTARTED: [string, "exact" | "figures"][] = [
   ["memtune D --config --hard-limit -1 --soft-limit 524288", "exact"],
   ["start D", "exact"],
   ["schedinfo D", "exact"],
+  ["schedinfo D --config --set vcpu_quota=0", "exact"],
+  ["dumpxml D --inactive | grep -A4 '<cputune'", "exact"],
   ["memtune D", "exact"],
   ["dumpxml D | grep -A2 '<memtune\\|<cputune'", "exact"],
   ["cpu-stats D --total", "figures"],
@@ -162,6 +174,20 @@ Deno.test({
         return;
       }
       assert.equal(await groups(1), want);
+    });
+    await t.step("a definition's bandwidth out of libvirt's range is refused alike", async () => {
+      const outs: string[] = [];
+      for (const [k, v] of [["period", "10"], ["emulator_quota", "99999999999999999"]]) {
+        await Deno.writeTextFile(
+          `${dir}/bad.xml`,
+          xml("cgtune-bad").replace("<vcpu>", `<cputune><${k}>${v}</${k}></cputune><vcpu>`),
+        );
+        for (const [, uri] of daemons) {
+          outs.push(await sh(`virsh -c '${uri}' define ${dir}/bad.xml`));
+        }
+      }
+      assert.match(outs[0]!, /must be in range/);
+      assert.deepEqual([outs[1], outs[3]], [outs[0], outs[2]]);
     });
     await compare(RUNNING);
     await t.step("a live cpu_shares change raises the tunable event", async () => {

@@ -15,12 +15,26 @@ import {
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import type { DomainDef } from "../../conf/domain_xml.ts";
-import { type DomainCgroup, hasController, readCgroupFile, writeCgroupFile } from "./cgroup.ts";
+import {
+  cgroupFileExists,
+  type DomainCgroup,
+  hasController,
+  readCgroupFile,
+  writeCgroupFile,
+} from "./cgroup.ts";
 import {
   VIR_DOMAIN_MEMORY_HARD_LIMIT,
   VIR_DOMAIN_MEMORY_PARAM_UNLIMITED,
   VIR_DOMAIN_MEMORY_SOFT_LIMIT,
   VIR_DOMAIN_MEMORY_SWAP_HARD_LIMIT,
+  VIR_DOMAIN_SCHEDULER_EMULATOR_PERIOD,
+  VIR_DOMAIN_SCHEDULER_EMULATOR_QUOTA,
+  VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD,
+  VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA,
+  VIR_DOMAIN_SCHEDULER_IOTHREAD_PERIOD,
+  VIR_DOMAIN_SCHEDULER_IOTHREAD_QUOTA,
+  VIR_DOMAIN_SCHEDULER_VCPU_PERIOD,
+  VIR_DOMAIN_SCHEDULER_VCPU_QUOTA,
 } from "./tune_params.ts";
 
 export const UNLIMITED = VIR_DOMAIN_MEMORY_PARAM_UNLIMITED;
@@ -38,22 +52,142 @@ export function setLiveShares(cg: DomainCgroup, shares: bigint): bigint {
   return cpuShares(cg);
 }
 
+/** What a CFS bandwidth figure caps: each vCPU's group, the emulator's, the domain's, I/O threads. */
+export type BandwidthScope = "vcpu" | "emulator" | "global" | "iothread";
+
+/** Each bandwidth parameter: its <cputune> element, period or quota, and scope. */
+export const BANDWIDTH: {
+  param: string;
+  item: string;
+  kind: "period" | "quota";
+  scope: BandwidthScope;
+}[] = [
+  { param: VIR_DOMAIN_SCHEDULER_VCPU_PERIOD, item: "period", kind: "period", scope: "vcpu" },
+  { param: VIR_DOMAIN_SCHEDULER_VCPU_QUOTA, item: "quota", kind: "quota", scope: "vcpu" },
+  {
+    param: VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD,
+    item: "global_period",
+    kind: "period",
+    scope: "global",
+  },
+  {
+    param: VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA,
+    item: "global_quota",
+    kind: "quota",
+    scope: "global",
+  },
+  {
+    param: VIR_DOMAIN_SCHEDULER_EMULATOR_PERIOD,
+    item: "emulator_period",
+    kind: "period",
+    scope: "emulator",
+  },
+  {
+    param: VIR_DOMAIN_SCHEDULER_EMULATOR_QUOTA,
+    item: "emulator_quota",
+    kind: "quota",
+    scope: "emulator",
+  },
+  {
+    param: VIR_DOMAIN_SCHEDULER_IOTHREAD_PERIOD,
+    item: "iothread_period",
+    kind: "period",
+    scope: "iothread",
+  },
+  {
+    param: VIR_DOMAIN_SCHEDULER_IOTHREAD_QUOTA,
+    item: "iothread_quota",
+    kind: "quota",
+    scope: "iothread",
+  },
+];
+
+/** QEMU_SCHED_MIN/MAX_PERIOD and _QUOTA: the range libvirt accepts (0: unset, quota -1: none). */
+export const PERIOD_RANGE: [bigint, bigint] = [1000n, 1000000n];
+export const QUOTA_RANGE: [bigint, bigint] = [1000n, 17592186044415n];
+
+/** A <cputune> bandwidth value of the definition, 0 when unset. */
+export function cputuneItem(def: DomainDef, item: string): bigint {
+  return BigInt(def.cputune?.items.find(([k]) => k === item)?.[1] ?? "0");
+}
+
+/** Sets (0: removes) a <cputune> bandwidth value, kept in libvirt's element order. */
+export function setCputuneItem(def: DomainDef, item: string, value: bigint): void {
+  def.cputune ??= { shares: null, items: [], vcpupins: [], emulatorpin: null, iothreadpins: [] };
+  const items = def.cputune.items.filter(([k]) => k !== item);
+  if (value !== 0n) items.push([item, String(value)]);
+  const order = BANDWIDTH.map((b) => b.item);
+  def.cputune.items = items.sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
+}
+
+/** The groups a scope's figure is written to (no I/O threads here: none). */
+function scopeGroups(cg: DomainCgroup, scope: BandwidthScope, vcpus: number): string[] {
+  if (scope === "global") return [""];
+  if (scope === "emulator") return ["emulator"];
+  if (scope === "iothread") return [];
+  return Array.from({ length: vcpus }, (_, i) => `vcpu${i}`)
+    .filter((sub) => cgroupFileExists(cg, "cpu", sub));
+}
+
 /**
- * Applies <cputune><shares> to a just-started domain (qemuSetupCpuCgroup):
- * a domain without any cgroup ignores it, as libvirt does; one whose group
- * lacks the CPU controller refuses it.
+ * Writes a CFS period or quota to each group of `scope` (libvirt's
+ * virCgroupSetCpuCfsPeriod / Quota; v2 keeps both in cpu.max).
+ */
+export function setLiveBandwidth(
+  cg: DomainCgroup,
+  scope: BandwidthScope,
+  kind: "period" | "quota",
+  value: bigint,
+  vcpus: number,
+): void {
+  const v2 = cg.mounts.v2Controllers.has("cpu");
+  for (const sub of scopeGroups(cg, scope, vcpus)) {
+    if (v2) {
+      const [q, p] = readCgroupFile(cg, "cpu", "cpu.max", sub).split(/\s+/);
+      const quota = kind === "quota" ? (value < 0n ? "max" : String(value)) : q;
+      const period = kind === "period" ? String(value) : p;
+      writeCgroupFile(cg, "cpu", "cpu.max", `${quota} ${period}`, sub);
+    } else {
+      const file = kind === "period" ? "cpu.cfs_period_us" : "cpu.cfs_quota_us";
+      writeCgroupFile(cg, "cpu", file, String(value), sub);
+    }
+  }
+}
+
+/**
+ * Applies <cputune> to a just-started domain (qemuSetupCpuCgroup and the
+ * vCPU, emulator and global bandwidth set-up): a domain without any cgroup
+ * ignores it, as libvirt does; one whose group lacks the CPU controller
+ * refuses it.
  */
 export function applyCputune(cg: DomainCgroup | null, def: DomainDef): void {
   const shares = def.cputune?.shares ?? null;
-  if (!cg || shares === null) return;
-  if (!hasController(cg, "cpu")) {
-    throw VirError.of(
-      VIR_ERR_CONFIG_UNSUPPORTED,
-      VIR_FROM_QEMU,
-      "CPU tuning is not available on this host",
-    );
+  if (!cg || !def.cputune) return;
+  const cpu = hasController(cg, "cpu");
+  if (shares !== null) {
+    if (!cpu) {
+      throw VirError.of(
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        VIR_FROM_QEMU,
+        "CPU tuning is not available on this host",
+      );
+    }
+    def.cputune.shares = Number(setLiveShares(cg, BigInt(shares)));
   }
-  def.cputune!.shares = Number(setLiveShares(cg, BigInt(shares)));
+  for (const scope of ["vcpu", "emulator", "global"] as const) {
+    const figures = BANDWIDTH.filter((b) => b.scope === scope && cputuneItem(def, b.item) !== 0n);
+    if (figures.length === 0) continue;
+    if (!cpu) {
+      throw VirError.of(
+        VIR_ERR_OPERATION_INVALID,
+        VIR_FROM_QEMU,
+        "cgroup cpu is required for scheduler tuning",
+      );
+    }
+    for (const b of figures) {
+      setLiveBandwidth(cg, scope, b.kind, cputuneItem(def, b.item), def.vcpusCurrent);
+    }
+  }
 }
 
 export type Limit = "hardLimit" | "softLimit" | "swapHardLimit";

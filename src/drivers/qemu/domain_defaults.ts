@@ -13,7 +13,13 @@ import type { DomainDef, RawElement } from "../../conf/domain_xml.ts";
 import { emptyInfo, insertController, newController, unsupported } from "./devices.ts";
 import { DISK_DRIVER_ATTRS } from "./disk_nodes.ts";
 import { VirError } from "../../rpc/error.ts";
-import { VIR_ERR_XML_ERROR, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
+import {
+  VIR_ERR_CONFIG_UNSUPPORTED,
+  VIR_ERR_XML_ERROR,
+  VIR_FROM_DOMAIN,
+  VIR_FROM_QEMU,
+} from "../../rpc/error_codes.ts";
+import { PERIOD_RANGE, QUOTA_RANGE } from "./cgroup_tune.ts";
 import { canonicalMachine, findMachine, isQ35, type QemuProbe } from "./probe.ts";
 
 const rawEl = (name: string, attrs: [string, string][]): RawElement => ({
@@ -208,15 +214,25 @@ function refuseUnsupported(def: DomainDef): void {
   if (d.hubs.length > 0) refuse("<hub>");
   if (d.parallels.length > 0) refuse("<parallel>");
   if (def.cpu?.numa) refuse("guest NUMA topology");
-  // Pinning, tuning and I/O threads need cgroups, affinity and -object
-  // iothread, which this driver does not apply: refused, not dropped.
-  // <cputune><shares> and the <memtune> limits go to the domain's cgroup (cgroup_tune.ts).
+  // Pinning, other tuning and I/O threads need affinity, more cgroup settings
+  // and -object iothread, which this driver does not apply: refused, not
+  // dropped. <cputune> shares and bandwidth and the <memtune> limits go to
+  // the domain's cgroup (cgroup_tune.ts).
   const ct = def.cputune;
-  if (
-    ct &&
-    (ct.items.length || ct.vcpupins.length || ct.emulatorpin !== null || ct.iothreadpins.length)
-  ) {
-    refuse("<cputune> other than <shares>");
+  if (ct && (ct.vcpupins.length || ct.emulatorpin !== null || ct.iothreadpins.length)) {
+    refuse("<cputune> pinning");
+  }
+  for (const [k, v] of ct?.items ?? []) {
+    // libvirt's virDomainDefCputuneValidate: 0 is unset, a quota may be -1 (none).
+    const [min, max] = k.endsWith("period") ? PERIOD_RANGE : QUOTA_RANGE;
+    const n = /^-?\d+$/.test(v) ? BigInt(v) : 0n;
+    if (n > 0n && (n < min || n > max)) {
+      throw VirError.of(
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        VIR_FROM_DOMAIN,
+        `Value of cputune '${k}' must be in range [${min}, ${max}]`,
+      );
+    }
   }
   if (def.cpuset !== null) refuse("<vcpu cpuset>");
   if (def.memtune?.minGuarantee) refuse("<memtune><min_guarantee>");

@@ -4,8 +4,9 @@
  * the CFS period and quota of the domain's cgroup, of its vCPU and emulator
  * sub-groups, and of the I/O threads (none here: the domain's group), read
  * from the cgroup files; from the persistent definition with --config, or
- * for a domain not running. Setting covers the CPU shares (live: written to
- * the cgroup, then read back, as libvirt does; --config: <cputune><shares>).
+ * for a domain not running. Setting writes the groups (the shares read back,
+ * as libvirt does; I/O thread figures, with no I/O threads, only into the
+ * definition) and raises the tunable event; --config edits <cputune>.
  *
  * @module
  */
@@ -15,8 +16,8 @@ import * as P from "../../protocol/remote_procedure_numbers.ts";
 import type { RemoteDomain } from "../../protocol/remote_types.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
+  VIR_ERR_INVALID_ARG,
   VIR_ERR_OPERATION_INVALID,
-  VIR_ERR_OPERATION_UNSUPPORTED,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
 import {
@@ -26,14 +27,22 @@ import {
   VIR_TYPED_PARAM_STRING_OKAY,
   VIR_TYPED_PARAM_ULLONG,
 } from "../../rpc/typed_params.ts";
-import type { DomainDef } from "../../conf/domain_xml.ts";
+import { copyDomainDef, type DomainDef } from "../../conf/domain_xml.ts";
 import { validateTypedParams } from "../../util/typed_params.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
 import { exclusiveAffect } from "../flags.ts";
 import { on, type QemuConn } from "./conn.ts";
 import { affectedDefs, checkFlags, configXML } from "./domain_common.ts";
 import { configPath, writeDurable } from "./files.ts";
-import { cpuShares, setLiveShares } from "./cgroup_tune.ts";
+import {
+  BANDWIDTH,
+  cpuShares,
+  PERIOD_RANGE,
+  QUOTA_RANGE,
+  setCputuneItem,
+  setLiveBandwidth,
+  setLiveShares,
+} from "./cgroup_tune.ts";
 import {
   cgroupFileExists,
   type DomainCgroup,
@@ -176,46 +185,65 @@ function setSchedulerParams(
   checkFlags("qemuDomainSetSchedulerParametersFlags", flags, AFFECT);
   requirePrivileged();
   validateTypedParams(params, SCHED_SPEC);
-  for (const p of params) {
-    if (p.field !== VIR_DOMAIN_SCHEDULER_CPU_SHARES) {
-      throw VirError.of(
-        VIR_ERR_OPERATION_UNSUPPORTED,
-        VIR_FROM_QEMU,
-        `scheduler parameter '${p.field}' is not supported by denovirt's QEMU driver`,
-      );
-    }
-  }
   const configDir = c.dir((d) => d.configDir);
   c.job(dom, "remoteDispatchDomainSetSchedulerParametersFlags", (entry) => {
     const changed = c.withObj(entry, (o, save) => {
       const { live, config } = affectedDefs(flags, o);
       const cg = live ? domainCgroup(o) : null;
       if (live && (!cg || !hasController(cg, "cpu"))) throw noCpuController();
-      for (const p of params) {
-        const v = paramBig(p);
-        if (live) {
-          o.def.cputune ??= emptyCputune();
-          o.def.cputune.shares = Number(setLiveShares(cg!, v));
+      const persistent = config ? copyDomainDef(o.newDef ?? o.def) : null;
+      const events: TypedParam[] = [];
+      try {
+        for (const p of params) {
+          const v = paramBig(p);
+          if (p.field === VIR_DOMAIN_SCHEDULER_CPU_SHARES) {
+            if (live) {
+              o.def.cputune ??= emptyCputune();
+              o.def.cputune.shares = Number(setLiveShares(cg!, v));
+              events.push(param.ullong("cputune.cpu_shares", BigInt(o.def.cputune.shares)));
+            }
+            if (persistent) {
+              persistent.cputune ??= emptyCputune();
+              persistent.cputune.shares = Number(v);
+            }
+            continue;
+          }
+          const b = BANDWIDTH.find((x) => x.param === p.field)!;
+          const [min, max] = b.kind === "period" ? PERIOD_RANGE : QUOTA_RANGE;
+          if ((v > 0n && v < min) || v > max) {
+            throw VirError.of(
+              VIR_ERR_INVALID_ARG,
+              VIR_FROM_QEMU,
+              `value of '${p.field}' is out of range [${min}, ${max}]`,
+            );
+          }
+          if (live && v !== 0n) {
+            setLiveBandwidth(cg!, b.scope, b.kind, v, o.def.vcpusCurrent);
+            setCputuneItem(o.def, b.item, v);
+            const name = `cputune.${p.field}`;
+            events.push(b.kind === "period" ? param.ullong(name, v) : param.llong(name, v));
+          }
+          if (persistent) setCputuneItem(persistent, b.item, v);
         }
-        if (config) {
-          const def = o.newDef ?? o.def;
-          def.cputune ??= emptyCputune();
-          def.cputune.shares = Number(v);
-        }
+      } finally {
+        // What was changed live stays changed (and is saved), as libvirt's
+        // status is saved after a failed parameter too.
+        save();
       }
-      if (config) {
-        const def = o.newDef ?? o.def;
-        writeDurable(configPath(configDir, def.name), configXML(def));
+      if (persistent) {
+        if (o.newDef) o.newDef = persistent;
+        else o.def = persistent;
+        writeDurable(configPath(configDir, persistent.name), configXML(persistent));
+        save();
       }
-      save();
-      return live ? { id: o.id, shares: o.def.cputune!.shares! } : null;
+      return events.length ? { id: o.id, events } : null;
     });
-    // A live change is news to tunable-event watchers (with the value read back).
-    if (changed && params.length > 0) {
+    // A live change is news to tunable-event watchers (the shares as read back).
+    if (changed) {
       c.emitDomain(
         { name: entry.name, uuid: entry.uuid, id: changed.id },
         VIR_DOMAIN_EVENT_ID_TUNABLE,
-        { params: [param.ullong("cputune.cpu_shares", BigInt(changed.shares))] },
+        { params: changed.events },
         true,
       );
     }
