@@ -86,6 +86,10 @@ const RUNNING: [string, "exact" | "figures"][] = [
   ["memtune D --config", "exact"],
   ["schedinfo D --set cpu_shares=abc", "exact"],
   ["blkiotune D --live", "exact"],
+  ["blkiotune D --weight 500", "exact"],
+  ["blkiotune D --config --weight 300", "exact"],
+  ["blkiotune D --config", "exact"],
+  ["dumpxml D --inactive | grep -A2 '<blkiotune'", "exact"],
   ["numatune D --live", "exact"],
   ["cpu-stats D --start 1 --count 1", "exact"],
   ["cpu-stats D --start 64", "exact"],
@@ -112,6 +116,11 @@ const RESTARTED: [string, "exact" | "figures"][] = [
   // A hard limit also caps the QEMU's locked memory (RLIMIT_MEMLOCK) in libvirt, which
   // a sandbox without CAP_SYS_RESOURCE refuses: the restart carries a soft limit instead.
   ["memtune D --config --hard-limit -1 --soft-limit 524288", "exact"],
+  // An I/O weight needs a BFQ or CFQ I/O scheduler: where there is none, the start fails.
+  ["start D", "exact"],
+  ["domstate D", "exact"],
+  ["blkiotune D --weight 0", "exact"],
+  ["blkiotune D", "exact"],
   ["start D", "exact"],
   ["schedinfo D", "exact"],
   ["schedinfo D --config --set vcpu_quota=0", "exact"],

@@ -14,7 +14,7 @@ import {
   VIR_ERR_OPERATION_INVALID,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
-import type { DomainDef } from "../../conf/domain_xml.ts";
+import type { DomainDef, RawElement } from "../../conf/domain_xml.ts";
 import {
   cgroupFileExists,
   type DomainCgroup,
@@ -255,4 +255,68 @@ export function applyMemtune(cg: DomainCgroup | null, def: DomainDef): void {
   }
   // The swap limit first: v1 keeps memory+swap at or above the memory limit.
   for (const [, key, v1, v2] of [...set].reverse()) writeLimit(cg, v1, v2, defLimit(def, key));
+}
+
+/** The group's weight file (BFQ's first, then CFQ's); libvirt's refusal when neither exists. */
+function weightFile(cg: DomainCgroup): string {
+  const v2 = cg.mounts.v2Controllers.has("blkio");
+  const files = v2 ? ["io.bfq.weight", "io.weight"] : ["blkio.bfq.weight", "blkio.weight"];
+  const file = files.find((f) => cgroupFileExists(cg, "blkio", f));
+  if (!file) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_INVALID,
+      VIR_FROM_QEMU,
+      "blkio device weight is valid only for bfq or cfq scheduler",
+    );
+  }
+  return file;
+}
+
+/** The group's I/O weight (virCgroupGetBlkioWeight): BFQ's file first, then CFQ's. */
+export function liveWeight(cg: DomainCgroup): number {
+  const file = weightFile(cg);
+  // v2's files start with "default N".
+  const text = readCgroupFile(cg, "blkio", file);
+  return Number(/(\d+)\s*$/m.exec(text.split("\n")[0] ?? "")?.[1] ?? "0");
+}
+
+/** Writes the group's I/O weight (virCgroupSetBlkioWeight), read back after. */
+export function setLiveWeight(cg: DomainCgroup, weight: number): number {
+  const file = weightFile(cg);
+  const v2 = cg.mounts.v2Controllers.has("blkio");
+  writeCgroupFile(cg, "blkio", file, v2 ? `default ${weight}` : String(weight));
+  return liveWeight(cg);
+}
+
+/** The <blkiotune><weight> of a definition, 0 when unset. */
+export function configWeight(def: DomainDef): number {
+  const w = def.blkiotune?.children.find((x) => x.name === "weight");
+  return w ? Number(w.text) : 0;
+}
+
+/** Sets (0: removes) <blkiotune><weight>; an empty <blkiotune> goes. */
+export function setConfigWeight(def: DomainDef, weight: number): void {
+  const others = def.blkiotune?.children.filter((x) => x.name !== "weight") ?? [];
+  const children: RawElement[] = weight
+    ? [{ name: "weight", attrs: [], children: [], text: String(weight) }]
+    : [];
+  children.push(...others);
+  def.blkiotune = children.length ? { name: "blkiotune", attrs: [], children, text: "" } : null;
+}
+
+/**
+ * Applies <blkiotune><weight> to a just-started domain (libvirt's blkio
+ * cgroup set-up): ignored without cgroups, refused without the controller.
+ */
+export function applyBlkiotune(cg: DomainCgroup | null, def: DomainDef): void {
+  const weight = configWeight(def);
+  if (!cg || !weight) return;
+  if (!hasController(cg, "blkio")) {
+    throw VirError.of(
+      VIR_ERR_OPERATION_INVALID,
+      VIR_FROM_QEMU,
+      "Block I/O tuning is not available on this host",
+    );
+  }
+  setLiveWeight(cg, weight);
 }

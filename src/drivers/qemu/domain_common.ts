@@ -45,7 +45,7 @@ import { hasManagedSave, type Incoming, managedIncoming, managedSavePath } from 
 import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } from "./interface.ts";
 import { removeSnapshotMetadata } from "./snapshot_files.ts";
 import { type DomainCgroup, groupsOf, placeDomain, removeDomainCgroup } from "./cgroup.ts";
-import { applyCputune, applyMemtune } from "./cgroup_tune.ts";
+import { applyBlkiotune, applyCputune, applyMemtune } from "./cgroup_tune.ts";
 
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
 
@@ -296,6 +296,7 @@ export function startDomain(
     );
     applyCputune(cg, def);
     applyMemtune(cg, def);
+    applyBlkiotune(cg, def);
     // The running definition shows the VNC port QEMU took (virsh vncdisplay reads it).
     let vncPort: number | null = null;
     if (def.devices.graphics.some((g) => g.type === "vnc")) {

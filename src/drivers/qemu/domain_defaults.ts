@@ -236,7 +236,7 @@ function refuseUnsupported(def: DomainDef): void {
   }
   if (def.cpuset !== null) refuse("<vcpu cpuset>");
   if (def.memtune?.minGuarantee) refuse("<memtune><min_guarantee>");
-  if (def.blkiotune) refuse("<blkiotune>");
+  if (def.blkiotune?.children.some((x) => x.name !== "weight")) refuse("<blkiotune><device>");
   if (def.numatune) refuse("<numatune>");
   if (def.iothreads > 0 || def.iothreadIds.length > 0) refuse("<iothreads>");
   for (const disk of d.disks) {
