@@ -45,6 +45,8 @@ const RUNNING: [string, "exact" | "figures"][] = [
   ["schedinfo D", "exact"],
   ["schedinfo D --live", "exact"],
   ["schedinfo D --config", "exact"],
+  ["dumpxml D | grep -A2 '<resource'", "exact"],
+  ["dumpxml D --inactive | grep -c '<resource'", "exact"],
   ["memtune D", "exact"],
   ["memtune D --config", "exact"],
   ["blkiotune D", "exact"],

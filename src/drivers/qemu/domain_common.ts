@@ -297,6 +297,15 @@ export function startDomain(
     applyCputune(cg, def);
     applyMemtune(cg, def);
     applyBlkiotune(cg, def);
+    // The running definition names the partition its groups are in (qemuInitCgroup).
+    if (cg && !def.resource) {
+      def.resource = {
+        name: "resource",
+        attrs: [],
+        children: [{ name: "partition", attrs: [], children: [], text: "/machine" }],
+        text: "",
+      };
+    }
     // The running definition shows the VNC port QEMU took (virsh vncdisplay reads it).
     let vncPort: number | null = null;
     if (def.devices.graphics.some((g) => g.type === "vnc")) {
