@@ -220,10 +220,12 @@ function errnoText(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "No such file or directory";
   if (e instanceof Deno.errors.PermissionDenied) return "Permission denied";
   if (e instanceof Deno.errors.InvalidData) return "Invalid argument";
-  return e instanceof Error ? e.message : String(e);
+  const text = e instanceof Error ? e.message : String(e);
+  // strerror's words, without Deno's "(os error N)" and path suffix.
+  return /^(.*?) \(os error \d+\)/.exec(text)?.[1] ?? text;
 }
 
-/** libvirt's refusal of a query needing `what` controller when the domain has none. */
+/** libvirt's refusal of a call needing a controller the domain's cgroup lacks. */
 export function notMounted(message: string): VirError {
   return VirError.of(VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU, message);
 }
