@@ -76,3 +76,20 @@ Deno.test("a domain not placed (or not running) has no cgroup", () => {
   // This test's own process sits in no domain's group.
   assert.equal(inDomainGroup(Deno.pid, 1, "denovirt-no-such-domain"), false);
 });
+
+Deno.test("under v2 a group has a controller only when enabled for it", async () => {
+  const v2 = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${v2}/cgroup.controllers`, "cpu io memory\n");
+    const rel = "machine/qemu-1-a.libvirt-qemu";
+    await Deno.mkdir(`${v2}/${rel}`, { recursive: true });
+    await Deno.writeTextFile(`${v2}/${rel}/cgroup.controllers`, "memory io\n");
+    const cg = { mounts: cgroupMounts(`cgroup2 ${v2} cgroup2 rw 0 0\n`), rel };
+    assert.deepEqual(
+      (["memory", "blkio", "cpu", "cpuacct"] as const).map((c) => hasController(cg, c)),
+      [true, true, false, true],
+    );
+  } finally {
+    await Deno.remove(v2, { recursive: true });
+  }
+});

@@ -134,7 +134,13 @@ export function hasController(cg: DomainCgroup | null, controller: Controller): 
   const dir = controllerDir(cg, controller);
   if (!dir) return false;
   try {
-    return Deno.statSync(dir).isDirectory;
+    if (!Deno.statSync(dir).isDirectory) return false;
+    // v2: only what the group has enabled (cpu.stat and devices need nothing).
+    if (!cg.mounts.v2Controllers.has(controller) || ["cpuacct", "devices"].includes(controller)) {
+      return true;
+    }
+    const enabled = Deno.readTextFileSync(`${dir}/cgroup.controllers`).trim().split(/\s+/);
+    return enabled.includes(V2_NAMES[controller] ?? controller);
   } catch {
     return false;
   }
