@@ -49,6 +49,20 @@ Deno.test({
     const runsId = (await call(c, P.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, { name: "runs" })).dom.id;
     const pidBefore = qemuProcesses(RUNS);
     assert.equal(pidBefore.length, 1);
+    // The scheduler's answer depends on the domain's cgroup (or its absence).
+    const sched = async (c: RawClient) => {
+      try {
+        return JSON.stringify(
+          await call(c, P.REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, { dom: runs }),
+        );
+      } catch (e) {
+        return String(e);
+      }
+    };
+    const schedBefore = await sched(c);
+    if ((await Deno.readTextFile(`/proc/${pidBefore[0]}/cgroup`)).includes("qemu-")) {
+      assert.match(schedBefore, /posix/);
+    }
     c.close();
     await c.done;
 
@@ -72,6 +86,8 @@ Deno.test({
     // Adopted: same id, same process, its state read back from QEMU (paused).
     assert.equal(byName.get("runs")!.id, runsId);
     assert.deepEqual(qemuProcesses(RUNS), pidBefore, "not started twice");
+    // Its cgroup is found again (/proc/PID/cgroup).
+    assert.equal(await sched(c), schedBefore);
     const st = await call(c, P.REMOTE_PROC_DOMAIN_GET_STATE, { dom: runs, flags: 0 });
     assert.equal(st.state, S.VIR_DOMAIN_PAUSED);
     // Its monitor is live again: resume goes through QMP, and the event reaches us.

@@ -46,6 +46,8 @@ import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } fro
 import { removeSnapshotMetadata } from "./snapshot_files.ts";
 import { applyIoTuneAtStart } from "./block_iotune.ts";
 import { applyBalloonPeriodAtStart } from "./balloon_period.ts";
+import { type DomainCgroup, groupsOf, placeDomain, removeDomainCgroup } from "./cgroup.ts";
+import { applyBlkiotune, applyCputune, applyMemtune } from "./cgroup_tune.ts";
 
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
 
@@ -281,7 +283,31 @@ export function startDomain(
     if (plugged) unplugInterfaces(c, def.devices.interfaces);
     throw e;
   }
+  let cg: DomainCgroup | null = null;
   try {
+    // Its cgroups, as libvirt places QEMU before the guest runs, and the tuning they carry.
+    const threads = c.io("qemu.qmp", { uuid: def.uuid, cmd: "query-cpus-fast" }) as {
+      "cpu-index": number;
+      "thread-id": number;
+    }[];
+    cg = placeDomain(
+      id,
+      def.name,
+      pid,
+      new Map(threads.map((t) => [t["cpu-index"], t["thread-id"]])),
+    );
+    applyCputune(cg, def);
+    applyMemtune(cg, def);
+    applyBlkiotune(cg, def);
+    // The running definition names the partition its groups are in (qemuInitCgroup).
+    if (cg && !def.resource) {
+      def.resource = {
+        name: "resource",
+        attrs: [],
+        children: [{ name: "partition", attrs: [], children: [], text: "/machine" }],
+        text: "",
+      };
+    }
     // The running definition shows the VNC port QEMU took (virsh vncdisplay reads it).
     let vncPort: number | null = null;
     if (def.devices.graphics.some((g) => g.type === "vnc")) {
@@ -298,6 +324,7 @@ export function startDomain(
       o.pid = pid;
       o.monitor = monitor;
       o.id = id;
+      if (cg) o.cgroup = true;
       o.state = S.VIR_DOMAIN_PAUSED;
       o.reason = S.VIR_DOMAIN_PAUSED_USER;
       o.stopping = null;
@@ -358,6 +385,7 @@ export function startDomain(
     }
   } catch (e) {
     c.io("qemu.kill", { uuid: def.uuid, pid, graceMs: 1000 });
+    if (cg) removeDomainCgroup(cg, pid);
     stopDomain(c, entry, S.VIR_DOMAIN_SHUTOFF_FAILED);
     throw e;
   }
@@ -371,7 +399,11 @@ export function startDomain(
 export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number): boolean {
   const stateDir = c.dir((d) => d.stateDir);
   let transient = false;
-  const nics = c.withObj(entry, (o) => o.def.devices.interfaces);
+  const { nics, cgroup, pid } = c.withObj(entry, (o) => ({
+    nics: o.def.devices.interfaces,
+    cgroup: o.cgroup && o.pid !== 0 ? groupsOf(o.id, o.def.name) : null,
+    pid: o.pid,
+  }));
   const o = c.withObj(entry, (o, save) => {
     o.state = S.VIR_DOMAIN_SHUTOFF;
     o.reason = reason;
@@ -385,6 +417,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
     delete o.thresholdIndexed;
     delete o.customMonitor;
     delete o.fakeReboot;
+    delete o.cgroup;
     if (o.newDef) {
       o.def = o.newDef;
       o.newDef = null;
@@ -403,6 +436,7 @@ export function stopDomain(c: QemuConn, entry: QemuDomainEntry, reason: number):
   c.dir((d, save) => {
     if (releaseMonitorSlot(d, entry.uuid)) save();
   });
+  if (cgroup) removeDomainCgroup(cgroup, pid);
   try {
     unplugInterfaces(c, nics);
   } catch {

@@ -17,8 +17,10 @@ import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_CONFIG_UNSUPPORTED,
   VIR_ERR_XML_ERROR,
+  VIR_FROM_DOMAIN,
   VIR_FROM_QEMU,
 } from "../../rpc/error_codes.ts";
+import { PERIOD_RANGE, QUOTA_RANGE } from "./cgroup_tune.ts";
 import { canonicalMachine, findMachine, isQ35, type QemuProbe } from "./probe.ts";
 
 const rawEl = (name: string, attrs: [string, string][]): RawElement => ({
@@ -248,12 +250,29 @@ function refuseUnsupported(def: DomainDef): void {
   // denovirt opens no perf counters on QEMU's threads.
   const perf = enabledPerfEvents(def);
   if (perf.length > 0) refuse(`perf event '${perf[0]}'`);
-  // Pinning, tuning and I/O threads need cgroups, affinity and -object
-  // iothread, which this driver does not apply: refused, not dropped.
-  if (def.cputune) refuse("<cputune>");
+  // Pinning and the other tuning need affinity and more cgroup settings,
+  // which this driver does not apply: refused, not dropped. <cputune> shares
+  // and bandwidth and the <memtune> limits go to the domain's cgroup
+  // (cgroup_tune.ts).
+  const ct = def.cputune;
+  if (ct && (ct.vcpupins.length || ct.emulatorpin !== null || ct.iothreadpins.length)) {
+    refuse("<cputune> pinning");
+  }
+  for (const [k, v] of ct?.items ?? []) {
+    // libvirt's virDomainDefCputuneValidate: 0 is unset, a quota may be -1 (none).
+    const [min, max] = k.endsWith("period") ? PERIOD_RANGE : QUOTA_RANGE;
+    const n = /^-?\d+$/.test(v) ? BigInt(v) : 0n;
+    if (n > 0n && (n < min || n > max)) {
+      throw VirError.of(
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        VIR_FROM_DOMAIN,
+        `Value of cputune '${k}' must be in range [${min}, ${max}]`,
+      );
+    }
+  }
   if (def.cpuset !== null) refuse("<vcpu cpuset>");
-  if (def.memtune) refuse("<memtune>");
-  if (def.blkiotune) refuse("<blkiotune>");
+  if (def.memtune?.minGuarantee) refuse("<memtune><min_guarantee>");
+  if (def.blkiotune?.children.some((x) => x.name !== "weight")) refuse("<blkiotune><device>");
   if (def.numatune) refuse("<numatune>");
   validateIOThreads(def);
   for (const disk of d.disks) {

@@ -66,6 +66,7 @@ import { findRedefined } from "../domain_list.ts";
 import { on, QemuConn } from "./conn.ts";
 import { domainHandlers } from "./domain.ts";
 import { readDefinitions, readStatuses } from "./files.ts";
+import { inDomainGroup } from "./cgroup.ts";
 import { qemuAlive } from "./proc.ts";
 import { loadPools, storageHandlers } from "./storage.ts";
 import { capabilitiesXML, domainCapabilitiesXML, resolveHypervisor } from "./capabilities.ts";
@@ -113,6 +114,11 @@ import { blockThresholdEvent, blockThresholdHandlers } from "./block_threshold.t
 import { vcpuInfoHandlers } from "./vcpu_info.ts";
 import { iothreadHandlers } from "./iothread_api.ts";
 import { agentUnavailable, guestAgentHandlers } from "./guest_agent.ts";
+import { schedHandlers } from "./sched.ts";
+import { memtuneHandlers } from "./memtune.ts";
+import { blkiotuneHandlers } from "./blkiotune.ts";
+import { numatuneHandlers } from "./numatune.ts";
+import { cpuStatsHandlers } from "./cpu_stats.ts";
 import { taintHandlers } from "./taint.ts";
 import { updateDisk } from "./media.ts";
 import { sendKeyHandlers } from "./send_key.ts";
@@ -415,6 +421,7 @@ function adopt(
       // Without hotplug the status file has no node numbers: the command line's.
       o.diskNodes = st.diskNodes ?? diskNodeNumbers(live);
       o.nextDiskNode = st.nextDiskNode ?? live.devices.disks.length + 1;
+      if (inDomainGroup(st.pid, st.id, live.name)) o.cgroup = true;
       saveObj();
     });
     e.id = st.id;
@@ -776,6 +783,11 @@ export const qemuDriver: Driver = {
     ...blockInfoHandlers,
     ...vcpuInfoHandlers,
     ...iothreadHandlers,
+    ...schedHandlers,
+    ...memtuneHandlers,
+    ...blkiotuneHandlers,
+    ...numatuneHandlers,
+    ...cpuStatsHandlers,
     ...guestAgentHandlers,
     ...taintHandlers,
     ...hostNodeHandlers,

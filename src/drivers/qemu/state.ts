@@ -99,6 +99,8 @@ export interface QemuDomainObj extends SnapshotHolder {
   customMonitor?: boolean;
   /** A reboot was asked for: the guest's next power-off resets it instead (libvirt's fake reboot). */
   fakeReboot?: boolean;
+  /** While running: QEMU sits in the domain's own cgroups (cgroup.ts), placed by this daemon. */
+  cgroup?: boolean;
 }
 
 /**

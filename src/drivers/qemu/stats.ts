@@ -21,7 +21,8 @@ import {
 import { param, type TypedParam } from "../../rpc/typed_params.ts";
 import * as S from "../domain_constants.ts";
 import { on, QemuConn } from "./conn.ts";
-import { cpuNs, rssKiB } from "./proc.ts";
+import { rssKiB } from "./proc.ts";
+import { cpuTotalStats } from "./cpu_stats.ts";
 import { threadInfo, threadSchedInfo, vcpuThreads } from "./vcpu_info.ts";
 import type { QemuDomainEntry, QemuDomainObj } from "./state.ts";
 import {
@@ -163,8 +164,8 @@ function record(c: QemuConn, e: QemuDomainEntry, stats: number): TypedParam[] {
   if (stats & VIR_DOMAIN_STATS_STATE) {
     out.push(param.int("state.state", o.state), param.int("state.reason", o.reason));
   }
-  if ((stats & VIR_DOMAIN_STATS_CPU_TOTAL) && o.pid !== 0) {
-    out.push(param.ullong("cpu.time", cpuNs(o.pid)));
+  if (stats & VIR_DOMAIN_STATS_CPU_TOTAL) {
+    out.push(...cpuTotalStats(o));
   }
   if (stats & VIR_DOMAIN_STATS_BALLOON) {
     out.push(

@@ -2,7 +2,7 @@
  * A QEMU domain's virtual CPUs and threads as virsh vcpuinfo, vcpupin and
  * emulatorpin show them: each vCPU thread (QMP query-cpus-fast) with its CPU time, the host CPU it last ran on and the
  * CPUs it may run on, read from /proc as libvirt reads them. This driver
- * applies no pinning (<cputune> and <vcpu cpuset> are refused at define), so
+ * applies no pinning (<cputune> pins and <vcpu cpuset> are refused at define), so
  * the configured affinity of every vCPU and of the emulator is every online
  * host CPU. (I/O threads are iothreads.ts'.)
  *
