@@ -14,10 +14,11 @@ import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_OPERATION_INVALID, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
 import type { DomainDef } from "../../conf/domain_xml.ts";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_constants.ts";
-import { on, type QemuConn } from "./conn.ts";
+import { on } from "./conn.ts";
 import { affectedDefs, checkFlags, configXML } from "./domain_common.ts";
 import { configPath, writeDurable } from "./files.ts";
 import { saveStatus } from "./status.ts";
+import { setPollingInterval } from "./balloon_polling.ts";
 
 /** The balloon device of a definition, or libvirt's refusal without one. */
 function balloonOf(def: DomainDef): NonNullable<DomainDef["devices"]["memballoon"]> {
@@ -30,27 +31,6 @@ function balloonOf(def: DomainDef): NonNullable<DomainDef["devices"]["memballoon
     );
   }
   return b;
-}
-
-/** qom-set of the balloon's polling interval (qemuMonitorJSONSetMemoryStatsPeriod). */
-function setPollingInterval(c: QemuConn, uuid: string, def: DomainDef, period: number): void {
-  const alias = def.devices.memballoon?.info.alias ?? "balloon0";
-  c.io("qemu.qmp", {
-    uuid,
-    cmd: "qom-set",
-    args: {
-      path: `/machine/peripheral/${alias}`,
-      property: "guest-stats-polling-interval",
-      value: period,
-    },
-  });
-}
-
-/** A starting domain's balloon statistics period, when its definition sets one. */
-export function applyBalloonPeriodAtStart(c: QemuConn, def: DomainDef): void {
-  const b = def.devices.memballoon;
-  if (b?.model !== "virtio" || !b.statsPeriod) return;
-  setPollingInterval(c, def.uuid, def, b.statsPeriod);
 }
 
 export const balloonPeriodHandlers: HandlerEntry[] = [

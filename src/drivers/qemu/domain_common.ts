@@ -44,8 +44,8 @@ import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from "../domain_cons
 import { hasManagedSave, type Incoming, managedIncoming, managedSavePath } from "./save_image.ts";
 import { applyLinkStates, nameInterfaces, plugInterfaces, unplugInterfaces } from "./interface.ts";
 import { removeSnapshotMetadata } from "./snapshot_files.ts";
-import { applyIoTuneAtStart } from "./block_iotune.ts";
-import { applyBalloonPeriodAtStart } from "./balloon_period.ts";
+import { applyIoTuneAtStart } from "./block_throttle.ts";
+import { applyBalloonPeriodAtStart } from "./balloon_polling.ts";
 import { type DomainCgroup, groupsOf, placeDomain, removeDomainCgroup } from "./cgroup.ts";
 import { applyBlkiotune, applyCputune, applyMemtune } from "./cgroup_tune.ts";
 

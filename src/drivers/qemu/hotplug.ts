@@ -24,7 +24,7 @@ import {
 import { type DiskDef, type DomainDef, parseDeviceXML } from "../../conf/domain_xml.ts";
 import { on, type QemuConn } from "./conn.ts";
 import { saveStatus } from "./status.ts";
-import { applyDiskIoTune } from "./block_iotune.ts";
+import { applyDiskIoTune } from "./block_throttle.ts";
 import { requireDiskReach } from "./command_line.ts";
 import { configPath, writeDurable } from "./files.ts";
 import { diskDeviceTail, formatNode, storageNode } from "./disk_nodes.ts";
