@@ -261,6 +261,36 @@ export function setBlockJobSpeed(
   c.io("qemu.qmp", { uuid: entry.uuid, cmd: "block-job-set-speed", args: { device: id, speed } });
 }
 
+/**
+ * Takes in a READY that QEMU has reported but whose event this daemon has
+ * not processed yet (events are handled in order, behind the running
+ * call): a client that saw the job ready in blockjob --info may pivot at
+ * once, as libvirt's qemuBlockJobUpdate lets it. The READY event goes out
+ * then, once, as it would have.
+ */
+function catchUpReady(c: QemuConn, entry: QemuDomainEntry, path: string): void {
+  const pending = c.withObj(entry, (o) => {
+    if (o.pid === 0) return null;
+    const job = o.blockJobs?.[jobDisk(o, path).targetDev];
+    return job && !job.ready ? job.id : null;
+  });
+  if (pending === null) return;
+  if (!queryJobs(c, entry.uuid).find((j) => j.device === pending)?.ready) return;
+  markReady(c, entry, pending);
+}
+
+/** A job QEMU reports ready: marked so (once), and libvirt's READY event sent. */
+function markReady(c: QemuConn, entry: QemuDomainEntry, id: string): void {
+  const found = c.withObj(entry, (o, save) => {
+    const hit = Object.entries(o.blockJobs ?? {}).find(([, j]) => j.id === id);
+    if (!hit || hit[1].ready) return null;
+    hit[1].ready = true;
+    save();
+    return { target: hit[0], type: hit[1].type };
+  });
+  if (found) emitBlockJob(c, entry, found.target, found.type, READY);
+}
+
 /** virDomainBlockJobAbort: cancel, or pivot a ready active commit (job-complete). */
 export function abortBlockJob(
   c: QemuConn,
@@ -271,6 +301,7 @@ export function abortBlockJob(
   stateDir: string,
   configDir: string,
 ): void {
+  if (pivot) catchUpReady(c, entry, path);
   const { job, target } = c.withObj(entry, (o, save) => {
     if (o.pid === 0) {
       throw notRunning();
@@ -348,17 +379,9 @@ export function blockJobEvent(
   const id = data.device;
   if (typeof id !== "string") return;
   switch (event) {
-    case "BLOCK_JOB_READY": {
-      const found = c.withObj(entry, (o, save) => {
-        const hit = Object.entries(o.blockJobs ?? {}).find(([, j]) => j.id === id);
-        if (!hit || hit[1].ready) return null;
-        hit[1].ready = true;
-        save();
-        return { target: hit[0], type: hit[1].type };
-      });
-      if (found) emitBlockJob(c, entry, found.target, found.type, READY);
+    case "BLOCK_JOB_READY":
+      markReady(c, entry, id);
       break;
-    }
     case "BLOCK_JOB_COMPLETED": {
       const status = typeof data.error === "string" ? FAILED : COMPLETED;
       concludeBlockJob(c, entry, id, status, stateDir, configDir);
