@@ -385,6 +385,32 @@ const POOL_INFO: Record<PoolType, PoolTypeInfo> = {
   "vstorage": { flags: SRC_NAME, formats: null, defaultFormat: null, volFormats: "file" },
 };
 
+/** A pool type's source or volume formats: the default and every one it takes. */
+export interface FormatOptions {
+  defaultFormat: string;
+  formats: readonly string[];
+}
+
+/**
+ * The source formats (poolOptions) and volume formats (volOptions) a pool
+ * type takes, as libvirt's storage backends declare them; null where it has
+ * none.
+ */
+export function poolTypeFormats(
+  type: PoolType,
+): { pool: FormatOptions | null; vol: FormatOptions | null } {
+  const i = POOL_INFO[type];
+  const pool = i.formats && i.defaultFormat
+    ? { defaultFormat: i.defaultFormat, formats: i.formats }
+    : null;
+  const vol = i.volFormats === "file"
+    ? { defaultFormat: "raw", formats: FILE_VOL_FORMATS }
+    : i.volFormats === "disk"
+    ? { defaultFormat: "none", formats: DISK_VOL_FORMATS }
+    : null;
+  return { pool, vol };
+}
+
 function storageXmlError(detail: string): VirError {
   return VirError.of(VIR_ERR_XML_ERROR, VIR_FROM_STORAGE, detail);
 }

@@ -66,6 +66,29 @@ export function register(
   });
 }
 
+/**
+ * A …_EVENT_REGISTER_ANY of an object family (network, storage pool, node
+ * device, secret): libvirtd's check of the event id, in `words`, then the
+ * registration; `filter` names the one object watched, or null.
+ */
+export function registerAny(
+  c: RegistryAccess,
+  family: EventFamily,
+  eventID: number,
+  last: number,
+  words: string,
+  filter: string | null,
+): number {
+  if (eventID < 0 || eventID >= last) {
+    throw VirError.of(
+      VIR_ERR_INTERNAL_ERROR,
+      VIR_FROM_RPC,
+      `unsupported ${words} event ID ${eventID}`,
+    );
+  }
+  return register(c, family, eventID, filter, false);
+}
+
 export function deregister(
   c: RegistryAccess,
   match: (cb: EventCallback) => boolean,

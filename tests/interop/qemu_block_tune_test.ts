@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
-import { haveCondition, haveTools } from "./_tools.ts";
+import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
 
@@ -20,17 +20,6 @@ const runnable = haveTools("block tuning against libvirtd's QEMU driver", [
   "qemu-system-x86_64",
   "qemu-img",
 ]) && haveCondition("block tuning against libvirtd's QEMU driver", missing === null, missing ?? "");
-
-async function sh(cmd: string): Promise<string> {
-  const o = await new Deno.Command("bash", {
-    args: ["-c", cmd],
-    stdout: "piped",
-    stderr: "piped",
-    env: { LC_ALL: "C" },
-  }).output();
-  const dec = new TextDecoder();
-  return (o.success ? "" : "FAILED ") + dec.decode(o.stdout) + dec.decode(o.stderr);
-}
 
 /** Every number masked: for the lines whose figures are each run's own. */
 const digits = (s: string) => s.replace(/\d+(\.\d+)?/g, "N");

@@ -8,6 +8,7 @@
 // /machine/peripheral, so the ids libvirt gives them too), and the guest's
 // kernel finding the PCI ones (its serial console log).
 
+import { until } from "./_serve.ts";
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
 import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
@@ -258,15 +259,6 @@ async function guestSaw(log: () => Promise<string>, line: string): Promise<strin
   return `not seen: ${line}`;
 }
 
-/** Polls `cond` until it holds; fails naming `what` after a minute. */
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Each daemon's guest named hp from `xml`, and `session` run on both with their outputs compared. */
 async function compare(
   t: Deno.TestContext,
@@ -317,7 +309,11 @@ async function compare(
     }
     // PCI unplug needs the guest's ACPI hotplug driver up.
     for (const [name] of daemons) {
-      await until(async () => (await serial(name)).includes("GUEST READY"), `${name}'s boot`);
+      await until(
+        async () => (await serial(name)).includes("GUEST READY"),
+        `${name}'s boot`,
+        60_000,
+      );
     }
     for (const cmd of session) {
       await t.step(cmd, async () => {

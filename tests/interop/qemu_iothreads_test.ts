@@ -8,9 +8,10 @@
 // every refusal, in libvirt's words — must match. The guest must still boot
 // and find its disk.
 
+import { until } from "./_serve.ts";
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
-import { haveCondition, haveTools } from "./_tools.ts";
+import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
 
@@ -20,26 +21,6 @@ const runnable = haveTools("IOThreads against libvirtd's QEMU driver", [
   "qemu-system-x86_64",
   "qemu-img",
 ]) && haveCondition("IOThreads against libvirtd's QEMU driver", missing === null, missing ?? "");
-
-async function sh(cmd: string): Promise<string> {
-  const o = await new Deno.Command("bash", {
-    args: ["-c", cmd],
-    stdout: "piped",
-    stderr: "piped",
-    env: { LC_ALL: "C" },
-  }).output();
-  const dec = new TextDecoder();
-  return (o.success ? "" : "FAILED ") + dec.decode(o.stdout) + dec.decode(o.stderr);
-}
-
-/** Polls `cond` until it holds; fails naming `what` after a minute. */
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /**
  * Definitions libvirt refuses or rewrites, each as the extra XML it adds
@@ -338,7 +319,7 @@ Deno.test({
     const serial = (name: string) => Deno.readTextFile(`${dir}/serial-${name}.log`);
     await t.step("the guest boots and finds its disk on the IOThread", async () => {
       for (const [name] of daemons) {
-        await until(async () => (await serial(name)).includes("GUEST READY"), name);
+        await until(async () => (await serial(name)).includes("GUEST READY"), name, 60_000);
         assert.match(await serial(name), /virtio_blk virtio\d+: \[vda\] 131072 512-byte/);
       }
     });

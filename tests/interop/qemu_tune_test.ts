@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
-import { haveCondition, haveTools } from "./_tools.ts";
+import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
 
@@ -19,17 +19,6 @@ const runnable = haveTools("virsh tuning against libvirtd's QEMU driver", [
   "virsh",
   "qemu-system-x86_64",
 ]) && haveCondition("virsh tuning against libvirtd's QEMU driver", missing === null, missing ?? "");
-
-async function sh(cmd: string): Promise<string> {
-  const o = await new Deno.Command("bash", {
-    args: ["-c", cmd],
-    stdout: "piped",
-    stderr: "piped",
-    env: { LC_ALL: "C" },
-  }).output();
-  const dec = new TextDecoder();
-  return (o.success ? "" : "FAILED ") + dec.decode(o.stdout) + dec.decode(o.stderr);
-}
 
 /** Every number masked: for the lines whose figures are each run's own. */
 const digits = (s: string) => s.replace(/\d+(\.\d+)?/g, "N");

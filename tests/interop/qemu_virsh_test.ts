@@ -7,6 +7,7 @@
 // command shows them; everything else — which fields, which errors, in
 // which words — must match.
 
+import { until } from "./_serve.ts";
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
 import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
@@ -30,15 +31,6 @@ const DEVICES: Record<string, string> = {
   video: "<video><model type='qxl'/></video>",
   redirdev: "<redirdev bus='usb' type='spicevmc'/>",
 };
-
-/** Polls `cond` until it holds; fails naming `what` after a minute. */
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Every number masked: for the lines whose figures are each run's own. */
 const digits = (s: string) => s.replace(/\d+(\.\d+)?/g, "N");
@@ -236,7 +228,7 @@ Deno.test({
     const serial = (name: string) => Deno.readTextFile(`${dir}/serial-${name}.log`);
     const boots = async (name: string) => (await serial(name)).split("GUEST READY").length - 1;
     await t.step("reboot: the guest powers off at the ACPI button and boots again", async () => {
-      for (const [name] of daemons) await until(async () => await boots(name) === 1, name);
+      for (const [name] of daemons) await until(async () => await boots(name) === 1, name, 60_000);
       for (const [, uri] of daemons) {
         assert.equal(await sh(`virsh -c '${uri}' reboot sv`), "Domain 'sv' is being rebooted\n\n");
       }
@@ -245,6 +237,7 @@ Deno.test({
         await until(
           async () => await boots(name) === 2,
           `${name}'s second boot:\n${await serial(name)}`,
+          60_000,
         );
         assert.match(await serial(name), /GUEST POWEROFF/);
         states.push(await sh(`virsh -c '${uri}' domstate --reason sv`));
@@ -253,7 +246,7 @@ Deno.test({
       assert.equal(states[1], states[0]);
     });
     await t.step("shutdown: the guest powers off and the domain is shut off", async () => {
-      for (const [name] of daemons) await until(async () => await boots(name) === 2, name);
+      for (const [name] of daemons) await until(async () => await boots(name) === 2, name, 60_000);
       const states: string[] = [];
       for (const [name, uri] of daemons) {
         assert.equal(
@@ -263,6 +256,7 @@ Deno.test({
         await until(
           async () => (await sh(`virsh -c '${uri}' domstate sv`)).startsWith("shut off"),
           `${name} to shut off`,
+          60_000,
         );
         states.push(await sh(`virsh -c '${uri}' domstate --reason sv`));
       }

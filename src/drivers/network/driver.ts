@@ -24,7 +24,6 @@ import {
   VIR_ERR_OPERATION_TIMEOUT,
   VIR_ERR_XML_DETAIL,
   VIR_FROM_NETWORK,
-  VIR_FROM_RPC,
 } from "../../rpc/error_codes.ts";
 import { checkFlagsIn } from "../../util/flags.ts";
 import { uuidFromString, uuidToString } from "../../util/uuid.ts";
@@ -42,7 +41,7 @@ import {
   VIR_NETWORK_UPDATE_AFFECT_CONFIG,
   VIR_NETWORK_UPDATE_AFFECT_LIVE,
 } from "../../conf/network_xml.ts";
-import { deregisterAny, register, type RegistryAccess } from "../callbacks.ts";
+import { deregisterAny, registerAny, type RegistryAccess } from "../callbacks.ts";
 import { removeDurable, writeDurable } from "../qemu/files.ts";
 import { log } from "../../log.ts";
 import { alive } from "../qemu/proc.ts";
@@ -886,19 +885,16 @@ export function networkHandlers(connOf: (ctx: CallContext) => NetConn): HandlerE
         return { xml: portXML(n, p) };
       });
     }),
-    on(P.REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, (c, a) => {
-      if (a.eventID < 0 || a.eventID >= VIR_NETWORK_EVENT_ID_LAST) {
-        throw VirError.of(
-          VIR_ERR_INTERNAL_ERROR,
-          VIR_FROM_RPC,
-          `unsupported network event ID ${a.eventID}`,
-        );
-      }
-      const filter = a.net ? uuidToString(a.net.uuid) : null;
-      return {
-        callbackID: register(c as unknown as RegistryAccess, "network", a.eventID, filter, false),
-      };
-    }),
+    on(P.REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, (c, a) => ({
+      callbackID: registerAny(
+        c as unknown as RegistryAccess,
+        "network",
+        a.eventID,
+        VIR_NETWORK_EVENT_ID_LAST,
+        "network",
+        a.net ? uuidToString(a.net.uuid) : null,
+      ),
+    })),
     on(P.REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY, (c, a) => {
       deregisterAny(c as unknown as RegistryAccess, "network", a.callbackID, "network");
     }),

@@ -367,6 +367,24 @@ export function hostSuspend(target: number, flags: number): never {
   throw VirError.of(VIR_ERR_NO_SUPPORT, VIR_FROM_QEMU, "virNodeSuspendForDuration");
 }
 
+/** Whether dmidecode reads the host's SMBIOS tables, asked once (libvirt reads them at start). */
+let smbiosReadable: boolean | undefined;
+
+function readsSmbios(): boolean {
+  if (smbiosReadable === undefined) {
+    try {
+      smbiosReadable = new Deno.Command("dmidecode", {
+        args: ["-q", "-t", "0,1,2,3,4,11,17"],
+        stdout: "null",
+        stderr: "null",
+      }).outputSync().success;
+    } catch {
+      smbiosReadable = false;
+    }
+  }
+  return smbiosReadable;
+}
+
 /**
  * virConnectGetSysinfo: libvirt reads the host's SMBIOS tables with
  * dmidecode; where that fails (no DMI in a VM, no dmidecode) the driver has
@@ -374,17 +392,7 @@ export function hostSuspend(target: number, flags: number): never {
  */
 export function hostSysinfo(flags: number): never {
   checkFlags("qemuConnectGetSysinfo", flags, 0);
-  let readable = false;
-  try {
-    readable = new Deno.Command("dmidecode", {
-      args: ["-q", "-t", "0,1,2,3,4,11,17"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    readable = false;
-  }
-  if (!readable) {
+  if (!readsSmbios()) {
     throw VirError.of(
       VIR_ERR_CONFIG_UNSUPPORTED,
       VIR_FROM_QEMU,

@@ -19,7 +19,6 @@ import {
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_SECRET,
   VIR_ERR_NO_SECRET,
-  VIR_FROM_RPC,
   VIR_FROM_SECRET,
 } from "../../rpc/error_codes.ts";
 import { checkFlagsIn } from "../../util/flags.ts";
@@ -31,7 +30,7 @@ import {
   VIR_SECRET_DEFINE_VALIDATE,
   VIR_SECRET_USAGE_TYPE_NONE,
 } from "../../conf/secret_xml.ts";
-import { deregisterAny, register, type RegistryAccess } from "../callbacks.ts";
+import { deregisterAny, registerAny, type RegistryAccess } from "../callbacks.ts";
 import { removeDurable, writeDurable } from "../qemu/files.ts";
 import { log } from "../../log.ts";
 import {
@@ -272,19 +271,16 @@ export function secretHandlers(connOf: (ctx: CallContext) => SecretConn): Handle
         d.secrets = d.secrets.filter((x) => x !== o);
         save();
       })),
-    on(P.REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY, (c, a) => {
-      if (a.eventID < 0 || a.eventID >= VIR_SECRET_EVENT_ID_LAST) {
-        throw VirError.of(
-          VIR_ERR_INTERNAL_ERROR,
-          VIR_FROM_RPC,
-          `unsupported secret event ID ${a.eventID}`,
-        );
-      }
-      const filter = a.secret ? uuidToString(a.secret.uuid) : null;
-      return {
-        callbackID: register(c as unknown as RegistryAccess, "secret", a.eventID, filter, false),
-      };
-    }),
+    on(P.REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY, (c, a) => ({
+      callbackID: registerAny(
+        c as unknown as RegistryAccess,
+        "secret",
+        a.eventID,
+        VIR_SECRET_EVENT_ID_LAST,
+        "secret",
+        a.secret ? uuidToString(a.secret.uuid) : null,
+      ),
+    })),
     on(P.REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY, (c, a) => {
       deregisterAny(c as unknown as RegistryAccess, "secret", a.callbackID, "secret");
     }),

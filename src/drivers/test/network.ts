@@ -17,7 +17,6 @@ import {
   VIR_ERR_OPERATION_FAILED,
   VIR_ERR_OPERATION_INVALID,
   VIR_FROM_NETWORK,
-  VIR_FROM_RPC,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import { uuidFromString, uuidToString } from "../../util/uuid.ts";
@@ -32,7 +31,7 @@ import {
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { type ObjectAccess, on, type TestConn } from "./conn.ts";
 import { checkFlags } from "./errors.ts";
-import { deregisterAny, register } from "../callbacks.ts";
+import { deregisterAny, registerAny } from "../callbacks.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
 import { defaultTestNetwork } from "./defaults.ts";
 
@@ -503,17 +502,16 @@ const handlers: HandlerEntry[] = [
   }),
 
   // Events
-  on(P.REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, (c, a) => {
-    if (a.eventID < 0 || a.eventID >= VIR_NETWORK_EVENT_ID_LAST) {
-      throw VirError.of(
-        VIR_ERR_INTERNAL_ERROR,
-        VIR_FROM_RPC,
-        `unsupported network event ID ${a.eventID}`,
-      );
-    }
-    const filter = a.net ? uuidToString(a.net.uuid) : null;
-    return { callbackID: register(c, "network", a.eventID, filter, false) };
-  }),
+  on(P.REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, (c, a) => ({
+    callbackID: registerAny(
+      c,
+      "network",
+      a.eventID,
+      VIR_NETWORK_EVENT_ID_LAST,
+      "network",
+      a.net ? uuidToString(a.net.uuid) : null,
+    ),
+  })),
   on(P.REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY, (c, a) => {
     deregisterAny(c, "network", a.callbackID, "network");
   }),

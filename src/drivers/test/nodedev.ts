@@ -23,7 +23,6 @@ import { VirError } from "../../rpc/error.ts";
 import {
   VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_NO_NODE_DEVICE,
-  VIR_FROM_RPC,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
 import {
@@ -40,7 +39,7 @@ import {
 } from "../../protocol/remote_types.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { on, type TestConn } from "./conn.ts";
-import { deregisterAny, register } from "../callbacks.ts";
+import { deregisterAny, registerAny } from "../callbacks.ts";
 import type { Entry, TestDirectory, TestFamily } from "./state.ts";
 import {
   createVHBA,
@@ -276,18 +275,16 @@ const handlers: HandlerEntry[] = [
     })),
 
   // ---- Events ----------------------------------------------------------------------------------
-  on(P.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY, (c, a) => {
-    if (a.eventID < 0 || a.eventID >= VIR_NODE_DEVICE_EVENT_ID_LAST) {
-      throw VirError.of(
-        VIR_ERR_INTERNAL_ERROR,
-        VIR_FROM_RPC,
-        `unsupported node device event ID ${a.eventID}`,
-      );
-    }
-    return {
-      callbackID: register(c, "node_device", a.eventID, a.dev ? a.dev.name : null, false),
-    };
-  }),
+  on(P.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY, (c, a) => ({
+    callbackID: registerAny(
+      c,
+      "node_device",
+      a.eventID,
+      VIR_NODE_DEVICE_EVENT_ID_LAST,
+      "node device",
+      a.dev ? a.dev.name : null,
+    ),
+  })),
   on(P.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY, (c, a) => {
     deregisterAny(c, "node_device", a.callbackID, "node device");
   }),

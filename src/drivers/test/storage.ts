@@ -23,13 +23,11 @@ import type { HandlerEntry } from "../../dispatch/handlers.ts";
 import * as P from "../../protocol/remote_procedure_numbers.ts";
 import { VirError } from "../../rpc/error.ts";
 import {
-  VIR_ERR_INTERNAL_ERROR,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_STORAGE_POOL,
   VIR_ERR_NO_STORAGE_VOL,
   VIR_ERR_NO_SUPPORT,
   VIR_ERR_OPERATION_INVALID,
-  VIR_FROM_RPC,
   VIR_FROM_STORAGE,
   VIR_FROM_TEST,
 } from "../../rpc/error_codes.ts";
@@ -52,7 +50,7 @@ import {
 } from "../../conf/storage_xml.ts";
 import { FAMILY_EVENT_PROCS } from "../events.ts";
 import { type ObjectAccess, on, type TestConn } from "./conn.ts";
-import { deregisterAny, register } from "../callbacks.ts";
+import { deregisterAny, registerAny } from "../callbacks.ts";
 import { addMockVport, removeMockVport } from "./nodedev.ts";
 import { checkFlags } from "./errors.ts";
 import type { ActiveEntry, TestDirectory, TestFamily } from "./state.ts";
@@ -740,17 +738,16 @@ const handlers: HandlerEntry[] = [
   ),
 
   // ---- Events ----------------------------------------------------------------------------------
-  on(P.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, (c, a) => {
-    if (a.eventID < 0 || a.eventID >= VIR_STORAGE_POOL_EVENT_ID_LAST) {
-      throw VirError.of(
-        VIR_ERR_INTERNAL_ERROR,
-        VIR_FROM_RPC,
-        `unsupported storage pool event ID ${a.eventID}`,
-      );
-    }
-    const filter = a.pool ? uuidToString(a.pool.uuid) : null;
-    return { callbackID: register(c, "storage_pool", a.eventID, filter, false) };
-  }),
+  on(P.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, (c, a) => ({
+    callbackID: registerAny(
+      c,
+      "storage_pool",
+      a.eventID,
+      VIR_STORAGE_POOL_EVENT_ID_LAST,
+      "storage pool",
+      a.pool ? uuidToString(a.pool.uuid) : null,
+    ),
+  })),
   on(P.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, (c, a) => {
     deregisterAny(c, "storage_pool", a.callbackID, "storage pool");
   }),
