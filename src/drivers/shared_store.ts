@@ -3,7 +3,8 @@
  * driver instances (one per shared or private connection state), each with
  * a lock and a JSON "directory", and objects (a domain, a network, …), each
  * with its own lock and a JSON blob. Blobs are decoded once per version and
- * cached per Worker. Lock ranks: instance = driver (3), object (4), heap (5).
+ * cached per Worker; and a memo of host facts worked out once for all
+ * Workers. Lock ranks: instance = driver (3), object (4), memo (5), heap (6).
  *
  * @module
  */
@@ -12,6 +13,7 @@ import {
   type LockTracker,
   RANK_DRIVER,
   RANK_HEAP,
+  RANK_MEMO,
   RANK_OBJECT,
   releaseIfOwner,
   SharedMutex,
@@ -25,7 +27,13 @@ const H_TOP = 2; // bump pointer, in bytes
 const H_STAMP = 3; // the last version stamp handed out (stamps are never reused)
 const H_FREE = 4; // free-list heads by size class, FREE_CLASSES words
 const FREE_CLASSES = 28;
-const INST_BASE = H_FREE + FREE_CLASSES; // instance table
+// The host facts worked out once for the whole daemon (memo): the lock held
+// while one is worked out (2 words), the blob handle of their JSON
+// dictionary, and its version stamp.
+const H_MEMO_LOCK = H_FREE + FREE_CLASSES;
+const H_MEMO = H_MEMO_LOCK + 2;
+const H_MEMO_VERSION = H_MEMO + 1;
+const INST_BASE = H_MEMO + 2; // instance table
 export const MAX_INSTANCES = 256;
 const INST_WORDS = 9;
 const I_LOCK = 0; // 2 words
@@ -68,6 +76,9 @@ const O_LIVE = 4;
 const O_JOB = 5;
 const OBJ_WORDS = 6;
 
+/** The memo dictionary's key in a Worker's cache of decoded blobs (instances use -index). */
+const MEMO_CACHE_KEY = -MAX_INSTANCES;
+
 const MIN_CLASS = 5; // 32-byte blocks
 /** Strings at least this long are stored beside a blob's JSON, once each. */
 const LONG_STRING = 64 * 1024;
@@ -107,6 +118,7 @@ function hashKey(key: string): number {
 export function releaseStoreLocks(sab: SharedArrayBuffer, threadId: number): void {
   const w = new Int32Array(sab);
   releaseIfOwner(w, H_LOCK, threadId);
+  releaseIfOwner(w, H_MEMO_LOCK, threadId);
   for (let i = 1; i < MAX_INSTANCES; i++) {
     releaseIfOwner(w, INST_BASE + i * INST_WORDS + I_LOCK, threadId);
   }
@@ -197,6 +209,7 @@ export class SharedStore {
   readonly #bytes: Uint8Array;
   readonly #tracker: LockTracker;
   readonly #heap: SharedMutex;
+  readonly #memoLock: SharedMutex;
   readonly #cache = new Map<number, { version: number; value: unknown }>();
 
   constructor(sab: SharedArrayBuffer, tracker: LockTracker) {
@@ -205,6 +218,7 @@ export class SharedStore {
     this.#bytes = new Uint8Array(sab);
     this.#tracker = tracker;
     this.#heap = new SharedMutex(this.#words, H_LOCK, RANK_HEAP, "store", tracker);
+    this.#memoLock = new SharedMutex(this.#words, H_MEMO_LOCK, RANK_MEMO, "store", tracker);
   }
 
   /** The calling thread's id (src/pool/lock.ts: unique to its isolate). */
@@ -370,6 +384,51 @@ export class SharedStore {
    */
   forgetAll(): void {
     this.#cache.clear();
+  }
+
+  // ---- Memo: facts about the host, computed once per daemon -----------------------------------
+
+  /**
+   * The value stored under `key`, or else `compute()`'s, stored for every
+   * Worker: a fact about the host that each Worker would otherwise work out
+   * for itself at a cost in time and memory (what an emulator binary offers,
+   * the host's CPU model). One Worker computes at a time, under the memo
+   * lock, so Workers asking at once wait for the first one's answer; a
+   * caller may hold instance and object locks, and `compute` must not ask
+   * the memo again. Values must be JSON: what comes back is what JSON.parse
+   * gives, or the computed value itself. Entries stay for the daemon's life
+   * (a few per emulator binary).
+   */
+  memo(key: string, compute: () => unknown): unknown {
+    const known = this.#memoRead();
+    if (Object.hasOwn(known, key)) return known[key];
+    using _ = this.#memoLock.lock();
+    const dict = this.#memoRead();
+    if (Object.hasOwn(dict, key)) return dict[key];
+    const value = compute();
+    const next = this.#writeBlob({ ...dict, [key]: value });
+    using _h = this.#heap.lock();
+    const w = this.#words;
+    const old = Atomics.load(w, H_MEMO);
+    Atomics.store(w, H_MEMO_VERSION, this.#stamp());
+    Atomics.store(w, H_MEMO, next);
+    if (old) this.#freeLocked(old);
+    return value;
+  }
+
+  /** The memo's dictionary, read under the heap lock (a Worker storing a new one frees the old). */
+  #memoRead(): Record<string, unknown> {
+    using _ = this.#heap.lock();
+    const w = this.#words;
+    const blob = Atomics.load(w, H_MEMO);
+    return blob ? this.#cached(blob, Atomics.load(w, H_MEMO_VERSION), MEMO_CACHE_KEY) : {};
+  }
+
+  /** Bytes the memo's dictionary takes (its block): the soak counts them apart from leaks. */
+  get memoBytes(): number {
+    using _ = this.#heap.lock();
+    const blob = Atomics.load(this.#words, H_MEMO);
+    return blob ? 1 << Atomics.load(this.#words, blob / 4) : 0;
   }
 
   // ---- Instances ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
  * Mutexes in shared memory, built on Atomics (a futex mutex whose word
  * holds its owner's thread id), each with a rank in the daemon's one lock
- * order: server → client → driver → object → heap. With checking on, every
+ * order: server → client → driver → object → memo → heap. With checking on, every
  * acquisition is compared with the locks this thread already holds.
  *
  * @module
@@ -14,14 +14,17 @@ export const RANK_SERVER = 1;
 export const RANK_CLIENT = 2;
 export const RANK_DRIVER = 3;
 export const RANK_OBJECT = 4;
+/** The driver store's memo, held while a Worker works out a host fact for all (host_facts.ts). */
+export const RANK_MEMO = 5;
 /** The driver store's allocator: a leaf, taken last and held for a few instructions. */
-export const RANK_HEAP = 5;
+export const RANK_HEAP = 6;
 
 const RANK_NAMES: Record<number, string> = {
   [RANK_SERVER]: "server",
   [RANK_CLIENT]: "client",
   [RANK_DRIVER]: "driver",
   [RANK_OBJECT]: "object",
+  [RANK_MEMO]: "memo",
   [RANK_HEAP]: "heap",
 };
 
@@ -31,7 +34,7 @@ export class LockOrderError extends Error {
   readonly code = "ERR_LOCK_ORDER";
   constructor(taking: string, held: string) {
     super(
-      `Cannot take the ${taking} lock while holding the ${held} lock: the order is server → client → driver → object → heap`,
+      `Cannot take the ${taking} lock while holding the ${held} lock: the order is server → client → driver → object → memo → heap`,
     );
   }
 }

@@ -61,6 +61,7 @@ import { MailboxWriter } from "./mailbox.ts";
 import { Superseded } from "./lock.ts";
 import { ClientView, type WorkerEnv } from "../dispatch/context.ts";
 import { SharedStore } from "../drivers/shared_store.ts";
+import { shareHostFacts } from "../drivers/host_facts.ts";
 import type { ProgramService } from "../dispatch/dispatch.ts";
 import type { DriverRegistry } from "../drivers/driver.ts";
 import type { Dispatcher } from "../dispatch/worker_services.ts";
@@ -134,8 +135,11 @@ class PoolWorker {
     this.#mail = mail;
     const answers = start.buffers.answers[start.index]!;
     const io = new IoRequester(answers, this.#ctl, this.#record, start.index, mail, fence);
+    const store = new SharedStore(start.buffers.store, mem.tracker);
+    // What an emulator offers, the host's CPU: worked out once for all Workers.
+    shareHostFacts(store);
     this.#env = {
-      store: new SharedStore(start.buffers.store, mem.tracker),
+      store,
       sendMessage: (index, gen, packet) => mail.add(MAIL_MESSAGE, -1, index, gen, packet),
       control: (req) =>
         mail.add(MAIL_CONTROL, -1, -1, 0, new TextEncoder().encode(JSON.stringify(req))),

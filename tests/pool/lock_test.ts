@@ -43,7 +43,7 @@ Deno.test("a deliberate inversion (client, then server) fails with LockOrderErro
     assert.ok(e instanceof LockOrderError);
     assert.equal(
       e.message,
-      "Cannot take the server lock while holding the client #0 lock: the order is server → client → driver → object → heap",
+      "Cannot take the server lock while holding the client #0 lock: the order is server → client → driver → object → memo → heap",
     );
     return true;
   });

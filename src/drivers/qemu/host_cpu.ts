@@ -35,6 +35,7 @@ import {
   x86Map,
 } from "./cpu_map.ts";
 import { hostCpuidBits } from "./host_cpuid.ts";
+import { hostFact } from "../host_facts.ts";
 import type { QemuHostCpu, QemuProbe } from "./probe.ts";
 
 export interface HostCpuModel {
@@ -43,8 +44,6 @@ export interface HostCpuModel {
   /** What a host-model domain runs with: only the migratable ones. */
   migratable: DecodedCpu;
 }
-
-const cache = new WeakMap<QemuProbe, Map<string, HostCpuModel | null>>();
 
 function decode(host: QemuHostCpu, hv: HvModels, migratable: boolean): DecodedCpu {
   const map = x86Map();
@@ -75,9 +74,13 @@ function decode(host: QemuHostCpu, hv: HvModels, migratable: boolean): DecodedCp
 
 /** The host-model CPU for `virttype` ("kvm" or "qemu"), or null when QEMU gave none. */
 export function hostCpuModel(probe: QemuProbe, virttype: string): HostCpuModel | null {
-  let per = cache.get(probe);
-  if (!per) cache.set(probe, per = new Map());
-  if (per.has(virttype)) return per.get(virttype)!;
+  return hostFact(
+    `qemu-host-model ${probe.id} ${virttype}`,
+    () => decodeHostModel(probe, virttype),
+  );
+}
+
+function decodeHostModel(probe: QemuProbe, virttype: string): HostCpuModel | null {
   const kvm = virttype === "kvm";
   const host = kvm ? probe.hostCpuKvm : probe.hostCpuTcg;
   const models = kvm ? probe.cpuKvm : probe.cpuTcg;
@@ -94,7 +97,6 @@ export function hostCpuModel(probe: QemuProbe, virttype: string): HostCpuModel |
       });
     }
   }
-  per.set(virttype, out);
   return out;
 }
 

@@ -12,6 +12,7 @@
 import { type DecodedCpu, decodeGuestCpu, type X86Map, x86Map } from "./cpu_map.ts";
 import { type HostCpuid, hostCpuid } from "./host_cpuid.ts";
 import { hostTscInfo, type TscInfo } from "./host_tsc.ts";
+import { hostFact } from "../host_facts.ts";
 
 export interface HostCpuDef {
   model: string;
@@ -33,12 +34,12 @@ function microcodeVersion(): number {
   }
 }
 
-let cached: HostCpuDef | null | undefined;
-
 /** The host CPU, or null when its CPUID cannot be read (libvirt then names no model either). */
 export function hostCpuDef(): HostCpuDef | null {
-  if (cached !== undefined) return cached;
-  cached = null;
+  return hostFact("host-cpu", readHostCpu);
+}
+
+function readHostCpu(): HostCpuDef | null {
   let map: X86Map;
   let id: HostCpuid | null;
   let cpu: DecodedCpu;
@@ -65,7 +66,7 @@ export function hostCpuDef(): HostCpuDef | null {
   const invtsc = map.featureByName.get("invtsc");
   const hasInvtsc = invtsc !== undefined &&
     [...invtsc.bits].every(([k, v]) => ((id!.bits.get(k) ?? 0) & v) >>> 0 === v);
-  cached = {
+  return {
     model: cpu.model,
     vendor: cpu.vendor,
     microcode: microcodeVersion(),
@@ -74,5 +75,4 @@ export function hostCpuDef(): HostCpuDef | null {
     physBits: id.physBits,
     features: cpu.features.map((f) => f.name),
   };
-  return cached;
 }

@@ -6,13 +6,14 @@
  * with `-machine none` and a monitor on a pipe chardev whose ".in" is a
  * file of commands ending in `quit` and whose ".out" is read back: one
  * synchronous run per accelerator (about 0.1 s), with no socket to serve.
- * Answers are cached per binary path and modification time, as libvirt
- * caches them.
+ * Answers are kept per binary path and modification time, as libvirt
+ * caches them, once for the whole daemon (host_facts.ts).
  *
  * @module
  */
 
 import { log } from "../../log.ts";
+import { hostFact } from "../host_facts.ts";
 import { STAT } from "./proc.ts";
 import { VirError } from "../../rpc/error.ts";
 import { VIR_ERR_INTERNAL_ERROR, VIR_FROM_QEMU } from "../../rpc/error_codes.ts";
@@ -46,6 +47,8 @@ export interface QemuHostCpu {
 }
 
 export interface QemuProbe {
+  /** The binary and its modification time: what the answers were kept under. */
+  id: string;
   /** major × 1,000,000 + minor × 1,000 + micro */
   version: number;
   /** Machines with the default one first, as libvirt keeps them. */
@@ -59,10 +62,8 @@ export interface QemuProbe {
   hostCpuTcg: QemuHostCpu | null;
   hostCpuKvm: QemuHostCpu | null;
   /** Every QOM type the binary has (device models among them). */
-  types: Set<string>;
+  types: string[];
 }
-
-const cache = new Map<string, QemuProbe>();
 
 /**
  * Whether /dev/kvm opens for reading and writing (libvirt's
@@ -202,9 +203,11 @@ export function probeEmulator(emulator: string, workDir?: string): QemuProbe {
       `Cannot find QEMU binary ${emulator}: ${e instanceof Error ? e.message : e}`,
     );
   }
-  const key = `${emulator}\u0000${mtime}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
+  const id = `${emulator} ${mtime}`;
+  return hostFact(`qemu-probe ${id}`, () => runProbe(id, emulator, workDir));
+}
+
+function runProbe(id: string, emulator: string, workDir?: string): QemuProbe {
   const common = [
     { execute: "query-version" },
     { execute: "query-machines" },
@@ -264,8 +267,9 @@ export function probeEmulator(emulator: string, workDir?: string): QemuProbe {
   }
   // virQEMUCapsSetDefaultMachine: the default machine moves to the front.
   if (def > 0) machines.unshift(...machines.splice(def, 1));
-  const types = new Set(((tcg.replies[3] ?? []) as { name: string }[]).map((t) => t.name));
+  const types = ((tcg.replies[3] ?? []) as { name: string }[]).map((t) => t.name);
   const probe: QemuProbe = {
+    id,
     version: ver.major * 1_000_000 + ver.minor * 1000 + ver.micro,
     machines,
     kvm,
@@ -275,7 +279,6 @@ export function probeEmulator(emulator: string, workDir?: string): QemuProbe {
     hostCpuKvm,
     types,
   };
-  cache.set(key, probe);
   return probe;
 }
 
