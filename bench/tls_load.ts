@@ -7,6 +7,7 @@
 //
 //   deno run -A bench/tls_load.ts [--seconds 4] [--clients 1,8]
 
+import { DAEMON_V8_FLAGS_ARG } from "../src/conf/v8_flags.ts";
 import { cpuMicrosTree, settle, startLibvirtd } from "../tests/_daemons.ts";
 import { freePort, makePki, type Pki } from "../tests/_pki.ts";
 
@@ -64,6 +65,7 @@ async function startDenovirtTls(pki: Pki): Promise<Daemon> {
       "run",
       "--no-check",
       "-A",
+      DAEMON_V8_FLAGS_ARG,
       new URL("../src/main.ts", import.meta.url).pathname,
       "--listen",
       "--config",

@@ -14,6 +14,7 @@ import { Server } from "./server/server.ts";
 import { SocketInUseError } from "./transport/unix.ts";
 import { log, setupLogging } from "./log.ts";
 import { watchParent } from "./parent_watch.ts";
+import { missingV8Flags } from "./conf/v8_flags.ts";
 import type { LogLevel } from "@logtape/logtape";
 
 const USAGE =
@@ -99,6 +100,14 @@ export async function main(args: string[]): Promise<number> {
   if (config.log_outputs === "") config.log_outputs = `${config.log_level}:stderr`;
   await setupLogging(logLevel, config.log_filters, config.log_outputs);
   for (const w of warnings) logger.warn(w);
+  const missing = missingV8Flags();
+  if (missing && missing.length > 0) {
+    logger.warn(
+      "started without the V8 flag(s) {flags} (deno task serve passes them): the memory of " +
+        "Workers that end is given back only when the event loop next collects garbage",
+      { flags: missing.join(" ") },
+    );
+  }
 
   try {
     server = await Server.start({

@@ -21,6 +21,7 @@ import { NETWORK_PROGRAMS } from "./drivers/network/host.ts";
 import { consolePath, CONSOLES_PER_SLOT, monitorPath } from "./drivers/qemu/files.ts";
 import { QEMU_MONITOR_SLOTS } from "./drivers/qemu/state.ts";
 import { watchParent } from "./parent_watch.ts";
+import { DAEMON_V8_FLAGS_ARG } from "./conf/v8_flags.ts";
 
 function isFile(path: string): boolean {
   try {
@@ -168,6 +169,7 @@ const daemon = new Deno.Command(Deno.execPath(), {
   args: [
     "run",
     "--no-prompt",
+    DAEMON_V8_FLAGS_ARG,
     ...flags,
     `${src}/main.ts`,
     ...daemonArgs,

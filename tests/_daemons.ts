@@ -35,7 +35,15 @@ export async function startDenovirt(
 ): Promise<BenchDaemon> {
   const dir = await Deno.makeTempDir({ prefix: "denovirt-bench-" });
   await Deno.writeTextFile(`${dir}/denovirt.conf`, `unix_sock_dir = "${dir}"\n${extraConf}`);
-  const deno = ["run", "--no-check", "-A", MAIN, "--config", `${dir}/denovirt.conf`];
+  const deno = [
+    "run",
+    "--no-check",
+    "-A",
+    DAEMON_V8_FLAGS_ARG,
+    MAIN,
+    "--config",
+    `${dir}/denovirt.conf`,
+  ];
   const p = new Deno.Command(opts.netns ? "unshare" : Deno.execPath(), {
     args: opts.netns ? ["-n", Deno.execPath(), ...deno] : deno,
     stdout: "null",
@@ -187,3 +195,4 @@ export function printLoadComparison(title: string, results: LoadResult[]): void 
     );
   }
 }
+import { DAEMON_V8_FLAGS_ARG } from "../src/conf/v8_flags.ts";

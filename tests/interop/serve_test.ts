@@ -291,3 +291,61 @@ for (const mode of ["default", "sandbox"] as const) {
     },
   });
 }
+
+/** A process's resident memory in MiB (ps: the tests' permissions do not reach /proc). */
+const rssMiB = (pid: number) => Number(ps("-o", "rss=", "-p", String(pid))) / 1024;
+
+for (const mode of ["default", "sandbox"] as const) {
+  Deno.test({
+    name: `deno task serve${
+      mode === "sandbox" ? " --sandbox" : ""
+    }: a Worker pool shrunk by virt-admin gives its memory back`,
+    ignore: !hasVirtAdmin,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const s = await serve(mode === "sandbox" ? ["--sandbox"] : []);
+      const admin = `${s.dir}/libvirt-admin-sock`;
+      const workers = async (n: number) => {
+        const r = await virtAdmin(
+          admin,
+          `server-threadpool-set libvirtd --max-workers ${n} --min-workers ${n}`,
+        );
+        assert.equal(r.code, 0, r.out);
+        await until(
+          async () =>
+            /nWorkers\s*:\s*(\d+)/.exec(
+              (await virtAdmin(admin, "server-threadpool-info libvirtd")).out,
+            )?.[1] === String(n),
+          `${n} Workers`,
+        );
+      };
+      try {
+        const daemon = mode === "sandbox" ? children(s.proc.pid)[0]! : s.proc.pid;
+        assert.ok(daemon, "the daemon");
+        assert.doesNotMatch(s.output(), /started without the V8 flag/);
+        await workers(5);
+        const rest = rssMiB(daemon);
+        await workers(25);
+        // Each Worker is an isolate of its own: 20 more are well over 100 MiB.
+        const grown = rssMiB(daemon);
+        assert.ok(grown - rest > 100, `RSS ${rest.toFixed(0)} → ${grown.toFixed(0)} MiB`);
+        await workers(5);
+        // The isolates that ended give their memory back at once, though the
+        // daemon is idle (without V8's --no-memory-pool-share-memory-on-teardown
+        // an idle daemon kept it: 227 → 502 → 395 MiB).
+        let now = rssMiB(daemon);
+        await until(
+          () => (now = rssMiB(daemon)) < rest + (grown - rest) / 4,
+          "the memory back",
+          10_000,
+        )
+          .catch(() =>
+            assert.fail(`RSS ${rest.toFixed(0)} → ${grown.toFixed(0)} → ${now.toFixed(0)} MiB`)
+          );
+      } finally {
+        await s.cleanup();
+      }
+    },
+  });
+}
