@@ -18,6 +18,7 @@ import { RawClient } from "./_rpc_client.ts";
 import { haveTools } from "./interop/_tools.ts";
 import { REMOTE_PROC_CONNECT_OPEN } from "../src/protocol/remote_procedure_numbers.ts";
 import { SLEEP_PROC_SLEEP, SLEEP_PROGRAM } from "./testdata/sleep_program.ts";
+import { DAEMON_V8_FLAGS } from "../src/conf/v8_flags.ts";
 
 const SOAK = new URL("../tools/soak.ts", import.meta.url).pathname;
 
@@ -116,6 +117,10 @@ Deno.test({
       "--allow-net",
       "--allow-run",
       "--allow-sys",
+      // So the RSS readings count memory in use: gc() in every isolate, malloc_trim;
+      // and the daemon's own flags, as the serve task passes them.
+      "--allow-ffi",
+      `--v8-flags=--expose-gc,${DAEMON_V8_FLAGS.join(",")}`,
       SOAK,
       "1.5",
     ],

@@ -28,9 +28,18 @@ export const SLEEP_PROC_SLEEP_HIGH = 10;
 export const SLEEP_PROC_OBJECT_HOLD = 11;
 /** Carries `data` (any size up to a packet) and sleeps `ms`: returns the data's length. */
 export const SLEEP_PROC_BLOB = 12;
+/**
+ * At high priority: runs a full garbage collection in the Worker's isolate
+ * (when V8's --expose-gc is on), then blocks `value` ms so that concurrent
+ * calls land on different Workers. Answers the Worker's thread id and its
+ * V8 heap after the collection, in use and committed (KiB); all 0 when it
+ * could not collect.
+ */
+export const SLEEP_PROC_GC_HIGH = 13;
 
 const value = struct("sleep_value", { value: uint });
 export const hold = struct("sleep_hold", { handle: uint, ms: uint });
+export const gcHeap = struct("sleep_gc_heap", { thread: uint, used: uint, total: uint });
 export const blob = struct("sleep_blob", { ms: uint, data: opaque(VIR_NET_MESSAGE_MAX) });
 
 export const SLEEP_PROGRAM_DEF: Program = defineProgram(
@@ -50,6 +59,7 @@ export const SLEEP_PROGRAM_DEF: Program = defineProgram(
 10	SLEEP_HIGH	high	-	-
 11	OBJECT_HOLD	low	-	-
 12	BLOB	low	-	-
+13	GC_HIGH	high	-	-
 `),
   [
     declare(SLEEP_PROC_ECHO, value, value),
@@ -64,6 +74,7 @@ export const SLEEP_PROGRAM_DEF: Program = defineProgram(
     declare(SLEEP_PROC_SLEEP_HIGH, value, value),
     declare(SLEEP_PROC_OBJECT_HOLD, hold, value),
     declare(SLEEP_PROC_BLOB, blob, value),
+    declare(SLEEP_PROC_GC_HIGH, value, gcHeap),
   ],
 );
 
@@ -99,6 +110,18 @@ export function setup(ext: WorkerExtension): void {
     [SLEEP_PROC_BLOB, (_: unknown, a: { ms: number; data: Uint8Array }) => {
       block(a.ms);
       return { value: a.data.length };
+    }],
+    [SLEEP_PROC_GC_HIGH, (ctx: CallContext, a: { value: number }) => {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) return { thread: 0, used: 0, total: 0 };
+      gc();
+      const m = Deno.memoryUsage();
+      block(a.value);
+      return {
+        thread: ctx.env.store.threadId,
+        used: Math.ceil(m.heapUsed / 1024),
+        total: Math.ceil(m.heapTotal / 1024),
+      };
     }],
     [SLEEP_PROC_THROW, () => {
       throw new Error("deliberate failure in a handler");

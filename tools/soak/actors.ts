@@ -595,6 +595,21 @@ export async function guestActor(ctx: SoakContext, guest: AsyncMutex): Promise<v
 
 // ---- Workers the watchdog kills ----------------------------------------------------------------
 
+/**
+ * How long a stuck call blocks its Worker: past the kill limit, so the
+ * watchdog ends it, and not much more. Deno's terminate() does not stop a
+ * thread asleep in Atomics.wait, so an ended Worker's isolate (a "zombie",
+ * tens of MiB) lives on until its sleep is over; RSS read meanwhile counts it.
+ */
+export const STUCK_MS = (KILL_SECONDS + 6) * 1000;
+
+/**
+ * The stuck calls running, and when (performance.now()) the isolates of
+ * those already ended will all have finished their sleep: an RSS reading
+ * waits for both (see rssAtFixedSizes).
+ */
+export const stuckCalls = { running: 0, zombiesGoneAt: 0 };
+
 /** Elapsed times (ms) of the calls the watchdog ended, and whether each began before the wrap. */
 export const watchdogKills: { ms: number; acrossWrap: boolean; at: number }[] = [];
 
@@ -611,13 +626,14 @@ async function stuckCall(
     : SLEEP_PROC_CRASH;
   const before = performance.now() - ctx.t0 < wrapAt;
   const t0 = performance.now();
+  stuckCalls.running++;
   try {
     const r = await conn.call(
       SLEEP_PROGRAM,
       1,
       proc,
       kind,
-      kind === "CRASH" ? undefined : (w) => w.writeUint(60_000),
+      kind === "CRASH" ? undefined : (w) => w.writeUint(STUCK_MS),
     );
     const ms = performance.now() - t0;
     if (r.error?.message !== WORKER_DIED) {
@@ -641,17 +657,25 @@ async function stuckCall(
     if (e instanceof ConnectionClosed) ctx.problem(`${kind}: the connection closed unanswered`);
     else throw e;
   } finally {
+    stuckCalls.running--;
+    // Its sleep began after t0, and the ended isolate ends a little after it.
+    stuckCalls.zombiesGoneAt = Math.max(stuckCalls.zombiesGoneAt, t0 + STUCK_MS + 1000);
     conn.close();
     await conn.done;
   }
 }
 
 /**
- * Calls that block their Worker past the kill limit, every 15–25 s, one of
- * them timed to run across the pool clock's wrap; now and then a Worker that
- * crashes. Each must be answered "the worker running this call died".
+ * Calls that block their Worker past the kill limit, every 15–25 s (none
+ * begun while RSS is read: `readings`), one of them timed to run across the
+ * pool clock's wrap; now and then a Worker that crashes. Each must be
+ * answered "the worker running this call died".
  */
-export async function watchdogActor(ctx: SoakContext, wrapAtMs: number): Promise<void> {
+export async function watchdogActor(
+  ctx: SoakContext,
+  wrapAtMs: number,
+  readings: AsyncMutex,
+): Promise<void> {
   const tasks: Promise<void>[] = [];
   // The one across the wrap: started 3 s before it, killed 3 s after.
   const straddle = (async () => {
@@ -663,8 +687,12 @@ export async function watchdogActor(ctx: SoakContext, wrapAtMs: number): Promise
   await ctx.pause(5000);
   while (ctx.running) {
     n++;
-    tasks.push(stuckCall(ctx, n % 2 ? "SLEEP" : "SLEEP_HIGH", wrapAtMs));
-    if (n % 3 === 0) tasks.push(stuckCall(ctx, "CRASH", wrapAtMs));
+    // Not while RSS is read (the readings hold this mutex): its ended isolate would count.
+    await readings.hold(() => {
+      tasks.push(stuckCall(ctx, n % 2 ? "SLEEP" : "SLEEP_HIGH", wrapAtMs));
+      if (n % 3 === 0) tasks.push(stuckCall(ctx, "CRASH", wrapAtMs));
+      return Promise.resolve();
+    });
     await ctx.pause(ctx.between(15000, 25000));
   }
   await Promise.all(tasks);
