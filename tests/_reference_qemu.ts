@@ -6,7 +6,7 @@
 // QEMU runs as root without a security driver (qemu.conf lines appended once,
 // under a marker), its output going to files rather than virtlogd.
 
-import { which } from "./_daemons.ts";
+import { type BenchDaemon, startDenovirt, which } from "./_daemons.ts";
 
 const MARK = "# denovirt reference libvirtd";
 const QEMU_CONF = "/etc/libvirt/qemu.conf";
@@ -166,5 +166,28 @@ export async function startReferenceQemu(): Promise<ReferenceQemu> {
       await lock.unlock();
       lock.close();
     },
+  };
+}
+
+/** The two daemons of a QEMU differential suite, with the URI each is reached at. */
+export interface QemuPair {
+  ref: ReferenceQemu;
+  d: BenchDaemon;
+  daemons: readonly [readonly ["libvirtd", string], readonly ["denovirt", string]];
+}
+
+/**
+ * The reference and a denovirt (a process of its own, every permission, as
+ * `deno task serve` runs it) keeping its QEMU definitions and state in `dir`.
+ */
+export async function startQemuPair(dir: string): Promise<QemuPair> {
+  const ref = await startReferenceQemu();
+  const d = await startDenovirt(
+    `qemu_config_dir = "${dir}/config"\nqemu_state_dir = "${dir}/state"\n`,
+  );
+  return {
+    ref,
+    d,
+    daemons: [["libvirtd", ref.uri], ["denovirt", `qemu:///system?socket=${d.socket}`]],
   };
 }

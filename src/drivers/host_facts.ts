@@ -25,22 +25,14 @@ export function shareHostFacts(s: SharedStore): void {
   store = s;
 }
 
-/** How a fact that is not plain JSON is written into the memo and read back. */
-export interface FactCodec<T> {
-  encode(value: T): unknown;
-  decode(json: unknown): T;
-}
-
-const PLAIN: FactCodec<unknown> = { encode: (v) => v, decode: (j) => j };
-
 /**
  * The fact under `key`: this isolate's copy, else the daemon's, else
  * `compute()`'s (an error it throws is not kept: the next call tries again).
+ * A fact is plain JSON (no Map, Set or undefined), as the memo stores it.
  */
-export function hostFact<T>(key: string, compute: () => T, codec?: FactCodec<T>): T {
+export function hostFact<T>(key: string, compute: () => T): T {
   if (known.has(key)) return known.get(key) as T;
-  const c = (codec ?? PLAIN) as FactCodec<T>;
-  const value = store ? c.decode(store.memo(key, () => c.encode(compute()))) : compute();
+  const value = (store ? store.memo(key, compute) : compute()) as T;
   known.set(key, value);
   return value;
 }

@@ -9,9 +9,8 @@
 // --dirtyrate. Run-specific figures (times, measured rates) are masked.
 
 import assert from "node:assert/strict";
-import { startDenovirt } from "../_daemons.ts";
 import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
-import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
+import { referenceQemuMissing, startQemuPair } from "../_reference_qemu.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
 
 const missing = referenceQemuMissing();
@@ -195,14 +194,7 @@ Deno.test({
       <target dev='hdc' bus='ide'/><readonly/></disk>
     <serial type='file'><source path='${serial}'/></serial>
   </devices></domain>`;
-  const ref = await startReferenceQemu();
-  const d = await startDenovirt(
-    `qemu_config_dir = "${dir}/config"\nqemu_state_dir = "${dir}/state"\n`,
-  );
-  const daemons = [["libvirtd", ref.uri], [
-    "denovirt",
-    `qemu:///system?socket=${d.socket}`,
-  ]] as const;
+  const { ref, d, daemons } = await startQemuPair(dir);
   const named = (name: string, out: string) =>
     out.replaceAll(`${dir}/disk-${name}.qcow2`, "DISK")
       .replaceAll(`${dir}/extra-${name}.qcow2`, "EXTRA");

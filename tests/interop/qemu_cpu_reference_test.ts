@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
 import { haveCondition, haveTools } from "./_tools.ts";
+import { run as runProgram } from "./_serve.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 import { kvmUsable } from "../../src/drivers/qemu/probe.ts";
 import { which } from "../_daemons.ts";
@@ -17,15 +18,10 @@ const missing = referenceQemuMissing();
 const runnable = haveTools("host-model CPU against libvirtd's", ["virsh", "qemu-system-x86_64"]) &&
   haveCondition("host-model CPU against libvirtd's", missing === null, missing ?? "");
 
+/** A program's output (stdout, then stderr) and whether it succeeded. */
 async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
-  const o = await new Deno.Command(cmd, {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-    env: { LC_ALL: "C" },
-  }).output();
-  const dec = new TextDecoder();
-  return { ok: o.success, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+  const r = await runProgram(cmd, args);
+  return { ok: r.code === 0, out: r.out };
 }
 
 /** The `<cpu>` element of a document (the first). */

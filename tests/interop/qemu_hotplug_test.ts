@@ -10,9 +10,8 @@
 
 import { until } from "./_serve.ts";
 import assert from "node:assert/strict";
-import { startDenovirt } from "../_daemons.ts";
 import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
-import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
+import { referenceQemuMissing, startQemuPair } from "../_reference_qemu.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
 
 const missing = referenceQemuMissing();
@@ -280,14 +279,7 @@ async function compare(
     <serial type='file'><source path='${serial}'/></serial>
     ${graphics}
   </devices></domain>`;
-  const ref = await startReferenceQemu();
-  const d = await startDenovirt(
-    `qemu_config_dir = "${dir}/config"\nqemu_state_dir = "${dir}/state"\n`,
-  );
-  const daemons = [["libvirtd", ref.uri], [
-    "denovirt",
-    `qemu:///system?socket=${d.socket}`,
-  ]] as const;
+  const { ref, d, daemons } = await startQemuPair(dir);
   const serial = (name: string) => Deno.readTextFile(`${dir}/serial-${name}.log`).catch(() => "");
   try {
     for (const [name, uri] of daemons) {

@@ -10,9 +10,8 @@
 
 import { until } from "./_serve.ts";
 import assert from "node:assert/strict";
-import { startDenovirt } from "../_daemons.ts";
 import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
-import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
+import { referenceQemuMissing, startQemuPair } from "../_reference_qemu.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
 
 const missing = referenceQemuMissing();
@@ -246,14 +245,7 @@ Deno.test({
     <serial type='file'><source path='${serial}'/></serial>
     <graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video>
   </devices></domain>`;
-  const ref = await startReferenceQemu();
-  const d = await startDenovirt(
-    `qemu_config_dir = "${dir}/config"\nqemu_state_dir = "${dir}/state"\n`,
-  );
-  const daemons = [["libvirtd", ref.uri], [
-    "denovirt",
-    `qemu:///system?socket=${d.socket}`,
-  ]] as const;
+  const { ref, d, daemons } = await startQemuPair(dir);
   const named = (name: string, out: string) =>
     out.replaceAll(`${dir}/disk-${name}.qcow2`, "DISK")
       .replaceAll(`${dir}/serial-${name}.log`, "SERIAL")

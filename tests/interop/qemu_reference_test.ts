@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { startDaemon } from "../server/_daemon.ts";
 import { haveCondition, haveTools } from "./_tools.ts";
+import { run as runProgram } from "./_serve.ts";
 import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
 
@@ -25,15 +26,10 @@ const runnable = haveTools("QEMU driver against libvirtd's", [
   "virt-install",
 ]) && haveCondition("QEMU driver against libvirtd's", missing === null, missing ?? "");
 
+/** A program's output (stdout, then stderr) and whether it succeeded. */
 async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
-  const o = await new Deno.Command(cmd, {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-    env: { LC_ALL: "C" },
-  }).output();
-  const dec = new TextDecoder();
-  return { ok: o.success, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+  const r = await runProgram(cmd, args);
+  return { ok: r.code === 0, out: r.out };
 }
 
 /** The document of a virt-install --print-xml run (its first, when it prints two). */

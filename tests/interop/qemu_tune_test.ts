@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { startDenovirt } from "../_daemons.ts";
 import { haveCondition, haveTools, shell as sh } from "./_tools.ts";
-import { referenceQemuMissing, startReferenceQemu } from "../_reference_qemu.ts";
+import { referenceQemuMissing, startQemuPair } from "../_reference_qemu.ts";
 import { buildGuest } from "../testdata/guest/build.ts";
 
 const missing = referenceQemuMissing();
@@ -135,11 +135,7 @@ Deno.test({
   <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${guest}/vmlinuz</kernel>
     <initrd>${guest}/initrd.gz</initrd><cmdline>console=ttyS0</cmdline></os>
   <devices><serial type='pty'/></devices></domain>`;
-  const ref = await startReferenceQemu();
-  const d = await startDenovirt(
-    `qemu_config_dir = "${dir}/config"\nqemu_state_dir = "${dir}/state"\n`,
-  );
-  const daemons = [["libvirtd", ref.uri], ["denovirt", `qemu:///system?socket=${d.socket}`]];
+  const { ref, d, daemons } = await startQemuPair(dir);
   const compare = async (steps: [string, "exact" | "figures"][]) => {
     for (const [cmd, how] of steps) {
       await t.step(cmd, async () => {

@@ -32,14 +32,13 @@ export const SLEEP_PROC_BLOB = 12;
  * At high priority: runs a full garbage collection in the Worker's isolate
  * (when V8's --expose-gc is on), then blocks `value` ms so that concurrent
  * calls land on different Workers. Answers the Worker's thread id and its
- * V8 heap after the collection, in use and committed (KiB); all 0 when it
- * could not collect.
+ * V8 heap in use after the collection (KiB); both 0 when it could not collect.
  */
 export const SLEEP_PROC_GC_HIGH = 13;
 
 const value = struct("sleep_value", { value: uint });
 export const hold = struct("sleep_hold", { handle: uint, ms: uint });
-export const gcHeap = struct("sleep_gc_heap", { thread: uint, used: uint, total: uint });
+export const gcHeap = struct("sleep_gc_heap", { thread: uint, used: uint });
 export const blob = struct("sleep_blob", { ms: uint, data: opaque(VIR_NET_MESSAGE_MAX) });
 
 export const SLEEP_PROGRAM_DEF: Program = defineProgram(
@@ -113,14 +112,13 @@ export function setup(ext: WorkerExtension): void {
     }],
     [SLEEP_PROC_GC_HIGH, (ctx: CallContext, a: { value: number }) => {
       const gc = (globalThis as { gc?: () => void }).gc;
-      if (!gc) return { thread: 0, used: 0, total: 0 };
+      if (!gc) return { thread: 0, used: 0 };
       gc();
       const m = Deno.memoryUsage();
       block(a.value);
       return {
         thread: ctx.env.store.threadId,
         used: Math.ceil(m.heapUsed / 1024),
-        total: Math.ceil(m.heapTotal / 1024),
       };
     }],
     [SLEEP_PROC_THROW, () => {
