@@ -19,6 +19,7 @@ import {
   which,
 } from "../tests/_daemons.ts";
 import { writeResultsSection } from "./_results.ts";
+import { DEFAULT_WORKER_PARK_SECONDS } from "../src/conf/config.ts";
 
 const arg = (name: string, dflt: string) => {
   const i = Deno.args.indexOf(`--${name}`);
@@ -30,6 +31,8 @@ const IDLE = Number(arg("idle", "10000"));
 const WRITE = !Deno.args.includes("--no-write");
 /** Both daemons take this many clients, so the idle-connection figure can be measured. */
 const MAX_CLIENTS = IDLE + 100;
+/** Idle time after which every Worker has parked (worker_park_seconds' default, and 2 s more). */
+const PARKED_MS = (DEFAULT_WORKER_PARK_SECONDS + 2) * 1000;
 
 interface Run {
   calls_per_s: number;
@@ -74,6 +77,10 @@ function rssKiB(pid: number): number {
  * held connection still answers.
  */
 async function idle(bin: string, d: BenchDaemon, n: number) {
+  // The same Workers warm before and during the hold: those the load before
+  // left warm park first, then a short load warms those opening connections uses.
+  await new Promise((r) => setTimeout(r, PARKED_MS));
+  await load(bin, d, 8, "version");
   const before = rssKiB(d.pid);
   const p = new Deno.Command(bin, {
     args: [d.socket, String(n), "8", "idle"],
@@ -118,6 +125,9 @@ async function main() {
     await settle(den.pid);
     await settle(lib.pid);
     const rest = { den: rssKiB(den.pid), lib: rssKiB(lib.pid) };
+    // Idle past worker_park_seconds: the Worker that ran the QEMU driver's start-up has parked.
+    await new Promise((r) => setTimeout(r, PARKED_MS));
+    const parked = { den: rssKiB(den.pid), lib: rssKiB(lib.pid) };
     for (const op of ["version", "mix"]) {
       for (const n of CLIENTS) {
         // Warm up each, then measure in turn (libvirtd first, then denovirt).
@@ -137,7 +147,7 @@ async function main() {
     }
     const di = await idle(bin, den, IDLE);
     const li = await idle(bin, lib, IDLE);
-    console.log(JSON.stringify({ rest, idle: { denovirt: di, libvirtd: li } }));
+    console.log(JSON.stringify({ rest, parked, idle: { denovirt: di, libvirtd: li } }));
     const table = [
       `## Light client (bench/light_load.ts), ${new Date().toISOString().slice(0, 10)}`,
       "",
@@ -150,9 +160,12 @@ async function main() {
       "",
       "| memory | denovirt | libvirtd | ratio |",
       "| ------ | -------- | -------- | ----- |",
-      `| RSS after start | ${fmt(rest.den / 1024)} MB | ${fmt(rest.lib / 1024)} MB | ${
+      `| RSS after start (CPU quiet) | ${fmt(rest.den / 1024)} MB | ${fmt(rest.lib / 1024)} MB | ${
         ratio(rest.den, rest.lib)
       } |`,
+      `| RSS at rest (idle ${PARKED_MS / 1000} s: Workers parked) | ${
+        fmt(parked.den / 1024)
+      } MB | ${fmt(parked.lib / 1024)} MB | ${ratio(parked.den, parked.lib)} |`,
       `| RSS per idle connection (${fmt(IDLE)} held) | ${di.perConnKiB.toFixed(1)} KiB | ${
         li.perConnKiB.toFixed(1)
       } KiB | ${ratio(di.perConnKiB, li.perConnKiB)} |`,

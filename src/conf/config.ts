@@ -8,6 +8,12 @@
 
 import { SYSTEM_RUN_DIR } from "./system.ts";
 
+/**
+ * How long an idle Worker keeps its isolate by default (`worker_park_seconds`):
+ * an on-demand pool's usual idle timeout (PHP-FPM's `process_idle_timeout`).
+ */
+export const DEFAULT_WORKER_PARK_SECONDS = 10;
+
 /** One settings key's name, type and checks. */
 interface KeySpec {
   type: "string" | "int" | "list";
@@ -43,6 +49,7 @@ const KEYS: Record<string, KeySpec> = {
   stuck_call_warn_seconds: { type: "int", min: 0, max: 1_000_000 },
   stuck_call_kill_seconds: { type: "int", min: 0, max: 1_000_000 },
   dispatch_poll_us: { type: "int", min: 0, max: 10_000 },
+  worker_park_seconds: { type: "int", min: 0, max: 1_000_000 },
   auth_unix_rw: { type: "string" },
   auth_unix_ro: { type: "string" },
   auth_tcp: { type: "string" },
@@ -114,6 +121,11 @@ export interface DaemonConfig {
    * flight when that procedure usually answers sooner, in µs (0: never poll).
    */
   dispatch_poll_us: number;
+  /**
+   * How long an idle Worker keeps its isolate before it parks (0: for ever);
+   * a parked Worker stays in the pool and starts an isolate again for its next call.
+   */
+  worker_park_seconds: number;
   /** QEMU driver: persistent domain definitions ("": `<unix_sock_dir>/qemu`). */
   qemu_config_dir: string;
   /** QEMU driver: status files, monitor sockets, logs of running domains ("": `<unix_sock_dir>/qemu-run`). */
@@ -227,6 +239,7 @@ export function defaultConfig(system = false): DaemonConfig {
     stuck_call_warn_seconds: 60,
     stuck_call_kill_seconds: 0,
     dispatch_poll_us: 100,
+    worker_park_seconds: DEFAULT_WORKER_PARK_SECONDS,
     qemu_config_dir: system ? "/etc/libvirt/qemu" : "",
     qemu_state_dir: system ? `${SYSTEM_RUN_DIR}/qemu` : "",
     qemu_emulator: "/usr/bin/qemu-system-x86_64",

@@ -180,6 +180,12 @@ export const WORKER_STARTING = 1;
 export const WORKER_IDLE = 2;
 export const WORKER_BUSY = 3;
 export const WORKER_EXITED = 4;
+/**
+ * A Worker of the pool with no isolate: counted in S_N_WORKERS / S_N_PRIO and
+ * S_FREE_*, on its idle stack like an idle one; the event loop starts an
+ * isolate in it when it pops it for a job (see "Parked Workers" in THREADING.md).
+ */
+export const WORKER_PARKED = 5;
 
 // ---- Mailbox records (bytes, in each worker's mailbox buffer) ----------------------------------
 /**

@@ -72,10 +72,13 @@ import {
   WORKER_EXITED,
   WORKER_FREE,
   WORKER_IDLE,
+  WORKER_PARKED,
   WORKER_STARTING,
 } from "./layout.ts";
 import { type PoolCapacity, type ServerBuffers, SharedMemory } from "./shared.ts";
-import type { WorkerStart } from "./worker.ts";
+import type { WorkerEnd, WorkerStart } from "./worker.ts";
+import assert from "node:assert/strict";
+import { DEFAULT_WORKER_PARK_SECONDS } from "../conf/config.ts";
 import { log } from "../log.ts";
 import { decodeHeader, encodePacket, PAYLOAD_OFFSET } from "../rpc/header.ts";
 import { VIR_NET_ERROR, VIR_NET_REPLY } from "../rpc/constants.ts";
@@ -125,6 +128,11 @@ export interface PoolOptions {
   arenaMaxBytes?: number;
   /** Workers running short calls at once (default RUNNING_TARGET; see #scheduleLocked). */
   runningTarget?: number;
+  /**
+   * How long an idle Worker keeps its isolate before it parks (ms; 0: for
+   * ever; default `worker_park_seconds`'s). See "Parked Workers" in THREADING.md.
+   */
+  parkAfterMs?: number;
 }
 
 /** A busy worker's call younger than this (ms) counts as running, not blocked (see #scheduleLocked). */
@@ -151,9 +159,15 @@ export const DEFAULT_POLL_MICROS = 100;
  */
 const DEATH_GRACE_MS = 20;
 
-/** What #scheduleLocked decided: workers to wake, how many to start, whether to look again. */
+/**
+ * What #scheduleLocked decided: workers to wake, parked ones to start an
+ * isolate in, how many to start, whether to look again.
+ */
 interface Schedule {
   wake: number[];
+  resume: number[];
+  /** Workers between two calls counted as running: they take queued jobs before they sleep. */
+  returning: number;
   grow: number;
   recheck: boolean;
 }
@@ -197,6 +211,8 @@ export class WorkerPool {
   readonly #epochMs: number;
   readonly #slotBase: number;
   readonly #runningTarget: number;
+  /** How long an idle Worker keeps its isolate (ms; 0: for ever, and Workers start with one). */
+  readonly #parkMs: number;
   /** Per worker record: isolates started in it so far (the thread id's incarnation). */
   readonly #incarnation: number[];
   /** Per worker record: the thread id of the isolate in it now. */
@@ -216,6 +232,7 @@ export class WorkerPool {
     this.#epochMs = opts.epochMs ?? Date.now();
     this.#slotBase = opts.threadSlotBase ?? 2;
     this.#runningTarget = opts.runningTarget ?? RUNNING_TARGET;
+    this.#parkMs = opts.parkAfterMs ?? DEFAULT_WORKER_PARK_SECONDS * 1000;
     if (this.#slotBase + opts.capacity.workers > THREAD_SLOTS) {
       throw new RangeError(
         `Cannot make ${opts.capacity.workers} workers: thread slots end at ${THREAD_SLOTS}`,
@@ -277,38 +294,109 @@ export class WorkerPool {
 
   /**
    * Applies the targets in S_MIN/S_MAX/S_PRIO_WORKERS (set by the admin
-   * program): starts Workers up to the minimum and the priority count, and
-   * retires Workers above the maximum — idle ones at once, busy ones after
-   * their call. No call is lost: a retiring Worker exits only between jobs.
+   * program): adds parked Workers up to the minimum and the priority count,
+   * and retires Workers above the maximum — parked ones first, then idle
+   * ones, busy ones after their call. No call is lost: a retiring Worker
+   * exits only between jobs.
    */
   resize(): void {
     const ctl = this.ctl;
-    const min = Atomics.load(ctl, S_MIN_WORKERS);
-    const max = Atomics.load(ctl, S_MAX_WORKERS);
-    const prioTarget = Atomics.load(ctl, S_PRIO_WORKERS);
-    const live = (prio: boolean) =>
-      this.#workers.map((w, i) => ({ w, i, rec: this.mem.worker(i) })).filter(({ w, rec }) =>
-        w !== null && Atomics.load(ctl, rec + W_PRIO) === (prio ? 1 : 0) &&
-        Atomics.load(ctl, rec + W_RETIRE) === 0 &&
-        Atomics.load(ctl, rec + W_STATE) !== WORKER_EXITED
-      );
-    for (const prio of [false, true]) {
-      const ws = live(prio);
-      const target = prio ? prioTarget : Math.max(min, Math.min(ws.length, max));
-      for (let n = ws.length; n < target; n++) this.#spawn(prio);
-      if (ws.length > target) {
-        // Idle ones first, so busy calls finish undisturbed.
-        const order = [...ws].sort((a, b) =>
-          (Atomics.load(ctl, a.rec + W_STATE) === WORKER_IDLE ? 0 : 1) -
-          (Atomics.load(ctl, b.rec + W_STATE) === WORKER_IDLE ? 0 : 1)
-        );
-        for (const { rec } of order.slice(0, ws.length - target)) {
-          Atomics.store(ctl, rec + W_RETIRE, 1);
-        }
-        // Wake the retiring ones so the idle among them see the flag and leave.
-        for (const { i } of order.slice(0, ws.length - target)) this.mem.wakeWorker(i);
+    const state = (i: number) => Atomics.load(ctl, this.mem.worker(i) + W_STATE);
+    const retiring = (i: number) => Atomics.load(ctl, this.mem.worker(i) + W_RETIRE) === 1;
+    // Parked records change only under the server lock; Workers with an
+    // isolate are marked to retire without it, as before parking existed.
+    const needLock = this.#parkMs > 0 ||
+      this.#workers.some((_, i) => state(i) === WORKER_PARKED);
+    const g = needLock ? this.mem.serverLock.tryLock() : null;
+    if (needLock && !g) return void this.mem.serverLock.whenFree().then(() => this.resize());
+    const wake: number[] = [];
+    try {
+      // A Worker marked to retire just as it parked leaves the pool now.
+      for (let i = 0; i < this.#workers.length; i++) {
+        if (state(i) === WORKER_PARKED && retiring(i)) this.#dropParkedLocked(i);
       }
+      const min = Atomics.load(ctl, S_MIN_WORKERS);
+      const max = Atomics.load(ctl, S_MAX_WORKERS);
+      const prioTarget = Atomics.load(ctl, S_PRIO_WORKERS);
+      // Which records are Workers of the pool, not leaving: the parked ones,
+      // and the others with an isolate that has not exited.
+      const member = (i: number) =>
+        !retiring(i) &&
+        (state(i) === WORKER_PARKED || (this.#workers[i] !== null && state(i) !== WORKER_EXITED));
+      const rank = (i: number) => [WORKER_PARKED, WORKER_IDLE].indexOf(state(i)) + 1 || 3;
+      for (const prio of [false, true]) {
+        const ws = this.#workers.map((_, i) => i).filter((i) =>
+          member(i) && Atomics.load(ctl, this.mem.worker(i) + W_PRIO) === (prio ? 1 : 0)
+        );
+        const target = prio ? prioTarget : Math.max(min, Math.min(ws.length, max));
+        for (let n = ws.length; n < target && this.#addLocked(prio); n++);
+        if (ws.length <= target) continue;
+        // Parked ones first (nothing runs there), then idle ones, so busy calls finish undisturbed.
+        for (const i of ws.sort((a, b) => rank(a) - rank(b)).slice(0, ws.length - target)) {
+          if (state(i) === WORKER_PARKED) this.#dropParkedLocked(i);
+          else {
+            Atomics.store(ctl, this.mem.worker(i) + W_RETIRE, 1);
+            wake.push(i);
+          }
+        }
+      }
+    } finally {
+      g?.[Symbol.dispose]();
     }
+    // Wake the retiring ones so the idle among them see the flag and leave.
+    for (const i of wake) this.mem.wakeWorker(i);
+  }
+
+  /**
+   * Adds a Worker to the pool: a parked one, or with parking off one with an
+   * isolate. False when no record is free. Caller holds the server lock when
+   * parking is on.
+   */
+  #addLocked(prio: boolean): boolean {
+    return this.#parkMs > 0 ? this.#addParkedLocked(prio) : this.#spawn(prio);
+  }
+
+  /**
+   * Makes a free record a parked Worker: counted in the pool and free, at
+   * the bottom of its idle stack (warm idle Workers are popped before it).
+   * False when no record is free. Caller holds the server lock.
+   */
+  #addParkedLocked(prio: boolean): boolean {
+    const ctl = this.ctl;
+    const index = this.#freeRecord();
+    if (index < 0) return false;
+    const rec = this.mem.worker(index);
+    Atomics.store(ctl, rec + W_PRIO, prio ? 1 : 0);
+    Atomics.store(ctl, rec + W_JOB, -1);
+    Atomics.store(ctl, rec + W_RETIRE, 0);
+    Atomics.store(ctl, rec + W_OWNER, 0);
+    Atomics.store(ctl, rec + W_STATE, WORKER_PARKED);
+    this.mem.pushIdleBottomLocked(index, prio);
+    Atomics.add(ctl, prio ? S_N_PRIO : S_N_WORKERS, 1);
+    Atomics.add(ctl, prio ? S_FREE_PRIO : S_FREE_WORKERS, 1);
+    return true;
+  }
+
+  /** Takes a parked Worker out of the pool; its record becomes free. Caller holds the server lock. */
+  #dropParkedLocked(index: number): void {
+    const ctl = this.ctl;
+    const rec = this.mem.worker(index);
+    const prio = Atomics.load(ctl, rec + W_PRIO) === 1;
+    this.mem.removeIdleLocked(index, prio);
+    Atomics.sub(ctl, prio ? S_N_PRIO : S_N_WORKERS, 1);
+    Atomics.sub(ctl, prio ? S_FREE_PRIO : S_FREE_WORKERS, 1);
+    // The isolate that parked here may not have said so yet: it has left its loop.
+    this.#workers[index]?.terminate();
+    this.#workers[index] = null;
+    Atomics.store(ctl, rec + W_STATE, WORKER_FREE);
+  }
+
+  /** A record no isolate, recovery or Worker of the pool holds, or -1. */
+  #freeRecord(): number {
+    return this.#workers.findIndex((w, i) =>
+      w === null && !this.#recovering.has(i) &&
+      Atomics.load(this.ctl, this.mem.worker(i) + W_STATE) === WORKER_FREE
+    );
   }
 
   /**
@@ -361,9 +449,12 @@ export class WorkerPool {
     releaseStoreLocks(this.store, tid);
     const g = this.mem.serverLock.tryLock();
     if (!g) return void this.mem.serverLock.whenFree().then(() => this.#recover(index, tid));
+    // It parked before it died: the record stays a parked Worker.
+    let parked = false;
     try {
       const state = Atomics.load(ctl, rec + W_STATE);
       const prio = Atomics.load(ctl, rec + W_PRIO) === 1;
+      parked = state === WORKER_PARKED;
       if (state === WORKER_STARTING) Atomics.sub(ctl, S_N_STARTING, 1);
       if (state === WORKER_IDLE) {
         // Not on its stack: popped and woken, and gone before it counted itself awake.
@@ -373,10 +464,11 @@ export class WorkerPool {
       if (state === WORKER_IDLE || state === WORKER_BUSY) {
         Atomics.sub(ctl, prio ? S_N_PRIO : S_N_WORKERS, 1);
       }
-      Atomics.store(ctl, rec + W_STATE, WORKER_FREE);
+      if (!parked) Atomics.store(ctl, rec + W_STATE, WORKER_FREE);
     } finally {
       g[Symbol.dispose]();
     }
+    if (parked) return this.#recovered(index);
     // What it published before it died is delivered as usual (a reply
     // finishes its job); a job of its still running is answered with an error.
     this.#drain(index);
@@ -392,6 +484,11 @@ export class WorkerPool {
     Atomics.store(ctl, rec + W_JOB, -1);
     Atomics.store(ctl, rec + W_JOB_REF, 0);
     Atomics.store(ctl, rec + W_MAIL_WAITING, 0);
+    this.#recovered(index);
+  }
+
+  /** A dead Worker's recovery is done: its record may be used again, and the pool is made whole. */
+  #recovered(index: number): void {
     this.#recovering.delete(index);
     if (!this.#stopped) {
       this.resize();
@@ -446,6 +543,21 @@ export class WorkerPool {
     if (!this.#stopped) this.#flush();
   }
 
+  /**
+   * The Worker in record `index` parked: it left its loop and stays in the
+   * pool's counts and on its idle stack with no isolate. End the isolate,
+   * unless the record has since been given a new one or left the pool.
+   */
+  #parked(index: number, w: Worker): void {
+    if (this.#workers[index] !== w) return;
+    this.#disown(index);
+    w.terminate();
+    this.#workers[index] = null;
+    this.#drain(index);
+    // Marked to retire as it parked: it leaves the pool (see resize).
+    if (Atomics.load(this.ctl, this.mem.worker(index) + W_RETIRE) === 1) this.resize();
+  }
+
   /** Counts a connected client in S_N_CLIENTS (seen by the admin program). */
   countClient(delta: number): void {
     Atomics.add(this.ctl, S_N_CLIENTS, delta);
@@ -456,11 +568,18 @@ export class WorkerPool {
     return Atomics.load(this.ctl, S_MAX_CLIENTS);
   }
 
-  /** Starts min_workers normal and prio_workers priority Workers and the completion loop. */
+  /**
+   * Makes min_workers normal and prio_workers priority Workers, parked (an
+   * isolate starts in one when a call first needs it), and starts the
+   * completion loop.
+   */
   start(): void {
-    // The Workers a daemon starts with load what they serve with their first job.
-    for (let i = 0; i < this.#opts.minWorkers; i++) this.#spawn(false, false);
-    for (let i = 0; i < this.#opts.prioWorkers; i++) this.#spawn(true, false);
+    {
+      // No isolate runs yet: the server lock is free.
+      using _ = this.mem.serverLock.tryLock() ?? assert.fail("the server lock is taken at start");
+      for (let i = 0; i < this.#opts.minWorkers; i++) this.#addLocked(false);
+      for (let i = 0; i < this.#opts.prioWorkers; i++) this.#addLocked(true);
+    }
     this.#completionLoop();
     if (this.#opts.stuckWarnSeconds || this.#opts.stuckKillSeconds) {
       this.#watchdog = setInterval(() => this.#watch(), 250);
@@ -539,31 +658,51 @@ export class WorkerPool {
     };
   }
 
-  #spawn(prio: boolean, eager = true): boolean {
-    const index = this.#workers.findIndex((w, i) =>
-      w === null && !this.#recovering.has(i) &&
-      Atomics.load(this.ctl, this.mem.worker(i) + W_STATE) === WORKER_FREE
-    );
+  /** Starts a Worker in a free record (growth, a replacement); false when none is free. */
+  #spawn(prio: boolean): boolean {
+    const index = this.#freeRecord();
     if (index < 0) return false;
-    const threadId = threadIdOf(this.#slotBase + index, ++this.#incarnation[index]!);
-    this.#threadIds[index] = threadId;
     const rec = this.mem.worker(index);
     Atomics.store(this.ctl, rec + W_STATE, WORKER_STARTING);
     Atomics.store(this.ctl, rec + W_PRIO, prio ? 1 : 0);
     Atomics.store(this.ctl, rec + W_JOB, -1);
-    // The record is this isolate's from now until it leaves or is ended.
+    Atomics.store(this.ctl, rec + W_RETIRE, 0);
+    // The worker moves itself from "starting" to "live" when it joins.
+    Atomics.add(this.ctl, S_N_STARTING, 1);
+    this.#startIsolate(index, prio, false);
+    return true;
+  }
+
+  /**
+   * Starts an isolate in parked record `index`, which #scheduleLocked popped
+   * for a job, counted as woken and set idle: the new Worker begins as an
+   * idle one just woken. An isolate that parked there and has not yet said
+   * so has left its loop: it is ended first.
+   */
+  #resume(index: number): void {
+    this.#workers[index]?.terminate();
+    this.#workers[index] = null;
+    // What it published before it parked is delivered first.
+    this.#drain(index);
+    this.#startIsolate(index, Atomics.load(this.ctl, this.mem.worker(index) + W_PRIO) === 1, true);
+  }
+
+  /** Starts an isolate for record `index`, which the caller has set up. */
+  #startIsolate(index: number, prio: boolean, resumed: boolean): void {
+    const threadId = threadIdOf(this.#slotBase + index, ++this.#incarnation[index]!);
+    this.#threadIds[index] = threadId;
+    const rec = this.mem.worker(index);
+    // The record is this isolate's from now until it leaves, parks or is ended.
     Atomics.store(this.ctl, rec + W_OWNER, threadId);
     const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.#workers[index] = w;
     this.#highWater = Math.max(this.#highWater, index + 1);
-    Atomics.store(this.ctl, rec + W_RETIRE, 0);
-    // Not on the per-call path: the one message a Worker sends, when it leaves.
-    // Both handlers check the record still holds this isolate.
-    w.onmessage = () => {
-      if (this.#workers[index] === w) this.#exited(index);
+    // Not on the per-call path: the one message a Worker sends, when it
+    // leaves or parks. Both handlers check the record still holds this isolate.
+    w.onmessage = (e: MessageEvent<WorkerEnd>) => {
+      if (e.data === "parked") this.#parked(index, w);
+      else if (this.#workers[index] === w) this.#exited(index);
     };
-    // The worker moves itself from "starting" to "live" when it joins.
-    Atomics.add(this.ctl, S_N_STARTING, 1);
     w.addEventListener("error", (e) => {
       e.preventDefault();
       logger.error("worker {index} died: {message}", { index, message: e.message });
@@ -583,14 +722,14 @@ export class WorkerPool {
       index,
       threadId,
       prio,
-      eager,
+      resumed,
+      parkAfterMs: this.#parkMs,
       modules: this.#opts.modules,
       epochMs: this.#epochMs,
       logLevel: this.#opts.logLevel,
     };
     // The one structured-clone message a Worker gets: its shared buffers, at start.
     w.postMessage(start);
-    return true;
   }
 
   // ---- Client records -----------------------------------------------------------------------
@@ -736,7 +875,7 @@ export class WorkerPool {
   /**
    * Links pending jobs (if any) onto the shared queue, in arrival order,
    * and wakes or starts workers for the queued ones (see #scheduleLocked).
-   * True when a worker was woken.
+   * True when a worker was woken, or one between two calls will take a job.
    */
   #flush(): boolean {
     if (this.#flushing) return false;
@@ -758,7 +897,7 @@ export class WorkerPool {
       g[Symbol.dispose]();
     }
     this.#carryOut(plan);
-    return plan.wake.length > 0;
+    return plan.wake.length > 0 || plan.returning > 0;
   }
 
   /**
@@ -784,9 +923,11 @@ export class WorkerPool {
     // worker will take either (a starting worker may be a priority one).
     let waiting = Atomics.load(ctl, S_QUEUE_DEPTH) - woken;
     let uncovered = waiting - starting;
-    const plan: Schedule = { wake: [], grow: 0, recheck: false };
+    const plan: Schedule = { wake: [], resume: [], returning: 0, grow: 0, recheck: false };
     if (waiting <= 0) return plan;
-    let running = woken + starting + this.#shortCallsLocked(this.#runningTarget);
+    const short = this.#shortCallsLocked(this.#runningTarget);
+    plan.returning = short.returning;
+    let running = woken + starting + short.running;
     let live = Atomics.load(ctl, S_N_WORKERS) + starting;
     const max = Atomics.load(ctl, S_MAX_WORKERS);
     // High-priority jobs may also go to the priority workers, which serve
@@ -806,7 +947,12 @@ export class WorkerPool {
         if (forPrio) prio--;
       }
       if (w >= 0) {
-        plan.wake.push(w);
+        const rec = this.mem.worker(w);
+        if (Atomics.load(ctl, rec + W_STATE) === WORKER_PARKED) {
+          // Its isolate starts after the unlock and counts itself awake as a woken one does.
+          Atomics.store(ctl, rec + W_STATE, WORKER_IDLE);
+          plan.resume.push(w);
+        } else plan.wake.push(w);
         Atomics.add(ctl, S_N_WOKEN, 1);
         // A normal worker woken with it must not take the job it is woken for.
         if (forPrio) Atomics.add(ctl, S_N_WOKEN_PRIO, 1);
@@ -824,30 +970,37 @@ export class WorkerPool {
 
   /**
    * Busy workers (normal or priority) whose call began less than GROW_AFTER_MS ago,
+   * or that are between calls on their way back to the queue (busy with no
+   * job and not retiring: they look at the queue before they sleep),
    * counting up to `cap`. Caller holds the server lock.
    */
-  #shortCallsLocked(cap: number): number {
+  #shortCallsLocked(cap: number): { running: number; returning: number } {
     const ctl = this.ctl;
     const now = this.#clock();
-    let n = 0;
-    for (let i = 0; i < this.#highWater && n < cap; i++) {
+    let running = 0;
+    let returning = 0;
+    for (let i = 0; i < this.#highWater && running < cap; i++) {
       const rec = this.mem.worker(i);
       if (Atomics.load(ctl, rec + W_STATE) !== WORKER_BUSY) continue;
       const slot = Atomics.load(ctl, rec + W_JOB);
-      if (
+      if (slot < 0 && Atomics.load(ctl, rec + W_RETIRE) === 0) {
+        returning++;
+        running++;
+      } else if (
         slot >= 0 &&
         msSince(now, Atomics.load(ctl, this.mem.job(slot) + J_START_MS)) < GROW_AFTER_MS
       ) {
-        n++;
+        running++;
       }
     }
-    return n;
+    return { running, returning };
   }
 
   /** Wakes and starts the workers a schedule names, with no lock held. */
   #carryOut(plan: Schedule): void {
     // Wake after unlocking, so the woken worker does not sleep again on the lock.
     for (const w of plan.wake) this.mem.wakeWorker(w);
+    for (const w of plan.resume) this.#resume(w);
     for (let n = plan.grow; n > 0 && this.#spawn(false); n--);
     if (plan.recheck && this.#recheck === null && !this.#stopped) {
       // A second look at the jobs left queued, nothing new to link.

@@ -114,6 +114,29 @@ export class SharedMemory {
     Atomics.store(this.ctl, top, n + 1);
   }
 
+  /**
+   * Puts worker `index` at the bottom of its idle stack, so warm idle workers
+   * are popped before it (a parked one). Caller holds the server lock.
+   */
+  pushIdleBottomLocked(index: number, prio: boolean): void {
+    const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;
+    const base = prio ? this.prioIdleBase : this.idleBase;
+    const n = Atomics.load(this.ctl, top);
+    for (let i = n; i > 0; i--) {
+      Atomics.store(this.ctl, base + i, Atomics.load(this.ctl, base + i - 1));
+    }
+    Atomics.store(this.ctl, base, index);
+    Atomics.store(this.ctl, top, n + 1);
+  }
+
+  /** Whether worker `index` is on its idle stack. Caller holds the server lock. */
+  onIdleStackLocked(index: number, prio: boolean): boolean {
+    const base = prio ? this.prioIdleBase : this.idleBase;
+    const n = Atomics.load(this.ctl, prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP);
+    for (let i = 0; i < n; i++) if (Atomics.load(this.ctl, base + i) === index) return true;
+    return false;
+  }
+
   /** Pops the most recently idle worker, or -1. Caller holds the server lock. */
   popIdleLocked(prio: boolean): number {
     const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;

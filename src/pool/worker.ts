@@ -55,6 +55,7 @@ import {
   WORKER_BUSY,
   WORKER_EXITED,
   WORKER_IDLE,
+  WORKER_PARKED,
 } from "./layout.ts";
 import { type SharedBuffers, SharedMemory } from "./shared.ts";
 import { MailboxWriter } from "./mailbox.ts";
@@ -79,17 +80,24 @@ export interface WorkerStart {
   /** True for a priority worker. */
   prio: boolean;
   /**
-   * Load what it serves before joining: Workers spawned because calls need
-   * them (growth, replacements) do; those the pool starts with wait for
-   * their first job (see loadDispatcher).
+   * Started in a parked record the event loop popped for a job: the Worker is
+   * counted in the pool already and begins as an idle one just woken.
    */
-  eager: boolean;
+  resumed: boolean;
+  /** How long it stays idle before it parks (ms; 0: never). */
+  parkAfterMs: number;
   /** Modules whose `setup(ext)` adds drivers or programs (tests add their own here). */
   modules: string[];
   /** Milliseconds since the epoch when the pool started (J_START_MS is relative to it). */
   epochMs: number;
   logLevel: LogLevel;
 }
+
+/**
+ * The one message a Worker sends, when its loop ends: it left the pool
+ * (retired or shut down), or it parked (see "Parked Workers" in THREADING.md).
+ */
+export type WorkerEnd = "exited" | "parked";
 
 /** What an extension module's `setup()` may add to a Worker. */
 export interface WorkerExtension {
@@ -119,6 +127,8 @@ class PoolWorker {
   readonly #env: WorkerEnv;
   /** The programs this Worker serves, loaded with its first job (see worker_services.ts). */
   #dispatch: Dispatcher | null = null;
+  /** Set when #take returned because the Worker parked. */
+  #parked = false;
 
   constructor(start: WorkerStart, mem: SharedMemory) {
     this.#start = start;
@@ -209,12 +219,14 @@ class PoolWorker {
    * under the client lock too (server → client), takes a reference on the
    * client if it is still the same open client. Returns null to exit.
    */
-  #take(): TakenJob | null {
+  #take(woken: boolean): TakenJob | null {
     const ctl = this.#ctl;
     const freeWord = this.#start.prio ? S_FREE_PRIO : S_FREE_WORKERS;
     const server = this.#mem.serverLock;
+    const parkMs = this.#start.parkAfterMs > 0 ? this.#start.parkAfterMs : Infinity;
     server.lock();
     try {
+      if (woken) this.#countWokenLocked(freeWord);
       for (;;) {
         if (
           Atomics.load(ctl, S_SHUTDOWN) === 1 || Atomics.load(ctl, this.#record + W_RETIRE) === 1
@@ -262,19 +274,44 @@ class PoolWorker {
         Atomics.add(ctl, freeWord, 1);
         Atomics.store(ctl, this.#record + W_STATE, WORKER_IDLE);
         server.unlock();
-        Atomics.wait(ctl, wakeWord, seen);
+        const slept = Atomics.wait(ctl, wakeWord, seen, parkMs);
         server.lock();
-        Atomics.sub(ctl, freeWord, 1);
-        // Woken by the event loop, we were popped already (and counted as
-        // woken); woken for shutdown, retirement or spuriously, we may still
-        // be on the stack.
-        if (!this.#mem.removeIdleLocked(this.#start.index, this.#start.prio)) {
-          Atomics.sub(ctl, S_N_WOKEN, 1);
-          if (this.#start.prio) Atomics.sub(ctl, S_N_WOKEN_PRIO, 1);
+        if (slept === "timed-out" && this.#mayParkLocked()) {
+          // Idle for parkAfterMs and not popped: park. The record stays on
+          // the stack and in the counts; the event loop ends this isolate.
+          Atomics.store(ctl, this.#record + W_STATE, WORKER_PARKED);
+          this.#parked = true;
+          return null;
         }
+        this.#countWokenLocked(freeWord);
       }
     } finally {
       server.unlock();
+    }
+  }
+
+  /**
+   * Whether this idle Worker may park now: still on its idle stack (not
+   * popped for a job in the meantime), not retiring, the daemon not
+   * stopping. Caller holds the server lock.
+   */
+  #mayParkLocked(): boolean {
+    return Atomics.load(this.#ctl, S_SHUTDOWN) === 0 &&
+      Atomics.load(this.#ctl, this.#record + W_RETIRE) === 0 &&
+      this.#mem.onIdleStackLocked(this.#start.index, this.#start.prio);
+  }
+
+  /**
+   * This idle Worker is awake: out of the free count, and off its stack.
+   * Woken by the event loop (or started in a parked record it popped), it
+   * was popped already and counted as woken; woken for shutdown, retirement
+   * or spuriously, it may still be on the stack. Caller holds the server lock.
+   */
+  #countWokenLocked(freeWord: number): void {
+    Atomics.sub(this.#ctl, freeWord, 1);
+    if (!this.#mem.removeIdleLocked(this.#start.index, this.#start.prio)) {
+      Atomics.sub(this.#ctl, S_N_WOKEN, 1);
+      if (this.#start.prio) Atomics.sub(this.#ctl, S_N_WOKEN_PRIO, 1);
     }
   }
 
@@ -315,11 +352,6 @@ class PoolWorker {
     }
   }
 
-  /** Loads what this Worker serves now rather than with its first job. */
-  async preload(): Promise<void> {
-    this.#dispatch ??= await this.#loadDispatch();
-  }
-
   async #loadDispatch(): Promise<Dispatcher> {
     const { loadDispatcher } = await import("../dispatch/worker_services.ts");
     return loadDispatcher(this.#start, this.shared);
@@ -343,16 +375,18 @@ class PoolWorker {
   }
 
   /**
-   * Runs jobs until retired or shut down (true: it left, and says so), or
-   * until it finds it was ended while it ran on (false: it leaves without a
-   * word, having changed nothing since — its record was recovered and may
-   * hold its successor).
+   * Runs jobs until retired or shut down ("exited": it left the pool), until
+   * it has been idle long enough to park ("parked": it stays in the pool
+   * with no isolate), or until it finds it was ended while it ran on (null:
+   * it leaves without a word, having changed nothing since — its record was
+   * recovered and may hold its successor).
    */
-  async serve(): Promise<boolean> {
+  async serve(): Promise<WorkerEnd | null> {
     try {
-      this.#join();
-      for (;;) {
-        const job = this.#take();
+      // Started in a parked record, it is counted in the pool already.
+      if (!this.#start.resumed) this.#join();
+      for (let woken = this.#start.resumed;; woken = false) {
+        const job = this.#take(woken);
         if (!job) break;
         const v = settingsVersion(this.#start.buffers.settings);
         if (v !== this.#logVersion) await this.#followLogSettings(v);
@@ -366,10 +400,11 @@ class PoolWorker {
           }
         }
       }
+      if (this.#parked) return "parked";
       this.#leave();
-      return true;
+      return "exited";
     } catch (e) {
-      if (e instanceof Superseded || !this.#owned()) return false;
+      if (e instanceof Superseded || !this.#owned()) return null;
       throw e;
     }
   }
@@ -380,8 +415,8 @@ self.onmessage = async (e: MessageEvent<WorkerStart>) => {
   const start = e.data;
   await setupLogging(start.logLevel);
   const worker = new PoolWorker(start, new SharedMemory(start.buffers, start.threadId));
-  if (start.eager) await worker.preload();
-  // Tell the event loop we left (retired or shut down) so it can end this
-  // isolate; one it ended already just returns to its event loop, which ends it.
-  if (await worker.serve()) self.postMessage("exited");
+  // Tell the event loop we left or parked so it can end this isolate; one
+  // it ended already just returns to its event loop, which ends it.
+  const end = await worker.serve();
+  if (end) self.postMessage(end);
 };

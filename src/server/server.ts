@@ -106,6 +106,8 @@ export interface ServerOptions {
   arenaMaxBytes?: number;
   /** The libvirtd server's running-worker target (default: the CPUs but one; tests set it). */
   runningTarget?: number;
+  /** How long idle Workers keep their isolates, in ms (default: `worker_park_seconds`; tests set it finer). */
+  parkAfterMs?: number;
   /** Start the network services listen_tls and listen_tcp ask for (libvirtd's --listen). */
   listen?: boolean;
   /** How long a TLS client may take over its handshake (default TLS_HANDSHAKE_TIMEOUT_MS). */
@@ -507,6 +509,7 @@ export class Server {
     writeSetting(this.settings, "log_filters", c.log_filters);
     writeSetting(this.settings, "log_outputs", c.log_outputs);
     const common = {
+      parkAfterMs: opts.parkAfterMs ?? c.worker_park_seconds * 1000,
       lockCheck: opts.lockCheck ?? false,
       logLevel: opts.logLevel ?? "warning",
       store,

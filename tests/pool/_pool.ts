@@ -22,6 +22,7 @@ import {
   WORKER_BUSY,
   WORKER_FREE,
   WORKER_IDLE,
+  WORKER_PARKED,
 } from "../../src/pool/layout.ts";
 import { eventually } from "../server/_daemon.ts";
 import { LockTracker, RANK_SERVER, SharedMutex, THREAD_SLOTS } from "../../src/pool/lock.ts";
@@ -86,7 +87,11 @@ export function bookProblems(pool: WorkerPool): string[] {
     const rec = pool.mem.worker(i);
     const state = Atomics.load(ctl, rec + W_STATE);
     const prio = Atomics.load(ctl, rec + W_PRIO) === 1;
-    if (pool.isolateOf(i) >= 0) {
+    if (state === WORKER_PARKED) {
+      // In the pool and idle, with no isolate (one that parked may not be ended yet).
+      live[prio ? "prio" : "normal"]++;
+      idle[prio ? "prio" : "normal"].add(i);
+    } else if (pool.isolateOf(i) >= 0) {
       if (state !== WORKER_IDLE && state !== WORKER_BUSY) {
         problems.push(`worker ${i} has an isolate but state ${state}`);
       }

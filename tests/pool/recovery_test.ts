@@ -105,7 +105,12 @@ Deno.test("issue 17.3: a reply a Worker published just before it died reaches it
 });
 
 Deno.test("issue 17.5: an admin Worker's death releases nothing a libvirtd Worker of the same index holds", async () => {
-  const d = await startDaemon({ min_workers: 5, max_workers: 20, prio_workers: 0 });
+  const d = await startDaemon({
+    min_workers: 5,
+    max_workers: 20,
+    prio_workers: 0,
+    worker_park_seconds: 0,
+  });
   const pool = d.server.pool;
   const admin = d.server.admin.pool;
   const a = await RawClient.connect(d.rw);

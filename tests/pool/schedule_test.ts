@@ -80,7 +80,12 @@ function sleepCall(proc: number, serial: number, v: number): Uint8Array {
 }
 
 Deno.test("issue 17.6: a job handed to a Worker that is retiring is still run", async () => {
-  const d = await startDaemon({ min_workers: 3, max_workers: 3, prio_workers: 0 });
+  const d = await startDaemon({
+    min_workers: 3,
+    max_workers: 3,
+    prio_workers: 0,
+    worker_park_seconds: 0,
+  });
   const pool = d.server.pool;
   const ctl = pool.ctl;
   // Calls are submitted from the event loop itself, through a socketless client.
