@@ -128,17 +128,31 @@ Deno.test("with every normal Worker blocked, a parked priority Worker starts and
   }
 });
 
-Deno.test("calls that arrive as Workers park are each answered once, right, and the books balance", async () => {
+Deno.test("calls that arrive as Workers park and the pool is resized are each answered once, right, and the books balance", async () => {
   // Workers park after 15 ms idle: calls spaced around that catch Workers
-  // parking, just parked (their isolate not yet ended), and resumed.
+  // parking, just parked (their isolate not yet ended), and resumed; the
+  // pool is resized meanwhile, so parked Workers leave and join it too.
   const d = await startDaemon({ min_workers: 3, max_workers: 6, prio_workers: 1 }, {
     parkAfterMs: 15,
   });
   const pool = d.server.pool;
+  const ctl = pool.ctl;
   const cs = await Promise.all([0, 1, 2].map(() => RawClient.connect(d.rw)));
   try {
     const until = Date.now() + 4000;
     let calls = 0;
+    const resizes = (async () => {
+      for (let i = 0; Date.now() < until; i++) {
+        const n = [1, 5, 2, 6, 3][i % 5]!;
+        Atomics.store(ctl, S_MIN_WORKERS, n);
+        Atomics.store(ctl, S_MAX_WORKERS, n);
+        pool.resize();
+        await new Promise((res) => setTimeout(res, 30 + Math.random() * 60));
+      }
+      Atomics.store(ctl, S_MIN_WORKERS, 3);
+      Atomics.store(ctl, S_MAX_WORKERS, 3);
+      pool.resize();
+    })();
     await Promise.all(cs.map(async (c, k) => {
       for (let i = 0; Date.now() < until; i++) {
         const v = k * 100_000 + i;
@@ -150,10 +164,12 @@ Deno.test("calls that arrive as Workers park are each answered once, right, and 
         await new Promise((res) => setTimeout(res, Math.random() * 40));
       }
     }));
+    await resizes;
     assert.ok(calls > 50, `${calls} calls`);
     // Nothing more arrives: no call was answered twice.
     await new Promise((res) => setTimeout(res, 200));
     for (const c of cs) assert.deepEqual(c.pending, []);
+    await eventually(() => pool.workerCounts.normal === 3, 5000, "three Workers");
     await booksBalance(pool);
     await eventually(() => parked(pool) === 4, 5000, "every Worker parked");
     assert.deepEqual(pool.workerCounts, { normal: 3, prio: 1, starting: 0 });
