@@ -694,9 +694,23 @@ export class WorkerPool {
     const rec = this.mem.worker(index);
     // The record is this isolate's from now until it leaves, parks or is ended.
     Atomics.store(this.ctl, rec + W_OWNER, threadId);
-    const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-    this.#workers[index] = w;
     this.#highWater = Math.max(this.#highWater, index + 1);
+    let w: Worker;
+    try {
+      w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    } catch (e) {
+      // No thread could be made (a resource limit): recover the record as a
+      // Worker that died at once, so its counts come right.
+      logger.error("worker {index} could not start: {message}", {
+        index,
+        message: e instanceof Error ? e.message : String(e),
+      });
+      Atomics.store(this.ctl, rec + W_OWNER, 0);
+      this.#recovering.add(index);
+      setTimeout(() => this.#recover(index, threadId), DEATH_GRACE_MS);
+      return;
+    }
+    this.#workers[index] = w;
     // Not on the per-call path: the one message a Worker sends, when it
     // leaves or parks. Both handlers check the record still holds this isolate.
     w.onmessage = (e: MessageEvent<WorkerEnd>) => {
