@@ -984,8 +984,8 @@ export class WorkerPool {
 
   /**
    * Busy workers (normal or priority) whose call began less than GROW_AFTER_MS ago,
-   * or that are between calls on their way back to the queue (busy with no
-   * job and not retiring: they look at the queue before they sleep),
+   * or normal ones between calls on their way back to the queue (busy with
+   * no job and not retiring: they look at the queue before they sleep),
    * counting up to `cap`. Caller holds the server lock.
    */
   #shortCallsLocked(cap: number): { running: number; returning: number } {
@@ -997,7 +997,10 @@ export class WorkerPool {
       const rec = this.mem.worker(i);
       if (Atomics.load(ctl, rec + W_STATE) !== WORKER_BUSY) continue;
       const slot = Atomics.load(ctl, rec + W_JOB);
-      if (slot < 0 && Atomics.load(ctl, rec + W_RETIRE) === 0) {
+      // Only a normal Worker takes any job: a priority one between calls is not counted.
+      if (
+        slot < 0 && Atomics.load(ctl, rec + W_RETIRE) === 0 && Atomics.load(ctl, rec + W_PRIO) === 0
+      ) {
         returning++;
         running++;
       } else if (
