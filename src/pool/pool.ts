@@ -311,7 +311,7 @@ export class WorkerPool {
     if (needLock && !g) return void this.mem.serverLock.whenFree().then(() => this.resize());
     const wake: number[] = [];
     try {
-      // A Worker marked to retire just as it parked leaves the pool now.
+      // A parked record marked to retire (see "Parked Workers" in THREADING.md) leaves the pool.
       for (let i = 0; i < this.#workers.length; i++) {
         if (state(i) === WORKER_PARKED && retiring(i)) this.#dropParkedLocked(i);
       }
