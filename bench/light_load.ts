@@ -120,12 +120,18 @@ async function idle(bin: string, d: BenchDaemon, n: number) {
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const ratio = (a: number, b: number) => (b ? `×${(a / b).toFixed(2)}` : "—");
 
+/** Starts libvirtd, which the comparison cannot do without. */
+async function requireLibvirtd(conf: string): Promise<BenchDaemon> {
+  const lib = await startLibvirtd(conf);
+  if (!lib) throw new Error("libvirtd is not installed: the comparison needs it");
+  return lib;
+}
+
 async function main() {
   const bin = await buildClient();
   const conf = `max_clients = ${MAX_CLIENTS}\nmax_anonymous_clients = ${MAX_CLIENTS}\n`;
   const den = await startDenovirt(conf);
-  const lib = await startLibvirtd(conf);
-  if (!lib) throw new Error("libvirtd is not installed: the comparison needs it");
+  const lib = await requireLibvirtd(conf);
   const rows: string[] = [];
   try {
     await settle(den.pid);
@@ -153,12 +159,9 @@ async function main() {
     }
     // Idle connections on fresh daemons: memory a daemon kept from the
     // loads above (malloc's free lists, grown heaps) would take them in.
-    const fresh = async (d: BenchDaemon | null) => {
-      if (!d) throw new Error("libvirtd is not installed: the comparison needs it");
-      return await idle(bin, d, IDLE).finally(() => d.stop());
-    };
+    const fresh = async (d: BenchDaemon) => await idle(bin, d, IDLE).finally(() => d.stop());
     const di = await fresh(await startDenovirt(conf));
-    const li = await fresh(await startLibvirtd(conf));
+    const li = await fresh(await requireLibvirtd(conf));
     console.log(JSON.stringify({ rest, parked, idle: { denovirt: di, libvirtd: li } }));
     const table = [
       `## Light client (bench/light_load.ts), ${new Date().toISOString().slice(0, 10)}`,

@@ -303,18 +303,14 @@ export class WorkerPool {
     const ctl = this.ctl;
     const state = (i: number) => Atomics.load(ctl, this.mem.worker(i) + W_STATE);
     const retiring = (i: number) => Atomics.load(ctl, this.mem.worker(i) + W_RETIRE) === 1;
-    // Parked records change only under the server lock; Workers with an
-    // isolate are marked to retire without it, as before parking existed.
-    const needLock = this.#parkMs > 0 ||
-      this.#workers.some((_, i) => state(i) === WORKER_PARKED);
+    // With parking on, records park and are marked to retire only under the
+    // server lock (so none parks marked); with it off, none is ever parked
+    // and Workers are marked without it, as before parking existed.
+    const needLock = this.#parkMs > 0;
     const g = needLock ? this.mem.serverLock.tryLock() : null;
     if (needLock && !g) return void this.mem.serverLock.whenFree().then(() => this.resize());
     const wake: number[] = [];
     try {
-      // A parked record marked to retire (see "Parked Workers" in THREADING.md) leaves the pool.
-      for (let i = 0; i < this.#workers.length; i++) {
-        if (state(i) === WORKER_PARKED && retiring(i)) this.#dropParkedLocked(i);
-      }
       const min = Atomics.load(ctl, S_MIN_WORKERS);
       const max = Atomics.load(ctl, S_MAX_WORKERS);
       const prioTarget = Atomics.load(ctl, S_PRIO_WORKERS);
@@ -386,8 +382,7 @@ export class WorkerPool {
     Atomics.sub(ctl, prio ? S_N_PRIO : S_N_WORKERS, 1);
     Atomics.sub(ctl, prio ? S_FREE_PRIO : S_FREE_WORKERS, 1);
     // The isolate that parked here may not have said so yet: it has left its loop.
-    this.#workers[index]?.terminate();
-    this.#workers[index] = null;
+    this.#endIsolate(index);
     Atomics.store(ctl, rec + W_STATE, WORKER_FREE);
   }
 
@@ -405,18 +400,15 @@ export class WorkerPool {
    * held (see #recover). False when no isolate runs there.
    */
   kill(index: number): boolean {
-    const w = this.#workers[index];
-    if (!w) return false;
-    this.#disown(index);
-    w.terminate();
-    this.#workers[index] = null;
+    if (!this.#endIsolate(index)) return false;
     this.#recovering.add(index);
     setTimeout(() => this.#recover(index, this.#threadIds[index]!), DEATH_GRACE_MS);
     return true;
   }
 
   /**
-   * Takes record `index` from the isolate in it. terminate() does not stop a
+   * Takes record `index` from the isolate in it and ends that isolate; false
+   * when none runs there. terminate() does not stop a
    * thread blocked in Atomics.wait or running synchronous code (Deno 2.9:
    * it ends the isolate only when it returns to its event loop, which a
    * Worker's job loop does not), so an ended Worker may run on when its call
@@ -425,10 +417,15 @@ export class WorkerPool {
    * waits it may be in (its idle word, its I/O answer, its mailbox) so it
    * does not sleep on there for ever.
    */
-  #disown(index: number): void {
+  #endIsolate(index: number): boolean {
+    const w = this.#workers[index];
+    if (!w) return false;
     const rec = this.mem.worker(index);
     Atomics.store(this.ctl, rec + W_OWNER, 0);
     for (const word of [W_WAKE, W_IO_SEQ, W_MAIL_LEN]) Atomics.notify(this.ctl, rec + word);
+    w.terminate();
+    this.#workers[index] = null;
+    return true;
   }
 
   /**
@@ -528,11 +525,7 @@ export class WorkerPool {
 
   /** A Worker said it has left its loop: end its isolate and free its record. */
   #exited(index: number): void {
-    const w = this.#workers[index];
-    if (!w) return;
-    this.#disown(index);
-    w.terminate();
-    this.#workers[index] = null;
+    if (!this.#endIsolate(index)) return;
     const rec = this.mem.worker(index);
     Atomics.store(this.ctl, rec + W_RETIRE, 0);
     Atomics.store(this.ctl, rec + W_STATE, WORKER_FREE);
@@ -550,12 +543,8 @@ export class WorkerPool {
    */
   #parked(index: number, w: Worker): void {
     if (this.#workers[index] !== w) return;
-    this.#disown(index);
-    w.terminate();
-    this.#workers[index] = null;
+    this.#endIsolate(index);
     this.#drain(index);
-    // Marked to retire as it parked: it leaves the pool (see resize).
-    if (Atomics.load(this.ctl, this.mem.worker(index) + W_RETIRE) === 1) this.resize();
   }
 
   /** Counts a connected client in S_N_CLIENTS (seen by the admin program). */
@@ -680,8 +669,7 @@ export class WorkerPool {
    * so has left its loop: it is ended first.
    */
   #resume(index: number): void {
-    this.#workers[index]?.terminate();
-    this.#workers[index] = null;
+    this.#endIsolate(index);
     // What it published before it parked is delivered first.
     this.#drain(index);
     this.#startIsolate(index, Atomics.load(this.ctl, this.mem.worker(index) + W_PRIO) === 1, true);
@@ -1109,9 +1097,7 @@ export class WorkerPool {
     Atomics.add(this.ctl, S_DONE_SEQ, 1);
     Atomics.notify(this.ctl, S_DONE_SEQ);
     for (let i = 0; i < this.#workers.length; i++) {
-      if (this.#workers[i]) this.#disown(i);
-      this.#workers[i]?.terminate();
-      this.#workers[i] = null;
+      this.#endIsolate(i);
       Atomics.store(this.ctl, this.mem.worker(i) + W_STATE, WORKER_FREE);
     }
   }

@@ -106,11 +106,26 @@ export class SharedMemory {
     return this.workerBase + index * WORKER_WORDS;
   }
 
+  /** Where an idle stack's depth word and entries are. */
+  #idleStack(prio: boolean): { top: number; base: number } {
+    return prio
+      ? { top: S_PRIO_IDLE_TOP, base: this.prioIdleBase }
+      : { top: S_IDLE_TOP, base: this.idleBase };
+  }
+
+  /** Where worker `index` is on its idle stack, or -1. Caller holds the server lock. */
+  #idlePositionLocked(index: number, prio: boolean): number {
+    const { top, base } = this.#idleStack(prio);
+    const n = Atomics.load(this.ctl, top);
+    for (let i = 0; i < n; i++) if (Atomics.load(this.ctl, base + i) === index) return i;
+    return -1;
+  }
+
   /** Pushes worker `index` on its idle stack. Caller holds the server lock. */
   pushIdleLocked(index: number, prio: boolean): void {
-    const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;
+    const { top, base } = this.#idleStack(prio);
     const n = Atomics.load(this.ctl, top);
-    Atomics.store(this.ctl, (prio ? this.prioIdleBase : this.idleBase) + n, index);
+    Atomics.store(this.ctl, base + n, index);
     Atomics.store(this.ctl, top, n + 1);
   }
 
@@ -119,8 +134,7 @@ export class SharedMemory {
    * are popped before it (a parked one). Caller holds the server lock.
    */
   pushIdleBottomLocked(index: number, prio: boolean): void {
-    const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;
-    const base = prio ? this.prioIdleBase : this.idleBase;
+    const { top, base } = this.#idleStack(prio);
     const n = Atomics.load(this.ctl, top);
     for (let i = n; i > 0; i--) {
       Atomics.store(this.ctl, base + i, Atomics.load(this.ctl, base + i - 1));
@@ -131,19 +145,16 @@ export class SharedMemory {
 
   /** Whether worker `index` is on its idle stack. Caller holds the server lock. */
   onIdleStackLocked(index: number, prio: boolean): boolean {
-    const base = prio ? this.prioIdleBase : this.idleBase;
-    const n = Atomics.load(this.ctl, prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP);
-    for (let i = 0; i < n; i++) if (Atomics.load(this.ctl, base + i) === index) return true;
-    return false;
+    return this.#idlePositionLocked(index, prio) >= 0;
   }
 
   /** Pops the most recently idle worker, or -1. Caller holds the server lock. */
   popIdleLocked(prio: boolean): number {
-    const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;
+    const { top, base } = this.#idleStack(prio);
     const n = Atomics.load(this.ctl, top);
     if (n === 0) return -1;
     Atomics.store(this.ctl, top, n - 1);
-    return Atomics.load(this.ctl, (prio ? this.prioIdleBase : this.idleBase) + n - 1);
+    return Atomics.load(this.ctl, base + n - 1);
   }
 
   /**
@@ -151,18 +162,15 @@ export class SharedMemory {
    * was not (the event loop popped it to wake it). Caller holds the server lock.
    */
   removeIdleLocked(index: number, prio: boolean): boolean {
-    const top = prio ? S_PRIO_IDLE_TOP : S_IDLE_TOP;
-    const base = prio ? this.prioIdleBase : this.idleBase;
+    const at = this.#idlePositionLocked(index, prio);
+    if (at < 0) return false;
+    const { top, base } = this.#idleStack(prio);
     const n = Atomics.load(this.ctl, top);
-    for (let i = 0; i < n; i++) {
-      if (Atomics.load(this.ctl, base + i) !== index) continue;
-      for (let j = i + 1; j < n; j++) {
-        Atomics.store(this.ctl, base + j - 1, Atomics.load(this.ctl, base + j));
-      }
-      Atomics.store(this.ctl, top, n - 1);
-      return true;
+    for (let j = at + 1; j < n; j++) {
+      Atomics.store(this.ctl, base + j - 1, Atomics.load(this.ctl, base + j));
     }
-    return false;
+    Atomics.store(this.ctl, top, n - 1);
+    return true;
   }
 
   /** Wakes worker `index` (bump, then notify its own word). No lock needed. */

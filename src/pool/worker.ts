@@ -129,12 +129,15 @@ class PoolWorker {
   #dispatch: Dispatcher | null = null;
   /** Set when #take returned because the Worker parked. */
   #parked = false;
+  /** How long an idle wait lasts before the Worker parks (ms). */
+  readonly #parkWaitMs: number;
 
   constructor(start: WorkerStart, mem: SharedMemory) {
     this.#start = start;
     this.#mem = mem;
     this.#ctl = this.#mem.ctl;
     this.#record = this.#mem.worker(start.index);
+    this.#parkWaitMs = start.parkAfterMs > 0 ? start.parkAfterMs : Infinity;
     const box = start.buffers.mailboxes[start.index];
     if (!box) throw new RangeError(`Cannot start worker ${start.index}: no mailbox`);
     // Ended by the event loop (the watchdog), this thread may run on: it
@@ -223,7 +226,6 @@ class PoolWorker {
     const ctl = this.#ctl;
     const freeWord = this.#start.prio ? S_FREE_PRIO : S_FREE_WORKERS;
     const server = this.#mem.serverLock;
-    const parkMs = this.#start.parkAfterMs > 0 ? this.#start.parkAfterMs : Infinity;
     server.lock();
     try {
       if (woken) this.#countWokenLocked(freeWord);
@@ -274,7 +276,7 @@ class PoolWorker {
         Atomics.add(ctl, freeWord, 1);
         Atomics.store(ctl, this.#record + W_STATE, WORKER_IDLE);
         server.unlock();
-        const slept = Atomics.wait(ctl, wakeWord, seen, parkMs);
+        const slept = Atomics.wait(ctl, wakeWord, seen, this.#parkWaitMs);
         server.lock();
         if (slept === "timed-out" && this.#mayParkLocked()) {
           // Idle for parkAfterMs and not popped: park. The record stays on

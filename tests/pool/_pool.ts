@@ -11,6 +11,8 @@ import {
   S_FREE_WORKERS,
   S_IDLE_TOP,
   S_LOCK,
+  S_MAX_WORKERS,
+  S_MIN_WORKERS,
   S_N_PRIO,
   S_N_STARTING,
   S_N_WOKEN,
@@ -62,6 +64,13 @@ export function runningJobs(pool: WorkerPool): { slot: number; worker: number }[
 export async function workersRunning(pool: WorkerPool, n = 1): Promise<number[]> {
   await eventually(() => runningJobs(pool).length === n, 10_000, `${n} running job(s)`);
   return runningJobs(pool).map((r) => r.worker);
+}
+
+/** Sets the pool's minimum and maximum as the admin program does, and applies them. */
+export function resizeTo(pool: WorkerPool, min: number, max: number): void {
+  Atomics.store(pool.ctl, S_MIN_WORKERS, min);
+  Atomics.store(pool.ctl, S_MAX_WORKERS, max);
+  pool.resize();
 }
 
 /** Entries of an idle stack (normal or priority), bottom first. */

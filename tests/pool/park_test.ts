@@ -15,15 +15,9 @@ import {
 } from "../testdata/sleep_program.ts";
 import { decode, struct, uint } from "../../src/xdr/mod.ts";
 import { PAYLOAD_OFFSET, VIR_NET_OK } from "../../src/rpc/mod.ts";
-import {
-  S_MAX_WORKERS,
-  S_MIN_WORKERS,
-  W_PRIO,
-  W_STATE,
-  WORKER_PARKED,
-} from "../../src/pool/layout.ts";
+import { W_PRIO, W_STATE, WORKER_PARKED } from "../../src/pool/layout.ts";
 import type { WorkerPool } from "../../src/pool/pool.ts";
-import { booksBalance } from "./_pool.ts";
+import { booksBalance, resizeTo } from "./_pool.ts";
 
 const value = struct("v", { value: uint });
 const opts = { prog: SLEEP_PROGRAM };
@@ -136,7 +130,6 @@ Deno.test("calls that arrive as Workers park and the pool is resized are each an
     parkAfterMs: 15,
   });
   const pool = d.server.pool;
-  const ctl = pool.ctl;
   const cs = await Promise.all([0, 1, 2].map(() => RawClient.connect(d.rw)));
   try {
     const until = Date.now() + 4000;
@@ -144,14 +137,10 @@ Deno.test("calls that arrive as Workers park and the pool is resized are each an
     const resizes = (async () => {
       for (let i = 0; Date.now() < until; i++) {
         const n = [1, 5, 2, 6, 3][i % 5]!;
-        Atomics.store(ctl, S_MIN_WORKERS, n);
-        Atomics.store(ctl, S_MAX_WORKERS, n);
-        pool.resize();
+        resizeTo(pool, n, n);
         await new Promise((res) => setTimeout(res, 30 + Math.random() * 60));
       }
-      Atomics.store(ctl, S_MIN_WORKERS, 3);
-      Atomics.store(ctl, S_MAX_WORKERS, 3);
-      pool.resize();
+      resizeTo(pool, 3, 3);
     })();
     await Promise.all(cs.map(async (c, k) => {
       for (let i = 0; Date.now() < until; i++) {
@@ -185,23 +174,18 @@ Deno.test("a pool grown by the admin program adds parked Workers; shrunk, it dro
     parkAfterMs: 60_000,
   });
   const pool = d.server.pool;
-  const ctl = pool.ctl;
   const c = await RawClient.connect(d.rw);
   try {
     await c.reply(await c.call(SLEEP_PROC_ECHO, (w) => w.writeUint(1), opts));
     await booksBalance(pool);
     const warm = isolates(pool).normal;
     assert.ok(warm.length >= 1, "a warm Worker");
-    Atomics.store(ctl, S_MIN_WORKERS, 8);
-    Atomics.store(ctl, S_MAX_WORKERS, 8);
-    pool.resize();
+    resizeTo(pool, 8, 8);
     await eventually(() => pool.workerCounts.normal === 8, 5000, "eight Workers");
     // No isolate was started for them.
     assert.deepEqual(isolates(pool).normal, warm);
     await booksBalance(pool);
-    Atomics.store(ctl, S_MIN_WORKERS, warm.length);
-    Atomics.store(ctl, S_MAX_WORKERS, warm.length);
-    pool.resize();
+    resizeTo(pool, warm.length, warm.length);
     await eventually(() => pool.workerCounts.normal === warm.length, 5000, "the warm Workers");
     // The parked ones left; the warm ones serve on.
     assert.equal(parked(pool), 0);

@@ -22,16 +22,9 @@ import {
   VIR_NET_ERROR,
   VIR_NET_OK,
 } from "../../src/rpc/mod.ts";
-import {
-  LOCK_STATE,
-  S_LOCK,
-  S_MAX_WORKERS,
-  S_MIN_WORKERS,
-  S_N_WOKEN,
-  W_RETIRE,
-} from "../../src/pool/layout.ts";
+import { LOCK_STATE, S_LOCK, S_N_WOKEN, W_RETIRE } from "../../src/pool/layout.ts";
 import { LOCK_WAITERS } from "../../src/pool/lock.ts";
-import { booksBalance, holdServerLock, idleStack } from "./_pool.ts";
+import { booksBalance, holdServerLock, idleStack, resizeTo } from "./_pool.ts";
 
 const value = struct("v", { value: uint });
 const opts = { prog: SLEEP_PROGRAM };
@@ -95,17 +88,13 @@ Deno.test("issue 17.6: a job handed to a Worker that is retiring is still run", 
   let arranged = 0;
   try {
     for (let attempt = 0; attempt < 40 && arranged < 3; attempt++) {
-      Atomics.store(ctl, S_MIN_WORKERS, 3);
-      Atomics.store(ctl, S_MAX_WORKERS, 3);
-      pool.resize();
+      resizeTo(pool, 3, 3);
       await eventually(() => pool.workerCounts.normal === 3, 10_000, "three workers");
       await booksBalance(pool);
       const g = await holdServerLock(pool);
       // Lower the pool to two: one idle Worker is marked to retire and woken;
       // it blocks on the server lock we hold.
-      Atomics.store(ctl, S_MIN_WORKERS, 2);
-      Atomics.store(ctl, S_MAX_WORKERS, 2);
-      pool.resize();
+      resizeTo(pool, 2, 2);
       const retiring = [0, 1, 2].find((i) =>
         Atomics.load(ctl, pool.mem.worker(i) + W_RETIRE) === 1
       );
