@@ -49,6 +49,7 @@ const KEYS: Record<string, KeySpec> = {
   stuck_call_warn_seconds: { type: "int", min: 0, max: 1_000_000 },
   stuck_call_kill_seconds: { type: "int", min: 0, max: 1_000_000 },
   dispatch_poll_us: { type: "int", min: 0, max: 10_000 },
+  dispatch_spin_us: { type: "int", min: 0, max: 10_000 },
   worker_park_seconds: { type: "int", min: 0, max: 1_000_000 },
   auth_unix_rw: { type: "string" },
   auth_unix_ro: { type: "string" },
@@ -121,6 +122,11 @@ export interface DaemonConfig {
    * flight when that procedure usually answers sooner, in µs (0: never poll).
    */
   dispatch_poll_us: number;
+  /**
+   * How long a normal Worker that has answered a call watches the queue for
+   * the next one before it sleeps, in µs (0: it sleeps at once).
+   */
+  dispatch_spin_us: number;
   /**
    * How long an idle Worker keeps its isolate before it parks (0: for ever);
    * a parked Worker stays in the pool and starts an isolate again for its next call.
@@ -239,6 +245,7 @@ export function defaultConfig(system = false): DaemonConfig {
     stuck_call_warn_seconds: 60,
     stuck_call_kill_seconds: 0,
     dispatch_poll_us: 100,
+    dispatch_spin_us: 150,
     worker_park_seconds: DEFAULT_WORKER_PARK_SECONDS,
     qemu_config_dir: system ? "/etc/libvirt/qemu" : "",
     qemu_state_dir: system ? `${SYSTEM_RUN_DIR}/qemu` : "",

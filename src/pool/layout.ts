@@ -68,6 +68,12 @@ export const S_N_WOKEN = 28;
  * which normal workers leave to it (see the pick in src/pool/worker.ts).
  */
 export const S_N_WOKEN_PRIO = 29;
+/**
+ * Calls submitted and not yet come back (the event loop's count, stored as
+ * it changes): a Worker spins for the next call only when its own was the
+ * only one (see "Spinning between calls" in THREADING.md).
+ */
+export const S_IN_FLIGHT = 30;
 export const SERVER_WORDS = 32;
 
 // ---- Job slots ---------------------------------------------------------------------------------
@@ -86,7 +92,11 @@ export const J_DATA_LEN = 7;
 export const J_WORKER = 8;
 /** When the job started running, in ms since the pool started (for a watchdog). */
 export const J_START_MS = 9;
-/* Word 10 is reserved. */
+/**
+ * How long its Worker took to run the call, µs from taking the job to
+ * publishing the reply; -1 until a Worker that ran the call stores it.
+ */
+export const J_RUN_US = 10;
 export const JOB_WORDS = 11;
 
 export const JOB_FREE = 0;

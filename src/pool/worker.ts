@@ -22,6 +22,7 @@ import {
   J_NEXT,
   J_PREV,
   J_PRIO,
+  J_RUN_US,
   J_START_MS,
   J_STATE,
   J_WORKER,
@@ -35,6 +36,7 @@ import {
   MAIL_STREAM_END,
   S_FREE_PRIO,
   S_FREE_WORKERS,
+  S_IN_FLIGHT,
   S_N_PRIO,
   S_N_STARTING,
   S_N_WOKEN,
@@ -86,6 +88,8 @@ export interface WorkerStart {
   resumed: boolean;
   /** How long it stays idle before it parks (ms; 0: never). */
   parkAfterMs: number;
+  /** How long a normal Worker watches the queue for its next job before it sleeps (µs; 0: not at all). */
+  spinMicros: number;
   /** Modules whose `setup(ext)` adds drivers or programs (tests add their own here). */
   modules: string[];
   /** Milliseconds since the epoch when the pool started (J_START_MS is relative to it). */
@@ -131,6 +135,7 @@ class PoolWorker {
   #parked = false;
   /** How long an idle wait lasts before the Worker parks (ms). */
   readonly #parkWaitMs: number;
+  readonly #spinMs: number;
 
   constructor(start: WorkerStart, mem: SharedMemory) {
     this.#start = start;
@@ -138,6 +143,7 @@ class PoolWorker {
     this.#ctl = this.#mem.ctl;
     this.#record = this.#mem.worker(start.index);
     this.#parkWaitMs = start.parkAfterMs > 0 ? start.parkAfterMs : Infinity;
+    this.#spinMs = start.prio ? 0 : start.spinMicros / 1000;
     const box = start.buffers.mailboxes[start.index];
     if (!box) throw new RangeError(`Cannot start worker ${start.index}: no mailbox`);
     // Ended by the event loop (the watchdog), this thread may run on: it
@@ -354,6 +360,23 @@ class PoolWorker {
     }
   }
 
+  /**
+   * Between two calls, watches the queue for up to spinMicros before it
+   * takes the server lock (and sleeps if the queue is still empty): one
+   * client's next call usually comes sooner than a sleeping thread wakes
+   * (see "Spinning between calls" in THREADING.md). The event loop counts
+   * a Worker here as coming back for a job, so wakes no other for it.
+   */
+  #spinForJob(): void {
+    // With other calls in flight the CPU is better left to the event loop,
+    // the clients and their Workers: the queue is seldom empty long then.
+    if (this.#spinMs <= 0 || Atomics.load(this.#ctl, S_IN_FLIGHT) > 1) return;
+    const until = performance.now() + this.#spinMs;
+    while (Atomics.load(this.#ctl, S_QUEUE_DEPTH) === 0 && performance.now() < until) {
+      // Spin: no lock held, nothing written.
+    }
+  }
+
   async #loadDispatch(): Promise<Dispatcher> {
     const { loadDispatcher } = await import("../dispatch/worker_services.ts");
     return loadDispatcher(this.#start, this.shared);
@@ -387,15 +410,24 @@ class PoolWorker {
     try {
       // Started in a parked record, it is counted in the pool already.
       if (!this.#start.resumed) this.#join();
-      for (let woken = this.#start.resumed;; woken = false) {
+      for (let woken = this.#start.resumed, alone = false;; woken = false) {
+        if (alone) this.#spinForJob();
         const job = this.#take(woken);
         if (!job) break;
+        // Its call the only one in flight as it began: one client's pattern, when spinning pays.
+        alone = Atomics.load(this.#ctl, S_IN_FLIGHT) <= 1;
+        const took = performance.now();
         const v = settingsVersion(this.#start.buffers.settings);
         if (v !== this.#logVersion) await this.#followLogSettings(v);
         try {
           await this.#run(job);
         } finally {
           if (this.#owned()) {
+            if (job.alive) {
+              // Read by the event loop with the reply (see "Polling for a short call").
+              const us = Math.min(0x7fffffff, Math.round((performance.now() - took) * 1000));
+              Atomics.store(this.#ctl, this.#mem.job(job.slot) + J_RUN_US, us);
+            }
             Atomics.add(this.#ctl, this.#record + W_CALLS, 1);
             Atomics.store(this.#ctl, this.#record + W_JOB, -1);
             this.#mail.publish();

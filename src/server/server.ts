@@ -524,6 +524,7 @@ export class Server {
       stuckWarnSeconds: c.stuck_call_warn_seconds,
       stuckKillSeconds: c.stuck_call_kill_seconds,
       pollMicros: c.dispatch_poll_us,
+      spinMicros: c.dispatch_spin_us,
       minWorkers: c.min_workers,
       maxWorkers: c.max_workers,
       prioWorkers: c.prio_workers,

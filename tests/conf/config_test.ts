@@ -29,6 +29,7 @@ qemu_emulator = "/usr/local/bin/qemu-system-x86_64"
 qemu_img = "/usr/local/bin/qemu-img"
 qemu_job_wait_seconds = 5
 dispatch_poll_us = 0
+dispatch_spin_us = 40
 worker_park_seconds = 30
 sandbox = 1
 sandbox_allow_paths = [ "/srv/images", "/var/tmp" ]
@@ -82,6 +83,7 @@ Deno.test("parseConfig() reads every key denovirt uses", () => {
     stuck_call_warn_seconds: 60,
     stuck_call_kill_seconds: 0,
     dispatch_poll_us: 0,
+    dispatch_spin_us: 40,
     worker_park_seconds: 30,
     qemu_config_dir: "/etc/denovirt/qemu",
     qemu_state_dir: "/run/denovirt/qemu",

@@ -109,6 +109,48 @@ for (const poll of [100, 0]) {
   });
 }
 
+for (const spin of [150, 0]) {
+  Deno.test(
+    `one client's short calls back to back, dispatch_spin_us = ${spin}: the event loop polls for each answer, ${
+      spin
+        ? "and the Worker takes the next call without being woken"
+        : "and wakes the Worker for each"
+    }`,
+    async () => {
+      const d = await startDaemon({ dispatch_spin_us: spin });
+      try {
+        const c = await RawClient.connect(d.rw);
+        const run = async (n: number) => {
+          for (let i = 0; i < n; i++) {
+            const r = await c.reply(await c.call(SLEEP_PROC_ECHO, (w) => w.writeUint(i), opts));
+            assert.equal(valueOf(r.packet), i);
+          }
+        };
+        // The Worker's isolate starts and compiles the call's code first.
+        await run(200);
+        const before = d.server.pool.dispatchCounts;
+        const n = 2000;
+        await run(n);
+        const after = d.server.pool.dispatchCounts;
+        const polls = after.polls - before.polls;
+        const answered = after.answered - before.answered;
+        const wakes = after.wakes - before.wakes;
+        const text = `${n} calls: ${polls} polls, ${answered} answered by the poll, ${wakes} wakes`;
+        console.log(text);
+        // The poll follows the call's run time on its Worker: a short call is polled for
+        // however slowly this machine wakes a sleeping thread.
+        assert.ok(polls >= n / 2 && answered >= polls / 2, text);
+        if (spin) assert.ok(wakes <= n / 2, text);
+        else assert.ok(wakes >= n / 2, text);
+        c.close();
+        await c.done;
+      } finally {
+        await d.stop();
+      }
+    },
+  );
+}
+
 Deno.test("with max_client_requests = 1 one client's calls complete in the order sent", async () => {
   const d = await startDaemon({ max_client_requests: 1 });
   try {
