@@ -128,20 +128,25 @@ for (const spin of [150, 0]) {
         };
         // The Worker's isolate starts and compiles the call's code first.
         await run(200);
-        const before = d.server.pool.dispatchCounts;
+        // A machine busy with other work may preempt the poll or the spin: up to three tries.
         const n = 2000;
-        await run(n);
-        const after = d.server.pool.dispatchCounts;
-        const polls = after.polls - before.polls;
-        const answered = after.answered - before.answered;
-        const wakes = after.wakes - before.wakes;
-        const text = `${n} calls: ${polls} polls, ${answered} answered by the poll, ${wakes} wakes`;
-        console.log(text);
-        // The poll follows the call's run time on its Worker: a short call is polled for
-        // however slowly this machine wakes a sleeping thread.
-        assert.ok(polls >= n / 2 && answered >= polls / 2, text);
-        if (spin) assert.ok(wakes <= n / 2, text);
-        else assert.ok(wakes >= n / 2, text);
+        const tries: string[] = [];
+        for (let t = 0; t < 3; t++) {
+          const before = d.server.pool.dispatchCounts;
+          await run(n);
+          const after = d.server.pool.dispatchCounts;
+          const polls = after.polls - before.polls;
+          const answered = after.answered - before.answered;
+          const wakes = after.wakes - before.wakes;
+          tries.push(
+            `${n} calls: ${polls} polls, ${answered} answered by the poll, ${wakes} wakes`,
+          );
+          // The poll follows the call's run time on its Worker: a short call is polled for
+          // however slowly this machine wakes a sleeping thread.
+          const polled = polls >= n / 2 && answered >= polls / 2;
+          if (polled && (spin ? wakes <= n / 2 : wakes >= n / 2)) break;
+          assert.ok(t < 2, tries.join("; "));
+        }
         c.close();
         await c.done;
       } finally {
