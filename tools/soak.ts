@@ -92,12 +92,12 @@ interface Reading {
 
 /**
  * The V8 heaps in use after a full collection: the event loop's, and each
- * libvirtd Worker isolate's by "thread@start" (a Worker that parks ends its
- * isolate and starts a new one when it wakes).
+ * libvirtd Worker isolate's by thread id (unique to the isolate: a Worker
+ * that parks ends its isolate and starts one with a new id when it wakes).
  */
 interface Heaps {
   loop: number;
-  workers: Map<string, WorkerHeap>;
+  workers: Map<number, WorkerHeap>;
 }
 
 /** A Worker isolate's V8 heap in use, and how many drivers it had loaded then. */
@@ -202,7 +202,7 @@ async function collectGarbage(
       () => SoakConn.connect(ctx.at.rw, (t) => ctx.problem(`garbage collection: ${t}`)),
     ),
   );
-  const heaps = new Map<string, WorkerHeap>();
+  const heaps = new Map<number, WorkerHeap>();
   try {
     for (let round = 0; round < 3 && heaps.size < workers; round++) {
       const calls = conns.map((c) =>
@@ -214,7 +214,7 @@ async function collectGarbage(
           continue;
         }
         const h = gcHeap.decode(new XdrReader(r.body));
-        heaps.set(`${h.thread}@${h.born}`, { used: h.used * 1024, drivers: h.drivers });
+        heaps.set(h.thread, { used: h.used * 1024, drivers: h.drivers });
       }
     }
   } finally {
@@ -587,7 +587,7 @@ async function main(): Promise<number> {
 /**
  * The V8 heaps in use at both readings, summed over the isolates alive at
  * both with the same drivers loaded (the event loop's, and the Workers' by
- * thread and start), or null when either was not read.
+ * thread id), or null when either was not read.
  */
 function heapsCompared(
   warm: Heaps | null,
@@ -606,8 +606,8 @@ function heapsCompared(
  */
 function heapList(h: Heaps | null): string {
   if (!h) return "—";
-  const workers = [...h.workers].map(([k, w]) =>
-    `${k.split("@")[0]}:${(w.used / MIB).toFixed(1)}/${w.drivers}`
+  const workers = [...h.workers].map(([thread, w]) =>
+    `${thread}:${(w.used / MIB).toFixed(1)}/${w.drivers}`
   );
   return `loop ${(h.loop / MIB).toFixed(1)}, Workers ${workers.join(" ")}`;
 }

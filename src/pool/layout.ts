@@ -69,11 +69,12 @@ export const S_N_WOKEN = 28;
  */
 export const S_N_WOKEN_PRIO = 29;
 /**
- * Calls submitted and not yet come back (the event loop's count, stored as
- * it changes): a Worker spins for the next call only when its own was the
- * only one (see "Spinning between calls" in THREADING.md).
+ * 1 while one client is alone: the event loop's last few calls each came
+ * with no other in flight. Then the event loop polls for a short call's
+ * answer and a Worker spins for the next call (see "Polling for a short
+ * call" and "Spinning between calls" in THREADING.md).
  */
-export const S_IN_FLIGHT = 30;
+export const S_ALONE = 30;
 export const SERVER_WORDS = 32;
 
 // ---- Job slots ---------------------------------------------------------------------------------

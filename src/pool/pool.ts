@@ -35,11 +35,11 @@ import {
   JOB_RUNNING,
   MAIL_DROPPED,
   MAIL_REPLY,
+  S_ALONE,
   S_DONE_SEQ,
   S_EL_POLLING,
   S_FREE_PRIO,
   S_FREE_WORKERS,
-  S_IN_FLIGHT,
   S_LOCK,
   S_LOCK_CHECK,
   S_MAX_CLIENTS,
@@ -153,11 +153,12 @@ const GROW_AFTER_MS = 10;
 const RUNNING_TARGET = Math.max(1, (navigator.hardwareConcurrency || 1) - 1);
 
 /**
- * How many calls in a row must each come with no other in flight before the
- * event loop polls for one's answer: one client alone. Several clients
- * leave it alone now and then, and a poll then keeps the event loop from
- * their sockets (measured with 8 light clients: 15–25 % fewer calls/s and
- * a third more CPU per call when it polled whenever one call was in flight).
+ * How many calls in a row must each come with no other in flight for one
+ * client to count as alone (S_ALONE), when the event loop polls for an
+ * answer and a Worker spins for the next call. Several clients leave a
+ * single call in flight now and then, and a poll then keeps the event loop
+ * from their sockets (measured with 8 light clients: 15–25 % fewer calls/s
+ * and a third more CPU per call when it polled whenever one call was in flight).
  */
 const ALONE_STREAK = 4;
 
@@ -210,7 +211,7 @@ export class WorkerPool {
   #flushing = false;
   /** Jobs submitted and not yet finished (their mailbox record has not come back). */
   #inflight = 0;
-  /** Calls submitted in a row with no other in flight (see #pollForAnswer). */
+  /** Calls submitted in a row with no other in flight (see ALONE_STREAK). */
   #aloneStreak = 0;
   /** Each job slot's procedure key (program and procedure). */
   readonly #procKey: Float64Array;
@@ -866,12 +867,14 @@ export class WorkerPool {
     const key = procedureKey(packet);
     this.#procKey[slot] = key;
     this.#inflight++;
-    Atomics.store(ctl, S_IN_FLIGHT, this.#inflight);
+    const wasAlone = this.#aloneStreak >= ALONE_STREAK;
     this.#aloneStreak = this.#inflight === 1 ? this.#aloneStreak + 1 : 0;
+    const alone = this.#aloneStreak >= ALONE_STREAK;
+    if (alone !== wasAlone) Atomics.store(ctl, S_ALONE, alone ? 1 : 0);
     this.#pending.push({ slot });
     const seen = Atomics.load(ctl, S_DONE_SEQ);
     const woke = this.#flush();
-    if (woke && this.#aloneStreak >= ALONE_STREAK) this.#pollForAnswer(key, seen);
+    if (woke && alone) this.#pollForAnswer(key, seen);
     return true;
   }
 
@@ -1093,7 +1096,6 @@ export class WorkerPool {
   #finishJob(slot: number): void {
     const j = this.mem.job(slot);
     this.#inflight--;
-    Atomics.store(this.ctl, S_IN_FLIGHT, this.#inflight);
     // A call abandoned (its Worker died, or its client left) has no run time.
     const ran = Atomics.load(this.ctl, j + J_RUN_US);
     if (ran >= 0) this.#countRun(this.#procKey[slot]!, ran);

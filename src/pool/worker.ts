@@ -34,9 +34,9 @@ import {
   MAIL_REPLY,
   MAIL_STREAM,
   MAIL_STREAM_END,
+  S_ALONE,
   S_FREE_PRIO,
   S_FREE_WORKERS,
-  S_IN_FLIGHT,
   S_N_PRIO,
   S_N_STARTING,
   S_N_WOKEN,
@@ -368,9 +368,9 @@ class PoolWorker {
    * a Worker here as coming back for a job, so wakes no other for it.
    */
   #spinForJob(): void {
-    // With other calls in flight the CPU is better left to the event loop,
-    // the clients and their Workers: the queue is seldom empty long then.
-    if (this.#spinMs <= 0 || Atomics.load(this.#ctl, S_IN_FLIGHT) > 1) return;
+    // With several clients the CPU is better left to the event loop, the
+    // clients and the other Workers: the queue is seldom empty long then.
+    if (this.#spinMs <= 0 || Atomics.load(this.#ctl, S_ALONE) === 0) return;
     const until = performance.now() + this.#spinMs;
     while (Atomics.load(this.#ctl, S_QUEUE_DEPTH) === 0 && performance.now() < until) {
       // Spin: no lock held, nothing written.
@@ -410,12 +410,9 @@ class PoolWorker {
     try {
       // Started in a parked record, it is counted in the pool already.
       if (!this.#start.resumed) this.#join();
-      for (let woken = this.#start.resumed, alone = false;; woken = false) {
-        if (alone) this.#spinForJob();
+      for (let woken = this.#start.resumed;; woken = false) {
         const job = this.#take(woken);
         if (!job) break;
-        // Its call the only one in flight as it began: one client's pattern, when spinning pays.
-        alone = Atomics.load(this.#ctl, S_IN_FLIGHT) <= 1;
         const took = performance.now();
         const v = settingsVersion(this.#start.buffers.settings);
         if (v !== this.#logVersion) await this.#followLogSettings(v);
@@ -433,6 +430,7 @@ class PoolWorker {
             this.#mail.publish();
           }
         }
+        this.#spinForJob();
       }
       if (this.#parked) return "parked";
       this.#leave();

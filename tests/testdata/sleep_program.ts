@@ -2,7 +2,7 @@
 // block their Worker for a while, or throw, to prove the pool's behaviour.
 
 import { declare, defineProgram, parseProcedureTable, type Program } from "../../src/protocol/program.ts";
-import { double, opaque, struct, uint, xdrVoid } from "../../src/xdr/mod.ts";
+import { opaque, struct, uint, xdrVoid } from "../../src/xdr/mod.ts";
 import { VIR_NET_MESSAGE_MAX } from "../../src/rpc/constants.ts";
 import type { ProgramService } from "../../src/dispatch/dispatch.ts";
 import type { WorkerExtension } from "../../src/pool/worker.ts";
@@ -31,11 +31,10 @@ export const SLEEP_PROC_BLOB = 12;
 /**
  * At high priority: runs a full garbage collection in the Worker's isolate
  * (when V8's --expose-gc is on), then blocks `value` ms so that concurrent
- * calls land on different Workers. Answers the Worker's thread id, its
- * isolate's start (performance.timeOrigin, ms: a Worker that parked and
- * woke has a new isolate), how many drivers it has loaded (each is code and
- * tables on its heap) and its V8 heap in use after the collection (KiB);
- * all 0 when it could not collect.
+ * calls land on different Workers. Answers the Worker's thread id (each
+ * isolate has its own: a Worker that parked and woke has a new one), how
+ * many drivers it has loaded (each is code and tables on its heap) and its
+ * V8 heap in use after the collection (KiB); all 0 when it could not collect.
  */
 export const SLEEP_PROC_GC_HIGH = 13;
 
@@ -43,7 +42,6 @@ const value = struct("sleep_value", { value: uint });
 export const hold = struct("sleep_hold", { handle: uint, ms: uint });
 export const gcHeap = struct("sleep_gc_heap", {
   thread: uint,
-  born: double,
   drivers: uint,
   used: uint,
 });
@@ -120,13 +118,12 @@ export function setup(ext: WorkerExtension): void {
     }],
     [SLEEP_PROC_GC_HIGH, (ctx: CallContext, a: { value: number }) => {
       const gc = (globalThis as { gc?: () => void }).gc;
-      if (!gc) return { thread: 0, born: 0, drivers: 0, used: 0 };
+      if (!gc) return { thread: 0, drivers: 0, used: 0 };
       gc();
       const m = Deno.memoryUsage();
       block(a.value);
       return {
         thread: ctx.env.store.threadId,
-        born: performance.timeOrigin,
         drivers: ext.drivers.size,
         used: Math.ceil(m.heapUsed / 1024),
       };
