@@ -1,6 +1,7 @@
 /**
  * The host CPU's features as the CPUID instruction gives them (libvirt's
- * virCPUx86GetHost), read through the kernel's cpuid device
+ * virCPUx86GetHost): the instruction run in this process where FFI allows
+ * (cpuid_instruction.ts), as libvirt runs it, else the kernel's cpuid device
  * (/dev/cpu/0/cpuid: a read of 16 bytes at offset leaf | subleaf << 32
  * returns EAX, EBX, ECX, EDX). Only the leaves the CPU map's features name
  * are read, within the basic and extended ranges libvirt reads. A CPU
@@ -13,6 +14,7 @@
 
 import { log } from "../../log.ts";
 import { bitsHave, type CpuBits, type X86Map } from "./cpu_map.ts";
+import { cpuidInstruction } from "./cpuid_instruction.ts";
 
 const CPUID_DEV = "/dev/cpu/0/cpuid";
 const MSR_DEV = "/dev/cpu/0/msr";
@@ -53,9 +55,10 @@ export function hostCpuidBits(map: X86Map): CpuBits | null {
 export function hostCpuid(map: X86Map): HostCpuid | null {
   if (cached !== undefined) return cached;
   cached = null;
-  let dev: Deno.FsFile;
+  const insn = cpuidInstruction();
+  let dev: Deno.FsFile | null = null;
   try {
-    dev = Deno.openSync(CPUID_DEV, { read: true });
+    if (!insn) dev = Deno.openSync(CPUID_DEV, { read: true });
   } catch (e) {
     log("qemu").warn("cannot read the host's CPUID from {dev}: {reason}", {
       dev: CPUID_DEV,
@@ -64,7 +67,8 @@ export function hostCpuid(map: X86Map): HostCpuid | null {
     return null;
   }
   try {
-    const leaf = (eax: number, ecx = 0) => readAt(dev, BigInt(eax) | (BigInt(ecx) << 32n), 16);
+    const leaf = (eax: number, ecx = 0) =>
+      insn ? insn(eax, ecx) : readAt(dev!, BigInt(eax) | (BigInt(ecx) << 32n), 16);
     const l0 = leaf(0);
     const maxBasic = l0.getUint32(0, true);
     const vendor = [4, 12, 8].map((o) => String.fromCharCode(...new Uint8Array(l0.buffer, o, 4)))
@@ -126,11 +130,11 @@ export function hostCpuid(map: X86Map): HostCpuid | null {
     return cached;
   } catch (e) {
     log("qemu").warn("cannot read the host's CPUID from {dev}: {reason}", {
-      dev: CPUID_DEV,
+      dev: insn ? "the CPUID instruction" : CPUID_DEV,
       reason: e instanceof Error ? e.message : String(e),
     });
     return null;
   } finally {
-    dev.close();
+    dev?.close();
   }
 }
