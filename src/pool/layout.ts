@@ -75,6 +75,14 @@ export const S_N_WOKEN_PRIO = 29;
  * call" and "Spinning between calls" in THREADING.md).
  */
 export const S_ALONE = 30;
+/**
+ * 1 while many calls are in flight (more than CROWD_INFLIGHT in
+ * src/pool/pool.ts): a Worker then waits for its mailbox to be drained
+ * before it stages its next batch, rather than append to it, so the event
+ * loop is not flooded with replies and keeps reading every socket (see
+ * "Mailboxes that append" in THREADING.md).
+ */
+export const S_CROWDED = 31;
 export const SERVER_WORDS = 32;
 
 // ---- Job slots ---------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import {
   MAIL_DROPPED,
   MAIL_REPLY,
   S_ALONE,
+  S_CROWDED,
   S_DONE_SEQ,
   S_EL_POLLING,
   S_FREE_PRIO,
@@ -161,6 +162,17 @@ const RUNNING_TARGET = Math.max(1, (navigator.hardwareConcurrency || 1) - 1);
  * and a third more CPU per call when it polled whenever one call was in flight).
  */
 const ALONE_STREAK = 4;
+
+/**
+ * More calls in flight than this and S_CROWDED is set: Workers stop
+ * appending to undrained mailboxes. Measured with 512 light clients: with
+ * appending the event loop is saturated and Deno's reactor then reads some
+ * sockets far later than others (p99 84–144 ms against 35–41 ms without; a
+ * plain Deno echo server at 512 clients shows the same, some connections
+ * waiting over a second), while 64 clients (at most 64 in flight) run twice
+ * as many calls with it.
+ */
+const CROWD_INFLIGHT = 128;
 
 /** The event loop's default poll for a short call (µs). */
 export const DEFAULT_POLL_MICROS = 100;
@@ -866,7 +878,7 @@ export class WorkerPool {
     // The procedure, for its run time: program and procedure of the header.
     const key = procedureKey(packet);
     this.#procKey[slot] = key;
-    this.#inflight++;
+    if (++this.#inflight === CROWD_INFLIGHT + 1) Atomics.store(ctl, S_CROWDED, 1);
     const wasAlone = this.#aloneStreak >= ALONE_STREAK;
     this.#aloneStreak = this.#inflight === 1 ? this.#aloneStreak + 1 : 0;
     const alone = this.#aloneStreak >= ALONE_STREAK;
@@ -1095,7 +1107,7 @@ export class WorkerPool {
 
   #finishJob(slot: number): void {
     const j = this.mem.job(slot);
-    this.#inflight--;
+    if (this.#inflight-- === CROWD_INFLIGHT + 1) Atomics.store(this.ctl, S_CROWDED, 0);
     // A call abandoned (its Worker died, or its client left) has no run time.
     const ran = Atomics.load(this.ctl, j + J_RUN_US);
     if (ran >= 0) this.#countRun(this.#procKey[slot]!, ran);
