@@ -245,7 +245,7 @@ export function defaultConfig(system = false): DaemonConfig {
     stuck_call_warn_seconds: 60,
     stuck_call_kill_seconds: 0,
     dispatch_poll_us: 100,
-    dispatch_spin_us: 150,
+    dispatch_spin_us: 0,
     worker_park_seconds: DEFAULT_WORKER_PARK_SECONDS,
     qemu_config_dir: system ? "/etc/libvirt/qemu" : "",
     qemu_state_dir: system ? `${SYSTEM_RUN_DIR}/qemu` : "",
