@@ -12,6 +12,7 @@
 //   deno task soak [MINUTES] [--seed N] [--procs 3] [--conns 8] [--think 5]
 //                  [--report FILE] [--keep]
 
+import { openLibc } from "../src/util/libc.ts";
 import { defaultConfig } from "../src/conf/config.ts";
 import { Server } from "../src/server/server.ts";
 import { setupLogging } from "../src/log.ts";
@@ -112,14 +113,10 @@ interface WorkerHeap {
  * counts memory in use, not memory kept after a peak of isolates.
  */
 function trimMalloc(): boolean {
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return false;
-  try {
-    libc ??= Deno.dlopen("libc.so.6", { malloc_trim: { parameters: ["usize"], result: "i32" } });
-    libc.symbols.malloc_trim(0n);
-    return true;
-  } catch {
-    return false;
-  }
+  libc ??= openLibc({ malloc_trim: { parameters: ["usize"], result: "i32" } });
+  if (!libc) return false;
+  libc.symbols.malloc_trim(0n);
+  return true;
 }
 let libc: Deno.DynamicLibrary<{ malloc_trim: { parameters: ["usize"]; result: "i32" } }> | null =
   null;

@@ -59,7 +59,6 @@ export class MailboxWriter {
   #base = 0;
   /** Where its next record goes; equal to #base while nothing is staged. */
   #pos = 0;
-  #staging = false;
 
   /**
    * `fence` throws when the Worker was ended (W_OWNER): the mailbox is its
@@ -109,16 +108,11 @@ export class MailboxWriter {
   /** Stages a record; the first of a batch goes after the batches not yet drained. */
   add(kind: number, slot: number, client: number, clientGen: number, bytes?: Uint8Array): void {
     this.#fence();
-    if (!this.#staging) {
-      this.#staging = true;
-      this.#base = Atomics.load(this.#ctl, this.#lenWord);
+    if (this.#pos === this.#base) {
+      this.#base = this.#pos = Atomics.load(this.#ctl, this.#lenWord);
       if (
         this.#base > APPEND_MAX || (this.#base > 0 && Atomics.load(this.#ctl, S_CROWDED) === 1)
-      ) {
-        this.#awaitEmpty();
-        this.#base = 0;
-      }
-      this.#pos = this.#base;
+      ) this.#rebase(true);
     }
     const n = bytes?.length ?? 0;
     const size = MAIL_HEADER_BYTES + ((n + 3) & ~3);
@@ -146,9 +140,8 @@ export class MailboxWriter {
 
   /** Publishes the staged records and wakes the event loop. */
   publish(): void {
-    if (!this.#staging) return;
+    if (this.#pos === this.#base) return;
     this.#fence();
-    this.#staging = false;
     // The compare-exchange of the length is the release: every byte written
     // above is visible to the event loop once it loads the new length. It
     // fails only if the event loop drained the batches before ours (the
@@ -157,6 +150,8 @@ export class MailboxWriter {
       this.#rebase(false);
       Atomics.store(this.#ctl, this.#lenWord, this.#pos);
     }
+    // Nothing staged now: the next record begins a batch.
+    this.#base = this.#pos;
     Atomics.add(this.#ctl, S_DONE_SEQ, 1);
     // A notify reaches the event loop as a task (and wakes its thread); while
     // it polls the sequence it needs none, and it looks again after it stops.

@@ -16,6 +16,8 @@
  * @module
  */
 
+import { openLibc } from "./libc.ts";
+
 const SEEK_END = 2;
 const SEEK_DATA = 3;
 const SEEK_HOLE = 4;
@@ -32,16 +34,7 @@ let libc: Deno.DynamicLibrary<typeof SYMBOLS> | null | undefined;
 
 function loadLibc(): Deno.DynamicLibrary<typeof SYMBOLS> | null {
   if (libc !== undefined) return libc;
-  libc = null;
-  try {
-    if (
-      Deno.build.os === "linux" && Deno.permissions.querySync({ name: "ffi" }).state === "granted"
-    ) {
-      libc = Deno.dlopen("libc.so.6", SYMBOLS);
-    }
-  } catch {
-    // No libc.so.6 (another C library): no finder.
-  }
+  libc = openLibc(SYMBOLS);
   return libc;
 }
 

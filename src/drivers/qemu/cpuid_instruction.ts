@@ -14,6 +14,8 @@
  * @module
  */
 
+import { openLibc } from "../../util/libc.ts";
+
 /**
  * x86-64 System V: `void cpuid(u32 leaf, u32 subleaf, u32 out[4])`; RBX is
  * callee-saved and CPUID writes it, so it is pushed and popped.
@@ -33,6 +35,11 @@ const PROT_EXEC = 4;
 const MAP_PRIVATE = 0x02;
 const MAP_ANONYMOUS = 0x20;
 
+const SYMBOLS = {
+  mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
+  mprotect: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+} as const;
+
 /** Reads one CPUID leaf: EAX, EBX, ECX, EDX as 16 little-endian bytes. */
 export type CpuidReader = (leaf: number, subleaf: number) => DataView;
 
@@ -42,19 +49,11 @@ let reader: CpuidReader | null | undefined;
 export function cpuidInstruction(): CpuidReader | null {
   if (reader !== undefined) return reader;
   reader = null;
-  if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") return null;
-  // Asked, never prompted: a daemon without FFI reads the kernel's device instead.
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
-  let libc;
-  try {
-    libc = Deno.dlopen("libc.so.6", {
-      mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
-      mprotect: { parameters: ["pointer", "usize", "i32"], result: "i32" },
-    });
-  } catch {
-    return null;
-  }
-  const page = libc.symbols.mmap(
+  if (Deno.build.arch !== "x86_64") return null;
+  // Without FFI the caller reads the kernel's device instead.
+  const libc = openLibc(SYMBOLS)?.symbols;
+  if (!libc) return null;
+  const page = libc.mmap(
     null,
     PAGE,
     PROT_READ | PROT_WRITE,
@@ -66,7 +65,7 @@ export function cpuidInstruction(): CpuidReader | null {
   if (page === null || Deno.UnsafePointer.value(page) === 0xffffffffffffffffn) return null;
   new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(page, CODE.length)).set(CODE);
   // Executable, no longer writable (a kernel that refuses W^X changes keeps us on the device).
-  if (libc.symbols.mprotect(page, PAGE, PROT_READ | PROT_EXEC) !== 0) return null;
+  if (libc.mprotect(page, PAGE, PROT_READ | PROT_EXEC) !== 0) return null;
   const signature = { parameters: ["u32", "u32", "buffer"], result: "void" } as const;
   const fn = new Deno.UnsafeFnPointer(page as Deno.PointerObject<typeof signature>, signature);
   reader = (leaf, subleaf) => {

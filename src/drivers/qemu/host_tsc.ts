@@ -9,6 +9,8 @@
  * @module
  */
 
+import { openLibc } from "../../util/libc.ts";
+
 const O_RDWR = 2;
 const O_CLOEXEC = 0o2000000;
 const KVM_CREATE_VM = 0xae01;
@@ -35,16 +37,8 @@ let cached: TscInfo | null | undefined;
 export function hostTscInfo(): TscInfo | null {
   if (cached !== undefined) return cached;
   cached = null;
-  let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
-  try {
-    if (
-      Deno.build.os !== "linux" ||
-      Deno.permissions.querySync({ name: "ffi" }).state !== "granted"
-    ) return null;
-    lib = Deno.dlopen("libc.so.6", SYMBOLS);
-  } catch {
-    return null;
-  }
+  const lib = openLibc(SYMBOLS);
+  if (!lib) return null;
   const s = lib.symbols;
   const fds: number[] = [];
   try {

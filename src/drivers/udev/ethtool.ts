@@ -12,6 +12,8 @@
  * @module
  */
 
+import { openLibc } from "../../util/libc.ts";
+
 const SIOCETHTOOL = 0x8946;
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
@@ -44,19 +46,14 @@ const SYMBOLS = {
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 let libc: Libc | null | undefined;
 
-function openLibc(): Libc | null {
-  if (libc !== undefined) return libc;
-  try {
-    libc = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-  } catch {
-    libc = null; // no FFI permission, or no glibc
-  }
+function loadLibc(): Libc | null {
+  if (libc === undefined) libc = openLibc(SYMBOLS)?.symbols ?? null;
   return libc;
 }
 
 /** The features of `ifname` libvirt lists in `<feature name=…/>`, in its order. */
 export function netFeatures(ifname: string): string[] {
-  const c = openLibc();
+  const c = loadLibc();
   const name = new TextEncoder().encode(ifname);
   if (!c || name.length >= 16) return [];
   const fd = c.socket(AF_UNIX, SOCK_DGRAM, 0);
